@@ -1,0 +1,74 @@
+/*
+ * cli.h - the admin command line: `tilldesk [-c FILE] COMMAND ...`.
+ *
+ * cli_main() is the whole program minus process setup, so tests run
+ * commands in-process with their output captured.
+ */
+#ifndef TD_CLI_H
+#define TD_CLI_H
+
+#include "core/config.h"
+#include "core/msg.h"
+#include "storage/db.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+struct cli {
+	FILE *out, *err;
+	const char *config_path;
+	struct config cfg;
+	struct db *db;   /* opened on first use by cli_db() */
+};
+
+/* Runs one command line; returns the exit status. */
+int cli_main(int argc, char **argv, FILE *out, FILE *err);
+
+/* The database, opened and migrated; NULL after reporting why not. */
+struct db *cli_db(struct cli *c);
+
+/* Prints "tilldesk: <message>" to the error stream; returns code. */
+int cli_fail(struct cli *c, int code, enum msg_id id, ...);
+/* Prints a catalogue message to the output stream. */
+void cli_say(struct cli *c, enum msg_id id, ...);
+/* Prints usage text id and returns EXIT_OK (asked for) or EXIT_USAGE. */
+int cli_usage(struct cli *c, enum msg_id id, bool asked);
+
+/*
+ * Reports the result of a db_*_find() for ref: "not found" or "ambiguous"
+ * for the kind of thing named by what (a catalogue noun). 0 when found.
+ */
+int cli_found(struct cli *c, int found_rc, enum msg_id what, const char *ref);
+
+/*
+ * Checks a name, address or similar given by the user: non-empty unless
+ * optional, valid UTF-8, no control characters, at most max bytes.
+ */
+int cli_check_text(struct cli *c, enum msg_id what, const char *s, size_t max);
+
+/* Formats t in the IANA zone (or UTC when zone is NULL or unknown). */
+void cli_time(char *out, size_t n, int64_t t, const char *zone);
+
+/*
+ * Parses the options of a subcommand with getopt_long. For each option it
+ * calls fn(c, opt, optarg, arg); fn returns 0 or an exit status. Leaves the
+ * positional arguments in *argc and *argv. "-h" or "--help" prints help and sets
+ * *done. Returns 0 or an exit status.
+ */
+struct option;
+int cli_options(struct cli *c, int *argc, char ***argv, const char *shortopts,
+		const struct option *longopts, enum msg_id help,
+		int (*fn)(struct cli *c, int opt, const char *val, void *arg), void *arg,
+		bool *done);
+
+/* Commands, by area. */
+int cmd_init(struct cli *c, int argc, char **argv);
+int cmd_config(struct cli *c, int argc, char **argv);
+int cmd_backup(struct cli *c, int argc, char **argv);
+int cmd_org(struct cli *c, int argc, char **argv);
+int cmd_store(struct cli *c, int argc, char **argv);
+int cmd_till(struct cli *c, int argc, char **argv);
+int cmd_equipment(struct cli *c, int argc, char **argv);
+int cmd_invite(struct cli *c, int argc, char **argv);
+int cmd_ticket(struct cli *c, int argc, char **argv);
+
+#endif

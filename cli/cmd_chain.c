@@ -1,0 +1,565 @@
+/*
+ * cmd_chain.c - org, store, till, equipment and invite: describing a
+ * client's retail chain.
+ */
+#include <getopt.h>
+
+#include "cli/cli.h"
+#include "core/clock.h"
+#include "core/hours.h"
+#include "core/token.h"
+#include "core/tz.h"
+#include "storage/chain.h"
+
+#define NAME_MAX_BYTES 200
+#define ADDRESS_MAX_BYTES 500
+#define OWNERS_MAX 16
+
+static bool want_help(int argc, char **argv)
+{
+	return argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help");
+}
+
+/* Runs a write inside one transaction; rc from the body decides commit. */
+static int finish_tx(struct cli *c, int rc)
+{
+	if (rc) {
+		db_rollback(c->db);
+		return rc;
+	}
+	if (db_commit(c->db))
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
+	return 0;
+}
+
+static int begin_tx(struct cli *c)
+{
+	if (!cli_db(c))
+		return EXIT_FAIL;
+	if (db_begin(c->db))
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
+	return 0;
+}
+
+static bool email_valid(const char *s)
+{
+	const char *at = strchr(s, '@');
+	if (!at || at == s || strchr(at + 1, '@') || !strchr(at + 1, '.') || strlen(s) > 254)
+		return false;
+	if (at[1] == '.' || s[strlen(s) - 1] == '.')
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || *p == ',' || *p == '<' || *p == '>')
+			return false;
+	return true;
+}
+
+static bool tier_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (!n || n > 32)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+/* ---- org ---- */
+
+struct org_args {
+	const char *tier;
+	const char *owners[OWNERS_MAX + 1];
+	size_t n_owners;
+};
+
+static int org_opt(struct cli *c, int opt, const char *val, void *arg)
+{
+	struct org_args *a = arg;
+	switch (opt) {
+	case 't':
+		if (!tier_valid(val))
+			return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_TIER, val);
+		a->tier = val;
+		return 0;
+	case 'o':
+		if (!email_valid(val))
+			return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_EMAIL, val);
+		if (a->n_owners == OWNERS_MAX)
+			return cli_fail(c, EXIT_USAGE, MSG_CLI_TOO_MANY_OWNERS, OWNERS_MAX);
+		a->owners[a->n_owners++] = val;
+		return 0;
+	}
+	return EXIT_USAGE;
+}
+
+static int org_add(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "tier", required_argument, NULL, 't' },
+		{ "owner", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct org_args a = { .tier = "standard" };
+	bool done;
+	int64_t id;
+	int rc = cli_options(c, &argc, &argv, "t:o:h", opts, MSG_HELP_ORG_ADD, org_opt, &a, &done);
+	if (done || rc)
+		return rc;
+	if (argc != 1)
+		return cli_usage(c, MSG_HELP_ORG_ADD, false);
+	if ((rc = cli_check_text(c, MSG_NOUN_ORG, argv[0], NAME_MAX_BYTES)) || (rc = begin_tx(c)))
+		return rc;
+	rc = db_org_add(c->db, &id, argv[0], a.tier, a.owners);
+	if (rc == TD_EEXISTS)
+		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_ORG_EXISTS, argv[0]);
+	else if (rc)
+		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
+	if ((rc = finish_tx(c, rc)))
+		return rc;
+	cli_say(c, MSG_CLI_ORG_ADDED, (long long)id, argv[0], a.tier);
+	return EXIT_OK;
+}
+
+static int print_org(const struct org_row *r, void *arg)
+{
+	struct cli *c = arg;
+	fprintf(c->out, "%-4lld %-30s %-10s %6lld  %s\n", (long long)r->id, r->name, r->tier,
+		(long long)r->stores, r->owners);
+	return 0;
+}
+
+static int org_list(struct cli *c, int argc, char **argv)
+{
+	if (argc > 1)
+		return cli_usage(c, MSG_HELP_ORG_LIST, argc == 2 && (!strcmp(argv[1], "-h") ||
+								   !strcmp(argv[1], "--help")));
+	if (!cli_db(c))
+		return EXIT_FAIL;
+	cli_say(c, MSG_CLI_ORG_HEADER);
+	return db_org_list(c->db, print_org, c) ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_org(struct cli *c, int argc, char **argv)
+{
+	if (want_help(argc, argv))
+		return cli_usage(c, MSG_HELP_ORG, argc >= 2);
+	if (!strcmp(argv[1], "add"))
+		return org_add(c, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "list"))
+		return org_list(c, argc - 1, argv + 1);
+	cli_fail(c, EXIT_USAGE, MSG_CLI_UNKNOWN_SUBCOMMAND, "org", argv[1]);
+	return cli_usage(c, MSG_HELP_ORG, false);
+}
+
+/* ---- store ---- */
+
+struct store_args {
+	const char *org, *tz, *hours, *address;
+};
+
+static int store_opt(struct cli *c, int opt, const char *val, void *arg)
+{
+	struct store_args *a = arg;
+	(void)c;
+	switch (opt) {
+	case 'o': a->org = val; return 0;
+	case 'z': a->tz = val; return 0;
+	case 'H': a->hours = val; return 0;
+	case 'a': a->address = val; return 0;
+	}
+	return EXIT_USAGE;
+}
+
+static const struct option store_opts[] = {
+	{ "org", required_argument, NULL, 'o' },
+	{ "tz", required_argument, NULL, 'z' },
+	{ "hours", required_argument, NULL, 'H' },
+	{ "address", required_argument, NULL, 'a' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int store_add(struct cli *c, int argc, char **argv)
+{
+	struct store_args a = { 0 };
+	struct hours hours;
+	char hours_text[512], why[256];
+	int64_t org_id, id;
+	bool done;
+	int rc = cli_options(c, &argc, &argv, "o:z:H:a:h", store_opts, MSG_HELP_STORE_ADD,
+			     store_opt, &a, &done);
+	if (done || rc)
+		return rc;
+	if (argc != 1 || !a.org || !a.tz || !a.hours)
+		return cli_usage(c, MSG_HELP_STORE_ADD, false);
+	if ((rc = cli_check_text(c, MSG_NOUN_STORE, argv[0], NAME_MAX_BYTES)))
+		return rc;
+	if (a.address && *a.address && (rc = cli_check_text(c, MSG_NOUN_ADDRESS, a.address,
+							     ADDRESS_MAX_BYTES)))
+		return rc;
+	if (!tz_valid(a.tz))
+		return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_TZ, a.tz);
+	if (hours_parse(&hours, a.hours, why, sizeof(why)))
+		return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_HOURS, a.hours, why);
+	hours_format(&hours, hours_text, sizeof(hours_text));
+	if (!cli_db(c) || (rc = cli_found(c, db_org_find(c->db, &org_id, a.org), MSG_NOUN_ORG, a.org)))
+		return rc ? rc : EXIT_FAIL;
+	if ((rc = begin_tx(c)))
+		return rc;
+	rc = db_store_add(c->db, &id, org_id, argv[0], a.address, a.tz, hours_text);
+	if (rc == TD_EEXISTS)
+		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_STORE_EXISTS, argv[0]);
+	else if (rc)
+		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
+	if ((rc = finish_tx(c, rc)))
+		return rc;
+	cli_say(c, MSG_CLI_STORE_ADDED, (long long)id, argv[0], a.tz, hours_text);
+	return EXIT_OK;
+}
+
+static int print_store(const struct store_row *r, void *arg)
+{
+	struct cli *c = arg;
+	fprintf(c->out, "%-4lld %-20s %-24s %-20s %-5lld %s | %s\n", (long long)r->id, r->org,
+		r->name, r->timezone, (long long)r->tills, r->hours, r->address);
+	return 0;
+}
+
+static int store_list(struct cli *c, int argc, char **argv)
+{
+	struct store_args a = { 0 };
+	int64_t org_id = 0;
+	bool done;
+	int rc = cli_options(c, &argc, &argv, "o:h", store_opts, MSG_HELP_STORE_LIST, store_opt,
+			     &a, &done);
+	if (done || rc)
+		return rc;
+	if (argc != 0 || a.tz || a.hours || a.address)
+		return cli_usage(c, MSG_HELP_STORE_LIST, false);
+	if (!cli_db(c))
+		return EXIT_FAIL;
+	if (a.org && (rc = cli_found(c, db_org_find(c->db, &org_id, a.org), MSG_NOUN_ORG, a.org)))
+		return rc;
+	cli_say(c, MSG_CLI_STORE_HEADER);
+	return db_store_list(c->db, org_id, print_store, c) ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_store(struct cli *c, int argc, char **argv)
+{
+	if (want_help(argc, argv))
+		return cli_usage(c, MSG_HELP_STORE, argc >= 2);
+	if (!strcmp(argv[1], "add"))
+		return store_add(c, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "list"))
+		return store_list(c, argc - 1, argv + 1);
+	cli_fail(c, EXIT_USAGE, MSG_CLI_UNKNOWN_SUBCOMMAND, "store", argv[1]);
+	return cli_usage(c, MSG_HELP_STORE, false);
+}
+
+/* ---- till ---- */
+
+struct place_args {
+	const char *org, *store, *till;
+};
+
+static int place_opt(struct cli *c, int opt, const char *val, void *arg)
+{
+	struct place_args *a = arg;
+	(void)c;
+	switch (opt) {
+	case 'o': a->org = val; return 0;
+	case 's': a->store = val; return 0;
+	case 't': a->till = val; return 0;
+	}
+	return EXIT_USAGE;
+}
+
+static const struct option place_opts[] = {
+	{ "org", required_argument, NULL, 'o' },
+	{ "store", required_argument, NULL, 's' },
+	{ "till", required_argument, NULL, 't' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Resolves --org / --store / --till given in a; ids stay 0 when not given. */
+static int find_place(struct cli *c, const struct place_args *a, int64_t *org_id,
+		      int64_t *store_id, int64_t *till_id)
+{
+	int rc = 0;
+	*org_id = *store_id = 0;
+	if (till_id)
+		*till_id = 0;
+	if (!cli_db(c))
+		return EXIT_FAIL;
+	if (a->org && (rc = cli_found(c, db_org_find(c->db, org_id, a->org), MSG_NOUN_ORG, a->org)))
+		return rc;
+	if (a->store && (rc = cli_found(c, db_store_find(c->db, store_id, *org_id, a->store),
+					MSG_NOUN_STORE, a->store)))
+		return rc;
+	if (till_id && a->till && (rc = cli_found(c, db_till_find(c->db, till_id, *store_id, a->till),
+						  MSG_NOUN_TILL, a->till)))
+		return rc;
+	return 0;
+}
+
+static int till_add(struct cli *c, int argc, char **argv)
+{
+	struct place_args a = { 0 };
+	char token[128], hash[65];
+	int64_t org_id, store_id, id;
+	bool done;
+	int rc = cli_options(c, &argc, &argv, "o:s:h", place_opts, MSG_HELP_TILL_ADD, place_opt,
+			     &a, &done);
+	if (done || rc)
+		return rc;
+	if (argc != 1 || !a.store || a.till)
+		return cli_usage(c, MSG_HELP_TILL_ADD, false);
+	if ((rc = cli_check_text(c, MSG_NOUN_TILL, argv[0], NAME_MAX_BYTES)) ||
+	    (rc = find_place(c, &a, &org_id, &store_id, NULL)))
+		return rc;
+	if (token_new(token, sizeof(token), "tdk_", 32))
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_NO_RANDOM);
+	token_hash(hash, token);
+	if ((rc = begin_tx(c)))
+		return rc;
+	rc = db_till_add(c->db, &id, store_id, argv[0], hash);
+	if (rc == TD_EEXISTS)
+		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_TILL_EXISTS, argv[0]);
+	else if (rc)
+		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
+	if ((rc = finish_tx(c, rc)))
+		return rc;
+	cli_say(c, MSG_CLI_TILL_ADDED, (long long)id, argv[0], token);
+	return EXIT_OK;
+}
+
+static int print_till(const struct till_row *r, void *arg)
+{
+	struct cli *c = arg;
+	char seen[64] = "-";
+	if (r->last_seen_at)
+		cli_time(seen, sizeof(seen), r->last_seen_at, NULL);
+	fprintf(c->out, "%-4lld %-20s %-24s %-20s %-5lld %s\n", (long long)r->id, r->org, r->store,
+		r->name, (long long)r->equipment, seen);
+	return 0;
+}
+
+static int till_list(struct cli *c, int argc, char **argv)
+{
+	struct place_args a = { 0 };
+	int64_t org_id, store_id;
+	bool done;
+	int rc = cli_options(c, &argc, &argv, "o:s:h", place_opts, MSG_HELP_TILL_LIST, place_opt,
+			     &a, &done);
+	if (done || rc)
+		return rc;
+	if (argc != 0 || a.till)
+		return cli_usage(c, MSG_HELP_TILL_LIST, false);
+	if ((rc = find_place(c, &a, &org_id, &store_id, NULL)))
+		return rc;
+	cli_say(c, MSG_CLI_TILL_HEADER);
+	return db_till_list(c->db, store_id, print_till, c) ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_till(struct cli *c, int argc, char **argv)
+{
+	if (want_help(argc, argv))
+		return cli_usage(c, MSG_HELP_TILL, argc >= 2);
+	if (!strcmp(argv[1], "add"))
+		return till_add(c, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "list"))
+		return till_list(c, argc - 1, argv + 1);
+	cli_fail(c, EXIT_USAGE, MSG_CLI_UNKNOWN_SUBCOMMAND, "till", argv[1]);
+	return cli_usage(c, MSG_HELP_TILL, false);
+}
+
+/* ---- equipment ---- */
+
+struct equipment_args {
+	struct place_args place;
+	const char *kind, *model, *serial, *expires, *expiring;
+};
+
+static int equipment_opt(struct cli *c, int opt, const char *val, void *arg)
+{
+	struct equipment_args *a = arg;
+	switch (opt) {
+	case 'k': a->kind = val; return 0;
+	case 'm': a->model = val; return 0;
+	case 'n': a->serial = val; return 0;
+	case 'e': a->expires = val; return 0;
+	case 'w': a->expiring = val; return 0;
+	}
+	return place_opt(c, opt, val, &a->place);
+}
+
+static const struct option equipment_opts[] = {
+	{ "org", required_argument, NULL, 'o' },
+	{ "store", required_argument, NULL, 's' },
+	{ "till", required_argument, NULL, 't' },
+	{ "kind", required_argument, NULL, 'k' },
+	{ "model", required_argument, NULL, 'm' },
+	{ "serial", required_argument, NULL, 'n' },
+	{ "expires", required_argument, NULL, 'e' },
+	{ "expiring-within", required_argument, NULL, 'w' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int equipment_add(struct cli *c, int argc, char **argv)
+{
+	struct equipment_args a = { 0 };
+	int64_t org_id, store_id, till_id, id;
+	long days;
+	bool done;
+	int rc = cli_options(c, &argc, &argv, "o:s:t:k:m:n:e:h", equipment_opts,
+			     MSG_HELP_EQUIPMENT_ADD, equipment_opt, &a, &done);
+	if (done || rc)
+		return rc;
+	if (argc != 0 || !a.place.till || !a.kind || a.expiring)
+		return cli_usage(c, MSG_HELP_EQUIPMENT_ADD, false);
+	if (!equipment_kind_valid(a.kind))
+		return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_KIND, a.kind);
+	if (a.model && *a.model && (rc = cli_check_text(c, MSG_NOUN_MODEL, a.model, NAME_MAX_BYTES)))
+		return rc;
+	if (a.serial && *a.serial &&
+	    (rc = cli_check_text(c, MSG_NOUN_SERIAL, a.serial, NAME_MAX_BYTES)))
+		return rc;
+	if (a.expires && parse_date(&days, a.expires))
+		return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_DATE, a.expires);
+	if ((rc = find_place(c, &a.place, &org_id, &store_id, &till_id)) || (rc = begin_tx(c)))
+		return rc;
+	rc = db_equipment_add(c->db, &id, till_id, a.kind, a.model, a.serial, a.expires);
+	if (rc)
+		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
+	if ((rc = finish_tx(c, rc)))
+		return rc;
+	cli_say(c, MSG_CLI_EQUIPMENT_ADDED, (long long)id, a.kind, a.place.till);
+	return EXIT_OK;
+}
+
+static int print_equipment(const struct equipment_row *r, void *arg)
+{
+	struct cli *c = arg;
+	fprintf(c->out, "%-4lld %-20s %-16s %-10s %-20s %-20s %s\n", (long long)r->id, r->store,
+		r->till, r->kind, r->model, r->serial, *r->expires_on ? r->expires_on : "-");
+	return 0;
+}
+
+static int equipment_list(struct cli *c, int argc, char **argv)
+{
+	struct equipment_args a = { 0 };
+	int64_t org_id, store_id, till_id, within;
+	char until[32] = "";
+	bool done;
+	int rc = cli_options(c, &argc, &argv, "o:s:t:w:h", equipment_opts,
+			     MSG_HELP_EQUIPMENT_LIST, equipment_opt, &a, &done);
+	if (done || rc)
+		return rc;
+	if (argc != 0 || a.kind || a.model || a.serial || a.expires)
+		return cli_usage(c, MSG_HELP_EQUIPMENT_LIST, false);
+	if (a.expiring) {
+		if (config_parse_duration(&within, a.expiring))
+			return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_DURATION, a.expiring);
+		time_t t = (time_t)(clock_now() + within);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(until, sizeof(until), "%Y-%m-%d", &tm);
+	}
+	if ((rc = find_place(c, &a.place, &org_id, &store_id, &till_id)))
+		return rc;
+	cli_say(c, MSG_CLI_EQUIPMENT_HEADER);
+	return db_equipment_list(c->db, till_id, until, print_equipment, c) ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_equipment(struct cli *c, int argc, char **argv)
+{
+	if (want_help(argc, argv))
+		return cli_usage(c, MSG_HELP_EQUIPMENT, argc >= 2);
+	if (!strcmp(argv[1], "add"))
+		return equipment_add(c, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "list"))
+		return equipment_list(c, argc - 1, argv + 1);
+	cli_fail(c, EXIT_USAGE, MSG_CLI_UNKNOWN_SUBCOMMAND, "equipment", argv[1]);
+	return cli_usage(c, MSG_HELP_EQUIPMENT, false);
+}
+
+/* ---- invite ---- */
+
+struct invite_args {
+	struct place_args place;
+	const char *role, *ttl;
+};
+
+static int invite_opt(struct cli *c, int opt, const char *val, void *arg)
+{
+	struct invite_args *a = arg;
+	switch (opt) {
+	case 'r': a->role = val; return 0;
+	case 'l': a->ttl = val; return 0;
+	}
+	return place_opt(c, opt, val, &a->place);
+}
+
+static int store_org(const struct store_row *r, void *arg)
+{
+	*(int64_t *)arg = r->org_id;
+	return 0;
+}
+
+int cmd_invite(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "role", required_argument, NULL, 'r' },
+		{ "org", required_argument, NULL, 'o' },
+		{ "store", required_argument, NULL, 's' },
+		{ "ttl", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct invite_args a = { .role = "cashier" };
+	char code[64], hash[65], bot[128], until[64];
+	int64_t org_id, store_id, id, ttl = c->cfg.invite_ttl;
+	bool done;
+	int rc = cli_options(c, &argc, &argv, "r:o:s:l:h", opts, MSG_HELP_INVITE, invite_opt, &a,
+			     &done);
+	if (done || rc)
+		return rc;
+	if (argc != 0)
+		return cli_usage(c, MSG_HELP_INVITE, false);
+	if (!role_valid(a.role))
+		return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_ROLE, a.role);
+	if (!strcmp(a.role, "cashier") && !a.place.store)
+		return cli_fail(c, EXIT_USAGE, MSG_CLI_CASHIER_NEEDS_STORE);
+	if (!strcmp(a.role, "owner") && !a.place.org && !a.place.store)
+		return cli_fail(c, EXIT_USAGE, MSG_CLI_OWNER_NEEDS_ORG);
+	if (a.ttl && (config_parse_duration(&ttl, a.ttl) || ttl < 60))
+		return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_DURATION, a.ttl);
+	if ((rc = find_place(c, &a.place, &org_id, &store_id, NULL)))
+		return rc;
+	if (store_id && !org_id)
+		db_store_get(c->db, store_id, store_org, &org_id);
+	if (db_setting_get(c->db, "bot_username", bot, sizeof(bot)) || !*bot)
+		snprintf(bot, sizeof(bot), "%s", c->cfg.tg_bot_username);
+	if (!*bot)
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_NO_BOT_USERNAME);
+	if (token_new(code, sizeof(code), "", 16))
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_NO_RANDOM);
+	token_hash(hash, code);
+	if ((rc = begin_tx(c)))
+		return rc;
+	/* Engineers and admins belong to the support company, not a client. */
+	bool staff = !strcmp(a.role, "engineer") || !strcmp(a.role, "admin");
+	rc = db_invite_add(c->db, &id, hash, a.role, staff ? 0 : store_id, staff ? 0 : org_id,
+			   clock_now() + ttl);
+	if (rc)
+		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
+	if ((rc = finish_tx(c, rc)))
+		return rc;
+	cli_time(until, sizeof(until), clock_now() + ttl, NULL);
+	cli_say(c, MSG_CLI_INVITE_CREATED, a.role, until, bot, code);
+	return EXIT_OK;
+}

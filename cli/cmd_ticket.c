@@ -1,0 +1,134 @@
+/*
+ * cmd_ticket.c - ticket list and ticket show.
+ */
+#include <getopt.h>
+
+#include "cli/cli.h"
+#include "storage/chain.h"
+#include "storage/ticket.h"
+
+struct list_args {
+	const char *org, *store;
+	bool open;
+	long long limit;
+};
+
+static int list_opt(struct cli *c, int opt, const char *val, void *arg)
+{
+	struct list_args *a = arg;
+	switch (opt) {
+	case 'o': a->org = val; return 0;
+	case 's': a->store = val; return 0;
+	case 'O': a->open = true; return 0;
+	case 'n':
+		if (parse_int(&a->limit, val, 1, 1000000))
+			return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_NUMBER, val);
+		return 0;
+	}
+	return EXIT_USAGE;
+}
+
+static int print_ticket_line(const struct ticket_row *r, void *arg)
+{
+	struct cli *c = arg;
+	char opened[64];
+	cli_time(opened, sizeof(opened), r->created_at, r->timezone);
+	fprintf(c->out, "%-6lld P%d  %-9s %-16s %-20s %-20s %-16s %s\n", (long long)r->id,
+		r->priority, ticket_status_name(r->status), opened, r->org, r->store,
+		*r->assignee ? r->assignee : "-", r->title);
+	return 0;
+}
+
+static int ticket_list(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "org", required_argument, NULL, 'o' },
+		{ "store", required_argument, NULL, 's' },
+		{ "open", no_argument, NULL, 'O' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct list_args a = { .limit = 100 };
+	struct ticket_filter f = { 0 };
+	bool done;
+	int rc = cli_options(c, &argc, &argv, "o:s:On:h", opts, MSG_HELP_TICKET_LIST, list_opt, &a,
+			     &done);
+	if (done || rc)
+		return rc;
+	if (argc != 0)
+		return cli_usage(c, MSG_HELP_TICKET_LIST, false);
+	if (!cli_db(c))
+		return EXIT_FAIL;
+	if (a.org && (rc = cli_found(c, db_org_find(c->db, &f.org_id, a.org), MSG_NOUN_ORG, a.org)))
+		return rc;
+	if (a.store && (rc = cli_found(c, db_store_find(c->db, &f.store_id, f.org_id, a.store),
+				       MSG_NOUN_STORE, a.store)))
+		return rc;
+	f.open_only = a.open;
+	f.limit = (int)a.limit;
+	cli_say(c, MSG_CLI_TICKET_HEADER);
+	return db_ticket_list(c->db, &f, print_ticket_line, c) ? EXIT_FAIL : EXIT_OK;
+}
+
+struct show_ctx {
+	struct cli *c;
+	char zone[64];
+};
+
+static int print_ticket_card(const struct ticket_row *r, void *arg)
+{
+	struct show_ctx *s = arg;
+	char opened[64];
+	snprintf(s->zone, sizeof(s->zone), "%s", r->timezone);
+	cli_time(opened, sizeof(opened), r->created_at, r->timezone);
+	cli_say(s->c, MSG_CLI_TICKET_CARD, (long long)r->id, r->title, r->priority,
+		ticket_status_name(r->status), r->org, r->store, r->address,
+		*r->till ? r->till : "-", *r->cashier ? r->cashier : "-",
+		*r->assignee ? r->assignee : "-", r->source, opened);
+	return 0;
+}
+
+static int print_event(const struct ticket_event_row *e, void *arg)
+{
+	struct show_ctx *s = arg;
+	char at[64];
+	cli_time(at, sizeof(at), e->at, s->zone);
+	fprintf(s->c->out, "  %s  %-10s %-9s P%d  %-16s %s\n", at, e->kind,
+		ticket_status_name(e->status), e->priority, *e->actor ? e->actor : "-", e->body);
+	return 0;
+}
+
+static int ticket_show(struct cli *c, int argc, char **argv)
+{
+	struct show_ctx s = { .c = c };
+	long long id;
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+		return cli_usage(c, MSG_HELP_TICKET_SHOW, true);
+	if (argc != 2)
+		return cli_usage(c, MSG_HELP_TICKET_SHOW, false);
+	const char *ref = argv[1][0] == '#' ? argv[1] + 1 : argv[1];
+	if (parse_int(&id, ref, 1, INT64_MAX))
+		return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_NUMBER, argv[1]);
+	if (!cli_db(c))
+		return EXIT_FAIL;
+	int rc = db_ticket_get(c->db, id, print_ticket_card, &s);
+	if (rc == TD_ENOTFOUND)
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_NOT_FOUND, msg(MSG_NOUN_TICKET), argv[1]);
+	if (rc)
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
+	cli_say(c, MSG_CLI_TICKET_HISTORY);
+	return db_ticket_history(c->db, id, print_event, &s) ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_ticket(struct cli *c, int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		return cli_usage(c, MSG_HELP_TICKET, argc >= 2);
+	if (!strcmp(argv[1], "list"))
+		return ticket_list(c, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "show"))
+		return ticket_show(c, argc - 1, argv + 1);
+	cli_fail(c, EXIT_USAGE, MSG_CLI_UNKNOWN_SUBCOMMAND, "ticket", argv[1]);
+	return cli_usage(c, MSG_HELP_TICKET, false);
+}

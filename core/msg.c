@@ -1,0 +1,76 @@
+#include "core/buf.h"
+#include "core/msg.h"
+
+static const char *const texts[][2] = {
+#define MSG(key, ru, en) { ru, en },
+#include "core/messages.def"
+#undef MSG
+};
+
+static const char *const keys[] = {
+#define MSG(key, ru, en) #key,
+#include "core/messages.def"
+#undef MSG
+};
+
+static enum msg_lang current = LANG_RU;
+
+int msg_set_language(const char *code)
+{
+	if (!strcmp(code, "ru"))
+		current = LANG_RU;
+	else if (!strcmp(code, "en"))
+		current = LANG_EN;
+	else
+		return TD_EINVAL;
+	return 0;
+}
+
+enum msg_lang msg_language(void)
+{
+	return current;
+}
+
+const char *msg_in(enum msg_lang lang, enum msg_id id)
+{
+	return (unsigned)id < MSG__COUNT ? texts[id][lang] : "";
+}
+
+const char *msg(enum msg_id id)
+{
+	return msg_in(current, id);
+}
+
+const char *msg_key(enum msg_id id)
+{
+	return (unsigned)id < MSG__COUNT ? keys[id] : "";
+}
+
+/*
+ * The catalogue's texts are formats the compiler cannot see; the unit test
+ * test_msg__languages_take_the_same_arguments stands in for its check.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+void msg_fprintf(FILE *f, enum msg_id id, ...)
+{
+	va_list ap;
+	va_start(ap, id);
+	vfprintf(f, msg(id), ap);
+	va_end(ap);
+}
+
+int msg_vbuf(struct buf *b, enum msg_id id, va_list ap)
+{
+	return buf_vprintf(b, msg(id), ap);
+}
+#pragma GCC diagnostic pop
+
+int msg_buf(struct buf *b, enum msg_id id, ...)
+{
+	va_list ap;
+	va_start(ap, id);
+	int rc = msg_vbuf(b, id, ap);
+	va_end(ap);
+	return rc;
+}

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Installs the Debian packages tilldesk's build and tests need, if any is
+# missing. Idempotent and non-interactive; needs root (or sudo) only when
+# something is actually missing.
+set -eu
+
+PACKAGES="build-essential pkg-config libinih-dev libsqlite3-dev libcmocka-dev
+sqlite3 tzdata"
+
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing"
+if [ "$(id -u)" -eq 0 ]; then
+	as_root=""
+elif command -v sudo >/dev/null 2>&1; then
+	as_root="sudo -n"
+else
+	echo "deps: missing$missing; run 'make deps' as root" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# The package lists of a fresh machine may be empty or stale: retry after update.
+$as_root apt-get install -y -q --no-install-recommends $missing ||
+	{ $as_root apt-get update -q && $as_root apt-get install -y -q --no-install-recommends $missing; }

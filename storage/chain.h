@@ -1,0 +1,101 @@
+/*
+ * chain.h - a client's retail chain: organisations, stores, tills, their
+ * equipment, the people who use tilldesk and the invites that enrol them.
+ *
+ * Writers take a struct db with a transaction open (the caller commits).
+ * Listers call fn once per row with a row struct whose strings are borrowed
+ * for the duration of the call; fn returning non-zero stops the listing and
+ * becomes the lister's result.
+ */
+#ifndef TD_CHAIN_H
+#define TD_CHAIN_H
+
+#include "storage/db.h"
+
+struct org_row {
+	int64_t id;
+	const char *name, *tier;
+	const char *owners;   /* e-mail addresses, comma-separated */
+	int64_t stores;
+};
+
+struct store_row {
+	int64_t id, org_id;
+	const char *org, *name, *address, *timezone, *hours;
+	int64_t tills;
+};
+
+struct till_row {
+	int64_t id, store_id;
+	const char *org, *store, *name;
+	int64_t last_seen_at;  /* 0: never */
+	int64_t equipment;
+};
+
+struct equipment_row {
+	int64_t id, till_id;
+	const char *store, *till, *kind, *model, *serial;
+	const char *expires_on;  /* YYYY-MM-DD or "" */
+};
+
+struct person_row {
+	int64_t id, tg_user_id, store_id, org_id;
+	const char *name, *role;
+	bool active;
+};
+
+/* Equipment kinds, in the order help lists them. */
+extern const char *const equipment_kinds[];
+bool equipment_kind_valid(const char *kind);
+bool role_valid(const char *role);
+
+/*
+ * Finds a row by id ("12") or by exact name. Stores may be narrowed to an
+ * organisation and tills to a store (0: any). TD_ENOTFOUND, or
+ * TD_EAMBIGUOUS when a name matches several rows.
+ */
+int db_org_find(struct db *db, int64_t *out, const char *ref);
+int db_store_find(struct db *db, int64_t *out, int64_t org_id, const char *ref);
+int db_till_find(struct db *db, int64_t *out, int64_t store_id, const char *ref);
+
+/* owners: NULL-terminated e-mail addresses (may be NULL). TD_EEXISTS on a taken name. */
+int db_org_add(struct db *db, int64_t *out, const char *name, const char *tier,
+	       const char *const *owners);
+int db_org_list(struct db *db, int (*fn)(const struct org_row *, void *), void *arg);
+
+int db_store_add(struct db *db, int64_t *out, int64_t org_id, const char *name,
+		 const char *address, const char *timezone, const char *hours);
+int db_store_get(struct db *db, int64_t id, int (*fn)(const struct store_row *, void *), void *arg);
+int db_store_list(struct db *db, int64_t org_id,
+		  int (*fn)(const struct store_row *, void *), void *arg);
+
+/* token_hash: sha256 hex of the agent token (the token itself is never stored). */
+int db_till_add(struct db *db, int64_t *out, int64_t store_id, const char *name,
+		const char *token_hash);
+int db_till_list(struct db *db, int64_t store_id,
+		 int (*fn)(const struct till_row *, void *), void *arg);
+/* The till whose agent token hashes to token_hash. */
+int db_till_by_token(struct db *db, int64_t *out, const char *token_hash);
+
+/* expires_on: "YYYY-MM-DD" or NULL. */
+int db_equipment_add(struct db *db, int64_t *out, int64_t till_id, const char *kind,
+		     const char *model, const char *serial, const char *expires_on);
+/* till_id 0: all tills. until: only units expiring on or before it ("" or NULL: all). */
+int db_equipment_list(struct db *db, int64_t till_id, const char *until,
+		      int (*fn)(const struct equipment_row *, void *), void *arg);
+
+int db_invite_add(struct db *db, int64_t *out, const char *code_hash, const char *role,
+		  int64_t store_id, int64_t org_id, int64_t expires_at);
+/*
+ * Redeems an unused, unexpired invite for the Telegram user: creates (or
+ * updates) the person with the invite's role and store, marks the invite
+ * used. TD_ENOTFOUND for an unknown, used or expired code.
+ */
+int db_invite_redeem(struct db *db, int64_t *out_person, const char *code_hash,
+		     int64_t tg_user_id, const char *name, int64_t now);
+
+int db_person_by_tg(struct db *db, int64_t tg_user_id,
+		    int (*fn)(const struct person_row *, void *), void *arg);
+int db_person_list(struct db *db, int (*fn)(const struct person_row *, void *), void *arg);
+
+#endif

@@ -1,0 +1,268 @@
+#include <unistd.h>
+
+#include "core/log.h"
+#include "storage/internal.h"
+
+#define BUSY_TIMEOUT_MS 5000
+
+int db_map(struct db *db, int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return 0;
+	case SQLITE_CONSTRAINT:
+		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return TD_EEXISTS;
+		log_debug("database: %s", sqlite3_errmsg(db->h));
+		return TD_EINVAL;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		log_warn("database busy: %s", sqlite3_errmsg(db->h));
+		return TD_EBUSY;
+	case SQLITE_NOMEM:
+		return TD_ENOMEM;
+	default:
+		log_error("database: %s", sqlite3_errmsg(db->h));
+		return TD_ERR;
+	}
+}
+
+int db_prepare(struct db *db, sqlite3_stmt **out, const char *sql)
+{
+	int rc = sqlite3_prepare_v2(db->h, sql, -1, out, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("database: cannot prepare: %s", sqlite3_errmsg(db->h));
+		*out = NULL;
+		return TD_ERR;
+	}
+	return 0;
+}
+
+int db_exec(struct db *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		int mapped = db_map(db, rc);
+		sqlite3_free(msg);
+		return mapped ? mapped : TD_ERR;
+	}
+	return 0;
+}
+
+void db_bind_text(sqlite3_stmt *st, int idx, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, idx);
+}
+
+void db_bind_id(sqlite3_stmt *st, int idx, int64_t v)
+{
+	if (v)
+		sqlite3_bind_int64(st, idx, v);
+	else
+		sqlite3_bind_null(st, idx);
+}
+
+const char *db_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+	return s ? (const char *)s : "";
+}
+
+int db_step_done(struct db *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	int mapped = rc == SQLITE_DONE ? 0 : db_map(db, rc);
+	if (rc == SQLITE_ROW)
+		mapped = 0;
+	sqlite3_finalize(st);
+	return mapped;
+}
+
+int db_open_raw(struct db **out, const char *path, char *err, size_t errlen)
+{
+	struct db *db = xcalloc(1, sizeof(*db));
+	int rc = sqlite3_open_v2(path, &db->h,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				 SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path,
+			 db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(db->h, 1);
+	/* journal_mode answers a row; sqlite3_exec ignores it. */
+	if (db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
+		    "PRAGMA synchronous=NORMAL;")) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db->h));
+		goto fail;
+	}
+	*out = db;
+	return 0;
+fail:
+	sqlite3_close(db->h);
+	free(db);
+	return TD_ERR;
+}
+
+int db_open(struct db **out, const char *path, char *err, size_t errlen)
+{
+	struct db *db;
+	if (db_open_raw(&db, path, err, errlen))
+		return TD_ERR;
+	int have = db_schema_version(db);
+	if (have > db_schema_latest()) {
+		snprintf(err, errlen, "%s: schema version %d is newer than this tilldesk (%d)",
+			 path, have, db_schema_latest());
+		goto fail;
+	}
+	if (have < 0 || db_migrate(db, db_schema_latest())) {
+		snprintf(err, errlen, "%s: cannot migrate the schema: %s", path,
+			 sqlite3_errmsg(db->h));
+		goto fail;
+	}
+	*out = db;
+	return 0;
+fail:
+	db_close(db);
+	return TD_ERR;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	if (db->in_tx)
+		db_rollback(db);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+int db_schema_version(struct db *db)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+	if (db_prepare(db, &st, "PRAGMA user_version"))
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int db_begin(struct db *db)
+{
+	int rc = db_exec(db, "BEGIN IMMEDIATE");
+	if (!rc)
+		db->in_tx = true;
+	return rc;
+}
+
+int db_commit(struct db *db)
+{
+	int rc = db_exec(db, "COMMIT");
+	if (rc)
+		db_rollback(db);
+	db->in_tx = false;
+	return rc;
+}
+
+void db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	db->in_tx = false;
+}
+
+const char *db_errmsg(struct db *db)
+{
+	return sqlite3_errmsg(db->h);
+}
+
+int db_backup(struct db *db, const char *path, char *err, size_t errlen)
+{
+	char tmp[4096];
+	sqlite3 *dest = NULL;
+	sqlite3_backup *bk = NULL;
+	int rc = TD_ERR;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return TD_EINVAL;
+	}
+	unlink(tmp);
+	if (sqlite3_open_v2(tmp, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
+		snprintf(err, errlen, "%s: %s", tmp, dest ? sqlite3_errmsg(dest) : "cannot open");
+		goto done;
+	}
+	bk = sqlite3_backup_init(dest, "main", db->h, "main");
+	if (!bk) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(dest));
+		goto done;
+	}
+	/*
+	 * One step copies every page inside a single read transaction of the
+	 * source: a consistent snapshot, and in WAL mode writers go on meanwhile.
+	 */
+	int step;
+	while ((step = sqlite3_backup_step(bk, -1)) == SQLITE_BUSY || step == SQLITE_LOCKED)
+		sqlite3_sleep(50);
+	sqlite3_backup_finish(bk);
+	bk = NULL;
+	if (step != SQLITE_DONE || sqlite3_errcode(dest) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(dest));
+		goto done;
+	}
+	/* A backup is a single file: no WAL beside it. */
+	if (sqlite3_exec(dest, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(dest));
+		goto done;
+	}
+	sqlite3_close(dest);
+	dest = NULL;
+	if (rename(tmp, path)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	rc = 0;
+done:
+	if (bk)
+		sqlite3_backup_finish(bk);
+	if (dest)
+		sqlite3_close(dest);
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
+
+int db_setting_get(struct db *db, const char *key, char *out, size_t n)
+{
+	sqlite3_stmt *st;
+	int rc = TD_ENOTFOUND;
+	if (db_prepare(db, &st, "SELECT value FROM settings WHERE key = ?"))
+		return TD_ERR;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out, n, "%s", db_text(st, 0));
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_setting_set(struct db *db, const char *key, const char *value)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "INSERT INTO settings(key, value) VALUES (?, ?) "
+			       "ON CONFLICT(key) DO UPDATE SET value = excluded.value"))
+		return TD_ERR;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	return db_step_done(db, st);
+}

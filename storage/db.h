@@ -1,0 +1,53 @@
+/*
+ * db.h - the tilldesk database: open, migrate, transactions, backup.
+ *
+ * storage/ is the only module that includes sqlite3.h. Every connection is
+ * in WAL mode with foreign keys on and a busy timeout; writes go through
+ * db_begin() (BEGIN IMMEDIATE) and db_commit(). Each thread opens its own
+ * connection.
+ */
+#ifndef TD_DB_H
+#define TD_DB_H
+
+#include "core/common.h"
+
+struct db;
+
+/*
+ * Opens (creating if needed) the database at path and brings its schema to
+ * the latest version. On failure writes a reason to err and returns TD_ERR.
+ * Close with db_close().
+ */
+int db_open(struct db **out, const char *path, char *err, size_t errlen);
+/* Opens without migrating (tests of migrations; "init" on an old file). */
+int db_open_raw(struct db **out, const char *path, char *err, size_t errlen);
+void db_close(struct db *db);
+
+/* The newest schema version this build knows. */
+int db_schema_latest(void);
+/* The file's version (PRAGMA user_version). */
+int db_schema_version(struct db *db);
+/* Applies migrations up to version (<= latest), each in its own transaction. */
+int db_migrate(struct db *db, int version);
+
+/* BEGIN IMMEDIATE; nesting is not supported. TD_EBUSY past the busy timeout. */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+/* Safe to call when no transaction is open. */
+void db_rollback(struct db *db);
+
+/* The last error of this connection, for messages. Borrowed. */
+const char *db_errmsg(struct db *db);
+
+/*
+ * Copies the whole database to path with SQLite's online backup API, as one
+ * consistent snapshot even while other processes write. Writes path.tmp and
+ * renames it, so path is either the complete copy or untouched.
+ */
+int db_backup(struct db *db, const char *path, char *err, size_t errlen);
+
+/* Key-value settings kept in the database (e.g. what the bot learnt). */
+int db_setting_get(struct db *db, const char *key, char *out, size_t n);
+int db_setting_set(struct db *db, const char *key, const char *value);
+
+#endif

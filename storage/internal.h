@@ -1,0 +1,35 @@
+/*
+ * internal.h - what storage/ files share: the connection and statement
+ * helpers. Nothing outside storage/ includes this (or sqlite3.h).
+ */
+#ifndef TD_STORAGE_INTERNAL_H
+#define TD_STORAGE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "core/common.h"
+#include "storage/db.h"
+
+struct db {
+	sqlite3 *h;
+	bool in_tx;
+};
+
+/* Prepares sql; logs and returns TD_ERR on failure. Finalize the statement. */
+int db_prepare(struct db *db, sqlite3_stmt **out, const char *sql);
+/* Runs one or more statements without results. */
+int db_exec(struct db *db, const char *sql);
+/* Maps an SQLite result code to TD_* (constraint → TD_EEXISTS, busy → TD_EBUSY). */
+int db_map(struct db *db, int rc);
+
+/* Binds s, or NULL when s is NULL. */
+void db_bind_text(sqlite3_stmt *st, int idx, const char *s);
+/* Binds v, or NULL when v == 0 (for optional foreign keys). */
+void db_bind_id(sqlite3_stmt *st, int idx, int64_t v);
+/* Column text, "" for NULL. Borrowed until the next step. */
+const char *db_text(sqlite3_stmt *st, int col);
+
+/* Runs st expecting no row (INSERT/UPDATE/DELETE); finalizes it. */
+int db_step_done(struct db *db, sqlite3_stmt *st);
+
+#endif

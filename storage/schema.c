@@ -1,0 +1,159 @@
+/*
+ * schema.c - the database schema as a list of migrations.
+ *
+ * Migration N brings a file from user_version N-1 to N. Never edit a
+ * migration that has shipped: add a new one.
+ */
+#include "core/log.h"
+#include "storage/internal.h"
+
+static const char *const migrations[] = {
+	/* 1: the chain — organisations, stores, tills, equipment, people, invites. */
+	"CREATE TABLE settings ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL"
+	");"
+	"CREATE TABLE orgs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  tier TEXT NOT NULL DEFAULT 'standard',"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE TABLE org_owners ("
+	"  org_id INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,"
+	"  email TEXT NOT NULL,"
+	"  PRIMARY KEY (org_id, email)"
+	");"
+	"CREATE TABLE stores ("
+	"  id INTEGER PRIMARY KEY,"
+	"  org_id INTEGER NOT NULL REFERENCES orgs(id),"
+	"  name TEXT NOT NULL,"
+	"  address TEXT NOT NULL DEFAULT '',"
+	"  timezone TEXT NOT NULL,"
+	"  hours TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (org_id, name)"
+	");"
+	"CREATE TABLE tills ("
+	"  id INTEGER PRIMARY KEY,"
+	"  store_id INTEGER NOT NULL REFERENCES stores(id),"
+	"  name TEXT NOT NULL,"
+	"  token_hash TEXT NOT NULL UNIQUE,"
+	"  last_seen_at INTEGER,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (store_id, name)"
+	");"
+	"CREATE TABLE equipment ("
+	"  id INTEGER PRIMARY KEY,"
+	"  till_id INTEGER NOT NULL REFERENCES tills(id),"
+	"  kind TEXT NOT NULL,"
+	"  model TEXT NOT NULL DEFAULT '',"
+	"  serial TEXT NOT NULL DEFAULT '',"
+	"  expires_on TEXT," /* YYYY-MM-DD: fiscal drive end of life, certificate expiry */
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX equipment_till ON equipment(till_id);"
+	"CREATE TABLE people ("
+	"  id INTEGER PRIMARY KEY,"
+	"  tg_user_id INTEGER UNIQUE,"
+	"  name TEXT NOT NULL,"
+	"  role TEXT NOT NULL CHECK (role IN ('cashier', 'engineer', 'owner', 'admin')),"
+	"  store_id INTEGER REFERENCES stores(id),"
+	"  org_id INTEGER REFERENCES orgs(id),"
+	"  active INTEGER NOT NULL DEFAULT 1,"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE TABLE invites ("
+	"  id INTEGER PRIMARY KEY,"
+	"  code_hash TEXT NOT NULL UNIQUE,"
+	"  role TEXT NOT NULL CHECK (role IN ('cashier', 'engineer', 'owner', 'admin')),"
+	"  store_id INTEGER REFERENCES stores(id),"
+	"  org_id INTEGER REFERENCES orgs(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  used_at INTEGER,"
+	"  used_by INTEGER REFERENCES people(id)"
+	");",
+
+	/*
+	 * 2: tickets and their history, the outbox. A ticket's state is its
+	 * newest history row; history rows are never updated or deleted.
+	 */
+	"CREATE TABLE tickets ("
+	"  id INTEGER PRIMARY KEY,"
+	"  store_id INTEGER NOT NULL REFERENCES stores(id),"
+	"  till_id INTEGER REFERENCES tills(id),"
+	"  cashier_id INTEGER REFERENCES people(id),"
+	"  source TEXT NOT NULL CHECK (source IN ('telegram', 'agent', 'email', 'cli')),"
+	"  title TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX tickets_store ON tickets(store_id);"
+	"CREATE TABLE ticket_events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  at INTEGER NOT NULL,"
+	"  actor_id INTEGER REFERENCES people(id),"
+	"  kind TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('new', 'claimed', 'resolved', 'closed')),"
+	"  priority INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 4),"
+	"  assignee_id INTEGER REFERENCES people(id),"
+	"  body TEXT"
+	");"
+	"CREATE INDEX ticket_events_ticket ON ticket_events(ticket_id, id);"
+	"CREATE TRIGGER ticket_events_no_update BEFORE UPDATE ON ticket_events"
+	"  BEGIN SELECT RAISE(ABORT, 'ticket history is append-only'); END;"
+	"CREATE TRIGGER ticket_events_no_delete BEFORE DELETE ON ticket_events"
+	"  BEGIN SELECT RAISE(ABORT, 'ticket history is append-only'); END;"
+	"CREATE VIEW ticket_state AS"
+	"  SELECT t.id, t.store_id, t.till_id, t.cashier_id, t.source, t.title,"
+	"         t.created_at, e.status, e.priority, e.assignee_id, e.at AS updated_at"
+	"  FROM tickets t JOIN ticket_events e ON e.id ="
+	"    (SELECT max(id) FROM ticket_events WHERE ticket_id = t.id);"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  channel TEXT NOT NULL CHECK (channel IN ('telegram', 'email')),"
+	"  chat_id INTEGER,"
+	"  recipient TEXT,"
+	"  method TEXT NOT NULL,"
+	"  payload TEXT NOT NULL,"
+	"  ticket_id INTEGER REFERENCES tickets(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  not_before INTEGER NOT NULL DEFAULT 0,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),"
+	"  sent_at INTEGER,"
+	"  error TEXT"
+	");"
+	"CREATE INDEX outbox_pending ON outbox(state, id);",
+};
+
+int db_schema_latest(void)
+{
+	return (int)ARRAY_SIZE(migrations);
+}
+
+int db_migrate(struct db *db, int version)
+{
+	if (version > db_schema_latest())
+		return TD_EINVAL;
+	for (;;) {
+		char bump[64];
+		if (db_begin(db))
+			return TD_ERR;
+		/* Read under the write lock: another process may be migrating too. */
+		int have = db_schema_version(db);
+		if (have < 0 || have >= version) {
+			db_rollback(db);
+			return have < 0 ? TD_ERR : 0;
+		}
+		snprintf(bump, sizeof(bump), "PRAGMA user_version = %d;", have + 1);
+		/* The version moves in the same transaction as the schema change. */
+		if (db_exec(db, migrations[have]) || db_exec(db, bump) || db_commit(db)) {
+			db_rollback(db);
+			log_error("database: migration %d failed", have + 1);
+			return TD_ERR;
+		}
+		log_debug("database: migrated to schema version %d", have + 1);
+	}
+}

@@ -1,0 +1,156 @@
+#include "storage/internal.h"
+#include "storage/ticket.h"
+
+static const char *const status_names[] = { "new", "claimed", "resolved", "closed" };
+
+const char *ticket_status_name(enum ticket_status s)
+{
+	return (unsigned)s < ARRAY_SIZE(status_names) ? status_names[s] : "?";
+}
+
+int ticket_status_parse(enum ticket_status *out, const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(status_names); i++) {
+		if (!strcmp(name, status_names[i])) {
+			*out = (enum ticket_status)i;
+			return 0;
+		}
+	}
+	return TD_EINVAL;
+}
+
+int db_ticket_open(struct db *db, int64_t *out, const struct ticket_new *t, int64_t now)
+{
+	sqlite3_stmt *st;
+	int rc;
+	if (db_prepare(db, &st, "INSERT INTO tickets(store_id, till_id, cashier_id, source, title,"
+			       " created_at) VALUES (?, ?, ?, ?, ?, ?)"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, t->store_id);
+	db_bind_id(st, 2, t->till_id);
+	db_bind_id(st, 3, t->cashier_id);
+	sqlite3_bind_text(st, 4, t->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, t->title, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, now);
+	if ((rc = db_step_done(db, st)))
+		return rc;
+	*out = sqlite3_last_insert_rowid(db->h);
+	return db_ticket_event(db, *out, now, t->cashier_id, "opened", TICKET_NEW, t->priority, 0,
+			       t->title);
+}
+
+int db_ticket_event(struct db *db, int64_t ticket_id, int64_t now, int64_t actor_id,
+		    const char *kind, enum ticket_status status, int priority,
+		    int64_t assignee_id, const char *body)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "INSERT INTO ticket_events(ticket_id, at, actor_id, kind, status,"
+			       " priority, assignee_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, ticket_id);
+	sqlite3_bind_int64(st, 2, now);
+	db_bind_id(st, 3, actor_id);
+	sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, ticket_status_name(status), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, priority);
+	db_bind_id(st, 7, assignee_id);
+	db_bind_text(st, 8, body);
+	return db_step_done(db, st);
+}
+
+#define TICKET_SELECT \
+	"SELECT ts.id, ts.store_id, coalesce(ts.till_id, 0), o.name, s.name, s.address," \
+	" coalesce(tl.name, ''), coalesce(c.name, ''), coalesce(a.name, ''), ts.source, ts.title," \
+	" ts.status, ts.priority, ts.created_at, ts.updated_at, s.timezone" \
+	" FROM ticket_state ts JOIN stores s ON s.id = ts.store_id JOIN orgs o ON o.id = s.org_id" \
+	" LEFT JOIN tills tl ON tl.id = ts.till_id LEFT JOIN people c ON c.id = ts.cashier_id" \
+	" LEFT JOIN people a ON a.id = ts.assignee_id "
+
+static int ticket_rows(sqlite3_stmt *st, int (*fn)(const struct ticket_row *, void *), void *arg,
+		       int *count)
+{
+	int rc = 0;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		struct ticket_row r = {
+			.id = sqlite3_column_int64(st, 0),
+			.store_id = sqlite3_column_int64(st, 1),
+			.till_id = sqlite3_column_int64(st, 2),
+			.org = db_text(st, 3),
+			.store = db_text(st, 4),
+			.address = db_text(st, 5),
+			.till = db_text(st, 6),
+			.cashier = db_text(st, 7),
+			.assignee = db_text(st, 8),
+			.source = db_text(st, 9),
+			.title = db_text(st, 10),
+			.priority = sqlite3_column_int(st, 12),
+			.created_at = sqlite3_column_int64(st, 13),
+			.updated_at = sqlite3_column_int64(st, 14),
+			.timezone = db_text(st, 15),
+		};
+		ticket_status_parse(&r.status, db_text(st, 11));
+		(*count)++;
+		rc = fn(&r, arg);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_ticket_list(struct db *db, const struct ticket_filter *f,
+		   int (*fn)(const struct ticket_row *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	int count = 0;
+	if (db_prepare(db, &st, TICKET_SELECT
+		       "WHERE (?1 = 0 OR ts.store_id = ?1) AND (?2 = 0 OR s.org_id = ?2)"
+		       " AND (?3 = 0 OR ts.status IN ('new', 'claimed'))"
+		       " ORDER BY ts.id DESC LIMIT ?4"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, f->store_id);
+	sqlite3_bind_int64(st, 2, f->org_id);
+	sqlite3_bind_int(st, 3, f->open_only);
+	sqlite3_bind_int(st, 4, f->limit > 0 ? f->limit : -1);
+	return ticket_rows(st, fn, arg, &count);
+}
+
+int db_ticket_get(struct db *db, int64_t id, int (*fn)(const struct ticket_row *, void *),
+		  void *arg)
+{
+	sqlite3_stmt *st;
+	int count = 0;
+	if (db_prepare(db, &st, TICKET_SELECT "WHERE ts.id = ?1"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = ticket_rows(st, fn, arg, &count);
+	return rc ? rc : count ? 0 : TD_ENOTFOUND;
+}
+
+int db_ticket_history(struct db *db, int64_t id,
+		      int (*fn)(const struct ticket_event_row *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+	if (db_prepare(db, &st,
+		       "SELECT e.id, e.at, coalesce(p.name, ''), e.kind, coalesce(e.body, ''),"
+		       " e.status, e.priority, coalesce(a.name, '')"
+		       " FROM ticket_events e LEFT JOIN people p ON p.id = e.actor_id"
+		       " LEFT JOIN people a ON a.id = e.assignee_id"
+		       " WHERE e.ticket_id = ? ORDER BY e.id"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		struct ticket_event_row r = {
+			.id = sqlite3_column_int64(st, 0),
+			.at = sqlite3_column_int64(st, 1),
+			.actor = db_text(st, 2),
+			.kind = db_text(st, 3),
+			.body = db_text(st, 4),
+			.priority = sqlite3_column_int(st, 6),
+			.assignee = db_text(st, 7),
+		};
+		ticket_status_parse(&r.status, db_text(st, 5));
+		rc = fn(&r, arg);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}

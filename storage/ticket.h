@@ -1,0 +1,73 @@
+/*
+ * ticket.h - tickets and their history.
+ *
+ * A ticket row holds what never changes (store, till, cashier, source,
+ * title, opening time). Everything else is history: each state change is a
+ * new ticket_events row carrying the state after it, so the current state is
+ * the newest row and the past is never rewritten.
+ */
+#ifndef TD_TICKET_H
+#define TD_TICKET_H
+
+#include "storage/db.h"
+
+enum ticket_status { TICKET_NEW, TICKET_CLAIMED, TICKET_RESOLVED, TICKET_CLOSED };
+
+const char *ticket_status_name(enum ticket_status s);
+int ticket_status_parse(enum ticket_status *out, const char *name);
+
+struct ticket_new {
+	int64_t store_id, till_id, cashier_id;  /* till and cashier: 0 for none */
+	const char *source;                     /* telegram, agent, email, cli */
+	const char *title;
+	int priority;                           /* 1 (critical) .. 4 (low) */
+};
+
+struct ticket_row {
+	int64_t id, store_id, till_id;
+	const char *org, *store, *address, *timezone, *till, *cashier, *assignee;
+	const char *source, *title;
+	enum ticket_status status;
+	int priority;
+	int64_t created_at, updated_at;
+};
+
+struct ticket_event_row {
+	int64_t id, at;
+	const char *actor;   /* "" for the system */
+	const char *kind, *body;
+	enum ticket_status status;
+	int priority;
+	const char *assignee;
+};
+
+/* Opens a ticket and writes its "opened" history row, in the caller's transaction. */
+int db_ticket_open(struct db *db, int64_t *out, const struct ticket_new *t, int64_t now);
+
+/*
+ * Appends a history row: kind (opened, claimed, released, note, ...), the
+ * actor (0: system), the new status, priority and assignee (0: none) and an
+ * optional body.
+ */
+int db_ticket_event(struct db *db, int64_t ticket_id, int64_t now, int64_t actor_id,
+		    const char *kind, enum ticket_status status, int priority,
+		    int64_t assignee_id, const char *body);
+
+struct ticket_filter {
+	int64_t store_id;      /* 0: any */
+	int64_t org_id;        /* 0: any */
+	bool open_only;        /* status new or claimed */
+	int limit;             /* 0: no limit */
+};
+
+/* Lists tickets matching f, newest first. */
+int db_ticket_list(struct db *db, const struct ticket_filter *f,
+		   int (*fn)(const struct ticket_row *, void *), void *arg);
+/* One ticket: TD_ENOTFOUND if there is none with that id. */
+int db_ticket_get(struct db *db, int64_t id, int (*fn)(const struct ticket_row *, void *),
+		  void *arg);
+/* Its history, oldest first. */
+int db_ticket_history(struct db *db, int64_t id,
+		      int (*fn)(const struct ticket_event_row *, void *), void *arg);
+
+#endif
