@@ -5,6 +5,7 @@
 #                     then run them all again under ASan + UBSan
 #   make check        the tests once, in the current build (no sanitizers)
 #   make deps         install the Debian packages the build and tests need
+#   make run          install, build and start tilldesk on its defaults (README)
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make SANITIZE=1   build into build-san/ with -fsanitize=address,undefined
 
@@ -83,6 +84,9 @@ test: deps
 deps:
 	@scripts/deps.sh
 
+run:
+	@scripts/run.sh
+
 install: $(O)/tilldesk
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)
 	install -m 755 $(O)/tilldesk $(DESTDIR)$(BINDIR)/tilldesk
@@ -91,5 +95,5 @@ install: $(O)/tilldesk
 clean:
 	rm -rf build build-san tilldesk
 
-.PHONY: all check test deps install clean tilldesk
+.PHONY: all check test deps run install clean tilldesk
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -123,6 +123,47 @@ int cli_check_text(struct cli *c, enum msg_id what, const char *s, size_t max)
 	return 0;
 }
 
+/* Writes s padded or cut to width characters. */
+static void put_cell(FILE *out, const char *s, int width)
+{
+	int chars = 0;
+	const char *p = s, *cut = NULL;
+	for (; *p; p++) {
+		if (((unsigned char)*p & 0xC0) == 0x80)
+			continue;
+		if (chars == width - 1)
+			cut = p;
+		chars++;
+	}
+	if (chars > width && cut) {
+		fprintf(out, "%.*s… ", (int)(cut - s), s);
+		return;
+	}
+	fprintf(out, "%s%*s ", s, width - chars, "");
+}
+
+void cli_row(struct cli *c, const int *widths, size_t n, const char *const *cells)
+{
+	for (size_t i = 0; i + 1 < n; i++)
+		put_cell(c->out, cells[i], widths[i]);
+	fprintf(c->out, "%s\n", n ? cells[n - 1] : "");
+}
+
+void cli_header(struct cli *c, const int *widths, size_t n, enum msg_id id)
+{
+	char *copy = xstrdup(msg(id));
+	const char *cells[16];
+	size_t k = 0;
+	for (char *p = copy; k < n && k < ARRAY_SIZE(cells); k++) {
+		cells[k] = p;
+		p += strcspn(p, "|");
+		if (*p)
+			*p++ = '\0';
+	}
+	cli_row(c, widths, k, cells);
+	free(copy);
+}
+
 void cli_time(char *out, size_t n, int64_t t, const char *zone)
 {
 	struct tz *tz = NULL;
@@ -136,6 +177,18 @@ void cli_time(char *out, size_t n, int64_t t, const char *zone)
 	clock_format_utc(out, n, t);
 	size_t len = strlen(out);
 	snprintf(out + len, n - len, " UTC");
+}
+
+int cli_dispatch(struct cli *c, int argc, char **argv, const struct cli_sub *subs,
+		 enum msg_id help)
+{
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		return cli_usage(c, help, argc >= 2);
+	for (; subs->name; subs++)
+		if (!strcmp(argv[1], subs->name))
+			return subs->fn(c, argc - 1, argv + 1);
+	cli_fail(c, EXIT_USAGE, MSG_CLI_UNKNOWN_SUBCOMMAND, argv[0], argv[1]);
+	return cli_usage(c, help, false);
 }
 
 static void cli_release(struct cli *c)

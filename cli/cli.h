@@ -45,6 +45,14 @@ int cli_found(struct cli *c, int found_rc, enum msg_id what, const char *ref);
  */
 int cli_check_text(struct cli *c, enum msg_id what, const char *s, size_t max);
 
+/*
+ * Prints one table row: each cell padded to its width in characters (UTF-8
+ * aware, cut with "…" when longer), the last cell as it is.
+ */
+void cli_row(struct cli *c, const int *widths, size_t n, const char *const *cells);
+/* Prints a header row from a catalogue message with columns separated by '|'. */
+void cli_header(struct cli *c, const int *widths, size_t n, enum msg_id id);
+
 /* Formats t in the IANA zone (or UTC when zone is NULL or unknown). */
 void cli_time(char *out, size_t n, int64_t t, const char *zone);
 
@@ -59,6 +67,19 @@ int cli_options(struct cli *c, int *argc, char ***argv, const char *shortopts,
 		const struct option *longopts, enum msg_id help,
 		int (*fn)(struct cli *c, int opt, const char *val, void *arg), void *arg,
 		bool *done);
+
+/* A subcommand: "add" of "org add". */
+struct cli_sub {
+	const char *name;
+	int (*fn)(struct cli *c, int argc, char **argv);
+};
+
+/*
+ * Runs the subcommand named by argv[1] from subs (NULL-terminated), with
+ * argv shifted so that argv[0] is its name; help for none or -h/--help.
+ */
+int cli_dispatch(struct cli *c, int argc, char **argv, const struct cli_sub *subs,
+		 enum msg_id help);
 
 /* Commands, by area. */
 int cmd_init(struct cli *c, int argc, char **argv);

@@ -15,11 +15,6 @@
 #define ADDRESS_MAX_BYTES 500
 #define OWNERS_MAX 16
 
-static bool want_help(int argc, char **argv)
-{
-	return argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help");
-}
-
 /* Runs a write inside one transaction; rc from the body decides commit. */
 static int finish_tx(struct cli *c, int rc)
 {
@@ -122,11 +117,16 @@ static int org_add(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static const int org_cols[] = { 4, 30, 10, 8, 0 };
+
 static int print_org(const struct org_row *r, void *arg)
 {
 	struct cli *c = arg;
-	fprintf(c->out, "%-4lld %-30s %-10s %6lld  %s\n", (long long)r->id, r->name, r->tier,
-		(long long)r->stores, r->owners);
+	char id[24], stores[24];
+	snprintf(id, sizeof(id), "%lld", (long long)r->id);
+	snprintf(stores, sizeof(stores), "%lld", (long long)r->stores);
+	cli_row(c, org_cols, ARRAY_SIZE(org_cols),
+		(const char *[]){ id, r->name, r->tier, stores, r->owners });
 	return 0;
 }
 
@@ -137,20 +137,14 @@ static int org_list(struct cli *c, int argc, char **argv)
 								   !strcmp(argv[1], "--help")));
 	if (!cli_db(c))
 		return EXIT_FAIL;
-	cli_say(c, MSG_CLI_ORG_HEADER);
+	cli_header(c, org_cols, ARRAY_SIZE(org_cols), MSG_CLI_ORG_HEADER);
 	return db_org_list(c->db, print_org, c) ? EXIT_FAIL : EXIT_OK;
 }
 
 int cmd_org(struct cli *c, int argc, char **argv)
 {
-	if (want_help(argc, argv))
-		return cli_usage(c, MSG_HELP_ORG, argc >= 2);
-	if (!strcmp(argv[1], "add"))
-		return org_add(c, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list"))
-		return org_list(c, argc - 1, argv + 1);
-	cli_fail(c, EXIT_USAGE, MSG_CLI_UNKNOWN_SUBCOMMAND, "org", argv[1]);
-	return cli_usage(c, MSG_HELP_ORG, false);
+	static const struct cli_sub subs[] = { { "add", org_add }, { "list", org_list }, { NULL, NULL } };
+	return cli_dispatch(c, argc, argv, subs, MSG_HELP_ORG);
 }
 
 /* ---- store ---- */
@@ -219,11 +213,16 @@ static int store_add(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static const int store_cols[] = { 4, 16, 22, 18, 5, 30, 0 };
+
 static int print_store(const struct store_row *r, void *arg)
 {
 	struct cli *c = arg;
-	fprintf(c->out, "%-4lld %-20s %-24s %-20s %-5lld %s | %s\n", (long long)r->id, r->org,
-		r->name, r->timezone, (long long)r->tills, r->hours, r->address);
+	char id[24], tills[24];
+	snprintf(id, sizeof(id), "%lld", (long long)r->id);
+	snprintf(tills, sizeof(tills), "%lld", (long long)r->tills);
+	cli_row(c, store_cols, ARRAY_SIZE(store_cols),
+		(const char *[]){ id, r->org, r->name, r->timezone, tills, r->address, r->hours });
 	return 0;
 }
 
@@ -242,20 +241,14 @@ static int store_list(struct cli *c, int argc, char **argv)
 		return EXIT_FAIL;
 	if (a.org && (rc = cli_found(c, db_org_find(c->db, &org_id, a.org), MSG_NOUN_ORG, a.org)))
 		return rc;
-	cli_say(c, MSG_CLI_STORE_HEADER);
+	cli_header(c, store_cols, ARRAY_SIZE(store_cols), MSG_CLI_STORE_HEADER);
 	return db_store_list(c->db, org_id, print_store, c) ? EXIT_FAIL : EXIT_OK;
 }
 
 int cmd_store(struct cli *c, int argc, char **argv)
 {
-	if (want_help(argc, argv))
-		return cli_usage(c, MSG_HELP_STORE, argc >= 2);
-	if (!strcmp(argv[1], "add"))
-		return store_add(c, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list"))
-		return store_list(c, argc - 1, argv + 1);
-	cli_fail(c, EXIT_USAGE, MSG_CLI_UNKNOWN_SUBCOMMAND, "store", argv[1]);
-	return cli_usage(c, MSG_HELP_STORE, false);
+	static const struct cli_sub subs[] = { { "add", store_add }, { "list", store_list }, { NULL, NULL } };
+	return cli_dispatch(c, argc, argv, subs, MSG_HELP_STORE);
 }
 
 /* ---- till ---- */
@@ -336,14 +329,19 @@ static int till_add(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static const int till_cols[] = { 4, 16, 22, 16, 7, 0 };
+
 static int print_till(const struct till_row *r, void *arg)
 {
 	struct cli *c = arg;
 	char seen[64] = "-";
 	if (r->last_seen_at)
 		cli_time(seen, sizeof(seen), r->last_seen_at, NULL);
-	fprintf(c->out, "%-4lld %-20s %-24s %-20s %-5lld %s\n", (long long)r->id, r->org, r->store,
-		r->name, (long long)r->equipment, seen);
+	char id[24], units[24];
+	snprintf(id, sizeof(id), "%lld", (long long)r->id);
+	snprintf(units, sizeof(units), "%lld", (long long)r->equipment);
+	cli_row(c, till_cols, ARRAY_SIZE(till_cols),
+		(const char *[]){ id, r->org, r->store, r->name, units, seen });
 	return 0;
 }
 
@@ -360,20 +358,14 @@ static int till_list(struct cli *c, int argc, char **argv)
 		return cli_usage(c, MSG_HELP_TILL_LIST, false);
 	if ((rc = find_place(c, &a, &org_id, &store_id, NULL)))
 		return rc;
-	cli_say(c, MSG_CLI_TILL_HEADER);
+	cli_header(c, till_cols, ARRAY_SIZE(till_cols), MSG_CLI_TILL_HEADER);
 	return db_till_list(c->db, store_id, print_till, c) ? EXIT_FAIL : EXIT_OK;
 }
 
 int cmd_till(struct cli *c, int argc, char **argv)
 {
-	if (want_help(argc, argv))
-		return cli_usage(c, MSG_HELP_TILL, argc >= 2);
-	if (!strcmp(argv[1], "add"))
-		return till_add(c, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list"))
-		return till_list(c, argc - 1, argv + 1);
-	cli_fail(c, EXIT_USAGE, MSG_CLI_UNKNOWN_SUBCOMMAND, "till", argv[1]);
-	return cli_usage(c, MSG_HELP_TILL, false);
+	static const struct cli_sub subs[] = { { "add", till_add }, { "list", till_list }, { NULL, NULL } };
+	return cli_dispatch(c, argc, argv, subs, MSG_HELP_TILL);
 }
 
 /* ---- equipment ---- */
@@ -441,11 +433,16 @@ static int equipment_add(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static const int equipment_cols[] = { 4, 22, 16, 9, 18, 18, 0 };
+
 static int print_equipment(const struct equipment_row *r, void *arg)
 {
 	struct cli *c = arg;
-	fprintf(c->out, "%-4lld %-20s %-16s %-10s %-20s %-20s %s\n", (long long)r->id, r->store,
-		r->till, r->kind, r->model, r->serial, *r->expires_on ? r->expires_on : "-");
+	char id[24];
+	snprintf(id, sizeof(id), "%lld", (long long)r->id);
+	cli_row(c, equipment_cols, ARRAY_SIZE(equipment_cols),
+		(const char *[]){ id, r->store, r->till, r->kind, r->model, r->serial,
+				  *r->expires_on ? r->expires_on : "-" });
 	return 0;
 }
 
@@ -471,20 +468,14 @@ static int equipment_list(struct cli *c, int argc, char **argv)
 	}
 	if ((rc = find_place(c, &a.place, &org_id, &store_id, &till_id)))
 		return rc;
-	cli_say(c, MSG_CLI_EQUIPMENT_HEADER);
+	cli_header(c, equipment_cols, ARRAY_SIZE(equipment_cols), MSG_CLI_EQUIPMENT_HEADER);
 	return db_equipment_list(c->db, till_id, until, print_equipment, c) ? EXIT_FAIL : EXIT_OK;
 }
 
 int cmd_equipment(struct cli *c, int argc, char **argv)
 {
-	if (want_help(argc, argv))
-		return cli_usage(c, MSG_HELP_EQUIPMENT, argc >= 2);
-	if (!strcmp(argv[1], "add"))
-		return equipment_add(c, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list"))
-		return equipment_list(c, argc - 1, argv + 1);
-	cli_fail(c, EXIT_USAGE, MSG_CLI_UNKNOWN_SUBCOMMAND, "equipment", argv[1]);
-	return cli_usage(c, MSG_HELP_EQUIPMENT, false);
+	static const struct cli_sub subs[] = { { "add", equipment_add }, { "list", equipment_list }, { NULL, NULL } };
+	return cli_dispatch(c, argc, argv, subs, MSG_HELP_EQUIPMENT);
 }
 
 /* ---- invite ---- */

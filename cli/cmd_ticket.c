@@ -28,14 +28,19 @@ static int list_opt(struct cli *c, int opt, const char *val, void *arg)
 	return EXIT_USAGE;
 }
 
+static const int ticket_cols[] = { 6, 6, 9, 16, 16, 20, 16, 0 };
+
 static int print_ticket_line(const struct ticket_row *r, void *arg)
 {
 	struct cli *c = arg;
 	char opened[64];
 	cli_time(opened, sizeof(opened), r->created_at, r->timezone);
-	fprintf(c->out, "%-6lld P%d  %-9s %-16s %-20s %-20s %-16s %s\n", (long long)r->id,
-		r->priority, ticket_status_name(r->status), opened, r->org, r->store,
-		*r->assignee ? r->assignee : "-", r->title);
+	char id[24], prio[8];
+	snprintf(id, sizeof(id), "%lld", (long long)r->id);
+	snprintf(prio, sizeof(prio), "P%d", r->priority);
+	cli_row(c, ticket_cols, ARRAY_SIZE(ticket_cols),
+		(const char *[]){ id, prio, ticket_status_name(r->status), opened, r->org, r->store,
+				  *r->assignee ? r->assignee : "-", r->title });
 	return 0;
 }
 
@@ -67,7 +72,7 @@ static int ticket_list(struct cli *c, int argc, char **argv)
 		return rc;
 	f.open_only = a.open;
 	f.limit = (int)a.limit;
-	cli_say(c, MSG_CLI_TICKET_HEADER);
+	cli_header(c, ticket_cols, ARRAY_SIZE(ticket_cols), MSG_CLI_TICKET_HEADER);
 	return db_ticket_list(c->db, &f, print_ticket_line, c) ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -123,12 +128,7 @@ static int ticket_show(struct cli *c, int argc, char **argv)
 
 int cmd_ticket(struct cli *c, int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
-		return cli_usage(c, MSG_HELP_TICKET, argc >= 2);
-	if (!strcmp(argv[1], "list"))
-		return ticket_list(c, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "show"))
-		return ticket_show(c, argc - 1, argv + 1);
-	cli_fail(c, EXIT_USAGE, MSG_CLI_UNKNOWN_SUBCOMMAND, "ticket", argv[1]);
-	return cli_usage(c, MSG_HELP_TICKET, false);
+	static const struct cli_sub subs[] = { { "list", ticket_list }, { "show", ticket_show },
+					       { NULL, NULL } };
+	return cli_dispatch(c, argc, argv, subs, MSG_HELP_TICKET);
 }

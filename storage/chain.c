@@ -123,7 +123,6 @@ int db_store_add(struct db *db, int64_t *out, int64_t org_id, const char *name,
 		 const char *address, const char *timezone, const char *hours)
 {
 	sqlite3_stmt *st;
-	int rc;
 	if (db_prepare(db, &st, "INSERT INTO stores(org_id, name, address, timezone, hours, created_at)"
 			       " VALUES (?, ?, ?, ?, ?, ?)"))
 		return TD_ERR;
@@ -133,10 +132,7 @@ int db_store_add(struct db *db, int64_t *out, int64_t org_id, const char *name,
 	sqlite3_bind_text(st, 4, timezone, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, hours, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, clock_now());
-	if ((rc = db_step_done(db, st)))
-		return rc;
-	*out = sqlite3_last_insert_rowid(db->h);
-	return 0;
+	return db_insert(db, st, out);
 }
 
 static int store_query(struct db *db, const char *where, int64_t arg_id,
@@ -184,7 +180,6 @@ int db_till_add(struct db *db, int64_t *out, int64_t store_id, const char *name,
 		const char *token_hash)
 {
 	sqlite3_stmt *st;
-	int rc;
 	if (db_prepare(db, &st, "INSERT INTO tills(store_id, name, token_hash, created_at)"
 			       " VALUES (?, ?, ?, ?)"))
 		return TD_ERR;
@@ -192,10 +187,7 @@ int db_till_add(struct db *db, int64_t *out, int64_t store_id, const char *name,
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, token_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, clock_now());
-	if ((rc = db_step_done(db, st)))
-		return rc;
-	*out = sqlite3_last_insert_rowid(db->h);
-	return 0;
+	return db_insert(db, st, out);
 }
 
 int db_till_list(struct db *db, int64_t store_id,
@@ -245,7 +237,6 @@ int db_equipment_add(struct db *db, int64_t *out, int64_t till_id, const char *k
 		     const char *model, const char *serial, const char *expires_on)
 {
 	sqlite3_stmt *st;
-	int rc;
 	if (db_prepare(db, &st, "INSERT INTO equipment(till_id, kind, model, serial, expires_on,"
 			       " created_at) VALUES (?, ?, ?, ?, ?, ?)"))
 		return TD_ERR;
@@ -255,10 +246,7 @@ int db_equipment_add(struct db *db, int64_t *out, int64_t till_id, const char *k
 	sqlite3_bind_text(st, 4, serial ? serial : "", -1, SQLITE_STATIC);
 	db_bind_text(st, 5, expires_on);
 	sqlite3_bind_int64(st, 6, clock_now());
-	if ((rc = db_step_done(db, st)))
-		return rc;
-	*out = sqlite3_last_insert_rowid(db->h);
-	return 0;
+	return db_insert(db, st, out);
 }
 
 int db_equipment_list(struct db *db, int64_t till_id, const char *until,
@@ -298,7 +286,6 @@ int db_invite_add(struct db *db, int64_t *out, const char *code_hash, const char
 		  int64_t store_id, int64_t org_id, int64_t expires_at)
 {
 	sqlite3_stmt *st;
-	int rc;
 	if (db_prepare(db, &st, "INSERT INTO invites(code_hash, role, store_id, org_id, created_at,"
 			       " expires_at) VALUES (?, ?, ?, ?, ?, ?)"))
 		return TD_ERR;
@@ -308,10 +295,7 @@ int db_invite_add(struct db *db, int64_t *out, const char *code_hash, const char
 	db_bind_id(st, 4, org_id);
 	sqlite3_bind_int64(st, 5, clock_now());
 	sqlite3_bind_int64(st, 6, expires_at);
-	if ((rc = db_step_done(db, st)))
-		return rc;
-	*out = sqlite3_last_insert_rowid(db->h);
-	return 0;
+	return db_insert(db, st, out);
 }
 
 int db_invite_redeem(struct db *db, int64_t *out_person, const char *code_hash,

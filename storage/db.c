@@ -84,6 +84,14 @@ int db_step_done(struct db *db, sqlite3_stmt *st)
 	return mapped;
 }
 
+int db_insert(struct db *db, sqlite3_stmt *st, int64_t *out)
+{
+	int rc = db_step_done(db, st);
+	if (!rc)
+		*out = sqlite3_last_insert_rowid(db->h);
+	return rc;
+}
+
 int db_open_raw(struct db **out, const char *path, char *err, size_t errlen)
 {
 	struct db *db = xcalloc(1, sizeof(*db));
