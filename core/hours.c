@@ -74,13 +74,13 @@ static int item_len(const char *p)
 	return (int)(q - p);
 }
 
-/* Letters of a word: ASCII letters and any UTF-8 multibyte character. */
+/* Letters of a word: ASCII letters and any UTF-8 multibyte character but a dash. */
 static size_t word_len(const char *p)
 {
 	size_t n = 0;
 	for (;;) {
 		unsigned char c = (unsigned char)p[n];
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80)
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= 0x80 && !dash_len(p + n)))
 			n++;
 		else
 			return n;
@@ -175,15 +175,16 @@ static int parse_days(struct parser *ps, const char **pp, int *first, int *last)
 
 /*
  * Parses H:MM or HH:MM at *pp into minutes of the day. 24:00 is allowed
- * only when is_end. what names the time in errors ("start", "end").
+ * only when is_end. what names the time in errors ("start", "end"), item
+ * is the whole item.
  */
-static int parse_time(struct parser *ps, const char **pp, bool is_end, const char *what,
-		      int *out)
+static int parse_time(struct parser *ps, const char **pp, const char *item, bool is_end,
+		      const char *what, int *out)
 {
 	const char *p = *pp;
 	int tl = token_len(p);
 	if (!tl)
-		return fail(ps, "missing %s time at '%.*s'", what, item_len(p), p);
+		return fail(ps, "missing %s time in '%.*s'", what, item_len(item), item);
 
 	int h = 0, m = 0, hd = 0;
 	while (hd < 3 && p[hd] >= '0' && p[hd] <= '9') {
@@ -250,14 +251,14 @@ static int parse_item(struct parser *ps, const char **pp)
 		return fail(ps, "'%.*s' needs hours, like '%.*s 09:00-18:00'", item_len(item), item,
 			    item_len(item), item);
 	const char *times = p;
-	if ((rc = parse_time(ps, &p, false, "start", &start)))
+	if ((rc = parse_time(ps, &p, item, false, "start", &start)))
 		return rc;
 	p = skip_space(p);
 	size_t dl = dash_len(p);
 	if (!dl)
 		return fail(ps, "missing end time in '%.*s' (write START-END)", item_len(item), item);
 	p = skip_space(p + dl);
-	if ((rc = parse_time(ps, &p, true, "end", &end)))
+	if ((rc = parse_time(ps, &p, item, true, "end", &end)))
 		return rc;
 	if (start == end)
 		return fail(ps, "empty span '%.*s': the end equals the start", (int)(p - times), times);

@@ -616,10 +616,10 @@ void tz_local(const struct tz *tz, int64_t t, struct tm *out)
 
 int64_t tz_mktime(const struct tz *tz, int y, int mon, int day, int h, int min, int s)
 {
-	int64_t ym = (int64_t)y * 12 + (mon - 1);
+	int64_t ym = (int64_t)y * 12 + ((int64_t)mon - 1);
 	int64_t yy = floor_div(ym, 12);
 	int mm = (int)(ym - yy * 12) + 1;
-	int64_t local = (days_from_civil(yy, mm, 1) + day - 1) * DAY_SECONDS +
+	int64_t local = (days_from_civil(yy, mm, 1) + (int64_t)day - 1) * DAY_SECONDS +
 			(int64_t)h * 3600 + (int64_t)min * 60 + s;
 	local = clamp_t(local);
 

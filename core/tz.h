@@ -19,10 +19,11 @@
 struct tz;
 
 /*
- * Loads the zone called name ("Europe/Moscow") into *out; free it with
- * tz_free(). A name that is empty, too long, starts with '/', contains
- * ".." or a character outside [A-Za-z0-9/_+-] is refused with TD_EINVAL
- * before any file is opened. A missing, unreadable or malformed file (or
+ * Loads the zone called name ("Europe/Moscow") into *out, which is set
+ * only on success; free it with tz_free(). $TZDIR is read at each call.
+ * A name that is empty, too long, starts with '/', contains ".." or a
+ * character outside [A-Za-z0-9/_+-] is refused with TD_EINVAL before any
+ * file is opened. A missing, unreadable or malformed file (or
  * one with leap seconds, as under right/) gives TD_ENOTFOUND.
  */
 int tz_load(struct tz **out, const char *name);
