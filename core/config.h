@@ -21,6 +21,8 @@ struct config {
 	char *tg_bot_username;
 	long long tg_engineers_chat;
 	int64_t tg_poll_timeout; /* seconds */
+	long long tg_group_rate;  /* messages per minute to one group */
+	long long tg_global_rate; /* messages per second overall */
 	/* [invites] */
 	int64_t invite_ttl;      /* seconds */
 	/* [smtp] */

@@ -4,8 +4,8 @@
 # something is actually missing.
 set -eu
 
-PACKAGES="build-essential pkg-config libinih-dev libsqlite3-dev libcmocka-dev
-sqlite3 tzdata"
+PACKAGES="build-essential pkg-config libinih-dev libsqlite3-dev libcurl4-openssl-dev
+libjson-c-dev libcmocka-dev sqlite3 tzdata python3 ca-certificates"
 
 missing=""
 for p in $PACKAGES; do

@@ -383,3 +383,53 @@ int db_person_list(struct db *db, int (*fn)(const struct person_row *, void *), 
 {
 	return person_query(db, "?1 = ?1", 0, fn, arg);
 }
+
+int db_state_set(struct db *db, int64_t person_id, const char *kind, int64_t ticket_id,
+		 int64_t now)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "INSERT OR REPLACE INTO person_state(person_id, kind, ticket_id, since)"
+			       " VALUES (?, ?, ?, ?)"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, person_id);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	db_bind_id(st, 3, ticket_id);
+	sqlite3_bind_int64(st, 4, now);
+	return db_step_done(db, st);
+}
+
+int db_state_get(struct db *db, int64_t person_id, char *kind, size_t kind_len,
+		 int64_t *ticket_id)
+{
+	sqlite3_stmt *st;
+	int rc = TD_ENOTFOUND;
+	if (db_prepare(db, &st, "SELECT kind, coalesce(ticket_id, 0) FROM person_state"
+			       " WHERE person_id = ?"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, person_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(kind, kind_len, "%s", db_text(st, 0));
+		*ticket_id = sqlite3_column_int64(st, 1);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_state_clear(struct db *db, int64_t person_id)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "DELETE FROM person_state WHERE person_id = ?"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, person_id);
+	return db_step_done(db, st);
+}
+
+int db_person_deactivate_tg(struct db *db, int64_t tg_user_id)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "UPDATE people SET active = 0 WHERE tg_user_id = ?"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, tg_user_id);
+	return db_step_done(db, st);
+}

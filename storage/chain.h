@@ -98,4 +98,18 @@ int db_person_by_tg(struct db *db, int64_t tg_user_id,
 		    int (*fn)(const struct person_row *, void *), void *arg);
 int db_person_list(struct db *db, int (*fn)(const struct person_row *, void *), void *arg);
 
+/*
+ * What a person is in the middle of: "resolution" (an engineer typing how a
+ * ticket was fixed), "new_ticket" (a cashier asked for a fresh ticket).
+ * One state per person; setting replaces it.
+ */
+int db_state_set(struct db *db, int64_t person_id, const char *kind, int64_t ticket_id,
+		 int64_t now);
+/* TD_ENOTFOUND when the person is in no state. */
+int db_state_get(struct db *db, int64_t person_id, char *kind, size_t kind_len,
+		 int64_t *ticket_id);
+int db_state_clear(struct db *db, int64_t person_id);
+/* A person who blocked the bot: no more messages to them. */
+int db_person_deactivate_tg(struct db *db, int64_t tg_user_id);
+
 #endif

@@ -126,6 +126,30 @@ static const char *const migrations[] = {
 	"  error TEXT"
 	");"
 	"CREATE INDEX outbox_pending ON outbox(state, id);",
+
+	/*
+	 * 3: the Telegram side. Which chat messages belong to which ticket (to
+	 * route replies and edit cards), what each person is in the middle of
+	 * answering, and how a sent outbox row is remembered.
+	 */
+	"CREATE TABLE tg_links ("
+	"  chat_id INTEGER NOT NULL,"
+	"  message_id INTEGER NOT NULL,"
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  role TEXT NOT NULL," /* card, relay, question */
+	"  PRIMARY KEY (chat_id, message_id)"
+	");"
+	"CREATE INDEX tg_links_ticket ON tg_links(ticket_id, role);"
+	"CREATE TABLE person_state ("
+	"  person_id INTEGER PRIMARY KEY REFERENCES people(id),"
+	"  kind TEXT NOT NULL," /* resolution: the engineer is typing how it was fixed */
+	"  ticket_id INTEGER REFERENCES tickets(id),"
+	"  since INTEGER NOT NULL"
+	");"
+	"ALTER TABLE outbox ADD COLUMN link_role TEXT;"   /* remember the sent message as this role */
+	"ALTER TABLE outbox ADD COLUMN edit_role TEXT;"   /* edit the ticket's message of this role */
+	"ALTER TABLE outbox ADD COLUMN message_id INTEGER;" /* what Telegram answered */
+	"CREATE INDEX outbox_chat ON outbox(chat_id, state, id);",
 };
 
 int db_schema_latest(void)

@@ -61,7 +61,8 @@ int db_ticket_event(struct db *db, int64_t ticket_id, int64_t now, int64_t actor
 #define TICKET_SELECT \
 	"SELECT ts.id, ts.store_id, coalesce(ts.till_id, 0), o.name, s.name, s.address," \
 	" coalesce(tl.name, ''), coalesce(c.name, ''), coalesce(a.name, ''), ts.source, ts.title," \
-	" ts.status, ts.priority, ts.created_at, ts.updated_at, s.timezone" \
+	" ts.status, ts.priority, ts.created_at, ts.updated_at, s.timezone," \
+	" coalesce(ts.cashier_id, 0), coalesce(ts.assignee_id, 0), coalesce(c.tg_user_id, 0)" \
 	" FROM ticket_state ts JOIN stores s ON s.id = ts.store_id JOIN orgs o ON o.id = s.org_id" \
 	" LEFT JOIN tills tl ON tl.id = ts.till_id LEFT JOIN people c ON c.id = ts.cashier_id" \
 	" LEFT JOIN people a ON a.id = ts.assignee_id "
@@ -87,6 +88,9 @@ static int ticket_rows(sqlite3_stmt *st, int (*fn)(const struct ticket_row *, vo
 			.created_at = sqlite3_column_int64(st, 13),
 			.updated_at = sqlite3_column_int64(st, 14),
 			.timezone = db_text(st, 15),
+			.cashier_id = sqlite3_column_int64(st, 16),
+			.assignee_id = sqlite3_column_int64(st, 17),
+			.cashier_tg = sqlite3_column_int64(st, 18),
 		};
 		ticket_status_parse(&r.status, db_text(st, 11));
 		(*count)++;
@@ -123,6 +127,48 @@ int db_ticket_get(struct db *db, int64_t id, int (*fn)(const struct ticket_row *
 	sqlite3_bind_int64(st, 1, id);
 	int rc = ticket_rows(st, fn, arg, &count);
 	return rc ? rc : count ? 0 : TD_ENOTFOUND;
+}
+
+int db_ticket_open_of(struct db *db, int64_t cashier_id, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc = TD_ENOTFOUND;
+	if (db_prepare(db, &st, "SELECT max(id) FROM ticket_state WHERE cashier_id = ?"
+			       " AND status IN ('new', 'claimed')"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, cashier_id);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_ticket_queue(struct db *db, int64_t assignee_id,
+		    int (*fn)(const struct ticket_row *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	int count = 0;
+	if (db_prepare(db, &st, TICKET_SELECT
+		       "WHERE ts.status IN ('new', 'claimed') AND (?1 = 0 OR ts.assignee_id = ?1)"
+		       " ORDER BY ts.created_at, ts.id"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, assignee_id);
+	return ticket_rows(st, fn, arg, &count);
+}
+
+bool db_ticket_has_event(struct db *db, int64_t id, const char *kind)
+{
+	sqlite3_stmt *st;
+	bool found = false;
+	if (db_prepare(db, &st, "SELECT 1 FROM ticket_events WHERE ticket_id = ? AND kind = ?"))
+		return false;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
 }
 
 int db_ticket_history(struct db *db, int64_t id,

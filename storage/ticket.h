@@ -24,7 +24,8 @@ struct ticket_new {
 };
 
 struct ticket_row {
-	int64_t id, store_id, till_id;
+	int64_t id, store_id, till_id, cashier_id, assignee_id;
+	int64_t cashier_tg;  /* the cashier's Telegram id (their private chat), 0: none */
 	const char *org, *store, *address, *timezone, *till, *cashier, *assignee;
 	const char *source, *title;
 	enum ticket_status status;
@@ -66,6 +67,16 @@ int db_ticket_list(struct db *db, const struct ticket_filter *f,
 /* One ticket: TD_ENOTFOUND if there is none with that id. */
 int db_ticket_get(struct db *db, int64_t id, int (*fn)(const struct ticket_row *, void *),
 		  void *arg);
+/* The cashier's newest ticket that is new or claimed; TD_ENOTFOUND if none. */
+int db_ticket_open_of(struct db *db, int64_t cashier_id, int64_t *out);
+
+/* Lists open tickets (new, claimed) oldest first; assignee_id 0: anyone's. */
+int db_ticket_queue(struct db *db, int64_t assignee_id,
+		    int (*fn)(const struct ticket_row *, void *), void *arg);
+
+/* True when the ticket's history has an event of this kind. */
+bool db_ticket_has_event(struct db *db, int64_t id, const char *kind);
+
 /* Its history, oldest first. */
 int db_ticket_history(struct db *db, int64_t id,
 		      int (*fn)(const struct ticket_event_row *, void *), void *arg);

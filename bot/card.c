@@ -1,0 +1,119 @@
+/*
+ * card.c - a ticket's card in the engineers' chat: what it says and which
+ * buttons it offers in each state.
+ */
+#include "bot/dialog.h"
+#include "core/tz.h"
+#include "storage/ticket.h"
+
+#define CARD_MAX (64u << 10)
+
+/* "2026-11-22 10:15" in the store's zone. */
+static void local_time(char *out, size_t n, int64_t t, const char *zone)
+{
+	struct tz *tz;
+	struct tm tm;
+	if (tz_load(&tz, zone)) {
+		snprintf(out, n, "%lld", (long long)t);
+		return;
+	}
+	tz_local(tz, t, &tm);
+	strftime(out, n, "%Y-%m-%d %H:%M", &tm);
+	tz_free(tz);
+}
+
+struct card {
+	struct buf html;
+	json_object *keyboard;
+};
+
+static int render(const struct ticket_row *r, void *arg)
+{
+	struct card *c = arg;
+	struct buf *b = &c->html;
+	char opened[32], id[24], data[3][32];
+
+	local_time(opened, sizeof(opened), r->created_at, r->timezone);
+	msg_buf(b, MSG_CARD_HEAD, (long long)r->id, r->priority);
+	buf_puts(b, "\n<b>");
+	esc(b, r->org);
+	buf_puts(b, "</b> · ");
+	esc(b, r->store);
+	if (*r->address) {
+		buf_puts(b, ", ");
+		esc(b, r->address);
+	}
+	buf_putc(b, '\n');
+	if (*r->till) {
+		msg_buf(b, MSG_CARD_TILL);
+		esc(b, r->till);
+		buf_putc(b, '\n');
+	}
+	msg_buf(b, MSG_CARD_CASHIER);
+	esc(b, *r->cashier ? r->cashier : "—");
+	buf_putc(b, '\n');
+	msg_buf(b, MSG_CARD_OPENED, opened, r->timezone);
+	buf_puts(b, "\n\n<blockquote>");
+	esc(b, r->title);
+	buf_puts(b, "</blockquote>\n\n");
+
+	snprintf(id, sizeof(id), "%lld", (long long)r->id);
+	switch (r->status) {
+	case TICKET_NEW:
+		msg_buf(b, MSG_CARD_STATUS_NEW);
+		snprintf(data[0], sizeof(data[0]), "c:%s", id);
+		c->keyboard = keyboard_row(1, (const char *[]){ msg(MSG_BTN_CLAIM) },
+					   (const char *[]){ data[0] });
+		break;
+	case TICKET_CLAIMED:
+		msg_buf(b, MSG_CARD_STATUS_CLAIMED, "");
+		esc(b, r->assignee);
+		snprintf(data[0], sizeof(data[0]), "x:%s", id);
+		snprintf(data[1], sizeof(data[1]), "u:%s", id);
+		c->keyboard = keyboard_row(2, (const char *[]){ msg(MSG_BTN_CLOSE), msg(MSG_BTN_RELEASE) },
+					   (const char *[]){ data[0], data[1] });
+		break;
+	case TICKET_RESOLVED:
+		msg_buf(b, MSG_CARD_STATUS_RESOLVED, "");
+		esc(b, r->assignee);
+		break;
+	case TICKET_CLOSED:
+		msg_buf(b, MSG_CARD_STATUS_CLOSED);
+		break;
+	}
+	return 0;
+}
+
+static int card_render(struct dialog *d, int64_t ticket_id, struct card *c)
+{
+	c->keyboard = NULL;
+	buf_init(&c->html, CARD_MAX);
+	int rc = db_ticket_get(d->db, ticket_id, render, c);
+	if (rc) {
+		buf_release(&c->html);
+		json_object_put(c->keyboard);
+	}
+	return rc;
+}
+
+int card_post(struct dialog *d, int64_t ticket_id)
+{
+	struct card c;
+	int rc;
+	if (!d->engineers_chat || (rc = card_render(d, ticket_id, &c)))
+		return d->engineers_chat ? rc : 0;
+	rc = say(d, d->engineers_chat, buf_cstr(&c.html), c.keyboard, 0, ticket_id, "card");
+	buf_release(&c.html);
+	return rc;
+}
+
+int card_update(struct dialog *d, int64_t ticket_id)
+{
+	struct card c;
+	int rc;
+	if (!d->engineers_chat || (rc = card_render(d, ticket_id, &c)))
+		return d->engineers_chat ? rc : 0;
+	rc = say_edit(d, d->engineers_chat, ticket_id, "card", buf_cstr(&c.html), c.keyboard);
+	buf_release(&c.html);
+	return rc;
+}

@@ -1,0 +1,229 @@
+/*
+ * cashier.c - the cashier's side, in a private chat with the bot:
+ * registration by invite, reporting, joining messages to the open ticket,
+ * /my, /new, /help.
+ */
+#include "bot/dialog.h"
+#include "core/log.h"
+#include "core/token.h"
+#include "storage/chain.h"
+#include "storage/outbox.h"
+#include "storage/ticket.h"
+
+#define TITLE_MAX_BYTES 3000
+#define TEXT_MAX (64u << 10)
+
+const char *command_arg(const char *text, const char *cmd)
+{
+	size_t n = strlen(cmd);
+	if (strncmp(text, cmd, n))
+		return NULL;
+	const char *p = text + n;
+	if (*p == '@')
+		p += strcspn(p, " \n");
+	else if (*p && *p != ' ' && *p != '\n')
+		return NULL;
+	while (*p == ' ' || *p == '\n')
+		p++;
+	return p;
+}
+
+static int registered(struct dialog *d, const struct tg_update *u, const char *code)
+{
+	char hash[65];
+	int64_t person;
+	token_hash(hash, code);
+	int rc = db_invite_redeem(d->db, &person, hash, u->from_id, u->from_name, d->now);
+	if (rc == TD_ENOTFOUND)
+		return say_msg(d, u->chat_id, MSG_BOT_INVITE_INVALID);
+	if (rc)
+		return rc;
+	struct person p;
+	if ((rc = dialog_person(d, u->from_id, &p)))
+		return rc;
+	log_info("person %lld registered as %s", (long long)p.id, p.role);
+	return say_msg(d, u->chat_id, !strcmp(p.role, "cashier") ? MSG_BOT_WELCOME_CASHIER :
+		       !strcmp(p.role, "owner") ? MSG_BOT_WELCOME_OWNER : MSG_BOT_WELCOME_ENGINEER);
+}
+
+/* Cuts s to at most max bytes at a character boundary. */
+static void utf8_cut(char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n <= max)
+		return;
+	while (max && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	s[max] = '\0';
+}
+
+/* What a message says, for history: its text, or a mark for a file. */
+static const char *message_body(const struct tg_update *u)
+{
+	if (*u->text)
+		return u->text;
+	return msg(u->photo ? MSG_BOT_PHOTO_MARK : MSG_BOT_FILE_MARK);
+}
+
+/* Relays a cashier's message (text, photo, document) to the engineers. */
+static int relay_to_engineers(struct dialog *d, int64_t ticket_id, const struct person *p,
+			      const struct tg_update *u)
+{
+	struct buf b = BUF_INIT(TEXT_MAX);
+	int64_t card = 0;
+	int rc;
+	if (!d->engineers_chat)
+		return 0;
+	db_link_message(d->db, ticket_id, "card", d->engineers_chat, &card);
+	msg_buf(&b, MSG_BOT_CASHIER_SAYS, (long long)ticket_id, "");
+	esc(&b, p->name);
+	buf_puts(&b, ":\n");
+	esc(&b, u->text);
+	if (u->photo || u->document)
+		rc = say_file(d, d->engineers_chat, u->photo ? "sendPhoto" : "sendDocument",
+			      u->photo ? u->photo : u->document, buf_cstr(&b), card, ticket_id, "relay");
+	else
+		rc = say(d, d->engineers_chat, buf_cstr(&b), NULL, card, ticket_id, "relay");
+	buf_release(&b);
+	return rc;
+}
+
+static int open_ticket(struct dialog *d, const struct person *p, const struct tg_update *u)
+{
+	char title[TITLE_MAX_BYTES + 1], data[2][32];
+	int64_t id;
+	int rc;
+
+	snprintf(title, sizeof(title), "%s", message_body(u));
+	utf8_cut(title, TITLE_MAX_BYTES);
+	struct ticket_new t = {
+		.store_id = p->store_id, .cashier_id = p->id, .source = "telegram",
+		.title = title, .priority = 3,
+	};
+	if ((rc = db_ticket_open(d->db, &id, &t, d->now)) || (rc = db_state_clear(d->db, p->id)))
+		return rc;
+	if ((rc = card_post(d, id)))
+		return rc;
+	if ((u->photo || u->document) && d->engineers_chat &&
+	    (rc = say_file(d, d->engineers_chat, u->photo ? "sendPhoto" : "sendDocument",
+			   u->photo ? u->photo : u->document, NULL, 0, id, "relay")))
+		return rc;
+
+	struct buf b = BUF_INIT(TEXT_MAX);
+	msg_buf(&b, MSG_BOT_TICKET_OPENED, (long long)id);
+	snprintf(data[0], sizeof(data[0]), "p:%lld:3", (long long)id);
+	snprintf(data[1], sizeof(data[1]), "p:%lld:1", (long long)id);
+	json_object *kb = keyboard_row(2, (const char *[]){ msg(MSG_BTN_TILL_WORKS), msg(MSG_BTN_TILL_DOWN) },
+				       (const char *[]){ data[0], data[1] });
+	rc = say(d, u->chat_id, buf_cstr(&b), kb, u->message_id, id, "question");
+	buf_release(&b);
+	log_info("ticket %lld opened by person %lld", (long long)id, (long long)p->id);
+	return rc;
+}
+
+static int join_ticket(struct dialog *d, const struct person *p, const struct tg_update *u,
+		       const struct ticket_row *t)
+{
+	int rc = ticket_change(d, t->id, p->id, u->photo ? "photo" : "message", t->status, t->priority,
+			       t->assignee_id, u->photo ? u->photo : message_body(u));
+	if (rc || (rc = relay_to_engineers(d, t->id, p, u)))
+		return rc;
+	return say_msg(d, u->chat_id, MSG_BOT_ADDED_TO_TICKET, (long long)t->id);
+}
+
+static int copy_ticket(const struct ticket_row *r, void *arg)
+{
+	struct ticket_row *t = arg;
+	*t = *r;
+	/* Strings are not needed beyond the ids and state. */
+	t->org = t->store = t->address = t->timezone = t->till = t->cashier = t->assignee = "";
+	t->source = t->title = "";
+	return 0;
+}
+
+int ticket_load(struct dialog *d, int64_t id, struct ticket_row *out)
+{
+	return db_ticket_get(d->db, id, copy_ticket, out);
+}
+
+struct my_list {
+	struct buf *b;
+	int n;
+};
+
+static int list_line(const struct ticket_row *r, void *arg)
+{
+	struct my_list *l = arg;
+	msg_buf(l->b, MSG_BOT_MY_LINE, (long long)r->id, r->priority,
+		msg(r->status == TICKET_NEW ? MSG_STATUS_NEW : MSG_STATUS_CLAIMED));
+	esc(l->b, r->title);
+	buf_putc(l->b, '\n');
+	l->n++;
+	return 0;
+}
+
+static int my_tickets(struct dialog *d, const struct person *p, int64_t chat_id)
+{
+	struct buf b = BUF_INIT(TEXT_MAX);
+	struct my_list l = { &b, 0 };
+	struct ticket_filter f = { .open_only = true, .limit = 30 };
+	int rc;
+	f.store_id = p->store_id;
+	msg_buf(&b, MSG_BOT_MY_HEAD);
+	/* A cashier sees their store's open tickets, nobody else's. */
+	if ((rc = db_ticket_list(d->db, &f, list_line, &l)))
+		goto done;
+	if (!l.n) {
+		buf_reset(&b);
+		msg_buf(&b, MSG_BOT_MY_NONE);
+	}
+	rc = say(d, chat_id, buf_cstr(&b), NULL, 0, 0, NULL);
+done:
+	buf_release(&b);
+	return rc;
+}
+
+int cashier_handle(struct dialog *d, const struct tg_update *u)
+{
+	struct person p;
+	struct ticket_row t;
+	const char *arg;
+	char state[32];
+	int64_t ticket = 0, state_ticket;
+	int rc;
+
+	if ((arg = command_arg(u->text, "/start")) && *arg)
+		return registered(d, u, arg);
+	rc = dialog_person(d, u->from_id, &p);
+	if (rc == TD_ENOTFOUND)
+		return say_msg(d, u->chat_id, MSG_BOT_NEED_INVITE);
+	if (rc)
+		return rc;
+	if (strcmp(p.role, "cashier"))
+		return say_msg(d, u->chat_id, MSG_BOT_STAFF_USE_GROUP);
+	if (command_arg(u->text, "/start") || command_arg(u->text, "/help"))
+		return say_msg(d, u->chat_id, MSG_BOT_CASHIER_HELP);
+	if (command_arg(u->text, "/my"))
+		return my_tickets(d, &p, u->chat_id);
+	if (command_arg(u->text, "/new")) {
+		if ((rc = db_state_set(d->db, p.id, "new_ticket", 0, d->now)))
+			return rc;
+		return say_msg(d, u->chat_id, MSG_BOT_DESCRIBE_NEW);
+	}
+	if (u->text[0] == '/')
+		return say_msg(d, u->chat_id, MSG_BOT_UNKNOWN_COMMAND);
+	if (!*u->text && !u->photo && !u->document)
+		return say_msg(d, u->chat_id, MSG_BOT_SEND_TEXT);
+
+	/* A reply to one of the bot's messages joins that ticket, if it is theirs. */
+	char role[16];
+	if (u->reply_to && !db_link_find(d->db, u->chat_id, u->reply_to, &ticket, role, sizeof(role)) &&
+	    !ticket_load(d, ticket, &t) && t.cashier_id == p.id &&
+	    (t.status == TICKET_NEW || t.status == TICKET_CLAIMED))
+		return join_ticket(d, &p, u, &t);
+	bool fresh = !db_state_get(d->db, p.id, state, sizeof(state), &state_ticket) &&
+		     !strcmp(state, "new_ticket");
+	if (!fresh && !db_ticket_open_of(d->db, p.id, &ticket) && !ticket_load(d, ticket, &t))
+		return join_ticket(d, &p, u, &t);
+	return open_ticket(d, &p, u);
+}

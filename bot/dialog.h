@@ -1,0 +1,86 @@
+/*
+ * dialog.h - what the bot does with an update: pure logic over the
+ * database. It decides the state change and writes the replies into the
+ * outbox, all inside the caller's transaction; it knows nothing of HTTP.
+ */
+#ifndef TD_DIALOG_H
+#define TD_DIALOG_H
+
+#include <json-c/json.h>
+
+#include "bot/update.h"
+#include "core/buf.h"
+#include "core/msg.h"
+#include "storage/db.h"
+
+struct dialog {
+	struct db *db;
+	int64_t engineers_chat;  /* current id of the engineers' group, 0: none */
+	int64_t now;
+};
+
+/* A registered person, as the dialog sees them. */
+struct person {
+	int64_t id, store_id, org_id;
+	char name[128];
+	char role[16];
+	bool active;
+};
+
+/* Handles one update. 0, or a database error (the caller rolls back). */
+int dialog_handle(struct dialog *d, const struct tg_update *u);
+
+/* ---- shared by cashier.c, engineer.c and card.c ---- */
+
+/* Looks up the sender; TD_ENOTFOUND for a stranger. */
+int dialog_person(struct dialog *d, int64_t tg_user_id, struct person *out);
+
+/* Inline keyboard: one row of buttons, labels from the catalogue. */
+json_object *keyboard_row(size_t n, const char *const *labels, const char *const *data);
+
+/*
+ * Queues an HTML message to chat_id (split when longer than Telegram
+ * allows; the keyboard goes with the last part). reply_to 0 for none.
+ * When ticket_id and link_role are given, the sent message is remembered
+ * as the ticket's. keyboard is consumed (may be NULL).
+ */
+int say(struct dialog *d, int64_t chat_id, const char *html, json_object *keyboard,
+	int64_t reply_to, int64_t ticket_id, const char *link_role);
+/* Queues a catalogue message with its arguments (escaped by the caller). */
+int say_msg(struct dialog *d, int64_t chat_id, enum msg_id id, ...);
+/* Queues a photo or document by file_id with an HTML caption. */
+int say_file(struct dialog *d, int64_t chat_id, const char *method, const char *file_id,
+	     const char *caption, int64_t reply_to, int64_t ticket_id, const char *link_role);
+/* Queues an edit of the ticket's message of role in chat_id. */
+int say_edit(struct dialog *d, int64_t chat_id, int64_t ticket_id, const char *role,
+	     const char *html, json_object *keyboard);
+/* Answers a callback query (text may be NULL; alert shows a dialog box). */
+int answer(struct dialog *d, const struct tg_update *u, const char *text, bool alert);
+/* Queues a force-reply question, remembered as the ticket's link_role message. */
+int ask(struct dialog *d, int64_t chat_id, const char *html, int64_t ticket_id,
+	const char *link_role);
+
+/* Escapes user text into b for HTML parse mode. */
+void esc(struct buf *b, const char *s);
+
+/* The ticket's card (engineers' chat) and its buttons for its state. */
+int card_post(struct dialog *d, int64_t ticket_id);
+int card_update(struct dialog *d, int64_t ticket_id);
+
+/* "/cmd" or "/cmd@bot" at the start of text: the argument after it, or NULL. */
+const char *command_arg(const char *text, const char *cmd);
+
+struct ticket_row;
+/* A ticket's ids and state (its strings are blanked). */
+int ticket_load(struct dialog *d, int64_t id, struct ticket_row *out);
+
+int cashier_handle(struct dialog *d, const struct tg_update *u);
+int engineer_handle(struct dialog *d, const struct tg_update *u);
+/* Callback data "verb:ticket[:arg]" from either side. */
+int callback_handle(struct dialog *d, const struct tg_update *u);
+
+/* Changes a ticket's state and writes the history row; see the flows. */
+int ticket_change(struct dialog *d, int64_t ticket_id, int64_t actor_id, const char *kind,
+		  int status, int priority, int64_t assignee_id, const char *body);
+
+#endif

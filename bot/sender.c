@@ -1,0 +1,335 @@
+#include <math.h>
+
+#include "bot/sender.h"
+#include "bot/telegram.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "storage/chain.h"
+#include "storage/outbox.h"
+
+#define BATCH 64
+#define CHAT_SLOTS 4096
+#define SEND_TIMEOUT_MS 30000
+
+/* A token bucket: capacity tokens, refilled at rate per second. */
+struct bucket {
+	double tokens, rate, capacity;
+	int64_t last_ms, blocked_until_ms;
+};
+
+struct chat_slot {
+	int64_t chat_id;
+	struct bucket b;
+};
+
+struct sender {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool kicked;
+	const volatile int *stop;
+	char *db_path, *api_url, *token;
+	struct db *db;
+	struct tg *tg;
+	struct bucket global;
+	double group_rate;  /* per second */
+	struct chat_slot chats[CHAT_SLOTS];
+};
+
+static void bucket_init(struct bucket *b, double rate, double capacity, int64_t now_ms)
+{
+	b->rate = rate;
+	b->capacity = capacity;
+	b->tokens = capacity;
+	b->last_ms = now_ms;
+	b->blocked_until_ms = 0;
+}
+
+static bool bucket_ready(struct bucket *b, int64_t now_ms)
+{
+	if (now_ms < b->blocked_until_ms)
+		return false;
+	b->tokens = fmin(b->capacity, b->tokens + (double)(now_ms - b->last_ms) / 1000.0 * b->rate);
+	b->last_ms = now_ms;
+	return b->tokens >= 1.0;
+}
+
+/* The bucket of a chat: private chats about 1/s, groups also per minute. */
+static struct bucket *chat_bucket(struct sender *s, int64_t chat_id, int64_t now_ms)
+{
+	size_t i = (size_t)((uint64_t)chat_id * 0x9E3779B97F4A7C15ull >> 52) % CHAT_SLOTS;
+	struct chat_slot *slot = &s->chats[i];
+	if (slot->chat_id != chat_id) {
+		/* A new chat (or a collision, which only makes pacing stricter). */
+		slot->chat_id = chat_id;
+		bool group = chat_id < 0;
+		/* Capacity 1 with rate r never exceeds 1 + r in any window. */
+		if (group)
+			bucket_init(&slot->b, fmin(0.9, s->group_rate), 1, now_ms);
+		else
+			bucket_init(&slot->b, 0.9, 2, now_ms);
+	}
+	return &slot->b;
+}
+
+/* Telegram HTML to plain text: the mended form of a message it refused to parse. */
+static void html_to_plain(struct buf *out, const char *html)
+{
+	static const struct { const char *entity, *ch; } entities[] = {
+		{ "&lt;", "<" }, { "&gt;", ">" }, { "&amp;", "&" }, { "&quot;", "\"" },
+	};
+	for (const char *p = html; *p;) {
+		if (*p == '<') {
+			const char *end = strchr(p, '>');
+			p = end ? end + 1 : p + strlen(p);
+			continue;
+		}
+		size_t i;
+		for (i = 0; i < ARRAY_SIZE(entities); i++)
+			if (!strncmp(p, entities[i].entity, strlen(entities[i].entity)))
+				break;
+		if (i < ARRAY_SIZE(entities)) {
+			buf_puts(out, entities[i].ch);
+			p += strlen(entities[i].entity);
+		} else {
+			buf_putc(out, *p++);
+		}
+	}
+}
+
+/* Rewrites a refused HTML request as plain text; false when there is nothing to mend. */
+static bool mend_parse_error(json_object *params)
+{
+	json_object *pm, *text;
+	const char *key = json_object_object_get_ex(params, "text", &text) ? "text" :
+			  json_object_object_get_ex(params, "caption", &text) ? "caption" : NULL;
+	if (!key || !json_object_object_get_ex(params, "parse_mode", &pm))
+		return false;
+	struct buf b = BUF_INIT(1u << 20);
+	html_to_plain(&b, json_object_get_string(text));
+	json_object_object_add(params, key, json_object_new_string(buf_cstr(&b)));
+	json_object_object_del(params, "parse_mode");
+	buf_release(&b);
+	return true;
+}
+
+struct row {
+	int64_t id, chat_id, ticket_id;
+	char method[32], edit_role[16];
+	char *payload;
+	int attempts;
+};
+
+static int collect(const struct outbox_row *r, void *arg)
+{
+	struct row *rows = arg;
+	int i = 0;
+	while (rows[i].id)
+		i++;
+	rows[i] = (struct row){ .id = r->id, .chat_id = r->chat_id, .ticket_id = r->ticket_id,
+				.attempts = r->attempts, .payload = xstrdup(r->payload) };
+	snprintf(rows[i].method, sizeof(rows[i].method), "%s", r->method);
+	snprintf(rows[i].edit_role, sizeof(rows[i].edit_role), "%s", r->edit_role);
+	return 0;
+}
+
+/* Writes one outcome in its own short transaction. */
+static void record(struct sender *s, const struct row *r, const struct tg_result *res,
+		   json_object *params)
+{
+	int64_t now = clock_now();
+	int64_t message_id = 0;
+	json_object *v;
+	int rc = db_begin(s->db);
+	if (rc) {
+		log_warn("sender: cannot record row %lld: database busy", (long long)r->id);
+		return;
+	}
+	switch (res->outcome) {
+	case TG_OK:
+		if (json_object_is_type(res->result, json_type_object) &&
+		    json_object_object_get_ex(res->result, "message_id", &v))
+			message_id = json_object_get_int64(v);
+		rc = db_outbox_sent(s->db, r->id, message_id, now);
+		break;
+	case TG_MIGRATED:
+		log_info("sender: chat %lld became %lld", (long long)r->chat_id, (long long)res->migrate_to);
+		rc = db_chat_migrate(s->db, r->chat_id, res->migrate_to);
+		break;
+	case TG_FORBIDDEN:
+		log_warn("sender: chat %lld refuses messages (%s); giving up on row %lld",
+			 (long long)r->chat_id, res->description, (long long)r->id);
+		rc = db_outbox_failed(s->db, r->id, res->description);
+		if (!rc && r->chat_id > 0)
+			rc = db_person_deactivate_tg(s->db, r->chat_id);
+		break;
+	case TG_BAD_REQUEST:
+		if (strstr(res->description, "message is not modified")) {
+			rc = db_outbox_sent(s->db, r->id, 0, now);
+		} else if (strstr(res->description, "can't parse entities") && mend_parse_error(params)) {
+			log_warn("sender: row %lld refused as HTML (%s); sending as plain text",
+				 (long long)r->id, res->description);
+			rc = db_outbox_set_payload(s->db, r->id,
+						   json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN));
+		} else {
+			log_warn("sender: row %lld (%s) refused: %s", (long long)r->id, r->method,
+				 res->description);
+			rc = db_outbox_failed(s->db, r->id, res->description);
+		}
+		break;
+	default: {
+		/* 429, 5xx, network, garbage, 401/409: wait and try again. */
+		double delay = res->retry_after > 0 ? res->retry_after :
+			fmin(60.0, pow(2.0, r->attempts)) * (0.5 + (double)(clock_mono_ms() % 1000) / 1000.0);
+		if (res->outcome != TG_RETRY)
+			log_error("sender: %s: %s", r->method, res->description);
+		else
+			log_warn("sender: row %lld: %s; retrying in %.0fs", (long long)r->id,
+				 res->description, ceil(delay));
+		rc = db_outbox_retry(s->db, r->id, now + (int64_t)ceil(delay), res->description);
+		break;
+	}
+	}
+	if (rc || db_commit(s->db)) {
+		db_rollback(s->db);
+		log_warn("sender: cannot record row %lld", (long long)r->id);
+	}
+}
+
+static void deliver(struct sender *s, const struct row *r)
+{
+	struct tg_result res;
+	json_object *params = json_tokener_parse(r->payload);
+	if (!params) {
+		memset(&res, 0, sizeof(res));
+		res.outcome = TG_BAD_REQUEST;
+		snprintf(res.description, sizeof(res.description), "outbox payload is not JSON");
+		record(s, r, &res, NULL);
+		return;
+	}
+	if (r->chat_id)
+		json_object_object_add(params, "chat_id", json_object_new_int64(r->chat_id));
+	if (*r->edit_role) {
+		int64_t mid;
+		if (db_link_message(s->db, r->ticket_id, r->edit_role, r->chat_id, &mid)) {
+			memset(&res, 0, sizeof(res));
+			res.outcome = TG_BAD_REQUEST;
+			snprintf(res.description, sizeof(res.description), "no message to edit");
+			record(s, r, &res, params);
+			json_object_put(params);
+			return;
+		}
+		json_object_object_add(params, "message_id", json_object_new_int64(mid));
+	}
+	tg_call(s->tg, &res, r->method, params, SEND_TIMEOUT_MS, s->stop);
+	if (res.outcome == TG_RETRY && res.retry_after > 0 && r->chat_id) {
+		struct bucket *b = chat_bucket(s, r->chat_id, clock_mono_ms());
+		b->blocked_until_ms = clock_mono_ms() + res.retry_after * 1000;
+	}
+	if (!*s->stop || res.outcome == TG_OK)
+		record(s, r, &res, params);
+	tg_result_release(&res);
+	json_object_put(params);
+}
+
+/* One pass: sends what is due and allowed; returns how many were sent. */
+static int pass(struct sender *s)
+{
+	struct row rows[BATCH + 1];
+	int sent = 0;
+	memset(rows, 0, sizeof(rows));
+	if (db_outbox_due(s->db, clock_now(), BATCH, collect, rows))
+		return 0;
+	for (int i = 0; rows[i].id && !*s->stop; i++) {
+		int64_t now = clock_mono_ms();
+		struct bucket *b = rows[i].chat_id ? chat_bucket(s, rows[i].chat_id, now) : NULL;
+		if (!bucket_ready(&s->global, now))
+			break;
+		if (b && !bucket_ready(b, now))
+			continue;
+		s->global.tokens -= 1;
+		if (b)
+			b->tokens -= 1;
+		deliver(s, &rows[i]);
+		sent++;
+	}
+	for (int i = 0; rows[i].id; i++)
+		free(rows[i].payload);
+	return sent;
+}
+
+static void *sender_main(void *arg)
+{
+	struct sender *s = arg;
+	char err[512];
+	if (db_open(&s->db, s->db_path, err, sizeof(err))) {
+		log_error("sender: %s", err);
+		return NULL;
+	}
+	s->tg = tg_new(s->api_url, s->token);
+	while (!*s->stop) {
+		if (pass(s))
+			continue;
+		/* Nothing could go: sleep a little, or until the poller kicks. */
+		pthread_mutex_lock(&s->lock);
+		if (!s->kicked && !*s->stop) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += 50 * 1000000;
+			if (until.tv_nsec >= 1000000000) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&s->wake, &s->lock, &until);
+		}
+		s->kicked = false;
+		pthread_mutex_unlock(&s->lock);
+	}
+	tg_free(s->tg);
+	db_close(s->db);
+	return NULL;
+}
+
+int sender_start(struct sender **out, const struct config *cfg, const volatile int *stop)
+{
+	struct sender *s = xcalloc(1, sizeof(*s));
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->wake, NULL);
+	s->stop = stop;
+	s->db_path = xstrdup(cfg->database);
+	s->api_url = xstrdup(cfg->tg_api_url);
+	s->token = xstrdup(cfg->tg_token);
+	s->group_rate = (double)(cfg->tg_group_rate - 1) / 60.0;
+	bucket_init(&s->global, (double)cfg->tg_global_rate - 2, 1, clock_mono_ms());
+	if (pthread_create(&s->thread, NULL, sender_main, s)) {
+		free(s->db_path);
+		free(s->api_url);
+		free(s->token);
+		free(s);
+		return TD_ERR;
+	}
+	*out = s;
+	return 0;
+}
+
+void sender_kick(struct sender *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->kicked = true;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void sender_join(struct sender *s)
+{
+	sender_kick(s);
+	pthread_join(s->thread, NULL);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->wake);
+	free(s->db_path);
+	free(s->api_url);
+	explicit_bzero(s->token, strlen(s->token));
+	free(s->token);
+	free(s);
+}

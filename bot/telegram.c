@@ -1,0 +1,127 @@
+#include "bot/telegram.h"
+#include "core/buf.h"
+#include "core/http.h"
+#include "core/log.h"
+
+/* Telegram answers are small; getUpdates with 100 updates stays far below. */
+#define TG_ANSWER_MAX (8u << 20)
+
+struct tg {
+	struct http *http;
+	char *base;   /* api_url + "/bot" + token */
+};
+
+struct tg *tg_new(const char *api_url, const char *token)
+{
+	struct tg *tg = xcalloc(1, sizeof(*tg));
+	struct buf b = BUF_INIT(4096);
+	size_t n = strlen(api_url);
+	while (n && api_url[n - 1] == '/')
+		n--;
+	buf_add(&b, api_url, n);
+	buf_printf(&b, "/bot%s", token);
+	tg->base = buf_detach(&b);
+	tg->http = http_new();
+	log_add_secret(token);
+	return tg;
+}
+
+void tg_free(struct tg *tg)
+{
+	if (!tg)
+		return;
+	http_free(tg->http);
+	free(tg->base);
+	free(tg);
+}
+
+void tg_result_release(struct tg_result *r)
+{
+	if (r->result)
+		json_object_put(r->result);
+	r->result = NULL;
+}
+
+static enum tg_outcome classify(int code)
+{
+	switch (code) {
+	case 401:
+	case 404: /* Telegram answers 404 to a wrong token as well */
+		return TG_UNAUTHORIZED;
+	case 403:
+		return TG_FORBIDDEN;
+	case 409:
+		return TG_CONFLICT;
+	case 429:
+		return TG_RETRY;
+	default:
+		return code >= 500 ? TG_RETRY : TG_BAD_REQUEST;
+	}
+}
+
+/* Reads Telegram's JSON answer into out. */
+static void decode(struct tg_result *out, json_object *root, long status)
+{
+	json_object *v, *params;
+	if (json_object_object_get_ex(root, "ok", &v) && json_object_get_boolean(v)) {
+		if (json_object_object_get_ex(root, "result", &v)) {
+			out->result = json_object_get(v);
+			out->outcome = TG_OK;
+			return;
+		}
+	}
+	out->error_code = json_object_object_get_ex(root, "error_code", &v) ?
+		json_object_get_int(v) : (int)status;
+	if (json_object_object_get_ex(root, "description", &v))
+		snprintf(out->description, sizeof(out->description), "%s", json_object_get_string(v));
+	out->outcome = classify(out->error_code);
+	if (json_object_object_get_ex(root, "parameters", &params)) {
+		if (json_object_object_get_ex(params, "retry_after", &v))
+			out->retry_after = json_object_get_int(v);
+		if (json_object_object_get_ex(params, "migrate_to_chat_id", &v)) {
+			out->migrate_to = json_object_get_int64(v);
+			out->outcome = TG_MIGRATED;
+		}
+	}
+}
+
+int tg_call(struct tg *tg, struct tg_result *out, const char *method, json_object *params,
+	    long timeout_ms, const volatile int *abort_flag)
+{
+	struct http_response resp = { .body = BUF_INIT(TG_ANSWER_MAX) };
+	char url[1024];
+	const char *body = params ? json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN) : "{}";
+
+	memset(out, 0, sizeof(*out));
+	out->outcome = TG_RETRY;
+	snprintf(url, sizeof(url), "%s/%s", tg->base, method);
+	int rc = http_post(tg->http, url, "application/json", body, strlen(body), timeout_ms, &resp,
+			   abort_flag);
+	if (rc) {
+		snprintf(out->description, sizeof(out->description), "%s",
+			 rc == TD_ENOMEM ? "answer too large" : "network error");
+		goto done;
+	}
+	json_tokener *tok = json_tokener_new();
+	json_object *root = json_tokener_parse_ex(tok, buf_cstr(&resp.body), (int)resp.body.len);
+	bool complete = json_tokener_get_error(tok) == json_tokener_success;
+	json_tokener_free(tok);
+	if (!root || !complete || !json_object_is_type(root, json_type_object)) {
+		/* An HTML error page from a proxy, a truncated body: retry later. */
+		snprintf(out->description, sizeof(out->description),
+			 "HTTP %ld with a body that is not Telegram's JSON", resp.status);
+		out->error_code = (int)resp.status;
+		out->outcome = resp.status >= 400 && resp.status < 500 && resp.status != 429 ?
+			classify((int)resp.status) : TG_RETRY;
+		if (root)
+			json_object_put(root);
+		goto done;
+	}
+	decode(out, root, resp.status);
+	json_object_put(root);
+done:
+	buf_release(&resp.body);
+	if (out->outcome != TG_OK)
+		log_debug("telegram: %s: %d %s", method, out->error_code, out->description);
+	return out->outcome == TG_OK ? 0 : TD_ERR;
+}

@@ -1,0 +1,47 @@
+/*
+ * telegram.h - the Bot API over HTTP: one call, one decoded answer.
+ *
+ * Knows the shape of Telegram's answers ({"ok","result","error_code",
+ * "description","parameters"}) and nothing of tickets.
+ */
+#ifndef TD_TELEGRAM_H
+#define TD_TELEGRAM_H
+
+#include <json-c/json.h>
+
+#include "core/common.h"
+
+struct tg;
+
+enum tg_outcome {
+	TG_OK,          /* ok: result holds the answer */
+	TG_RETRY,       /* 429, 5xx, network error, garbage: try again later */
+	TG_MIGRATED,    /* the group became a supergroup: migrate_to holds the new id */
+	TG_FORBIDDEN,   /* 403: blocked by the user, kicked from the group */
+	TG_BAD_REQUEST, /* 400 and other 4xx: will not succeed as it is */
+	TG_CONFLICT,    /* 409: another getUpdates or a webhook is active */
+	TG_UNAUTHORIZED /* 401: the token is wrong */
+};
+
+struct tg_result {
+	enum tg_outcome outcome;
+	json_object *result;    /* owned; json_object_put() it (tg_result_release) */
+	int error_code;
+	char description[256];
+	int retry_after;        /* seconds, from a 429 */
+	int64_t migrate_to;     /* from a migrated group */
+};
+
+/* api_url: "https://api.telegram.org"; token is copied and never logged. */
+struct tg *tg_new(const char *api_url, const char *token);
+void tg_free(struct tg *tg);
+
+/*
+ * Calls method with params (borrowed JSON object, may be NULL), waiting at
+ * most timeout_ms. Always fills out; returns 0 for TG_OK, else TD_ERR.
+ */
+int tg_call(struct tg *tg, struct tg_result *out, const char *method, json_object *params,
+	    long timeout_ms, const volatile int *abort_flag);
+void tg_result_release(struct tg_result *r);
+
+#endif

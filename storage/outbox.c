@@ -1,0 +1,215 @@
+#include "storage/internal.h"
+#include "storage/outbox.h"
+
+int db_outbox_add(struct db *db, const struct outbox_new *m, int64_t now)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "INSERT INTO outbox(channel, chat_id, method, payload, ticket_id,"
+			       " link_role, edit_role, created_at) VALUES ('telegram', ?, ?, ?, ?, ?, ?, ?)"))
+		return TD_ERR;
+	db_bind_id(st, 1, m->chat_id);
+	sqlite3_bind_text(st, 2, m->method, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, m->payload, -1, SQLITE_STATIC);
+	db_bind_id(st, 4, m->ticket_id);
+	db_bind_text(st, 5, m->link_role);
+	db_bind_text(st, 6, m->edit_role);
+	sqlite3_bind_int64(st, 7, now);
+	return db_step_done(db, st);
+}
+
+int db_outbox_due(struct db *db, int64_t now, int limit,
+		  int (*fn)(const struct outbox_row *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+	if (db_prepare(db, &st,
+		       "SELECT o.id, coalesce(o.chat_id, 0), o.method, o.payload, coalesce(o.ticket_id, 0),"
+		       " coalesce(o.link_role, ''), coalesce(o.edit_role, ''), o.attempts"
+		       " FROM outbox o WHERE o.id IN"
+		       "  (SELECT min(id) FROM outbox WHERE state = 'pending' AND channel = 'telegram'"
+		       "   GROUP BY coalesce(chat_id, -id))"
+		       " AND o.not_before <= ?1 ORDER BY o.id LIMIT ?2"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, limit);
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		struct outbox_row r = {
+			.id = sqlite3_column_int64(st, 0),
+			.chat_id = sqlite3_column_int64(st, 1),
+			.method = db_text(st, 2),
+			.payload = db_text(st, 3),
+			.ticket_id = sqlite3_column_int64(st, 4),
+			.link_role = db_text(st, 5),
+			.edit_role = db_text(st, 6),
+			.attempts = sqlite3_column_int(st, 7),
+		};
+		rc = fn(&r, arg);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int64_t db_outbox_next_due(struct db *db, int64_t now)
+{
+	sqlite3_stmt *st;
+	int64_t wait = -1;
+	if (db_prepare(db, &st, "SELECT min(not_before) FROM outbox WHERE state = 'pending'"))
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		int64_t at = sqlite3_column_int64(st, 0);
+		wait = at > now ? at - now : 0;
+	}
+	sqlite3_finalize(st);
+	return wait;
+}
+
+int db_outbox_sent(struct db *db, int64_t id, int64_t message_id, int64_t now)
+{
+	sqlite3_stmt *st;
+	int rc;
+	if (db_prepare(db, &st, "UPDATE outbox SET state = 'sent', sent_at = ?, message_id = ?,"
+			       " attempts = attempts + 1 WHERE id = ?"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, now);
+	db_bind_id(st, 2, message_id);
+	sqlite3_bind_int64(st, 3, id);
+	if ((rc = db_step_done(db, st)) || !message_id)
+		return rc;
+	if (db_prepare(db, &st, "INSERT OR REPLACE INTO tg_links(chat_id, message_id, ticket_id, role)"
+			       " SELECT chat_id, ?, ticket_id, link_role FROM outbox"
+			       " WHERE id = ? AND ticket_id IS NOT NULL AND link_role IS NOT NULL"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, message_id);
+	sqlite3_bind_int64(st, 2, id);
+	return db_step_done(db, st);
+}
+
+int db_outbox_retry(struct db *db, int64_t id, int64_t not_before, const char *error)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "UPDATE outbox SET not_before = ?, error = ?, attempts = attempts + 1"
+			       " WHERE id = ?"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, not_before);
+	db_bind_text(st, 2, error);
+	sqlite3_bind_int64(st, 3, id);
+	return db_step_done(db, st);
+}
+
+int db_outbox_failed(struct db *db, int64_t id, const char *error)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "UPDATE outbox SET state = 'failed', error = ?, attempts = attempts + 1"
+			       " WHERE id = ?"))
+		return TD_ERR;
+	db_bind_text(st, 1, error);
+	sqlite3_bind_int64(st, 2, id);
+	return db_step_done(db, st);
+}
+
+int db_outbox_set_payload(struct db *db, int64_t id, const char *payload)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "UPDATE outbox SET payload = ? WHERE id = ?"))
+		return TD_ERR;
+	sqlite3_bind_text(st, 1, payload, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	return db_step_done(db, st);
+}
+
+int db_outbox_count(struct db *db, const char *state, int64_t *out)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "SELECT count(*) FROM outbox WHERE state = ?"))
+		return TD_ERR;
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	*out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int db_chat_migrate(struct db *db, int64_t old_id, int64_t new_id)
+{
+	static const char *const sql[] = {
+		"UPDATE outbox SET chat_id = ?2 WHERE chat_id = ?1",
+		"UPDATE OR REPLACE tg_links SET chat_id = ?2 WHERE chat_id = ?1",
+		"INSERT OR REPLACE INTO settings(key, value) VALUES ('chat_migrated:' || ?1, ?2)",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(sql); i++) {
+		sqlite3_stmt *st;
+		int rc;
+		if (db_prepare(db, &st, sql[i]))
+			return TD_ERR;
+		sqlite3_bind_int64(st, 1, old_id);
+		sqlite3_bind_int64(st, 2, new_id);
+		if ((rc = db_step_done(db, st)))
+			return rc;
+	}
+	return 0;
+}
+
+int64_t db_chat_current(struct db *db, int64_t chat_id)
+{
+	/* A chain of migrations is short; the bound guards against a cycle. */
+	for (int hops = 0; hops < 8; hops++) {
+		char key[64], value[32];
+		long long next;
+		snprintf(key, sizeof(key), "chat_migrated:%lld", (long long)chat_id);
+		if (db_setting_get(db, key, value, sizeof(value)) ||
+		    parse_int(&next, value, INT64_MIN, INT64_MAX))
+			break;
+		chat_id = next;
+	}
+	return chat_id;
+}
+
+int db_link_add(struct db *db, int64_t chat_id, int64_t message_id, int64_t ticket_id,
+		const char *role)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "INSERT OR REPLACE INTO tg_links(chat_id, message_id, ticket_id, role)"
+			       " VALUES (?, ?, ?, ?)"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, chat_id);
+	sqlite3_bind_int64(st, 2, message_id);
+	sqlite3_bind_int64(st, 3, ticket_id);
+	sqlite3_bind_text(st, 4, role, -1, SQLITE_STATIC);
+	return db_step_done(db, st);
+}
+
+int db_link_find(struct db *db, int64_t chat_id, int64_t message_id, int64_t *ticket_id,
+		 char *role, size_t role_len)
+{
+	sqlite3_stmt *st;
+	int rc = TD_ENOTFOUND;
+	if (db_prepare(db, &st, "SELECT ticket_id, role FROM tg_links WHERE chat_id = ? AND message_id = ?"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, chat_id);
+	sqlite3_bind_int64(st, 2, message_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*ticket_id = sqlite3_column_int64(st, 0);
+		snprintf(role, role_len, "%s", db_text(st, 1));
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_link_message(struct db *db, int64_t ticket_id, const char *role, int64_t chat_id,
+		    int64_t *message_id)
+{
+	sqlite3_stmt *st;
+	int rc = TD_ENOTFOUND;
+	if (db_prepare(db, &st, "SELECT max(message_id) FROM tg_links WHERE ticket_id = ? AND role = ?"
+			       " AND chat_id = ?"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, ticket_id);
+	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, chat_id);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*message_id = sqlite3_column_int64(st, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}

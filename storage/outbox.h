@@ -1,0 +1,70 @@
+/*
+ * outbox.h - messages waiting to be sent, and the Telegram messages that
+ * belong to tickets.
+ *
+ * A state change writes its outbox rows in its own transaction; the sender
+ * delivers them later, in order per chat. The payload is the Bot API call's
+ * parameters without chat_id (and, for edits, without message_id): the
+ * sender adds them at send time, so a group that migrates or a card that is
+ * sent just before its edit are handled in one place.
+ */
+#ifndef TD_OUTBOX_H
+#define TD_OUTBOX_H
+
+#include "storage/db.h"
+
+struct outbox_row {
+	int64_t id, chat_id;        /* chat_id 0: no chat (answerCallbackQuery) */
+	const char *method, *payload;
+	int64_t ticket_id;          /* 0: none */
+	const char *link_role;      /* "" or remember the sent message as this role */
+	const char *edit_role;      /* "" or edit the ticket's message of this role */
+	int attempts;
+};
+
+struct outbox_new {
+	int64_t chat_id;
+	const char *method;
+	const char *payload;
+	int64_t ticket_id;
+	const char *link_role, *edit_role;  /* NULL for none */
+};
+
+int db_outbox_add(struct db *db, const struct outbox_new *m, int64_t now);
+
+/*
+ * Calls fn for the first pending row of each chat (in id order), if due by
+ * now, at most limit rows. Rows without a chat are each their own queue.
+ */
+int db_outbox_due(struct db *db, int64_t now, int limit,
+		  int (*fn)(const struct outbox_row *, void *), void *arg);
+/* Seconds until the next pending row is due: 0 now, -1 when none. */
+int64_t db_outbox_next_due(struct db *db, int64_t now);
+
+/* Marks a row sent; records the message as the ticket's link_role message. */
+int db_outbox_sent(struct db *db, int64_t id, int64_t message_id, int64_t now);
+/* Leaves a row pending until not_before, counting the attempt. */
+int db_outbox_retry(struct db *db, int64_t id, int64_t not_before, const char *error);
+/* Gives up on a row for good. */
+int db_outbox_failed(struct db *db, int64_t id, const char *error);
+/* Replaces a row's payload (a mended request). */
+int db_outbox_set_payload(struct db *db, int64_t id, const char *payload);
+/* Counts rows by state, for tests and status. */
+int db_outbox_count(struct db *db, const char *state, int64_t *out);
+
+/* A group became a supergroup: every reference to old_id now says new_id. */
+int db_chat_migrate(struct db *db, int64_t old_id, int64_t new_id);
+/* Follows recorded migrations from chat_id to the chat's current id. */
+int64_t db_chat_current(struct db *db, int64_t chat_id);
+
+/* Records that message (chat_id, message_id) belongs to ticket_id in role. */
+int db_link_add(struct db *db, int64_t chat_id, int64_t message_id, int64_t ticket_id,
+		const char *role);
+/* The ticket (and role) a chat message belongs to; TD_ENOTFOUND if none. */
+int db_link_find(struct db *db, int64_t chat_id, int64_t message_id, int64_t *ticket_id,
+		 char *role, size_t role_len);
+/* The newest message of ticket_id in role in chat_id; TD_ENOTFOUND if none. */
+int db_link_message(struct db *db, int64_t ticket_id, const char *role, int64_t chat_id,
+		    int64_t *message_id);
+
+#endif
