@@ -100,8 +100,10 @@ int card_post(struct dialog *d, int64_t ticket_id)
 {
 	struct card c;
 	int rc;
-	if (!d->engineers_chat || (rc = card_render(d, ticket_id, &c)))
-		return d->engineers_chat ? rc : 0;
+	if (!d->engineers_chat)
+		return 0;
+	if ((rc = card_render(d, ticket_id, &c)))
+		return rc;
 	rc = say(d, d->engineers_chat, buf_cstr(&c.html), c.keyboard, 0, ticket_id, "card");
 	buf_release(&c.html);
 	return rc;
@@ -111,8 +113,10 @@ int card_update(struct dialog *d, int64_t ticket_id)
 {
 	struct card c;
 	int rc;
-	if (!d->engineers_chat || (rc = card_render(d, ticket_id, &c)))
-		return d->engineers_chat ? rc : 0;
+	if (!d->engineers_chat)
+		return 0;
+	if ((rc = card_render(d, ticket_id, &c)))
+		return rc;
 	rc = say_edit(d, d->engineers_chat, ticket_id, "card", buf_cstr(&c.html), c.keyboard);
 	buf_release(&c.html);
 	return rc;

@@ -14,6 +14,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "serve", cmd_serve },
 	{ "init", cmd_init },
 	{ "config", cmd_config },
 	{ "org", cmd_org },

@@ -1,0 +1,145 @@
+#include <unistd.h>
+
+#include "bot/dialog.h"
+#include "bot/poller.h"
+#include "bot/telegram.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "storage/outbox.h"
+
+/* Sleeps up to ms, waking early when *stop is set. */
+static void nap(int64_t ms, const volatile int *stop)
+{
+	for (int64_t t = 0; t < ms && !*stop; t += 100)
+		usleep(100 * 1000);
+}
+
+static int64_t stored_offset(struct db *db)
+{
+	char v[32];
+	long long n;
+	if (db_setting_get(db, "tg_offset", v, sizeof(v)) || parse_int(&n, v, 0, INT64_MAX))
+		return 0;
+	return n;
+}
+
+/* Handles one update and moves the offset past it, in one transaction. */
+static int handle(struct db *db, const struct config *cfg, json_object *raw, int64_t *offset)
+{
+	struct tg_update u;
+	char next[32];
+	int rc = update_decode(&u, raw);
+	if (rc || !u.update_id) {
+		json_object *id;
+		int64_t uid = json_object_object_get_ex(raw, "update_id", &id) ? json_object_get_int64(id) : 0;
+		log_warn("poller: update %lld is malformed; skipped", (long long)uid);
+		if (uid < *offset)
+			return 0;
+		u.update_id = uid;
+		u.kind = UPDATE_OTHER;
+	}
+	if (u.update_id < *offset)
+		return 0;  /* confirmed already: Telegram repeated it */
+	if ((rc = db_begin(db)))
+		return rc;
+	struct dialog d = {
+		.db = db,
+		.engineers_chat = cfg->tg_engineers_chat ? db_chat_current(db, cfg->tg_engineers_chat) : 0,
+		.now = clock_now(),
+	};
+	snprintf(next, sizeof(next), "%lld", (long long)u.update_id + 1);
+	if (!rc && !(rc = dialog_handle(&d, &u)) && !(rc = db_setting_set(db, "tg_offset", next)))
+		rc = db_commit(db);
+	if (rc) {
+		db_rollback(db);
+		return rc;
+	}
+	*offset = u.update_id + 1;
+	return 0;
+}
+
+/* Checks the token and learns the bot's username (for invite links). */
+static int hello(struct tg *tg, struct db *db, const volatile int *stop)
+{
+	struct tg_result r;
+	for (int64_t wait = 1000; !*stop; wait = wait < 30000 ? wait * 2 : 30000) {
+		if (!tg_call(tg, &r, "getMe", NULL, 15000, stop)) {
+			json_object *v;
+			if (json_object_object_get_ex(r.result, "username", &v)) {
+				db_setting_set(db, "bot_username", json_object_get_string(v));
+				log_info("poller: connected as @%s", json_object_get_string(v));
+			}
+			tg_result_release(&r);
+			/* getUpdates does not work while a webhook is set. */
+			tg_call(tg, &r, "deleteWebhook", NULL, 15000, stop);
+			tg_result_release(&r);
+			return 0;
+		}
+		tg_result_release(&r);
+		if (r.outcome == TG_UNAUTHORIZED) {
+			log_error("poller: Telegram refuses the bot token (%s)", r.description);
+			return TD_ERR;
+		}
+		log_warn("poller: cannot reach Telegram (%s); retrying", r.description);
+		nap(wait, stop);
+	}
+	return 0;
+}
+
+int poller_run(const struct config *cfg, struct sender *sender, const volatile int *stop)
+{
+	struct db *db;
+	char err[512];
+	int64_t backoff = 0;
+	if (db_open(&db, cfg->database, err, sizeof(err))) {
+		log_error("poller: %s", err);
+		return TD_ERR;
+	}
+	struct tg *tg = tg_new(cfg->tg_api_url, cfg->tg_token);
+	int rc = hello(tg, db, stop);
+	int64_t offset = stored_offset(db);
+	json_object *params = json_object_new_object();
+	json_object *allowed = json_object_new_array();
+	json_object_array_add(allowed, json_object_new_string("message"));
+	json_object_array_add(allowed, json_object_new_string("callback_query"));
+	json_object_object_add(params, "allowed_updates", allowed);
+	json_object_object_add(params, "timeout", json_object_new_int64(cfg->tg_poll_timeout));
+
+	while (!rc && !*stop) {
+		struct tg_result r;
+		json_object_object_add(params, "offset", json_object_new_int64(offset));
+		/* The HTTP time-out is a little longer than the poll's own. */
+		tg_call(tg, &r, "getUpdates", params, (cfg->tg_poll_timeout + 10) * 1000, stop);
+		if (*stop) {
+			tg_result_release(&r);
+			break;
+		}
+		if (r.outcome != TG_OK || !json_object_is_type(r.result, json_type_array)) {
+			if (r.outcome == TG_CONFLICT)
+				log_warn("poller: another getUpdates or a webhook is active for this bot");
+			else
+				log_warn("poller: getUpdates failed: %s", r.description);
+			tg_result_release(&r);
+			backoff = backoff ? (backoff < 30000 ? backoff * 2 : 30000) : 500;
+			nap(r.retry_after > 0 ? r.retry_after * 1000 : backoff, stop);
+			continue;
+		}
+		backoff = 0;
+		size_t n = json_object_array_length(r.result);
+		for (size_t i = 0; i < n && !*stop; i++) {
+			if (handle(db, cfg, json_object_array_get_idx(r.result, i), &offset)) {
+				/* Not confirmed: the same update comes again. */
+				log_error("poller: update not handled (database); retrying");
+				nap(1000, stop);
+				break;
+			}
+		}
+		if (n && sender)
+			sender_kick(sender);
+		tg_result_release(&r);
+	}
+	json_object_put(params);
+	tg_free(tg);
+	db_close(db);
+	return rc;
+}

@@ -1,0 +1,76 @@
+/*
+ * cmd_serve.c - `tilldesk serve`: the daemon. The poller runs on the main
+ * thread's behalf in its own thread, the sender in another; SIGTERM and
+ * SIGINT stop both within about a second.
+ */
+#include <pthread.h>
+#include <signal.h>
+
+#include "bot/poller.h"
+#include "bot/sender.h"
+#include "cli/cli.h"
+#include "core/http.h"
+#include "core/log.h"
+
+static volatile int stop_flag;
+
+struct poll_args {
+	const struct config *cfg;
+	struct sender *sender;
+	int rc;
+};
+
+static void *poll_thread(void *arg)
+{
+	struct poll_args *a = arg;
+	a->rc = poller_run(a->cfg, a->sender, &stop_flag);
+	/* A poller that cannot go on ends the daemon. */
+	stop_flag = 1;
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+int cmd_serve(struct cli *c, int argc, char **argv)
+{
+	sigset_t set;
+	pthread_t poller;
+	struct sender *sender;
+	int sig;
+
+	if (argc != 1)
+		return cli_usage(c, MSG_HELP_SERVE, argc == 2 && (!strcmp(argv[1], "-h") ||
+								   !strcmp(argv[1], "--help")));
+	if (!*c->cfg.tg_token)
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_NO_TOKEN);
+	if (!cli_db(c))
+		return EXIT_FAIL;
+	db_close(c->db);  /* each thread opens its own connection */
+	c->db = NULL;
+
+	/* Signals are taken by this thread only, with sigwait. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (http_global_init())
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, "libcurl");
+
+	stop_flag = 0;
+	if (sender_start(&sender, &c->cfg, &stop_flag))
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, "thread");
+	struct poll_args pa = { &c->cfg, sender, 0 };
+	pthread_create(&poller, NULL, poll_thread, &pa);
+	log_info("serving: database %s, API %s, engineers' chat %lld", c->cfg.database,
+		 c->cfg.tg_api_url, c->cfg.tg_engineers_chat);
+
+	sigwait(&set, &sig);
+	if (!stop_flag)
+		log_info("signal %d: stopping", sig);
+	stop_flag = 1;
+	pthread_join(poller, NULL);
+	sender_join(sender);
+	http_global_cleanup();
+	log_info("stopped");
+	return pa.rc ? EXIT_FAIL : EXIT_OK;
+}
