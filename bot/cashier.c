@@ -126,9 +126,8 @@ static int join_ticket(struct dialog *d, const struct person *p, const struct tg
 {
 	int rc = ticket_change(d, t->id, p->id, u->photo ? "photo" : "message", t->status, t->priority,
 			       t->assignee_id, u->photo ? u->photo : message_body(u));
-	if (rc || (rc = relay_to_engineers(d, t->id, p, u)))
-		return rc;
-	return say_msg(d, u->chat_id, MSG_BOT_ADDED_TO_TICKET, (long long)t->id);
+	/* No acknowledgement: one per message would flood the cashier's chat. */
+	return rc ? rc : relay_to_engineers(d, t->id, p, u);
 }
 
 static int copy_ticket(const struct ticket_row *r, void *arg)

@@ -33,7 +33,7 @@ struct sender {
 	struct db *db;
 	struct tg *tg;
 	struct bucket global;
-	double group_rate;  /* per second */
+	double chat_rate, group_rate;  /* per second */
 	struct chat_slot chats[CHAT_SLOTS];
 };
 
@@ -66,9 +66,9 @@ static struct bucket *chat_bucket(struct sender *s, int64_t chat_id, int64_t now
 		bool group = chat_id < 0;
 		/* Capacity 1 with rate r never exceeds 1 + r in any window. */
 		if (group)
-			bucket_init(&slot->b, fmin(0.9, s->group_rate), 1, now_ms);
+			bucket_init(&slot->b, fmin(s->chat_rate, s->group_rate), 1, now_ms);
 		else
-			bucket_init(&slot->b, 0.9, 2, now_ms);
+			bucket_init(&slot->b, s->chat_rate, 2, now_ms);
 	}
 	return &slot->b;
 }
@@ -300,6 +300,8 @@ int sender_start(struct sender **out, const struct config *cfg, const volatile i
 	s->db_path = xstrdup(cfg->database);
 	s->api_url = xstrdup(cfg->tg_api_url);
 	s->token = xstrdup(cfg->tg_token);
+	/* A margin under each limit: Telegram measures on arrival, we on departure. */
+	s->chat_rate = 0.9 * (double)cfg->tg_chat_rate;
 	s->group_rate = (double)(cfg->tg_group_rate - 1) / 60.0;
 	bucket_init(&s->global, (double)cfg->tg_global_rate - 2, 1, clock_mono_ms());
 	if (pthread_create(&s->thread, NULL, sender_main, s)) {

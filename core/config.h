@@ -21,6 +21,7 @@ struct config {
 	char *tg_bot_username;
 	long long tg_engineers_chat;
 	int64_t tg_poll_timeout; /* seconds */
+	long long tg_chat_rate;   /* messages per second to one chat */
 	long long tg_group_rate;  /* messages per minute to one group */
 	long long tg_global_rate; /* messages per second overall */
 	/* [invites] */

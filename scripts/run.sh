@@ -1,35 +1,63 @@
 #!/bin/sh
-# The README's run command: installs what is missing, builds, and starts
-# tilldesk on its embedded defaults in ./demo/ — a database with a demo
-# chain (one organisation, two stores, tills and a fiscal drive), shown
-# through the admin commands.
+# The README's run command. Installs what is missing, builds, and starts
+# tilldesk on its embedded defaults in ./demo/.
+#
+# With a bot token (TILLDESK_TELEGRAM_TOKEN, or telegram.token in
+# $TILLDESK_CONFIG) it serves real Telegram. Without one it starts the
+# bundled Bot API emulator, a demo chain with a registered cashier and
+# engineer, the daemon, and a terminal where you play both people.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 make -s all
+root=$PWD
 mkdir -p demo
-export TILLDESK_CONFIG=${TILLDESK_CONFIG:-}
 cd demo
-td() { ../build/tilldesk "$@"; }
-td init
-if ! td org list | grep -q "Ромашка"; then
-	td org add "Ромашка" --tier standard --owner owner@romashka.example
-	td store add "Ромашка на Ленина" --org "Ромашка" --tz Europe/Moscow \
-		--hours "Mon-Fri 09:00-21:00, Sat-Sun 10:00-18:00" --address "Москва, ул. Ленина, 1"
-	td store add "Ромашка 24" --org "Ромашка" --tz Asia/Vladivostok --hours "24/7" \
-		--address "Владивосток, Светланская ул., 10"
-	td till add "Касса 1" --store "Ромашка на Ленина"
-	td equipment add --till "Касса 1" --kind fn --model "ФН-1.1М 15" \
-		--serial 7380440700123456 --expires 2027-03-01
-	td equipment add --till "Касса 1" --kind kkt --model "АТОЛ 30Ф" --serial 00106712345678
+td() { "$root/build/tilldesk" "$@"; }
+
+if [ -n "${TILLDESK_CONFIG:-}" ] || [ -n "${TILLDESK_TELEGRAM_TOKEN:-}" ]; then
+	td init
+	exec "$root/build/tilldesk" serve
 fi
-echo
-td org list
-echo
-td store list
-echo
-td till list
-echo
-td equipment list
-echo
-echo "tilldesk: database demo/tilldesk.db; try: build/tilldesk --help"
+
+# No token: everything local. The emulator's token is not a secret.
+port=18080
+while ss -ltn 2>/dev/null | grep -q ":$port "; do port=$((port + 1)); done
+cat >demo.ini <<INI
+[general]
+database = demo.db
+log_level = warn
+[telegram]
+token = 123456789:AAE-tgemu-test-token-not-a-secret-00
+api_url = http://127.0.0.1:$port
+bot_username = tilldesk_emu_bot
+engineers_chat = -100100
+poll_timeout = 5s
+INI
+export TILLDESK_CONFIG=$PWD/demo.ini
+python3 "$root/tests/tgemu/tgemu.py" --port "$port" >emu.log 2>&1 &
+emu=$!
+trap 'kill $emu ${serve:-} 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
+for _ in 1 2 3 4 5 6 7 8 9 10; do grep -q listening emu.log && break; sleep 0.3; done
+
+ctl() { curl -s -X POST "http://127.0.0.1:$port/control/$1" -d "$2" >/dev/null; }
+td init >/dev/null
+if ! td org list | grep -q "Ромашка"; then
+	td org add "Ромашка" --owner owner@romashka.example >/dev/null
+	td store add "Ромашка на Ленина" --org "Ромашка" --tz Europe/Moscow \
+		--hours "Mon-Fri 09:00-21:00, Sat-Sun 10:00-18:00" --address "Москва, ул. Ленина, 1" >/dev/null
+	td till add "Касса 1" --store "Ромашка на Ленина" >/dev/null
+	td equipment add --till "Касса 1" --kind fn --model "ФН-1.1М 15" \
+		--serial 7380440700123456 --expires 2027-03-01 >/dev/null
+fi
+ctl group '{"id":-100100,"title":"Инженеры","type":"group"}'
+cashier=$(td invite --role cashier --store "Ромашка на Ленина" | grep -o 'start=[a-z2-7]*' | cut -d= -f2)
+engineer=$(td invite --role engineer | grep -o 'start=[a-z2-7]*' | cut -d= -f2)
+"$root/build/tilldesk" serve 2>serve.log &
+serve=$!
+ctl message "{\"from\":{\"id\":501,\"first_name\":\"Анна\"},\"text\":\"/start $cashier\"}"
+ctl message "{\"from\":{\"id\":601,\"first_name\":\"Иван\"},\"text\":\"/start $engineer\"}"
+echo "tilldesk runs against the local emulator (log: demo/serve.log)."
+echo "You are the cashier Анна and the engineer Иван. Type /help for the console's commands."
+python3 "$root/tests/tgemu/console.py" --emu "http://127.0.0.1:$port" \
+	--user 501:Анна --engineer 601:Иван --group -100100

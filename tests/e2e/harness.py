@@ -1,0 +1,149 @@
+"""End-to-end harness: the real tilldesk binary against the Bot API emulator.
+
+A Desk starts tests/tgemu/tgemu.py on a free port, writes a config that
+points the daemon at it, describes a small chain with the admin commands,
+registers a cashier and an engineer through real invite links, and runs
+`tilldesk serve`. Tests then talk like people: desk.cashier_says("..."),
+desk.press(...), and wait for what the bot sends.
+"""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.join(ROOT, os.environ.get("TILLDESK_BIN", "build/tilldesk"))
+EMU = os.path.join(ROOT, "tests", "tgemu", "tgemu.py")
+TOKEN = "123456789:AAE-tgemu-test-token-not-a-secret-00"
+GROUP = -1001234
+CASHIER = 5001
+ENGINEER = 6001
+
+
+class Desk:
+    def __init__(self, limits=True, group_limit=None, extra_config=""):
+        self.dir = tempfile.mkdtemp(prefix="tilldesk-e2e-")
+        args = [sys.executable, EMU, "--port", "0", "--limits", "on" if limits else "off"]
+        if group_limit:
+            args += ["--group-limit", str(group_limit)]
+        self.emu = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.emu.stdout.readline()
+        m = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+        assert m, "emulator did not start: %r" % line
+        self.url = "http://127.0.0.1:%s" % m.group(1)
+        self.db = os.path.join(self.dir, "desk.db")
+        self.cfg = os.path.join(self.dir, "tilldesk.ini")
+        with open(self.cfg, "w") as f:
+            f.write("[general]\ndatabase = %s\nlanguage = ru\nlog_level = debug\n"
+                    "[telegram]\ntoken = %s\napi_url = %s\nengineers_chat = %d\npoll_timeout = 2s\n"
+                    "bot_username = tilldesk_emu_bot\n%s"
+                    % (self.db, TOKEN, self.url, GROUP, extra_config))
+        self.daemon = None
+        self.log = open(os.path.join(self.dir, "serve.log"), "ab")
+
+    # ---- the admin's side
+    def cli(self, *args, check=True):
+        r = subprocess.run([BIN, "-c", self.cfg] + list(args), capture_output=True, text=True)
+        if check and r.returncode:
+            raise AssertionError("tilldesk %s: %s" % (" ".join(args), r.stderr))
+        return r
+
+    def setup_chain(self):
+        self.cli("init")
+        self.cli("org", "add", "Ромашка", "--owner", "owner@romashka.example")
+        self.cli("store", "add", "Ромашка на Ленина", "--org", "Ромашка", "--tz", "Europe/Moscow",
+                 "--hours", "24/7", "--address", "Москва, ул. Ленина, 1")
+        self.control("group", {"id": GROUP, "title": "Инженеры", "type": "group"})
+
+    def invite(self, role, store="Ромашка на Ленина"):
+        args = ["invite", "--role", role] + (["--store", store] if role == "cashier" else [])
+        # The bot's username comes from getMe once serve has run; before that, the config.
+        out = self.cli(*args).stdout
+        return re.search(r"start=([a-z2-7]+)", out).group(1)
+
+    # ---- the daemon
+    def start(self):
+        env = dict(os.environ, TILLDESK_CONFIG="")
+        self.daemon = subprocess.Popen([BIN, "-c", self.cfg, "serve"], stdout=self.log,
+                                       stderr=self.log, env=env)
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.daemon and self.daemon.poll() is None:
+            self.daemon.send_signal(sig)
+            self.daemon.wait(10)
+        self.daemon = None
+
+    def close(self):
+        self.stop()
+        self.emu.terminate()
+        self.emu.wait(5)
+        self.log.close()
+
+    # ---- the emulator
+    def control(self, path, body=None, query=""):
+        req = urllib.request.Request(self.url + "/control/" + path + query,
+                                     data=json.dumps(body).encode() if body is not None else None,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.loads(r.read())
+
+    def says(self, user_id, name, text=None, chat_id=None, reply_to=None, photo=False, caption=None):
+        body = {"from": {"id": user_id, "first_name": name}}
+        if chat_id:
+            body["chat"] = {"id": chat_id}
+        if text is not None:
+            body["text"] = text
+        if photo:
+            body["photo"] = {"content": "jpeg bytes"}
+            if caption:
+                body["caption"] = caption
+        if reply_to:
+            body["reply_to_message_id"] = reply_to
+        return self.control("message", body)
+
+    def cashier_says(self, text, **kw):
+        return self.says(CASHIER, "Анна", text, **kw)
+
+    def engineer_says(self, text, **kw):
+        return self.says(ENGINEER, "Иван", text, chat_id=GROUP, **kw)
+
+    def press(self, user_id, chat_id, message_id, data):
+        return self.control("callback", {"from": {"id": user_id, "first_name": "x"},
+                                         "chat_id": chat_id, "message_id": message_id, "data": data})
+
+    def sent(self, chat_id):
+        return self.control("sent", query="?chat_id=%d" % chat_id)["messages"]
+
+    def wait_for(self, chat_id, pred, timeout=15, what="a message"):
+        """The first message the bot sent to chat_id satisfying pred."""
+        end = time.time() + timeout
+        while time.time() < end:
+            for m in self.sent(chat_id):
+                if pred(m):
+                    return m
+            time.sleep(0.1)
+        raise AssertionError("no %s in chat %d; got: %s" % (what, chat_id,
+                             [m["text"][:80] for m in self.sent(chat_id)]))
+
+    def wait_text(self, chat_id, needle, timeout=15):
+        return self.wait_for(chat_id, lambda m: needle in m["text"], timeout, repr(needle))
+
+    def answers(self):
+        return self.control("callback_answers")
+
+    def sql(self, query):
+        r = subprocess.run(["sqlite3", self.db, query], capture_output=True, text=True, check=True)
+        return r.stdout.strip()
+
+    def register(self):
+        """A cashier and an engineer join through their invite links."""
+        cashier, engineer = self.invite("cashier"), self.invite("engineer")
+        self.cashier_says("/start " + cashier)
+        self.wait_text(CASHIER, "вы подключены")
+        self.says(ENGINEER, "Иван", "/start " + engineer)
+        self.wait_text(ENGINEER, "инженер")
