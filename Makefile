@@ -75,6 +75,8 @@ check: $(O)/tilldesk $(TESTS)
 		echo "== $$t"; TILLDESK_BIN=$(O)/tilldesk $$t; done
 	@set -e; for t in tests/e2e/test_*.sh; do \
 		echo "== $$t"; TILLDESK_BIN=$(O)/tilldesk bash $$t; done
+	@echo "== tests/tgemu/test_tgemu.py"; python3 tests/tgemu/test_tgemu.py >$(O)/tgemu-test.log 2>&1 \
+		|| { tail -30 $(O)/tgemu-test.log; exit 1; }
 	@set -e; for t in tests/e2e/test_*.py; do \
 		echo "== $$t"; TILLDESK_BIN=$(O)/tilldesk python3 $$t; done
 	@echo "all tests passed ($(O))"

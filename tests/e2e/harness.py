@@ -26,11 +26,13 @@ ENGINEER = 6001
 
 
 class Desk:
-    def __init__(self, limits=True, group_limit=None, extra_config=""):
+    def __init__(self, limits=True, group_limit=None, chat_rate=None, extra_config=""):
         self.dir = tempfile.mkdtemp(prefix="tilldesk-e2e-")
         args = [sys.executable, EMU, "--port", "0", "--limits", "on" if limits else "off"]
         if group_limit:
             args += ["--group-limit", str(group_limit)]
+        if chat_rate:
+            args += ["--chat-rate", str(chat_rate)]
         self.emu = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.emu.stdout.readline()
         m = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)

@@ -207,6 +207,31 @@ class Robustness(unittest.TestCase):
         self.assertEqual(d.sql("select count(*) from outbox where chat_id = %d and state = 'pending'" % GROUP), "0")
 
 
+class Flood(unittest.TestCase):
+    def test_a_burst_of_100_new_tickets_draws_no_429_and_every_card_arrives(self):
+        # Telegram's limits scaled up 30x on both sides, so the burst runs in seconds.
+        d = Desk(group_limit=600, chat_rate=30, extra_config="group_rate = 600\nchat_rate = 30\n")
+        try:
+            d.setup_chain()
+            d.start()
+            d.register()
+            codes = [d.invite("cashier") for _ in range(100)]
+            for i, code in enumerate(codes):
+                d.says(8000 + i, "Кассир %d" % i, "/start " + code)
+            for i in range(100):
+                d.says(8000 + i, "Кассир %d" % i, "Касса %d не печатает" % i)
+            deadline = time.time() + 90
+            while time.time() < deadline:
+                cards = [m for m in d.sent(GROUP) if m["text"].startswith("🆕")]
+                if len(cards) >= 100:
+                    break
+                time.sleep(0.5)
+            self.assertEqual(len(cards), 100)
+            self.assertEqual(d.control("stats")["errors429"], 0)
+        finally:
+            d.close()
+
+
 class CrashSafety(unittest.TestCase):
     def test_kill_9_during_a_burst_of_200_messages_loses_and_doubles_nothing(self):
         d = Desk(limits=False, extra_config="chat_rate = 200\ngroup_rate = 6000\nglobal_rate = 500\n")

@@ -518,7 +518,9 @@ def parse_multipart(body, ctype):
 # rate limits
 
 class Limiter:
-    def __init__(self):
+    def __init__(self, group_per_minute=20, chat_per_second=1.0):
+        self.group_per_minute = group_per_minute
+        self.chat_per_second = chat_per_second
         self.reset()
 
     def reset(self):
@@ -531,15 +533,15 @@ class Limiter:
         now = time.monotonic()
         waits = []
         tokens, last = self.chat.get(chat_id, [3.0, now])
-        tokens = min(3.0, tokens + (now - last) * 1.0)
+        tokens = min(3.0, tokens + (now - last) * self.chat_per_second)
         if tokens < 1.0:
-            waits.append(1.0 - tokens)
+            waits.append((1.0 - tokens) / self.chat_per_second)
         gq = None
         if is_group and count_group:
             gq = self.group.setdefault(chat_id, deque())
             while gq and gq[0] <= now - 60.0:
                 gq.popleft()
-            if len(gq) >= 20:
+            if len(gq) >= self.group_per_minute:
                 waits.append(gq[0] + 60.0 - now)
         if count_global:
             while self.glob and self.glob[0] <= now - 1.0:
@@ -585,7 +587,7 @@ def api(name):
 class Emulator:
     def __init__(self, token=DEFAULT_TOKEN, username=DEFAULT_USERNAME, limits=True,
                  state_file=None, verbose=False, html_strict=True, callback_expiry=0,
-                 first_update_id=None):
+                 first_update_id=None, group_limit=20, chat_rate=1.0):
         self.token = token
         head = token.split(":", 1)[0]
         self.bot_id = int(head) if head.isdigit() else 123456789
@@ -597,7 +599,7 @@ class Emulator:
         self.callback_expiry = callback_expiry
         self.lock = threading.RLock()
         self.cond = threading.Condition(self.lock)
-        self.limiter = Limiter()
+        self.limiter = Limiter(group_limit, chat_rate)
         self.poller = None
         self.terminated = set()
         self.next_conflict = 0.0
@@ -2157,6 +2159,10 @@ def main(argv=None):
                     help="seconds after which answerCallbackQuery fails (default 0 = never)")
     ap.add_argument("--first-update-id", type=int, default=0,
                     help="first update_id (default random, like Telegram)")
+    ap.add_argument("--group-limit", type=int, default=20,
+                    help="messages per rolling minute to one group (default 20, as Telegram)")
+    ap.add_argument("--chat-rate", type=float, default=1.0,
+                    help="messages per second to one chat, bursts of 3 (default 1, as Telegram)")
     ap.add_argument("--verbose", action="store_true", help="log one line per call to stderr")
     a = ap.parse_args(argv)
     if ":" not in a.token:
@@ -2165,7 +2171,8 @@ def main(argv=None):
     emu = Emulator(token=a.token, username=a.bot_username, limits=a.limits == "on",
                    state_file=a.state_file, verbose=a.verbose,
                    html_strict=a.html_strict == "on", callback_expiry=a.callback_expiry,
-                   first_update_id=a.first_update_id or None)
+                   first_update_id=a.first_update_id or None, group_limit=a.group_limit,
+                   chat_rate=a.chat_rate)
     srv = Server(("127.0.0.1", a.port), Handler)
     srv.emu = emu
     stop = threading.Event()
