@@ -42,13 +42,19 @@ static int handle(struct db *db, const struct config *cfg, json_object *raw, int
 		return 0;  /* confirmed already: Telegram repeated it */
 	if ((rc = db_begin(db)))
 		return rc;
+	/* Read under the write lock: another instance may have handled it meanwhile. */
+	if (u.update_id < stored_offset(db)) {
+		db_rollback(db);
+		*offset = stored_offset(db);
+		return 0;
+	}
 	struct dialog d = {
 		.db = db,
 		.engineers_chat = cfg->tg_engineers_chat ? db_chat_current(db, cfg->tg_engineers_chat) : 0,
 		.now = clock_now(),
 	};
 	snprintf(next, sizeof(next), "%lld", (long long)u.update_id + 1);
-	if (!rc && !(rc = dialog_handle(&d, &u)) && !(rc = db_setting_set(db, "tg_offset", next)))
+	if (!(rc = dialog_handle(&d, &u)) && !(rc = db_setting_set(db, "tg_offset", next)))
 		rc = db_commit(db);
 	if (rc) {
 		db_rollback(db);

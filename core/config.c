@@ -28,6 +28,10 @@ static const struct cfg_key keys[] = {
 	{ "general", "log_level", CFG_CHOICE, F(log_level), 0, 0, "debug|info|warn|error", NULL, "info",
 	  "Least important level written to stderr: debug, info, warn or error." },
 
+	{ "general", "user", CFG_STRING, F(user), 0, 0, NULL, NULL, "",
+	  "Account 'tilldesk serve' switches to when started as root; without one it\n"
+	  "refuses to run as root. The database's directory must be writable by it." },
+
 	{ "telegram", "token", CFG_SECRET, F(tg_token), 0, 0, NULL, "TILLDESK_TELEGRAM_TOKEN", "",
 	  "Bot token from @BotFather. Never logged. The environment variable\n"
 	  "TILLDESK_TELEGRAM_TOKEN, when set, takes precedence." },

@@ -15,6 +15,7 @@ struct config {
 	char *language;          /* "ru" or "en" */
 	char *database;          /* path of the SQLite file */
 	char *log_level;         /* debug, info, warn, error */
+	char *user;              /* account serve switches to when started as root */
 	/* [telegram] */
 	char *tg_token;          /* secret; TILLDESK_TELEGRAM_TOKEN overrides */
 	char *tg_api_url;

@@ -19,6 +19,7 @@ if [ -n "${TILLDESK_CONFIG:-}" ] || [ -n "${TILLDESK_TELEGRAM_TOKEN:-}" ]; then
 	td init
 	exec "$root/build/tilldesk" serve
 fi
+rm -f demo.db demo.db-wal demo.db-shm
 
 # No token: everything local. The emulator's token is not a secret.
 port=18080
@@ -34,6 +35,11 @@ bot_username = tilldesk_emu_bot
 engineers_chat = -100100
 poll_timeout = 5s
 INI
+# The daemon does not run as root: as root, it becomes nobody, who gets the demo folder.
+if [ "$(id -u)" -eq 0 ]; then
+	sed -i 's/^log_level = warn$/log_level = warn\nuser = nobody/' demo.ini
+	chown nobody: .
+fi
 export TILLDESK_CONFIG=$PWD/demo.ini
 python3 "$root/tests/tgemu/tgemu.py" --port "$port" >emu.log 2>&1 &
 emu=$!

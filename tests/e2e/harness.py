@@ -39,12 +39,19 @@ class Desk:
         assert m, "emulator did not start: %r" % line
         self.url = "http://127.0.0.1:%s" % m.group(1)
         self.db = os.path.join(self.dir, "desk.db")
+        # The daemon refuses root: as root (CI), it becomes nobody, who owns the directory.
+        run_as = ""
+        if os.geteuid() == 0:
+            import pwd
+            nobody = pwd.getpwnam("nobody")
+            os.chown(self.dir, nobody.pw_uid, nobody.pw_gid)
+            run_as = "user = nobody\n"
         self.cfg = os.path.join(self.dir, "tilldesk.ini")
         with open(self.cfg, "w") as f:
-            f.write("[general]\ndatabase = %s\nlanguage = ru\nlog_level = debug\n"
+            f.write("[general]\ndatabase = %s\nlanguage = ru\nlog_level = debug\n%s"
                     "[telegram]\ntoken = %s\napi_url = %s\nengineers_chat = %d\npoll_timeout = 2s\n"
                     "bot_username = tilldesk_emu_bot\n%s"
-                    % (self.db, TOKEN, self.url, GROUP, extra_config))
+                    % (self.db, run_as, TOKEN, self.url, GROUP, extra_config))
         self.daemon = None
         self.log = open(os.path.join(self.dir, "serve.log"), "ab")
 

@@ -33,4 +33,9 @@ case $out in *"bad.ini:3: unknown key 'langauge' in [general]"*) ;; *) fail "typ
 
 # The token from the environment never shows in config check.
 TILLDESK_TELEGRAM_TOKEN=123456:SECRET td config check | grep -q SECRET && fail "token printed"
+# The daemon refuses to run as root without an account to become.
+if [ "$(id -u)" -eq 0 ]; then
+	out=$(TILLDESK_TELEGRAM_TOKEN=1:x td serve 2>&1) && fail "serve ran as root"
+	case $out in *"serve не работает от root"*) ;; *) fail "root refusal: $out" ;; esac
+fi
 echo "ok: README walk-through"

@@ -120,6 +120,9 @@ class TicketLoop(unittest.TestCase):
         d.wait_text(CASHIER, "Заявка №1 принята")
         d.cashier_says("Пишет ошибку 68")
         d.wait_text(GROUP, "Пишет ошибку 68")
+        d.cashier_says(None, photo=True, caption="Вот экран")
+        shot = d.wait_for(GROUP, lambda m: m["kind"] == "photo", what="the cashier's photo")
+        self.assertIn("Вот экран", shot["text"])
         d.cashier_says("/new")
         d.wait_text(CASHIER, "новую проблему")
         d.cashier_says("И ещё весы не печатают этикетки")
@@ -182,6 +185,22 @@ class Robustness(unittest.TestCase):
         d.wait_text(CASHIER, "Заявка №1 принята", timeout=40)
         d.wait_text(GROUP, "Нет связи с ОФД", timeout=40)
         self.assertIsNone(d.daemon.poll())
+
+    def test_a_second_instance_draws_409_and_the_first_carries_on(self):
+        d = self.desk
+        d.start()
+        d.register()
+        import subprocess
+        from harness import BIN
+        other = subprocess.Popen([BIN, "-c", d.cfg, "serve"], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        time.sleep(4)
+        other.terminate()
+        other.wait(10)
+        self.assertGreater(d.control("stats")["errors"].get("409", 0), 0)
+        d.cashier_says("После конфликта")
+        d.wait_text(GROUP, "После конфликта", timeout=40)
+        self.assertEqual(d.sql("select count(*) from tickets"), "1")
 
     def test_blocked_cashier_is_marked_inactive_and_the_row_fails_for_good(self):
         d = self.desk
