@@ -96,7 +96,8 @@ static int card_render(struct dialog *d, int64_t ticket_id, struct card *c)
 	return rc;
 }
 
-int card_post(struct dialog *d, int64_t ticket_id)
+/* Posts the card, or edits the posted one to the ticket's current state. */
+static int card_send(struct dialog *d, int64_t ticket_id, bool edit)
 {
 	struct card c;
 	int rc;
@@ -104,20 +105,20 @@ int card_post(struct dialog *d, int64_t ticket_id)
 		return 0;
 	if ((rc = card_render(d, ticket_id, &c)))
 		return rc;
-	rc = say(d, d->engineers_chat, buf_cstr(&c.html), c.keyboard, 0, ticket_id, "card");
+	if (edit)
+		rc = say_edit(d, d->engineers_chat, ticket_id, "card", buf_cstr(&c.html), c.keyboard);
+	else
+		rc = say(d, d->engineers_chat, buf_cstr(&c.html), c.keyboard, 0, ticket_id, "card");
 	buf_release(&c.html);
 	return rc;
 }
 
+int card_post(struct dialog *d, int64_t ticket_id)
+{
+	return card_send(d, ticket_id, false);
+}
+
 int card_update(struct dialog *d, int64_t ticket_id)
 {
-	struct card c;
-	int rc;
-	if (!d->engineers_chat)
-		return 0;
-	if ((rc = card_render(d, ticket_id, &c)))
-		return rc;
-	rc = say_edit(d, d->engineers_chat, ticket_id, "card", buf_cstr(&c.html), c.keyboard);
-	buf_release(&c.html);
-	return rc;
+	return card_send(d, ticket_id, true);
 }

@@ -418,18 +418,10 @@ int db_state_get(struct db *db, int64_t person_id, char *kind, size_t kind_len,
 
 int db_state_clear(struct db *db, int64_t person_id)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "DELETE FROM person_state WHERE person_id = ?"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, person_id);
-	return db_step_done(db, st);
+	return db_exec_id(db, "DELETE FROM person_state WHERE person_id = ?", person_id);
 }
 
 int db_person_deactivate_tg(struct db *db, int64_t tg_user_id)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "UPDATE people SET active = 0 WHERE tg_user_id = ?"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, tg_user_id);
-	return db_step_done(db, st);
+	return db_exec_id(db, "UPDATE people SET active = 0 WHERE tg_user_id = ?", tg_user_id);
 }

@@ -84,6 +84,15 @@ int db_step_done(struct db *db, sqlite3_stmt *st)
 	return mapped;
 }
 
+int db_exec_id(struct db *db, const char *sql, int64_t id)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, sql))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	return db_step_done(db, st);
+}
+
 int db_insert(struct db *db, sqlite3_stmt *st, int64_t *out)
 {
 	int rc = db_step_done(db, st);

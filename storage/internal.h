@@ -31,6 +31,8 @@ const char *db_text(sqlite3_stmt *st, int col);
 
 /* Runs st expecting no row (INSERT/UPDATE/DELETE); finalizes it. */
 int db_step_done(struct db *db, sqlite3_stmt *st);
+/* Runs one statement whose only parameter is id. */
+int db_exec_id(struct db *db, const char *sql, int64_t id);
 /* Runs an INSERT like db_step_done() and gives the new row's id. */
 int db_insert(struct db *db, sqlite3_stmt *st, int64_t *out);
 

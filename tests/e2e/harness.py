@@ -9,6 +9,7 @@ desk.press(...), and wait for what the bot sends.
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -78,8 +79,24 @@ class Desk:
     # ---- the daemon
     def start(self):
         env = dict(os.environ, TILLDESK_CONFIG="")
+        self.log.flush()
+        start = self.log.tell()
         self.daemon = subprocess.Popen([BIN, "-c", self.cfg, "serve"], stdout=self.log,
                                        stderr=self.log, env=env)
+        # Wait until it polls: admin commands run as root meanwhile would
+        # otherwise race it for the database's WAL files (see README).
+        path = os.path.join(self.dir, "serve.log")
+        end = time.time() + 15
+        while time.time() < end and self.daemon.poll() is None:
+            with open(path, "rb") as f:
+                f.seek(start)
+                if b"connected as" in f.read():
+                    return
+            time.sleep(0.05)
+        if self.daemon.poll() is not None:
+            with open(path, "rb") as f:
+                f.seek(start)
+                raise AssertionError("serve exited: %s" % f.read().decode(errors="replace")[-2000:])
 
     def stop(self, sig=signal.SIGTERM):
         if self.daemon and self.daemon.poll() is None:
@@ -91,7 +108,9 @@ class Desk:
         self.stop()
         self.emu.terminate()
         self.emu.wait(5)
+        self.emu.stdout.close()
         self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     # ---- the emulator
     def control(self, path, body=None, query=""):
