@@ -122,10 +122,23 @@ static int open_ticket(struct dialog *d, const struct person *p, const struct tg
 }
 
 static int join_ticket(struct dialog *d, const struct person *p, const struct tg_update *u,
-		       const struct ticket_row *t)
+		       const struct ticket_row *in)
 {
-	int rc = ticket_change(d, t->id, p->id, u->photo ? "photo" : "message", t->status, t->priority,
-			       t->assignee_id, u->photo ? u->photo : message_body(u));
+	struct ticket_row reopened = *in;
+	const struct ticket_row *t = in;
+	int rc;
+	/* Words after a resolution, instead of the buttons: it is not fixed. */
+	if (t->status == TICKET_RESOLVED) {
+		reopened.status = t->assignee_id ? TICKET_CLAIMED : TICKET_NEW;
+		t = &reopened;
+		if ((rc = ticket_change(d, t->id, p->id, "reopened", t->status, t->priority,
+					t->assignee_id, NULL)) || (rc = card_update(d, t->id)) ||
+		    (rc = say_msg(d, d->engineers_chat, MSG_BOT_REOPENED_NOTE, (long long)t->id)) ||
+		    (rc = say_msg(d, u->chat_id, MSG_BOT_REOPENED, (long long)t->id)))
+			return rc;
+	}
+	rc = ticket_change(d, t->id, p->id, u->photo ? "photo" : u->document ? "file" : "message",
+			       t->status, t->priority, t->assignee_id, message_body(u));
 	/* No acknowledgement: one per message would flood the cashier's chat. */
 	return rc ? rc : relay_to_engineers(d, t->id, p, u);
 }
@@ -200,6 +213,9 @@ int cashier_handle(struct dialog *d, const struct tg_update *u)
 		return rc;
 	if (strcmp(p.role, "cashier"))
 		return say_msg(d, u->chat_id, MSG_BOT_STAFF_USE_GROUP);
+	/* Writing again after blocking the bot: they can be reached again. */
+	if (!p.active && (rc = db_person_activate_tg(d->db, u->from_id)))
+		return rc;
 	if (command_arg(u->text, "/start") || command_arg(u->text, "/help"))
 		return say_msg(d, u->chat_id, MSG_BOT_CASHIER_HELP);
 	if (command_arg(u->text, "/my"))
@@ -217,8 +233,7 @@ int cashier_handle(struct dialog *d, const struct tg_update *u)
 	/* A reply to one of the bot's messages joins that ticket, if it is theirs. */
 	char role[16];
 	if (u->reply_to && !db_link_find(d->db, u->chat_id, u->reply_to, &ticket, role, sizeof(role)) &&
-	    !ticket_load(d, ticket, &t) && t.cashier_id == p.id &&
-	    (t.status == TICKET_NEW || t.status == TICKET_CLAIMED))
+	    !ticket_load(d, ticket, &t) && t.cashier_id == p.id && t.status != TICKET_CLOSED)
 		return join_ticket(d, &p, u, &t);
 	bool fresh = !db_state_get(d->db, p.id, state, sizeof(state), &state_ticket) &&
 		     !strcmp(state, "new_ticket");

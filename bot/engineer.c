@@ -56,7 +56,7 @@ static int relay_to_cashier(struct dialog *d, const struct person *p, const stru
 	if (t->status == TICKET_CLOSED)
 		return say_msg(d, d->engineers_chat, MSG_BOT_TICKET_IS_CLOSED, (long long)t->id);
 	if ((rc = ticket_change(d, t->id, p->id, "reply", t->status, t->priority, t->assignee_id,
-				*u->text ? u->text : u->photo ? u->photo : u->document ? u->document : "")))
+				*u->text ? u->text : msg(u->photo ? MSG_BOT_PHOTO_MARK : MSG_BOT_FILE_MARK))))
 		return rc;
 	msg_buf(&b, MSG_BOT_ENGINEER_SAYS, (long long)t->id, "");
 	esc(&b, p->name);
@@ -220,9 +220,13 @@ int engineer_handle(struct dialog *d, const struct tg_update *u)
 				say_msg(d, d->engineers_chat, MSG_BOT_USAGE_CLOSE);
 		return relay_to_cashier(d, &p, &t, u);
 	}
-	if (resolving && *u->text && !ticket_load(d, state_ticket, &t))
+	if (!resolving)
+		return 0;
+	/* The words after «Закрыть» are the resolution, if the ticket is still theirs. */
+	if (!ticket_load(d, state_ticket, &t) && t.status == TICKET_CLAIMED && t.assignee_id == p.id &&
+	    *u->text)
 		return resolve(d, &p, &t, u->text);
-	return 0;
+	return db_state_clear(d->db, p.id);  /* stale: chatter is chatter again */
 }
 
 /* ---- buttons ---- */
@@ -366,7 +370,7 @@ static int engineer_press(struct dialog *d, const struct tg_update *u, const str
 		}
 		if (!strcmp(k->verb, "u")) {
 			if (!(rc = ticket_change(d, t->id, p->id, "released", TICKET_NEW, t->priority, 0, NULL)) &&
-			    !(rc = card_update(d, t->id)))
+			    !(rc = db_state_clear(d->db, p->id)) && !(rc = card_update(d, t->id)))
 				rc = answer(d, u, NULL, false);
 			goto done;
 		}

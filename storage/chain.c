@@ -425,3 +425,8 @@ int db_person_deactivate_tg(struct db *db, int64_t tg_user_id)
 {
 	return db_exec_id(db, "UPDATE people SET active = 0 WHERE tg_user_id = ?", tg_user_id);
 }
+
+int db_person_activate_tg(struct db *db, int64_t tg_user_id)
+{
+	return db_exec_id(db, "UPDATE people SET active = 1 WHERE tg_user_id = ?", tg_user_id);
+}

@@ -111,5 +111,7 @@ int db_state_get(struct db *db, int64_t person_id, char *kind, size_t kind_len,
 int db_state_clear(struct db *db, int64_t person_id);
 /* A person who blocked the bot: no more messages to them. */
 int db_person_deactivate_tg(struct db *db, int64_t tg_user_id);
+/* They wrote again: reachable once more. */
+int db_person_activate_tg(struct db *db, int64_t tg_user_id);
 
 #endif

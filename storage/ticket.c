@@ -134,7 +134,7 @@ int db_ticket_open_of(struct db *db, int64_t cashier_id, int64_t *out)
 	sqlite3_stmt *st;
 	int rc = TD_ENOTFOUND;
 	if (db_prepare(db, &st, "SELECT max(id) FROM ticket_state WHERE cashier_id = ?"
-			       " AND status IN ('new', 'claimed')"))
+			       " AND status IN ('new', 'claimed', 'resolved')"))
 		return TD_ERR;
 	sqlite3_bind_int64(st, 1, cashier_id);
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {

@@ -67,7 +67,7 @@ int db_ticket_list(struct db *db, const struct ticket_filter *f,
 /* One ticket: TD_ENOTFOUND if there is none with that id. */
 int db_ticket_get(struct db *db, int64_t id, int (*fn)(const struct ticket_row *, void *),
 		  void *arg);
-/* The cashier's newest ticket that is new or claimed; TD_ENOTFOUND if none. */
+/* The cashier's newest ticket not yet closed; TD_ENOTFOUND if none. */
 int db_ticket_open_of(struct db *db, int64_t cashier_id, int64_t *out);
 
 /* Lists open tickets (new, claimed) oldest first; assignee_id 0: anyone's. */

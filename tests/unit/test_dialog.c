@@ -1,0 +1,1308 @@
+/*
+ * Unit tests: the bot's dialog, as conversations. Each test plays Telegram
+ * updates into dialog_handle() the way the poller does (one transaction per
+ * update) and reads what the dialog decided from the database: the ticket's
+ * history and the outbox rows waiting to be sent. Nothing touches the
+ * network; the tests stand in for the sender where they need a delivered
+ * message (db_link_add).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <json-c/json.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "bot/dialog.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/msg.h"
+#include "core/token.h"
+#include "storage/chain.h"
+#include "storage/outbox.h"
+#include "storage/ticket.h"
+
+#define NOW 1795000000          /* 2026-11-18, a Wednesday */
+#define ENGINEERS (-100)        /* the engineers' group */
+#define MIGRATED (-1001234567)  /* the supergroup it becomes */
+#define ANNA 1001               /* Telegram ids; a private chat has the user's id */
+#define BORIS 1002
+#define IVAN 2001
+#define PETR 2002
+#define STRANGER 3001
+
+static char dir[] = "/tmp/tilldesk-dialog-XXXXXX";
+static struct db *desk;
+static sqlite3 *peek;         /* a second connection, to read what was committed */
+static struct dialog dlg;
+static int64_t org, store;
+static int64_t next_message_id;
+
+/* ---- what the dialog queued ---- */
+
+struct sent {
+	int64_t id, chat_id, ticket_id;
+	char method[32], link_role[16], edit_role[16];
+	json_object *payload;
+	const char *text;         /* text or caption, "" for none; borrowed from payload */
+	char buttons[512];        /* callback data of the inline keyboard, space-separated */
+	int64_t reply_to;         /* reply_parameters.message_id, 0 for none */
+	bool force_reply, show_alert;
+};
+
+static struct sent out[64];
+static size_t n_out;
+static int64_t seen;          /* outbox rows up to this id were taken */
+
+static void forget_sent(void)
+{
+	for (size_t i = 0; i < n_out; i++)
+		json_object_put(out[i].payload);
+	n_out = 0;
+}
+
+static bool get(json_object *o, const char *key, json_object **v)
+{
+	return o && json_object_object_get_ex(o, key, v);
+}
+
+static void decode(struct sent *s, const char *payload)
+{
+	json_object *v, *markup, *rows;
+	s->payload = json_tokener_parse(payload);
+	assert_non_null(s->payload);
+	s->text = get(s->payload, "text", &v) || get(s->payload, "caption", &v) ?
+		  json_object_get_string(v) : "";
+	if (get(s->payload, "reply_parameters", &v) && get(v, "message_id", &v))
+		s->reply_to = json_object_get_int64(v);
+	s->show_alert = get(s->payload, "show_alert", &v) && json_object_get_boolean(v);
+	if (!get(s->payload, "reply_markup", &markup))
+		return;
+	s->force_reply = get(markup, "force_reply", &v) && json_object_get_boolean(v);
+	if (!get(markup, "inline_keyboard", &rows))
+		return;
+	for (size_t r = 0; r < json_object_array_length(rows); r++) {
+		json_object *row = json_object_array_get_idx(rows, r);
+		for (size_t b = 0; b < json_object_array_length(row); b++) {
+			size_t len = strlen(s->buttons);
+			assert_true(get(json_object_array_get_idx(row, b), "callback_data", &v));
+			snprintf(s->buttons + len, sizeof(s->buttons) - len, "%s%s", len ? " " : "",
+				 json_object_get_string(v));
+		}
+	}
+}
+
+/* Takes the rows queued since the last call into out[]; returns how many. */
+static size_t take(void)
+{
+	sqlite3_stmt *st;
+	forget_sent();
+	assert_int_equal(sqlite3_prepare_v2(peek,
+		"SELECT id, coalesce(chat_id, 0), method, payload, coalesce(ticket_id, 0),"
+		" coalesce(link_role, ''), coalesce(edit_role, '') FROM outbox WHERE id > ?"
+		" ORDER BY id", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, seen);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		assert_true(n_out < ARRAY_SIZE(out));
+		struct sent *s = &out[n_out++];
+		memset(s, 0, sizeof(*s));
+		s->id = sqlite3_column_int64(st, 0);
+		s->chat_id = sqlite3_column_int64(st, 1);
+		snprintf(s->method, sizeof(s->method), "%s", sqlite3_column_text(st, 2));
+		s->ticket_id = sqlite3_column_int64(st, 4);
+		snprintf(s->link_role, sizeof(s->link_role), "%s", sqlite3_column_text(st, 5));
+		snprintf(s->edit_role, sizeof(s->edit_role), "%s", sqlite3_column_text(st, 6));
+		decode(s, (const char *)sqlite3_column_text(st, 3));
+		seen = s->id;
+	}
+	sqlite3_finalize(st);
+	return n_out;
+}
+
+/* The one row queued for chat by method (and edit or link role, "" for any). */
+static const struct sent *only(int64_t chat, const char *method, const char *role)
+{
+	const struct sent *found = NULL;
+	for (size_t i = 0; i < n_out; i++) {
+		const struct sent *s = &out[i];
+		if (s->chat_id != chat || strcmp(s->method, method) ||
+		    (*role && strcmp(s->link_role, role) && strcmp(s->edit_role, role)))
+			continue;
+		if (found)
+			fail_msg("two %s rows for chat %lld (role '%s')", method, (long long)chat, role);
+		found = s;
+	}
+	if (!found)
+		fail_msg("no %s row for chat %lld (role '%s') among %zu", method, (long long)chat, role,
+			 n_out);
+	return found;
+}
+
+static size_t count_method(const char *method)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < n_out; i++)
+		n += !strcmp(out[i].method, method);
+	return n;
+}
+
+#define assert_contains(hay, needle) \
+	do { if (!strstr((hay), (needle))) fail_msg("'%s' not in:\n%s", (needle), (hay)); } while (0)
+#define assert_lacks(hay, needle) \
+	do { if (strstr((hay), (needle))) fail_msg("'%s' in:\n%s", (needle), (hay)); } while (0)
+
+/* A catalogue text with its arguments, as the dialog would format it. */
+static const char *text(enum msg_id id, ...)
+{
+	static char s[4096];
+	struct buf b = BUF_INIT(sizeof(s) - 1);
+	va_list ap;
+	va_start(ap, id);
+	msg_vbuf(&b, id, ap);
+	va_end(ap);
+	snprintf(s, sizeof(s), "%s", buf_cstr(&b));
+	buf_release(&b);
+	return s;
+}
+
+/* ---- the database, read directly ---- */
+
+static int64_t query_int(const char *fmt, ...) TD_PRINTF(1, 2);
+static const char *query_text(const char *fmt, ...) TD_PRINTF(1, 2);
+
+static sqlite3_stmt *query(const char *fmt, va_list ap)
+{
+	char sql[512];
+	sqlite3_stmt *st;
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	if (sqlite3_prepare_v2(peek, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(peek));
+	return st;
+}
+
+/* The first column of the first row; 0 for no row or NULL. */
+static int64_t query_int(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	sqlite3_stmt *st = query(fmt, ap);
+	va_end(ap);
+	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The first column of the first row; "" for no row or NULL. */
+static const char *query_text(const char *fmt, ...)
+{
+	static char s[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	sqlite3_stmt *st = query(fmt, ap);
+	va_end(ap);
+	s[0] = '\0';
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(s, sizeof(s), "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return s;
+}
+
+static int64_t person(int64_t tg)
+{
+	return query_int("SELECT id FROM people WHERE tg_user_id = %lld", (long long)tg);
+}
+
+static const char *status(int64_t ticket)
+{
+	return query_text("SELECT status FROM ticket_state WHERE id = %lld", (long long)ticket);
+}
+
+static int64_t priority(int64_t ticket)
+{
+	return query_int("SELECT priority FROM ticket_state WHERE id = %lld", (long long)ticket);
+}
+
+static int64_t assignee(int64_t ticket)
+{
+	return query_int("SELECT assignee_id FROM ticket_state WHERE id = %lld", (long long)ticket);
+}
+
+static int64_t events(int64_t ticket)
+{
+	return query_int("SELECT count(*) FROM ticket_events WHERE ticket_id = %lld", (long long)ticket);
+}
+
+static const char *last_event(int64_t ticket)
+{
+	return query_text("SELECT kind FROM ticket_events WHERE ticket_id = %lld ORDER BY id DESC",
+			  (long long)ticket);
+}
+
+static const char *last_body(int64_t ticket)
+{
+	return query_text("SELECT body FROM ticket_events WHERE ticket_id = %lld ORDER BY id DESC",
+			  (long long)ticket);
+}
+
+static int64_t tickets(void)
+{
+	return query_int("SELECT count(*) FROM tickets");
+}
+
+static const char *state_of(int64_t tg)
+{
+	return query_text("SELECT kind FROM person_state WHERE person_id = %lld",
+			  (long long)person(tg));
+}
+
+/* ---- updates, as the poller would decode them ---- */
+
+static const char *name_of(int64_t tg)
+{
+	switch (tg) {
+	case ANNA: return "Анна";
+	case BORIS: return "Борис";
+	case IVAN: return "Иван";
+	case PETR: return "Пётр";
+	default: return "Незнакомец";
+	}
+}
+
+static struct tg_update message(int64_t from, int64_t chat, const char *words)
+{
+	struct tg_update u = {
+		.update_id = next_message_id,
+		.kind = UPDATE_MESSAGE,
+		.chat_id = chat,
+		.private_chat = chat == from,
+		.from_id = from,
+		.message_id = next_message_id++,
+		.text = words,
+	};
+	snprintf(u.from_name, sizeof(u.from_name), "%s", name_of(from));
+	return u;
+}
+
+/* Plays one update in its own transaction and takes what it queued. */
+static size_t handle(const struct tg_update *u)
+{
+	assert_int_equal(db_begin(desk), 0);
+	assert_int_equal(dialog_handle(&dlg, u), 0);
+	assert_int_equal(db_commit(desk), 0);
+	return take();
+}
+
+/* Someone writes to the bot in their private chat. */
+static size_t says(int64_t from, const char *words)
+{
+	struct tg_update u = message(from, from, words);
+	return handle(&u);
+}
+
+/* Someone writes in the engineers' group. */
+static size_t says_in_group(int64_t from, const char *words)
+{
+	struct tg_update u = message(from, dlg.engineers_chat, words);
+	return handle(&u);
+}
+
+/* Someone replies in the group to the message message_id. */
+static size_t replies_in_group(int64_t from, int64_t message_id, const char *words)
+{
+	struct tg_update u = message(from, dlg.engineers_chat, words);
+	u.reply_to = message_id;
+	return handle(&u);
+}
+
+/* Someone presses a button with data in chat. Every press is answered once. */
+static size_t presses(int64_t from, int64_t chat, const char *data)
+{
+	struct tg_update u = message(from, chat, "");
+	u.kind = UPDATE_CALLBACK;
+	u.callback_id = "4242";
+	u.callback_data = data;
+	handle(&u);
+	if (count_method("answerCallbackQuery") != 1)
+		fail_msg("'%s' was answered %zu times", data, count_method("answerCallbackQuery"));
+	const struct sent *a = only(0, "answerCallbackQuery", "");
+	assert_string_equal(json_object_get_string(json_object_object_get(a->payload,
+						   "callback_query_id")), "4242");
+	return n_out;
+}
+
+/* The press was refused: an alert with that text and nothing else. */
+static void assert_only_alert(const char *why)
+{
+	assert_int_equal(n_out, 1);
+	assert_string_equal(out[0].method, "answerCallbackQuery");
+	assert_true(out[0].show_alert);
+	assert_string_equal(out[0].text, why);
+}
+
+/* The one message queued, a plain reply to chat with this text. */
+static void assert_only_reply(int64_t chat, const char *words)
+{
+	assert_int_equal(n_out, 1);
+	assert_string_equal(out[0].method, "sendMessage");
+	assert_int_equal(out[0].chat_id, chat);
+	assert_string_equal(out[0].text, words);
+	assert_string_equal(out[0].buttons, "");
+}
+
+/* Records that Telegram delivered a ticket's message as message_id (the sender's job). */
+static void delivered(int64_t chat, int64_t message_id, int64_t ticket, const char *role)
+{
+	assert_int_equal(db_begin(desk), 0);
+	assert_int_equal(db_link_add(desk, chat, message_id, ticket, role), 0);
+	assert_int_equal(db_commit(desk), 0);
+}
+
+/* ---- the chain and its people ---- */
+
+static void invite(const char *code, const char *role, int64_t expires_at)
+{
+	char hash[SHA256_HEX_LEN + 1];
+	int64_t id;
+	token_hash(hash, code);
+	bool staff = strcmp(role, "cashier") != 0;
+	assert_int_equal(db_invite_add(desk, &id, hash, role, staff ? 0 : store, org, expires_at), 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	char path[256], err[256];
+	snprintf(dir, sizeof(dir), "/tmp/tilldesk-dialog-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/desk.db", dir);
+	if (db_open(&desk, path, err, sizeof(err)) || msg_set_language("ru"))
+		return -1;
+	log_set_level(LOG_WARN);
+
+	assert_int_equal(db_begin(desk), 0);
+	assert_int_equal(db_org_add(desk, &org, "Ромашка & Ко", "standard", NULL), 0);
+	assert_int_equal(db_store_add(desk, &store, org, "Магазин <1>", "ул. Ленина, 1",
+				      "Europe/Moscow", "24/7"), 0);
+	invite("anna-code", "cashier", NOW + 86400);
+	invite("boris-code", "cashier", NOW + 86400);
+	invite("ivan-code", "engineer", NOW + 86400);
+	invite("petr-code", "engineer", NOW + 86400);
+	invite("stale-code", "cashier", NOW);  /* good only until NOW: expired */
+	assert_int_equal(db_commit(desk), 0);
+	if (sqlite3_open(path, &peek) != SQLITE_OK)
+		return -1;
+
+	dlg = (struct dialog){ .db = desk, .engineers_chat = ENGINEERS, .now = NOW };
+	next_message_id = 100;
+	seen = 0;
+	n_out = 0;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	forget_sent();
+	sqlite3_close(peek);
+	db_close(desk);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+/* Anna and Boris (cashiers), Ivan and Petr (engineers) open their invites. */
+static void everyone_joins(void)
+{
+	says(ANNA, "/start anna-code");
+	says(BORIS, "/start boris-code");
+	says(IVAN, "/start ivan-code");
+	says(PETR, "/start petr-code");
+}
+
+/* A cashier reports a problem; returns the new ticket's number. */
+static int64_t reports(int64_t cashier, const char *words)
+{
+	int64_t before = tickets();
+	says(cashier, words);
+	assert_int_equal(tickets(), before + 1);
+	return query_int("SELECT max(id) FROM tickets");
+}
+
+static void claims(int64_t engineer, int64_t ticket)
+{
+	char data[32];
+	snprintf(data, sizeof(data), "c:%lld", (long long)ticket);
+	presses(engineer, dlg.engineers_chat, data);
+	assert_string_equal(status(ticket), "claimed");
+}
+
+/* The engineer presses «Закрыть», then answers the bot's question. */
+static void resolves(int64_t engineer, int64_t ticket, const char *how)
+{
+	static int64_t question = 700;
+	char data[32];
+	snprintf(data, sizeof(data), "x:%lld", (long long)ticket);
+	presses(engineer, dlg.engineers_chat, data);
+	delivered(dlg.engineers_chat, ++question, ticket, "resolution");
+	replies_in_group(engineer, question, how);
+	assert_string_equal(status(ticket), "resolved");
+}
+
+/* ---- registration ---- */
+
+static void test_dialog__start_with_a_valid_code_registers_a_cashier_of_the_store(void **state)
+{
+	(void)state;
+	says(ANNA, "/start anna-code");
+	assert_int_equal(query_int("SELECT count(*) FROM people"), 1);
+	assert_string_equal(query_text("SELECT role FROM people WHERE tg_user_id = %d", ANNA), "cashier");
+	assert_string_equal(query_text("SELECT name FROM people WHERE tg_user_id = %d", ANNA), "Анна");
+	assert_int_equal(query_int("SELECT store_id FROM people WHERE tg_user_id = %d", ANNA), store);
+	assert_int_equal(query_int("SELECT used_by FROM invites WHERE id = 1"), person(ANNA));
+	assert_only_reply(ANNA, msg(MSG_BOT_WELCOME_CASHIER));
+}
+
+static void test_dialog__start_with_an_engineer_code_registers_an_engineer(void **state)
+{
+	(void)state;
+	says(IVAN, "/start ivan-code");
+	assert_string_equal(query_text("SELECT role FROM people WHERE tg_user_id = %d", IVAN), "engineer");
+	assert_int_equal(query_int("SELECT org_id FROM people WHERE tg_user_id = %d", IVAN), org);
+	assert_only_reply(IVAN, msg(MSG_BOT_WELCOME_ENGINEER));
+	/* Engineers work in their group, not in the private chat. */
+	says(IVAN, "касса не работает");
+	assert_only_reply(IVAN, msg(MSG_BOT_STAFF_USE_GROUP));
+	assert_int_equal(tickets(), 0);
+}
+
+static void test_dialog__start_with_a_bad_used_or_expired_code_stores_nothing(void **state)
+{
+	(void)state;
+	says(STRANGER, "/start not-a-code");
+	assert_only_reply(STRANGER, msg(MSG_BOT_INVITE_INVALID));
+	says(STRANGER, "/start stale-code");
+	assert_only_reply(STRANGER, msg(MSG_BOT_INVITE_INVALID));
+	assert_int_equal(query_int("SELECT count(*) FROM people"), 0);
+
+	says(ANNA, "/start anna-code");
+	says(STRANGER, "/start anna-code");
+	assert_only_reply(STRANGER, msg(MSG_BOT_INVITE_INVALID));
+	assert_int_equal(query_int("SELECT count(*) FROM people"), 1);
+	assert_int_equal(person(STRANGER), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM invites WHERE used_at IS NOT NULL"), 1);
+}
+
+static void test_dialog__stranger_gets_the_invite_hint_and_no_ticket(void **state)
+{
+	(void)state;
+	says(STRANGER, "касса не печатает чеки");
+	assert_only_reply(STRANGER, msg(MSG_BOT_NEED_INVITE));
+	says(STRANGER, "/start");
+	assert_only_reply(STRANGER, msg(MSG_BOT_NEED_INVITE));
+	assert_int_equal(tickets(), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM people"), 0);
+}
+
+/* ---- the cashier reports ---- */
+
+static void test_dialog__cashier_message_opens_a_ticket_and_posts_a_card(void **state)
+{
+	(void)state;
+	everyone_joins();
+	struct tg_update u = message(ANNA, ANNA, "Не печатает чек");
+	handle(&u);
+
+	assert_int_equal(tickets(), 1);
+	assert_int_equal(events(1), 1);
+	assert_string_equal(last_event(1), "opened");
+	assert_string_equal(last_body(1), "Не печатает чек");
+	assert_string_equal(status(1), "new");
+	assert_int_equal(priority(1), 3);
+	assert_int_equal(query_int("SELECT cashier_id FROM tickets WHERE id = 1"), person(ANNA));
+	assert_int_equal(query_int("SELECT store_id FROM tickets WHERE id = 1"), store);
+
+	assert_int_equal(n_out, 2);
+	const struct sent *card = &out[0], *reply = &out[1];
+	assert_string_equal(card->method, "sendMessage");
+	assert_int_equal(card->chat_id, ENGINEERS);
+	assert_int_equal(card->ticket_id, 1);
+	assert_string_equal(card->link_role, "card");
+	assert_string_equal(card->buttons, "c:1");
+	assert_contains(card->text, "Заявка №1");
+	assert_contains(card->text, "Не печатает чек");
+	assert_contains(card->text, "Анна");
+	assert_contains(card->text, "Магазин &lt;1&gt;");
+	assert_contains(card->text, "Ромашка &amp; Ко");
+	assert_contains(card->text, "2026-11-18");
+
+	assert_string_equal(reply->method, "sendMessage");
+	assert_int_equal(reply->chat_id, ANNA);
+	assert_int_equal(reply->ticket_id, 1);
+	assert_string_equal(reply->link_role, "question");
+	assert_string_equal(reply->buttons, "p:1:3 p:1:1");
+	assert_int_equal(reply->reply_to, u.message_id);
+	assert_string_equal(reply->text, text(MSG_BOT_TICKET_OPENED, 1LL));
+}
+
+static void test_dialog__html_in_the_cashiers_words_is_escaped_for_engineers(void **state)
+{
+	(void)state;
+	struct tg_update u = message(ANNA, ANNA, "/start anna-code");
+	snprintf(u.from_name, sizeof(u.from_name), "Анна <b>&</b>");
+	handle(&u);
+	everyone_joins();
+
+	reports(ANNA, "Ошибка <ФН> & \"чек\" 'X'");
+	const struct sent *card = only(ENGINEERS, "sendMessage", "card");
+	assert_contains(card->text, "Ошибка &lt;ФН&gt; &amp; &quot;чек&quot; &#39;X&#39;");
+	assert_contains(card->text, "Анна &lt;b&gt;&amp;&lt;/b&gt;");
+	assert_lacks(card->text, "<ФН>");
+	assert_lacks(only(ANNA, "sendMessage", "question")->text, "<ФН>");
+	/* The title is stored as written; escaping is for the screen. */
+	assert_string_equal(query_text("SELECT title FROM tickets WHERE id = 1"),
+			    "Ошибка <ФН> & \"чек\" 'X'");
+
+	says(ANNA, "и ещё <script>alert(1)</script>");
+	const struct sent *relay = only(ENGINEERS, "sendMessage", "relay");
+	assert_contains(relay->text, "и ещё &lt;script&gt;alert(1)&lt;/script&gt;");
+	assert_contains(relay->text, "Анна &lt;b&gt;");
+	assert_lacks(relay->text, "<script>");
+}
+
+static void test_dialog__second_message_joins_the_open_ticket(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+
+	says(ANNA, "и сканер не видит штрихкод");
+	assert_int_equal(tickets(), 1);
+	assert_int_equal(events(1), 2);
+	assert_string_equal(last_event(1), "message");
+	assert_string_equal(last_body(1), "и сканер не видит штрихкод");
+	assert_string_equal(status(1), "new");
+	/* No acknowledgement to the cashier; the engineers see it. */
+	assert_int_equal(n_out, 1);
+	assert_string_equal(out[0].method, "sendMessage");
+	assert_int_equal(out[0].chat_id, ENGINEERS);
+	assert_int_equal(out[0].ticket_id, 1);
+	assert_string_equal(out[0].link_role, "relay");
+	assert_string_equal(out[0].buttons, "");
+	assert_contains(out[0].text, "№1");
+	assert_contains(out[0].text, "и сканер не видит штрихкод");
+	assert_int_equal(out[0].reply_to, 0);
+
+	/* Once the card is delivered, relays thread under it. */
+	delivered(ENGINEERS, 500, 1, "card");
+	says(ANNA, "и ещё принтер");
+	assert_int_equal(n_out, 1);
+	assert_int_equal(out[0].reply_to, 500);
+	assert_int_equal(tickets(), 1);
+}
+
+static void test_dialog__new_then_a_message_opens_a_second_ticket(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+
+	says(ANNA, "/new");
+	assert_only_reply(ANNA, msg(MSG_BOT_DESCRIBE_NEW));
+	assert_string_equal(state_of(ANNA), "new_ticket");
+	assert_int_equal(tickets(), 1);
+
+	assert_int_equal(reports(ANNA, "Весы не взвешивают"), 2);
+	assert_string_equal(state_of(ANNA), "");
+	assert_string_equal(last_event(2), "opened");
+	assert_string_equal(only(ENGINEERS, "sendMessage", "card")->buttons, "c:2");
+	assert_string_equal(only(ANNA, "sendMessage", "question")->buttons, "p:2:3 p:2:1");
+	assert_int_equal(events(1), 1);
+
+	/* Later messages join the newer ticket... */
+	says(ANNA, "весы Штрих-М");
+	assert_int_equal(tickets(), 2);
+	assert_string_equal(last_event(2), "message");
+	assert_int_equal(events(1), 1);
+	/* ...unless they reply to one of the older ticket's messages. */
+	delivered(ANNA, 900, 1, "question");
+	struct tg_update u = message(ANNA, ANNA, "чек всё ещё не печатается");
+	u.reply_to = 900;
+	handle(&u);
+	assert_string_equal(last_event(1), "message");
+	assert_int_equal(only(ENGINEERS, "sendMessage", "relay")->ticket_id, 1);
+}
+
+static void test_dialog__cashier_commands_and_empty_messages(void **state)
+{
+	(void)state;
+	everyone_joins();
+	says(ANNA, "/help");
+	assert_only_reply(ANNA, msg(MSG_BOT_CASHIER_HELP));
+	says(ANNA, "/my");
+	assert_only_reply(ANNA, msg(MSG_BOT_MY_NONE));
+	says(ANNA, "/frobnicate");
+	assert_only_reply(ANNA, msg(MSG_BOT_UNKNOWN_COMMAND));
+	says(ANNA, "");
+	assert_only_reply(ANNA, msg(MSG_BOT_SEND_TEXT));
+	assert_int_equal(tickets(), 0);
+
+	reports(BORIS, "Касса <2> зависла");
+	says(ANNA, "/my");
+	assert_int_equal(n_out, 1);
+	assert_contains(out[0].text, "№1");
+	assert_contains(out[0].text, "Касса &lt;2&gt; зависла");
+}
+
+static void test_dialog__cashier_photo_opens_a_ticket_with_the_photo(void **state)
+{
+	(void)state;
+	everyone_joins();
+	struct tg_update u = message(ANNA, ANNA, "");
+	u.photo = "AgACphoto1";
+	handle(&u);
+	assert_int_equal(tickets(), 1);
+	assert_string_equal(query_text("SELECT title FROM tickets WHERE id = 1"), msg(MSG_BOT_PHOTO_MARK));
+	const struct sent *photo = only(ENGINEERS, "sendPhoto", "relay");
+	assert_string_equal(json_object_get_string(json_object_object_get(photo->payload, "photo")),
+			    "AgACphoto1");
+	only(ENGINEERS, "sendMessage", "card");
+
+	u = message(ANNA, ANNA, "вот <ошибка>");
+	u.photo = "AgACphoto2";
+	handle(&u);
+	assert_string_equal(last_event(1), "photo");
+	photo = only(ENGINEERS, "sendPhoto", "relay");
+	assert_contains(photo->text, "вот &lt;ошибка&gt;");
+	assert_int_equal(tickets(), 1);
+}
+
+static void test_dialog__cashier_who_blocked_the_bot_is_back_after_writing_again(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+	assert_int_equal(db_begin(desk), 0);
+	assert_int_equal(db_person_deactivate_tg(desk, ANNA), 0);  /* the sender got a 403 */
+	assert_int_equal(db_commit(desk), 0);
+
+	presses(ANNA, ANNA, "p:1:1");
+	assert_only_alert(msg(MSG_BOT_NEED_INVITE_SHORT));
+	says(ANNA, "снова пишу");
+	assert_int_equal(query_int("SELECT active FROM people WHERE tg_user_id = %d", ANNA), 1);
+	assert_string_equal(last_event(1), "message");
+	presses(ANNA, ANNA, "p:1:1");
+	assert_int_equal(priority(1), 1);
+}
+
+/* ---- buttons ---- */
+
+static void test_dialog__till_down_button_raises_priority_and_edits_the_question(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Касса не включается");
+
+	presses(ANNA, ANNA, "p:1:1");
+	assert_int_equal(priority(1), 1);
+	assert_string_equal(last_event(1), "priority");
+	assert_string_equal(status(1), "new");
+	assert_int_equal(n_out, 3);
+	const struct sent *card = only(ENGINEERS, "editMessageText", "card");
+	assert_string_equal(card->edit_role, "card");
+	assert_string_equal(card->link_role, "");
+	assert_int_equal(card->ticket_id, 1);
+	assert_contains(card->text, "P1");
+	assert_string_equal(card->buttons, "c:1");
+	const struct sent *q = only(ANNA, "editMessageText", "question");
+	assert_string_equal(q->edit_role, "question");
+	assert_int_equal(q->ticket_id, 1);
+	assert_string_equal(q->text, text(MSG_BOT_PRIORITY_DOWN, 1LL));
+	assert_string_equal(q->buttons, "");
+	assert_false(only(0, "answerCallbackQuery", "")->show_alert);
+
+	presses(ANNA, ANNA, "p:1:3");
+	assert_int_equal(priority(1), 3);
+	assert_string_equal(only(ANNA, "editMessageText", "question")->text,
+			    text(MSG_BOT_PRIORITY_NORMAL, 1LL));
+}
+
+static void test_dialog__engineer_claims_from_the_group_and_the_cashier_is_told(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+
+	presses(IVAN, ENGINEERS, "c:1");
+	assert_string_equal(status(1), "claimed");
+	assert_int_equal(assignee(1), person(IVAN));
+	assert_string_equal(last_event(1), "claimed");
+	assert_int_equal(n_out, 3);
+	const struct sent *card = only(ENGINEERS, "editMessageText", "card");
+	assert_string_equal(card->buttons, "x:1 u:1");
+	assert_contains(card->text, "Иван");
+	const struct sent *told = only(ANNA, "sendMessage", "relay");
+	assert_string_equal(told->text, text(MSG_BOT_CLAIMED, 1LL, "Иван"));
+	const struct sent *a = only(0, "answerCallbackQuery", "");
+	assert_false(a->show_alert);
+	assert_string_equal(a->text, msg(MSG_BOT_YOU_CLAIMED));
+
+	/* Petr is a moment too late. */
+	presses(PETR, ENGINEERS, "c:1");
+	assert_only_alert(msg(MSG_BOT_ALREADY_CLAIMED));
+	assert_int_equal(assignee(1), person(IVAN));
+}
+
+static void test_dialog__claim_by_a_cashier_or_from_another_chat_is_refused(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+
+	presses(ANNA, ENGINEERS, "c:1");
+	assert_only_alert(msg(MSG_BOT_ENGINEERS_ONLY));
+	presses(ANNA, ANNA, "c:1");
+	assert_only_alert(msg(MSG_BOT_ENGINEERS_ONLY));
+	presses(IVAN, IVAN, "c:1");
+	assert_only_alert(msg(MSG_BOT_ENGINEERS_ONLY));
+	presses(IVAN, -555, "c:1");
+	assert_only_alert(msg(MSG_BOT_ENGINEERS_ONLY));
+	presses(STRANGER, ENGINEERS, "c:1");
+	assert_only_alert(msg(MSG_BOT_NEED_INVITE_SHORT));
+
+	assert_string_equal(status(1), "new");
+	assert_int_equal(assignee(1), 0);
+	assert_int_equal(events(1), 1);
+}
+
+static void test_dialog__cashier_buttons_work_only_for_their_cashier(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+
+	presses(BORIS, BORIS, "p:1:1");
+	assert_only_alert(msg(MSG_BOT_STALE_BUTTON));
+	presses(IVAN, ENGINEERS, "p:1:1");
+	assert_only_alert(msg(MSG_BOT_STALE_BUTTON));
+	presses(ANNA, ENGINEERS, "p:1:1");
+	assert_only_alert(msg(MSG_BOT_STALE_BUTTON));
+	/* Confirming or rating a ticket that is not resolved is stale. */
+	presses(ANNA, ANNA, "ok:1");
+	assert_only_alert(msg(MSG_BOT_STALE_BUTTON));
+	presses(ANNA, ANNA, "re:1");
+	assert_only_alert(msg(MSG_BOT_STALE_BUTTON));
+	presses(ANNA, ANNA, "r:1:5");
+	assert_only_alert(msg(MSG_BOT_STALE_BUTTON));
+	assert_int_equal(priority(1), 3);
+	assert_int_equal(events(1), 1);
+}
+
+static void test_dialog__forged_callback_data_is_answered_and_ignored(void **state)
+{
+	(void)state;
+	char junk[66];
+	snprintf(junk, sizeof(junk), "c:1:%061d", 0);
+	assert_int_equal(strlen(junk), 65);
+	const char *const forged[] = {
+		"c:abc", "c:1:9", "zz:1", junk, "p:1:2", "p:1", "p:1:0", "r:1", "r:1:6", "ok:1:1",
+		"c:", "c:1:", ":1", "c", "", "c:0", "c:-1", "c: 1", "c:1 ", "c:999",
+		"c:99999999999999999999", "p:1:1:1", "x:1:x", "cc:1",
+	};
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+
+	for (size_t i = 0; i < ARRAY_SIZE(forged); i++) {
+		presses(IVAN, ENGINEERS, forged[i]);
+		assert_only_alert(msg(MSG_BOT_STALE_BUTTON));
+		presses(ANNA, ANNA, forged[i]);
+		assert_only_alert(msg(MSG_BOT_STALE_BUTTON));
+	}
+	assert_string_equal(status(1), "new");
+	assert_int_equal(priority(1), 3);
+	assert_int_equal(events(1), 1);
+	assert_string_equal(state_of(IVAN), "");
+}
+
+static void test_dialog__release_returns_the_ticket_to_the_queue(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+	claims(IVAN, 1);
+
+	presses(PETR, ENGINEERS, "u:1");
+	assert_only_alert(msg(MSG_BOT_NOT_YOURS));
+	presses(IVAN, ENGINEERS, "u:1");
+	assert_string_equal(status(1), "new");
+	assert_int_equal(assignee(1), 0);
+	assert_string_equal(last_event(1), "released");
+	assert_int_equal(n_out, 2);
+	assert_string_equal(only(ENGINEERS, "editMessageText", "card")->buttons, "c:1");
+	claims(PETR, 1);
+	assert_int_equal(assignee(1), person(PETR));
+}
+
+static void test_dialog__close_button_is_the_assignees_alone(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+
+	presses(IVAN, ENGINEERS, "x:1");
+	assert_only_alert(msg(MSG_BOT_NOT_YOURS));
+	claims(IVAN, 1);
+	presses(PETR, ENGINEERS, "x:1");
+	assert_only_alert(msg(MSG_BOT_NOT_YOURS));
+	assert_string_equal(state_of(PETR), "");
+
+	presses(IVAN, ENGINEERS, "x:1");
+	assert_string_equal(state_of(IVAN), "resolution");
+	assert_int_equal(query_int("SELECT ticket_id FROM person_state WHERE person_id = %lld",
+				   (long long)person(IVAN)), 1);
+	assert_string_equal(status(1), "claimed");
+	assert_int_equal(n_out, 2);
+	const struct sent *q = only(ENGINEERS, "sendMessage", "resolution");
+	assert_int_equal(q->ticket_id, 1);
+	assert_true(q->force_reply);
+	assert_string_equal(q->text, text(MSG_BOT_ASK_RESOLUTION, 1LL, "Иван"));
+	assert_false(only(0, "answerCallbackQuery", "")->show_alert);
+}
+
+static void test_dialog__reply_to_the_resolution_question_resolves_the_ticket(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+	claims(IVAN, 1);
+	presses(IVAN, ENGINEERS, "x:1");
+	delivered(ENGINEERS, 701, 1, "resolution");
+
+	replies_in_group(IVAN, 701, "Заменили <кабель> & бумагу");
+	assert_string_equal(status(1), "resolved");
+	assert_string_equal(last_event(1), "resolved");
+	assert_string_equal(last_body(1), "Заменили <кабель> & бумагу");
+	assert_int_equal(assignee(1), person(IVAN));
+	assert_string_equal(state_of(IVAN), "");
+
+	assert_int_equal(n_out, 3);
+	const struct sent *card = only(ENGINEERS, "editMessageText", "card");
+	assert_string_equal(card->buttons, "");
+	const struct sent *ask = only(ANNA, "sendMessage", "confirm");
+	assert_int_equal(ask->ticket_id, 1);
+	assert_string_equal(ask->buttons, "ok:1 re:1");
+	assert_contains(ask->text, "Заменили &lt;кабель&gt; &amp; бумагу");
+	assert_lacks(ask->text, "<кабель>");
+	assert_string_equal(only(ENGINEERS, "sendMessage", "")->text, text(MSG_BOT_RESOLVED_NOTE, 1LL));
+}
+
+static void test_dialog__cashier_confirms_and_rates_once(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+	claims(IVAN, 1);
+	resolves(IVAN, 1, "Заменили кабель");
+
+	presses(ANNA, ANNA, "ok:1");
+	assert_string_equal(status(1), "closed");
+	assert_string_equal(last_event(1), "confirmed");
+	assert_int_equal(n_out, 4);
+	assert_contains(only(ENGINEERS, "editMessageText", "card")->text, "закрыта");
+	assert_string_equal(only(ANNA, "editMessageText", "confirm")->text, text(MSG_BOT_CONFIRMED, 1LL));
+	const struct sent *rate = only(ANNA, "sendMessage", "rating");
+	assert_string_equal(rate->buttons, "r:1:1 r:1:2 r:1:3 r:1:4 r:1:5");
+	assert_false(only(0, "answerCallbackQuery", "")->show_alert);
+
+	presses(ANNA, ANNA, "ok:1");
+	assert_only_alert(msg(MSG_BOT_STALE_BUTTON));
+
+	presses(ANNA, ANNA, "r:1:5");
+	assert_string_equal(last_event(1), "rated");
+	assert_string_equal(last_body(1), "5");
+	assert_string_equal(status(1), "closed");
+	assert_int_equal(n_out, 2);
+	assert_string_equal(only(ANNA, "editMessageText", "rating")->text, text(MSG_BOT_THANKS, 5));
+
+	presses(ANNA, ANNA, "r:1:4");
+	assert_only_alert(msg(MSG_BOT_STALE_BUTTON));
+	assert_int_equal(query_int("SELECT count(*) FROM ticket_events WHERE kind = 'rated'"), 1);
+	assert_string_equal(last_body(1), "5");
+}
+
+static void test_dialog__still_broken_reopens_to_the_same_engineer(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+	claims(IVAN, 1);
+	resolves(IVAN, 1, "Перезагрузили");
+
+	presses(ANNA, ANNA, "re:1");
+	assert_string_equal(status(1), "claimed");
+	assert_string_equal(last_event(1), "reopened");
+	assert_int_equal(assignee(1), person(IVAN));
+	assert_int_equal(n_out, 4);
+	assert_string_equal(only(ENGINEERS, "editMessageText", "card")->buttons, "x:1 u:1");
+	assert_string_equal(only(ANNA, "editMessageText", "confirm")->text, text(MSG_BOT_REOPENED, 1LL));
+	assert_string_equal(only(ENGINEERS, "sendMessage", "")->text, text(MSG_BOT_REOPENED_NOTE, 1LL));
+
+	/* The reopened ticket takes the cashier's messages again and can be closed again. */
+	says(ANNA, "всё равно не печатает");
+	assert_string_equal(last_event(1), "message");
+	resolves(IVAN, 1, "Заменили принтер");
+	presses(ANNA, ANNA, "re:1");
+	presses(ANNA, ANNA, "re:1");
+	assert_only_alert(msg(MSG_BOT_STALE_BUTTON));
+}
+
+static void test_dialog__every_callback_is_answered_exactly_once(void **state)
+{
+	(void)state;
+	/* presses() checks each one; this counts the whole conversation too. */
+	everyone_joins();
+	int64_t before = query_int("SELECT count(*) FROM outbox WHERE method = 'answerCallbackQuery'");
+	const struct { int64_t who, chat; const char *data; } run[] = {
+		{ ANNA, ANNA, "p:1:1" }, { PETR, ENGINEERS, "x:1" }, { IVAN, ENGINEERS, "c:1" },
+		{ PETR, ENGINEERS, "c:1" }, { IVAN, ENGINEERS, "u:1" }, { IVAN, ENGINEERS, "c:1" },
+		{ ANNA, ANNA, "ok:1" }, { IVAN, ENGINEERS, "x:1" }, { STRANGER, STRANGER, "ok:1" },
+		{ ANNA, ENGINEERS, "x:1" }, { ANNA, ANNA, "zz" },
+	};
+	reports(ANNA, "Не печатает чек");
+	for (size_t i = 0; i < ARRAY_SIZE(run); i++)
+		presses(run[i].who, run[i].chat, run[i].data);
+	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE method = 'answerCallbackQuery'"),
+			 before + (int64_t)ARRAY_SIZE(run));
+	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE method = 'answerCallbackQuery'"
+				   " AND chat_id IS NOT NULL"), 0);
+}
+
+static void test_dialog__after_close_button_the_next_words_are_the_resolution(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+	claims(IVAN, 1);
+	presses(IVAN, ENGINEERS, "x:1");
+
+	/* Without replying to the question: the state says what the words are for. */
+	says_in_group(IVAN, "Поменяли термоголовку");
+	assert_string_equal(status(1), "resolved");
+	assert_string_equal(last_body(1), "Поменяли термоголовку");
+	assert_string_equal(state_of(IVAN), "");
+	assert_string_equal(only(ANNA, "sendMessage", "confirm")->buttons, "ok:1 re:1");
+
+	/* Then chatter is chatter again. */
+	assert_int_equal(says_in_group(IVAN, "кто на выезде?"), 0);
+}
+
+/*
+ * Pressing «Закрыть» and then «Отказаться» forgets the pending resolution:
+ * the engineer's later chatter in the group is not taken as one.
+ */
+static void test_dialog__release_after_close_button_forgets_the_pending_resolution(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+	claims(IVAN, 1);
+	presses(IVAN, ENGINEERS, "x:1");
+	presses(IVAN, ENGINEERS, "u:1");
+	assert_string_equal(status(1), "new");
+
+	assert_int_equal(says_in_group(IVAN, "кто на выезде?"), 0);
+	assert_string_equal(state_of(IVAN), "");
+}
+
+/*
+ * The engineer who released the ticket and took it again later: their next
+ * chatter does not resolve it.
+ */
+static void test_dialog__reclaimed_ticket_is_not_resolved_by_chatter(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+	claims(IVAN, 1);
+	presses(IVAN, ENGINEERS, "x:1");
+	presses(IVAN, ENGINEERS, "u:1");
+	claims(IVAN, 1);
+
+	assert_int_equal(says_in_group(IVAN, "сейчас посмотрю"), 0);
+	assert_string_equal(status(1), "claimed");
+}
+
+/* «Всё ещё не работает» typed instead of pressed: the ticket reopens, no new one. */
+static void test_dialog__words_after_a_resolution_reopen_the_ticket(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+	claims(IVAN, 1);
+	resolves(IVAN, 1, "Поменяли бумагу");
+	assert_string_equal(status(1), "resolved");
+	says(ANNA, "Всё равно не печатает");
+	assert_string_equal(status(1), "claimed");
+	assert_int_equal(assignee(1), person(IVAN));
+	assert_int_equal(tickets(), 1);
+	assert_string_equal(last_body(1), "Всё равно не печатает");
+	assert_int_equal(query_int("SELECT count(*) FROM ticket_events WHERE ticket_id = 1"
+				   " AND kind = 'reopened'"), 1);
+}
+
+static void test_dialog__engineer_names_are_escaped_for_the_cashier(void **state)
+{
+	(void)state;
+	struct tg_update u = message(PETR, PETR, "/start petr-code");
+	snprintf(u.from_name, sizeof(u.from_name), "Пётр <i>&</i>");
+	handle(&u);
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+
+	claims(PETR, 1);
+	const char *told = only(ANNA, "sendMessage", "relay")->text;
+	assert_contains(told, "Пётр &lt;i&gt;&amp;&lt;/i&gt;");
+	assert_lacks(told, "<i>");
+	assert_contains(only(ENGINEERS, "editMessageText", "card")->text, "Пётр &lt;i&gt;");
+	presses(PETR, ENGINEERS, "x:1");
+	assert_contains(only(ENGINEERS, "sendMessage", "resolution")->text, "Пётр &lt;i&gt;&amp;");
+	delivered(ENGINEERS, 500, 1, "card");
+	replies_in_group(PETR, 500, "Проверьте <кабель>");
+	assert_contains(only(ANNA, "sendMessage", "relay")->text, "Пётр &lt;i&gt;");
+}
+
+/* ---- the engineers' group ---- */
+
+static void test_dialog__note_is_kept_from_the_cashier(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+
+	says_in_group(PETR, "/note 1 проверить ФН <срок>");
+	assert_string_equal(last_event(1), "note");
+	assert_string_equal(last_body(1), "проверить ФН <срок>");
+	assert_string_equal(status(1), "new");
+	assert_only_reply(ENGINEERS, text(MSG_BOT_NOTE_ADDED, 1LL));
+
+	says_in_group(PETR, "/note 1");
+	assert_only_reply(ENGINEERS, msg(MSG_BOT_USAGE_NOTE));
+	says_in_group(PETR, "/note проверить");
+	assert_only_reply(ENGINEERS, msg(MSG_BOT_USAGE_NOTE));
+	says_in_group(PETR, "/note 99 проверить");
+	assert_only_reply(ENGINEERS, msg(MSG_BOT_NO_SUCH_TICKET));
+	assert_int_equal(events(1), 2);
+}
+
+static void test_dialog__close_command_resolves_only_the_assignees_ticket(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+
+	says_in_group(IVAN, "/close 1 перезагрузили");
+	assert_only_reply(ENGINEERS, text(MSG_BOT_CANNOT_CLOSE, 1LL));
+	claims(IVAN, 1);
+	says_in_group(PETR, "/close 1 перезагрузили");
+	assert_only_reply(ENGINEERS, text(MSG_BOT_CANNOT_CLOSE, 1LL));
+	says_in_group(IVAN, "/close 1");
+	assert_only_reply(ENGINEERS, msg(MSG_BOT_USAGE_CLOSE));
+	says_in_group(IVAN, "/close 99 перезагрузили");
+	assert_only_reply(ENGINEERS, msg(MSG_BOT_NO_SUCH_TICKET));
+	assert_string_equal(status(1), "claimed");
+
+	says_in_group(IVAN, "/close #1 перезагрузили <кассу>");
+	assert_string_equal(status(1), "resolved");
+	assert_string_equal(last_body(1), "перезагрузили <кассу>");
+	const struct sent *ask = only(ANNA, "sendMessage", "confirm");
+	assert_string_equal(ask->buttons, "ok:1 re:1");
+	assert_contains(ask->text, "перезагрузили &lt;кассу&gt;");
+	only(ENGINEERS, "editMessageText", "card");
+}
+
+static void test_dialog__queue_and_mine_list_open_tickets(void **state)
+{
+	(void)state;
+	everyone_joins();
+	says_in_group(IVAN, "/queue");
+	assert_only_reply(ENGINEERS, msg(MSG_BOT_QUEUE_EMPTY));
+
+	reports(ANNA, "Не печатает <чек>");
+	reports(BORIS, "Весы не взвешивают");
+	claims(IVAN, 2);
+
+	says_in_group(PETR, "/queue");
+	assert_int_equal(n_out, 1);
+	assert_int_equal(out[0].chat_id, ENGINEERS);
+	const char *queue = out[0].text;
+	assert_contains(queue, msg(MSG_BOT_QUEUE_HEAD));
+	assert_contains(queue, "Магазин &lt;1&gt;");
+	assert_contains(queue, "Не печатает &lt;чек&gt;");
+	assert_contains(queue, msg(MSG_STATUS_NEW));
+	assert_contains(queue, "Весы не взвешивают");
+	assert_contains(queue, "Иван");
+	assert_true(strstr(queue, "№1 ") && strstr(queue, "№2 ") && strstr(queue, "№1 ") < strstr(queue, "№2 "));
+
+	says_in_group(IVAN, "/mine");
+	assert_int_equal(n_out, 1);
+	assert_contains(out[0].text, msg(MSG_BOT_MINE_HEAD));
+	assert_contains(out[0].text, "№2 ");
+	assert_lacks(out[0].text, "№1 ");
+	says_in_group(PETR, "/mine");
+	assert_only_reply(ENGINEERS, msg(MSG_BOT_QUEUE_EMPTY));
+
+	/* Resolved tickets leave the queue. */
+	resolves(IVAN, 2, "Откалибровали");
+	says_in_group(PETR, "/queue");
+	assert_lacks(out[0].text, "№2 ");
+	assert_contains(out[0].text, "№1 ");
+}
+
+static void test_dialog__ticket_command_shows_the_history(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает <чек>");
+	claims(IVAN, 1);
+
+	says_in_group(PETR, "/ticket 1");
+	assert_int_equal(n_out, 1);
+	assert_int_equal(out[0].chat_id, ENGINEERS);
+	assert_contains(out[0].text, text(MSG_BOT_HISTORY_HEAD, 1LL));
+	assert_contains(out[0].text, "opened");
+	assert_contains(out[0].text, "Не печатает &lt;чек&gt;");
+	assert_contains(out[0].text, "claimed");
+	assert_contains(out[0].text, "Иван");
+	says_in_group(PETR, "/ticket №1");
+	assert_contains(out[0].text, "claimed");
+
+	says_in_group(PETR, "/ticket abc");
+	assert_only_reply(ENGINEERS, msg(MSG_BOT_USAGE_TICKET));
+	says_in_group(PETR, "/ticket");
+	assert_only_reply(ENGINEERS, msg(MSG_BOT_USAGE_TICKET));
+	says_in_group(PETR, "/ticket 99");
+	assert_only_reply(ENGINEERS, msg(MSG_BOT_NO_SUCH_TICKET));
+}
+
+static void test_dialog__unknown_command_and_help_in_the_group(void **state)
+{
+	(void)state;
+	everyone_joins();
+	says_in_group(IVAN, "/frobnicate 1");
+	assert_only_reply(ENGINEERS, msg(MSG_BOT_UNKNOWN_COMMAND));
+	says_in_group(IVAN, "/help@till_help_bot");
+	assert_only_reply(ENGINEERS, msg(MSG_BOT_ENGINEER_HELP));
+}
+
+static void test_dialog__strangers_and_cashiers_in_the_group_are_ignored(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+	delivered(ENGINEERS, 500, 1, "card");
+	int64_t before = query_int("SELECT count(*) FROM outbox");
+
+	assert_int_equal(says_in_group(STRANGER, "всем привет"), 0);
+	assert_int_equal(says_in_group(STRANGER, "/queue"), 0);
+	assert_int_equal(says_in_group(STRANGER, "/close 1 сам починил"), 0);
+	assert_int_equal(replies_in_group(STRANGER, 500, "а я знаю, в чём дело"), 0);
+	assert_int_equal(says_in_group(ANNA, "/queue"), 0);
+	assert_int_equal(replies_in_group(ANNA, 500, "это я писала"), 0);
+	/* Engineers chatting among themselves, not replying to the bot, stay unheard too. */
+	assert_int_equal(says_in_group(IVAN, "кто на выезде сегодня?"), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM outbox"), before);
+	assert_int_equal(events(1), 1);
+	assert_string_equal(status(1), "new");
+}
+
+static void test_dialog__engineer_reply_to_a_card_goes_to_the_cashier(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+	delivered(ENGINEERS, 500, 1, "card");
+
+	replies_in_group(PETR, 500, "Перезагрузите кассу <сейчас>");
+	assert_string_equal(last_event(1), "reply");
+	assert_string_equal(last_body(1), "Перезагрузите кассу <сейчас>");
+	assert_int_equal(n_out, 1);
+	const struct sent *relay = only(ANNA, "sendMessage", "relay");
+	assert_int_equal(relay->ticket_id, 1);
+	assert_contains(relay->text, "Пётр");
+	assert_contains(relay->text, "Перезагрузите кассу &lt;сейчас&gt;");
+}
+
+/* ---- the group becomes a supergroup ---- */
+
+static void test_dialog__group_migration_moves_pending_rows_and_later_cards(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE chat_id = %d", ENGINEERS), 1);
+
+	struct tg_update u = message(IVAN, ENGINEERS, "");
+	u.migrate_to = MIGRATED;
+	assert_int_equal(handle(&u), 0);
+	assert_int_equal(dlg.engineers_chat, MIGRATED);
+	assert_int_equal(db_chat_current(desk, ENGINEERS), MIGRATED);
+	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE chat_id = %d", ENGINEERS), 0);
+	assert_int_equal(query_int("SELECT chat_id FROM outbox WHERE link_role = 'card'"), MIGRATED);
+
+	/* After a restart the daemon finds the new id the same way. */
+	dlg.engineers_chat = db_chat_current(desk, ENGINEERS);
+	reports(BORIS, "Весы не взвешивают");
+	assert_string_equal(only(MIGRATED, "sendMessage", "card")->buttons, "c:2");
+	presses(IVAN, ENGINEERS, "c:2");
+	assert_only_alert(msg(MSG_BOT_ENGINEERS_ONLY));
+	claims(IVAN, 2);
+	assert_int_equal(only(MIGRATED, "editMessageText", "card")->ticket_id, 2);
+	assert_int_equal(only(BORIS, "sendMessage", "relay")->ticket_id, 2);
+	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE chat_id = %d", ENGINEERS), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+		T(test_dialog__start_with_a_valid_code_registers_a_cashier_of_the_store),
+		T(test_dialog__start_with_an_engineer_code_registers_an_engineer),
+		T(test_dialog__start_with_a_bad_used_or_expired_code_stores_nothing),
+		T(test_dialog__stranger_gets_the_invite_hint_and_no_ticket),
+		T(test_dialog__cashier_message_opens_a_ticket_and_posts_a_card),
+		T(test_dialog__html_in_the_cashiers_words_is_escaped_for_engineers),
+		T(test_dialog__second_message_joins_the_open_ticket),
+		T(test_dialog__new_then_a_message_opens_a_second_ticket),
+		T(test_dialog__cashier_commands_and_empty_messages),
+		T(test_dialog__cashier_photo_opens_a_ticket_with_the_photo),
+		T(test_dialog__cashier_who_blocked_the_bot_is_back_after_writing_again),
+		T(test_dialog__till_down_button_raises_priority_and_edits_the_question),
+		T(test_dialog__engineer_claims_from_the_group_and_the_cashier_is_told),
+		T(test_dialog__claim_by_a_cashier_or_from_another_chat_is_refused),
+		T(test_dialog__cashier_buttons_work_only_for_their_cashier),
+		T(test_dialog__forged_callback_data_is_answered_and_ignored),
+		T(test_dialog__release_returns_the_ticket_to_the_queue),
+		T(test_dialog__close_button_is_the_assignees_alone),
+		T(test_dialog__reply_to_the_resolution_question_resolves_the_ticket),
+		T(test_dialog__cashier_confirms_and_rates_once),
+		T(test_dialog__still_broken_reopens_to_the_same_engineer),
+		T(test_dialog__every_callback_is_answered_exactly_once),
+		T(test_dialog__after_close_button_the_next_words_are_the_resolution),
+		T(test_dialog__release_after_close_button_forgets_the_pending_resolution),
+		T(test_dialog__reclaimed_ticket_is_not_resolved_by_chatter),
+		T(test_dialog__words_after_a_resolution_reopen_the_ticket),
+		T(test_dialog__engineer_names_are_escaped_for_the_cashier),
+		T(test_dialog__note_is_kept_from_the_cashier),
+		T(test_dialog__close_command_resolves_only_the_assignees_ticket),
+		T(test_dialog__queue_and_mine_list_open_tickets),
+		T(test_dialog__ticket_command_shows_the_history),
+		T(test_dialog__unknown_command_and_help_in_the_group),
+		T(test_dialog__strangers_and_cashiers_in_the_group_are_ignored),
+		T(test_dialog__engineer_reply_to_a_card_goes_to_the_cashier),
+		T(test_dialog__group_migration_moves_pending_rows_and_later_cards),
+#undef T
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
