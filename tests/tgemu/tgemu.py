@@ -1913,6 +1913,9 @@ CONTROL_GET = {"sent": Emulator.c_sent, "callback_answers": Emulator.c_callback_
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, a kept-alive
+    # client waits for a delayed ACK (~40 ms) on every call. Telegram does not.
+    disable_nagle_algorithm = True
 
     def version_string(self):
         return "nginx/1.18.0"
