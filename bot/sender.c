@@ -11,6 +11,7 @@
 #define BATCH 64
 #define CHAT_SLOTS 4096
 #define SEND_TIMEOUT_MS 30000
+#define IDLE_WAIT_MS 50
 
 /* A token bucket: capacity tokens, refilled at rate per second. */
 struct bucket {
@@ -28,6 +29,7 @@ struct sender {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	bool kicked;
+	int64_t wait_ms;    /* how long to sleep when a pass sent nothing */
 	const volatile int *stop;
 	char *db_path, *api_url, *token;
 	struct db *db;
@@ -239,13 +241,17 @@ static int pass(struct sender *s)
 	struct row rows[BATCH + 1];
 	int sent = 0;
 	memset(rows, 0, sizeof(rows));
+	s->wait_ms = IDLE_WAIT_MS;
 	if (db_outbox_due(s->db, clock_now(), BATCH, collect, rows))
 		return 0;
 	for (int i = 0; rows[i].id && !*s->stop; i++) {
 		int64_t now = clock_mono_ms();
 		struct bucket *b = rows[i].chat_id ? chat_bucket(s, rows[i].chat_id, now) : NULL;
-		if (!bucket_ready(&s->global, now))
+		if (!bucket_ready(&s->global, now)) {
+			/* Sleep just until the next token rather than a whole tick. */
+			s->wait_ms = (int64_t)ceil((1.0 - s->global.tokens) / s->global.rate * 1000.0);
 			break;
+		}
 		if (b && !bucket_ready(b, now))
 			continue;
 		s->global.tokens -= 1;
@@ -275,8 +281,9 @@ static void *sender_main(void *arg)
 		pthread_mutex_lock(&s->lock);
 		if (!s->kicked && !*s->stop) {
 			struct timespec until;
+			int64_t ms = s->wait_ms > 0 && s->wait_ms < IDLE_WAIT_MS ? s->wait_ms : IDLE_WAIT_MS;
 			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += 50 * 1000000;
+			until.tv_nsec += ms * 1000000;
 			if (until.tv_nsec >= 1000000000) {
 				until.tv_sec++;
 				until.tv_nsec -= 1000000000;
