@@ -4,6 +4,7 @@
  * SIGINT stop both within about a second.
  */
 #include <grp.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -82,6 +83,9 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 		return EXIT_FAIL;
 	db_close(c->db);
 	c->db = NULL;
+
+	/* Three threads need no more than two malloc arenas; each costs resident pages. */
+	mallopt(M_ARENA_MAX, 2);
 
 	/* Signals are taken by this thread only, with sigwait. */
 	sigemptyset(&set);
