@@ -1,0 +1,16 @@
+#!/bin/sh
+# Runs the ticket-loop benchmarks (bench/bench.py) and prints the table that
+# bench/RESULTS.md records. Takes about 2-3 minutes. Needs the build
+# dependencies, python3, the sqlite3 shell; run as root or as a user (as root
+# the daemon becomes 'nobody', like the end-to-end tests).
+#
+#   bench/run.sh [--only handling,delivery,memory] [--n 10000] [--json FILE]
+#                [--perf FILE]      # bench 1 under `perf record -g`
+set -eu
+cd "$(dirname "$0")/.."
+make >/dev/null
+echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- core storage bot cli || echo ' + uncommitted changes')"
+echo "== $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')," \
+     "$(awk '/MemTotal/ {printf "%d MB", $2/1024}' /proc/meminfo) RAM, Linux $(uname -r)"
+echo "== load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+exec python3 bench/bench.py "$@"
