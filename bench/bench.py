@@ -392,12 +392,23 @@ def bench_delivery(chats=50, per_chat=20, window=None):
 
 # ---------------------------------------------------------------- 3. memory
 
-DUE_QUERY = ("SELECT o.id, coalesce(o.chat_id, 0), o.method, o.payload, coalesce(o.ticket_id, 0),"
+# storage/outbox.c's db_outbox_due, expanded (QUEUE_HEAD written out).
+_HEAD = ("SELECT %s FROM outbox INDEXED BY outbox_queue WHERE state = 'pending'"
+         " AND channel = 'telegram' AND %s ORDER BY %s LIMIT 1")
+DUE_QUERY = ("WITH RECURSIVE chats(c) AS ("
+             "  SELECT (" + _HEAD % ("chat_id", "chat_id IS NOT NULL", "chat_id") + ")"
+             "  UNION ALL"
+             "  SELECT (" + _HEAD % ("chat_id", "chat_id > c", "chat_id") + ")"
+             "   FROM chats WHERE c IS NOT NULL),"
+             " heads(id) AS ("
+             "  SELECT (" + _HEAD % ("id", "chat_id = c", "id") + ") FROM chats WHERE c IS NOT NULL"
+             "  UNION ALL"
+             "  SELECT id FROM outbox INDEXED BY outbox_queue WHERE state = 'pending'"
+             "   AND channel = 'telegram' AND chat_id IS NULL)"
+             " SELECT o.id, coalesce(o.chat_id, 0), o.method, o.payload, coalesce(o.ticket_id, 0),"
              " coalesce(o.link_role, ''), coalesce(o.edit_role, ''), o.attempts"
-             " FROM outbox o WHERE o.id IN"
-             "  (SELECT min(id) FROM outbox WHERE state = 'pending' AND channel = 'telegram'"
-             "   GROUP BY coalesce(chat_id, -id))"
-             " AND o.not_before <= %d ORDER BY o.id LIMIT 64;")
+             " FROM heads h JOIN outbox o ON o.id = h.id"
+             " WHERE o.not_before <= %d ORDER BY o.id LIMIT 64;")
 
 
 def time_due_query(d, runs=20):

@@ -47,7 +47,7 @@ static int find_ref(struct db *db, int64_t *out, const char *sql, int64_t scope,
 		*out = sqlite3_column_int64(st, 0);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return rc;
 }
 
@@ -115,7 +115,7 @@ int db_org_list(struct db *db, int (*fn)(const struct org_row *, void *), void *
 		};
 		rc = fn(&r, arg);
 	}
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return rc;
 }
 
@@ -161,7 +161,7 @@ static int store_query(struct db *db, const char *where, int64_t arg_id,
 		};
 		rc = fn(&r, arg);
 	}
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return rc;
 }
 
@@ -214,7 +214,7 @@ int db_till_list(struct db *db, int64_t store_id,
 		};
 		rc = fn(&r, arg);
 	}
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return rc;
 }
 
@@ -229,7 +229,7 @@ int db_till_by_token(struct db *db, int64_t *out, const char *token_hash)
 		*out = sqlite3_column_int64(st, 0);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return rc;
 }
 
@@ -278,7 +278,7 @@ int db_equipment_list(struct db *db, int64_t till_id, const char *until,
 		};
 		rc = fn(&r, arg);
 	}
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return rc;
 }
 
@@ -312,7 +312,7 @@ int db_invite_redeem(struct db *db, int64_t *out_person, const char *code_hash,
 	sqlite3_bind_int64(st, 2, now);
 	rc = sqlite3_step(st) == SQLITE_ROW ? 0 : TD_ENOTFOUND;
 	invite = rc ? 0 : sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	if (rc)
 		return rc;
 
@@ -333,7 +333,7 @@ int db_invite_redeem(struct db *db, int64_t *out_person, const char *code_hash,
 	if (rc == SQLITE_ROW)
 		*out_person = sqlite3_column_int64(st, 0);
 	rc = rc == SQLITE_ROW ? 0 : db_map(db, rc);
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	if (rc)
 		return rc;
 
@@ -369,7 +369,7 @@ static int person_query(struct db *db, const char *where, int64_t arg_id,
 		};
 		rc = fn(&r, arg);
 	}
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return rc;
 }
 
@@ -412,7 +412,7 @@ int db_state_get(struct db *db, int64_t person_id, char *kind, size_t kind_len,
 		*ticket_id = sqlite3_column_int64(st, 1);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return rc;
 }
 

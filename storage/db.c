@@ -29,15 +29,50 @@ int db_map(struct db *db, int rc)
 	}
 }
 
+static struct db_cached *cache_slot(struct db *db, const char *sql)
+{
+	size_t h = (size_t)((uintptr_t)sql * 0x9E3779B97F4A7C15ull >> 40) % DB_STMT_CACHE;
+	for (size_t i = 0; i < DB_STMT_CACHE; i++) {
+		struct db_cached *c = &db->cache[(h + i) % DB_STMT_CACHE];
+		if (!c->sql || c->sql == sql)
+			return c;
+	}
+	return NULL;
+}
+
 int db_prepare(struct db *db, sqlite3_stmt **out, const char *sql)
 {
-	int rc = sqlite3_prepare_v2(db->h, sql, -1, out, NULL);
+	struct db_cached *c = cache_slot(db, sql);
+	/* A text built in a reused buffer has the same address but other words. */
+	if (c && c->sql && !c->busy && !strcmp(sqlite3_sql(c->st), sql)) {
+		c->busy = true;
+		*out = c->st;
+		return 0;
+	}
+	bool keep = c && !c->sql;
+	int rc = sqlite3_prepare_v3(db->h, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, out, NULL);
 	if (rc != SQLITE_OK) {
 		log_error("database: cannot prepare: %s", sqlite3_errmsg(db->h));
 		*out = NULL;
 		return TD_ERR;
 	}
+	if (keep)
+		*c = (struct db_cached){ .sql = sql, .st = *out, .busy = true };
 	return 0;
+}
+
+void db_finish(struct db *db, sqlite3_stmt *st)
+{
+	for (size_t i = 0; i < DB_STMT_CACHE; i++) {
+		struct db_cached *c = &db->cache[i];
+		if (c->st == st && c->busy) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			c->busy = false;
+			return;
+		}
+	}
+	sqlite3_finalize(st);
 }
 
 int db_exec(struct db *db, const char *sql)
@@ -80,7 +115,7 @@ int db_step_done(struct db *db, sqlite3_stmt *st)
 	int mapped = rc == SQLITE_DONE ? 0 : db_map(db, rc);
 	if (rc == SQLITE_ROW)
 		mapped = 0;
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return mapped;
 }
 
@@ -117,7 +152,9 @@ int db_open_raw(struct db **out, const char *path, char *err, size_t errlen)
 	/* journal_mode answers a row; sqlite3_exec ignores it. */
 	/* A 1 MiB page cache per connection keeps the daemon small; the hot set is tiny. */
 	if (db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
-		    "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-1024;")) {
+		    "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-1024;"
+		    /* A checkpointed WAL is cut back to 4 MiB rather than kept at its peak. */
+		    "PRAGMA journal_size_limit=4194304;")) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db->h));
 		goto fail;
 	}
@@ -158,6 +195,8 @@ void db_close(struct db *db)
 		return;
 	if (db->in_tx)
 		db_rollback(db);
+	for (size_t i = 0; i < DB_STMT_CACHE; i++)
+		sqlite3_finalize(db->cache[i].st);
 	sqlite3_close(db->h);
 	free(db);
 }
@@ -170,7 +209,7 @@ int db_schema_version(struct db *db)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return v;
 }
 
@@ -270,7 +309,7 @@ int db_setting_get(struct db *db, const char *key, char *out, size_t n)
 		snprintf(out, n, "%s", db_text(st, 0));
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return rc;
 }
 

@@ -10,13 +10,30 @@
 #include "core/common.h"
 #include "storage/db.h"
 
+#define DB_STMT_CACHE 96
+
 struct db {
 	sqlite3 *h;
 	bool in_tx;
+	/*
+	 * Compiled statements, kept for the life of the connection: compiling
+	 * SQL was half of the cost of handling an update.
+	 */
+	struct db_cached {
+		const char *sql;     /* the caller's text, compared by address then content */
+		sqlite3_stmt *st;
+		bool busy;
+	} cache[DB_STMT_CACHE];
 };
 
-/* Prepares sql; logs and returns TD_ERR on failure. Finalize the statement. */
+/*
+ * Gives a statement for sql, from the connection's cache when it has one
+ * that is not in use; logs and returns TD_ERR on failure. Hand it back with
+ * db_finish() (or db_step_done(), which finishes it).
+ */
 int db_prepare(struct db *db, sqlite3_stmt **out, const char *sql);
+/* Returns a statement from db_prepare(): reset into the cache, or finalized. */
+void db_finish(struct db *db, sqlite3_stmt *st);
 /* Runs one or more statements without results. */
 int db_exec(struct db *db, const char *sql);
 /* Maps an SQLite result code to TD_* (constraint → TD_EEXISTS, busy → TD_EBUSY). */

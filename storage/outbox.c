@@ -17,18 +17,35 @@ int db_outbox_add(struct db *db, const struct outbox_new *m, int64_t now)
 	return db_step_done(db, st);
 }
 
+/* The first pending row's column col among those where cond holds, in order. */
+#define QUEUE_HEAD(col, cond, order) \
+	"SELECT " col " FROM outbox INDEXED BY outbox_queue WHERE state = 'pending'" \
+	" AND channel = 'telegram' AND " cond " ORDER BY " order " LIMIT 1"
+
 int db_outbox_due(struct db *db, int64_t now, int limit,
 		  int (*fn)(const struct outbox_row *, void *), void *arg)
 {
 	sqlite3_stmt *st;
 	int rc = 0;
 	if (db_prepare(db, &st,
-		       "SELECT o.id, coalesce(o.chat_id, 0), o.method, o.payload, coalesce(o.ticket_id, 0),"
+		       /*
+			* Skip from one chat to the next through outbox_queue; min()
+			* would scan it, ORDER BY ... LIMIT 1 seeks.
+			*/
+		       "WITH RECURSIVE chats(c) AS ("
+		       "  SELECT (" QUEUE_HEAD("chat_id", "chat_id IS NOT NULL", "chat_id") ")"
+		       "  UNION ALL"
+		       "  SELECT (" QUEUE_HEAD("chat_id", "chat_id > c", "chat_id") ")"
+		       "   FROM chats WHERE c IS NOT NULL),"
+		       " heads(id) AS ("
+		       "  SELECT (" QUEUE_HEAD("id", "chat_id = c", "id") ") FROM chats WHERE c IS NOT NULL"
+		       "  UNION ALL"
+		       "  SELECT id FROM outbox INDEXED BY outbox_queue WHERE state = 'pending'"
+		       "   AND channel = 'telegram' AND chat_id IS NULL)"
+		       " SELECT o.id, coalesce(o.chat_id, 0), o.method, o.payload, coalesce(o.ticket_id, 0),"
 		       " coalesce(o.link_role, ''), coalesce(o.edit_role, ''), o.attempts"
-		       " FROM outbox o WHERE o.id IN"
-		       "  (SELECT min(id) FROM outbox WHERE state = 'pending' AND channel = 'telegram'"
-		       "   GROUP BY coalesce(chat_id, -id))"
-		       " AND o.not_before <= ?1 ORDER BY o.id LIMIT ?2"))
+		       " FROM heads h JOIN outbox o ON o.id = h.id"
+		       " WHERE o.not_before <= ?1 ORDER BY o.id LIMIT ?2"))
 		return TD_ERR;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int(st, 2, limit);
@@ -45,22 +62,8 @@ int db_outbox_due(struct db *db, int64_t now, int limit,
 		};
 		rc = fn(&r, arg);
 	}
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return rc;
-}
-
-int64_t db_outbox_next_due(struct db *db, int64_t now)
-{
-	sqlite3_stmt *st;
-	int64_t wait = -1;
-	if (db_prepare(db, &st, "SELECT min(not_before) FROM outbox WHERE state = 'pending'"))
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		int64_t at = sqlite3_column_int64(st, 0);
-		wait = at > now ? at - now : 0;
-	}
-	sqlite3_finalize(st);
-	return wait;
 }
 
 int db_outbox_sent(struct db *db, int64_t id, int64_t message_id, int64_t now)
@@ -124,7 +127,7 @@ int db_outbox_count(struct db *db, const char *state, int64_t *out)
 		return TD_ERR;
 	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
 	*out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return 0;
 }
 
@@ -191,7 +194,7 @@ int db_link_find(struct db *db, int64_t chat_id, int64_t message_id, int64_t *ti
 		snprintf(role, role_len, "%s", db_text(st, 1));
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return rc;
 }
 
@@ -210,6 +213,6 @@ int db_link_message(struct db *db, int64_t ticket_id, const char *role, int64_t 
 		*message_id = sqlite3_column_int64(st, 0);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return rc;
 }

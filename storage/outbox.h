@@ -38,8 +38,6 @@ int db_outbox_add(struct db *db, const struct outbox_new *m, int64_t now);
  */
 int db_outbox_due(struct db *db, int64_t now, int limit,
 		  int (*fn)(const struct outbox_row *, void *), void *arg);
-/* Seconds until the next pending row is due: 0 now, -1 when none. */
-int64_t db_outbox_next_due(struct db *db, int64_t now);
 
 /* Marks a row sent; records the message as the ticket's link_role message. */
 int db_outbox_sent(struct db *db, int64_t id, int64_t message_id, int64_t now);

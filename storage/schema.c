@@ -150,6 +150,14 @@ static const char *const migrations[] = {
 	"ALTER TABLE outbox ADD COLUMN edit_role TEXT;"   /* edit the ticket's message of this role */
 	"ALTER TABLE outbox ADD COLUMN message_id INTEGER;" /* what Telegram answered */
 	"CREATE INDEX outbox_chat ON outbox(chat_id, state, id);",
+
+	/*
+	 * 4: the sender finds each chat's oldest pending row by walking the
+	 * pending rows' chats in this index, so its cost follows the number of
+	 * chats, not the backlog.
+	 */
+	"CREATE INDEX outbox_queue ON outbox(chat_id, id)"
+	"  WHERE state = 'pending' AND channel = 'telegram';",
 };
 
 int db_schema_latest(void)

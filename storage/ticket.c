@@ -67,7 +67,7 @@ int db_ticket_event(struct db *db, int64_t ticket_id, int64_t now, int64_t actor
 	" LEFT JOIN tills tl ON tl.id = ts.till_id LEFT JOIN people c ON c.id = ts.cashier_id" \
 	" LEFT JOIN people a ON a.id = ts.assignee_id "
 
-static int ticket_rows(sqlite3_stmt *st, int (*fn)(const struct ticket_row *, void *), void *arg,
+static int ticket_rows(struct db *db, sqlite3_stmt *st, int (*fn)(const struct ticket_row *, void *), void *arg,
 		       int *count)
 {
 	int rc = 0;
@@ -96,7 +96,7 @@ static int ticket_rows(sqlite3_stmt *st, int (*fn)(const struct ticket_row *, vo
 		(*count)++;
 		rc = fn(&r, arg);
 	}
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return rc;
 }
 
@@ -114,7 +114,7 @@ int db_ticket_list(struct db *db, const struct ticket_filter *f,
 	sqlite3_bind_int64(st, 2, f->org_id);
 	sqlite3_bind_int(st, 3, f->open_only);
 	sqlite3_bind_int(st, 4, f->limit > 0 ? f->limit : -1);
-	return ticket_rows(st, fn, arg, &count);
+	return ticket_rows(db, st, fn, arg, &count);
 }
 
 int db_ticket_get(struct db *db, int64_t id, int (*fn)(const struct ticket_row *, void *),
@@ -125,7 +125,7 @@ int db_ticket_get(struct db *db, int64_t id, int (*fn)(const struct ticket_row *
 	if (db_prepare(db, &st, TICKET_SELECT "WHERE ts.id = ?1"))
 		return TD_ERR;
 	sqlite3_bind_int64(st, 1, id);
-	int rc = ticket_rows(st, fn, arg, &count);
+	int rc = ticket_rows(db, st, fn, arg, &count);
 	return rc ? rc : count ? 0 : TD_ENOTFOUND;
 }
 
@@ -141,7 +141,7 @@ int db_ticket_open_of(struct db *db, int64_t cashier_id, int64_t *out)
 		*out = sqlite3_column_int64(st, 0);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return rc;
 }
 
@@ -155,7 +155,7 @@ int db_ticket_queue(struct db *db, int64_t assignee_id,
 		       " ORDER BY ts.created_at, ts.id"))
 		return TD_ERR;
 	sqlite3_bind_int64(st, 1, assignee_id);
-	return ticket_rows(st, fn, arg, &count);
+	return ticket_rows(db, st, fn, arg, &count);
 }
 
 bool db_ticket_has_event(struct db *db, int64_t id, const char *kind)
@@ -167,7 +167,7 @@ bool db_ticket_has_event(struct db *db, int64_t id, const char *kind)
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return found;
 }
 
@@ -197,6 +197,6 @@ int db_ticket_history(struct db *db, int64_t id,
 		ticket_status_parse(&r.status, db_text(st, 5));
 		rc = fn(&r, arg);
 	}
-	sqlite3_finalize(st);
+	db_finish(db, st);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include "core/buf.h"
 #include "storage/chain.h"
 #include "storage/db.h"
+#include "storage/outbox.h"
 #include "storage/ticket.h"
 
 static char dir[] = "/tmp/tilldesk-storage-XXXXXX";
@@ -191,6 +192,111 @@ static void test_db__settings_round_trip(void **state)
 	db_close(db);
 }
 
+struct due_seen {
+	int64_t id[16], chat[16];
+	int n;
+};
+
+static int due_seen(const struct outbox_row *r, void *arg)
+{
+	struct due_seen *s = arg;
+	s->id[s->n] = r->id;
+	s->chat[s->n++] = r->chat_id;
+	return 0;
+}
+
+static void add_row(struct db *db, int64_t chat)
+{
+	struct outbox_new m = { .chat_id = chat, .method = "sendMessage", .payload = "{}" };
+	assert_int_equal(db_outbox_add(db, &m, 100), 0);
+}
+
+struct nested {
+	struct db *db;
+	int outer, inner;
+};
+
+static int count_row(const struct outbox_row *r, void *arg)
+{
+	(void)r;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Runs the same query again while the outer statement is still stepping. */
+static int due_again(const struct outbox_row *r, void *arg)
+{
+	struct nested *n = arg;
+	(void)r;
+	n->outer++;
+	return db_outbox_due(n->db, 100, 16, count_row, &n->inner);
+}
+
+/* Each chat's oldest pending row, oldest chat first; rows without a chat each stand alone. */
+static void test_outbox__due_gives_the_head_of_each_chat(void **state)
+{
+	(void)state;
+	char path[256], err[256];
+	struct db *db;
+	struct due_seen s = { .n = 0 };
+	path_of(path, sizeof(path), "due.db");
+	assert_int_equal(db_open(&db, path, err, sizeof(err)), 0);
+	/* ids 1..9: chats 7, -5, 7, 0 (none), 9, -5, 0, 7, 9 */
+	static const int64_t chats[] = { 7, -5, 7, 0, 9, -5, 0, 7, 9 };
+	for (size_t i = 0; i < ARRAY_SIZE(chats); i++)
+		add_row(db, chats[i]);
+	assert_int_equal(db_outbox_due(db, 100, 16, due_seen, &s), 0);
+	assert_int_equal(s.n, 5);
+	static const int64_t want_id[] = { 1, 2, 4, 5, 7 }, want_chat[] = { 7, -5, 0, 9, 0 };
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(s.id[i], want_id[i]);
+		assert_int_equal(s.chat[i], want_chat[i]);
+	}
+	/* Sent, failed or waiting heads give way to the next row of their chat, or hold it. */
+	assert_int_equal(db_outbox_sent(db, 1, 0, 100), 0);
+	assert_int_equal(db_outbox_failed(db, 2, "gone"), 0);
+	assert_int_equal(db_outbox_retry(db, 5, 200, "429"), 0);
+	s.n = 0;
+	assert_int_equal(db_outbox_due(db, 100, 16, due_seen, &s), 0);
+	static const int64_t want2[] = { 3, 4, 6, 7 };
+	assert_int_equal(s.n, 4);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(s.id[i], want2[i]);
+	/* The limit counts rows. */
+	s.n = 0;
+	assert_int_equal(db_outbox_due(db, 100, 2, due_seen, &s), 0);
+	assert_int_equal(s.n, 2);
+	db_close(db);
+}
+
+/* A statement handed back is reused; one still in use is not handed out twice. */
+static void test_db__statements_are_reused_and_nest(void **state)
+{
+	(void)state;
+	char path[256], err[256], v[64];
+	struct db *db;
+	path_of(path, sizeof(path), "cache.db");
+	assert_int_equal(db_open(&db, path, err, sizeof(err)), 0);
+	for (int i = 0; i < 1000; i++) {
+		char value[16];
+		snprintf(value, sizeof(value), "%d", i);
+		assert_int_equal(db_setting_set(db, "k", value), 0);
+		assert_int_equal(db_setting_get(db, "k", v, sizeof(v)), 0);
+		assert_string_equal(v, value);
+	}
+	struct nested n = { .db = db };
+	add_row(db, 1);
+	add_row(db, 2);
+	assert_int_equal(db_outbox_due(db, 100, 16, due_again, &n), 0);
+	assert_int_equal(n.outer, 2);
+	assert_int_equal(n.inner, 4);
+	/* And the cached statement still works afterwards. */
+	n.outer = n.inner = 0;
+	assert_int_equal(db_outbox_due(db, 100, 16, due_again, &n), 0);
+	assert_int_equal(n.outer, 2);
+	db_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +306,8 @@ int main(void)
 		cmocka_unit_test(test_db__wal_and_foreign_keys_are_on),
 		cmocka_unit_test(test_db__ticket_history_is_append_only),
 		cmocka_unit_test(test_db__settings_round_trip),
+		cmocka_unit_test(test_outbox__due_gives_the_head_of_each_chat),
+		cmocka_unit_test(test_db__statements_are_reused_and_nest),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
