@@ -14,7 +14,7 @@ DESTDIR ?=
 BINDIR   = $(PREFIX)/bin
 SHAREDIR = $(PREFIX)/share/tilldesk
 
-PKGS     = inih sqlite3 libcurl json-c
+PKGS     = inih sqlite3 libcurl json-c libpcre2-8
 TEST_PKGS = cmocka
 
 CC      ?= cc
@@ -23,7 +23,7 @@ WARN     = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Werror
 CPPFLAGS += -I. -D_GNU_SOURCE
 CFLAGS  ?=
-LIBS     = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+LIBS     = $(shell pkg-config --libs $(PKGS)) -lstemmer -lpthread -lm
 PKGCFLAGS = $(shell pkg-config --cflags $(PKGS))
 TESTLIBS = $(shell pkg-config --libs $(TEST_PKGS))
 
@@ -39,7 +39,7 @@ endif
 ALL_CFLAGS = $(WARN) $(OPT) $(SANFLAGS) $(PKGCFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
-LIB_SRC  = $(wildcard core/*.c storage/*.c bot/*.c)
+LIB_SRC  = $(wildcard core/*.c storage/*.c kb/*.c bot/*.c)
 CLI_SRC  = $(wildcard cli/*.c)
 TEST_SRC = $(wildcard tests/unit/test_*.c)
 

@@ -56,6 +56,11 @@ static int render(const struct ticket_row *r, void *arg)
 	buf_puts(b, "\n\n<blockquote>");
 	esc(b, r->title);
 	buf_puts(b, "</blockquote>\n\n");
+	if (r->kb_article_id) {
+		msg_buf(b, MSG_CARD_KB_HINT);
+		esc(b, r->kb_title);
+		buf_puts(b, "</i>\n\n");
+	}
 
 	snprintf(id, sizeof(id), "%lld", (long long)r->id);
 	switch (r->status) {

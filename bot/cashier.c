@@ -88,17 +88,18 @@ static int relay_to_engineers(struct dialog *d, int64_t ticket_id, const struct 
 	return rc;
 }
 
-static int open_ticket(struct dialog *d, const struct person *p, const struct tg_update *u)
+int cashier_open_ticket(struct dialog *d, const struct person *p, const struct tg_update *u,
+			const char *words, int64_t kb_article_id, int priority, int64_t *out)
 {
 	char title[TITLE_MAX_BYTES + 1], data[2][32];
 	int64_t id;
 	int rc;
 
-	snprintf(title, sizeof(title), "%s", message_body(u));
+	snprintf(title, sizeof(title), "%s", words);
 	utf8_cut(title, TITLE_MAX_BYTES);
 	struct ticket_new t = {
 		.store_id = p->store_id, .cashier_id = p->id, .source = "telegram",
-		.title = title, .priority = 3,
+		.title = title, .priority = priority, .kb_article_id = kb_article_id,
 	};
 	if ((rc = db_ticket_open(d->db, &id, &t, d->now)) || (rc = db_state_clear(d->db, p->id)))
 		return rc;
@@ -118,6 +119,7 @@ static int open_ticket(struct dialog *d, const struct person *p, const struct tg
 	rc = say(d, u->chat_id, buf_cstr(&b), kb, u->message_id, id, "question");
 	buf_release(&b);
 	log_info("ticket %lld opened by person %lld", (long long)id, (long long)p->id);
+	*out = id;
 	return rc;
 }
 
@@ -149,7 +151,7 @@ static int copy_ticket(const struct ticket_row *r, void *arg)
 	*t = *r;
 	/* Strings are not needed beyond the ids and state. */
 	t->org = t->store = t->address = t->timezone = t->till = t->cashier = t->assignee = "";
-	t->source = t->title = "";
+	t->source = t->title = t->kb_title = "";
 	return 0;
 }
 
@@ -211,6 +213,8 @@ int cashier_handle(struct dialog *d, const struct tg_update *u)
 		return say_msg(d, u->chat_id, MSG_BOT_NEED_INVITE);
 	if (rc)
 		return rc;
+	if ((arg = command_arg(u->text, "/kb")))
+		return advice_search(d, u, arg);
 	if (strcmp(p.role, "cashier"))
 		return say_msg(d, u->chat_id, MSG_BOT_STAFF_USE_GROUP);
 	/* Writing again after blocking the bot: they can be reached again. */
@@ -239,5 +243,10 @@ int cashier_handle(struct dialog *d, const struct tg_update *u)
 		     !strcmp(state, "new_ticket");
 	if (!fresh && !db_ticket_open_of(d->db, p.id, &ticket) && !ticket_load(d, ticket, &t))
 		return join_ticket(d, &p, u, &t);
-	return open_ticket(d, &p, u);
+	/* A new problem: the knowledge base answers first, when it is sure. */
+	bool answered = false;
+	int64_t hint = 0;
+	if ((rc = advice_offer(d, &p, u, &answered, &hint)) || answered)
+		return rc;
+	return cashier_open_ticket(d, &p, u, message_body(u), hint, 3, &ticket);
 }

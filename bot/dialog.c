@@ -36,19 +36,33 @@ int dialog_person(struct dialog *d, int64_t tg_user_id, struct person *out)
 	return rc == 1 ? 0 : rc ? rc : TD_ENOTFOUND;
 }
 
-json_object *keyboard_row(size_t n, const char *const *labels, const char *const *data)
+/* Buttons in rows of per_row. */
+static json_object *keyboard(size_t n, const char *const *labels, const char *const *data,
+			     size_t per_row)
 {
-	json_object *kb = json_object_new_object(), *rows = json_object_new_array(),
-		    *row = json_object_new_array();
+	json_object *kb = json_object_new_object(), *rows = json_object_new_array(), *row = NULL;
 	for (size_t i = 0; i < n; i++) {
+		if (i % per_row == 0) {
+			row = json_object_new_array();
+			json_object_array_add(rows, row);
+		}
 		json_object *b = json_object_new_object();
 		json_object_object_add(b, "text", json_object_new_string(labels[i]));
 		json_object_object_add(b, "callback_data", json_object_new_string(data[i]));
 		json_object_array_add(row, b);
 	}
-	json_object_array_add(rows, row);
 	json_object_object_add(kb, "inline_keyboard", rows);
 	return kb;
+}
+
+json_object *keyboard_row(size_t n, const char *const *labels, const char *const *data)
+{
+	return keyboard(n, labels, data, n ? n : 1);
+}
+
+json_object *keyboard_column(size_t n, const char *const *labels, const char *const *data)
+{
+	return keyboard(n, labels, data, 1);
 }
 
 static int queue(struct dialog *d, int64_t chat_id, const char *method, json_object *params,

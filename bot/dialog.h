@@ -13,10 +13,15 @@
 #include "core/msg.h"
 #include "storage/db.h"
 
+struct kb;
+
 struct dialog {
 	struct db *db;
 	int64_t engineers_chat;  /* current id of the engineers' group, 0: none */
 	int64_t now;
+	struct kb *kb;           /* the knowledge base's searcher; NULL: no advice */
+	int kb_threshold;        /* % confidence from which a cashier is answered */
+	int kb_hint;             /* % confidence from which a card shows a hint */
 };
 
 /* A registered person, as the dialog sees them. */
@@ -37,6 +42,8 @@ int dialog_person(struct dialog *d, int64_t tg_user_id, struct person *out);
 
 /* Inline keyboard: one row of buttons, labels from the catalogue. */
 json_object *keyboard_row(size_t n, const char *const *labels, const char *const *data);
+/* The same, one button per row (for long labels). */
+json_object *keyboard_column(size_t n, const char *const *labels, const char *const *data);
 
 /*
  * Queues an HTML message to chat_id (split when longer than Telegram
@@ -75,6 +82,29 @@ struct ticket_row;
 int ticket_load(struct dialog *d, int64_t id, struct ticket_row *out);
 
 int cashier_handle(struct dialog *d, const struct tg_update *u);
+/*
+ * Opens a ticket for person p with title (their words) and priority,
+ * relays the file of u if any, and asks whether the till works.
+ * kb_article_id is the knowledge base's article for it (0: none). Gives
+ * the ticket's number in *out.
+ */
+int cashier_open_ticket(struct dialog *d, const struct person *p, const struct tg_update *u,
+			const char *title, int64_t kb_article_id, int priority, int64_t *out);
+
+/* ---- advice.c: the knowledge base in the dialog ---- */
+
+/*
+ * Before a ticket opens: answers the cashier's words with the best article
+ * when the knowledge base is sure of it, and sets *answered. Otherwise
+ * gives the article worth a hint on the card in *hint (0: none).
+ */
+int advice_offer(struct dialog *d, const struct person *p, const struct tg_update *u,
+		 bool *answered, int64_t *hint);
+/* A press of «Помогло» / «Не помогло» (callback data "k:SUGGESTION:1|2"). */
+bool advice_is_press(const char *callback_data);
+int advice_press(struct dialog *d, const struct tg_update *u);
+/* /kb words: the best articles, for anyone registered. */
+int advice_search(struct dialog *d, const struct tg_update *u, const char *words);
 int engineer_handle(struct dialog *d, const struct tg_update *u);
 /* Callback data "verb:ticket[:arg]" from either side. */
 int callback_handle(struct dialog *d, const struct tg_update *u);

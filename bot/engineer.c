@@ -173,6 +173,8 @@ static int engineer_command(struct dialog *d, const struct person *p, const stru
 		return show_queue(d, p->id);
 	if (command_arg(u->text, "/help") || command_arg(u->text, "/start"))
 		return say_msg(d, d->engineers_chat, MSG_BOT_ENGINEER_HELP);
+	if ((arg = command_arg(u->text, "/kb")))
+		return advice_search(d, u, arg);
 	if ((arg = command_arg(u->text, "/ticket"))) {
 		if (!ticket_and_text(arg, &id, &rest))
 			return say_msg(d, d->engineers_chat, MSG_BOT_USAGE_TICKET);
@@ -393,6 +395,8 @@ int callback_handle(struct dialog *d, const struct tg_update *u)
 	struct ticket_row t;
 	int rc;
 
+	if (advice_is_press(u->callback_data))
+		return advice_press(d, u);
 	if (!press_parse(&k, u->callback_data) || ticket_load(d, k.ticket, &t))
 		return answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
 	if ((rc = dialog_person(d, u->from_id, &p)) == TD_ENOTFOUND || (!rc && !p.active))

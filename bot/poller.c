@@ -5,6 +5,7 @@
 #include "bot/telegram.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "kb/search.h"
 #include "storage/outbox.h"
 
 /* Sleeps up to ms, waking early when *stop is set. */
@@ -24,7 +25,8 @@ static int64_t stored_offset(struct db *db)
 }
 
 /* Handles one update and moves the offset past it, in one transaction. */
-static int handle(struct db *db, const struct config *cfg, json_object *raw, int64_t *offset)
+static int handle(struct db *db, struct kb *kb, const struct config *cfg, json_object *raw,
+		  int64_t *offset)
 {
 	struct tg_update u;
 	char next[32];
@@ -52,6 +54,9 @@ static int handle(struct db *db, const struct config *cfg, json_object *raw, int
 		.db = db,
 		.engineers_chat = cfg->tg_engineers_chat ? db_chat_current(db, cfg->tg_engineers_chat) : 0,
 		.now = clock_now(),
+		.kb = kb,
+		.kb_threshold = (int)cfg->kb_threshold,
+		.kb_hint = (int)cfg->kb_hint,
 	};
 	snprintf(next, sizeof(next), "%lld", (long long)u.update_id + 1);
 	if (!(rc = dialog_handle(&d, &u)) && !(rc = db_setting_set(db, "tg_offset", next)))
@@ -102,6 +107,8 @@ int poller_run(const struct config *cfg, struct sender *sender, const volatile i
 		return TD_ERR;
 	}
 	struct tg *tg = tg_new(cfg->tg_api_url, cfg->tg_token);
+	/* Without the stemmer (out of memory) the bot still opens tickets. */
+	struct kb *kb = kb_new();
 	int rc = hello(tg, db, stop);
 	int64_t offset = stored_offset(db);
 	json_object *params = json_object_new_object();
@@ -133,7 +140,7 @@ int poller_run(const struct config *cfg, struct sender *sender, const volatile i
 		backoff = 0;
 		size_t n = json_object_array_length(r.result);
 		for (size_t i = 0; i < n && !*stop; i++) {
-			if (handle(db, cfg, json_object_array_get_idx(r.result, i), &offset)) {
+			if (handle(db, kb, cfg, json_object_array_get_idx(r.result, i), &offset)) {
 				/* Not confirmed: the same update comes again. */
 				log_error("poller: update not handled (database); retrying");
 				nap(1000, stop);
@@ -145,6 +152,7 @@ int poller_run(const struct config *cfg, struct sender *sender, const volatile i
 		tg_result_release(&r);
 	}
 	json_object_put(params);
+	kb_free(kb);
 	tg_free(tg);
 	db_close(db);
 	return rc;

@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "equipment", cmd_equipment },
 	{ "invite", cmd_invite },
 	{ "ticket", cmd_ticket },
+	{ "kb", cmd_kb },
 	{ "backup", cmd_backup },
 };
 

@@ -51,6 +51,13 @@ static const struct cfg_key keys[] = {
 	{ "telegram", "global_rate", CFG_INT, F(tg_global_rate), 3, 1000, NULL, NULL, "30",
 	  "Messages per second the bot sends overall (Telegram allows about 30)." },
 
+	{ "kb", "threshold", CFG_INT, F(kb_threshold), 1, 100, NULL, NULL, "50",
+	  "Confidence (percent) from which the bot answers a cashier with a\n"
+	  "knowledge-base article before opening a ticket; below it, no answer." },
+	{ "kb", "hint", CFG_INT, F(kb_hint), 1, 100, NULL, NULL, "30",
+	  "Confidence (percent) from which the engineers' card shows the best\n"
+	  "article as a hint." },
+
 	{ "invites", "ttl", CFG_DURATION, F(invite_ttl), 60, 90 * DAY, NULL, NULL, "7d",
 	  "How long an invite link stays valid (1m to 90d)." },
 

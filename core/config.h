@@ -25,6 +25,9 @@ struct config {
 	long long tg_chat_rate;   /* messages per second to one chat */
 	long long tg_group_rate;  /* messages per minute to one group */
 	long long tg_global_rate; /* messages per second overall */
+	/* [kb] */
+	long long kb_threshold;   /* % confidence from which the bot answers with an article */
+	long long kb_hint;        /* % confidence from which a card shows an article as a hint */
 	/* [invites] */
 	int64_t invite_ttl;      /* seconds */
 	/* [smtp] */

@@ -147,6 +147,10 @@ int db_open_raw(struct db **out, const char *path, char *err, size_t errlen)
 			 db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
 		goto fail;
 	}
+	if (db_kb_register(db)) {
+		snprintf(err, errlen, "%s: cannot register the knowledge-base tokenizer", path);
+		goto fail;
+	}
 	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(db->h, 1);
 	/* journal_mode answers a row; sqlite3_exec ignores it. */

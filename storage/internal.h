@@ -46,6 +46,9 @@ void db_bind_id(sqlite3_stmt *st, int idx, int64_t v);
 /* Column text, "" for NULL. Borrowed until the next step. */
 const char *db_text(sqlite3_stmt *st, int col);
 
+/* Registers the knowledge base's FTS5 tokenizer and functions on a new connection. */
+int db_kb_register(struct db *db);
+
 /* Runs st expecting no row (INSERT/UPDATE/DELETE); finalizes it. */
 int db_step_done(struct db *db, sqlite3_stmt *st);
 /* Runs one statement whose only parameter is id. */

@@ -154,10 +154,51 @@ static const char *const migrations[] = {
 	/*
 	 * 4: the sender finds each chat's oldest pending row by walking the
 	 * pending rows' chats in this index, so its cost follows the number of
-	 * chats, not the backlog.
+	 * chats, not the backlog. And a cashier's tickets by cashier.
 	 */
 	"CREATE INDEX outbox_queue ON outbox(chat_id, id)"
-	"  WHERE state = 'pending' AND channel = 'telegram';",
+	"  WHERE state = 'pending' AND channel = 'telegram';"
+	/* A cashier's open ticket is looked up on every message they write. */
+	"CREATE INDEX tickets_cashier ON tickets(cashier_id);",
+
+	/*
+	 * 5: the knowledge base. Articles by slug (retired, never deleted), the
+	 * full-text index over them with tilldesk's Russian tokenizer, and
+	 * every suggestion shown with its outcome.
+	 */
+	"CREATE TABLE kb_articles ("
+	"  id INTEGER PRIMARY KEY,"
+	"  slug TEXT NOT NULL UNIQUE,"
+	"  title TEXT NOT NULL,"
+	"  category TEXT NOT NULL,"
+	"  priority INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 4),"
+	"  codes TEXT NOT NULL DEFAULT '',"
+	"  keywords TEXT NOT NULL DEFAULT '',"
+	"  patterns TEXT NOT NULL DEFAULT ''," /* one per line */
+	"  examples TEXT NOT NULL DEFAULT ''," /* one per line */
+	"  body TEXT NOT NULL,"
+	"  digest TEXT NOT NULL,"              /* SHA-256 of the file */
+	"  generation INTEGER NOT NULL,"       /* the import that last saw it */
+	"  updated_at INTEGER NOT NULL,"
+	"  retired_at INTEGER"
+	");"
+	"CREATE VIRTUAL TABLE kb_fts USING fts5(title, codes, keywords, examples, body,"
+	"  tokenize = 'tilldesk');"
+	"INSERT INTO kb_fts(kb_fts, rank) VALUES ('rank', 'bm25(5.0, 5.0, 3.0, 3.0, 1.0)');"
+	"CREATE VIRTUAL TABLE kb_vocab USING fts5vocab(kb_fts, 'row');"
+	"CREATE TABLE kb_suggestions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  article_id INTEGER NOT NULL REFERENCES kb_articles(id),"
+	"  person_id INTEGER REFERENCES people(id),"
+	"  query TEXT NOT NULL,"
+	"  confidence REAL NOT NULL,"
+	"  shown_at INTEGER NOT NULL,"
+	"  outcome TEXT CHECK (outcome IN ('helped', 'not_helped')),"
+	"  ticket_id INTEGER REFERENCES tickets(id),"
+	"  decided_at INTEGER"
+	");"
+	"CREATE INDEX kb_suggestions_article ON kb_suggestions(article_id);"
+	"ALTER TABLE tickets ADD COLUMN kb_article_id INTEGER REFERENCES kb_articles(id);",
 };
 
 int db_schema_latest(void)

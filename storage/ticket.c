@@ -24,7 +24,7 @@ int db_ticket_open(struct db *db, int64_t *out, const struct ticket_new *t, int6
 	sqlite3_stmt *st;
 	int rc;
 	if (db_prepare(db, &st, "INSERT INTO tickets(store_id, till_id, cashier_id, source, title,"
-			       " created_at) VALUES (?, ?, ?, ?, ?, ?)"))
+			       " created_at, kb_article_id) VALUES (?, ?, ?, ?, ?, ?, ?)"))
 		return TD_ERR;
 	sqlite3_bind_int64(st, 1, t->store_id);
 	db_bind_id(st, 2, t->till_id);
@@ -32,6 +32,7 @@ int db_ticket_open(struct db *db, int64_t *out, const struct ticket_new *t, int6
 	sqlite3_bind_text(st, 4, t->source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, t->title, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, now);
+	db_bind_id(st, 7, t->kb_article_id);
 	if ((rc = db_step_done(db, st)))
 		return rc;
 	*out = sqlite3_last_insert_rowid(db->h);
@@ -62,8 +63,10 @@ int db_ticket_event(struct db *db, int64_t ticket_id, int64_t now, int64_t actor
 	"SELECT ts.id, ts.store_id, coalesce(ts.till_id, 0), o.name, s.name, s.address," \
 	" coalesce(tl.name, ''), coalesce(c.name, ''), coalesce(a.name, ''), ts.source, ts.title," \
 	" ts.status, ts.priority, ts.created_at, ts.updated_at, s.timezone," \
-	" coalesce(ts.cashier_id, 0), coalesce(ts.assignee_id, 0), coalesce(c.tg_user_id, 0)" \
+	" coalesce(ts.cashier_id, 0), coalesce(ts.assignee_id, 0), coalesce(c.tg_user_id, 0)," \
+	" coalesce(ka.id, 0), coalesce(ka.title, '')" \
 	" FROM ticket_state ts JOIN stores s ON s.id = ts.store_id JOIN orgs o ON o.id = s.org_id" \
+	" JOIN tickets tk ON tk.id = ts.id LEFT JOIN kb_articles ka ON ka.id = tk.kb_article_id" \
 	" LEFT JOIN tills tl ON tl.id = ts.till_id LEFT JOIN people c ON c.id = ts.cashier_id" \
 	" LEFT JOIN people a ON a.id = ts.assignee_id "
 
@@ -91,6 +94,8 @@ static int ticket_rows(struct db *db, sqlite3_stmt *st, int (*fn)(const struct t
 			.cashier_id = sqlite3_column_int64(st, 16),
 			.assignee_id = sqlite3_column_int64(st, 17),
 			.cashier_tg = sqlite3_column_int64(st, 18),
+			.kb_article_id = sqlite3_column_int64(st, 19),
+			.kb_title = db_text(st, 20),
 		};
 		ticket_status_parse(&r.status, db_text(st, 11));
 		(*count)++;

@@ -21,6 +21,7 @@ struct ticket_new {
 	const char *source;                     /* telegram, agent, email, cli */
 	const char *title;
 	int priority;                           /* 1 (critical) .. 4 (low) */
+	int64_t kb_article_id;                  /* the knowledge base's best article, 0: none */
 };
 
 struct ticket_row {
@@ -28,6 +29,8 @@ struct ticket_row {
 	int64_t cashier_tg;  /* the cashier's Telegram id (their private chat), 0: none */
 	const char *org, *store, *address, *timezone, *till, *cashier, *assignee;
 	const char *source, *title;
+	int64_t kb_article_id;       /* 0: none */
+	const char *kb_title;        /* its title, "" for none */
 	enum ticket_status status;
 	int priority;
 	int64_t created_at, updated_at;

@@ -1,0 +1,60 @@
+/*
+ * article.h - knowledge-base articles: one Markdown file each, a header of
+ * "key: value" lines between two "---" lines, then the body. The format
+ * is described in kb/FORMAT.md.
+ */
+#ifndef TD_KB_ARTICLE_H
+#define TD_KB_ARTICLE_H
+
+#include "core/common.h"
+
+struct buf;
+
+#define KB_TITLE_MAX 200
+#define KB_BODY_MAX 3000     /* characters */
+#define KB_FILE_MAX (64u << 10)
+
+struct kb_article {
+	char *slug;          /* the header's id: [a-z0-9-]{1,64} */
+	char *title, *category;
+	int priority;        /* 1..4 */
+	char *codes;         /* as written, comma-separated ("" for none) */
+	char *keywords;      /* as written, comma-separated ("" for none) */
+	char **patterns;     /* n_patterns regular expressions */
+	size_t n_patterns;
+	char **examples;     /* n_examples phrases, at least one */
+	size_t n_examples;
+	char *body;
+	char digest[65];     /* SHA-256 of the file, to tell a changed article */
+	char *file;          /* where it came from, for messages */
+	int slug_line;       /* the line of "id:" */
+};
+
+/* All articles of a directory, sorted by file name. */
+struct kb_set {
+	struct kb_article *a;
+	size_t n;
+};
+
+/*
+ * Parses one file's contents. Every problem found is appended to errors
+ * as "file:line: reason\n"; returns 0 when there was none, else TD_EINVAL
+ * (out is then released). Release a parsed article with
+ * kb_article_release().
+ */
+int kb_article_parse(struct kb_article *out, const char *file, const char *data, size_t len,
+		     struct buf *errors);
+void kb_article_release(struct kb_article *a);
+
+/*
+ * Reads and parses every *.md file of dir, and checks that ids are unique.
+ * Returns 0 with every article in out, or TD_EINVAL with every problem in
+ * errors (and out empty). Release with kb_set_release().
+ */
+int kb_set_load(struct kb_set *out, const char *dir, struct buf *errors);
+void kb_set_release(struct kb_set *s);
+
+/* "ФН", "ОФД", ... : the categories an article may name. NULL-terminated. */
+extern const char *const kb_categories[];
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * regex.h - the knowledge base's regular expressions (PCRE2 behind one
+ * wrapper; nothing else includes pcre2.h).
+ *
+ * Patterns are UTF-8, caseless, with Unicode properties (\w and \b know
+ * Cyrillic), compiled by the JIT where it is available. Every match runs
+ * under a match limit and a depth limit, so a catastrophic pattern fails
+ * fast instead of burning the CPU. ё in a pattern is folded to е, as in
+ * the text it is matched against.
+ */
+#ifndef TD_KB_REGEX_H
+#define TD_KB_REGEX_H
+
+#include "core/common.h"
+
+struct kb_regex;
+
+/* Backtracking steps one match may take before it is abandoned. */
+#define KB_REGEX_MATCH_LIMIT 100000
+
+/*
+ * Compiles pattern. On failure writes the reason (with the offending
+ * character's position) to err and returns TD_EINVAL. Free with
+ * kb_regex_free().
+ */
+int kb_regex_compile(struct kb_regex **out, const char *pattern, char *err, size_t errlen);
+void kb_regex_free(struct kb_regex *re);
+
+/*
+ * Matches re against text (already folded with kb_fold_yo()). Returns 1 for a
+ * match, 0 for none, TD_ERR when the match limit stopped it (counted as no
+ * match by callers, and logged).
+ */
+int kb_regex_match(struct kb_regex *re, const char *text, size_t len);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * search.h - answering a cashier's words from the knowledge base.
+ *
+ * First the articles' regular expressions (error codes, exact error texts):
+ * a match ranks first, with full confidence. Then the full-text index,
+ * ranked by bm25. A full-text hit's confidence is the share of the
+ * question's information the article covers: each word weighs its inverse
+ * document frequency (a word every article has says little, a word no
+ * article has counts against), scaled down when even the covered words are
+ * too common to single out an article. Callers answer only above a
+ * threshold, so a vague question gets no answer rather than a wrong one.
+ */
+#ifndef TD_KB_SEARCH_H
+#define TD_KB_SEARCH_H
+
+#include "core/common.h"
+
+struct db;
+struct kb;
+
+struct kb_hit {
+	int64_t article_id;
+	double confidence;   /* 0..1 */
+	double bm25;         /* FTS5's score (lower is better); 0 when not a full-text hit */
+	bool pattern;        /* one of the article's patterns matched */
+};
+
+/* A searcher for one thread; it loads the articles on first use. */
+struct kb *kb_new(void);
+void kb_free(struct kb *kb);
+
+/*
+ * Fills out with up to max hits for text, best first, and sets *n.
+ * Reloads the patterns when the articles changed since the last call.
+ * TD_EINVAL for text that is not UTF-8; a database error otherwise.
+ */
+int kb_search(struct kb *kb, struct db *db, const char *text, struct kb_hit *out, int max, int *n);
+
+#endif

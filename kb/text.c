@@ -1,0 +1,205 @@
+#include <libstemmer.h>
+
+#include "core/buf.h"
+#include "kb/text.h"
+
+struct kb_text {
+	struct sb_stemmer *ru, *en;
+};
+
+/* Folded function words that say nothing about a fault, sorted for bsearch. */
+static const char *const stop_words[] = {
+	"a", "an", "and", "is", "of", "on", "or", "the", "to", "а", "без", "бы", "был", "была",
+	"были", "было", "быть", "в", "вам", "вас", "вот", "все", "всего", "вы", "где", "да",
+	"день", "для", "до", "добрый", "его", "ее", "если", "есть", "еще", "же", "за",
+	"здравствуйте", "и", "из", "или", "им", "их", "к", "как", "ко", "когда", "кто", "ли",
+	"мне", "мой", "мы", "на", "над", "нам", "нас", "но", "ну", "о", "об", "он", "она", "они",
+	"оно", "от", "очень", "по", "подскажите", "пожалуйста", "помогите", "после", "при",
+	"привет", "про", "с", "сейчас", "со", "спасибо", "так", "там", "то", "тоже", "тут", "у",
+	"уже", "утро", "что", "чтобы", "эта", "это", "этот", "я",
+};
+
+static int cmp_word(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+static bool is_stop_word(const char *w)
+{
+	return bsearch(w, stop_words, ARRAY_SIZE(stop_words), sizeof(stop_words[0]), cmp_word);
+}
+
+struct kb_text *kb_text_new(void)
+{
+	struct kb_text *t = xcalloc(1, sizeof(*t));
+	t->ru = sb_stemmer_new("russian", "UTF_8");
+	t->en = sb_stemmer_new("english", "UTF_8");
+	if (!t->ru || !t->en) {
+		kb_text_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void kb_text_free(struct kb_text *t)
+{
+	if (!t)
+		return;
+	if (t->ru)
+		sb_stemmer_delete(t->ru);
+	if (t->en)
+		sb_stemmer_delete(t->en);
+	free(t);
+}
+
+/*
+ * Decodes one code point at s (n bytes left) into *cp; returns its length,
+ * or 0 for a byte that does not start a valid sequence.
+ */
+static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	size_t len = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2 : 0;
+	if (!len || len > n || s[0] > 0xF4)
+		return 0;
+	uint32_t c = s[0] & (0x7F >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3F);
+	}
+	static const uint32_t least[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	if (c < least[len] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* The folded form of a word character, or 0 for a separator. */
+static uint32_t fold(uint32_t c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+		return c;
+	if (c >= 'A' && c <= 'Z')
+		return c + 32;
+	if (c == 0x401 || c == 0x451)               /* Ё ё */
+		return 0x435;                       /* е */
+	if (c >= 0x410 && c <= 0x42F)               /* А-Я */
+		return c + 0x20;
+	if (c >= 0x400 && c <= 0x40F)               /* Ѐ-Џ */
+		return c + 0x50;
+	if ((c >= 0x430 && c <= 0x44F) || (c >= 0x450 && c <= 0x45F))
+		return c;
+	return 0;
+}
+
+static size_t put_utf8(char *out, uint32_t c)
+{
+	if (c < 0x80) {
+		out[0] = (char)c;
+		return 1;
+	}
+	/* Word characters are below U+0800. */
+	out[0] = (char)(0xC0 | c >> 6);
+	out[1] = (char)(0x80 | (c & 0x3F));
+	return 2;
+}
+
+/* Calls fn(arg, word, n, start, end) for each folded word that is not a stop word. */
+static int words(const char *s, size_t len,
+		 int (*fn)(void *, const char *, size_t, size_t, size_t, bool), void *arg)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	char word[KB_WORD_MAX + 4];
+	size_t n = 0, start = 0, i = 0;
+	bool too_long = false, cyrillic = false;
+	while (i <= len) {
+		uint32_t c = 0, f = 0;
+		size_t step = i < len ? utf8_next(u + i, len - i, &c) : 1;
+		if (i < len && step)
+			f = fold(c);
+		if (f) {
+			if (!n && !too_long)
+				start = i;
+			if (n + 2 > KB_WORD_MAX)
+				too_long = true;
+			else if (!too_long)
+				n += put_utf8(word + n, f);
+			cyrillic |= f >= 0x400;
+		} else if (n || too_long) {
+			word[n] = '\0';
+			int rc = too_long || is_stop_word(word) ? 0 : fn(arg, word, n, start, i, cyrillic);
+			if (rc)
+				return rc;
+			n = 0;
+			too_long = cyrillic = false;
+		}
+		i += step ? step : 1;
+	}
+	return 0;
+}
+
+struct terms_ctx {
+	struct kb_text *t;
+	kb_term_fn fn;
+	void *arg;
+};
+
+static int stem_word(void *arg, const char *w, size_t n, size_t start, size_t end, bool cyrillic)
+{
+	struct terms_ctx *c = arg;
+	/* Codes and numbers stay as they are: «235» is not an English word. */
+	bool letters = true;
+	for (size_t i = 0; i < n; i++)
+		letters &= !(w[i] >= '0' && w[i] <= '9');
+	if (!letters)
+		return c->fn(c->arg, w, n, start, end);
+	struct sb_stemmer *st = cyrillic ? c->t->ru : c->t->en;
+	const sb_symbol *stem = sb_stemmer_stem(st, (const sb_symbol *)w, (int)n);
+	if (!stem)  /* out of memory inside libstemmer: index the word itself */
+		return c->fn(c->arg, w, n, start, end);
+	return c->fn(c->arg, (const char *)stem, (size_t)sb_stemmer_length(st), start, end);
+}
+
+int kb_text_terms(struct kb_text *t, const char *s, size_t len, kb_term_fn fn, void *arg)
+{
+	struct terms_ctx c = { t, fn, arg };
+	return words(s, len, stem_word, &c);
+}
+
+struct words_ctx {
+	kb_term_fn fn;
+	void *arg;
+};
+
+static int plain_word(void *arg, const char *w, size_t n, size_t start, size_t end, bool cyrillic)
+{
+	struct words_ctx *c = arg;
+	(void)cyrillic;
+	return c->fn(c->arg, w, n, start, end);
+}
+
+int kb_text_words(const char *s, size_t len, kb_term_fn fn, void *arg)
+{
+	struct words_ctx c = { fn, arg };
+	return words(s, len, plain_word, &c);
+}
+
+int kb_fold_yo(struct buf *out, const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		if ((unsigned char)p[0] == 0xD1 && (unsigned char)p[1] == 0x91) {        /* ё */
+			buf_add(out, "\xD0\xB5", 2);
+			p++;
+		} else if ((unsigned char)p[0] == 0xD0 && (unsigned char)p[1] == 0x81) { /* Ё */
+			buf_add(out, "\xD0\x95", 2);
+			p++;
+		} else {
+			buf_putc(out, *p);
+		}
+	}
+	return out->failed ? TD_ENOMEM : 0;
+}

@@ -1,0 +1,470 @@
+/*
+ * kb.c - the knowledge base's tables, and the FTS5 tokenizer and ranking
+ * helper that every connection registers.
+ */
+#include "core/buf.h"
+#include "kb/article.h"
+#include "kb/text.h"
+#include "storage/internal.h"
+#include "storage/kb.h"
+
+/* ---- the FTS5 tokenizer "tilldesk": kb_text's folded, stemmed terms ---- */
+
+static int tok_create(void *ctx, const char **argv, int argc, Fts5Tokenizer **out)
+{
+	(void)ctx, (void)argv, (void)argc;
+	struct kb_text *t = kb_text_new();
+	if (!t)
+		return SQLITE_NOMEM;
+	*out = (Fts5Tokenizer *)t;
+	return SQLITE_OK;
+}
+
+static void tok_delete(Fts5Tokenizer *t)
+{
+	kb_text_free((struct kb_text *)t);
+}
+
+struct tok_call {
+	void *ctx;
+	int (*token)(void *, int, const char *, int, int, int);
+};
+
+static int tok_term(void *arg, const char *term, size_t n, size_t start, size_t end)
+{
+	struct tok_call *c = arg;
+	return c->token(c->ctx, 0, term, (int)n, (int)start, (int)end);
+}
+
+static int tok_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text, int n,
+			int (*token)(void *, int, const char *, int, int, int))
+{
+	(void)flags;
+	struct tok_call c = { ctx, token };
+	return kb_text_terms((struct kb_text *)t, text, n > 0 ? (size_t)n : 0, tok_term, &c);
+}
+
+/* kb_phrases(kb_fts): which of the query's phrases this row contains, as bits. */
+static void aux_phrases(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+			int argc, sqlite3_value **argv)
+{
+	(void)argc, (void)argv;
+	uint64_t mask = 0;
+	int n_phrases = api->xPhraseCount(fts);
+	for (int i = 0; i < n_phrases && i < 64; i++) {
+		Fts5PhraseIter it;
+		int col, off;
+		if (api->xPhraseFirst(fts, i, &it, &col, &off) != SQLITE_OK) {
+			sqlite3_result_error(ctx, "kb_phrases: cannot read the phrase", -1);
+			return;
+		}
+		if (col >= 0)
+			mask |= 1ull << i;
+	}
+	sqlite3_result_int64(ctx, (sqlite3_int64)mask);
+}
+
+int db_kb_register(struct db *db)
+{
+	fts5_api *api = NULL;
+	sqlite3_stmt *st;
+	/* The documented way to reach FTS5's API: a pointer passed through SQL. */
+	if (sqlite3_prepare_v2(db->h, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK)
+		return TD_ERR;
+	sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (!api || api->iVersion < 2)
+		return TD_ERR;
+	static fts5_tokenizer tok = { tok_create, tok_delete, tok_tokenize };
+	if (api->xCreateTokenizer(api, "tilldesk", NULL, &tok, NULL) != SQLITE_OK ||
+	    api->xCreateFunction(api, "kb_phrases", NULL, aux_phrases, NULL) != SQLITE_OK)
+		return TD_ERR;
+	return 0;
+}
+
+/* ---- import ---- */
+
+static char *joined(char *const *items, size_t n)
+{
+	struct buf b = BUF_INIT(1u << 20);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_putc(&b, '\n');
+		buf_puts(&b, items[i]);
+	}
+	buf_puts(&b, "");
+	return buf_detach(&b);
+}
+
+static int index_article(struct db *db, int64_t id, const struct kb_article *a, const char *examples)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "INSERT INTO kb_fts(rowid, title, codes, keywords, examples, body)"
+			       " VALUES (?, ?, ?, ?, ?, ?)"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, a->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, a->codes, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, a->keywords, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, examples, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, a->body, -1, SQLITE_STATIC);
+	return db_step_done(db, st);
+}
+
+/* Adds or refreshes one article; counts what happened in out. */
+static int import_one(struct db *db, const struct kb_article *a, int64_t gen, int64_t now,
+		      struct kb_import_stats *out)
+{
+	sqlite3_stmt *st;
+	int64_t id = 0;
+	bool same = false;
+	int rc;
+
+	if (db_prepare(db, &st, "SELECT id, digest = ?2 AND retired_at IS NULL FROM kb_articles"
+			       " WHERE slug = ?1"))
+		return TD_ERR;
+	sqlite3_bind_text(st, 1, a->slug, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->digest, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		same = sqlite3_column_int(st, 1);
+	}
+	db_finish(db, st);
+	if (same) {
+		out->unchanged++;
+		if (db_prepare(db, &st, "UPDATE kb_articles SET generation = ? WHERE id = ?"))
+			return TD_ERR;
+		sqlite3_bind_int64(st, 1, gen);
+		sqlite3_bind_int64(st, 2, id);
+		return db_step_done(db, st);
+	}
+
+	char *patterns = joined(a->patterns, a->n_patterns);
+	char *examples = joined(a->examples, a->n_examples);
+	if (id) {
+		rc = db_prepare(db, &st, "UPDATE kb_articles SET title = ?2, category = ?3, priority = ?4,"
+				" codes = ?5, keywords = ?6, patterns = ?7, examples = ?8, body = ?9,"
+				" digest = ?10, generation = ?11, updated_at = ?12, retired_at = NULL"
+				" WHERE id = ?1");
+	} else {
+		rc = db_prepare(db, &st, "INSERT INTO kb_articles(id, title, category, priority, codes,"
+				" keywords, patterns, examples, body, digest, generation, updated_at, slug)"
+				" VALUES (NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+	}
+	if (rc)
+		goto done;
+	if (id)
+		sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, a->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, a->category, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, a->priority);
+	sqlite3_bind_text(st, 5, a->codes, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, a->keywords, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, patterns, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, examples, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, a->body, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, a->digest, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, gen);
+	sqlite3_bind_int64(st, 12, now);
+	if (!id)
+		sqlite3_bind_text(st, 13, a->slug, -1, SQLITE_STATIC);
+	if (id) {
+		if ((rc = db_step_done(db, st)) ||
+		    (rc = db_exec_id(db, "DELETE FROM kb_fts WHERE rowid = ?", id)))
+			goto done;
+		out->updated++;
+	} else {
+		if ((rc = db_insert(db, st, &id)))
+			goto done;
+		out->added++;
+	}
+	rc = index_article(db, id, a, examples);
+done:
+	free(patterns);
+	free(examples);
+	return rc;
+}
+
+int db_kb_import(struct db *db, const struct kb_set *set, int64_t now,
+		 struct kb_import_stats *out)
+{
+	int64_t gen = db_kb_generation(db) + 1;
+	char value[32];
+	int rc;
+	memset(out, 0, sizeof(*out));
+	snprintf(value, sizeof(value), "%lld", (long long)gen);
+	if ((rc = db_setting_set(db, "kb_generation", value)))
+		return rc;
+	for (size_t i = 0; i < set->n; i++)
+		if ((rc = import_one(db, &set->a[i], gen, now, out)))
+			return rc;
+	/* What this import did not mention is retired. */
+	if ((rc = db_exec_id(db, "DELETE FROM kb_fts WHERE rowid IN (SELECT id FROM kb_articles"
+			     " WHERE retired_at IS NULL AND generation != ?)", gen)))
+		return rc;
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "UPDATE kb_articles SET retired_at = ?2"
+			       " WHERE retired_at IS NULL AND generation != ?1"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, gen);
+	sqlite3_bind_int64(st, 2, now);
+	if ((rc = db_step_done(db, st)))
+		return rc;
+	out->retired = sqlite3_changes(db->h);
+	return 0;
+}
+
+int64_t db_kb_generation(struct db *db)
+{
+	char value[32];
+	long long gen;
+	if (db_setting_get(db, "kb_generation", value, sizeof(value)) ||
+	    parse_int(&gen, value, 0, INT64_MAX))
+		return 0;
+	return gen;
+}
+
+int db_kb_patterns(struct db *db, int (*fn)(int64_t article_id, const char *pattern, void *arg),
+		   void *arg)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+	if (db_prepare(db, &st, "SELECT id, patterns FROM kb_articles"
+			       " WHERE retired_at IS NULL AND patterns != '' ORDER BY id"))
+		return TD_ERR;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		char *all = xstrdup(db_text(st, 1));
+		for (char *p = all, *nl; !rc && p; p = nl ? nl + 1 : NULL) {
+			nl = strchr(p, '\n');
+			if (nl)
+				*nl = '\0';
+			rc = fn(id, p, arg);
+		}
+		free(all);
+	}
+	db_finish(db, st);
+	return rc;
+}
+
+int db_kb_count(struct db *db, int64_t *out)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "SELECT count(*) FROM kb_articles WHERE retired_at IS NULL"))
+		return TD_ERR;
+	*out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	db_finish(db, st);
+	return 0;
+}
+
+#define ENTRY_COLUMNS "id, slug, title, category, body, examples, priority, retired_at IS NOT NULL"
+
+static void entry_of(sqlite3_stmt *st, struct kb_entry *e)
+{
+	e->id = sqlite3_column_int64(st, 0);
+	e->slug = xstrdup(db_text(st, 1));
+	e->title = xstrdup(db_text(st, 2));
+	e->category = xstrdup(db_text(st, 3));
+	e->body = xstrdup(db_text(st, 4));
+	char *all = xstrdup(db_text(st, 5));
+	e->n_examples = 0;
+	e->examples = NULL;
+	for (char *p = all, *nl; p && *p; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		e->examples = xrealloc(e->examples, (e->n_examples + 1) * sizeof(*e->examples));
+		e->examples[e->n_examples++] = xstrdup(p);
+	}
+	free(all);
+	e->priority = sqlite3_column_int(st, 6);
+	e->retired = sqlite3_column_int(st, 7);
+}
+
+static int entry_by(struct db *db, const char *sql, int64_t id, const char *slug,
+		    struct kb_entry *out)
+{
+	sqlite3_stmt *st;
+	int rc = TD_ENOTFOUND;
+	if (db_prepare(db, &st, sql))
+		return TD_ERR;
+	if (slug)
+		sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		entry_of(st, out);
+		rc = 0;
+	}
+	db_finish(db, st);
+	return rc;
+}
+
+int db_kb_get(struct db *db, int64_t id, struct kb_entry *out)
+{
+	return entry_by(db, "SELECT " ENTRY_COLUMNS " FROM kb_articles WHERE id = ?", id, NULL, out);
+}
+
+int db_kb_find(struct db *db, const char *slug, struct kb_entry *out)
+{
+	return entry_by(db, "SELECT " ENTRY_COLUMNS " FROM kb_articles WHERE slug = ?", 0, slug, out);
+}
+
+void kb_entry_release(struct kb_entry *e)
+{
+	free(e->slug);
+	free(e->title);
+	free(e->category);
+	free(e->body);
+	for (size_t i = 0; i < e->n_examples; i++)
+		free(e->examples[i]);
+	free(e->examples);
+	memset(e, 0, sizeof(*e));
+}
+
+int db_kb_each(struct db *db, int (*fn)(const struct kb_entry *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+	if (db_prepare(db, &st, "SELECT " ENTRY_COLUMNS " FROM kb_articles"
+			       " WHERE retired_at IS NULL ORDER BY slug"))
+		return TD_ERR;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		struct kb_entry e;
+		entry_of(st, &e);
+		rc = fn(&e, arg);
+		kb_entry_release(&e);
+	}
+	db_finish(db, st);
+	return rc;
+}
+
+int db_kb_fts(struct db *db, const char *match, int limit, struct kb_fts_hit *out, int *n)
+{
+	sqlite3_stmt *st;
+	int step;
+	*n = 0;
+	/* rank is bm25 with the column weights set in the schema. */
+	if (db_prepare(db, &st, "SELECT rowid, rank, kb_phrases(kb_fts) FROM kb_fts"
+			       " WHERE kb_fts MATCH ?1 ORDER BY rank LIMIT ?2"))
+		return TD_ERR;
+	sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, limit);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW && *n < limit) {
+		out[*n] = (struct kb_fts_hit){
+			.id = sqlite3_column_int64(st, 0),
+			.bm25 = sqlite3_column_double(st, 1),
+			.phrases = (uint64_t)sqlite3_column_int64(st, 2),
+		};
+		(*n)++;
+	}
+	int rc = step == SQLITE_DONE || step == SQLITE_ROW ? 0 : db_map(db, step);
+	db_finish(db, st);
+	return rc;
+}
+
+int db_kb_doc_freq(struct db *db, const char *term, int64_t *out)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "SELECT doc FROM kb_vocab WHERE term = ?"))
+		return TD_ERR;
+	sqlite3_bind_text(st, 1, term, -1, SQLITE_STATIC);
+	*out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	db_finish(db, st);
+	return 0;
+}
+
+/* ---- suggestions ---- */
+
+int db_kb_suggest(struct db *db, int64_t *out, int64_t article_id, int64_t person_id,
+		  const char *query, double confidence, int64_t now)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "INSERT INTO kb_suggestions(article_id, person_id, query, confidence,"
+			       " shown_at) VALUES (?, ?, ?, ?, ?)"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, article_id);
+	db_bind_id(st, 2, person_id);
+	sqlite3_bind_text(st, 3, query, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, confidence);
+	sqlite3_bind_int64(st, 5, now);
+	return db_insert(db, st, out);
+}
+
+int db_kb_suggestion(struct db *db, int64_t id, struct kb_suggestion *out)
+{
+	sqlite3_stmt *st;
+	int rc = TD_ENOTFOUND;
+	if (db_prepare(db, &st, "SELECT article_id, coalesce(person_id, 0), coalesce(ticket_id, 0),"
+			       " query, coalesce(outcome, '') FROM kb_suggestions WHERE id = ?"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		out->id = id;
+		out->article_id = sqlite3_column_int64(st, 0);
+		out->person_id = sqlite3_column_int64(st, 1);
+		out->ticket_id = sqlite3_column_int64(st, 2);
+		snprintf(out->query, sizeof(out->query), "%s", db_text(st, 3));
+		snprintf(out->outcome, sizeof(out->outcome), "%s", db_text(st, 4));
+		rc = 0;
+	}
+	db_finish(db, st);
+	return rc;
+}
+
+int db_kb_outcome(struct db *db, int64_t id, const char *outcome, int64_t ticket_id, int64_t now)
+{
+	sqlite3_stmt *st;
+	int rc;
+	if (db_prepare(db, &st, "UPDATE kb_suggestions SET outcome = ?2, ticket_id = ?3, decided_at = ?4"
+			       " WHERE id = ?1 AND outcome IS NULL"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, outcome, -1, SQLITE_STATIC);
+	db_bind_id(st, 3, ticket_id);
+	sqlite3_bind_int64(st, 4, now);
+	if ((rc = db_step_done(db, st)))
+		return rc;
+	return sqlite3_changes(db->h) ? 0 : TD_EEXISTS;
+}
+
+int db_kb_stats(struct db *db, int (*fn)(const struct kb_stat *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+	if (db_prepare(db, &st,
+		       "SELECT a.slug, a.title, count(s.id),"
+		       " count(s.id) FILTER (WHERE s.outcome = 'helped'),"
+		       " count(s.id) FILTER (WHERE s.outcome = 'not_helped')"
+		       " FROM kb_articles a LEFT JOIN kb_suggestions s ON s.article_id = a.id"
+		       " GROUP BY a.id HAVING a.retired_at IS NULL OR count(s.id) > 0"
+		       " ORDER BY count(s.id) DESC, a.slug"))
+		return TD_ERR;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		struct kb_stat s = {
+			.slug = db_text(st, 0), .title = db_text(st, 1),
+			.shown = sqlite3_column_int64(st, 2), .helped = sqlite3_column_int64(st, 3),
+			.not_helped = sqlite3_column_int64(st, 4),
+		};
+		rc = fn(&s, arg);
+	}
+	db_finish(db, st);
+	return rc;
+}
+
+int db_kb_totals(struct db *db, int64_t *problems, int64_t *solved)
+{
+	sqlite3_stmt *st;
+	/* A problem either ended with «Помогло» or became a cashier's ticket. */
+	if (db_prepare(db, &st, "SELECT (SELECT count(*) FROM kb_suggestions WHERE outcome = 'helped'),"
+			       " (SELECT count(*) FROM tickets WHERE source = 'telegram')"))
+		return TD_ERR;
+	*solved = *problems = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*solved = sqlite3_column_int64(st, 0);
+		*problems = *solved + sqlite3_column_int64(st, 1);
+	}
+	db_finish(db, st);
+	return 0;
+}

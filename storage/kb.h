@@ -1,0 +1,97 @@
+/*
+ * kb.h - the knowledge base in the database: articles, their full-text
+ * index (FTS5 with tilldesk's Russian tokenizer), and every suggestion the
+ * bot made with its outcome.
+ *
+ * Articles are keyed by their slug (the file's "id"); an article removed
+ * from the directory is retired, not deleted, so suggestions and tickets
+ * keep pointing at it.
+ */
+#ifndef TD_STORAGE_KB_H
+#define TD_STORAGE_KB_H
+
+#include "storage/db.h"
+
+struct kb_set;
+
+struct kb_import_stats {
+	int added, updated, unchanged, retired;
+};
+
+/*
+ * Makes the active articles exactly those of set, in the caller's
+ * transaction: new ones added, changed ones (by digest) updated, missing
+ * ones retired, and the index rebuilt for what changed. Bumps the
+ * generation that searchers watch.
+ */
+int db_kb_import(struct db *db, const struct kb_set *set, int64_t now,
+		 struct kb_import_stats *out);
+
+/* A number that changes whenever the articles change (0 before any import). */
+int64_t db_kb_generation(struct db *db);
+
+/* Calls fn for every pattern of every active article. */
+int db_kb_patterns(struct db *db, int (*fn)(int64_t article_id, const char *pattern, void *arg),
+		   void *arg);
+
+/* How many articles are active. */
+int db_kb_count(struct db *db, int64_t *out);
+
+/* One article. Strings are owned by the caller's struct: kb_entry_release(). */
+struct kb_entry {
+	int64_t id;
+	char *slug, *title, *category, *body;
+	char **examples;
+	size_t n_examples;
+	int priority;
+	bool retired;
+};
+int db_kb_get(struct db *db, int64_t id, struct kb_entry *out);
+/* By slug (retired ones too). TD_ENOTFOUND when there is none. */
+int db_kb_find(struct db *db, const char *slug, struct kb_entry *out);
+void kb_entry_release(struct kb_entry *e);
+/* Calls fn for each active article, by slug. */
+int db_kb_each(struct db *db, int (*fn)(const struct kb_entry *, void *), void *arg);
+
+/*
+ * Full-text candidates for match, an FTS5 query of quoted words joined by
+ * OR (phrase i is the caller's word i, at most 64): the best limit rows by
+ * bm25 (lower is better), each with the set of phrases it contains
+ * (bit i: phrase i).
+ */
+struct kb_fts_hit {
+	int64_t id;
+	double bm25;
+	uint64_t phrases;
+};
+int db_kb_fts(struct db *db, const char *match, int limit, struct kb_fts_hit *out, int *n);
+/* In how many active articles term (a stemmed term) occurs. */
+int db_kb_doc_freq(struct db *db, const char *term, int64_t *out);
+
+/* ---- suggestions and their outcomes ---- */
+
+/* Records that article was shown to person for query; gives its id. */
+int db_kb_suggest(struct db *db, int64_t *out, int64_t article_id, int64_t person_id,
+		  const char *query, double confidence, int64_t now);
+struct kb_suggestion {
+	int64_t id, article_id, person_id, ticket_id;
+	char query[4096];
+	char outcome[16];        /* "" while undecided, "helped", "not_helped" */
+};
+int db_kb_suggestion(struct db *db, int64_t id, struct kb_suggestion *out);
+/*
+ * Records the outcome, once: TD_EEXISTS when the suggestion already has
+ * one. ticket_id is the ticket opened because it did not help, or 0.
+ */
+int db_kb_outcome(struct db *db, int64_t id, const char *outcome, int64_t ticket_id, int64_t now);
+
+/* Per article: shown, helped, not helped (retired articles too, if shown). */
+struct kb_stat {
+	const char *slug, *title;
+	int64_t shown, helped, not_helped;
+};
+int db_kb_stats(struct db *db, int (*fn)(const struct kb_stat *, void *), void *arg);
+/* Problems reported (suggestions plus tickets opened without one) and those solved by an article. */
+int db_kb_totals(struct db *db, int64_t *problems, int64_t *solved);
+
+#endif
