@@ -4,6 +4,7 @@
 #include "bot/telegram.h"
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/html.h"
 #include "core/log.h"
 #include "storage/chain.h"
 #include "storage/outbox.h"
@@ -75,31 +76,6 @@ static struct bucket *chat_bucket(struct sender *s, int64_t chat_id, int64_t now
 	return &slot->b;
 }
 
-/* Telegram HTML to plain text: the mended form of a message it refused to parse. */
-static void html_to_plain(struct buf *out, const char *html)
-{
-	static const struct { const char *entity, *ch; } entities[] = {
-		{ "&lt;", "<" }, { "&gt;", ">" }, { "&amp;", "&" }, { "&quot;", "\"" },
-	};
-	for (const char *p = html; *p;) {
-		if (*p == '<') {
-			const char *end = strchr(p, '>');
-			p = end ? end + 1 : p + strlen(p);
-			continue;
-		}
-		size_t i;
-		for (i = 0; i < ARRAY_SIZE(entities); i++)
-			if (!strncmp(p, entities[i].entity, strlen(entities[i].entity)))
-				break;
-		if (i < ARRAY_SIZE(entities)) {
-			buf_puts(out, entities[i].ch);
-			p += strlen(entities[i].entity);
-		} else {
-			buf_putc(out, *p++);
-		}
-	}
-}
-
 /* Rewrites a refused HTML request as plain text; false when there is nothing to mend. */
 static bool mend_parse_error(json_object *params)
 {
@@ -109,7 +85,7 @@ static bool mend_parse_error(json_object *params)
 	if (!key || !json_object_object_get_ex(params, "parse_mode", &pm))
 		return false;
 	struct buf b = BUF_INIT(1u << 20);
-	html_to_plain(&b, json_object_get_string(text));
+	html_to_text(&b, json_object_get_string(text));
 	json_object_object_add(params, key, json_object_new_string(buf_cstr(&b)));
 	json_object_object_del(params, "parse_mode");
 	buf_release(&b);

@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "invite", cmd_invite },
 	{ "ticket", cmd_ticket },
 	{ "kb", cmd_kb },
+	{ "chat", cmd_chat },
 	{ "backup", cmd_backup },
 };
 

@@ -393,3 +393,27 @@ done:
 	buf_release(&part);
 	return rc;
 }
+
+void html_to_text(struct buf *out, const char *html)
+{
+	static const struct { const char *entity, *ch; } entities[] = {
+		{ "&lt;", "<" }, { "&gt;", ">" }, { "&amp;", "&" }, { "&quot;", "\"" },
+	};
+	for (const char *p = html; *p;) {
+		if (*p == '<') {
+			const char *end = strchr(p, '>');
+			p = end ? end + 1 : p + strlen(p);
+			continue;
+		}
+		size_t i;
+		for (i = 0; i < ARRAY_SIZE(entities); i++)
+			if (!strncmp(p, entities[i].entity, strlen(entities[i].entity)))
+				break;
+		if (i < ARRAY_SIZE(entities)) {
+			buf_puts(out, entities[i].ch);
+			p += strlen(entities[i].entity);
+		} else {
+			buf_putc(out, *p++);
+		}
+	}
+}

@@ -58,4 +58,10 @@ size_t html_text_length(const char *html);
 int html_split(const char *html, size_t limit,
 	       int (*fn)(const char *part, size_t len, void *arg), void *arg);
 
+/*
+ * Appends html as plain text: tags dropped, the four entities Telegram
+ * uses decoded. For a message Telegram refused to parse, and terminals.
+ */
+void html_to_text(struct buf *out, const char *html);
+
 #endif

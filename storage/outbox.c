@@ -66,6 +66,44 @@ int db_outbox_due(struct db *db, int64_t now, int limit,
 	return rc;
 }
 
+int db_outbox_after(struct db *db, int64_t *last, int (*fn)(const struct outbox_row *, void *),
+		    void *arg)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+	if (db_prepare(db, &st, "SELECT id, coalesce(chat_id, 0), method, payload, coalesce(ticket_id, 0),"
+			       " coalesce(link_role, ''), coalesce(edit_role, ''), attempts"
+			       " FROM outbox WHERE id > ? AND state = 'pending' ORDER BY id"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, *last);
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		struct outbox_row r = {
+			.id = sqlite3_column_int64(st, 0),
+			.chat_id = sqlite3_column_int64(st, 1),
+			.method = db_text(st, 2),
+			.payload = db_text(st, 3),
+			.ticket_id = sqlite3_column_int64(st, 4),
+			.link_role = db_text(st, 5),
+			.edit_role = db_text(st, 6),
+			.attempts = sqlite3_column_int(st, 7),
+		};
+		*last = r.id;
+		rc = fn(&r, arg);
+	}
+	db_finish(db, st);
+	return rc;
+}
+
+int db_outbox_last(struct db *db, int64_t *out)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "SELECT coalesce(max(id), 0) FROM outbox"))
+		return TD_ERR;
+	*out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	db_finish(db, st);
+	return 0;
+}
+
 int db_outbox_sent(struct db *db, int64_t id, int64_t message_id, int64_t now)
 {
 	sqlite3_stmt *st;

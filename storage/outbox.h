@@ -39,6 +39,16 @@ int db_outbox_add(struct db *db, const struct outbox_new *m, int64_t now);
 int db_outbox_due(struct db *db, int64_t now, int limit,
 		  int (*fn)(const struct outbox_row *, void *), void *arg);
 
+/*
+ * Calls fn for each pending row after *last (in id order), moving *last
+ * past it: how a terminal channel (tilldesk chat) takes what a state
+ * change queued. fn must not change the outbox.
+ */
+int db_outbox_after(struct db *db, int64_t *last, int (*fn)(const struct outbox_row *, void *),
+		    void *arg);
+/* The newest row's id (0: none). */
+int db_outbox_last(struct db *db, int64_t *out);
+
 /* Marks a row sent; records the message as the ticket's link_role message. */
 int db_outbox_sent(struct db *db, int64_t id, int64_t message_id, int64_t now);
 /* Leaves a row pending until not_before, counting the attempt. */
