@@ -17,6 +17,7 @@ td() { "$root/build/tilldesk" "$@"; }
 
 if [ -n "${TILLDESK_CONFIG:-}" ] || [ -n "${TILLDESK_TELEGRAM_TOKEN:-}" ]; then
 	td init
+	td kb import "$root/kb/articles"
 	exec "$root/build/tilldesk" serve
 fi
 rm -f demo.db demo.db-wal demo.db-shm
@@ -48,6 +49,7 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do grep -q listening emu.log && break; sleep 0.3;
 
 ctl() { curl -s -X POST "http://127.0.0.1:$port/control/$1" -d "$2" >/dev/null; }
 td init >/dev/null
+td kb import "$root/kb/articles" >/dev/null
 if ! td org list | grep -q "Ромашка"; then
 	td org add "Ромашка" --owner owner@romashka.example >/dev/null
 	td store add "Ромашка на Ленина" --org "Ромашка" --tz Europe/Moscow \

@@ -5,7 +5,7 @@
 root=$(cd "$(dirname "$0")/../.." && pwd)
 rm -rf "$root/demo"
 out=$(cd "$root" && printf '%s\n' \
-	"Касса не печатает чек" "/wait 3 15" \
+	"Касса гудит и пахнет гарью" "/wait 3 15" \
 	"/p 2" "/sleep 2" \
 	"/p 1.1" "/wait 5 15" \
 	"/r 1 Замените рулон бумаги" "/sleep 3" \
