@@ -17,6 +17,24 @@ int db_outbox_add(struct db *db, const struct outbox_new *m, int64_t now)
 	return db_step_done(db, st);
 }
 
+/* The columns of ROW_COLUMNS, borrowed until the next step. */
+#define ROW_COLUMNS "id, coalesce(chat_id, 0), method, payload, coalesce(ticket_id, 0)," \
+	" coalesce(link_role, ''), coalesce(edit_role, ''), attempts"
+
+static struct outbox_row row_of(sqlite3_stmt *st)
+{
+	return (struct outbox_row){
+		.id = sqlite3_column_int64(st, 0),
+		.chat_id = sqlite3_column_int64(st, 1),
+		.method = db_text(st, 2),
+		.payload = db_text(st, 3),
+		.ticket_id = sqlite3_column_int64(st, 4),
+		.link_role = db_text(st, 5),
+		.edit_role = db_text(st, 6),
+		.attempts = sqlite3_column_int(st, 7),
+	};
+}
+
 /* The first pending row's column col among those where cond holds, in order. */
 #define QUEUE_HEAD(col, cond, order) \
 	"SELECT " col " FROM outbox INDEXED BY outbox_queue WHERE state = 'pending'" \
@@ -50,16 +68,7 @@ int db_outbox_due(struct db *db, int64_t now, int limit,
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int(st, 2, limit);
 	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		struct outbox_row r = {
-			.id = sqlite3_column_int64(st, 0),
-			.chat_id = sqlite3_column_int64(st, 1),
-			.method = db_text(st, 2),
-			.payload = db_text(st, 3),
-			.ticket_id = sqlite3_column_int64(st, 4),
-			.link_role = db_text(st, 5),
-			.edit_role = db_text(st, 6),
-			.attempts = sqlite3_column_int(st, 7),
-		};
+		struct outbox_row r = row_of(st);
 		rc = fn(&r, arg);
 	}
 	db_finish(db, st);
@@ -71,22 +80,12 @@ int db_outbox_after(struct db *db, int64_t *last, int (*fn)(const struct outbox_
 {
 	sqlite3_stmt *st;
 	int rc = 0;
-	if (db_prepare(db, &st, "SELECT id, coalesce(chat_id, 0), method, payload, coalesce(ticket_id, 0),"
-			       " coalesce(link_role, ''), coalesce(edit_role, ''), attempts"
+	if (db_prepare(db, &st, "SELECT " ROW_COLUMNS
 			       " FROM outbox WHERE id > ? AND state = 'pending' ORDER BY id"))
 		return TD_ERR;
 	sqlite3_bind_int64(st, 1, *last);
 	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		struct outbox_row r = {
-			.id = sqlite3_column_int64(st, 0),
-			.chat_id = sqlite3_column_int64(st, 1),
-			.method = db_text(st, 2),
-			.payload = db_text(st, 3),
-			.ticket_id = sqlite3_column_int64(st, 4),
-			.link_role = db_text(st, 5),
-			.edit_role = db_text(st, 6),
-			.attempts = sqlite3_column_int(st, 7),
-		};
+		struct outbox_row r = row_of(st);
 		*last = r.id;
 		rc = fn(&r, arg);
 	}

@@ -26,6 +26,14 @@ CASHIER = 5001
 ENGINEER = 6001
 
 
+def button(msg, label):
+    """The callback data of the button labelled label in a sent message."""
+    for b in msg["buttons"]:
+        if b["text"] == label:
+            return b["callback_data"]
+    raise AssertionError("no button %r in %s" % (label, msg["buttons"]))
+
+
 class Desk:
     def __init__(self, limits=True, group_limit=None, chat_rate=None, extra_config=""):
         self.dir = tempfile.mkdtemp(prefix="tilldesk-e2e-")

@@ -6,17 +6,10 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import CASHIER, ENGINEER, GROUP, ROOT, Desk  # noqa: E402
+from harness import CASHIER, ENGINEER, GROUP, ROOT, Desk, button  # noqa: E402
 
 ARTICLES = os.path.join(ROOT, "kb", "articles")
 HELPED, NOT_HELPED = "Помогло 👍", "Не помогло — создать заявку"
-
-
-def button(msg, label):
-    for b in msg["buttons"]:
-        if b["text"] == label:
-            return b["callback_data"]
-    raise AssertionError("no button %r in %s" % (label, msg["buttons"]))
 
 
 class Advice(unittest.TestCase):

@@ -8,14 +8,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import CASHIER, ENGINEER, GROUP, Desk  # noqa: E402
-
-
-def button(msg, label):
-    for b in msg["buttons"]:
-        if b["text"] == label:
-            return b["callback_data"]
-    raise AssertionError("no button %r in %s" % (label, msg["buttons"]))
+from harness import CASHIER, ENGINEER, GROUP, Desk, button  # noqa: E402
 
 
 class TicketLoop(unittest.TestCase):
