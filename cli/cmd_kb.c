@@ -66,7 +66,7 @@ static int print_hits(struct cli *c, struct kb *kb, const char *text)
 	cli_header(c, search_cols, ARRAY_SIZE(search_cols), MSG_CLI_KB_SEARCH_HEADER);
 	for (int i = 0; i < n; i++) {
 		struct kb_entry e;
-		char rank[8], conf[16], score[16];
+		char rank[16], conf[16], score[32];
 		if (db_kb_get(c->db, hits[i].article_id, &e))
 			continue;
 		snprintf(rank, sizeof(rank), "%d", i + 1);

@@ -43,7 +43,7 @@ static char *trimmed(const char *s, size_t n)
 {
 	while (n && (*s == ' ' || *s == '\t'))
 		s++, n--;
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
 		n--;
 	char *out = xmalloc(n + 1);
 	memcpy(out, s, n);
@@ -200,6 +200,10 @@ int kb_article_parse(struct kb_article *out, const char *file, const char *data,
 			l += n + 1;
 		}
 		fail(&p, line, "not valid UTF-8 text");
+		goto done;
+	}
+	if (!len) {
+		fail(&p, 1, "an article starts with a '---' line, then its header");
 		goto done;
 	}
 	const char *s = data, *end = data + len;

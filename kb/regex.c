@@ -29,8 +29,11 @@ int kb_regex_compile(struct kb_regex **out, const char *pattern, char *err, size
 	if (!code) {
 		PCRE2_UCHAR msg[256];
 		pcre2_get_error_message(errcode, msg, sizeof(msg));
-		snprintf(err, errlen, "bad pattern at character %zu: %s", (size_t)erroff + 1,
-			 (const char *)msg);
+		/* PCRE2 counts bytes; authors count characters. */
+		size_t chars = 0;
+		for (size_t i = 0; i < erroff && i < folded.len; i++)
+			chars += ((unsigned char)folded.data[i] & 0xC0) != 0x80;
+		snprintf(err, errlen, "bad pattern at character %zu: %s", chars + 1, (const char *)msg);
 		goto done;
 	}
 	/* Without a JIT (some architectures) the interpreter still works, limits and all. */

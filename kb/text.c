@@ -124,7 +124,7 @@ static int words(const char *s, size_t len,
 		if (f) {
 			if (!n && !too_long)
 				start = i;
-			if (n + 2 > KB_WORD_MAX)
+			if (n + (f < 0x80 ? 1 : 2) > KB_WORD_MAX)
 				too_long = true;
 			else if (!too_long)
 				n += put_utf8(word + n, f);
