@@ -18,7 +18,10 @@
  *
  *   build/bench/kb_bench [--only shipped|generated] [--articles N]
  *                        [--queries N] [--seed N] [--kb DIR] [--json FILE]
- *                        [--keep]
+ *                        [--keep] [--breakdown]
+ *
+ * --breakdown also times kb_search()'s stages apart (patterns, word
+ * weights, the full-text query) to show where the time goes.
  */
 #include <dirent.h>
 #include <getopt.h>
@@ -44,6 +47,15 @@
 /* ---- small helpers ---- */
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static uint64_t rng_seed_value = 1;
+
+/* Each mode starts from the seed, so a mode draws the same with or without the other. */
+static void rng_start(uint64_t mode)
+{
+	rng = 0x9E3779B97F4A7C15ull ^ (rng_seed_value * 0xD1B54A32D192ED03ull) ^ (mode << 32);
+	if (!rng)
+		rng = 1;
+}
 
 /* xorshift64*: the same queries and articles for the same seed. */
 static uint64_t rnd(void)
@@ -182,7 +194,8 @@ static void join_path(char *out, size_t n, const char *dir, const char *name)
 	}
 }
 
-static bool keep_files;  /* --keep: leave the articles and databases for a look */
+static bool keep_files;    /* --keep: leave the articles and databases for a look */
+static bool do_breakdown;  /* --breakdown: time kb_search()'s stages apart too */
 
 /* Removes dir's files (not subdirectories) and dir itself. */
 static void remove_dir(const char *dir)
@@ -334,12 +347,6 @@ struct timing {
 static int cmp_i64(const void *x, const void *y)
 {
 	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
-	return a < b ? -1 : a > b;
-}
-
-static int cmp_int(const void *x, const void *y)
-{
-	int a = *(const int *)x, b = *(const int *)y;
 	return a < b ? -1 : a > b;
 }
 
@@ -505,10 +512,53 @@ static int bd_add_word(void *arg, const char *word, size_t n, size_t start, size
 	return 0;
 }
 
+struct bd_pattern {
+	struct kb_regex *re;
+	char digits[16];  /* its longest run of 3+ digits when it has no '|', else "" */
+};
+
 struct bd_patterns {
-	struct kb_regex **re;
+	struct bd_pattern *p;
 	size_t n;
 };
+
+/*
+ * The code a pattern cannot match without, for the prefilter estimate: the
+ * longest run of 3 or more digits outside [...] and escapes, in a pattern
+ * without alternatives. A rough rule, good for the generated patterns (and
+ * most real ones): a real prefilter must also know optional groups.
+ */
+static void required_digits(char *out, size_t n, const char *pattern)
+{
+	size_t best = 0, run = 0;
+	const char *best_at = NULL;
+	bool in_class = false;
+	out[0] = '\0';
+	if (strchr(pattern, '|'))
+		return;
+	for (const char *p = pattern;; p++) {
+		bool digit = !in_class && *p >= '0' && *p <= '9';
+		if (digit) {
+			run++;
+			continue;
+		}
+		if (run > best && run >= 3 && run < n) {
+			best = run;
+			best_at = p - run;
+		}
+		run = 0;
+		if (!*p)
+			break;
+		if (*p == '\\' && p[1])
+			p++;
+		else if (*p == '[')
+			in_class = true;
+		else if (*p == ']')
+			in_class = false;
+	}
+	if (best_at)
+		snprintf(out, n, "%.*s", (int)best, best_at);
+}
 
 static int bd_add_pattern(int64_t article_id, const char *pattern, void *arg)
 {
@@ -518,24 +568,67 @@ static int bd_add_pattern(int64_t article_id, const char *pattern, void *arg)
 	(void)article_id;
 	if (kb_regex_compile(&re, pattern, err, sizeof(err)))
 		return 0;
-	p->re = xrealloc(p->re, (p->n + 1) * sizeof(*p->re));
-	p->re[p->n++] = re;
+	p->p = xrealloc(p->p, (p->n + 1) * sizeof(*p->p));
+	p->p[p->n].re = re;
+	required_digits(p->p[p->n].digits, sizeof(p->p[0].digits), pattern);
+	p->n++;
 	return 0;
 }
 
-enum { BD_PATTERNS, BD_WORDS_DF, BD_FTS, BD_STAGES };
+enum { BD_PATTERNS, BD_WORDS_DF, BD_FTS, BD_PATTERNS_CODE, BD_FTS_RARE, BD_STAGES };
 
 static const char *const stage_names[BD_STAGES] = {
-	"patterns (PCRE2 over every pattern)", "words: stem + doc frequency",
-	"full-text query (bm25, 8 rows)",
+	"1. patterns: every pattern over the text",
+	"2. words: stem + doc frequency each",
+	"3. full-text query, 8 best by bm25",
+	"if 1 ran only patterns whose code is in the text",
+	"if 3 left out words in >10% of articles",
 };
+
+/* Mean milliseconds of the ns[i] whose key[i] falls in [lo, hi); -1 when none. */
+static double bucket_ms(const int64_t *ns, const int64_t *key, size_t n, int64_t lo, int64_t hi,
+			size_t *count)
+{
+	double sum = 0;
+	*count = 0;
+	for (size_t i = 0; i < n; i++)
+		if (key[i] >= lo && key[i] < hi) {
+			sum += (double)ns[i];
+			(*count)++;
+		}
+	return *count ? sum / (double)*count / 1e6 : -1;
+}
+
+static void print_buckets(const char *what, const int64_t *ns, const int64_t *key, size_t n,
+			  int64_t n_articles)
+{
+	const int64_t edges[] = { 0, 10, 100, 1000, 5000, INT64_MAX };
+	printf("    %s:", what);
+	for (size_t b = 0; b + 1 < ARRAY_SIZE(edges); b++) {
+		size_t count;
+		double ms = bucket_ms(ns, key, n, edges[b], edges[b + 1], &count);
+		if (edges[b] >= n_articles)
+			break;
+		if (!count)
+			continue;
+		if (edges[b + 1] == INT64_MAX)
+			printf("  >=%lld: %.3f ms (%zu)", (long long)edges[b], ms, count);
+		else
+			printf("  %lld-%lld: %.3f ms (%zu)", (long long)edges[b],
+			       (long long)edges[b + 1] - 1, ms, count);
+	}
+	printf("\n");
+}
 
 static int breakdown(struct kb_text *text, struct db *db, const struct queries *qs)
 {
 	struct bd_patterns pats = { 0 };
 	int64_t *ns[BD_STAGES], n_articles = 0;
-	int *rows = xcalloc(qs->n, sizeof(*rows));
-	size_t common_queries = 0;
+	int64_t *rows = xcalloc(qs->n, sizeof(*rows));
+	/* Each doc-frequency lookup: its time and the frequency found. */
+	int64_t *df_ns = xcalloc(qs->n * BD_WORDS, sizeof(int64_t));
+	int64_t *df_of = xcalloc(qs->n * BD_WORDS, sizeof(int64_t));
+	size_t n_df = 0, common_queries = 0, same_top = 0, with_top = 0;
 	struct kb_fts_hit *all = NULL;
 	int rc;
 
@@ -544,77 +637,101 @@ static int breakdown(struct kb_text *text, struct db *db, const struct queries *
 	if ((rc = db_kb_count(db, &n_articles)) || (rc = db_kb_patterns(db, bd_add_pattern, &pats)))
 		goto done;
 	all = xcalloc((size_t)n_articles + 1, sizeof(*all));
-	for (size_t i = 0; i < qs->n; i++) {
+	for (size_t i = 0; i < qs->n && !rc; i++) {
 		const char *t = qs->q[i].text;
 		struct bd_query q = { .text = text };
-		struct buf folded = BUF_INIT(1u << 16), match = BUF_INIT(8192);
-		struct kb_fts_hit hits[BD_CANDIDATES];
-		int n_hits, n_phrases = 0;
+		struct buf folded = BUF_INIT(1u << 16), match = BUF_INIT(8192), rare = BUF_INIT(8192);
+		struct kb_fts_hit hits[BD_CANDIDATES], rare_hits[BD_CANDIDATES];
+		int64_t df[BD_WORDS] = { 0 };
+		int n_hits = 0, n_rare_hits = 0, n_phrases = 0, n_rare = 0, rarest = -1, n_rows = 0;
 		bool common = false;
 
 		int64_t t0 = now_ns();
 		kb_fold_yo(&folded, t);
 		for (size_t k = 0; k < pats.n; k++)
-			kb_regex_match(pats.re[k], buf_cstr(&folded), folded.len);
+			kb_regex_match(pats.p[k].re, buf_cstr(&folded), folded.len);
 		int64_t t1 = now_ns();
 		kb_text_words(t, strlen(t), bd_add_word, &q);
-		for (int k = 0; k < q.n && !rc; k++) {
-			int64_t df;
-			if ((rc = db_kb_doc_freq(db, q.stems[k], &df)))
+		for (int k = 0; k < q.n; k++) {
+			int64_t l0 = now_ns();
+			if ((rc = db_kb_doc_freq(db, q.stems[k], &df[k])))
 				break;
-			if (df)
+			df_ns[n_df] = now_ns() - l0;
+			df_of[n_df++] = df[k];
+			if (df[k])
 				buf_printf(&match, "%s\"%s\"", n_phrases++ ? " OR " : "", q.words[k]);
-			common |= df * 2 > n_articles;
+			common |= df[k] * 2 > n_articles;
 		}
 		int64_t t2 = now_ns();
 		if (!rc && n_phrases)
 			rc = db_kb_fts(db, buf_cstr(&match), BD_CANDIDATES, hits, &n_hits);
 		int64_t t3 = now_ns();
+
+		/* The estimates: a code prefilter, and the full-text query on the rarer words. */
+		for (size_t k = 0; k < pats.n; k++)
+			if (!pats.p[k].digits[0] || strstr(buf_cstr(&folded), pats.p[k].digits))
+				kb_regex_match(pats.p[k].re, buf_cstr(&folded), folded.len);
+		int64_t t4 = now_ns();
+		for (int k = 0; k < q.n; k++) {
+			if (df[k] && (rarest < 0 || df[k] < df[rarest]))
+				rarest = k;
+			if (df[k] && df[k] * 10 <= n_articles)
+				buf_printf(&rare, "%s\"%s\"", n_rare++ ? " OR " : "", q.words[k]);
+		}
+		if (!n_rare && rarest >= 0)
+			buf_printf(&rare, "\"%s\"", q.words[rarest]), n_rare = 1;
+		if (!rc && n_rare)
+			rc = db_kb_fts(db, buf_cstr(&rare), BD_CANDIDATES, rare_hits, &n_rare_hits);
+		int64_t t5 = now_ns();
 		if (!rc && n_phrases)
-			rc = db_kb_fts(db, buf_cstr(&match), (int)n_articles + 1, all, &rows[i]);
+			rc = db_kb_fts(db, buf_cstr(&match), (int)n_articles + 1, all, &n_rows);
+		if (n_hits) {
+			with_top++;
+			same_top += n_rare_hits && rare_hits[0].id == hits[0].id;
+		}
 		buf_release(&folded);
 		buf_release(&match);
-		if (rc)
-			goto done;
+		buf_release(&rare);
+		rows[i] = n_rows;
 		ns[BD_PATTERNS][i] = t1 - t0;
 		ns[BD_WORDS_DF][i] = t2 - t1;
 		ns[BD_FTS][i] = t3 - t2;
+		ns[BD_PATTERNS_CODE][i] = t4 - t3;
+		ns[BD_FTS_RARE][i] = t5 - t4;
 		common_queries += common;
 	}
-
-	/* How the full-text time grows with the rows the query matches: least squares. */
-	double sx = 0, sy = 0, sxx = 0, sxy = 0, nn = (double)qs->n;
-	for (size_t i = 0; i < qs->n; i++) {
-		double x = rows[i], y = (double)ns[BD_FTS][i] / 1e3;
-		sx += x, sy += y, sxx += x * x, sxy += x * y;
-	}
-	double slope = nn * sxx - sx * sx > 0 ? (nn * sxy - sx * sy) / (nn * sxx - sx * sx) : 0;
-	double base = (sy - slope * sx) / nn;
-	int *sorted_rows = xcalloc(qs->n, sizeof(*sorted_rows));
-	memcpy(sorted_rows, rows, qs->n * sizeof(*rows));
-	qsort(sorted_rows, qs->n, sizeof(*sorted_rows), cmp_int);
+	if (rc)
+		goto done;
 
 	printf("  breakdown (%zu patterns; each stage timed apart, same queries):\n", pats.n);
-	printf("    %-38s %8s %8s %8s\n", "stage", "p50 ms", "p99 ms", "mean ms");
+	printf("    %-50s %8s %8s %8s\n", "stage", "p50 ms", "p99 ms", "mean ms");
 	for (int s = 0; s < BD_STAGES; s++) {
 		double mean = mean_ms(ns[s], qs->n);
-		qsort(ns[s], qs->n, sizeof(int64_t), cmp_i64);
-		printf("    %-38s %8.3f %8.3f %8.3f\n", stage_names[s], pct_ms(ns[s], qs->n, 50),
-		       pct_ms(ns[s], qs->n, 99), mean);
+		int64_t *sorted = xcalloc(qs->n, sizeof(int64_t));
+		memcpy(sorted, ns[s], qs->n * sizeof(int64_t));
+		qsort(sorted, qs->n, sizeof(int64_t), cmp_i64);
+		printf("    %-50s %8.3f %8.3f %8.3f\n", stage_names[s], pct_ms(sorted, qs->n, 50),
+		       pct_ms(sorted, qs->n, 99), mean);
+		free(sorted);
 	}
-	printf("    rows the full-text query matches: p50 %d, p90 %d, max %d of %lld articles;"
+	print_buckets("3 by the rows the query matches", ns[BD_FTS], rows, qs->n, n_articles + 1);
+	print_buckets("one doc-frequency lookup by the frequency", df_ns, df_of, n_df, n_articles + 1);
+	qsort(rows, qs->n, sizeof(*rows), cmp_i64);
+	printf("    rows the full-text query matches: p50 %lld, p90 %lld, max %lld of %lld articles;"
 	       " %zu of %zu queries have a word in over half the articles\n",
-	       sorted_rows[qs->n / 2], sorted_rows[qs->n * 9 / 10], sorted_rows[qs->n - 1],
-	       (long long)n_articles, common_queries, qs->n);
-	printf("    full-text time = %.1f us + %.2f us per matched row (least squares)\n", base, slope);
-	free(sorted_rows);
+	       (long long)rows[qs->n / 2], (long long)rows[qs->n * 9 / 10],
+	       (long long)rows[qs->n - 1], (long long)n_articles, common_queries, qs->n);
+	printf("    without the words in >10%% of articles the same article comes first for %zu of %zu"
+	       " queries\n", same_top, with_top);
 done:
 	for (size_t k = 0; k < pats.n; k++)
-		kb_regex_free(pats.re[k]);
-	free(pats.re);
+		kb_regex_free(pats.p[k].re);
+	free(pats.p);
 	for (int s = 0; s < BD_STAGES; s++)
 		free(ns[s]);
 	free(rows);
+	free(df_ns);
+	free(df_of);
 	free(all);
 	return rc;
 }
@@ -627,9 +744,35 @@ struct mode_result {
 	size_t articles, patterns, examples;
 	double parse_ms, import_ms;
 	long long db_bytes;
-	long rss_kb, hwm_kb, rss_patterns_kb;
+	long rss_kb, hwm_kb;     /* after the searches (generated mode) */
 	struct timing t;
 };
+
+static void print_mode(const struct mode_result *r)
+{
+	const struct timing *t = &r->t;
+	printf("  %zu articles, %zu patterns, %zu examples\n", r->articles, r->patterns, r->examples);
+	printf("  parse %.1f ms, import %.1f ms (one transaction), total %.1f ms; database %.1f MiB\n",
+	       r->parse_ms, r->import_ms, r->parse_ms + r->import_ms, (double)r->db_bytes / 1048576.0);
+	print_timing(t);
+	if (r->rss_kb > 0)
+		printf("  VmRSS %.1f MiB before the first search, %.1f MiB after it (the compiled"
+		       " patterns), %.1f MiB after the searches; VmHWM %.1f MiB\n",
+		       (double)t->rss_before_kb / 1024.0, (double)t->rss_first_kb / 1024.0,
+		       (double)r->rss_kb / 1024.0, (double)r->hwm_kb / 1024.0);
+}
+
+static int maybe_breakdown(struct db *db, const struct queries *qs)
+{
+	if (!do_breakdown)
+		return 0;
+	struct kb_text *text = kb_text_new();
+	if (!text)
+		return TD_ENOMEM;
+	int rc = breakdown(text, db, qs);
+	kb_text_free(text);
+	return rc;
+}
 
 /* Opens a fresh database in dir. */
 static int open_db(struct db **out, const char *dir)
@@ -746,6 +889,7 @@ static int run_shipped(struct mode_result *r, const char *tmp, const char *kb_di
 	int rc = TD_ERR;
 
 	r->name = "shipped";
+	rng_start(1);
 	join_path(dir, sizeof(dir), tmp, "shipped");
 	if (mkdir(dir, 0700)) {
 		fprintf(stderr, "kb_bench: %s: %s\n", dir, strerror(errno));
@@ -763,6 +907,8 @@ static int run_shipped(struct mode_result *r, const char *tmp, const char *kb_di
 	if ((rc = time_searches(&r->t, kb, db, &warm, &qs)))
 		goto done;
 	r->ran = true;
+	print_mode(r);
+	rc = maybe_breakdown(db, &qs);
 done:
 	kb_free(kb);
 	db_close(db);
@@ -789,7 +935,9 @@ static const char *const masc_stems[] = {
 	"формат", "шаблон", "вход", "выход", "запуск", "перезапуск", "сброс", "фильтр", "контакт",
 	"аккумулятор", "регламент", "тариф", "период", "интервал", "процесс",
 };
-static const char *const masc_endings[] = { "", "а", "у", "ом", "е", "ы", "ов", "ам", "ами", "ах" };
+static const char *const masc_endings[] = {
+	"", "а", "у", "ом", "е", "ы", "ов", "ам", "ами", "ах",
+};
 
 static const char *const fem_stems[] = {
 	"касс", "смен", "лент", "бумаг", "крышк", "ошибк", "прошивк", "программ", "настройк",
@@ -805,14 +953,18 @@ static const char *const verb_stems[] = {
 	"считыва", "открыва", "закрыва", "включа", "выключа", "показыва", "зависа", "мига",
 	"отвеча", "работа", "принима", "списыва", "начина", "заканчива", "проверя", "меня",
 };
-static const char *const verb_endings[] = { "ет", "ют", "ть", "л", "ла", "ли", "ется", "ются", "ю", "ем" };
+static const char *const verb_endings[] = {
+	"ет", "ют", "ть", "л", "ла", "ли", "ется", "ются", "ю", "ем",
+};
 
 static const char *const adj_stems[] = {
 	"фискальн", "чеков", "кассов", "сетев", "нов", "стар", "красн", "зелен", "пуст", "полн",
 	"нужн", "ошибочн", "неверн", "верн", "основн", "резервн", "личн", "налогов", "сервисн",
 	"торгов", "розничн", "электронн", "бумажн", "ночн", "бел", "черн", "тепл",
 };
-static const char *const adj_endings[] = { "ый", "ая", "ое", "ые", "ого", "ой", "ую", "ых", "ым", "ыми" };
+static const char *const adj_endings[] = {
+	"ый", "ая", "ое", "ые", "ого", "ой", "ую", "ых", "ым", "ыми",
+};
 
 /* After к, г, х, ж, ч, ш, щ Russian writes и, not ы. */
 static bool hushing_end(const char *stem)
@@ -1126,6 +1278,7 @@ static int run_generated(struct mode_result *r, const char *tmp, const char *kb_
 	int rc = TD_ERR;
 
 	r->name = "generated";
+	rng_start(2);
 	join_path(dir, sizeof(dir), tmp, "generated");
 	join_path(articles, sizeof(articles), tmp, "generated/articles");
 	if (mkdir(dir, 0700) || mkdir(articles, 0700)) {
@@ -1157,14 +1310,13 @@ static int run_generated(struct mode_result *r, const char *tmp, const char *kb_
 
 	if (!(kb = kb_new()))
 		goto done;
-	long rss_before = proc_status_kb("VmRSS");
 	if ((rc = time_searches(&r->t, kb, db, &warm, &qs)))
 		goto done;
 	r->ran = true;
 	r->rss_kb = proc_status_kb("VmRSS");
 	r->hwm_kb = proc_status_kb("VmHWM");
-	/* What the searcher's compiled patterns (and the warmed caches) hold. */
-	r->rss_patterns_kb = r->rss_kb - rss_before;
+	print_mode(r);
+	rc = maybe_breakdown(db, &qs);
 done:
 	kb_free(kb);
 	db_close(db);
@@ -1178,19 +1330,6 @@ done:
 }
 
 /* ---- output ---- */
-
-static void print_mode(const struct mode_result *r)
-{
-	printf("  %zu articles, %zu patterns, %zu examples\n", r->articles, r->patterns, r->examples);
-	printf("  parse %.1f ms, import %.1f ms (one transaction), total %.1f ms; database %.1f MiB\n",
-	       r->parse_ms, r->import_ms, r->parse_ms + r->import_ms, (double)r->db_bytes / 1048576.0);
-	print_timing(&r->t);
-	if (r->rss_kb > 0)
-		printf("  memory after the searches: VmRSS %.1f MiB (the searcher and its caches +%.1f MiB),"
-		       " VmHWM %.1f MiB\n",
-		       (double)r->rss_kb / 1024.0, (double)r->rss_patterns_kb / 1024.0,
-		       (double)r->hwm_kb / 1024.0);
-}
 
 static void print_table(const struct mode_result *m, size_t n)
 {
@@ -1242,7 +1381,7 @@ static int write_json(const char *path, const struct mode_result *m, size_t n)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: kb_bench [--only shipped|generated] [--articles N] [--queries N]\n"
-		   "                [--seed N] [--kb DIR] [--json FILE] [--keep]\n");
+		   "                [--seed N] [--kb DIR] [--json FILE] [--keep] [--breakdown]\n");
 }
 
 static int parse_size(size_t *out, const char *s, long long min, long long max)
@@ -1257,10 +1396,15 @@ static int parse_size(size_t *out, const char *s, long long min, long long max)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "only", required_argument, NULL, 'o' },  { "articles", required_argument, NULL, 'a' },
-		{ "queries", required_argument, NULL, 'q' }, { "seed", required_argument, NULL, 's' },
-		{ "kb", required_argument, NULL, 'k' },    { "json", required_argument, NULL, 'j' },
-		{ "keep", no_argument, NULL, 'K' },        { "help", no_argument, NULL, 'h' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "articles", required_argument, NULL, 'a' },
+		{ "queries", required_argument, NULL, 'q' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "kb", required_argument, NULL, 'k' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "keep", no_argument, NULL, 'K' },
+		{ "breakdown", no_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *only = NULL, *json = NULL, *kb_dir = "kb/articles";
@@ -1292,6 +1436,9 @@ int main(int argc, char **argv)
 		case 'K':
 			keep_files = true;
 			break;
+		case 'b':
+			do_breakdown = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -1301,7 +1448,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc || (only && strcmp(only, "shipped") && strcmp(only, "generated")))
 		goto bad;
-	rng ^= (uint64_t)seed * 0xD1B54A32D192ED03ull;
+	rng_seed_value = seed;
 
 	const char *base = getenv("TMPDIR");
 	char tmp[4096];
@@ -1317,13 +1464,11 @@ int main(int argc, char **argv)
 	memset(m, 0, sizeof(m));
 	if (!only || !strcmp(only, "shipped")) {
 		printf("\n== shipped articles (%s)\n", kb_dir);
-		if (!(rc = run_shipped(&m[0], tmp, kb_dir, n_queries)))
-			print_mode(&m[0]);
+		rc = run_shipped(&m[0], tmp, kb_dir, n_queries);
 	}
 	if (!rc && (!only || !strcmp(only, "generated"))) {
 		printf("\n== %zu generated articles\n", n_articles);
-		if (!(rc = run_generated(&m[1], tmp, kb_dir, n_articles, n_queries)))
-			print_mode(&m[1]);
+		rc = run_generated(&m[1], tmp, kb_dir, n_articles, n_queries);
 	}
 	if (!rc) {
 		print_table(m, ARRAY_SIZE(m));
