@@ -18,10 +18,10 @@
  *
  *   build/bench/kb_bench [--only shipped|generated] [--articles N]
  *                        [--queries N] [--seed N] [--kb DIR] [--json FILE]
- *                        [--keep] [--breakdown]
+ *                        [--keep]
  *
- * --breakdown also times kb_search()'s stages apart (patterns, word
- * weights, the full-text query) to show where the time goes.
+ * Each search's stages (patterns, words, the full-text query) come from
+ * kb_last_timing(), which kb_search() fills as it goes.
  */
 #include <dirent.h>
 #include <getopt.h>
@@ -195,7 +195,6 @@ static void join_path(char *out, size_t n, const char *dir, const char *name)
 }
 
 static bool keep_files;    /* --keep: leave the articles and databases for a look */
-static bool do_breakdown;  /* --breakdown: time kb_search()'s stages apart too */
 
 /* Removes dir's files (not subdirectories) and dir itself. */
 static void remove_dir(const char *dir)
@@ -334,9 +333,20 @@ struct kind_stats {
 	int64_t *ns;
 };
 
+enum { ST_PATTERNS, ST_WORDS, ST_FTS, STAGES };
+
+static const char *const stage_names[STAGES] = {
+	"patterns (prefilter + those it let through)",
+	"words (stems, document frequencies)",
+	"full-text query (bm25)",
+};
+
 struct timing {
 	size_t n;
 	int64_t *ns;            /* each search, sorted after the run */
+	int64_t *stage_ns[STAGES];
+	int64_t *rows;          /* articles of the words that chose the rows scored */
+	size_t patterns_run, narrowed, strong;
 	double first_ms;        /* the mode's first search: loads the patterns */
 	long rss_before_kb;     /* VmRSS before the first search, and after it */
 	long rss_first_kb;
@@ -401,6 +411,9 @@ static int time_searches(struct timing *out, struct kb *kb, struct db *db,
 
 	out->n = qs->n;
 	out->ns = xcalloc(qs->n, sizeof(*out->ns));
+	out->rows = xcalloc(qs->n, sizeof(*out->rows));
+	for (int s = 0; s < STAGES; s++)
+		out->stage_ns[s] = xcalloc(qs->n, sizeof(int64_t));
 	for (int k = 0; k < Q_KINDS; k++)
 		out->kind[k].ns = xcalloc(qs->n, sizeof(int64_t));
 	for (size_t i = 0; i < qs->n; i++) {
@@ -413,6 +426,14 @@ static int time_searches(struct timing *out, struct kb *kb, struct db *db,
 				db_errmsg(db));
 			return rc;
 		}
+		const struct kb_timing *st = kb_last_timing(kb);
+		out->stage_ns[ST_PATTERNS][i] = (int64_t)(st->patterns_ms * 1e6);
+		out->stage_ns[ST_WORDS][i] = (int64_t)(st->words_ms * 1e6);
+		out->stage_ns[ST_FTS][i] = (int64_t)(st->fts_ms * 1e6);
+		out->rows[i] = st->fts_rows;
+		out->patterns_run += st->patterns_run;
+		out->narrowed += st->narrowed;
+		out->strong += st->strong;
 		struct kind_stats *ks = &out->kind[q->kind];
 		out->ns[i] = dt;
 		ks->ns[ks->n++] = dt;
@@ -429,6 +450,9 @@ static int time_searches(struct timing *out, struct kb *kb, struct db *db,
 		out->pattern_top += any && hits[0].pattern;
 	}
 	qsort(out->ns, out->n, sizeof(*out->ns), cmp_i64);
+	qsort(out->rows, out->n, sizeof(*out->rows), cmp_i64);
+	for (int s = 0; s < STAGES; s++)
+		qsort(out->stage_ns[s], out->n, sizeof(int64_t), cmp_i64);
 	for (int k = 0; k < Q_KINDS; k++)
 		qsort(out->kind[k].ns, out->kind[k].n, sizeof(int64_t), cmp_i64);
 	return 0;
@@ -437,6 +461,9 @@ static int time_searches(struct timing *out, struct kb *kb, struct db *db,
 static void timing_release(struct timing *t)
 {
 	free(t->ns);
+	free(t->rows);
+	for (int s = 0; s < STAGES; s++)
+		free(t->stage_ns[s]);
 	for (int k = 0; k < Q_KINDS; k++)
 		free(t->kind[k].ns);
 	memset(t, 0, sizeof(*t));
@@ -465,275 +492,19 @@ static void print_timing(const struct timing *t)
 		printf("  %-13s %5zu %5zu %6zu %9s %8.3f %8.3f\n", kind_names[k], ks->n, ks->any,
 		       ks->confident, right, pct_ms(ks->ns, ks->n, 50), pct_ms(ks->ns, ks->n, 99));
 	}
-}
-
-/*
- * ---- --breakdown: kb_search()'s stages timed apart ----
- *
- * The same steps as kb/search.c, through the same public functions: the
- * articles' patterns over the folded text; the question's words, stemmed,
- * each with its document frequency (db_kb_doc_freq); the full-text query of
- * the known words joined by OR (db_kb_fts, 8 candidates). The query is then
- * run once more without a limit, untimed, to count the rows it matches.
- * Keep in step with kb/search.c.
- */
-
-#define BD_WORDS 32         /* search.c's QUERY_WORDS */
-#define BD_CANDIDATES 8     /* search.c's FTS_CANDIDATES */
-
-struct bd_query {
-	struct kb_text *text;
-	char words[BD_WORDS][KB_WORD_MAX + 1];
-	char stems[BD_WORDS][KB_WORD_MAX + 1];
-	int n;
-};
-
-static int bd_first_term(void *arg, const char *term, size_t n, size_t start, size_t end)
-{
-	(void)start, (void)end;
-	snprintf(arg, KB_WORD_MAX + 1, "%.*s", (int)n, term);
-	return 1;
-}
-
-static int bd_add_word(void *arg, const char *word, size_t n, size_t start, size_t end)
-{
-	struct bd_query *q = arg;
-	char stem[KB_WORD_MAX + 1] = "";
-	(void)start, (void)end;
-	if (q->n == BD_WORDS)
-		return 1;
-	kb_text_terms(q->text, word, n, bd_first_term, stem);
-	for (int i = 0; i < q->n; i++)
-		if (!strcmp(q->stems[i], stem))
-			return 0;
-	snprintf(q->words[q->n], sizeof(q->words[0]), "%.*s", (int)n, word);
-	snprintf(q->stems[q->n], sizeof(q->stems[0]), "%s", stem);
-	q->n++;
-	return 0;
-}
-
-struct bd_pattern {
-	struct kb_regex *re;
-	char digits[16];  /* its longest run of 3+ digits when it has no '|', else "" */
-};
-
-struct bd_patterns {
-	struct bd_pattern *p;
-	size_t n;
-};
-
-/*
- * The code a pattern cannot match without, for the prefilter estimate: the
- * longest run of 3 or more digits outside [...] and escapes, in a pattern
- * without alternatives. A rough rule, good for the generated patterns (and
- * most real ones): a real prefilter must also know optional groups.
- */
-static void required_digits(char *out, size_t n, const char *pattern)
-{
-	size_t best = 0, run = 0;
-	const char *best_at = NULL;
-	bool in_class = false;
-	out[0] = '\0';
-	if (strchr(pattern, '|'))
-		return;
-	for (const char *p = pattern;; p++) {
-		bool digit = !in_class && *p >= '0' && *p <= '9';
-		if (digit) {
-			run++;
-			continue;
-		}
-		if (run > best && run >= 3 && run < n) {
-			best = run;
-			best_at = p - run;
-		}
-		run = 0;
-		if (!*p)
-			break;
-		if (*p == '\\' && p[1])
-			p++;
-		else if (*p == '[')
-			in_class = true;
-		else if (*p == ']')
-			in_class = false;
-	}
-	if (best_at)
-		snprintf(out, n, "%.*s", (int)best, best_at);
-}
-
-static int bd_add_pattern(int64_t article_id, const char *pattern, void *arg)
-{
-	struct bd_patterns *p = arg;
-	struct kb_regex *re;
-	char err[256];
-	(void)article_id;
-	if (kb_regex_compile(&re, pattern, err, sizeof(err)))
-		return 0;
-	p->p = xrealloc(p->p, (p->n + 1) * sizeof(*p->p));
-	p->p[p->n].re = re;
-	required_digits(p->p[p->n].digits, sizeof(p->p[0].digits), pattern);
-	p->n++;
-	return 0;
-}
-
-enum { BD_PATTERNS, BD_WORDS_DF, BD_FTS, BD_PATTERNS_CODE, BD_FTS_RARE, BD_STAGES };
-
-static const char *const stage_names[BD_STAGES] = {
-	"1. patterns: every pattern over the text",
-	"2. words: stem + doc frequency each",
-	"3. full-text query, 8 best by bm25",
-	"if 1 ran only patterns whose code is in the text",
-	"if 3 left out words in >10% of articles",
-};
-
-/* Mean milliseconds of the ns[i] whose key[i] falls in [lo, hi); -1 when none. */
-static double bucket_ms(const int64_t *ns, const int64_t *key, size_t n, int64_t lo, int64_t hi,
-			size_t *count)
-{
-	double sum = 0;
-	*count = 0;
-	for (size_t i = 0; i < n; i++)
-		if (key[i] >= lo && key[i] < hi) {
-			sum += (double)ns[i];
-			(*count)++;
-		}
-	return *count ? sum / (double)*count / 1e6 : -1;
-}
-
-static void print_buckets(const char *what, const int64_t *ns, const int64_t *key, size_t n,
-			  int64_t n_articles)
-{
-	const int64_t edges[] = { 0, 10, 100, 1000, 5000, INT64_MAX };
-	printf("    %s:", what);
-	for (size_t b = 0; b + 1 < ARRAY_SIZE(edges); b++) {
-		size_t count;
-		double ms = bucket_ms(ns, key, n, edges[b], edges[b + 1], &count);
-		if (edges[b] >= n_articles)
-			break;
-		if (!count)
-			continue;
-		if (edges[b + 1] == INT64_MAX)
-			printf("  >=%lld: %.3f ms (%zu)", (long long)edges[b], ms, count);
-		else
-			printf("  %lld-%lld: %.3f ms (%zu)", (long long)edges[b],
-			       (long long)edges[b + 1] - 1, ms, count);
-	}
-	printf("\n");
-}
-
-static int breakdown(struct kb_text *text, struct db *db, const struct queries *qs)
-{
-	struct bd_patterns pats = { 0 };
-	int64_t *ns[BD_STAGES], n_articles = 0;
-	int64_t *rows = xcalloc(qs->n, sizeof(*rows));
-	/* Each doc-frequency lookup: its time and the frequency found. */
-	int64_t *df_ns = xcalloc(qs->n * BD_WORDS, sizeof(int64_t));
-	int64_t *df_of = xcalloc(qs->n * BD_WORDS, sizeof(int64_t));
-	size_t n_df = 0, common_queries = 0, same_top = 0, with_top = 0;
-	struct kb_fts_hit *all = NULL;
-	int rc;
-
-	for (int s = 0; s < BD_STAGES; s++)
-		ns[s] = xcalloc(qs->n, sizeof(int64_t));
-	if ((rc = db_kb_count(db, &n_articles)) || (rc = db_kb_patterns(db, bd_add_pattern, &pats)))
-		goto done;
-	all = xcalloc((size_t)n_articles + 1, sizeof(*all));
-	for (size_t i = 0; i < qs->n && !rc; i++) {
-		const char *t = qs->q[i].text;
-		struct bd_query q = { .text = text };
-		struct buf folded = BUF_INIT(1u << 16), match = BUF_INIT(8192), rare = BUF_INIT(8192);
-		struct kb_fts_hit hits[BD_CANDIDATES], rare_hits[BD_CANDIDATES];
-		int64_t df[BD_WORDS] = { 0 };
-		int n_hits = 0, n_rare_hits = 0, n_phrases = 0, n_rare = 0, rarest = -1, n_rows = 0;
-		bool common = false;
-
-		int64_t t0 = now_ns();
-		kb_fold_yo(&folded, t);
-		for (size_t k = 0; k < pats.n; k++)
-			kb_regex_match(pats.p[k].re, buf_cstr(&folded), folded.len);
-		int64_t t1 = now_ns();
-		kb_text_words(t, strlen(t), bd_add_word, &q);
-		for (int k = 0; k < q.n; k++) {
-			int64_t l0 = now_ns();
-			if ((rc = db_kb_doc_freq(db, q.stems[k], &df[k])))
-				break;
-			df_ns[n_df] = now_ns() - l0;
-			df_of[n_df++] = df[k];
-			if (df[k])
-				buf_printf(&match, "%s\"%s\"", n_phrases++ ? " OR " : "", q.words[k]);
-			common |= df[k] * 2 > n_articles;
-		}
-		int64_t t2 = now_ns();
-		if (!rc && n_phrases)
-			rc = db_kb_fts(db, buf_cstr(&match), BD_CANDIDATES, hits, &n_hits);
-		int64_t t3 = now_ns();
-
-		/* The estimates: a code prefilter, and the full-text query on the rarer words. */
-		for (size_t k = 0; k < pats.n; k++)
-			if (!pats.p[k].digits[0] || strstr(buf_cstr(&folded), pats.p[k].digits))
-				kb_regex_match(pats.p[k].re, buf_cstr(&folded), folded.len);
-		int64_t t4 = now_ns();
-		for (int k = 0; k < q.n; k++) {
-			if (df[k] && (rarest < 0 || df[k] < df[rarest]))
-				rarest = k;
-			if (df[k] && df[k] * 10 <= n_articles)
-				buf_printf(&rare, "%s\"%s\"", n_rare++ ? " OR " : "", q.words[k]);
-		}
-		if (!n_rare && rarest >= 0)
-			buf_printf(&rare, "\"%s\"", q.words[rarest]), n_rare = 1;
-		if (!rc && n_rare)
-			rc = db_kb_fts(db, buf_cstr(&rare), BD_CANDIDATES, rare_hits, &n_rare_hits);
-		int64_t t5 = now_ns();
-		if (!rc && n_phrases)
-			rc = db_kb_fts(db, buf_cstr(&match), (int)n_articles + 1, all, &n_rows);
-		if (n_hits) {
-			with_top++;
-			same_top += n_rare_hits && rare_hits[0].id == hits[0].id;
-		}
-		buf_release(&folded);
-		buf_release(&match);
-		buf_release(&rare);
-		rows[i] = n_rows;
-		ns[BD_PATTERNS][i] = t1 - t0;
-		ns[BD_WORDS_DF][i] = t2 - t1;
-		ns[BD_FTS][i] = t3 - t2;
-		ns[BD_PATTERNS_CODE][i] = t4 - t3;
-		ns[BD_FTS_RARE][i] = t5 - t4;
-		common_queries += common;
-	}
-	if (rc)
-		goto done;
-
-	printf("  breakdown (%zu patterns; each stage timed apart, same queries):\n", pats.n);
-	printf("    %-50s %8s %8s %8s\n", "stage", "p50 ms", "p99 ms", "mean ms");
-	for (int s = 0; s < BD_STAGES; s++) {
-		double mean = mean_ms(ns[s], qs->n);
-		int64_t *sorted = xcalloc(qs->n, sizeof(int64_t));
-		memcpy(sorted, ns[s], qs->n * sizeof(int64_t));
-		qsort(sorted, qs->n, sizeof(int64_t), cmp_i64);
-		printf("    %-50s %8.3f %8.3f %8.3f\n", stage_names[s], pct_ms(sorted, qs->n, 50),
-		       pct_ms(sorted, qs->n, 99), mean);
-		free(sorted);
-	}
-	print_buckets("3 by the rows the query matches", ns[BD_FTS], rows, qs->n, n_articles + 1);
-	print_buckets("one doc-frequency lookup by the frequency", df_ns, df_of, n_df, n_articles + 1);
-	qsort(rows, qs->n, sizeof(*rows), cmp_i64);
-	printf("    rows the full-text query matches: p50 %lld, p90 %lld, max %lld of %lld articles;"
-	       " %zu of %zu queries have a word in over half the articles\n",
-	       (long long)rows[qs->n / 2], (long long)rows[qs->n * 9 / 10],
-	       (long long)rows[qs->n - 1], (long long)n_articles, common_queries, qs->n);
-	printf("    without the words in >10%% of articles the same article comes first for %zu of %zu"
-	       " queries\n", same_top, with_top);
-done:
-	for (size_t k = 0; k < pats.n; k++)
-		kb_regex_free(pats.p[k].re);
-	free(pats.p);
-	for (int s = 0; s < BD_STAGES; s++)
-		free(ns[s]);
-	free(rows);
-	free(df_ns);
-	free(df_of);
-	free(all);
-	return rc;
+	printf("  stages, as kb_search() timed them:\n");
+	printf("    %-45s %8s %8s %8s\n", "stage", "p50 ms", "p99 ms", "mean ms");
+	for (int s = 0; s < STAGES; s++)
+		printf("    %-45s %8.3f %8.3f %8.3f\n", stage_names[s],
+		       pct_ms(t->stage_ns[s], t->n, 50), pct_ms(t->stage_ns[s], t->n, 99),
+		       mean_ms(t->stage_ns[s], t->n));
+	printf("    patterns run per search: %.1f on average; common words left out of the"
+	       " row choice in %zu of %zu searches,\n"
+	       "    only titles, codes, keywords and examples chose in %zu;\n"
+	       "    articles of the words choosing the rows: p50 %lld, p99 %lld, max %lld\n",
+	       t->n ? (double)t->patterns_run / (double)t->n : 0, t->narrowed, t->n, t->strong,
+	       (long long)t->rows[t->n / 2], (long long)t->rows[t->n * 99 / 100],
+	       (long long)t->rows[t->n - 1]);
 }
 
 /* ---- what a mode measured ---- */
@@ -760,18 +531,6 @@ static void print_mode(const struct mode_result *r)
 		       " patterns), %.1f MiB after the searches; VmHWM %.1f MiB\n",
 		       (double)t->rss_before_kb / 1024.0, (double)t->rss_first_kb / 1024.0,
 		       (double)r->rss_kb / 1024.0, (double)r->hwm_kb / 1024.0);
-}
-
-static int maybe_breakdown(struct db *db, const struct queries *qs)
-{
-	if (!do_breakdown)
-		return 0;
-	struct kb_text *text = kb_text_new();
-	if (!text)
-		return TD_ENOMEM;
-	int rc = breakdown(text, db, qs);
-	kb_text_free(text);
-	return rc;
 }
 
 /* Opens a fresh database in dir. */
@@ -908,7 +667,6 @@ static int run_shipped(struct mode_result *r, const char *tmp, const char *kb_di
 		goto done;
 	r->ran = true;
 	print_mode(r);
-	rc = maybe_breakdown(db, &qs);
 done:
 	kb_free(kb);
 	db_close(db);
@@ -1316,7 +1074,6 @@ static int run_generated(struct mode_result *r, const char *tmp, const char *kb_
 	r->rss_kb = proc_status_kb("VmRSS");
 	r->hwm_kb = proc_status_kb("VmHWM");
 	print_mode(r);
-	rc = maybe_breakdown(db, &qs);
 done:
 	kb_free(kb);
 	db_close(db);
@@ -1381,7 +1138,7 @@ static int write_json(const char *path, const struct mode_result *m, size_t n)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: kb_bench [--only shipped|generated] [--articles N] [--queries N]\n"
-		   "                [--seed N] [--kb DIR] [--json FILE] [--keep] [--breakdown]\n");
+		   "                [--seed N] [--kb DIR] [--json FILE] [--keep]\n");
 }
 
 static int parse_size(size_t *out, const char *s, long long min, long long max)
@@ -1403,7 +1160,6 @@ int main(int argc, char **argv)
 		{ "kb", required_argument, NULL, 'k' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "keep", no_argument, NULL, 'K' },
-		{ "breakdown", no_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1435,9 +1191,6 @@ int main(int argc, char **argv)
 			break;
 		case 'K':
 			keep_files = true;
-			break;
-		case 'b':
-			do_breakdown = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -1,11 +1,11 @@
 #!/bin/sh
 # Runs the knowledge-base search benchmark (bench/kb_bench.c, issue 4) and
 # prints the machine it ran on, for bench/RESULTS.md. Takes about half a
-# minute; a minute with --breakdown, which also times kb_search()'s stages
-# apart. The temporary articles and databases go to $TMPDIR (or /tmp).
+# minute.
+# The temporary articles and databases go to $TMPDIR (or /tmp).
 #
 #   bench/kb_run.sh [--only shipped|generated] [--articles 10000] [--queries 1000]
-#                   [--seed N] [--json FILE] [--breakdown] [--keep]
+#                   [--seed N] [--json FILE] [--keep]
 set -eu
 cd "$(dirname "$0")/.."
 make build/bench/kb_bench >/dev/null

@@ -66,7 +66,7 @@ static int print_hits(struct cli *c, struct kb *kb, const char *text)
 	cli_header(c, search_cols, ARRAY_SIZE(search_cols), MSG_CLI_KB_SEARCH_HEADER);
 	for (int i = 0; i < n; i++) {
 		struct kb_entry e;
-		char rank[16], conf[16], score[32];
+		char rank[16], conf[16], score[32], title[512];
 		if (db_kb_get(c->db, hits[i].article_id, &e))
 			continue;
 		snprintf(rank, sizeof(rank), "%d", i + 1);
@@ -76,9 +76,10 @@ static int print_hits(struct cli *c, struct kb *kb, const char *text)
 			snprintf(score, sizeof(score), "%.2f", hits[i].bm25);
 		else
 			snprintf(score, sizeof(score), "-");
+		snprintf(title, sizeof(title), "%s%s", hits[i].pattern ? msg(MSG_CLI_KB_BY_PATTERN) : "",
+			 e.title);
 		cli_row(c, search_cols, ARRAY_SIZE(search_cols),
-			(const char *[]){ rank, e.slug, conf, score,
-					  hits[i].pattern ? msg(MSG_CLI_KB_BY_PATTERN) : e.title });
+			(const char *[]){ rank, e.slug, conf, score, title });
 		kb_entry_release(&e);
 	}
 	return EXIT_OK;

@@ -13,6 +13,8 @@
 int64_t clock_now(void);
 /* Milliseconds of a monotonic clock, for timeouts and pacing. */
 int64_t clock_mono_ms(void);
+/* Microseconds of the same clock, for timing stages. */
+int64_t clock_mono_us(void);
 
 /* Pins the clock at t (t > 0) or returns it to the system clock (t == 0). */
 void clock_set(int64_t t);

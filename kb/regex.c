@@ -1,4 +1,5 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <ctype.h>
 #include <pcre2.h>
 
 #include "core/buf.h"
@@ -74,4 +75,210 @@ int kb_regex_match(struct kb_regex *re, const char *text, size_t len)
 	if (rc >= 0)
 		return 1;
 	return rc == PCRE2_ERROR_NOMATCH ? 0 : TD_ERR;
+}
+
+/* ---- required literals, for the searcher's prefilter ---- */
+
+struct scan {
+	const char *p;          /* the next character of the pattern */
+	struct buf *out;
+	size_t run_start;       /* where the current run begins in out */
+	bool gave_up;
+};
+
+/* Ends the current run: keeps it when it holds anything. */
+static void end_run(struct scan *s)
+{
+	if (s->out->len > s->run_start) {
+		buf_putc(s->out, '\t');
+		s->run_start = s->out->len;
+	}
+}
+
+/* Skips a {...} or <...> or '...' argument of an escape, if one follows. */
+static void skip_argument(struct scan *s)
+{
+	char close = *s->p == '{' ? '}' : *s->p == '<' ? '>' : *s->p == '\'' ? '\'' : 0;
+	if (!close)
+		return;
+	const char *end = strchr(s->p + 1, close);
+	s->p = end ? end + 1 : s->p + strlen(s->p);
+}
+
+/* After a backslash: skips an escape that is not a literal character. */
+static void skip_escape(struct scan *s)
+{
+	char e = *s->p++;
+	if (e == 'x' && *s->p != '{') {
+		for (int i = 0; i < 2 && isxdigit((unsigned char)*s->p); i++)
+			s->p++;
+	} else if (e == 'c') {
+		if (*s->p)
+			s->p++;
+	} else if ((e == 'p' || e == 'P') && *s->p != '{') {
+		if (*s->p)
+			s->p++;
+	} else if (e >= '0' && e <= '9') {
+		while (*s->p >= '0' && *s->p <= '9')
+			s->p++;
+	} else if (e == 'g' && (*s->p == '-' || *s->p == '+' || isdigit((unsigned char)*s->p))) {
+		for (s->p++; isdigit((unsigned char)*s->p); s->p++)
+			;
+	} else {
+		skip_argument(s);
+	}
+}
+
+/* At '[': skips the character class. */
+static void skip_class(struct scan *s)
+{
+	s->p++;
+	if (*s->p == '^')
+		s->p++;
+	if (*s->p == ']')  /* a leading ] is a member */
+		s->p++;
+	while (*s->p && *s->p != ']') {
+		if (*s->p == '\\' && s->p[1])
+			s->p += 2;
+		else if (s->p[0] == '[' && s->p[1] == ':' && strstr(s->p + 2, ":]"))
+			s->p = strstr(s->p + 2, ":]") + 2;
+		else
+			s->p++;
+	}
+	if (*s->p)
+		s->p++;
+}
+
+/* At '(': skips the group and everything in it. */
+static void skip_group(struct scan *s)
+{
+	if (s->p[1] == '*' ||
+	    (s->p[1] == '?' && !strchr(":=!<>|'P#", s->p[2] ? s->p[2] : 'x'))) {
+		s->gave_up = true;  /* a verb or an option setting: the syntax may change */
+		return;
+	}
+	int depth = 0;
+	do {
+		if (*s->p == '\\' && s->p[1]) {
+			s->p += 2;
+			continue;
+		}
+		if (*s->p == '[') {
+			skip_class(s);
+			continue;
+		}
+		depth += *s->p == '(';
+		depth -= *s->p == ')';
+		s->p++;
+	} while (*s->p && depth > 0);
+}
+
+/* Skips a quantifier if one follows; returns the least count it allows, -1 without one. */
+static int quantifier(struct scan *s)
+{
+	int least = 1;
+	if (*s->p == '?' || *s->p == '*') {
+		least = 0;
+		s->p++;
+	} else if (*s->p == '+') {
+		s->p++;
+	} else if (*s->p == '{') {
+		const char *q = s->p + 1;
+		int n = 0;
+		bool digits = false;
+		for (; isdigit((unsigned char)*q); q++, digits = true)
+			n = n < 100000 ? n * 10 + (*q - '0') : n;
+		q += strspn(q, ",0123456789");
+		if (*q != '}')
+			return -1;  /* not a quantifier: the caller read { as a character */
+		least = digits ? n : 0;
+		s->p = q + 1;
+	} else {
+		return -1;
+	}
+	if (*s->p == '?' || *s->p == '+')  /* lazy, possessive */
+		s->p++;
+	return least;
+}
+
+/* True for a pattern character that stands for itself (and is worth keeping). */
+static bool literal_char(uint32_t c)
+{
+	if (c < 0x80)
+		return c >= 0x20 && c < 0x7F && !strchr("\\^$.|?*+()[]{}", (int)c);
+	return (c >= 0x410 && c <= 0x44F) || c == 0x401 || c == 0x451;
+}
+
+/* Scans one top-level alternative, appending its runs; stops at '|' or the end. */
+static void scan_alternative(struct scan *s)
+{
+	while (*s->p && *s->p != '|' && !s->gave_up) {
+		const char *atom = s->p;
+		bool literal = false;
+		if (*s->p == '\\' && (unsigned char)s->p[1] >= 0x80) {
+			s->p++;  /* an escaped letter is itself: read it next */
+			continue;
+		}
+		if (*s->p == '\\' && s->p[1] && !isalnum((unsigned char)s->p[1])) {
+			atom = ++s->p;  /* an escaped punctuation character is itself */
+			literal = true;
+			s->p++;
+		} else if (*s->p == '\\') {
+			s->p++;
+			skip_escape(s);
+		} else if (*s->p == '[') {
+			skip_class(s);
+		} else if (*s->p == '(') {
+			skip_group(s);
+		} else if ((unsigned char)*s->p >= 0x80) {
+			size_t n = 1;
+			while ((s->p[n] & 0xC0) == 0x80)
+				n++;
+			/* The letters kept are two bytes: 110xxxxx 10xxxxxx. */
+			literal = n == 2 && literal_char((uint32_t)(s->p[0] & 0x1F) << 6 |
+							 (uint32_t)(s->p[1] & 0x3F));
+			s->p += n;
+		} else {
+			literal = literal_char((unsigned char)*s->p);
+			s->p++;
+		}
+		size_t len = (size_t)(s->p - atom);
+		if (s->gave_up)
+			return;
+		int least = quantifier(s);
+		if (literal && least != 0 && kb_lower(s->out, atom, len))
+			s->gave_up = true;
+		/* After a repeat or a missing piece, what follows is not adjacent. */
+		if (!literal || least >= 0)
+			end_run(s);
+	}
+	end_run(s);
+}
+
+int kb_regex_literals(struct buf *out, const char *pattern)
+{
+	struct buf folded = BUF_INIT(64u << 10), runs = BUF_INIT(64u << 10);
+	struct scan s = { .out = &runs };
+	int rc = TD_ENOMEM;
+	if (kb_fold_yo(&folded, pattern))
+		goto done;
+	s.p = buf_cstr(&folded);
+	for (;;) {
+		size_t alt = runs.len;
+		s.run_start = runs.len;
+		scan_alternative(&s);
+		if (s.gave_up || runs.failed || runs.len == alt) {
+			rc = runs.failed ? TD_ENOMEM : TD_ENOTFOUND;
+			goto done;
+		}
+		runs.data[runs.len - 1] = '\n';  /* the alternative's last run ends it */
+		if (*s.p != '|')
+			break;
+		s.p++;
+	}
+	rc = buf_add(out, runs.data, runs.len);
+done:
+	buf_release(&folded);
+	buf_release(&runs);
+	return rc;
 }

@@ -33,4 +33,18 @@ void kb_regex_free(struct kb_regex *re);
  */
 int kb_regex_match(struct kb_regex *re, const char *text, size_t len);
 
+/*
+ * Appends to out the literal text that every match of pattern contains, so
+ * that a searcher can skip patterns that cannot match: for each top-level
+ * alternative one line, holding that alternative's runs of literal
+ * characters (Latin, Cyrillic, punctuation) lower-cased as kb_lower() does,
+ * each run ended by a tab, the last by a newline. A run never spans an
+ * optional or repeated piece, so text without some run of every line
+ * cannot match. TD_ENOTFOUND (out untouched) when an alternative has no
+ * literal or the pattern uses syntax this reading does not follow
+ * (verbs, option settings): such a pattern must always run.
+ */
+struct buf;
+int kb_regex_literals(struct buf *out, const char *pattern);
+
 #endif

@@ -21,8 +21,19 @@ struct kb;
 struct kb_hit {
 	int64_t article_id;
 	double confidence;   /* 0..1 */
-	double bm25;         /* FTS5's score (lower is better); 0 when not a full-text hit */
+	double bm25;         /* the full-text score (lower is better); 0 when not a full-text hit */
 	bool pattern;        /* one of the article's patterns matched */
+};
+
+/* Where the last search's time went, for the benchmark. */
+struct kb_timing {
+	double patterns_ms;     /* prefilter and the patterns it let through */
+	double words_ms;        /* splitting, stemming, document frequencies */
+	double fts_ms;          /* the full-text queries */
+	unsigned patterns_run;  /* patterns matched against the text */
+	int64_t fts_rows;       /* articles of the words that chose the rows scored */
+	bool narrowed;          /* common words were left out of that choice */
+	bool strong;            /* even the rarest was common: only its title... rows chose */
 };
 
 /* A searcher for one thread; it loads the articles on first use. */
@@ -35,5 +46,8 @@ void kb_free(struct kb *kb);
  * TD_EINVAL for text that is not UTF-8; a database error otherwise.
  */
 int kb_search(struct kb *kb, struct db *db, const char *text, struct kb_hit *out, int max, int *n);
+
+/* The stages of the last kb_search(); borrowed from kb. */
+const struct kb_timing *kb_last_timing(const struct kb *kb);
 
 #endif

@@ -203,3 +203,46 @@ int kb_fold_yo(struct buf *out, const char *s)
 	}
 	return out->failed ? TD_ENOMEM : 0;
 }
+
+/*
+ * The lower-case letter that caseless matching equates with c, for the
+ * letters a pattern's literal may hold (Latin, Cyrillic); c itself otherwise.
+ */
+static uint32_t lower(uint32_t c)
+{
+	static const uint32_t old_cyrillic[] = { 0x432, 0x434, 0x43E, 0x441, 0x442, 0x442, 0x44A };
+	uint32_t f = fold(c);
+	if (f && f != c)
+		return f;
+	if (c == 0x212A)                            /* KELVIN SIGN */
+		return 'k';
+	if (c == 0x17F)                             /* long s */
+		return 's';
+	if (c == 0x130 || c == 0x131)               /* dotted and dotless i */
+		return 'i';
+	if (c >= 0x1C80 && c <= 0x1C86)             /* old forms of в д о с т т ъ */
+		return old_cyrillic[c - 0x1C80];
+	return c;
+}
+
+int kb_lower(struct buf *out, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0; i < len;) {
+		uint32_t c;
+		size_t step = utf8_next(u + i, len - i, &c);
+		if (!step) {
+			buf_putc(out, s[i++]);
+			continue;
+		}
+		uint32_t l = lower(c);
+		if (l == c) {
+			buf_add(out, s + i, step);
+		} else {
+			char enc[2];
+			buf_add(out, enc, put_utf8(enc, l));
+		}
+		i += step;
+	}
+	return out->failed ? TD_ENOMEM : 0;
+}

@@ -43,4 +43,13 @@ int kb_text_words(const char *s, size_t len, kb_term_fn fn, void *arg);
 /* Appends s with ё and Ё folded to е and Е (patterns match caselessly). */
 int kb_fold_yo(struct buf *out, const char *s);
 
+/*
+ * Appends s[0..len) lower-cased for the pattern prefilter: Latin and
+ * Cyrillic letters in lower case, ё as е, and the few other characters that
+ * caseless matching takes for one of those letters (the Kelvin sign for k,
+ * long s for s, old Cyrillic letter forms) replaced by it. Other bytes are
+ * copied.
+ */
+int kb_lower(struct buf *out, const char *s, size_t len);
+
 #endif

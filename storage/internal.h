@@ -36,6 +36,11 @@ int db_prepare(struct db *db, sqlite3_stmt **out, const char *sql);
 void db_finish(struct db *db, sqlite3_stmt *st);
 /* Runs one or more statements without results. */
 int db_exec(struct db *db, const char *sql);
+
+/* Rewrites kb_terms from the full-text index (migration 6 and every import). */
+#define KB_TERMS_REFRESH \
+	"DELETE FROM kb_terms;" \
+	"INSERT INTO kb_terms(term, docs) SELECT term, doc FROM kb_vocab;"
 /* Maps an SQLite result code to TD_* (constraint → TD_EEXISTS, busy → TD_EBUSY). */
 int db_map(struct db *db, int rc);
 

@@ -8,6 +8,7 @@
 #include "storage/internal.h"
 #include "storage/kb.h"
 
+
 /* ---- the FTS5 tokenizer "tilldesk": kb_text's folded, stemmed terms ---- */
 
 static int tok_create(void *ctx, const char **argv, int argc, Fts5Tokenizer **out)
@@ -44,24 +45,89 @@ static int tok_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text
 	return kb_text_terms((struct kb_text *)t, text, n > 0 ? (size_t)n : 0, tok_term, &c);
 }
 
-/* kb_phrases(kb_fts): which of the query's phrases this row contains, as bits. */
-static void aux_phrases(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
-			int argc, sqlite3_value **argv)
+/* kb_fts's columns (title, codes, keywords, examples, body) and their bm25 weights. */
+#define KB_FTS_BODY 4
+static const double column_weight[] = { 5.0, 5.0, 3.0, 3.0, 1.0 };
+/*
+ * bm25's term-frequency saturation. Lengths are not normalised (b = 0):
+ * articles are short and of a size (bodies stop at 3,000 characters), and
+ * reading each row's length from FTS5 was 45% of a search.
+ */
+#define BM25_K1 1.2
+
+static struct kb_fts_query *query_arg(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	(void)argc, (void)argv;
-	uint64_t mask = 0;
-	int n_phrases = api->xPhraseCount(fts);
-	for (int i = 0; i < n_phrases && i < 64; i++) {
+	struct kb_fts_query *q = argc == 1 ? sqlite3_value_pointer(argv[0], "kb_fts_query") : NULL;
+	if (!q)
+		sqlite3_result_error(ctx, "kb: the query is not bound", -1);
+	return q;
+}
+
+/*
+ * Each word's weighted count in this row: a word standing in several
+ * phrases counts as the most any of them found (they are the same word).
+ * Also sets the words' bits as kb_words() gives them.
+ */
+static int word_counts(const Fts5ExtensionApi *api, Fts5Context *fts,
+		       const struct kb_fts_query *q, double *count, uint64_t *bits)
+{
+	for (int p = 0; p < q->n_phrases && p < api->xPhraseCount(fts); p++) {
 		Fts5PhraseIter it;
-		int col, off;
-		if (api->xPhraseFirst(fts, i, &it, &col, &off) != SQLITE_OK) {
-			sqlite3_result_error(ctx, "kb_phrases: cannot read the phrase", -1);
-			return;
+		int col, off, w = q->phrase_word[p];
+		double c = 0;
+		if (w < 0)
+			continue;
+		if (api->xPhraseFirst(fts, p, &it, &col, &off) != SQLITE_OK)
+			return SQLITE_ERROR;
+		for (; col >= 0; api->xPhraseNext(fts, &it, &col, &off)) {
+			c += column_weight[col < KB_FTS_BODY ? col : KB_FTS_BODY];
+			*bits |= 1ull << (col == KB_FTS_BODY ? 32 + w : w);
 		}
-		if (col >= 0)
-			mask |= 1ull << i;
+		if (c > count[w])
+			count[w] = c;
 	}
-	sqlite3_result_int64(ctx, (sqlite3_int64)mask);
+	return SQLITE_OK;
+}
+
+/* Reads the row's words for an auxiliary function; false (the error set) when it cannot. */
+static bool read_row(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+		     int argc, sqlite3_value **argv, struct kb_fts_query **q, double *count,
+		     uint64_t *bits)
+{
+	*q = query_arg(ctx, argc, argv);
+	if (!*q)
+		return false;
+	if (word_counts(api, fts, *q, count, bits) != SQLITE_OK) {
+		sqlite3_result_error(ctx, "kb: cannot read the row's phrases", -1);
+		return false;
+	}
+	return true;
+}
+
+/* kb_score(kb_fts, query): the row's bm25, negated (lower is better). */
+static void aux_score(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+		      int argc, sqlite3_value **argv)
+{
+	struct kb_fts_query *q;
+	double count[KB_FTS_WORDS] = { 0 }, score = 0;
+	uint64_t bits = 0;
+	if (!read_row(api, fts, ctx, argc, argv, &q, count, &bits))
+		return;
+	for (int w = 0; w < KB_FTS_WORDS; w++)
+		if (count[w] > 0)
+			score += q->weight[w] * count[w] * (BM25_K1 + 1) / (count[w] + BM25_K1);
+	sqlite3_result_double(ctx, -score);
+}
+
+/* kb_words(kb_fts, query): which of the query's words the row holds, as bits. */
+static void aux_words(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+		      int argc, sqlite3_value **argv)
+{
+	struct kb_fts_query *q;
+	double count[KB_FTS_WORDS] = { 0 };
+	uint64_t bits = 0;
+	if (read_row(api, fts, ctx, argc, argv, &q, count, &bits))
+		sqlite3_result_int64(ctx, (sqlite3_int64)bits);
 }
 
 int db_kb_register(struct db *db)
@@ -78,7 +144,8 @@ int db_kb_register(struct db *db)
 		return TD_ERR;
 	static fts5_tokenizer tok = { tok_create, tok_delete, tok_tokenize };
 	if (api->xCreateTokenizer(api, "tilldesk", NULL, &tok, NULL) != SQLITE_OK ||
-	    api->xCreateFunction(api, "kb_phrases", NULL, aux_phrases, NULL) != SQLITE_OK)
+	    api->xCreateFunction(api, "kb_score", NULL, aux_score, NULL) != SQLITE_OK ||
+	    api->xCreateFunction(api, "kb_words", NULL, aux_words, NULL) != SQLITE_OK)
 		return TD_ERR;
 	return 0;
 }
@@ -212,7 +279,8 @@ int db_kb_import(struct db *db, const struct kb_set *set, int64_t now,
 	if ((rc = db_step_done(db, st)))
 		return rc;
 	out->retired = sqlite3_changes(db->h);
-	return 0;
+	/* Document frequencies, read once here rather than from the index's doclists per search. */
+	return db_exec(db, KB_TERMS_REFRESH);
 }
 
 int64_t db_kb_generation(struct db *db)
@@ -340,26 +408,30 @@ int db_kb_each(struct db *db, int (*fn)(const struct kb_entry *, void *), void *
 	return rc;
 }
 
-int db_kb_fts(struct db *db, const char *match, int limit, struct kb_fts_hit *out, int *n)
+int db_kb_fts(struct db *db, struct kb_fts_query *q, int limit, struct kb_fts_hit *out, int *n)
 {
 	sqlite3_stmt *st;
-	int step;
+	int step, rc;
 	*n = 0;
-	/* rank is bm25 with the column weights set in the schema. */
-	if (db_prepare(db, &st, "SELECT rowid, rank, kb_phrases(kb_fts) FROM kb_fts"
-			       " WHERE kb_fts MATCH ?1 ORDER BY rank LIMIT ?2"))
+	for (int p = 0; p < q->n_phrases; p++)
+		if (q->phrase_word[p] < -1 || q->phrase_word[p] >= KB_FTS_WORDS)
+			return TD_EINVAL;
+	/* The functions run only on rows the expression matches; the limit keeps a heap. */
+	if (db_prepare(db, &st, "SELECT rowid, kb_score(kb_fts, ?1) AS score, kb_words(kb_fts, ?1)"
+			       " FROM kb_fts WHERE kb_fts MATCH ?2 ORDER BY score LIMIT ?3"))
 		return TD_ERR;
-	sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, limit);
+	sqlite3_bind_pointer(st, 1, q, "kb_fts_query", NULL);
+	sqlite3_bind_text(st, 2, q->match, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, limit);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW && *n < limit) {
 		out[*n] = (struct kb_fts_hit){
 			.id = sqlite3_column_int64(st, 0),
 			.bm25 = sqlite3_column_double(st, 1),
-			.phrases = (uint64_t)sqlite3_column_int64(st, 2),
+			.words = (uint64_t)sqlite3_column_int64(st, 2),
 		};
 		(*n)++;
 	}
-	int rc = step == SQLITE_DONE || step == SQLITE_ROW ? 0 : db_map(db, step);
+	rc = step == SQLITE_DONE || step == SQLITE_ROW ? 0 : db_map(db, step);
 	db_finish(db, st);
 	return rc;
 }
@@ -367,7 +439,7 @@ int db_kb_fts(struct db *db, const char *match, int limit, struct kb_fts_hit *ou
 int db_kb_doc_freq(struct db *db, const char *term, int64_t *out)
 {
 	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "SELECT doc FROM kb_vocab WHERE term = ?"))
+	if (db_prepare(db, &st, "SELECT docs FROM kb_terms WHERE term = ?"))
 		return TD_ERR;
 	sqlite3_bind_text(st, 1, term, -1, SQLITE_STATIC);
 	*out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;

@@ -54,18 +54,33 @@ void kb_entry_release(struct kb_entry *e);
 int db_kb_each(struct db *db, int (*fn)(const struct kb_entry *, void *), void *arg);
 
 /*
- * Full-text candidates for match, an FTS5 query of quoted words joined by
- * OR (phrase i is the caller's word i, at most 64): the best limit rows by
- * bm25 (lower is better), each with the set of phrases it contains
- * (bit i: phrase i).
+ * A full-text query. match is an FTS5 expression of quoted words; its
+ * phrase i (in the order written) is the question's word phrase_word[i],
+ * and a word may stand in several phrases, or -1 for a phrase that only
+ * chooses rows. weight[w] is word w's inverse document frequency. Rows are
+ * scored with bm25 (k1 1.2, no length normalisation; columns title 5,
+ * codes 5, keywords 3, examples 3, body 1), each word counted once.
+ */
+#define KB_FTS_WORDS 32
+struct kb_fts_query {
+	const char *match;
+	int n_phrases;
+	int phrase_word[2 * KB_FTS_WORDS];
+	double weight[KB_FTS_WORDS];
+};
+
+/*
+ * The limit best rows of q by bm25 (negated: lower is better), each with the
+ * words it holds: bit w for word w in the title, codes, keywords or
+ * examples, bit 32 + w for word w in the body.
  */
 struct kb_fts_hit {
 	int64_t id;
 	double bm25;
-	uint64_t phrases;
+	uint64_t words;
 };
-int db_kb_fts(struct db *db, const char *match, int limit, struct kb_fts_hit *out, int *n);
-/* In how many active articles term (a stemmed term) occurs. */
+int db_kb_fts(struct db *db, struct kb_fts_query *q, int limit, struct kb_fts_hit *out, int *n);
+/* In how many active articles term (a stemmed term) occurs, as of the last import. */
 int db_kb_doc_freq(struct db *db, const char *term, int64_t *out);
 
 /* ---- suggestions and their outcomes ---- */

@@ -199,6 +199,14 @@ static const char *const migrations[] = {
 	");"
 	"CREATE INDEX kb_suggestions_article ON kb_suggestions(article_id);"
 	"ALTER TABLE tickets ADD COLUMN kb_article_id INTEGER REFERENCES kb_articles(id);",
+	/*
+	 * 6: each term's document frequency, written at import: read from
+	 * kb_vocab on every search, it walked the term's whole doclist.
+	 */
+	"CREATE TABLE kb_terms ("
+	"  term TEXT PRIMARY KEY,"
+	"  docs INTEGER NOT NULL"
+	") WITHOUT ROWID;" KB_TERMS_REFRESH,
 };
 
 int db_schema_latest(void)

@@ -1034,6 +1034,220 @@ static void test_kb_search__invalid_utf8_is_refused(void **state)
 	db_close(db);
 }
 
+static void test_kb_search__word_only_in_a_body_counts_half(void **state)
+{
+	(void)state;
+	struct db *db = desk_with_articles();
+	struct kb *kb = kb_new();
+	struct kb_hit hits[HITS];
+	/* «роутер» is in the ofd article's body only; «связи» in its title. */
+	int n = search(kb, db, "роутер", hits);
+	assert_true(n >= 1);
+	assert_int_equal(hits[0].article_id, id_of(db, "ofd"));
+	double body_only = hits[0].confidence;
+	n = search(kb, db, "связи", hits);
+	assert_true(n >= 1);
+	assert_int_equal(hits[0].article_id, id_of(db, "ofd"));
+	/* The same weight, half of it covered: (1/2)^2 below the rarest word's confidence. */
+	assert_true(body_only > 0 && body_only < hits[0].confidence / 2);
+	kb_free(kb);
+	db_close(db);
+}
+
+/*
+ * 600 articles all have «касса» in the title; one also has «дисплей». The
+ * common word is left out of the rows the index scores, yet scores the
+ * candidates: the right article comes first, both words covered.
+ */
+static void test_kb_search__common_words_do_not_decide_the_rows_scored(void **state)
+{
+	(void)state;
+	make_dir("kb");
+	for (int i = 0; i < 600; i++) {
+		char name[64], id[32], title[128];
+		snprintf(name, sizeof(name), "kb/a%03d.md", i);
+		snprintf(id, sizeof(id), "a%03d", i);
+		snprintf(title, sizeof(title), "Касса номер %d %s", i,
+			 i == 321 ? "дисплей погас" : i % 2 ? "сканер" : "весы");
+		write_article(name, id, title, "", "Обратитесь к инженеру.");
+	}
+	struct db *db = open_db();
+	assert_stats(import_dir(db, NOW), 600, 0, 0, 0);
+	struct kb *kb = kb_new();
+	struct kb_hit hits[HITS];
+	int n = search(kb, db, "касса дисплей", hits);
+	assert_true(kb_last_timing(kb)->narrowed);
+	assert_true(kb_last_timing(kb)->fts_rows < 600);
+	assert_true(n >= 1);
+	assert_int_equal(hits[0].article_id, id_of(db, "a321"));
+	if (hits[0].confidence < 0.99)
+		fail_msg("confidence %.3f", hits[0].confidence);
+	/* Common words only (299 and 600 articles): the rarer picks, both score. */
+	n = search(kb, db, "касса сканер", hits);
+	assert_true(kb_last_timing(kb)->narrowed);
+	assert_int_equal(kb_last_timing(kb)->fts_rows, 299);
+	assert_int_equal(n, HITS);
+	for (int i = 0; i < n; i++)
+		assert_true(hits[i].article_id % 2 == id_of(db, "a001") % 2);
+	/* One word: its rows, however many. */
+	n = search(kb, db, "касса", hits);
+	assert_false(kb_last_timing(kb)->narrowed);
+	assert_int_equal(kb_last_timing(kb)->fts_rows, 600);
+	kb_free(kb);
+	db_close(db);
+}
+
+/* Each line: a pattern, then the literals kb_regex_literals gives ("-": none). */
+static const char *const literal_cases[][2] = {
+	{ "ошибк\\w*\\s*(атол\\s*)?[:№-]?\\s*36\\b", "ошибк\t36\n" },
+	{ "Ошибка ФН", "ошибка фн\n" },
+	{ "нет\\s+(бумаги|ленты)|бумаг\\w*\\s+кончил", "нет\nбумаг\tкончил\n" },
+	{ "\\(\\s*-\\s*3933\\s*\\)", "(\t-\t3933\t)\n" },
+	{ "abc?d", "ab\td\n" },
+	{ "ab+c", "ab\tc\n" },
+	{ "ab{2}c", "ab\tc\n" },
+	{ "ab{0,2}c", "a\tc\n" },
+	{ "a{x}", "a\tx\n" },       /* { that is no quantifier is not kept */
+	{ "[фн]235", "235\n" },
+	{ "x[^]y]z", "x\tz\n" },
+	{ "\\x41bc\\d+de", "bc\tde\n" },
+	{ "\\Kelvin", "elvin\n" },
+	{ "ёлка", "елка\n" },
+	{ "ЁЛКА", "елка\n" },
+	{ "\\ф\\.н", "ф.н\n" },
+	{ "(?i)abc", "-" },         /* an option setting may change the syntax */
+	{ "(*UTF)abc", "-" },
+	{ "abc|\\d+", "-" },        /* one alternative without a literal */
+	{ "(abc)", "-" },           /* groups are not read */
+	{ ".*", "-" },
+};
+
+static void test_kb_regex__literals_every_match_contains(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(literal_cases); i++) {
+		struct buf out = BUF_INIT(1 << 16);
+		buf_puts(&out, "");
+		int rc = kb_regex_literals(&out, literal_cases[i][0]);
+		const char *want = literal_cases[i][1];
+		if (!strcmp(want, "-")) {
+			if (rc != TD_ENOTFOUND || out.len)
+				fail_msg("'%s': wanted none, got %d '%s'", literal_cases[i][0], rc,
+					 buf_cstr(&out));
+		} else if (rc || strcmp(buf_cstr(&out), want)) {
+			fail_msg("'%s': wanted '%s', got %d '%s'", literal_cases[i][0], want, rc,
+				 buf_cstr(&out));
+		}
+		buf_release(&out);
+	}
+}
+
+static void test_kb_lower__folds_what_caseless_matching_equates(void **state)
+{
+	(void)state;
+	struct buf out = BUF_INIT(1 << 10);
+	/* ФН, Ё, the Kelvin sign, long s, old Cyrillic в; invalid bytes copied. */
+	const char text[] = "ФН Ёж \xE2\x84\xAA\xC5\xBF \xE1\xB2\x80 ABC \xFF";
+	assert_int_equal(kb_lower(&out, text, strlen(text)), 0);
+	assert_string_equal(buf_cstr(&out), "фн еж ks в abc \xFF");
+	buf_release(&out);
+}
+
+/* The ids of the articles whose patterns match text, run one by one: no prefilter. */
+static int direct_pattern_hits(const struct kb_set *set, struct db *db, const char *text,
+			       int64_t *ids)
+{
+	struct buf folded = BUF_INIT(1 << 16);
+	int n = 0;
+	assert_int_equal(kb_fold_yo(&folded, text), 0);
+	for (size_t a = 0; a < set->n; a++) {
+		for (size_t p = 0; p < set->a[a].n_patterns; p++) {
+			struct kb_regex *re;
+			char err[256];
+			assert_int_equal(kb_regex_compile(&re, set->a[a].patterns[p], err, sizeof(err)), 0);
+			int m = kb_regex_match(re, buf_cstr(&folded), folded.len);
+			kb_regex_free(re);
+			if (m == 1) {
+				ids[n++] = id_of(db, set->a[a].slug);
+				break;
+			}
+		}
+	}
+	buf_release(&folded);
+	return n;
+}
+
+/*
+ * The prefilter skips only patterns that cannot match: over the shipped
+ * articles, each example (as written, in capitals, and with ё) gets the
+ * same pattern hits as running every pattern.
+ */
+static void test_kb_search__prefilter_never_skips_a_matching_pattern(void **state)
+{
+	(void)state;
+	struct kb_set set;
+	struct kb_import_stats st;
+	struct buf errors = BUF_INIT(1 << 16);
+	if (kb_set_load(&set, "kb/articles", &errors))
+		fail_msg("%s", buf_cstr(&errors));
+	struct db *db = open_db();
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_kb_import(db, &set, NOW, &st), 0);
+	assert_int_equal(db_commit(db), 0);
+	struct kb *kb = kb_new();
+	size_t checked = 0, with_hits = 0;
+	for (size_t a = 0; a < set.n; a++) {
+		for (size_t e = 0; e < set.a[a].n_examples; e++) {
+			char variants[3][1024];
+			const char *ex = set.a[a].examples[e];
+			snprintf(variants[0], sizeof(variants[0]), "%s", ex);
+			/* Upper case: ASCII and Cyrillic а-я. */
+			size_t j = 0;
+			for (const unsigned char *u = (const unsigned char *)ex; *u && j + 3 < 1024; u++) {
+				if (u[0] == 0xD0 && u[1] >= 0xB0 && u[1] <= 0xBF) {
+					variants[1][j++] = (char)0xD0, variants[1][j++] = (char)(u[1] - 0x20), u++;
+				} else if (u[0] == 0xD1 && u[1] >= 0x80 && u[1] <= 0x8F) {
+					variants[1][j++] = (char)0xD0, variants[1][j++] = (char)(u[1] + 0x20), u++;
+				} else {
+					variants[1][j++] = (char)(*u >= 'a' && *u <= 'z' ? *u - 32 : *u);
+				}
+			}
+			variants[1][j] = '\0';
+			/* е as ё. */
+			j = 0;
+			for (const unsigned char *u = (const unsigned char *)ex; *u && j + 3 < 1024; u++) {
+				if (u[0] == 0xD0 && u[1] == 0xB5)
+					variants[2][j++] = (char)0xD1, variants[2][j++] = (char)0x91, u++;
+				else
+					variants[2][j++] = (char)*u;
+			}
+			variants[2][j] = '\0';
+			for (int v = 0; v < 3; v++) {
+				int64_t want[64];
+				struct kb_hit hits[64];
+				int n_want = direct_pattern_hits(&set, db, variants[v], want), n = 0, n_got = 0;
+				assert_int_equal(kb_search(kb, db, variants[v], hits, 64, &n), 0);
+				for (int h = 0; h < n; h++)
+					n_got += hits[h].pattern;
+				if (n_got != n_want)
+					fail_msg("'%s': %d pattern hits, %d without the prefilter", variants[v],
+						 n_got, n_want);
+				for (int w = 0; w < n_want; w++)
+					if (!found(hits, n, want[w]))
+						fail_msg("'%s': article %lld missed", variants[v], (long long)want[w]);
+				checked++;
+				with_hits += n_want > 0;
+			}
+		}
+	}
+	assert_true(checked > 500);
+	assert_true(with_hits > checked / 2);
+	kb_free(kb);
+	db_close(db);
+	kb_set_release(&set);
+	buf_release(&errors);
+}
+
 static void test_kb_import__same_set_again_is_all_unchanged(void **state)
 {
 	(void)state;
@@ -1293,7 +1507,12 @@ int main(void)
 		TEST_IN_DIR(test_kb_search__word_every_article_has_is_not_confident),
 		TEST_IN_DIR(test_kb_search__unknown_words_give_no_confident_hit),
 		TEST_IN_DIR(test_kb_search__invalid_utf8_is_refused),
-		TEST_IN_DIR(test_kb_import__same_set_again_is_all_unchanged),
+		TEST_IN_DIR(test_kb_search__word_only_in_a_body_counts_half),
+	TEST_IN_DIR(test_kb_search__common_words_do_not_decide_the_rows_scored),
+	TEST(test_kb_regex__literals_every_match_contains),
+	TEST(test_kb_lower__folds_what_caseless_matching_equates),
+	TEST_IN_DIR(test_kb_search__prefilter_never_skips_a_matching_pattern),
+	TEST_IN_DIR(test_kb_import__same_set_again_is_all_unchanged),
 		TEST_IN_DIR(test_kb_import__changed_file_is_updated),
 		TEST_IN_DIR(test_kb_import__removed_file_is_retired_and_not_found),
 		TEST_IN_DIR(test_kb_search__sees_the_new_generation_without_a_new_searcher),

@@ -15,26 +15,11 @@
 #include "core/common.h"
 #include "core/hours.h"
 #include "core/tz.h"
+#include "tests/unit/zones.h"
 
 #define HOUR 3600
 #define DAY_S 86400
 
-/* Seconds since the epoch of a UTC wall time. */
-static int64_t utc(int y, int mon, int d, int h, int mi, int s)
-{
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = mon - 1, .tm_mday = d,
-			 .tm_hour = h, .tm_min = mi, .tm_sec = s };
-	return (int64_t)timegm(&tm);
-}
-
-static struct tz *load(const char *name)
-{
-	struct tz *tz = NULL;
-	int rc = tz_load(&tz, name);
-	if (rc)
-		fail_msg("tz_load(%s) = %d", name, rc);
-	return tz;
-}
 
 static void assert_local(const struct tz *tz, int64_t t, const char *want_wall, long off,
 			 int isdst, const char *abbr)
