@@ -3,7 +3,7 @@
 #include "core/config.h"
 #include "core/log.h"
 
-enum cfg_type { CFG_STRING, CFG_SECRET, CFG_INT, CFG_DURATION, CFG_CHOICE };
+enum cfg_type { CFG_STRING, CFG_SECRET, CFG_INT, CFG_DURATION, CFG_CHOICE, CFG_SLA };
 
 struct cfg_key {
 	const char *section;
@@ -58,6 +58,23 @@ static const struct cfg_key keys[] = {
 	  "Confidence (percent) from which the engineers' card shows the best\n"
 	  "article as a hint." },
 
+	{ "sla", "warn_at", CFG_INT, F(sla_warn_at), 1, 99, NULL, NULL, "75",
+	  "Share of a reaction or resolution time (percent) at which the engineers'\n"
+	  "chat is warned that a ticket nears its deadline." },
+	{ "sla", "standard.p1", CFG_SLA, 0, 1, 0, NULL, NULL, "15m 4h 24/7",
+	  "Policies: TIER.pN = REACTION RESOLUTION [24/7], per service tier (as in\n"
+	  "'tilldesk org add --tier') and priority P1-P4. Times count the store's\n"
+	  "working hours in its time zone, or round the clock with 24/7; units\n"
+	  "s, m, h, d (24 hours of that clock) and wd (the store's working days);\n"
+	  "- for none. A tier without a line for a priority uses standard's.\n"
+	  "P1, critical: the till or the drive is blocked." },
+	{ "sla", "standard.p2", CFG_SLA, 0, 2, 0, NULL, NULL, "1h 8h",
+	  "P2, high: one till of several down, УТМ down." },
+	{ "sla", "standard.p3", CFG_SLA, 0, 3, 0, NULL, NULL, "4h 3wd",
+	  "P3, normal: a drive or certificate expires within 30 days." },
+	{ "sla", "standard.p4", CFG_SLA, 0, 4, 0, NULL, NULL, "1wd -",
+	  "P4, low: questions." },
+
 	{ "invites", "ttl", CFG_DURATION, F(invite_ttl), 60, 90 * DAY, NULL, NULL, "7d",
 	  "How long an invite link stays valid (1m to 90d)." },
 
@@ -109,6 +126,93 @@ int config_parse_duration(int64_t *out, const char *s)
 	}
 	*out = total;
 	return 0;
+}
+
+/* One SLA budget: a duration, "Nwd" (working days) or "-" (none). */
+static int parse_budget(int64_t *out, bool *days, const char *s)
+{
+	long long n;
+	size_t len = strlen(s);
+	*days = false;
+	if (!strcmp(s, "-")) {
+		*out = 0;
+		return 0;
+	}
+	if (len > 2 && !strcmp(s + len - 2, "wd")) {
+		char digits[16];
+		if (len - 2 >= sizeof(digits))
+			return TD_EINVAL;
+		snprintf(digits, sizeof(digits), "%.*s", (int)(len - 2), s);
+		if (parse_int(&n, digits, 1, 365))
+			return TD_EINVAL;
+		*out = n;
+		*days = true;
+		return 0;
+	}
+	return config_parse_duration(out, s) || *out <= 0 ? TD_EINVAL : 0;
+}
+
+/* "TIER.pN = REACTION RESOLUTION [24/7]" into cfg's policies. */
+static int sla_set(struct config *cfg, const char *name, const char *value, char *err,
+		   size_t errlen)
+{
+	struct sla_policy p = { 0 };
+	char words[4][64];
+	int n = 0;
+	const char *dot = strrchr(name, '.');
+	if (!dot || dot == name || (size_t)(dot - name) >= sizeof(p.tier) || dot[1] != 'p' ||
+	    dot[2] < '1' || dot[2] > '4' || dot[3]) {
+		snprintf(err, errlen, "unknown key '%s' in [sla] (policies are TIER.p1 to TIER.p4)", name);
+		return TD_EINVAL;
+	}
+	snprintf(p.tier, sizeof(p.tier), "%.*s", (int)(dot - name), name);
+	for (const char *c = p.tier; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' || *c == '-')) {
+			snprintf(err, errlen, "sla.%s: a tier is lower-case letters, digits, _ and -", name);
+			return TD_EINVAL;
+		}
+	p.priority = dot[2] - '0';
+	for (const char *v = value; *v && n < 4;) {
+		size_t len = strcspn(v, " \t");
+		if (len && len < sizeof(words[0]))
+			snprintf(words[n++], sizeof(words[0]), "%.*s", (int)len, v);
+		else if (len)
+			n = 4;
+		v += len;
+		v += strspn(v, " \t");
+	}
+	if (n < 2 || n > 3 || (n == 3 && strcmp(words[2], "24/7")) ||
+	    parse_budget(&p.reaction, &p.reaction_days, words[0]) ||
+	    parse_budget(&p.resolution, &p.resolution_days, words[1]) || !p.reaction) {
+		snprintf(err, errlen, "sla.%s: '%s' is not REACTION RESOLUTION [24/7] (such as"
+			 " '15m 4h 24/7', '4h 3wd' or '1wd -')", name, value);
+		return TD_EINVAL;
+	}
+	p.always = n == 3;
+	for (size_t i = 0; i < cfg->n_sla; i++) {
+		if (!strcmp(cfg->sla[i].tier, p.tier) && cfg->sla[i].priority == p.priority) {
+			cfg->sla[i] = p;
+			return 0;
+		}
+	}
+	cfg->sla = xrealloc(cfg->sla, (cfg->n_sla + 1) * sizeof(*cfg->sla));
+	cfg->sla[cfg->n_sla++] = p;
+	return 0;
+}
+
+const struct sla_policy *config_sla_policy(const struct config *cfg, const char *tier,
+					   int priority)
+{
+	const struct sla_policy *standard = NULL;
+	for (size_t i = 0; i < cfg->n_sla; i++) {
+		if (cfg->sla[i].priority != priority)
+			continue;
+		if (!strcmp(cfg->sla[i].tier, tier))
+			return &cfg->sla[i];
+		if (!strcmp(cfg->sla[i].tier, "standard"))
+			standard = &cfg->sla[i];
+	}
+	return standard;
 }
 
 static bool choice_ok(const char *choices, const char *v)
@@ -169,6 +273,8 @@ static int key_set(struct config *cfg, const struct cfg_key *k, const char *valu
 		}
 		*(int64_t *)field = d;
 		return 0;
+	case CFG_SLA:
+		return sla_set(cfg, k->name, value, err, errlen);
 	}
 	return TD_EINVAL;
 }
@@ -176,10 +282,30 @@ static int key_set(struct config *cfg, const struct cfg_key *k, const char *valu
 struct load_state {
 	struct config *cfg;
 	bool seen[ARRAY_SIZE(keys)];
+	char extra[256][48];  /* [sla] policies of other tiers seen so far */
+	size_t n_extra;
 	char *err;
 	size_t errlen;
 	bool failed;
 };
+
+/* A policy of a tier other than standard's; set twice is refused like any key. */
+static int other_tier(struct load_state *st, const char *name, const char *value, char *err,
+		      size_t errlen)
+{
+	for (size_t j = 0; j < st->n_extra; j++) {
+		if (!strcmp(st->extra[j], name)) {
+			snprintf(err, errlen, "sla.%s is set twice", name);
+			return TD_EINVAL;
+		}
+	}
+	if (st->n_extra == ARRAY_SIZE(st->extra) || strlen(name) >= sizeof(st->extra[0])) {
+		snprintf(err, errlen, "sla.%s: too many policies, or the name is too long", name);
+		return TD_EINVAL;
+	}
+	snprintf(st->extra[st->n_extra++], sizeof(st->extra[0]), "%s", name);
+	return sla_set(st->cfg, name, value, err, errlen);
+}
 
 static int on_ini_entry(void *user, const char *section, const char *name, const char *value)
 {
@@ -191,7 +317,9 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 	for (i = 0; i < ARRAY_SIZE(keys); i++)
 		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
 			break;
-	if (i == ARRAY_SIZE(keys)) {
+	if (i == ARRAY_SIZE(keys) && !strcmp(section, "sla") && strchr(name, '.')) {
+		rc = other_tier(st, name, value, reason, sizeof(reason));
+	} else if (i == ARRAY_SIZE(keys)) {
 		bool known_section = false;
 		for (size_t j = 0; j < ARRAY_SIZE(keys); j++)
 			known_section |= !strcmp(keys[j].section, section);
@@ -217,6 +345,9 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 
 void config_release(struct config *cfg)
 {
+	free(cfg->sla);
+	cfg->sla = NULL;
+	cfg->n_sla = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		if (keys[i].type == CFG_STRING || keys[i].type == CFG_SECRET ||
 		    keys[i].type == CFG_CHOICE) {
@@ -294,6 +425,25 @@ void config_write_example(FILE *out)
 	}
 }
 
+static void write_budget(FILE *out, int64_t v, bool days)
+{
+	if (!v)
+		fputs("-", out);
+	else if (days)
+		fprintf(out, "%lldwd", (long long)v);
+	else
+		fprintf(out, "%llds", (long long)v);
+}
+
+static void write_policy(FILE *out, const struct sla_policy *p)
+{
+	write_budget(out, p->reaction, p->reaction_days);
+	fputc(' ', out);
+	write_budget(out, p->resolution, p->resolution_days);
+	if (p->always)
+		fputs(" 24/7", out);
+}
+
 void config_write_effective(const struct config *cfg, FILE *out)
 {
 	const char *section = NULL;
@@ -318,7 +468,19 @@ void config_write_effective(const struct config *cfg, FILE *out)
 		case CFG_DURATION:
 			fprintf(out, "%llds", (long long)*(const int64_t *)field);
 			break;
+		case CFG_SLA:
+			write_policy(out, config_sla_policy(cfg, "standard", (int)keys[i].min));
+			break;
 		}
 		fputc('\n', out);
+		if (keys[i].type == CFG_SLA && keys[i].min == 4) {
+			for (size_t j = 0; j < cfg->n_sla; j++) {
+				if (!strcmp(cfg->sla[j].tier, "standard"))
+					continue;
+				fprintf(out, "%s.p%d = ", cfg->sla[j].tier, cfg->sla[j].priority);
+				write_policy(out, &cfg->sla[j]);
+				fputc('\n', out);
+			}
+		}
 	}
 }

@@ -10,6 +10,20 @@
 
 #include "core/common.h"
 
+/*
+ * One SLA policy: for a service tier and a priority, the reaction and
+ * resolution budgets. A budget is SLA seconds, or working days (the
+ * store's working day, see sla_day_seconds) when its _days flag is set;
+ * 0: none. always: the clock runs round the clock, not in working hours.
+ */
+struct sla_policy {
+	char tier[33];
+	int priority;
+	int64_t reaction, resolution;
+	bool reaction_days, resolution_days;
+	bool always;
+};
+
 struct config {
 	/* [general] */
 	char *language;          /* "ru" or "en" */
@@ -28,6 +42,10 @@ struct config {
 	/* [kb] */
 	long long kb_threshold;   /* % confidence from which the bot answers with an article */
 	long long kb_hint;        /* % confidence from which a card shows an article as a hint */
+	/* [sla] */
+	long long sla_warn_at;    /* % of a budget at which the engineers are warned */
+	struct sla_policy *sla;   /* every tier's policies; standard's always present */
+	size_t n_sla;
 	/* [invites] */
 	int64_t invite_ttl;      /* seconds */
 	/* [smtp] */
@@ -46,6 +64,13 @@ struct config {
  */
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 void config_release(struct config *cfg);
+
+/*
+ * The policy for tier and priority (1-4): the tier's own, else the
+ * "standard" tier's, which always exists.
+ */
+const struct sla_policy *config_sla_policy(const struct config *cfg, const char *tier,
+					   int priority);
 
 /* Writes config.example.ini, generated from the table, to out. */
 void config_write_example(FILE *out);

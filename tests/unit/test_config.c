@@ -183,6 +183,47 @@ static void test_config__durations_take_units(void **state)
 }
 
 /* The shipped config.example.ini is exactly what the table generates. */
+static void test_config__sla_policies_default_per_domain_and_tiers_fall_back(void **state)
+{
+	(void)state;
+	struct config cfg;
+	char err[512];
+	assert_int_equal(load(&cfg, "[sla]\nwarn_at = 80\ngold.p1 = 5m 1h 24/7\n"
+				    "gold.p3 = 30s 2wd\nstandard.p2 = 2h 1d\n", err, sizeof(err)), 0);
+	assert_int_equal(cfg.sla_warn_at, 80);
+	const struct sla_policy *p = config_sla_policy(&cfg, "standard", 1);
+	assert_true(p->reaction == 15 * 60 && p->resolution == 4 * 3600 && p->always);
+	p = config_sla_policy(&cfg, "standard", 2);  /* changed in the file */
+	assert_true(p->reaction == 2 * 3600 && p->resolution == 86400 && !p->always);
+	p = config_sla_policy(&cfg, "standard", 3);  /* 4h 3wd */
+	assert_true(p->reaction == 4 * 3600 && !p->reaction_days);
+	assert_true(p->resolution == 3 && p->resolution_days);
+	p = config_sla_policy(&cfg, "standard", 4);  /* 1wd - */
+	assert_true(p->reaction == 1 && p->reaction_days && p->resolution == 0);
+	p = config_sla_policy(&cfg, "gold", 1);
+	assert_true(p->reaction == 300 && p->resolution == 3600 && p->always);
+	p = config_sla_policy(&cfg, "gold", 3);
+	assert_true(p->reaction == 30 && p->resolution == 2 && p->resolution_days);
+	/* gold has no P2: standard's; an unknown tier: standard's. */
+	assert_ptr_equal(config_sla_policy(&cfg, "gold", 2), config_sla_policy(&cfg, "standard", 2));
+	assert_ptr_equal(config_sla_policy(&cfg, "nope", 4), config_sla_policy(&cfg, "standard", 4));
+	config_release(&cfg);
+}
+
+static void test_config__bad_sla_policies_name_their_line(void **state)
+{
+	(void)state;
+	assert_error("[sla]\ngold.p5 = 5m 1h\n", 2, "policies are TIER.p1 to TIER.p4");
+	assert_error("[sla]\n\ngold.p1 = 5m\n", 3, "is not REACTION RESOLUTION");
+	assert_error("[sla]\ngold.p1 = 5m 1h 9/5\n", 2, "is not REACTION RESOLUTION");
+	assert_error("[sla]\ngold.p1 = - 1h\n", 2, "is not REACTION RESOLUTION");
+	assert_error("[sla]\ngold.p1 = 5m 0wd\n", 2, "is not REACTION RESOLUTION");
+	assert_error("[sla]\nGold.p1 = 5m 1h\n", 2, "a tier is lower-case");
+	assert_error("[sla]\ngold.p1 = 5m 1h\ngold.p1 = 5m 2h\n", 3, "sla.gold.p1 is set twice");
+	assert_error("[sla]\nstandard.p1 = 5m 1h\nstandard.p1 = 5m 2h\n", 3, "is set twice");
+	assert_error("[sla]\nwarn_at = 100\n", 2, "from 1 to 99");
+}
+
 static void test_config__example_file_matches_the_table(void **state)
 {
 	(void)state;
@@ -255,6 +296,8 @@ int main(void)
 		cmocka_unit_test(test_config__environment_overrides_secrets),
 		cmocka_unit_test(test_config__invalid_utf8_value_is_refused),
 		cmocka_unit_test(test_config__durations_take_units),
+		cmocka_unit_test(test_config__sla_policies_default_per_domain_and_tiers_fall_back),
+		cmocka_unit_test(test_config__bad_sla_policies_name_their_line),
 		cmocka_unit_test(test_config__example_file_matches_the_table),
 		cmocka_unit_test(test_log__secrets_never_reach_a_line),
 		cmocka_unit_test(test_log__one_event_is_one_line),
