@@ -4,28 +4,37 @@
  */
 #include "bot/dialog.h"
 #include "core/tz.h"
+#include "storage/sla.h"
 #include "storage/ticket.h"
 
 #define CARD_MAX (64u << 10)
 
-/* "2026-11-22 10:15" in the store's zone. */
-static void local_time(char *out, size_t n, int64_t t, const char *zone)
-{
-	struct tz *tz;
-	struct tm tm;
-	if (tz_load(&tz, zone)) {
-		snprintf(out, n, "%lld", (long long)t);
-		return;
-	}
-	tz_local(tz, t, &tm);
-	strftime(out, n, "%Y-%m-%d %H:%M", &tm);
-	tz_free(tz);
-}
-
 struct card {
+	struct db *db;
 	struct buf html;
 	json_object *keyboard;
 };
+
+/* Appends one timer's state for the card: its deadline in the store's zone, or why there is none. */
+static void deadline(struct db *db, int64_t ticket_id, enum sla_kind kind, const char *zone,
+		     struct buf *b)
+{
+	struct sla_timer t;
+	char at[32];
+	if (db_sla_get(db, ticket_id, kind, &t)) {
+		msg_buf(b, MSG_CARD_DEADLINE_NONE);
+		return;
+	}
+	local_time(at, sizeof(at), t.due_at, zone);
+	if (t.breached_at)
+		msg_buf(b, MSG_CARD_DEADLINE_BREACHED, at);
+	else if (t.met_at)
+		msg_buf(b, MSG_CARD_DEADLINE_MET);
+	else if (!t.due_at)
+		msg_buf(b, MSG_CARD_DEADLINE_PAUSED);
+	else
+		buf_puts(b, at);
+}
 
 static int render(const struct ticket_row *r, void *arg)
 {
@@ -53,6 +62,13 @@ static int render(const struct ticket_row *r, void *arg)
 	esc(b, *r->cashier ? r->cashier : "—");
 	buf_putc(b, '\n');
 	msg_buf(b, MSG_CARD_OPENED, opened, r->timezone);
+	struct buf reaction = BUF_INIT(256), resolution = BUF_INIT(256);
+	deadline(c->db, r->id, SLA_REACTION, r->timezone, &reaction);
+	deadline(c->db, r->id, SLA_RESOLUTION, r->timezone, &resolution);
+	buf_putc(b, '\n');
+	msg_buf(b, MSG_CARD_DEADLINES, buf_cstr(&reaction), buf_cstr(&resolution));
+	buf_release(&reaction);
+	buf_release(&resolution);
 	buf_puts(b, "\n\n<blockquote>");
 	esc(b, r->title);
 	buf_puts(b, "</blockquote>\n\n");
@@ -92,6 +108,7 @@ static int render(const struct ticket_row *r, void *arg)
 static int card_render(struct dialog *d, int64_t ticket_id, struct card *c)
 {
 	c->keyboard = NULL;
+	c->db = d->db;
 	buf_init(&c->html, CARD_MAX);
 	int rc = db_ticket_get(d->db, ticket_id, render, c);
 	if (rc) {

@@ -101,7 +101,8 @@ int cashier_open_ticket(struct dialog *d, const struct person *p, const struct t
 		.store_id = p->store_id, .cashier_id = p->id, .source = "telegram",
 		.title = title, .priority = priority, .kb_article_id = kb_article_id,
 	};
-	if ((rc = db_ticket_open(d->db, &id, &t, d->now)) || (rc = db_state_clear(d->db, p->id)))
+	if ((rc = db_ticket_open(d->db, &id, &t, d->now)) || (rc = db_state_clear(d->db, p->id)) ||
+	    (rc = sla_event(d, id, "opened")))
 		return rc;
 	if ((rc = card_post(d, id)))
 		return rc;

@@ -3,6 +3,7 @@
  * helpers both use to speak through the outbox.
  */
 #include "bot/dialog.h"
+#include "core/tz.h"
 #include "core/html.h"
 #include "core/log.h"
 #include "storage/chain.h"
@@ -210,11 +211,25 @@ int ask(struct dialog *d, int64_t chat_id, const char *html, int64_t ticket_id,
 	return queue(d, chat_id, "sendMessage", p, ticket_id, link_role, NULL);
 }
 
+void local_time(char *out, size_t n, int64_t t, const char *zone)
+{
+	struct tz *tz;
+	struct tm tm;
+	if (tz_load(&tz, zone)) {
+		snprintf(out, n, "%lld", (long long)t);
+		return;
+	}
+	tz_local(tz, t, &tm);
+	strftime(out, n, "%Y-%m-%d %H:%M", &tm);
+	tz_free(tz);
+}
+
 int ticket_change(struct dialog *d, int64_t ticket_id, int64_t actor_id, const char *kind,
 		  int status, int priority, int64_t assignee_id, const char *body)
 {
-	return db_ticket_event(d->db, ticket_id, d->now, actor_id, kind, (enum ticket_status)status,
-			       priority, assignee_id, body);
+	int rc = db_ticket_event(d->db, ticket_id, d->now, actor_id, kind, (enum ticket_status)status,
+				 priority, assignee_id, body);
+	return rc ? rc : sla_event(d, ticket_id, kind);
 }
 
 int dialog_handle(struct dialog *d, const struct tg_update *u)

@@ -13,6 +13,7 @@
 #include "core/msg.h"
 #include "storage/db.h"
 
+struct config;
 struct kb;
 
 struct dialog {
@@ -22,6 +23,7 @@ struct dialog {
 	struct kb *kb;           /* the knowledge base's searcher; NULL: no advice */
 	int kb_threshold;        /* % confidence from which a cashier is answered */
 	int kb_hint;             /* % confidence from which a card shows a hint */
+	const struct config *cfg; /* SLA policies; NULL: no SLA timers */
 };
 
 /* A registered person, as the dialog sees them. */
@@ -108,6 +110,17 @@ int advice_search(struct dialog *d, const struct tg_update *u, const char *words
 int engineer_handle(struct dialog *d, const struct tg_update *u);
 /* Callback data "verb:ticket[:arg]" from either side. */
 int callback_handle(struct dialog *d, const struct tg_update *u);
+
+/* "2026-11-22 10:15": t in the zone called zone. */
+void local_time(char *out, size_t n, int64_t t, const char *zone);
+
+/*
+ * SLA (sla.c). After a history row of kind, starts, recomputes, pauses or
+ * stops the ticket's timers ("opened" starts them).
+ */
+int sla_event(struct dialog *d, int64_t ticket_id, const char *kind);
+/* Sends the warnings and breach notices due at d->now; one transaction is the caller's. */
+int sla_tick(struct dialog *d);
 
 /* Changes a ticket's state and writes the history row; see the flows. */
 int ticket_change(struct dialog *d, int64_t ticket_id, int64_t actor_id, const char *kind,

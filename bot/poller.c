@@ -57,6 +57,7 @@ static int handle(struct db *db, struct kb *kb, const struct config *cfg, json_o
 		.kb = kb,
 		.kb_threshold = (int)cfg->kb_threshold,
 		.kb_hint = (int)cfg->kb_hint,
+		.cfg = cfg,
 	};
 	snprintf(next, sizeof(next), "%lld", (long long)u.update_id + 1);
 	if (!(rc = dialog_handle(&d, &u)) && !(rc = db_setting_set(db, "tg_offset", next)))
@@ -94,6 +95,38 @@ static int hello(struct tg *tg, struct db *db, const volatile int *stop)
 		log_warn("poller: cannot reach Telegram (%s); retrying", r.description);
 		nap(wait, stop);
 	}
+	return 0;
+}
+
+int scheduler_run(const struct config *cfg, struct sender *sender, const volatile int *stop)
+{
+	struct db *db;
+	char err[512];
+	if (db_open(&db, cfg->database, err, sizeof(err))) {
+		log_error("scheduler: %s", err);
+		return TD_ERR;
+	}
+	/* Each tick is one transaction: a notice and the record that it was sent go together. */
+	while (!*stop) {
+		struct dialog d = {
+			.db = db,
+			.engineers_chat = cfg->tg_engineers_chat ? db_chat_current(db, cfg->tg_engineers_chat) : 0,
+			.now = clock_now(),
+			.cfg = cfg,
+		};
+		int rc = db_begin(db);
+		int64_t before = db_total_changes(db);
+		if (!rc && !(rc = sla_tick(&d)))
+			rc = db_commit(db);
+		if (rc) {
+			db_rollback(db);
+			log_warn("scheduler: tick failed (%s)", db_errmsg(db));
+		} else if (db_total_changes(db) != before) {
+			sender_kick(sender);
+		}
+		nap(1000, stop);
+	}
+	db_close(db);
 	return 0;
 }
 

@@ -24,6 +24,13 @@ struct poll_args {
 	int rc;
 };
 
+static void *scheduler_thread(void *arg)
+{
+	struct poll_args *a = arg;
+	scheduler_run(a->cfg, a->sender, &stop_flag);
+	return NULL;
+}
+
 static void *poll_thread(void *arg)
 {
 	struct poll_args *a = arg;
@@ -63,7 +70,7 @@ static int drop_root(struct cli *c)
 int cmd_serve(struct cli *c, int argc, char **argv)
 {
 	sigset_t set;
-	pthread_t poller;
+	pthread_t poller, scheduler;
 	struct sender *sender;
 	int sig;
 
@@ -100,7 +107,9 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	if (sender_start(&sender, &c->cfg, &stop_flag))
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, "thread");
 	struct poll_args pa = { &c->cfg, sender, 0 };
+	struct poll_args sa = { &c->cfg, sender, 0 };
 	pthread_create(&poller, NULL, poll_thread, &pa);
+	pthread_create(&scheduler, NULL, scheduler_thread, &sa);
 	log_info("serving: database %s, API %s, engineers' chat %lld", c->cfg.database,
 		 c->cfg.tg_api_url, c->cfg.tg_engineers_chat);
 
@@ -109,6 +118,7 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 		log_info("signal %d: stopping", sig);
 	stop_flag = 1;
 	pthread_join(poller, NULL);
+	pthread_join(scheduler, NULL);
 	sender_join(sender);
 	http_global_cleanup();
 	log_info("stopped");

@@ -327,3 +327,8 @@ int db_setting_set(struct db *db, const char *key, const char *value)
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
 	return db_step_done(db, st);
 }
+
+int64_t db_total_changes(struct db *db)
+{
+	return sqlite3_total_changes64(db->h);
+}

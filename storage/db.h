@@ -50,4 +50,7 @@ int db_backup(struct db *db, const char *path, char *err, size_t errlen);
 int db_setting_get(struct db *db, const char *key, char *out, size_t n);
 int db_setting_set(struct db *db, const char *key, const char *value);
 
+/* Rows changed through this connection since it opened (to tell whether a transaction wrote). */
+int64_t db_total_changes(struct db *db);
+
 #endif

@@ -207,6 +207,30 @@ static const char *const migrations[] = {
 	"  term TEXT PRIMARY KEY,"
 	"  docs INTEGER NOT NULL"
 	") WITHOUT ROWID;" KB_TERMS_REFRESH,
+	/*
+	 * 7: SLA timers (reaction, resolution) and the pauses while a ticket
+	 * waits for the cashier. Each notice's time is set once, with the
+	 * notice itself.
+	 */
+	"CREATE TABLE sla_timers ("
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  kind TEXT NOT NULL CHECK (kind IN ('reaction', 'resolution')),"
+	"  budget INTEGER NOT NULL,"   /* SLA seconds */
+	"  started_at INTEGER NOT NULL,"
+	"  due_at INTEGER,"            /* NULL: unknown (paused) */
+	"  warn_at INTEGER,"
+	"  warned_at INTEGER,"
+	"  breached_at INTEGER,"
+	"  met_at INTEGER,"
+	"  PRIMARY KEY (ticket_id, kind)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX sla_timers_running ON sla_timers(due_at) WHERE met_at IS NULL;"
+	"CREATE TABLE sla_pauses ("
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  from_at INTEGER NOT NULL,"
+	"  to_at INTEGER,"
+	"  PRIMARY KEY (ticket_id, from_at)"
+	") WITHOUT ROWID;",
 };
 
 int db_schema_latest(void)

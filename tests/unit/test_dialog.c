@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bot/dialog.h"
+#include "core/config.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/msg.h"
@@ -1263,6 +1264,58 @@ static void test_dialog__group_migration_moves_pending_rows_and_later_cards(void
 	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE chat_id = %d", ENGINEERS), 0);
 }
 
+/* Runs the scheduler's SLA pass at t in its own transaction; takes what it queued. */
+static size_t tick_at(int64_t t)
+{
+	dlg.now = t;
+	assert_int_equal(db_begin(desk), 0);
+	assert_int_equal(sla_tick(&dlg), 0);
+	assert_int_equal(db_commit(desk), 0);
+	return take();
+}
+
+/*
+ * A P3 policy of 20 s reaction and 60 s resolution, round the clock: the
+ * warning at 75% and the breach come once each; claiming meets reaction;
+ * the resolution breach tells the chat too, and is written to the history.
+ */
+static void test_dialog__sla_warning_and_breach_come_once_each(void **state)
+{
+	(void)state;
+	static struct sla_policy p3 = { "standard", 3, 20, 60, false, false, true };
+	static struct config cfg = { .sla_warn_at = 75, .sla = &p3, .n_sla = 1 };
+	dlg.cfg = &cfg;
+	everyone_joins();
+	says(ANNA, "Не печатает чек");
+	assert_int_equal(query_int("SELECT due_at FROM sla_timers WHERE kind = 'reaction'"), NOW + 20);
+	assert_int_equal(query_int("SELECT warn_at FROM sla_timers WHERE kind = 'reaction'"), NOW + 15);
+	assert_int_equal(query_int("SELECT due_at FROM sla_timers WHERE kind = 'resolution'"), NOW + 60);
+
+	assert_int_equal(tick_at(NOW + 14), 0);
+	assert_int_equal(tick_at(NOW + 15), 1);
+	assert_int_equal(out[0].chat_id, ENGINEERS);
+	assert_contains(out[0].text, "никто не взял");
+	assert_string_equal(last_event(1), "sla_warning");
+	assert_int_equal(tick_at(NOW + 16), 0);
+	assert_int_equal(tick_at(NOW + 20), 1);
+	assert_contains(out[0].text, "нарушен срок реакции");
+	assert_string_equal(last_event(1), "sla_breach");
+	assert_string_equal(last_body(1), "reaction");
+	assert_int_equal(tick_at(NOW + 21), 0);
+
+	/* Claimed after the breach: reaction is met; resolution runs on. */
+	dlg.now = NOW + 30;
+	presses(IVAN, ENGINEERS, "c:1");
+	assert_true(query_int("SELECT met_at FROM sla_timers WHERE kind = 'reaction'") == NOW + 30);
+	assert_int_equal(tick_at(NOW + 45), 1);
+	assert_contains(out[0].text, "срок решения");
+	assert_int_equal(tick_at(NOW + 60), 1);
+	assert_contains(out[0].text, "нарушен срок решения");
+	assert_int_equal(tick_at(NOW + 3600), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM ticket_events WHERE kind IN ('sla_warning', 'sla_breach')"), 4);
+	dlg.cfg = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1272,6 +1325,7 @@ int main(void)
 		T(test_dialog__start_with_a_bad_used_or_expired_code_stores_nothing),
 		T(test_dialog__stranger_gets_the_invite_hint_and_no_ticket),
 		T(test_dialog__cashier_message_opens_a_ticket_and_posts_a_card),
+		T(test_dialog__sla_warning_and_breach_come_once_each),
 		T(test_dialog__html_in_the_cashiers_words_is_escaped_for_engineers),
 		T(test_dialog__second_message_joins_the_open_ticket),
 		T(test_dialog__new_then_a_message_opens_a_second_ticket),

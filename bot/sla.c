@@ -1,0 +1,222 @@
+/*
+ * sla.c - a ticket's SLA timers as the dialog sees them: started when a
+ * ticket opens, recomputed when its priority changes, paused while it
+ * waits for the cashier, stopped by the first claim or reply (reaction)
+ * and the resolution; and the scheduler's warnings and breach notices.
+ */
+#include "bot/dialog.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "storage/chain.h"
+#include "storage/sla.h"
+#include "storage/ticket.h"
+
+#define PAUSES_MAX 64
+
+/* The store's SLA calendar for a policy; TD_ENOTFOUND when its zone or hours do not load. */
+struct calendar {
+	struct tz *tz;
+	struct hours hours;
+	struct sla_calendar cal;
+};
+
+static int calendar_load(struct calendar *c, const struct sla_place *pl, bool always)
+{
+	char err[128];
+	memset(c, 0, sizeof(*c));
+	if (tz_load(&c->tz, pl->timezone) || hours_parse(&c->hours, pl->hours, err, sizeof(err))) {
+		tz_free(c->tz);
+		c->tz = NULL;
+		return TD_ENOTFOUND;
+	}
+	c->cal = (struct sla_calendar){ c->tz, &c->hours, always };
+	return 0;
+}
+
+/* SLA seconds of a budget: working days are the store's working day each. */
+static int64_t budget_seconds(const struct calendar *c, int64_t v, bool days)
+{
+	return days ? v * sla_day_seconds(&c->cal) : v;
+}
+
+/* An instant from core/sla as stored: 0 for paused or never. */
+static int64_t stored(int64_t t)
+{
+	return t == SLA_NEVER || t == SLA_PAUSED ? 0 : t;
+}
+
+/* Writes the timer's deadline and warning instant for its budget, start and pauses. */
+static int recompute(struct dialog *d, const struct calendar *c, struct sla_timer *t)
+{
+	struct sla_pause pauses[PAUSES_MAX];
+	size_t n;
+	int rc = db_sla_pauses(d->db, t->ticket_id, pauses, PAUSES_MAX, &n);
+	if (rc)
+		return rc;
+	/* Pauses count against resolution only: reaction stops at the first reply. */
+	if (t->kind == SLA_REACTION)
+		n = 0;
+	int64_t warn = t->budget * d->cfg->sla_warn_at / 100;
+	t->due_at = stored(sla_deadline(&c->cal, t->started_at, t->budget, pauses, n));
+	t->warn_at = stored(sla_deadline(&c->cal, t->started_at, warn, pauses, n));
+	return db_sla_set(d->db, t);
+}
+
+/* (Re)computes both timers for the ticket's priority; started_at stays when they exist. */
+static int apply_policy(struct dialog *d, const struct ticket_row *r)
+{
+	struct sla_place pl;
+	struct calendar c;
+	int rc = db_sla_place(d->db, r->id, &pl);
+	if (rc)
+		return rc == TD_ENOTFOUND ? 0 : rc;
+	const struct sla_policy *p = config_sla_policy(d->cfg, pl.tier, r->priority);
+	if (!p)
+		return 0;
+	if (calendar_load(&c, &pl, p->always)) {
+		log_warn("sla: ticket %lld: the store's zone or hours do not load; no deadlines",
+			 (long long)r->id);
+		return 0;
+	}
+	const struct { enum sla_kind kind; int64_t v; bool days; } budgets[] = {
+		{ SLA_REACTION, p->reaction, p->reaction_days },
+		{ SLA_RESOLUTION, p->resolution, p->resolution_days },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(budgets) && !rc; i++) {
+		struct sla_timer t;
+		if (!budgets[i].v)
+			continue;  /* the policy sets no such time */
+		if (db_sla_get(d->db, r->id, budgets[i].kind, &t))
+			t = (struct sla_timer){ .ticket_id = r->id, .kind = budgets[i].kind,
+						.started_at = r->created_at };
+		t.budget = budget_seconds(&c, budgets[i].v, budgets[i].days);
+		rc = recompute(d, &c, &t);
+	}
+	tz_free(c.tz);
+	return rc;
+}
+
+static int copy_row(const struct ticket_row *r, void *arg)
+{
+	struct ticket_row *out = arg;
+	*out = *r;  /* the numbers only: strings are not kept */
+	return 0;
+}
+
+int sla_event(struct dialog *d, int64_t ticket_id, const char *kind)
+{
+	struct ticket_row r;
+	int rc;
+	if (!d->cfg)
+		return 0;
+	if ((rc = db_ticket_get(d->db, ticket_id, copy_row, &r)))
+		return rc == TD_ENOTFOUND ? 0 : rc;
+	if (!strcmp(kind, "opened") || !strcmp(kind, "priority"))
+		return apply_policy(d, &r);
+	if (!strcmp(kind, "claimed"))
+		return db_sla_met(d->db, ticket_id, SLA_REACTION, d->now);
+	if (!strcmp(kind, "reply")) {
+		/* An engineer answered: reaction is met, and the ticket waits for the cashier. */
+		if ((rc = db_sla_met(d->db, ticket_id, SLA_REACTION, d->now)) ||
+		    (rc = db_sla_pause(d->db, ticket_id, d->now)))
+			return rc;
+		return apply_policy(d, &r);
+	}
+	if (!strcmp(kind, "message") || !strcmp(kind, "photo") || !strcmp(kind, "file")) {
+		if ((rc = db_sla_resume(d->db, ticket_id, d->now)))
+			return rc;
+		return apply_policy(d, &r);
+	}
+	if (!strcmp(kind, "resolved"))
+		return db_sla_met(d->db, ticket_id, SLA_RESOLUTION, d->now);
+	if (!strcmp(kind, "reopened"))
+		return db_sla_met(d->db, ticket_id, SLA_RESOLUTION, 0);
+	return 0;
+}
+
+/* ---- the scheduler's notices ---- */
+
+struct owners {
+	struct dialog *d;
+	int64_t org_id;
+	const char *html;
+	int rc;
+};
+
+static int tell_owner(const struct person_row *p, void *arg)
+{
+	struct owners *o = arg;
+	if (!o->rc && p->active && p->tg_user_id && p->org_id == o->org_id && !strcmp(p->role, "owner"))
+		o->rc = say(o->d, p->tg_user_id, o->html, NULL, 0, 0, NULL);
+	return o->rc;
+}
+
+struct notice_row {
+	struct dialog *d;
+	struct buf *engineers, *owners;
+	struct sla_timer t;
+	enum sla_notice what;
+};
+
+static int render(const struct ticket_row *r, void *arg)
+{
+	struct notice_row *n = arg;
+	char due[32];
+	local_time(due, sizeof(due), n->t.due_at, r->timezone);
+	bool reaction = n->t.kind == SLA_REACTION;
+	enum msg_id id = n->what == SLA_WARNING
+		? (reaction ? MSG_SLA_WARN_REACTION : MSG_SLA_WARN_RESOLUTION)
+		: (reaction ? MSG_SLA_BREACH_REACTION : MSG_SLA_BREACH_RESOLUTION);
+	msg_buf(n->engineers, id, (long long)r->id, r->priority, due, r->timezone);
+	esc(n->engineers, r->title);
+	if (n->what == SLA_BREACH) {
+		msg_buf(n->owners, reaction ? MSG_SLA_OWNER_REACTION : MSG_SLA_OWNER_RESOLUTION,
+			(long long)r->id, due, r->timezone);
+		esc(n->owners, r->org);
+		buf_puts(n->owners, " · ");
+		esc(n->owners, r->store);
+	}
+	return 0;
+}
+
+static int notice(const struct sla_timer *t, enum sla_notice what, void *arg)
+{
+	struct dialog *d = arg;
+	struct buf engineers = BUF_INIT(16384), owners = BUF_INIT(16384);
+	struct notice_row n = { d, &engineers, &owners, *t, what };
+	struct ticket_row r;
+	struct sla_place pl;
+	int rc;
+
+	if ((rc = db_ticket_get(d->db, t->ticket_id, copy_row, &r)) ||
+	    (rc = db_ticket_get(d->db, t->ticket_id, render, &n)) ||
+	    (rc = db_sla_noticed(d->db, t->ticket_id, t->kind, what, d->now)))
+		goto done;
+	/* A reaction warning is for a ticket nobody has taken; the others always go. */
+	bool unclaimed = r.status == TICKET_NEW;
+	if (what == SLA_WARNING && t->kind == SLA_REACTION && !unclaimed)
+		goto done;
+	if (d->engineers_chat && (rc = say(d, d->engineers_chat, buf_cstr(&engineers), NULL, 0,
+					   t->ticket_id, NULL)))
+		goto done;
+	const char *kind = what == SLA_WARNING ? "sla_warning" : "sla_breach";
+	if ((rc = db_ticket_event(d->db, t->ticket_id, d->now, 0, kind, r.status, r.priority,
+				  r.assignee_id, sla_kind_name(t->kind))))
+		goto done;
+	if (what == SLA_BREACH && !(rc = db_sla_place(d->db, t->ticket_id, &pl))) {
+		struct owners o = { d, pl.org_id, buf_cstr(&owners), 0 };
+		rc = db_person_list(d->db, tell_owner, &o);
+		rc = rc ? rc : o.rc;
+	}
+	log_info("sla: ticket %lld: %s %s", (long long)t->ticket_id, sla_kind_name(t->kind),
+		 what == SLA_WARNING ? "warning" : "breach");
+done:
+	buf_release(&engineers);
+	buf_release(&owners);
+	return rc;
+}
+
+int sla_tick(struct dialog *d)
+{
+	return db_sla_due(d->db, d->now, notice, d);
+}
