@@ -96,36 +96,38 @@ static int apply_policy(struct dialog *d, const struct ticket_row *r)
 	return rc;
 }
 
-static int copy_row(const struct ticket_row *r, void *arg)
+/* Recomputes the ticket's timers for its current priority. */
+static int reapply(struct dialog *d, int64_t ticket_id)
 {
-	struct ticket_row *out = arg;
-	*out = *r;  /* the numbers only: strings are not kept */
-	return 0;
+	struct ticket_row r;
+	int rc = ticket_load(d, ticket_id, &r);
+	if (rc)
+		return rc == TD_ENOTFOUND ? 0 : rc;
+	return apply_policy(d, &r);
 }
 
 int sla_event(struct dialog *d, int64_t ticket_id, const char *kind)
 {
-	struct ticket_row r;
+	bool changed = false;
 	int rc;
 	if (!d->cfg)
 		return 0;
-	if ((rc = db_ticket_get(d->db, ticket_id, copy_row, &r)))
-		return rc == TD_ENOTFOUND ? 0 : rc;
 	if (!strcmp(kind, "opened") || !strcmp(kind, "priority"))
-		return apply_policy(d, &r);
+		return reapply(d, ticket_id);
 	if (!strcmp(kind, "claimed"))
 		return db_sla_met(d->db, ticket_id, SLA_REACTION, d->now);
+	/* Deadlines move only when a pause starts or ends, not on every message. */
 	if (!strcmp(kind, "reply")) {
 		/* An engineer answered: reaction is met, and the ticket waits for the cashier. */
 		if ((rc = db_sla_met(d->db, ticket_id, SLA_REACTION, d->now)) ||
-		    (rc = db_sla_pause(d->db, ticket_id, d->now)))
+		    (rc = db_sla_pause(d->db, ticket_id, d->now, &changed)))
 			return rc;
-		return apply_policy(d, &r);
+		return changed ? reapply(d, ticket_id) : 0;
 	}
 	if (!strcmp(kind, "message") || !strcmp(kind, "photo") || !strcmp(kind, "file")) {
-		if ((rc = db_sla_resume(d->db, ticket_id, d->now)))
+		if ((rc = db_sla_resume(d->db, ticket_id, d->now, &changed)))
 			return rc;
-		return apply_policy(d, &r);
+		return changed ? reapply(d, ticket_id) : 0;
 	}
 	if (!strcmp(kind, "resolved"))
 		return db_sla_met(d->db, ticket_id, SLA_RESOLUTION, d->now);
@@ -156,6 +158,9 @@ struct notice_row {
 	struct buf *engineers, *owners;
 	struct sla_timer t;
 	enum sla_notice what;
+	enum ticket_status status;  /* the ticket's, read with the text */
+	int priority;
+	int64_t assignee_id;
 };
 
 static int render(const struct ticket_row *r, void *arg)
@@ -164,6 +169,9 @@ static int render(const struct ticket_row *r, void *arg)
 	char due[32];
 	local_time(due, sizeof(due), n->t.due_at, r->timezone);
 	bool reaction = n->t.kind == SLA_REACTION;
+	n->status = r->status;
+	n->priority = r->priority;
+	n->assignee_id = r->assignee_id;
 	enum msg_id id = n->what == SLA_WARNING
 		? (reaction ? MSG_SLA_WARN_REACTION : MSG_SLA_WARN_RESOLUTION)
 		: (reaction ? MSG_SLA_BREACH_REACTION : MSG_SLA_BREACH_RESOLUTION);
@@ -183,25 +191,24 @@ static int notice(const struct sla_timer *t, enum sla_notice what, void *arg)
 {
 	struct dialog *d = arg;
 	struct buf engineers = BUF_INIT(16384), owners = BUF_INIT(16384);
-	struct notice_row n = { d, &engineers, &owners, *t, what };
-	struct ticket_row r;
+	struct notice_row n = { .d = d, .engineers = &engineers, .owners = &owners, .t = *t,
+				.what = what };
 	struct sla_place pl;
 	int rc;
 
-	if ((rc = db_ticket_get(d->db, t->ticket_id, copy_row, &r)) ||
-	    (rc = db_ticket_get(d->db, t->ticket_id, render, &n)) ||
+	if ((rc = db_ticket_get(d->db, t->ticket_id, render, &n)) ||
 	    (rc = db_sla_noticed(d->db, t->ticket_id, t->kind, what, d->now)))
 		goto done;
 	/* A reaction warning is for a ticket nobody has taken; the others always go. */
-	bool unclaimed = r.status == TICKET_NEW;
+	bool unclaimed = n.status == TICKET_NEW;
 	if (what == SLA_WARNING && t->kind == SLA_REACTION && !unclaimed)
 		goto done;
 	if (d->engineers_chat && (rc = say(d, d->engineers_chat, buf_cstr(&engineers), NULL, 0,
 					   t->ticket_id, NULL)))
 		goto done;
 	const char *kind = what == SLA_WARNING ? "sla_warning" : "sla_breach";
-	if ((rc = db_ticket_event(d->db, t->ticket_id, d->now, 0, kind, r.status, r.priority,
-				  r.assignee_id, sla_kind_name(t->kind))))
+	if ((rc = db_ticket_event(d->db, t->ticket_id, d->now, 0, kind, n.status, n.priority,
+				  n.assignee_id, sla_kind_name(t->kind))))
 		goto done;
 	if (what == SLA_BREACH && !(rc = db_sla_place(d->db, t->ticket_id, &pl))) {
 		struct owners o = { d, pl.org_id, buf_cstr(&owners), 0 };

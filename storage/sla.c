@@ -94,7 +94,15 @@ int db_sla_met(struct db *db, int64_t ticket_id, enum sla_kind kind, int64_t at)
 	return db_step_done(db, st);
 }
 
-int db_sla_pause(struct db *db, int64_t ticket_id, int64_t now)
+/* Runs st like db_step_done() and tells whether it changed a row. */
+static int step_changed(struct db *db, sqlite3_stmt *st, bool *changed)
+{
+	int rc = db_step_done(db, st);
+	*changed = !rc && sqlite3_changes(db->h) > 0;
+	return rc;
+}
+
+int db_sla_pause(struct db *db, int64_t ticket_id, int64_t now, bool *changed)
 {
 	sqlite3_stmt *st;
 	if (db_prepare(db, &st, "INSERT INTO sla_pauses(ticket_id, from_at) SELECT ?1, ?2"
@@ -103,10 +111,10 @@ int db_sla_pause(struct db *db, int64_t ticket_id, int64_t now)
 		return TD_ERR;
 	sqlite3_bind_int64(st, 1, ticket_id);
 	sqlite3_bind_int64(st, 2, now);
-	return db_step_done(db, st);
+	return step_changed(db, st, changed);
 }
 
-int db_sla_resume(struct db *db, int64_t ticket_id, int64_t now)
+int db_sla_resume(struct db *db, int64_t ticket_id, int64_t now, bool *changed)
 {
 	sqlite3_stmt *st;
 	if (db_prepare(db, &st, "UPDATE sla_pauses SET to_at = max(?2, from_at)"
@@ -114,7 +122,7 @@ int db_sla_resume(struct db *db, int64_t ticket_id, int64_t now)
 		return TD_ERR;
 	sqlite3_bind_int64(st, 1, ticket_id);
 	sqlite3_bind_int64(st, 2, now);
-	return db_step_done(db, st);
+	return step_changed(db, st, changed);
 }
 
 int db_sla_pauses(struct db *db, int64_t ticket_id, struct sla_pause *out, size_t max, size_t *n)

@@ -39,9 +39,12 @@ int db_sla_get(struct db *db, int64_t ticket_id, enum sla_kind kind, struct sla_
 /* Sets met_at (at = 0: clears it, the timer runs again). */
 int db_sla_met(struct db *db, int64_t ticket_id, enum sla_kind kind, int64_t at);
 
-/* Starts a pause at now unless one is open; ends the open one at now. */
-int db_sla_pause(struct db *db, int64_t ticket_id, int64_t now);
-int db_sla_resume(struct db *db, int64_t ticket_id, int64_t now);
+/*
+ * Starts a pause at now unless one is open; ends the open one at now.
+ * *changed tells whether a pause started (ended).
+ */
+int db_sla_pause(struct db *db, int64_t ticket_id, int64_t now, bool *changed);
+int db_sla_resume(struct db *db, int64_t ticket_id, int64_t now, bool *changed);
 /* The ticket's pauses, oldest first (to = 0: still open); at most max. */
 int db_sla_pauses(struct db *db, int64_t ticket_id, struct sla_pause *out, size_t max, size_t *n);
 

@@ -1313,7 +1313,46 @@ static void test_dialog__sla_warning_and_breach_come_once_each(void **state)
 	assert_contains(out[0].text, "нарушен срок решения");
 	assert_int_equal(tick_at(NOW + 3600), 0);
 	assert_int_equal(query_int("SELECT count(*) FROM ticket_events WHERE kind IN ('sla_warning', 'sla_breach')"), 4);
-	dlg.cfg = NULL;
+}
+
+/*
+ * An engineer's reply pauses the resolution clock (the card says so) and
+ * meets reaction; the cashier's answer resumes it, the deadline moved by
+ * the pause. Further replies and messages change nothing more.
+ */
+static void test_dialog__reply_pauses_resolution_until_the_cashier_answers(void **state)
+{
+	(void)state;
+	static struct sla_policy p3 = { "standard", 3, 20, 60, false, false, true };
+	static struct config cfg = { .sla_warn_at = 75, .sla = &p3, .n_sla = 1 };
+#define RESOLUTION_DUE "SELECT ifnull(due_at, 0) FROM sla_timers WHERE kind = 'resolution'"
+	dlg.cfg = &cfg;
+	everyone_joins();
+	says(ANNA, "Не печатает чек");
+	delivered(ENGINEERS, 500, 1, "card");
+
+	dlg.now = NOW + 10;
+	replies_in_group(IVAN, 500, "Какая модель принтера?");
+	assert_int_equal(query_int(RESOLUTION_DUE), 0);
+	assert_int_equal(query_int("SELECT met_at FROM sla_timers WHERE kind = 'reaction'"), NOW + 10);
+	dlg.now = NOW + 12;
+	replies_in_group(IVAN, 500, "И какой код ошибки?");  /* already paused: from NOW + 10 */
+	assert_int_equal(tick_at(NOW + 100), 0);           /* paused: no notice */
+
+	dlg.now = NOW + 110;
+	says(ANNA, "АТОЛ 30Ф, ошибки нет");
+	assert_int_equal(query_int(RESOLUTION_DUE), NOW + 60 + 100);
+	dlg.now = NOW + 115;
+	says(ANNA, "и бумага есть");
+	assert_int_equal(query_int(RESOLUTION_DUE), NOW + 60 + 100);
+	assert_int_equal(query_int("SELECT count(*) FROM sla_pauses"), 1);
+	/* 75% of 60 s: 10 s before the pause, 35 s after it. */
+	assert_int_equal(tick_at(NOW + 144), 0);
+	assert_int_equal(tick_at(NOW + 145), 1);
+	assert_contains(out[0].text, "срок решения");
+	assert_int_equal(tick_at(NOW + 159), 0);
+	assert_int_equal(tick_at(NOW + 160), 1);
+	assert_contains(out[0].text, "нарушен срок решения");
 }
 
 int main(void)
@@ -1326,6 +1365,7 @@ int main(void)
 		T(test_dialog__stranger_gets_the_invite_hint_and_no_ticket),
 		T(test_dialog__cashier_message_opens_a_ticket_and_posts_a_card),
 		T(test_dialog__sla_warning_and_breach_come_once_each),
+		T(test_dialog__reply_pauses_resolution_until_the_cashier_answers),
 		T(test_dialog__html_in_the_cashiers_words_is_escaped_for_engineers),
 		T(test_dialog__second_message_joins_the_open_ticket),
 		T(test_dialog__new_then_a_message_opens_a_second_ticket),
