@@ -113,6 +113,11 @@ int cashier_open_ticket(struct dialog *d, const struct person *p, const struct t
 
 	struct buf b = BUF_INIT(TEXT_MAX);
 	msg_buf(&b, MSG_BOT_TICKET_OPENED, (long long)id);
+	if ((rc = sla_promise(d, id, "\n", &b))) {
+		buf_release(&b);
+		return rc;
+	}
+	msg_buf(&b, MSG_BOT_TILL_WORKS_Q);
 	snprintf(data[0], sizeof(data[0]), "p:%lld:3", (long long)id);
 	snprintf(data[1], sizeof(data[1]), "p:%lld:1", (long long)id);
 	json_object *kb = keyboard_row(2, (const char *[]){ msg(MSG_BTN_TILL_WORKS), msg(MSG_BTN_TILL_DOWN) },
@@ -169,8 +174,13 @@ struct my_list {
 static int list_line(const struct ticket_row *r, void *arg)
 {
 	struct my_list *l = arg;
+	char due[32];
 	msg_buf(l->b, MSG_BOT_MY_LINE, (long long)r->id, r->priority,
 		msg(r->status == TICKET_NEW ? MSG_STATUS_NEW : MSG_STATUS_CLAIMED));
+	if (r->due_at) {
+		local_time(due, sizeof(due), r->due_at, r->timezone);
+		msg_buf(l->b, MSG_BOT_MY_DUE, due);
+	}
 	esc(l->b, r->title);
 	buf_putc(l->b, '\n');
 	l->n++;

@@ -113,12 +113,19 @@ int callback_handle(struct dialog *d, const struct tg_update *u);
 
 /* "2026-11-22 10:15": t in the zone called zone. */
 void local_time(char *out, size_t n, int64_t t, const char *zone);
+/* Appends a span of time, its two largest units: "1 ч 5 мин", "40 с". */
+void span_text(struct buf *b, int64_t seconds);
 
 /*
  * SLA (sla.c). After a history row of kind, starts, recomputes, pauses or
  * stops the ticket's timers ("opened" starts them).
  */
 int sla_event(struct dialog *d, int64_t ticket_id, const char *kind);
+/*
+ * Appends the cashier's promise, after the text before: the ticket's
+ * running deadlines in the store's local time. Nothing when none runs.
+ */
+int sla_promise(struct dialog *d, int64_t ticket_id, const char *before, struct buf *b);
 /* Sends the warnings and breach notices due at d->now; one transaction is the caller's. */
 int sla_tick(struct dialog *d);
 

@@ -73,6 +73,7 @@ static int relay_to_cashier(struct dialog *d, const struct person *p, const stru
 
 struct queue_ctx {
 	struct buf *b;
+	int64_t now;
 	int n;
 };
 
@@ -83,6 +84,16 @@ static int queue_line(const struct ticket_row *r, void *arg)
 	esc(q->b, r->store);
 	buf_puts(q->b, " — ");
 	esc(q->b, *r->assignee ? r->assignee : msg(MSG_STATUS_NEW));
+	if (r->due_at && r->due_at <= q->now) {
+		msg_buf(q->b, MSG_BOT_QUEUE_OVERDUE);
+		span_text(q->b, q->now - r->due_at);
+	} else if (r->breached) {
+		msg_buf(q->b, MSG_BOT_QUEUE_BREACHED);
+	}
+	if (r->due_at > q->now) {
+		msg_buf(q->b, MSG_BOT_QUEUE_DUE);
+		span_text(q->b, r->due_at - q->now);
+	}
 	buf_puts(q->b, "\n    ");
 	esc(q->b, r->title);
 	buf_putc(q->b, '\n');
@@ -93,7 +104,7 @@ static int queue_line(const struct ticket_row *r, void *arg)
 static int show_queue(struct dialog *d, int64_t assignee)
 {
 	struct buf b = BUF_INIT(1u << 20);
-	struct queue_ctx q = { &b, 0 };
+	struct queue_ctx q = { &b, d->now, 0 };
 	msg_buf(&b, assignee ? MSG_BOT_MINE_HEAD : MSG_BOT_QUEUE_HEAD);
 	int rc = db_ticket_queue(d->db, assignee, queue_line, &q);
 	if (!rc && !q.n) {
@@ -288,6 +299,8 @@ static int cashier_press(struct dialog *d, const struct tg_update *u, const stru
 					NULL)) || (rc = card_update(d, t->id)))
 			goto done;
 		msg_buf(&b, k->arg == 1 ? MSG_BOT_PRIORITY_DOWN : MSG_BOT_PRIORITY_NORMAL, (long long)t->id);
+		if ((rc = sla_promise(d, t->id, "\n", &b)))
+			goto done;
 		rc = say_edit(d, u->chat_id, t->id, "question", buf_cstr(&b), NULL);
 		if (!rc)
 			rc = answer(d, u, NULL, false);

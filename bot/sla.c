@@ -136,6 +136,34 @@ int sla_event(struct dialog *d, int64_t ticket_id, const char *kind)
 	return 0;
 }
 
+int sla_promise(struct dialog *d, int64_t ticket_id, const char *before, struct buf *b)
+{
+	char at[2][32];
+	bool running[2];
+	struct sla_place pl;
+	int rc = db_sla_place(d->db, ticket_id, &pl);
+	if (rc)
+		return rc == TD_ENOTFOUND ? 0 : rc;
+	for (int k = SLA_REACTION; k <= SLA_RESOLUTION; k++) {
+		struct sla_timer t;
+		rc = db_sla_get(d->db, ticket_id, (enum sla_kind)k, &t);
+		if (rc && rc != TD_ENOTFOUND)
+			return rc;
+		running[k] = !rc && !t.met_at && t.due_at;
+		if (running[k])
+			local_time(at[k], sizeof(at[k]), t.due_at, pl.timezone);
+	}
+	if (running[SLA_REACTION] || running[SLA_RESOLUTION])
+		buf_puts(b, before);
+	if (running[SLA_REACTION] && running[SLA_RESOLUTION])
+		msg_buf(b, MSG_BOT_PROMISE_BOTH, at[SLA_REACTION], at[SLA_RESOLUTION]);
+	else if (running[SLA_REACTION])
+		msg_buf(b, MSG_BOT_PROMISE_REACTION, at[SLA_REACTION]);
+	else if (running[SLA_RESOLUTION])
+		msg_buf(b, MSG_BOT_PROMISE_RESOLUTION, at[SLA_RESOLUTION]);
+	return 0;
+}
+
 /* ---- the scheduler's notices ---- */
 
 struct owners {

@@ -64,7 +64,10 @@ int db_ticket_event(struct db *db, int64_t ticket_id, int64_t now, int64_t actor
 	" coalesce(tl.name, ''), coalesce(c.name, ''), coalesce(a.name, ''), ts.source, ts.title," \
 	" ts.status, ts.priority, ts.created_at, ts.updated_at, s.timezone," \
 	" coalesce(ts.cashier_id, 0), coalesce(ts.assignee_id, 0), coalesce(c.tg_user_id, 0)," \
-	" coalesce(ka.id, 0), coalesce(ka.title, '')" \
+	" coalesce(ka.id, 0), coalesce(ka.title, '')," \
+	" coalesce((SELECT min(due_at) FROM sla_timers WHERE ticket_id = ts.id AND met_at IS NULL), 0)" \
+	"  AS next_due," \
+	" EXISTS (SELECT 1 FROM sla_timers WHERE ticket_id = ts.id AND breached_at IS NOT NULL)" \
 	" FROM ticket_state ts JOIN stores s ON s.id = ts.store_id JOIN orgs o ON o.id = s.org_id" \
 	" JOIN tickets tk ON tk.id = ts.id LEFT JOIN kb_articles ka ON ka.id = tk.kb_article_id" \
 	" LEFT JOIN tills tl ON tl.id = ts.till_id LEFT JOIN people c ON c.id = ts.cashier_id" \
@@ -96,6 +99,8 @@ static int ticket_rows(struct db *db, sqlite3_stmt *st, int (*fn)(const struct t
 			.cashier_tg = sqlite3_column_int64(st, 18),
 			.kb_article_id = sqlite3_column_int64(st, 19),
 			.kb_title = db_text(st, 20),
+			.due_at = sqlite3_column_int64(st, 21),
+			.breached = sqlite3_column_int(st, 22),
 		};
 		ticket_status_parse(&r.status, db_text(st, 11));
 		(*count)++;
@@ -157,7 +162,7 @@ int db_ticket_queue(struct db *db, int64_t assignee_id,
 	int count = 0;
 	if (db_prepare(db, &st, TICKET_SELECT
 		       "WHERE ts.status IN ('new', 'claimed') AND (?1 = 0 OR ts.assignee_id = ?1)"
-		       " ORDER BY ts.created_at, ts.id"))
+		       " ORDER BY next_due = 0, next_due, ts.created_at, ts.id"))
 		return TD_ERR;
 	sqlite3_bind_int64(st, 1, assignee_id);
 	return ticket_rows(db, st, fn, arg, &count);

@@ -34,6 +34,8 @@ struct ticket_row {
 	enum ticket_status status;
 	int priority;
 	int64_t created_at, updated_at;
+	int64_t due_at;              /* the nearest SLA deadline still running, 0: none */
+	bool breached;               /* an SLA deadline of it was breached */
 };
 
 struct ticket_event_row {
@@ -73,7 +75,10 @@ int db_ticket_get(struct db *db, int64_t id, int (*fn)(const struct ticket_row *
 /* The cashier's newest ticket not yet closed; TD_ENOTFOUND if none. */
 int db_ticket_open_of(struct db *db, int64_t cashier_id, int64_t *out);
 
-/* Lists open tickets (new, claimed) oldest first; assignee_id 0: anyone's. */
+/*
+ * Lists open tickets (new, claimed), the nearest SLA deadline first, then
+ * those without one oldest first; assignee_id 0: anyone's.
+ */
 int db_ticket_queue(struct db *db, int64_t assignee_id,
 		    int (*fn)(const struct ticket_row *, void *), void *arg);
 

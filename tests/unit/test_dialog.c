@@ -545,7 +545,10 @@ static void test_dialog__cashier_message_opens_a_ticket_and_posts_a_card(void **
 	assert_string_equal(reply->link_role, "question");
 	assert_string_equal(reply->buttons, "p:1:3 p:1:1");
 	assert_int_equal(reply->reply_to, u.message_id);
-	assert_string_equal(reply->text, text(MSG_BOT_TICKET_OPENED, 1LL));
+	char opened[256];
+	snprintf(opened, sizeof(opened), "%s%s", text(MSG_BOT_TICKET_OPENED, 1LL),
+		 msg(MSG_BOT_TILL_WORKS_Q));  /* no SLA configured: no promise */
+	assert_string_equal(reply->text, opened);
 }
 
 static void test_dialog__html_in_the_cashiers_words_is_escaped_for_engineers(void **state)
@@ -1355,6 +1358,69 @@ static void test_dialog__reply_pauses_resolution_until_the_cashier_answers(void 
 	assert_contains(out[0].text, "нарушен срок решения");
 }
 
+/*
+ * The till-down button raises the priority: both deadlines are computed
+ * again from the opening, and the cashier's edited question tells the new
+ * ones in the store's time. /queue puts the nearest deadline first, shows
+ * the time left or overdue, and marks a breached ticket even after its
+ * reaction is met.
+ */
+static void test_dialog__priority_change_moves_deadlines_and_the_queue_order(void **state)
+{
+	(void)state;
+	static struct sla_policy ps[] = {
+		{ "standard", 1, 5 * 60, 3600, false, false, true },
+		{ "standard", 3, 20 * 60, 4 * 3600, false, false, true },
+	};
+	static struct config cfg = { .sla_warn_at = 75, .sla = ps, .n_sla = 2 };
+#define REACTION_DUE "SELECT due_at FROM sla_timers WHERE kind = 'reaction' AND ticket_id = 2"
+	dlg.cfg = &cfg;
+	everyone_joins();
+	says(ANNA, "Не печатает чек");  /* 14:06:40 Moscow: reaction 14:26, resolution 18:06 */
+	assert_contains(only(ANNA, "sendMessage", "question")->text,
+			text(MSG_BOT_PROMISE_BOTH, "2026-11-18 14:26", "2026-11-18 18:06"));
+	dlg.now = NOW + 60;
+	says(BORIS, "Касса не включается");
+	assert_int_equal(query_int(REACTION_DUE), NOW + 60 + 20 * 60);
+
+	presses(BORIS, BORIS, "p:2:1");
+	assert_int_equal(query_int(REACTION_DUE), NOW + 60 + 5 * 60);
+	assert_int_equal(query_int("SELECT due_at FROM sla_timers WHERE kind = 'resolution'"
+				   " AND ticket_id = 2"), NOW + 60 + 3600);
+	assert_int_equal(query_int("SELECT due_at FROM sla_timers WHERE kind = 'reaction'"
+				   " AND ticket_id = 1"), NOW + 20 * 60);  /* the other keeps its own */
+	const char *q = only(BORIS, "editMessageText", "question")->text;
+	assert_contains(q, text(MSG_BOT_PRIORITY_DOWN, 2LL));
+	assert_contains(q, text(MSG_BOT_PROMISE_BOTH, "2026-11-18 14:12", "2026-11-18 15:07"));
+
+	dlg.now = NOW + 120;
+	says_in_group(IVAN, "/queue");
+	const char *queue = only(ENGINEERS, "sendMessage", "")->text;
+	assert_contains(queue, "⏳ 4 мин\n");
+	assert_contains(queue, "⏳ 18 мин\n");
+	assert_true(strstr(queue, "№2 ") < strstr(queue, "№1 "));
+	assert_lacks(queue, "🔥");
+
+	tick_at(NOW + 60 + 5 * 60);  /* the reaction breach of №2 */
+	dlg.now = NOW + 60 + 5 * 60 + 90;
+	says_in_group(IVAN, "/queue");
+	queue = only(ENGINEERS, "sendMessage", "")->text;
+	assert_contains(queue, "🔥 просрочена на 1 мин 30 с\n");
+	assert_true(strstr(queue, "№2 ") < strstr(queue, "№1 "));
+
+	/* Claimed late: its next deadline is resolution, after №1's reaction. */
+	claims(IVAN, 2);
+	says_in_group(IVAN, "/queue");
+	queue = only(ENGINEERS, "sendMessage", "")->text;
+	assert_contains(queue, "🔥 SLA нарушен · ⏳ 53 мин 30 с\n");
+	assert_true(strstr(queue, "№1 ") < strstr(queue, "№2 "));
+
+	/* The cashier's /my shows the deadline in the store's time. */
+	says(ANNA, "/my");
+	assert_contains(only(ANNA, "sendMessage", "")->text, "срок 2026-11-18 14:26");
+#undef REACTION_DUE
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1366,6 +1432,7 @@ int main(void)
 		T(test_dialog__cashier_message_opens_a_ticket_and_posts_a_card),
 		T(test_dialog__sla_warning_and_breach_come_once_each),
 		T(test_dialog__reply_pauses_resolution_until_the_cashier_answers),
+		T(test_dialog__priority_change_moves_deadlines_and_the_queue_order),
 		T(test_dialog__html_in_the_cashiers_words_is_escaped_for_engineers),
 		T(test_dialog__second_message_joins_the_open_ticket),
 		T(test_dialog__new_then_a_message_opens_a_second_ticket),
