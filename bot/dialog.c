@@ -224,29 +224,6 @@ void local_time(char *out, size_t n, int64_t t, const char *zone)
 	tz_free(tz);
 }
 
-void span_text(struct buf *b, int64_t seconds)
-{
-	static const struct { int64_t size; enum msg_id id; } units[] = {
-		{ 86400, MSG_SPAN_DAYS }, { 3600, MSG_SPAN_HOURS },
-		{ 60, MSG_SPAN_MINUTES }, { 1, MSG_SPAN_SECONDS },
-	};
-	int shown = 0;
-	if (seconds < 1)
-		seconds = 1;
-	for (size_t i = 0; i < ARRAY_SIZE(units) && shown < 2; i++) {
-		int64_t n = seconds / units[i].size;
-		if (!n) {
-			shown += shown > 0;  /* "1 ч 5 с" would mislead: stop at a gap */
-			continue;
-		}
-		if (shown)
-			buf_putc(b, ' ');
-		msg_buf(b, units[i].id, (long long)n);
-		seconds -= n * units[i].size;
-		shown++;
-	}
-}
-
 int ticket_change(struct dialog *d, int64_t ticket_id, int64_t actor_id, const char *kind,
 		  int status, int priority, int64_t assignee_id, const char *body)
 {

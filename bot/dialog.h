@@ -113,8 +113,6 @@ int callback_handle(struct dialog *d, const struct tg_update *u);
 
 /* "2026-11-22 10:15": t in the zone called zone. */
 void local_time(char *out, size_t n, int64_t t, const char *zone);
-/* Appends a span of time, its two largest units: "1 ч 5 мин", "40 с". */
-void span_text(struct buf *b, int64_t seconds);
 
 /*
  * SLA (sla.c). After a history row of kind, starts, recomputes, pauses or

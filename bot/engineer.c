@@ -86,13 +86,13 @@ static int queue_line(const struct ticket_row *r, void *arg)
 	esc(q->b, *r->assignee ? r->assignee : msg(MSG_STATUS_NEW));
 	if (r->due_at && r->due_at <= q->now) {
 		msg_buf(q->b, MSG_BOT_QUEUE_OVERDUE);
-		span_text(q->b, q->now - r->due_at);
+		msg_span(q->b, q->now - r->due_at);
 	} else if (r->breached) {
 		msg_buf(q->b, MSG_BOT_QUEUE_BREACHED);
 	}
 	if (r->due_at > q->now) {
 		msg_buf(q->b, MSG_BOT_QUEUE_DUE);
-		span_text(q->b, r->due_at - q->now);
+		msg_span(q->b, r->due_at - q->now);
 	}
 	buf_puts(q->b, "\n    ");
 	esc(q->b, r->title);

@@ -45,39 +45,56 @@ static int64_t stored(int64_t t)
 	return t == SLA_NEVER || t == SLA_PAUSED ? 0 : t;
 }
 
+/* The pauses that stop the timer's clock: resolution's only, reaction stops at the first reply. */
+static int pauses_of(struct dialog *d, const struct sla_timer *t, struct sla_pause *out, size_t *n)
+{
+	*n = 0;
+	return t->kind == SLA_REACTION ? 0 : db_sla_pauses(d->db, t->ticket_id, out, PAUSES_MAX, n);
+}
+
 /* Writes the timer's deadline and warning instant for its budget, start and pauses. */
 static int recompute(struct dialog *d, const struct calendar *c, struct sla_timer *t)
 {
 	struct sla_pause pauses[PAUSES_MAX];
 	size_t n;
-	int rc = db_sla_pauses(d->db, t->ticket_id, pauses, PAUSES_MAX, &n);
+	int rc = pauses_of(d, t, pauses, &n);
 	if (rc)
 		return rc;
-	/* Pauses count against resolution only: reaction stops at the first reply. */
-	if (t->kind == SLA_REACTION)
-		n = 0;
 	int64_t warn = t->budget * d->cfg->sla_warn_at / 100;
 	t->due_at = stored(sla_deadline(&c->cal, t->started_at, t->budget, pauses, n));
 	t->warn_at = stored(sla_deadline(&c->cal, t->started_at, warn, pauses, n));
 	return db_sla_set(d->db, t);
 }
 
+/*
+ * The ticket's policy for its priority and its store's calendar for it
+ * (free c->tz); TD_ENOTFOUND when it has none.
+ */
+static int ticket_clock(struct dialog *d, const struct ticket_row *r,
+			const struct sla_policy **policy, struct calendar *c)
+{
+	struct sla_place pl;
+	int rc = db_sla_place(d->db, r->id, &pl);
+	if (rc)
+		return rc;
+	if (!(*policy = config_sla_policy(d->cfg, pl.tier, r->priority)))
+		return TD_ENOTFOUND;
+	if (calendar_load(c, &pl, (*policy)->always)) {
+		log_warn("sla: ticket %lld: the store's zone or hours do not load; no deadlines",
+			 (long long)r->id);
+		return TD_ENOTFOUND;
+	}
+	return 0;
+}
+
 /* (Re)computes both timers for the ticket's priority; started_at stays when they exist. */
 static int apply_policy(struct dialog *d, const struct ticket_row *r)
 {
-	struct sla_place pl;
+	const struct sla_policy *p;
 	struct calendar c;
-	int rc = db_sla_place(d->db, r->id, &pl);
+	int rc = ticket_clock(d, r, &p, &c);
 	if (rc)
 		return rc == TD_ENOTFOUND ? 0 : rc;
-	const struct sla_policy *p = config_sla_policy(d->cfg, pl.tier, r->priority);
-	if (!p)
-		return 0;
-	if (calendar_load(&c, &pl, p->always)) {
-		log_warn("sla: ticket %lld: the store's zone or hours do not load; no deadlines",
-			 (long long)r->id);
-		return 0;
-	}
 	const struct { enum sla_kind kind; int64_t v; bool days; } budgets[] = {
 		{ SLA_REACTION, p->reaction, p->reaction_days },
 		{ SLA_RESOLUTION, p->resolution, p->resolution_days },
@@ -106,6 +123,34 @@ static int reapply(struct dialog *d, int64_t ticket_id)
 	return apply_policy(d, &r);
 }
 
+/*
+ * Stops a running timer at d->now with the SLA seconds it used. A deadline
+ * that passed while no scheduler pass looked (the daemon was down) is
+ * noticed first: meeting it late is still a breach.
+ */
+static int meet(struct dialog *d, int64_t ticket_id, enum sla_kind kind)
+{
+	struct sla_pause pauses[PAUSES_MAX];
+	struct sla_timer t;
+	struct ticket_row r;
+	const struct sla_policy *p;
+	struct calendar c;
+	size_t n;
+	int rc = sla_tick(d);
+	if (!rc)
+		rc = db_sla_get(d->db, ticket_id, kind, &t);
+	if (rc || t.met_at)
+		return rc == TD_ENOTFOUND ? 0 : rc;
+	if ((rc = pauses_of(d, &t, pauses, &n)) || (rc = ticket_load(d, ticket_id, &r)))
+		return rc;
+	if ((rc = ticket_clock(d, &r, &p, &c)))
+		return rc == TD_ENOTFOUND ? 0 : rc;
+	rc = db_sla_met(d->db, ticket_id, kind, d->now,
+			sla_used(&c.cal, t.started_at, d->now, pauses, n));
+	tz_free(c.tz);
+	return rc;
+}
+
 int sla_event(struct dialog *d, int64_t ticket_id, const char *kind)
 {
 	bool changed = false;
@@ -115,11 +160,11 @@ int sla_event(struct dialog *d, int64_t ticket_id, const char *kind)
 	if (!strcmp(kind, "opened") || !strcmp(kind, "priority"))
 		return reapply(d, ticket_id);
 	if (!strcmp(kind, "claimed"))
-		return db_sla_met(d->db, ticket_id, SLA_REACTION, d->now);
+		return meet(d, ticket_id, SLA_REACTION);
 	/* Deadlines move only when a pause starts or ends, not on every message. */
 	if (!strcmp(kind, "reply")) {
 		/* An engineer answered: reaction is met, and the ticket waits for the cashier. */
-		if ((rc = db_sla_met(d->db, ticket_id, SLA_REACTION, d->now)) ||
+		if ((rc = meet(d, ticket_id, SLA_REACTION)) ||
 		    (rc = db_sla_pause(d->db, ticket_id, d->now, &changed)))
 			return rc;
 		return changed ? reapply(d, ticket_id) : 0;
@@ -130,9 +175,9 @@ int sla_event(struct dialog *d, int64_t ticket_id, const char *kind)
 		return changed ? reapply(d, ticket_id) : 0;
 	}
 	if (!strcmp(kind, "resolved"))
-		return db_sla_met(d->db, ticket_id, SLA_RESOLUTION, d->now);
+		return meet(d, ticket_id, SLA_RESOLUTION);
 	if (!strcmp(kind, "reopened"))
-		return db_sla_met(d->db, ticket_id, SLA_RESOLUTION, 0);
+		return db_sla_met(d->db, ticket_id, SLA_RESOLUTION, 0, 0);
 	return 0;
 }
 

@@ -4,7 +4,9 @@
 #include <getopt.h>
 
 #include "cli/cli.h"
+#include "core/buf.h"
 #include "storage/chain.h"
+#include "storage/sla.h"
 #include "storage/ticket.h"
 
 struct list_args {
@@ -94,6 +96,36 @@ static int print_ticket_card(const struct ticket_row *r, void *arg)
 	return 0;
 }
 
+/* One SLA timer: its budget and deadline, when it was met and whether it was breached. */
+static int print_sla(struct show_ctx *s, int64_t id, enum sla_kind kind)
+{
+	struct sla_timer t;
+	struct buf budget = BUF_INIT(64), b = BUF_INIT(256);
+	char at[64];
+	int rc = db_sla_get(s->c->db, id, kind, &t);
+	if (rc)
+		return rc == TD_ENOTFOUND ? 0 : rc;
+	msg_span(&budget, t.budget);
+	if (t.due_at)
+		cli_time(at, sizeof(at), t.due_at, s->zone);
+	msg_buf(&b, MSG_CLI_TICKET_SLA,
+		msg(kind == SLA_REACTION ? MSG_CLI_SLA_REACTION : MSG_CLI_SLA_RESOLUTION),
+		buf_cstr(&budget), t.due_at ? at : msg(MSG_CLI_SLA_PAUSED));
+	if (t.met_at) {
+		buf_reset(&budget);
+		msg_span(&budget, t.used);
+		msg_buf(&b, MSG_CLI_SLA_MET, buf_cstr(&budget));
+	}
+	if (t.breached_at) {
+		cli_time(at, sizeof(at), t.breached_at, s->zone);
+		msg_buf(&b, MSG_CLI_SLA_BREACHED, at);
+	}
+	fprintf(s->c->out, "%s\n", buf_cstr(&b));
+	buf_release(&budget);
+	buf_release(&b);
+	return 0;
+}
+
 static int print_event(const struct ticket_event_row *e, void *arg)
 {
 	struct show_ctx *s = arg;
@@ -121,6 +153,8 @@ static int ticket_show(struct cli *c, int argc, char **argv)
 	if (rc == TD_ENOTFOUND)
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_NOT_FOUND, msg(MSG_NOUN_TICKET), argv[1]);
 	if (rc)
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
+	if (print_sla(&s, id, SLA_REACTION) || print_sla(&s, id, SLA_RESOLUTION))
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
 	cli_say(c, MSG_CLI_TICKET_HISTORY);
 	return db_ticket_history(c->db, id, print_event, &s) ? EXIT_FAIL : EXIT_OK;

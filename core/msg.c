@@ -74,3 +74,28 @@ int msg_buf(struct buf *b, enum msg_id id, ...)
 	va_end(ap);
 	return rc;
 }
+
+void msg_span(struct buf *b, int64_t seconds)
+{
+	static const struct { int64_t size; enum msg_id id; } units[] = {
+		{ 86400, MSG_SPAN_DAYS }, { 3600, MSG_SPAN_HOURS },
+		{ 60, MSG_SPAN_MINUTES }, { 1, MSG_SPAN_SECONDS },
+	};
+	int shown = 0;
+	if (seconds <= 0) {
+		msg_buf(b, MSG_SPAN_SECONDS, 0LL);
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(units) && shown < 2; i++) {
+		int64_t n = seconds / units[i].size;
+		if (!n) {
+			shown += shown > 0;  /* "1 ч 5 с" would mislead: stop at a gap */
+			continue;
+		}
+		if (shown)
+			buf_putc(b, ' ');
+		msg_buf(b, units[i].id, (long long)n);
+		seconds -= n * units[i].size;
+		shown++;
+	}
+}

@@ -36,5 +36,7 @@ const char *msg_key(enum msg_id id);
 void msg_fprintf(FILE *f, enum msg_id id, ...);
 int msg_buf(struct buf *b, enum msg_id id, ...);
 int msg_vbuf(struct buf *b, enum msg_id id, va_list ap);
+/* Appends a span of time in its two largest units: "1 ч 5 мин", "40 с". */
+void msg_span(struct buf *b, int64_t seconds);
 
 #endif

@@ -231,6 +231,11 @@ static const char *const migrations[] = {
 	"  to_at INTEGER,"
 	"  PRIMARY KEY (ticket_id, from_at)"
 	") WITHOUT ROWID;",
+	/*
+	 * 8: the SLA seconds a timer had used when it was met (store hours,
+	 * less the pauses), for the reports.
+	 */
+	"ALTER TABLE sla_timers ADD COLUMN used INTEGER;",
 };
 
 int db_schema_latest(void)

@@ -46,7 +46,8 @@ int db_sla_set(struct db *db, const struct sla_timer *t)
 }
 
 #define TIMER_COLUMNS "ticket_id, kind, budget, started_at, ifnull(due_at, 0), ifnull(warn_at, 0)," \
-	" ifnull(warned_at, 0), ifnull(breached_at, 0), ifnull(met_at, 0)"
+	" ifnull(warned_at, 0), ifnull(breached_at, 0), ifnull(met_at, 0), ifnull(used, 0)"
+#define TIMER_NCOLUMNS 10
 
 static void timer_of(sqlite3_stmt *st, struct sla_timer *t)
 {
@@ -59,6 +60,7 @@ static void timer_of(sqlite3_stmt *st, struct sla_timer *t)
 		.warned_at = sqlite3_column_int64(st, 6),
 		.breached_at = sqlite3_column_int64(st, 7),
 		.met_at = sqlite3_column_int64(st, 8),
+		.used = sqlite3_column_int64(st, 9),
 	};
 	kind_parse(db_text(st, 1), &t->kind);
 }
@@ -80,17 +82,20 @@ int db_sla_get(struct db *db, int64_t ticket_id, enum sla_kind kind, struct sla_
 	return rc;
 }
 
-int db_sla_met(struct db *db, int64_t ticket_id, enum sla_kind kind, int64_t at)
+int db_sla_met(struct db *db, int64_t ticket_id, enum sla_kind kind, int64_t at, int64_t used)
 {
 	sqlite3_stmt *st;
-	if (db_prepare(db, &st, at ? "UPDATE sla_timers SET met_at = ?3"
+	if (db_prepare(db, &st, at ? "UPDATE sla_timers SET met_at = ?3, used = ?4"
 				     " WHERE ticket_id = ?1 AND kind = ?2 AND met_at IS NULL"
-				   : "UPDATE sla_timers SET met_at = NULL WHERE ticket_id = ?1 AND kind = ?2"))
+				   : "UPDATE sla_timers SET met_at = NULL, used = NULL"
+				     " WHERE ticket_id = ?1 AND kind = ?2"))
 		return TD_ERR;
 	sqlite3_bind_int64(st, 1, ticket_id);
 	sqlite3_bind_text(st, 2, sla_kind_name(kind), -1, SQLITE_STATIC);
-	if (at)
+	if (at) {
 		sqlite3_bind_int64(st, 3, at);
+		sqlite3_bind_int64(st, 4, used);
+	}
 	return db_step_done(db, st);
 }
 
@@ -157,7 +162,7 @@ int db_sla_due(struct db *db, int64_t now,
 	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
 		struct sla_timer t;
 		timer_of(st, &t);
-		rc = fn(&t, sqlite3_column_int(st, 9) ? SLA_BREACH : SLA_WARNING, arg);
+		rc = fn(&t, sqlite3_column_int(st, TIMER_NCOLUMNS) ? SLA_BREACH : SLA_WARNING, arg);
 	}
 	db_finish(db, st);
 	return rc;

@@ -26,6 +26,7 @@ struct sla_timer {
 	int64_t due_at;        /* 0: unknown (paused, or never) */
 	int64_t warn_at;       /* 0: unknown */
 	int64_t warned_at, breached_at, met_at;  /* 0: not yet */
+	int64_t used;          /* SLA seconds used when met; 0 while running */
 };
 
 /*
@@ -36,8 +37,11 @@ struct sla_timer {
 int db_sla_set(struct db *db, const struct sla_timer *t);
 /* TD_ENOTFOUND when the ticket has no such timer. */
 int db_sla_get(struct db *db, int64_t ticket_id, enum sla_kind kind, struct sla_timer *out);
-/* Sets met_at (at = 0: clears it, the timer runs again). */
-int db_sla_met(struct db *db, int64_t ticket_id, enum sla_kind kind, int64_t at);
+/*
+ * Sets met_at and the SLA seconds used by then, unless already met; at = 0
+ * clears both (the timer runs again).
+ */
+int db_sla_met(struct db *db, int64_t ticket_id, enum sla_kind kind, int64_t at, int64_t used);
 
 /*
  * Starts a pause at now unless one is open; ends the open one at now.

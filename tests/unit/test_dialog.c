@@ -1359,6 +1359,41 @@ static void test_dialog__reply_pauses_resolution_until_the_cashier_answers(void 
 }
 
 /*
+ * No scheduler pass ran while the reaction deadline passed (the daemon was
+ * down): the late claim records the breach first, with its notice, then
+ * meets the timer. The resolution's used time leaves out the pause.
+ */
+static void test_dialog__a_deadline_missed_while_down_is_a_breach_when_met_late(void **state)
+{
+	(void)state;
+	static struct sla_policy p3 = { "standard", 3, 20, 600, false, false, true };
+	static struct config cfg = { .sla_warn_at = 75, .sla = &p3, .n_sla = 1 };
+	dlg.cfg = &cfg;
+	everyone_joins();
+	says(ANNA, "Не печатает чек");
+	delivered(ENGINEERS, 500, 1, "card");
+
+	dlg.now = NOW + 30;
+	presses(IVAN, ENGINEERS, "c:1");
+	assert_contains(only(ENGINEERS, "sendMessage", "")->text, "нарушен срок реакции");
+	assert_int_equal(query_int("SELECT count(*) FROM ticket_events WHERE kind = 'sla_breach'"), 1);
+	assert_int_equal(query_int("SELECT breached_at FROM sla_timers WHERE kind = 'reaction'"), NOW + 30);
+	assert_int_equal(query_int("SELECT met_at FROM sla_timers WHERE kind = 'reaction'"), NOW + 30);
+	assert_int_equal(query_int("SELECT used FROM sla_timers WHERE kind = 'reaction'"), 30);
+	assert_int_equal(tick_at(NOW + 31), 0);
+
+	dlg.now = NOW + 40;
+	replies_in_group(IVAN, 500, "Какая модель?");
+	dlg.now = NOW + 100;
+	says(ANNA, "АТОЛ");
+	dlg.now = NOW + 130;
+	resolves(IVAN, 1, "Заменили");
+	/* 130 s since opening, 60 of them waiting for the cashier. */
+	assert_int_equal(query_int("SELECT used FROM sla_timers WHERE kind = 'resolution'"), 70);
+	assert_int_equal(query_int("SELECT count(*) FROM sla_timers WHERE breached_at IS NOT NULL"), 1);
+}
+
+/*
  * The till-down button raises the priority: both deadlines are computed
  * again from the opening, and the cashier's edited question tells the new
  * ones in the store's time. /queue puts the nearest deadline first, shows
@@ -1433,6 +1468,7 @@ int main(void)
 		T(test_dialog__sla_warning_and_breach_come_once_each),
 		T(test_dialog__reply_pauses_resolution_until_the_cashier_answers),
 		T(test_dialog__priority_change_moves_deadlines_and_the_queue_order),
+		T(test_dialog__a_deadline_missed_while_down_is_a_breach_when_met_late),
 		T(test_dialog__html_in_the_cashiers_words_is_escaped_for_engineers),
 		T(test_dialog__second_message_joins_the_open_ticket),
 		T(test_dialog__new_then_a_message_opens_a_second_ticket),

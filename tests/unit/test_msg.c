@@ -69,6 +69,34 @@ static void test_msg__language_is_chosen_by_code(void **state)
 	buf_release(&b);
 }
 
+static void test_msg__spans_show_their_two_largest_units(void **state)
+{
+	(void)state;
+	static const struct { int64_t s; const char *ru, *en; } cases[] = {
+		{ -5, "0 с", "0 s" },
+		{ 0, "0 с", "0 s" },
+		{ 59, "59 с", "59 s" },
+		{ 90, "1 мин 30 с", "1 min 30 s" },
+		{ 3600, "1 ч", "1 h" },
+		{ 3605, "1 ч", "1 h" },            /* a gap stops it: not "1 ч 5 с" */
+		{ 3 * 3600 + 25 * 60 + 7, "3 ч 25 мин", "3 h 25 min" },
+		{ 86400 + 7200, "1 д 2 ч", "1 d 2 h" },
+		{ 8 * 86400 + 59, "8 д", "8 d" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct buf b = BUF_INIT(64);
+		assert_int_equal(msg_set_language("ru"), 0);
+		msg_span(&b, cases[i].s);
+		assert_string_equal(buf_cstr(&b), cases[i].ru);
+		buf_reset(&b);
+		assert_int_equal(msg_set_language("en"), 0);
+		msg_span(&b, cases[i].s);
+		assert_string_equal(buf_cstr(&b), cases[i].en);
+		buf_release(&b);
+	}
+	msg_set_language("ru");
+}
+
 static void test_buf__cap_frees_and_fails_for_good(void **state)
 {
 	(void)state;
@@ -127,6 +155,7 @@ int main(void)
 		cmocka_unit_test(test_msg__languages_take_the_same_arguments),
 		cmocka_unit_test(test_msg__every_text_is_translated_and_utf8),
 		cmocka_unit_test(test_msg__language_is_chosen_by_code),
+		cmocka_unit_test(test_msg__spans_show_their_two_largest_units),
 		cmocka_unit_test(test_buf__cap_frees_and_fails_for_good),
 		cmocka_unit_test(test_util__utf8_validation),
 		cmocka_unit_test(test_util__dates_and_integers),
