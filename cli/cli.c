@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "equipment", cmd_equipment },
 	{ "invite", cmd_invite },
 	{ "ticket", cmd_ticket },
+	{ "report", cmd_report },
 	{ "kb", cmd_kb },
 	{ "chat", cmd_chat },
 	{ "backup", cmd_backup },
@@ -152,17 +153,24 @@ void cli_row(struct cli *c, const int *widths, size_t n, const char *const *cell
 	fprintf(c->out, "%s\n", n ? cells[n - 1] : "");
 }
 
+size_t cli_split(char *s, const char **cells, size_t max)
+{
+	size_t k = 0;
+	for (char *p = s; k < max; k++) {
+		cells[k] = p;
+		p += strcspn(p, "|");
+		if (!*p)
+			return k + 1;
+		*p++ = '\0';
+	}
+	return k;
+}
+
 void cli_header(struct cli *c, const int *widths, size_t n, enum msg_id id)
 {
 	char *copy = xstrdup(msg(id));
 	const char *cells[16];
-	size_t k = 0;
-	for (char *p = copy; k < n && k < ARRAY_SIZE(cells); k++) {
-		cells[k] = p;
-		p += strcspn(p, "|");
-		if (*p)
-			*p++ = '\0';
-	}
+	size_t k = cli_split(copy, cells, n < ARRAY_SIZE(cells) ? n : ARRAY_SIZE(cells));
 	cli_row(c, widths, k, cells);
 	free(copy);
 }

@@ -50,6 +50,8 @@ int cli_check_text(struct cli *c, enum msg_id what, const char *s, size_t max);
  * aware, cut with "…" when longer), the last cell as it is.
  */
 void cli_row(struct cli *c, const int *widths, size_t n, const char *const *cells);
+/* Splits s in place at each '|' into at most max cells; returns how many. */
+size_t cli_split(char *s, const char **cells, size_t max);
 /* Prints a header row from a catalogue message with columns separated by '|'. */
 void cli_header(struct cli *c, const int *widths, size_t n, enum msg_id id);
 
@@ -91,6 +93,7 @@ int cmd_till(struct cli *c, int argc, char **argv);
 int cmd_equipment(struct cli *c, int argc, char **argv);
 int cmd_invite(struct cli *c, int argc, char **argv);
 int cmd_ticket(struct cli *c, int argc, char **argv);
+int cmd_report(struct cli *c, int argc, char **argv);
 int cmd_serve(struct cli *c, int argc, char **argv);
 int cmd_kb(struct cli *c, int argc, char **argv);
 int cmd_chat(struct cli *c, int argc, char **argv);

@@ -233,9 +233,10 @@ static const char *const migrations[] = {
 	") WITHOUT ROWID;",
 	/*
 	 * 8: the SLA seconds a timer had used when it was met (store hours,
-	 * less the pauses), for the reports.
+	 * less the pauses), and tickets by opening time, for the reports.
 	 */
-	"ALTER TABLE sla_timers ADD COLUMN used INTEGER;",
+	"ALTER TABLE sla_timers ADD COLUMN used INTEGER;"
+	"CREATE INDEX tickets_created ON tickets(created_at);",
 };
 
 int db_schema_latest(void)

@@ -203,3 +203,63 @@ int db_sla_place(struct db *db, int64_t ticket_id, struct sla_place *out)
 	db_finish(db, st);
 	return rc;
 }
+
+#define REPORT_TIMER(t) \
+	" " t ".budget, ifnull(" t ".due_at, 0), ifnull(" t ".breached_at, 0)," \
+	" ifnull(" t ".met_at, 0), ifnull(" t ".used, 0)"
+
+/* A timer of a report row from its five columns at i; false when it has none. */
+static bool report_timer(sqlite3_stmt *st, int i, int64_t ticket_id, enum sla_kind kind,
+			 struct sla_timer *t)
+{
+	*t = (struct sla_timer){
+		.ticket_id = ticket_id, .kind = kind,
+		.budget = sqlite3_column_int64(st, i),
+		.due_at = sqlite3_column_int64(st, i + 1),
+		.breached_at = sqlite3_column_int64(st, i + 2),
+		.met_at = sqlite3_column_int64(st, i + 3),
+		.used = sqlite3_column_int64(st, i + 4),
+	};
+	return sqlite3_column_type(st, i) != SQLITE_NULL;
+}
+
+int db_sla_report(struct db *db, int64_t from, int64_t to, int64_t org_id,
+		  int (*fn)(const struct sla_report_row *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+	if (db_prepare(db, &st, "SELECT ts.id, ts.created_at, o.name, s.name, s.timezone,"
+			       " coalesce(a.name, ''), ts.priority," REPORT_TIMER("r") ","
+			       REPORT_TIMER("z") ","
+			       " (SELECT count(*) FROM ticket_events e"
+			       "  WHERE e.ticket_id = ts.id AND e.kind = 'sla_breach')"
+			       " FROM ticket_state ts JOIN stores s ON s.id = ts.store_id"
+			       " JOIN orgs o ON o.id = s.org_id LEFT JOIN people a ON a.id = ts.assignee_id"
+			       " LEFT JOIN sla_timers r ON r.ticket_id = ts.id AND r.kind = 'reaction'"
+			       " LEFT JOIN sla_timers z ON z.ticket_id = ts.id AND z.kind = 'resolution'"
+			       " WHERE ts.created_at >= ?1 AND ts.created_at < ?2"
+			       " AND (?3 = 0 OR s.org_id = ?3) ORDER BY ts.id"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	sqlite3_bind_int64(st, 3, org_id);
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		struct sla_report_row r = {
+			.ticket_id = sqlite3_column_int64(st, 0),
+			.created_at = sqlite3_column_int64(st, 1),
+			.org = db_text(st, 2),
+			.store = db_text(st, 3),
+			.timezone = db_text(st, 4),
+			.engineer = db_text(st, 5),
+			.priority = sqlite3_column_int(st, 6),
+			.breaches = sqlite3_column_int(st, 17),
+		};
+		r.has[SLA_REACTION] = report_timer(st, 7, r.ticket_id, SLA_REACTION,
+						   &r.timer[SLA_REACTION]);
+		r.has[SLA_RESOLUTION] = report_timer(st, 12, r.ticket_id, SLA_RESOLUTION,
+						     &r.timer[SLA_RESOLUTION]);
+		rc = fn(&r, arg);
+	}
+	db_finish(db, st);
+	return rc;
+}

@@ -68,4 +68,18 @@ struct sla_place {
 };
 int db_sla_place(struct db *db, int64_t ticket_id, struct sla_place *out);
 
+/* One ticket as the SLA report counts it. */
+struct sla_report_row {
+	int64_t ticket_id, created_at;
+	const char *org, *store, *timezone;
+	const char *engineer;         /* its assignee, "" for none */
+	int priority;
+	bool has[2];                  /* by enum sla_kind: it has such a timer */
+	struct sla_timer timer[2];
+	int breaches;                 /* sla_breach rows in its history */
+};
+/* Tickets opened in [from, to) of the org (0: any), oldest first. */
+int db_sla_report(struct db *db, int64_t from, int64_t to, int64_t org_id,
+		  int (*fn)(const struct sla_report_row *, void *), void *arg);
+
 #endif

@@ -7,11 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/token.h"
 #include "storage/chain.h"
+#include "storage/sla.h"
 #include "storage/ticket.h"
 
 static char dir[] = "/tmp/tilldesk-cli-XXXXXX";
@@ -363,6 +365,172 @@ static void test_cli__ticket_list_and_show(void **state)
 	assert_int_equal(run("ticket", "list", "--store", "Ромашка-2", NULL), EXIT_FAIL);
 }
 
+/* ---- report sla ---- */
+
+#define NOV18 1794960000   /* 2026-11-18 00:00 UTC */
+
+struct timed {
+	int64_t budget, used, breached_at;  /* used 0: not met */
+	bool none;                          /* no such timer */
+};
+#define TIMED(budget, used, breached_at) ((struct timed){ budget, used, breached_at, false })
+
+/*
+ * A ticket as the dialog would leave it: opened at, assigned to engineer
+ * (0: nobody), its two timers, and a sla_breach history row per breach.
+ */
+static void ticket_with(struct db *db, int64_t store, int priority, int64_t at, int64_t engineer,
+			struct timed reaction, struct timed resolution)
+{
+	int64_t id;
+	struct ticket_new t = { .store_id = store, .source = "cli", .title = "Сбой", .priority = priority };
+	assert_int_equal(db_ticket_open(db, &id, &t, at), 0);
+	if (engineer)
+		assert_int_equal(db_ticket_event(db, id, at + 1, engineer, "claimed", TICKET_CLAIMED,
+						 priority, engineer, NULL), 0);
+	const struct timed *timers[] = { &reaction, &resolution };
+	for (int k = 0; k < 2; k++) {
+		const struct timed *x = timers[k];
+		if (x->none)
+			continue;
+		struct sla_timer st = { .ticket_id = id, .kind = (enum sla_kind)k, .budget = x->budget,
+					.started_at = at, .due_at = at + x->budget };
+		assert_int_equal(db_sla_set(db, &st), 0);
+		if (x->used)
+			assert_int_equal(db_sla_met(db, id, (enum sla_kind)k, at + x->used, x->used), 0);
+		if (x->breached_at) {
+			assert_int_equal(db_sla_noticed(db, id, (enum sla_kind)k, SLA_BREACH, x->breached_at), 0);
+			assert_int_equal(db_ticket_event(db, id, x->breached_at, 0, "sla_breach",
+							 engineer ? TICKET_CLAIMED : TICKET_NEW, priority,
+							 engineer, sla_kind_name((enum sla_kind)k)), 0);
+		}
+	}
+}
+
+static int64_t engineer_named(const char *name)
+{
+	sqlite3 *h;
+	char sql[256];
+	assert_int_equal(sqlite3_open(db_path, &h), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "INSERT INTO people(name, role, created_at) VALUES ('%s', 'engineer', 0)",
+		 name);
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	int64_t id = sqlite3_last_insert_rowid(h);
+	sqlite3_close(h);
+	return id;
+}
+
+/* The CSV line that starts with prefix, without its CRLF. */
+static const char *csv_line(const char *prefix)
+{
+	static char line[512];
+	for (const char *p = out_text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (strncmp(p, prefix, strlen(prefix)))
+			continue;
+		size_t n = strcspn(p, "\r\n");
+		assert_true(n < sizeof(line));
+		memcpy(line, p, n);
+		line[n] = '\0';
+		assert_int_equal(p[n], '\r');
+		return line;
+	}
+	fail_msg("no line '%s' in:\n%s", prefix, out_text);
+	return NULL;
+}
+
+/*
+ * Five tickets in two organisations: the report's counts, nearest-rank
+ * medians and 90th percentiles, in-time shares and breaches per group;
+ * the period is the store's dates; --org keeps one organisation.
+ */
+static void test_cli__report_sla_figures_per_group(void **state)
+{
+	(void)state;
+	int64_t moscow, vladivostok, other, org2;
+	assert_int_equal(run("init", NULL), 0);
+	int64_t ivan = engineer_named("Иван"), petr = engineer_named("Пётр");
+	struct db *db = open_db();
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_org_add(db, &org2, "Ромашка", "standard", NULL), 0);
+	assert_int_equal(db_store_add(db, &moscow, org2, "Москва-1", "", "Europe/Moscow", "24/7"), 0);
+	assert_int_equal(db_store_add(db, &vladivostok, org2, "Владивосток-1", "", "Asia/Vladivostok",
+				      "24/7"), 0);
+	assert_int_equal(db_org_add(db, &org2, "=Лютик, \"ООО\"", "standard", NULL), 0);
+	assert_int_equal(db_store_add(db, &other, org2, "Лютик-1", "", "Europe/Moscow", "24/7"), 0);
+	struct timed none = { .none = true };
+	ticket_with(db, moscow, 3, NOV18 + 3600, ivan, TIMED(900, 60, 0),
+		    TIMED(14400, 600, 0));
+	ticket_with(db, moscow, 3, NOV18 + 7200, ivan, TIMED(120, 300, NOV18 + 7320),
+		    TIMED(14400, 1200, 0));
+	/* 2026-11-17 15:00 UTC is the 18th, 01:00, in Vladivostok: in the period. */
+	ticket_with(db, vladivostok, 1, NOV18 - 9 * 3600, petr, TIMED(900, 30, 0),
+		    TIMED(600, 0, NOV18 - 9 * 3600 + 600));
+	ticket_with(db, other, 4, NOV18 + 3600, 0, none, none);
+	/* The 30th, 20:00 UTC, is December 1st in Vladivostok: out of it. */
+	ticket_with(db, vladivostok, 3, NOV18 + 12 * 86400 + 20 * 3600, petr,
+		    TIMED(900, 60, 0), none);
+	assert_int_equal(db_commit(db), 0);
+	db_close(db);
+
+	assert_int_equal(run("report", "sla", "--from", "2026-11-18", "--to", "2026-11-30",
+			     "--format", "csv", NULL), 0);
+	assert_string_equal(csv_line("section,"), "section,group,tickets,reaction_median_s,reaction_p90_s,"
+			    "reaction_in_time,reaction_counted,resolution_median_s,resolution_p90_s,"
+			    "resolution_in_time,resolution_counted,breaches");
+	/* Reaction used 30, 60, 300 s: median 60, p90 300; 300 was a breach. */
+	assert_string_equal(csv_line("total,"), "total,total,4,60,300,2,3,600,1200,2,3,2");
+	assert_string_equal(csv_line("organisation,Ромашка,"),
+			    "organisation,Ромашка,3,60,300,2,3,600,1200,2,3,2");
+	assert_string_equal(csv_line("organisation,\""),
+			    "organisation,\"'=Лютик, \"\"ООО\"\"\",1,,,0,0,,,0,0,0");
+	assert_string_equal(csv_line("store,Ромашка · Москва-1,"),
+			    "store,Ромашка · Москва-1,2,60,300,1,2,600,1200,2,2,1");
+	assert_string_equal(csv_line("store,Ромашка · Владивосток-1,"),
+			    "store,Ромашка · Владивосток-1,1,30,30,1,1,,,0,1,1");
+	assert_string_equal(csv_line("priority,P1,"), "priority,P1,1,30,30,1,1,,,0,1,1");
+	assert_string_equal(csv_line("priority,P3,"), "priority,P3,2,60,300,1,2,600,1200,2,2,1");
+	assert_string_equal(csv_line("engineer,Иван,"), "engineer,Иван,2,60,300,1,2,600,1200,2,2,1");
+	assert_string_equal(csv_line("engineer,(not taken),"), "engineer,(not taken),1,,,0,0,,,0,0,0");
+
+	assert_int_equal(run("report", "sla", "--from", "2026-11-18", "--to", "2026-11-30", NULL), 0);
+	assert_contains(out_text, "67% (2/3)");
+	assert_contains(out_text, "1 min");
+	assert_contains(out_text, "20 min");
+
+	assert_int_equal(run("report", "sla", "--from", "2026-11-18", "--to", "2026-12-01",
+			     "--org", "Ромашка", "--format", "csv", NULL), 0);
+	assert_string_equal(csv_line("total,"), "total,total,4,60,300,3,4,600,1200,2,3,2");
+	assert_null(strstr(out_text, "Лютик"));
+
+	assert_int_equal(run("report", "sla", "--from", "2025-01-01", "--to", "2025-01-31", NULL), 0);
+	assert_contains(out_text, "No tickets in this period.");
+}
+
+static void test_cli__report_sla_bad_arguments(void **state)
+{
+	(void)state;
+	assert_int_equal(run("init", NULL), 0);
+	const char *bad[][8] = {
+		{ "report", "sla", "--from", "2026-11-01", NULL },
+		{ "report", "sla", "--from", "2026-11-31", "--to", "2026-12-01", NULL },
+		{ "report", "sla", "--from", "2026-12-02", "--to", "2026-12-01", NULL },
+		{ "report", "sla", "--from", "2026-11-01", "--to", "2026-12-01", "--format", "xls" },
+		{ "report", "sla", "--from", "'; DROP TABLE tickets; --", "--to", "2026-12-01", NULL },
+		{ "report", "sla", "extra", "--from", "2026-11-01", "--to", "2026-12-01", NULL },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_int_equal(run(bad[i][0], bad[i][1], bad[i][2], bad[i][3], bad[i][4], bad[i][5],
+				     bad[i][6], bad[i][7], NULL), EXIT_USAGE);
+		assert_string_equal(out_text, "");
+		assert_true(*err_text);
+	}
+	assert_int_equal(run("report", "sla", "--from", "2026-11-01", "--to", "2026-12-01",
+			     "--org", "Нет такой", NULL), EXIT_FAIL);
+	assert_contains(err_text, "not found");
+	assert_int_equal(run("report", "--help", NULL), 0);
+	assert_contains(out_text, "report sla");
+}
+
 static void test_cli__backup_is_a_complete_database(void **state)
 {
 	(void)state;
@@ -430,6 +598,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cli__invite_prints_a_one_time_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli__invite_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli__ticket_list_and_show, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cli__report_sla_figures_per_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cli__report_sla_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli__backup_is_a_complete_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli__unknown_commands_and_help, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli__config_typo_stops_with_file_and_line, setup, teardown),
