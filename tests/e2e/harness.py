@@ -71,9 +71,9 @@ class Desk:
             raise AssertionError("tilldesk %s: %s" % (" ".join(args), r.stderr))
         return r
 
-    def setup_chain(self):
+    def setup_chain(self, tier="standard"):
         self.cli("init")
-        self.cli("org", "add", "Ромашка", "--owner", "owner@romashka.example")
+        self.cli("org", "add", "Ромашка", "--owner", "owner@romashka.example", "--tier", tier)
         self.cli("store", "add", "Ромашка на Ленина", "--org", "Ромашка", "--tz", "Europe/Moscow",
                  "--hours", "24/7", "--address", "Москва, ул. Ленина, 1")
         self.control("group", {"id": GROUP, "title": "Инженеры", "type": "group"})

@@ -1,0 +1,127 @@
+"""SLA end to end: the real daemon against the emulator, with SLAs of a few
+seconds. The scheduler warns before a deadline and tells the engineers and
+the owner when it breaks, once each, across a restart too; the report's
+figures are the ones the history holds."""
+import csv
+import io
+import os
+import re
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import CASHIER, ENGINEER, GROUP, Desk  # noqa: E402
+
+OWNER = 7001
+WARNING = "никто не взял"
+REACTION_BREACH = "нарушен срок реакции"
+RESOLUTION_BREACH = "нарушен срок решения"
+OWNER_REACTION = "Нарушен срок реакции по заявке №1"
+OWNER_RESOLUTION = "Нарушен срок решения по заявке №1"
+
+
+def count(messages, needle):
+    return sum(needle in m["text"] for m in messages)
+
+
+class Sla(unittest.TestCase):
+    def start(self, policy, tier="standard"):
+        self.desk = Desk(extra_config="[sla]\nwarn_at = 75\n%s.p3 = %s\n" % (tier, policy))
+        d = self.desk
+        d.setup_chain(tier)
+        d.start()
+        d.register()
+        code = re.search(r"start=([a-z2-7]+)",
+                         d.cli("invite", "--role", "owner", "--org", "Ромашка").stdout).group(1)
+        d.says(OWNER, "Ольга", "/start " + code)
+        d.wait_text(OWNER, "владелец")
+
+    def tearDown(self):
+        self.desk.close()
+
+    def test_unclaimed_ticket_is_warned_then_breached_once_each_across_a_restart(self):
+        # Reaction 12 s: the warning at 9 s, the breach at 12 s.
+        self.start("12s 10m 24/7")
+        d = self.desk
+        d.cashier_says("Касса не включается")
+        opened = d.wait_text(CASHIER, "Заявка №1 принята")
+        self.assertIn("Инженер возьмётся за неё до", opened["text"])
+        d.wait_text(GROUP, "Заявка №1")
+        d.wait_text(GROUP, WARNING, timeout=20)
+        self.assertEqual(count(d.sent(GROUP), REACTION_BREACH), 0)
+
+        # Down from before the breach until after it: the breach comes at the restart.
+        d.stop()
+        self.assertEqual(d.sql("SELECT count(*) FROM sla_timers WHERE breached_at IS NOT NULL"), "0")
+        time.sleep(4)
+        d.start()
+        d.wait_text(GROUP, REACTION_BREACH, timeout=20)
+        d.wait_text(OWNER, OWNER_REACTION, timeout=20)
+        # Another restart and a few scheduler passes add nothing.
+        d.stop()
+        d.start()
+        time.sleep(3)
+        group, owner = d.sent(GROUP), d.sent(OWNER)
+        self.assertEqual(count(group, WARNING), 1)
+        self.assertEqual(count(group, REACTION_BREACH), 1)
+        self.assertEqual(count(owner, OWNER_REACTION), 1)
+        self.assertEqual(count(d.sent(CASHIER), "нарушен"), 0)
+        self.assertEqual(d.sql("SELECT group_concat(kind || ':' || body) FROM ticket_events"
+                               " WHERE kind LIKE 'sla_%' ORDER BY id"),
+                         "sla_warning:reaction,sla_breach:reaction")
+
+        # /queue shows it first and overdue.
+        d.engineer_says("/queue")
+        queue = d.wait_text(GROUP, "Очередь")
+        self.assertIn("🔥 просрочена на", queue["text"])
+
+    def test_late_resolution_is_told_and_the_report_matches_the_history(self):
+        # The client's tier "gold": reaction 20 s (met at once), resolution 5 s
+        # (broken while the ticket is worked on); standard's would be hours.
+        self.start("20s 5s 24/7", tier="gold")
+        d = self.desk
+        d.cashier_says("Весы не взвешивают")
+        card = d.wait_text(GROUP, "Заявка №1")
+        d.press(ENGINEER, GROUP, card["message_id"], "c:1")
+        d.wait_text(CASHIER, "взял инженер")
+        d.wait_text(GROUP, RESOLUTION_BREACH, timeout=20)
+        owner = d.wait_text(OWNER, OWNER_RESOLUTION, timeout=20)
+        self.assertIn("Ромашка · Ромашка на Ленина", owner["text"])
+
+        d.press(ENGINEER, GROUP, card["message_id"], "x:1")
+        question = d.wait_text(GROUP, "опишите решение")
+        d.engineer_says("Откалибровали весы", reply_to=question["message_id"])
+        resolved = d.wait_text(CASHIER, "Откалибровали весы")
+        d.press(CASHIER, CASHIER, resolved["message_id"], "ok:1")
+        d.wait_text(CASHIER, "Оцените")
+        self.assertEqual(count(d.sent(GROUP), WARNING), 0)
+        self.assertEqual(count(d.sent(GROUP), REACTION_BREACH), 0)
+
+        # The history, as the report must count it (24/7, no pause: wall-clock seconds).
+        def at(kind):
+            return int(d.sql("SELECT min(at) FROM ticket_events WHERE kind = '%s'" % kind))
+        opened, claimed, done = at("opened"), at("claimed"), at("resolved")
+        breaches = int(d.sql("SELECT count(*) FROM ticket_events WHERE kind = 'sla_breach'"))
+        self.assertEqual(breaches, 1)
+        day = d.sql("SELECT date(%d, 'unixepoch', '+3 hours')" % opened)  # Moscow, no DST
+
+        out = d.cli("report", "sla", "--from", day, "--to", day, "--format", "csv").stdout
+        rows = {(r["раздел"], r["группа"]): r for r in csv.DictReader(io.StringIO(out))}
+        self.assertIn("Медиана и p90", d.cli("report", "sla", "--from", day, "--to", day).stdout)
+        for key in (("всего", "всего"), ("организация", "Ромашка"),
+                    ("магазин", "Ромашка · Ромашка на Ленина"), ("приоритет", "P3"),
+                    ("инженер", "Иван")):
+            r = rows[key]
+            self.assertEqual(r["заявок"], "1")
+            self.assertEqual(r["реакция_медиана_с"], str(claimed - opened))
+            self.assertEqual(r["реакция_p90_с"], str(claimed - opened))
+            self.assertEqual((r["реакция_в_срок"], r["реакция_учтено"]), ("1", "1"))
+            self.assertEqual(r["решение_медиана_с"], str(done - opened))
+            self.assertEqual((r["решение_в_срок"], r["решение_учтено"]), ("0", "1"))
+            self.assertEqual(r["нарушений"], str(breaches))
+        self.assertGreaterEqual(done - opened, 5)
+
+
+if __name__ == "__main__":
+    unittest.main()
