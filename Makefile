@@ -102,7 +102,10 @@ clean:
 .PHONY: all check test deps run install clean tilldesk
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 
-# The knowledge-base search benchmark (bench/kb_run.sh runs it).
+# The knowledge-base search and SLA benchmarks (bench/kb_run.sh, bench/sla_bench.c).
 $(O)/bench/kb_bench: bench/kb_bench.c $(TEST_OBJ) $(O)/libtilldesk.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(ALL_LDFLAGS)
+$(O)/bench/sla_bench: bench/sla_bench.c $(O)/libtilldesk.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(ALL_LDFLAGS)

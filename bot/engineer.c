@@ -71,6 +71,9 @@ static int relay_to_cashier(struct dialog *d, const struct person *p, const stru
 	return rc;
 }
 
+/* Lines of /queue and /mine: one message, the nearest deadlines; the rest are counted. */
+#define QUEUE_SHOWN 30
+
 struct queue_ctx {
 	struct buf *b;
 	int64_t now;
@@ -80,6 +83,8 @@ struct queue_ctx {
 static int queue_line(const struct ticket_row *r, void *arg)
 {
 	struct queue_ctx *q = arg;
+	if (++q->n > QUEUE_SHOWN)
+		return 0;
 	msg_buf(q->b, MSG_BOT_QUEUE_LINE, (long long)r->id, r->priority, "");
 	esc(q->b, r->store);
 	buf_puts(q->b, " — ");
@@ -97,7 +102,6 @@ static int queue_line(const struct ticket_row *r, void *arg)
 	buf_puts(q->b, "\n    ");
 	esc(q->b, r->title);
 	buf_putc(q->b, '\n');
-	q->n++;
 	return 0;
 }
 
@@ -110,6 +114,8 @@ static int show_queue(struct dialog *d, int64_t assignee)
 	if (!rc && !q.n) {
 		buf_reset(&b);
 		msg_buf(&b, MSG_BOT_QUEUE_EMPTY);
+	} else if (q.n > QUEUE_SHOWN) {
+		msg_buf(&b, MSG_BOT_QUEUE_MORE, q.n - QUEUE_SHOWN, q.n);
 	}
 	if (!rc)
 		rc = say(d, d->engineers_chat, buf_cstr(&b), NULL, 0, 0, NULL);

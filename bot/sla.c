@@ -276,8 +276,14 @@ static int notice(const struct sla_timer *t, enum sla_notice what, void *arg)
 	bool unclaimed = n.status == TICKET_NEW;
 	if (what == SLA_WARNING && t->kind == SLA_REACTION && !unclaimed)
 		goto done;
-	if (d->engineers_chat && (rc = say(d, d->engineers_chat, buf_cstr(&engineers), NULL, 0,
-					   t->ticket_id, NULL)))
+	/* The reaction warning announces the ticket again: it can be claimed from there. */
+	json_object *claim = NULL;
+	if (what == SLA_WARNING && t->kind == SLA_REACTION) {
+		char data[32];
+		snprintf(data, sizeof(data), "c:%lld", (long long)t->ticket_id);
+		claim = keyboard_row(1, (const char *[]){ msg(MSG_BTN_CLAIM) }, (const char *[]){ data });
+	}
+	if ((rc = say(d, d->engineers_chat, buf_cstr(&engineers), claim, 0, t->ticket_id, NULL)))
 		goto done;
 	const char *kind = what == SLA_WARNING ? "sla_warning" : "sla_breach";
 	if ((rc = db_ticket_event(d->db, t->ticket_id, d->now, 0, kind, n.status, n.priority,

@@ -151,12 +151,13 @@ int db_sla_due(struct db *db, int64_t now,
 {
 	sqlite3_stmt *st;
 	int rc = 0;
-	/* Breaches first: a timer past both is told once, as breached. */
-	if (db_prepare(db, &st, "SELECT " TIMER_COLUMNS ", due_at <= ?1 FROM sla_timers"
-			       " WHERE met_at IS NULL AND ("
-			       "  (due_at <= ?1 AND breached_at IS NULL) OR"
-			       "  (warn_at <= ?1 AND warned_at IS NULL AND breached_at IS NULL))"
-			       " ORDER BY due_at"))
+	/* A timer past both is told once, as breached; each half reads its own index. */
+	if (db_prepare(db, &st, "SELECT " TIMER_COLUMNS ", 1 FROM sla_timers"
+			       " WHERE met_at IS NULL AND breached_at IS NULL AND due_at <= ?1"
+			       " UNION ALL SELECT " TIMER_COLUMNS ", 0 FROM sla_timers"
+			       " WHERE met_at IS NULL AND breached_at IS NULL AND warned_at IS NULL"
+			       " AND warn_at <= ?1 AND due_at > ?1"
+			       " ORDER BY 5"))
 		return TD_ERR;
 	sqlite3_bind_int64(st, 1, now);
 	while (!rc && sqlite3_step(st) == SQLITE_ROW) {

@@ -52,7 +52,7 @@ grep -q "Ошибка ФН 235" "$WORK/chat.out" || fail "chat: no article: $(ca
 grep -q "\[1\] Помогло" "$WORK/chat.out" || fail "chat: no buttons"
 grep -q "Рад, что получилось" "$WORK/chat.out" || fail "chat: helped"
 grep -q "Заявка №1 принята" "$WORK/chat.out" || fail "chat: vague words open a ticket"
-grep -q "№1 · P3 · новая · как дела" "$WORK/chat.out" || fail "chat: /my"
+grep -Eq "№1 · P3 · новая · срок 20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} · как дела" "$WORK/chat.out" || fail "chat: /my"
 grep -q "Нет такой кнопки" "$WORK/chat.out" || fail "chat: a missing button"
 td kb stats | grep -Eq "fn-storage-exhausted +1 +1 +0" || fail "stats: $(td kb stats)"
 td kb stats | grep -q "Решено без заявки: 1 из 2 обращений (50.0%)" || fail "stats total"

@@ -11,7 +11,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import CASHIER, ENGINEER, GROUP, Desk  # noqa: E402
+from harness import CASHIER, ENGINEER, GROUP, Desk, button  # noqa: E402
 
 OWNER = 7001
 WARNING = "никто не взял"
@@ -48,7 +48,7 @@ class Sla(unittest.TestCase):
         opened = d.wait_text(CASHIER, "Заявка №1 принята")
         self.assertIn("Инженер возьмётся за неё до", opened["text"])
         d.wait_text(GROUP, "Заявка №1")
-        d.wait_text(GROUP, WARNING, timeout=20)
+        warning = d.wait_text(GROUP, WARNING, timeout=20)
         self.assertEqual(count(d.sent(GROUP), REACTION_BREACH), 0)
 
         # Down from before the breach until after it: the breach comes at the restart.
@@ -75,6 +75,11 @@ class Sla(unittest.TestCase):
         d.engineer_says("/queue")
         queue = d.wait_text(GROUP, "Очередь")
         self.assertIn("🔥 просрочена на", queue["text"])
+
+        # The warning announced the ticket again, with a button to take it.
+        d.press(ENGINEER, GROUP, warning["message_id"], button(warning, "Взять"))
+        d.wait_text(CASHIER, "взял инженер Иван")
+        self.assertEqual(d.sql("SELECT status FROM ticket_state WHERE id = 1"), "claimed")
 
     def test_late_resolution_is_told_and_the_report_matches_the_history(self):
         # The client's tier "gold": reaction 20 s (met at once), resolution 5 s

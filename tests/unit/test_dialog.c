@@ -1162,6 +1162,21 @@ static void test_dialog__queue_and_mine_list_open_tickets(void **state)
 	says_in_group(PETR, "/queue");
 	assert_lacks(out[0].text, "№2 ");
 	assert_contains(out[0].text, "№1 ");
+
+	/* One message: the first 30, and how many more. */
+	for (int i = 0; i < 31; i++) {
+		char words[32];
+		snprintf(words, sizeof(words), "Сбой номер %d", i);
+		says(ANNA, "/new");
+		reports(ANNA, words);
+	}
+	says_in_group(PETR, "/queue");
+	assert_int_equal(n_out, 1);
+	int lines = 0;
+	for (const char *p = out[0].text; (p = strstr(p, " · P")); p++)
+		lines++;
+	assert_int_equal(lines, 30);
+	assert_contains(out[0].text, text(MSG_BOT_QUEUE_MORE, 2, 32));
 }
 
 static void test_dialog__ticket_command_shows_the_history(void **state)
@@ -1298,10 +1313,12 @@ static void test_dialog__sla_warning_and_breach_come_once_each(void **state)
 	assert_int_equal(tick_at(NOW + 15), 1);
 	assert_int_equal(out[0].chat_id, ENGINEERS);
 	assert_contains(out[0].text, "никто не взял");
+	assert_string_equal(out[0].buttons, "c:1");  /* announced again: it can be claimed there */
 	assert_string_equal(last_event(1), "sla_warning");
 	assert_int_equal(tick_at(NOW + 16), 0);
 	assert_int_equal(tick_at(NOW + 20), 1);
 	assert_contains(out[0].text, "нарушен срок реакции");
+	assert_string_equal(out[0].buttons, "");
 	assert_string_equal(last_event(1), "sla_breach");
 	assert_string_equal(last_body(1), "reaction");
 	assert_int_equal(tick_at(NOW + 21), 0);
