@@ -143,10 +143,14 @@ static int meet(struct dialog *d, int64_t ticket_id, enum sla_kind kind)
 		return rc == TD_ENOTFOUND ? 0 : rc;
 	if ((rc = pauses_of(d, &t, pauses, &n)) || (rc = ticket_load(d, ticket_id, &r)))
 		return rc;
-	if ((rc = ticket_clock(d, &r, &p, &c)))
-		return rc == TD_ENOTFOUND ? 0 : rc;
+	/* A policy gone from the config, or a zone that no longer loads: count round the clock. */
+	memset(&c, 0, sizeof(c));
+	rc = ticket_clock(d, &r, &p, &c);
+	if (rc && rc != TD_ENOTFOUND)
+		return rc;
+	const struct sla_calendar always = { NULL, NULL, true };
 	rc = db_sla_met(d->db, ticket_id, kind, d->now,
-			sla_used(&c.cal, t.started_at, d->now, pauses, n));
+			sla_used(rc ? &always : &c.cal, t.started_at, d->now, pauses, n));
 	tz_free(c.tz);
 	return rc;
 }

@@ -1410,6 +1410,25 @@ static void test_dialog__a_deadline_missed_while_down_is_a_breach_when_met_late(
 	assert_int_equal(query_int("SELECT count(*) FROM sla_timers WHERE breached_at IS NOT NULL"), 1);
 }
 
+/* The config lost the ticket's policy while it ran: a claim still meets it, counted round the clock. */
+static void test_dialog__a_timer_is_met_even_when_its_policy_is_gone(void **state)
+{
+	(void)state;
+	static struct sla_policy p3 = { "standard", 3, 20, 600, false, false, true };
+	static struct sla_policy p1 = { "standard", 1, 20, 600, false, false, true };
+	static struct config cfg = { .sla_warn_at = 75, .sla = &p3, .n_sla = 1 };
+	static struct config later = { .sla_warn_at = 75, .sla = &p1, .n_sla = 1 };
+	dlg.cfg = &cfg;
+	everyone_joins();
+	says(ANNA, "Не печатает чек");
+	dlg.cfg = &later;
+	dlg.now = NOW + 10;
+	presses(IVAN, ENGINEERS, "c:1");
+	assert_int_equal(query_int("SELECT met_at FROM sla_timers WHERE kind = 'reaction'"), NOW + 10);
+	assert_int_equal(query_int("SELECT used FROM sla_timers WHERE kind = 'reaction'"), 10);
+	assert_int_equal(tick_at(NOW + 100), 0);
+}
+
 /*
  * The till-down button raises the priority: both deadlines are computed
  * again from the opening, and the cashier's edited question tells the new
@@ -1486,6 +1505,7 @@ int main(void)
 		T(test_dialog__reply_pauses_resolution_until_the_cashier_answers),
 		T(test_dialog__priority_change_moves_deadlines_and_the_queue_order),
 		T(test_dialog__a_deadline_missed_while_down_is_a_breach_when_met_late),
+		T(test_dialog__a_timer_is_met_even_when_its_policy_is_gone),
 		T(test_dialog__html_in_the_cashiers_words_is_escaped_for_engineers),
 		T(test_dialog__second_message_joins_the_open_ticket),
 		T(test_dialog__new_then_a_message_opens_a_second_ticket),
