@@ -11,8 +11,6 @@
 #include "storage/sla.h"
 #include "storage/ticket.h"
 
-#define PAUSES_MAX 64
-
 /* The store's SLA calendar for a policy; TD_ENOTFOUND when its zone or hours do not load. */
 struct calendar {
 	struct tz *tz;
@@ -45,24 +43,29 @@ static int64_t stored(int64_t t)
 	return t == SLA_NEVER || t == SLA_PAUSED ? 0 : t;
 }
 
-/* The pauses that stop the timer's clock: resolution's only, reaction stops at the first reply. */
-static int pauses_of(struct dialog *d, const struct sla_timer *t, struct sla_pause *out, size_t *n)
+/*
+ * The pauses that stop the timer's clock, in *out (free it): resolution's
+ * only, as reaction stops at the first reply.
+ */
+static int pauses_of(struct dialog *d, const struct sla_timer *t, struct sla_pause **out, size_t *n)
 {
+	*out = NULL;
 	*n = 0;
-	return t->kind == SLA_REACTION ? 0 : db_sla_pauses(d->db, t->ticket_id, out, PAUSES_MAX, n);
+	return t->kind == SLA_REACTION ? 0 : db_sla_pauses(d->db, t->ticket_id, out, n);
 }
 
 /* Writes the timer's deadline and warning instant for its budget, start and pauses. */
 static int recompute(struct dialog *d, const struct calendar *c, struct sla_timer *t)
 {
-	struct sla_pause pauses[PAUSES_MAX];
+	struct sla_pause *pauses;
 	size_t n;
-	int rc = pauses_of(d, t, pauses, &n);
+	int rc = pauses_of(d, t, &pauses, &n);
 	if (rc)
 		return rc;
 	int64_t warn = t->budget * d->cfg->sla_warn_at / 100;
 	t->due_at = stored(sla_deadline(&c->cal, t->started_at, t->budget, pauses, n));
 	t->warn_at = stored(sla_deadline(&c->cal, t->started_at, warn, pauses, n));
+	free(pauses);
 	return db_sla_set(d->db, t);
 }
 
@@ -130,7 +133,7 @@ static int reapply(struct dialog *d, int64_t ticket_id)
  */
 static int meet(struct dialog *d, int64_t ticket_id, enum sla_kind kind)
 {
-	struct sla_pause pauses[PAUSES_MAX];
+	struct sla_pause *pauses = NULL;
 	struct sla_timer t;
 	struct ticket_row r;
 	const struct sla_policy *p;
@@ -141,16 +144,17 @@ static int meet(struct dialog *d, int64_t ticket_id, enum sla_kind kind)
 		rc = db_sla_get(d->db, ticket_id, kind, &t);
 	if (rc || t.met_at)
 		return rc == TD_ENOTFOUND ? 0 : rc;
-	if ((rc = pauses_of(d, &t, pauses, &n)) || (rc = ticket_load(d, ticket_id, &r)))
+	memset(&c, 0, sizeof(c));
+	if ((rc = ticket_load(d, ticket_id, &r)) || (rc = pauses_of(d, &t, &pauses, &n)))
 		return rc;
 	/* A policy gone from the config, or a zone that no longer loads: count round the clock. */
-	memset(&c, 0, sizeof(c));
 	rc = ticket_clock(d, &r, &p, &c);
-	if (rc && rc != TD_ENOTFOUND)
-		return rc;
-	const struct sla_calendar always = { NULL, NULL, true };
-	rc = db_sla_met(d->db, ticket_id, kind, d->now,
-			sla_used(rc ? &always : &c.cal, t.started_at, d->now, pauses, n));
+	if (!rc || rc == TD_ENOTFOUND) {
+		const struct sla_calendar always = { NULL, NULL, true };
+		rc = db_sla_met(d->db, ticket_id, kind, d->now,
+				sla_used(rc ? &always : &c.cal, t.started_at, d->now, pauses, n));
+	}
+	free(pauses);
 	tz_free(c.tz);
 	return rc;
 }
@@ -231,7 +235,6 @@ static int tell_owner(const struct person_row *p, void *arg)
 }
 
 struct notice_row {
-	struct dialog *d;
 	struct buf *engineers, *owners;
 	struct sla_timer t;
 	enum sla_notice what;
@@ -268,8 +271,7 @@ static int notice(const struct sla_timer *t, enum sla_notice what, void *arg)
 {
 	struct dialog *d = arg;
 	struct buf engineers = BUF_INIT(16384), owners = BUF_INIT(16384);
-	struct notice_row n = { .d = d, .engineers = &engineers, .owners = &owners, .t = *t,
-				.what = what };
+	struct notice_row n = { .engineers = &engineers, .owners = &owners, .t = *t, .what = what };
 	struct sla_place pl;
 	int rc;
 

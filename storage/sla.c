@@ -130,17 +130,23 @@ int db_sla_resume(struct db *db, int64_t ticket_id, int64_t now, bool *changed)
 	return step_changed(db, st, changed);
 }
 
-int db_sla_pauses(struct db *db, int64_t ticket_id, struct sla_pause *out, size_t max, size_t *n)
+int db_sla_pauses(struct db *db, int64_t ticket_id, struct sla_pause **out, size_t *n)
 {
 	sqlite3_stmt *st;
+	size_t cap = 0;
+	*out = NULL;
 	*n = 0;
 	if (db_prepare(db, &st, "SELECT from_at, ifnull(to_at, 0) FROM sla_pauses"
 			       " WHERE ticket_id = ? ORDER BY from_at"))
 		return TD_ERR;
 	sqlite3_bind_int64(st, 1, ticket_id);
-	while (*n < max && sqlite3_step(st) == SQLITE_ROW) {
-		out[*n] = (struct sla_pause){ sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1) };
-		(*n)++;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 8;
+			*out = xrealloc(*out, cap * sizeof(**out));
+		}
+		(*out)[(*n)++] = (struct sla_pause){ sqlite3_column_int64(st, 0),
+						     sqlite3_column_int64(st, 1) };
 	}
 	db_finish(db, st);
 	return 0;

@@ -49,8 +49,8 @@ int db_sla_met(struct db *db, int64_t ticket_id, enum sla_kind kind, int64_t at,
  */
 int db_sla_pause(struct db *db, int64_t ticket_id, int64_t now, bool *changed);
 int db_sla_resume(struct db *db, int64_t ticket_id, int64_t now, bool *changed);
-/* The ticket's pauses, oldest first (to = 0: still open); at most max. */
-int db_sla_pauses(struct db *db, int64_t ticket_id, struct sla_pause *out, size_t max, size_t *n);
+/* The ticket's pauses, oldest first (to = 0: still open), all n of them in *out (free it). */
+int db_sla_pauses(struct db *db, int64_t ticket_id, struct sla_pause **out, size_t *n);
 
 /* What is due at now: a warning not yet sent, or a breach not yet recorded. */
 enum sla_notice { SLA_WARNING, SLA_BREACH };

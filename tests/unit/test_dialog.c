@@ -1429,6 +1429,27 @@ static void test_dialog__a_timer_is_met_even_when_its_policy_is_gone(void **stat
 	assert_int_equal(tick_at(NOW + 100), 0);
 }
 
+/* A long conversation: every one of 70 pauses moves the resolution deadline. */
+static void test_dialog__every_pause_of_a_long_conversation_counts(void **state)
+{
+	(void)state;
+	static struct sla_policy p3 = { "standard", 3, 20, 600, false, false, true };
+	static struct config cfg = { .sla_warn_at = 75, .sla = &p3, .n_sla = 1 };
+	dlg.cfg = &cfg;
+	everyone_joins();
+	says(ANNA, "Не печатает чек");
+	delivered(ENGINEERS, 500, 1, "card");
+	for (int i = 0; i < 70; i++) {
+		dlg.now = NOW + 10 + i * 10;
+		replies_in_group(IVAN, 500, "А так?");
+		dlg.now += 5;
+		says(ANNA, "Нет");
+	}
+	assert_int_equal(query_int("SELECT count(*) FROM sla_pauses"), 70);
+	assert_int_equal(query_int("SELECT due_at FROM sla_timers WHERE kind = 'resolution'"),
+			 NOW + 600 + 70 * 5);
+}
+
 /*
  * The till-down button raises the priority: both deadlines are computed
  * again from the opening, and the cashier's edited question tells the new
@@ -1506,6 +1527,7 @@ int main(void)
 		T(test_dialog__priority_change_moves_deadlines_and_the_queue_order),
 		T(test_dialog__a_deadline_missed_while_down_is_a_breach_when_met_late),
 		T(test_dialog__a_timer_is_met_even_when_its_policy_is_gone),
+		T(test_dialog__every_pause_of_a_long_conversation_counts),
 		T(test_dialog__html_in_the_cashiers_words_is_escaped_for_engineers),
 		T(test_dialog__second_message_joins_the_open_ticket),
 		T(test_dialog__new_then_a_message_opens_a_second_ticket),
