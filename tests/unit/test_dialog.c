@@ -1293,6 +1293,23 @@ static size_t tick_at(int64_t t)
 }
 
 /*
+ * The SLA tests' start: a round-the-clock P3 policy of reaction and
+ * resolution seconds, everyone registered, and Anna's ticket 1 open at NOW
+ * with its card delivered as message 500.
+ */
+static void sla_ticket_open(int64_t reaction, int64_t resolution)
+{
+	static struct sla_policy p3;
+	static struct config cfg;
+	p3 = (struct sla_policy){ "standard", 3, reaction, resolution, false, false, true };
+	cfg = (struct config){ .sla_warn_at = 75, .sla = &p3, .n_sla = 1 };
+	dlg.cfg = &cfg;
+	everyone_joins();
+	says(ANNA, "Не печатает чек");
+	delivered(ENGINEERS, 500, 1, "card");
+}
+
+/*
  * A P3 policy of 20 s reaction and 60 s resolution, round the clock: the
  * warning at 75% and the breach come once each; claiming meets reaction;
  * the resolution breach tells the chat too, and is written to the history.
@@ -1300,11 +1317,7 @@ static size_t tick_at(int64_t t)
 static void test_dialog__sla_warning_and_breach_come_once_each(void **state)
 {
 	(void)state;
-	static struct sla_policy p3 = { "standard", 3, 20, 60, false, false, true };
-	static struct config cfg = { .sla_warn_at = 75, .sla = &p3, .n_sla = 1 };
-	dlg.cfg = &cfg;
-	everyone_joins();
-	says(ANNA, "Не печатает чек");
+	sla_ticket_open(20, 60);
 	assert_int_equal(query_int("SELECT due_at FROM sla_timers WHERE kind = 'reaction'"), NOW + 20);
 	assert_int_equal(query_int("SELECT warn_at FROM sla_timers WHERE kind = 'reaction'"), NOW + 15);
 	assert_int_equal(query_int("SELECT due_at FROM sla_timers WHERE kind = 'resolution'"), NOW + 60);
@@ -1343,13 +1356,8 @@ static void test_dialog__sla_warning_and_breach_come_once_each(void **state)
 static void test_dialog__reply_pauses_resolution_until_the_cashier_answers(void **state)
 {
 	(void)state;
-	static struct sla_policy p3 = { "standard", 3, 20, 60, false, false, true };
-	static struct config cfg = { .sla_warn_at = 75, .sla = &p3, .n_sla = 1 };
 #define RESOLUTION_DUE "SELECT ifnull(due_at, 0) FROM sla_timers WHERE kind = 'resolution'"
-	dlg.cfg = &cfg;
-	everyone_joins();
-	says(ANNA, "Не печатает чек");
-	delivered(ENGINEERS, 500, 1, "card");
+	sla_ticket_open(20, 60);
 
 	dlg.now = NOW + 10;
 	replies_in_group(IVAN, 500, "Какая модель принтера?");
@@ -1383,12 +1391,7 @@ static void test_dialog__reply_pauses_resolution_until_the_cashier_answers(void 
 static void test_dialog__a_deadline_missed_while_down_is_a_breach_when_met_late(void **state)
 {
 	(void)state;
-	static struct sla_policy p3 = { "standard", 3, 20, 600, false, false, true };
-	static struct config cfg = { .sla_warn_at = 75, .sla = &p3, .n_sla = 1 };
-	dlg.cfg = &cfg;
-	everyone_joins();
-	says(ANNA, "Не печатает чек");
-	delivered(ENGINEERS, 500, 1, "card");
+	sla_ticket_open(20, 600);
 
 	dlg.now = NOW + 30;
 	presses(IVAN, ENGINEERS, "c:1");
@@ -1414,13 +1417,9 @@ static void test_dialog__a_deadline_missed_while_down_is_a_breach_when_met_late(
 static void test_dialog__a_timer_is_met_even_when_its_policy_is_gone(void **state)
 {
 	(void)state;
-	static struct sla_policy p3 = { "standard", 3, 20, 600, false, false, true };
 	static struct sla_policy p1 = { "standard", 1, 20, 600, false, false, true };
-	static struct config cfg = { .sla_warn_at = 75, .sla = &p3, .n_sla = 1 };
 	static struct config later = { .sla_warn_at = 75, .sla = &p1, .n_sla = 1 };
-	dlg.cfg = &cfg;
-	everyone_joins();
-	says(ANNA, "Не печатает чек");
+	sla_ticket_open(20, 600);
 	dlg.cfg = &later;
 	dlg.now = NOW + 10;
 	presses(IVAN, ENGINEERS, "c:1");
@@ -1433,12 +1432,7 @@ static void test_dialog__a_timer_is_met_even_when_its_policy_is_gone(void **stat
 static void test_dialog__every_pause_of_a_long_conversation_counts(void **state)
 {
 	(void)state;
-	static struct sla_policy p3 = { "standard", 3, 20, 600, false, false, true };
-	static struct config cfg = { .sla_warn_at = 75, .sla = &p3, .n_sla = 1 };
-	dlg.cfg = &cfg;
-	everyone_joins();
-	says(ANNA, "Не печатает чек");
-	delivered(ENGINEERS, 500, 1, "card");
+	sla_ticket_open(20, 600);
 	for (int i = 0; i < 70; i++) {
 		dlg.now = NOW + 10 + i * 10;
 		replies_in_group(IVAN, 500, "А так?");
