@@ -6,6 +6,7 @@
  * article. Anyone registered may look articles up with /kb.
  */
 #include "bot/dialog.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "kb/search.h"
 #include "storage/kb.h"
@@ -45,7 +46,7 @@ static void article_html(struct buf *b, const struct kb_entry *e)
 static int best(struct dialog *d, const char *text, struct kb_hit *out, int max, int *n)
 {
 	*n = 0;
-	if (!d->kb || !*text)
+	if (!d->kb || !d->cfg || !*text)
 		return 0;
 	int rc = kb_search(d->kb, d->db, text, out, max, n);
 	if (rc == TD_EINVAL) {
@@ -68,8 +69,8 @@ int advice_offer(struct dialog *d, const struct person *p, const struct tg_updat
 	*hint = 0;
 	if ((rc = best(d, u->text, &hit, 1, &n)) || !n)
 		return rc;
-	if (100 * hit.confidence < d->kb_threshold) {
-		if (100 * hit.confidence >= d->kb_hint)
+	if (100 * hit.confidence < d->cfg->kb_threshold) {
+		if (100 * hit.confidence >= d->cfg->kb_hint)
 			*hint = hit.article_id;
 		return 0;
 	}
@@ -166,7 +167,7 @@ int advice_search(struct dialog *d, const struct tg_update *u, const char *words
 		return say_msg(d, u->chat_id, MSG_BOT_KB_USAGE);
 	if ((rc = best(d, words, hits, LOOKUP_HITS, &n)))
 		return rc;
-	if (!n || 100 * hits[0].confidence < d->kb_hint)
+	if (!n || 100 * hits[0].confidence < d->cfg->kb_hint)
 		return say_msg(d, u->chat_id, MSG_BOT_KB_NOTHING);
 	if ((rc = db_kb_get(d->db, hits[0].article_id, &e)))
 		return rc == TD_ENOTFOUND ? say_msg(d, u->chat_id, MSG_BOT_KB_NOTHING) : rc;
@@ -175,7 +176,7 @@ int advice_search(struct dialog *d, const struct tg_update *u, const char *words
 	kb_entry_release(&e);
 	bool also = false;
 	for (int i = 1; i < n; i++) {
-		if (100 * hits[i].confidence < d->kb_hint || db_kb_get(d->db, hits[i].article_id, &e))
+		if (100 * hits[i].confidence < d->cfg->kb_hint || db_kb_get(d->db, hits[i].article_id, &e))
 			continue;
 		if (!also)
 			msg_buf(&b, MSG_BOT_KB_ALSO);

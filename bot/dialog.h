@@ -21,9 +21,7 @@ struct dialog {
 	int64_t engineers_chat;  /* current id of the engineers' group, 0: none */
 	int64_t now;
 	struct kb *kb;           /* the knowledge base's searcher; NULL: no advice */
-	int kb_threshold;        /* % confidence from which a cashier is answered */
-	int kb_hint;             /* % confidence from which a card shows a hint */
-	const struct config *cfg; /* SLA policies; NULL: no SLA timers */
+	const struct config *cfg; /* the kb thresholds, SLA policies; NULL: no advice, no SLA */
 };
 
 /* A registered person, as the dialog sees them. */

@@ -55,8 +55,6 @@ static int handle(struct db *db, struct kb *kb, const struct config *cfg, json_o
 		.engineers_chat = cfg->tg_engineers_chat ? db_chat_current(db, cfg->tg_engineers_chat) : 0,
 		.now = clock_now(),
 		.kb = kb,
-		.kb_threshold = (int)cfg->kb_threshold,
-		.kb_hint = (int)cfg->kb_hint,
 		.cfg = cfg,
 	};
 	snprintf(next, sizeof(next), "%lld", (long long)u.update_id + 1);

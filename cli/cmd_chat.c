@@ -233,8 +233,7 @@ int cmd_chat(struct cli *c, int argc, char **argv)
 		return EXIT_FAIL;
 	struct console k = {
 		.c = c,
-		.d = { .db = c->db, .kb = kb_new(), .kb_threshold = (int)c->cfg.kb_threshold,
-		       .kb_hint = (int)c->cfg.kb_hint, .cfg = &c->cfg },
+		.d = { .db = c->db, .kb = kb_new(), .cfg = &c->cfg },
 		.next_message_id = 1000000 + (clock_now() % 1000000) * 1000,
 	};
 	if (c->cfg.tg_engineers_chat)
