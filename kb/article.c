@@ -117,7 +117,6 @@ static void header_line(struct parse *p, int line, const char *s, size_t n)
 	}
 	struct kb_article *a = p->a;
 	char err[256];
-	struct kb_regex *re;
 	long long prio;
 	switch ((enum key)k) {
 	case K_ID:
@@ -159,11 +158,10 @@ static void header_line(struct parse *p, int line, const char *s, size_t n)
 		value = NULL;
 		break;
 	case K_PATTERN:
-		if (kb_regex_compile(&re, value, err, sizeof(err))) {
+		if (kb_regex_check(value, err, sizeof(err))) {
 			fail(p, line, "pattern: %s", err);
 			break;
 		}
-		kb_regex_free(re);
 		if (a->n_patterns == LIST_MAX)
 			fail(p, line, "more than %d patterns", LIST_MAX);
 		push(&a->patterns, &a->n_patterns, value);

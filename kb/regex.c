@@ -14,19 +14,20 @@ struct kb_regex {
 	pcre2_match_context *mc;
 };
 
-int kb_regex_compile(struct kb_regex **out, const char *pattern, char *err, size_t errlen)
+/* Folds ё and compiles; on failure writes the reason (in characters) to err. */
+static pcre2_code *compile(const char *pattern, char *err, size_t errlen)
 {
 	struct buf folded = BUF_INIT(64u << 10);
+	pcre2_code *code = NULL;
 	int errcode;
 	PCRE2_SIZE erroff;
-	int rc = TD_EINVAL;
 
 	if (kb_fold_yo(&folded, pattern)) {
 		snprintf(err, errlen, "pattern too long");
 		goto done;
 	}
-	pcre2_code *code = pcre2_compile((PCRE2_SPTR)buf_cstr(&folded), folded.len,
-					 PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &errcode, &erroff, NULL);
+	code = pcre2_compile((PCRE2_SPTR)buf_cstr(&folded), folded.len,
+			     PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &errcode, &erroff, NULL);
 	if (!code) {
 		PCRE2_UCHAR msg[256];
 		pcre2_get_error_message(errcode, msg, sizeof(msg));
@@ -35,8 +36,24 @@ int kb_regex_compile(struct kb_regex **out, const char *pattern, char *err, size
 		for (size_t i = 0; i < erroff && i < folded.len; i++)
 			chars += ((unsigned char)folded.data[i] & 0xC0) != 0x80;
 		snprintf(err, errlen, "bad pattern at character %zu: %s", chars + 1, (const char *)msg);
-		goto done;
 	}
+done:
+	buf_release(&folded);
+	return code;
+}
+
+int kb_regex_check(const char *pattern, char *err, size_t errlen)
+{
+	pcre2_code *code = compile(pattern, err, errlen);
+	pcre2_code_free(code);
+	return code ? 0 : TD_EINVAL;
+}
+
+int kb_regex_compile(struct kb_regex **out, const char *pattern, char *err, size_t errlen)
+{
+	pcre2_code *code = compile(pattern, err, errlen);
+	if (!code)
+		return TD_EINVAL;
 	/* Without a JIT (some architectures) the interpreter still works, limits and all. */
 	pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
 	struct kb_regex *re = xcalloc(1, sizeof(*re));
@@ -46,16 +63,12 @@ int kb_regex_compile(struct kb_regex **out, const char *pattern, char *err, size
 	if (!re->md || !re->mc) {
 		kb_regex_free(re);
 		snprintf(err, errlen, "out of memory");
-		rc = TD_ENOMEM;
-		goto done;
+		return TD_ENOMEM;
 	}
 	pcre2_set_match_limit(re->mc, KB_REGEX_MATCH_LIMIT);
 	pcre2_set_depth_limit(re->mc, KB_REGEX_DEPTH_LIMIT);
 	*out = re;
-	rc = 0;
-done:
-	buf_release(&folded);
-	return rc;
+	return 0;
 }
 
 void kb_regex_free(struct kb_regex *re)

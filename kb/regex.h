@@ -24,6 +24,8 @@ struct kb_regex;
  * kb_regex_free().
  */
 int kb_regex_compile(struct kb_regex **out, const char *pattern, char *err, size_t errlen);
+/* Whether pattern compiles, with the same reasons in err; nothing is kept (no JIT). */
+int kb_regex_check(const char *pattern, char *err, size_t errlen);
 void kb_regex_free(struct kb_regex *re);
 
 /*
