@@ -49,6 +49,11 @@ int parse_date(long *out_days, const char *s);
 
 /* True when s is well-formed UTF-8 (no overlongs, no surrogates). */
 bool utf8_valid(const char *s, size_t len);
+/*
+ * Decodes one code point at s (n > 0 bytes left) into *cp; returns its
+ * length, or 0 when s does not start a well-formed sequence.
+ */
+size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
 #include "core/banned.h"
 

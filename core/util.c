@@ -73,36 +73,34 @@ int parse_date(long *out_days, const char *s)
 	return 0;
 }
 
+size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	size_t len = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2 : 0;
+	if (!len || len > n || s[0] > 0xF4)
+		return 0;
+	uint32_t c = s[0] & (0x7F >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3F);
+	}
+	static const uint32_t least[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	if (c < least[len] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return len;
+}
+
 bool utf8_valid(const char *str, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)str, *end = s + len;
-	while (s < end) {
-		unsigned c = *s;
-		size_t n;
-		uint32_t cp;
-		if (c < 0x80) {
-			s++;
-			continue;
-		} else if (c >= 0xC2 && c <= 0xDF) {
-			n = 1; cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			n = 2; cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			n = 3; cp = c & 0x07;
-		} else {
+	const unsigned char *s = (const unsigned char *)str;
+	uint32_t cp;
+	for (size_t i = 0, step; i < len; i += step)
+		if (!(step = utf8_decode(s + i, len - i, &cp)))
 			return false;
-		}
-		if ((size_t)(end - s) <= n)
-			return false;
-		for (size_t i = 1; i <= n; i++) {
-			if ((s[i] & 0xC0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i] & 0x3F);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return false;
-		s += n + 1;
-	}
 	return true;
 }

@@ -52,32 +52,6 @@ void kb_text_free(struct kb_text *t)
 	free(t);
 }
 
-/*
- * Decodes one code point at s (n bytes left) into *cp; returns its length,
- * or 0 for a byte that does not start a valid sequence.
- */
-static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	size_t len = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2 : 0;
-	if (!len || len > n || s[0] > 0xF4)
-		return 0;
-	uint32_t c = s[0] & (0x7F >> len);
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3F);
-	}
-	static const uint32_t least[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	if (c < least[len] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* The folded form of a word character, or 0 for a separator. */
 static uint32_t fold(uint32_t c)
 {
@@ -118,7 +92,7 @@ static int words(const char *s, size_t len,
 	bool too_long = false, cyrillic = false;
 	while (i <= len) {
 		uint32_t c = 0, f = 0;
-		size_t step = i < len ? utf8_next(u + i, len - i, &c) : 1;
+		size_t step = i < len ? utf8_decode(u + i, len - i, &c) : 1;
 		if (i < len && step)
 			f = fold(c);
 		if (f) {
@@ -230,7 +204,7 @@ int kb_lower(struct buf *out, const char *s, size_t len)
 	const unsigned char *u = (const unsigned char *)s;
 	for (size_t i = 0; i < len;) {
 		uint32_t c;
-		size_t step = utf8_next(u + i, len - i, &c);
+		size_t step = utf8_decode(u + i, len - i, &c);
 		if (!step) {
 			buf_putc(out, s[i++]);
 			continue;

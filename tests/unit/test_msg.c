@@ -126,6 +126,10 @@ static void test_util__utf8_validation(void **state)
 	assert_false(utf8_valid("\xd0", 1));              /* truncated */
 	assert_false(utf8_valid("\xf4\x90\x80\x80", 4));  /* above U+10FFFF */
 	assert_false(utf8_valid("a\xffz", 3));
+	assert_false(utf8_valid("\xe0\x80\xaf", 3));      /* overlong, 3 bytes */
+	assert_false(utf8_valid("\xf0\x80\x80\xaf", 4));  /* overlong, 4 bytes */
+	assert_false(utf8_valid("\xe2\x82", 2));          /* truncated, 3 bytes */
+	assert_true(utf8_valid("\xef\xbf\xbd\xf4\x8f\xbf\xbf", 7));  /* U+FFFD, U+10FFFF */
 }
 
 static void test_util__dates_and_integers(void **state)
