@@ -104,6 +104,7 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, "libcurl");
 
 	stop_flag = 0;
+	db_stop_on(&stop_flag);  /* a lock held by another process must not delay a stop */
 	if (sender_start(&sender, &c->cfg, &stop_flag))
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, "thread");
 	struct poll_args pa = { &c->cfg, sender, 0 };

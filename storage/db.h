@@ -30,6 +30,13 @@ int db_schema_version(struct db *db);
 /* Applies migrations up to version (<= latest), each in its own transaction. */
 int db_migrate(struct db *db, int version);
 
+/*
+ * From now on every connection of this process stops waiting for another
+ * process's lock as soon as *flag is set (the daemon's stop flag, borrowed
+ * for the life of the process): the statement fails with TD_EBUSY.
+ */
+void db_stop_on(const volatile int *flag);
+
 /* BEGIN IMMEDIATE; nesting is not supported. TD_EBUSY past the busy timeout. */
 int db_begin(struct db *db);
 int db_commit(struct db *db);
