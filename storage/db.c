@@ -358,6 +358,25 @@ int db_setting_set(struct db *db, const char *key, const char *value)
 	return db_step_done(db, st);
 }
 
+int db_quick_check(struct db *db, char *out, size_t n)
+{
+	sqlite3_stmt *st;
+	int rc = TD_ERR;
+	if (db_prepare(db, &st, "PRAGMA quick_check(1)"))
+		goto done;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out, n, "%s", db_text(st, 0));
+		rc = strcmp(out, "ok") ? TD_ERR : 0;
+	} else {
+		snprintf(out, n, "%s", sqlite3_errmsg(db->h));
+	}
+	db_finish(db, st);
+done:
+	if (rc && !*out)
+		snprintf(out, n, "%s", sqlite3_errmsg(db->h));
+	return rc;
+}
+
 int64_t db_total_changes(struct db *db)
 {
 	return sqlite3_total_changes64(db->h);

@@ -57,6 +57,12 @@ int db_backup(struct db *db, const char *path, char *err, size_t errlen);
 int db_setting_get(struct db *db, const char *key, char *out, size_t n);
 int db_setting_set(struct db *db, const char *key, const char *value);
 
+/*
+ * PRAGMA quick_check: 0 when the file is sound; else TD_ERR with SQLite's
+ * first complaint (or the error that stopped the check) in out.
+ */
+int db_quick_check(struct db *db, char *out, size_t n);
+
 /* Rows changed through this connection since it opened (to tell whether a transaction wrote). */
 int64_t db_total_changes(struct db *db);
 
