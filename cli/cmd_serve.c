@@ -1,7 +1,9 @@
 /*
  * cmd_serve.c - `tilldesk serve`: the daemon. The poller runs on the main
  * thread's behalf in its own thread, the sender in another; SIGTERM and
- * SIGINT stop both within about a second.
+ * SIGINT stop both within about a second, also while another process holds
+ * the database's write lock (db_stop_on). The main thread waits for the
+ * signal and talks to systemd (core/notify.c).
  */
 #include <grp.h>
 #include <malloc.h>
