@@ -10,12 +10,15 @@
 #include "bot/probe.h"
 #include "cli/cli.h"
 #include "core/http.h"
+#include "core/log.h"
 
 enum verdict { V_OK, V_WARN, V_FAIL };
 
 struct doctor {
 	struct cli *c;
 	int problems;
+	uid_t uid;     /* the service account */
+	gid_t gid;
 };
 
 /* Prints "ok|warn|fail  <message>"; anything but ok counts as a problem. */
@@ -55,20 +58,22 @@ static bool check_files(struct doctor *d)
 	struct passwd *pw;
 	struct stat st;
 	bool openable = true, links = false;
-	uid_t uid;
 
 	if (*cfg->user) {
 		if (!(pw = getpwnam(cfg->user))) {
 			report(d, V_FAIL, MSG_DOCTOR_NO_ACCOUNT, cfg->user, cfg->user);
 			return false;
 		}
-		uid = pw->pw_uid;
+		d->uid = pw->pw_uid;
+		d->gid = pw->pw_gid;
 	} else if (geteuid() == 0) {
 		report(d, V_FAIL, MSG_DOCTOR_NO_USER);
 		return false;
 	} else {
-		uid = geteuid();
+		d->uid = geteuid();
+		d->gid = getegid();
 	}
+	const uid_t uid = d->uid;
 	user_name(account, sizeof(account), uid);
 
 	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
@@ -105,14 +110,24 @@ static bool check_files(struct doctor *d)
 	return openable;
 }
 
-/* Inside the database: PRAGMA quick_check and the schema's version. */
+/*
+ * Inside the database: PRAGMA quick_check and the schema's version. Root
+ * looks as the service account (effective ids only, given back after), so
+ * that the -wal and -shm SQLite may create never belong to root: a daemon
+ * starting meanwhile could not open them.
+ */
 static void check_contents(struct doctor *d)
 {
 	char err[1024];
 	struct db *db;
+	bool as_account = geteuid() == 0 && d->uid != 0;
+	if (as_account && (setegid(d->gid) || seteuid(d->uid))) {
+		report(d, V_FAIL, MSG_DOCTOR_DB_OPEN, strerror(errno));
+		goto done;
+	}
 	if (db_open_raw(&db, d->c->cfg.database, err, sizeof(err))) {
 		report(d, V_FAIL, MSG_DOCTOR_DB_OPEN, err);
-		return;
+		goto done;
 	}
 	if (db_quick_check(db, err, sizeof(err)))
 		report(d, V_FAIL, MSG_DOCTOR_INTEGRITY_BAD, err);
@@ -126,6 +141,9 @@ static void check_contents(struct doctor *d)
 	else
 		report(d, V_FAIL, MSG_DOCTOR_SCHEMA_OLD, have, latest);
 	db_close(db);
+done:
+	if (as_account && (seteuid(0) || setegid(0)))
+		fatal("doctor: cannot take root's ids back");
 }
 
 /* The token (getMe) and telegram.bot_username; false when Telegram did not accept it. */
@@ -196,14 +214,14 @@ static int finish(struct doctor *d)
 
 int cmd_doctor_bad_config(struct cli *c, const char *err)
 {
-	struct doctor d = { c, 0 };
+	struct doctor d = { .c = c };
 	report(&d, V_FAIL, MSG_DOCTOR_CONFIG_BAD, err);
 	return finish(&d);
 }
 
 int cmd_doctor(struct cli *c, int argc, char **argv)
 {
-	struct doctor d = { c, 0 };
+	struct doctor d = { .c = c };
 	struct tg_me me;
 	if (argc != 1)
 		return cli_usage(c, MSG_HELP_DOCTOR, argc == 2 && (!strcmp(argv[1], "-h") ||
