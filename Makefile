@@ -6,15 +6,17 @@
 #   make check        the tests once, in the current build (no sanitizers)
 #   make deps         install the Debian packages the build and tests need
 #   make run          install, build and start tilldesk on its defaults (README)
-#   make install      PREFIX=/usr/local DESTDIR=
+#   make install      PREFIX=/usr/local DESTDIR= (binary, config example, systemd unit)
 #   make SANITIZE=1   build into build-san/ with -fsanitize=address,undefined
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
 BINDIR   = $(PREFIX)/bin
 SHAREDIR = $(PREFIX)/share/tilldesk
+# systemd reads units from /usr/lib/systemd/system and /usr/local/lib/systemd/system.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 
-PKGS     = inih sqlite3 libcurl json-c libpcre2-8
+PKGS     = inih sqlite3 libcurl json-c libpcre2-8 libsystemd
 TEST_PKGS = cmocka
 
 CC      ?= cc
@@ -95,6 +97,9 @@ install: $(O)/tilldesk
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)
 	install -m 755 $(O)/tilldesk $(DESTDIR)$(BINDIR)/tilldesk
 	install -m 644 config.example.ini $(DESTDIR)$(SHAREDIR)/config.example.ini
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' dist/tilldesk.service >$(O)/tilldesk.service
+	install -m 644 $(O)/tilldesk.service $(DESTDIR)$(UNITDIR)/tilldesk.service
 
 clean:
 	rm -rf build build-san tilldesk

@@ -8,6 +8,18 @@
 #include "kb/search.h"
 #include "storage/outbox.h"
 
+static _Atomic int64_t poll_turn_ms, tick_ms;
+
+int64_t poller_last_turn_ms(void)
+{
+	return poll_turn_ms;
+}
+
+int64_t scheduler_last_tick_ms(void)
+{
+	return tick_ms;
+}
+
 /* Sleeps up to ms, waking early when *stop is set. */
 static void nap(int64_t ms, const volatile int *stop)
 {
@@ -119,8 +131,10 @@ int scheduler_run(const struct config *cfg, struct sender *sender, const volatil
 		if (rc) {
 			db_rollback(db);
 			log_warn("scheduler: tick failed (%s)", db_errmsg(db));
-		} else if (db_total_changes(db) != before) {
-			sender_kick(sender);
+		} else {
+			tick_ms = clock_mono_ms();
+			if (db_total_changes(db) != before)
+				sender_kick(sender);
 		}
 		nap(1000, stop);
 	}
@@ -152,8 +166,10 @@ int poller_run(const struct config *cfg, struct sender *sender, const volatile i
 	while (!rc && !*stop) {
 		struct tg_result r;
 		json_object_object_add(params, "offset", json_object_new_int64(offset));
+		poll_turn_ms = clock_mono_ms();
 		/* The HTTP time-out is a little longer than the poll's own. */
 		tg_call(tg, &r, "getUpdates", params, (cfg->tg_poll_timeout + 10) * 1000, stop);
+		poll_turn_ms = clock_mono_ms();
 		if (*stop) {
 			tg_result_release(&r);
 			break;

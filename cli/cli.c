@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "kb", cmd_kb },
 	{ "chat", cmd_chat },
 	{ "backup", cmd_backup },
+	{ "doctor", cmd_doctor },
 };
 
 int cli_fail(struct cli *c, int code, enum msg_id id, ...)
@@ -245,6 +246,8 @@ int cli_main(int argc, char **argv, FILE *out, FILE *err)
 
 	if (config_load(&c.cfg, c.config_path && *c.config_path ? c.config_path : NULL,
 			cfgerr, sizeof(cfgerr))) {
+		if (argc && !strcmp(argv[0], "doctor"))  /* a broken file is one of its findings */
+			return cmd_doctor_bad_config(&c, cfgerr);
 		fprintf(err, "tilldesk: %s\n", cfgerr);
 		return EXIT_FAIL;
 	}

@@ -1,7 +1,9 @@
 /*
  * cmd_serve.c - `tilldesk serve`: the daemon. The poller runs on the main
  * thread's behalf in its own thread, the sender in another; SIGTERM and
- * SIGINT stop both within about a second.
+ * SIGINT stop both within about a second, also while another process holds
+ * the database's write lock (db_stop_on). The main thread waits for the
+ * signal and talks to systemd (core/notify.c).
  */
 #include <grp.h>
 #include <malloc.h>
@@ -13,8 +15,10 @@
 #include "bot/poller.h"
 #include "bot/sender.h"
 #include "cli/cli.h"
+#include "core/clock.h"
 #include "core/http.h"
 #include "core/log.h"
+#include "core/notify.h"
 
 static volatile int stop_flag;
 
@@ -67,6 +71,50 @@ static int drop_root(struct cli *c)
 	return 0;
 }
 
+/*
+ * Healthy means both loops go round: the scheduler committed a tick within
+ * the watchdog interval (it ticks every second, so the database works), and
+ * the poller turned within the longest a turn may take (a long poll's HTTP
+ * time-out, poll_timeout + 10 s, or its longest back-off, 30 s, with a
+ * margin). A wedged thread or a database refusing every write for a whole
+ * interval stops the pings, and systemd restarts the daemon.
+ */
+static bool loops_healthy(const struct config *cfg, int64_t now, int64_t interval_ms)
+{
+	int64_t turn = (cfg->tg_poll_timeout + 10 > 30 ? cfg->tg_poll_timeout + 10 : 30) * 1000 + 5000;
+	if (turn < interval_ms)
+		turn = interval_ms;
+	return now - scheduler_last_tick_ms() <= interval_ms && now - poller_last_turn_ms() <= turn;
+}
+
+/*
+ * Waits for SIGTERM or SIGINT (or the poller's end), telling systemd on the
+ * way: READY=1 once the poller polls, WATCHDOG=1 every half interval while
+ * the loops are healthy. Returns the signal, or 0 when the poller ended.
+ */
+static int wait_for_stop(const sigset_t *set, const struct config *cfg)
+{
+	const struct timespec step = { 0, 200 * 1000000 };
+	int64_t interval = notify_watchdog_ms(), pinged = 0;
+	bool ready = false;
+	for (;;) {
+		int sig = sigtimedwait(set, NULL, &step);
+		if (sig > 0)
+			return sig;
+		if (stop_flag)
+			return 0;
+		int64_t now = clock_mono_ms();
+		if (!ready && poller_last_turn_ms()) {
+			notify_ready();
+			ready = true;
+		}
+		if (ready && interval && now - pinged >= interval / 2 && loops_healthy(cfg, now, interval)) {
+			notify_watchdog();
+			pinged = now;
+		}
+	}
+}
+
 int cmd_serve(struct cli *c, int argc, char **argv)
 {
 	sigset_t set;
@@ -104,6 +152,7 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, "libcurl");
 
 	stop_flag = 0;
+	db_stop_on(&stop_flag);  /* a lock held by another process must not delay a stop */
 	if (sender_start(&sender, &c->cfg, &stop_flag))
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, "thread");
 	struct poll_args pa = { &c->cfg, sender, 0 };
@@ -113,10 +162,11 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	log_info("serving: database %s, API %s, engineers' chat %lld", c->cfg.database,
 		 c->cfg.tg_api_url, c->cfg.tg_engineers_chat);
 
-	sigwait(&set, &sig);
-	if (!stop_flag)
+	sig = wait_for_stop(&set, &c->cfg);
+	if (sig)
 		log_info("signal %d: stopping", sig);
 	stop_flag = 1;
+	notify_stopping();
 	pthread_join(poller, NULL);
 	pthread_join(scheduler, NULL);
 	sender_join(sender);

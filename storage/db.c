@@ -5,6 +5,36 @@
 
 #define BUSY_TIMEOUT_MS 5000
 
+/* The daemon's stop flag (db_stop_on); NULL in the admin commands. */
+static const volatile int *stop_flag;
+
+void db_stop_on(const volatile int *flag)
+{
+	stop_flag = flag;
+}
+
+/*
+ * SQLite's own busy timeout sleeps through a stop request for up to 5 s.
+ * This one waits the same 5 s in short naps (the steps SQLite uses, capped
+ * at 50 ms) and gives up at once when the daemon is stopping: the caller
+ * sees TD_EBUSY and, like for any busy database, commits nothing.
+ */
+static int busy_wait(void *arg, int count)
+{
+	static const int steps[] = { 1, 2, 5, 10, 15, 20, 25, 25, 25, 50 };
+	int waited = 0, step;
+	(void)arg;
+	if (stop_flag && *stop_flag)
+		return 0;
+	for (int i = 0; i < count; i++)
+		waited += i < (int)ARRAY_SIZE(steps) ? steps[i] : 50;
+	if (waited >= BUSY_TIMEOUT_MS)
+		return 0;
+	step = count < (int)ARRAY_SIZE(steps) ? steps[count] : 50;
+	sqlite3_sleep(step < BUSY_TIMEOUT_MS - waited ? step : BUSY_TIMEOUT_MS - waited);
+	return !(stop_flag && *stop_flag);
+}
+
 int db_map(struct db *db, int rc)
 {
 	switch (rc & 0xff) {
@@ -151,7 +181,7 @@ int db_open_raw(struct db **out, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot register the knowledge-base tokenizer", path);
 		goto fail;
 	}
-	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(db->h, busy_wait, NULL);
 	sqlite3_extended_result_codes(db->h, 1);
 	/* journal_mode answers a row; sqlite3_exec ignores it. */
 	/* A 1 MiB page cache per connection keeps the daemon small; the hot set is tiny. */
@@ -326,6 +356,25 @@ int db_setting_set(struct db *db, const char *key, const char *value)
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
 	return db_step_done(db, st);
+}
+
+int db_quick_check(struct db *db, char *out, size_t n)
+{
+	sqlite3_stmt *st;
+	int rc = TD_ERR;
+	if (db_prepare(db, &st, "PRAGMA quick_check(1)"))
+		goto done;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out, n, "%s", db_text(st, 0));
+		rc = strcmp(out, "ok") ? TD_ERR : 0;
+	} else {
+		snprintf(out, n, "%s", sqlite3_errmsg(db->h));
+	}
+	db_finish(db, st);
+done:
+	if (rc && !*out)
+		snprintf(out, n, "%s", sqlite3_errmsg(db->h));
+	return rc;
 }
 
 int64_t db_total_changes(struct db *db)

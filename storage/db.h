@@ -30,6 +30,13 @@ int db_schema_version(struct db *db);
 /* Applies migrations up to version (<= latest), each in its own transaction. */
 int db_migrate(struct db *db, int version);
 
+/*
+ * From now on every connection of this process stops waiting for another
+ * process's lock as soon as *flag is set (the daemon's stop flag, borrowed
+ * for the life of the process): the statement fails with TD_EBUSY.
+ */
+void db_stop_on(const volatile int *flag);
+
 /* BEGIN IMMEDIATE; nesting is not supported. TD_EBUSY past the busy timeout. */
 int db_begin(struct db *db);
 int db_commit(struct db *db);
@@ -49,6 +56,12 @@ int db_backup(struct db *db, const char *path, char *err, size_t errlen);
 /* Key-value settings kept in the database (e.g. what the bot learnt). */
 int db_setting_get(struct db *db, const char *key, char *out, size_t n);
 int db_setting_set(struct db *db, const char *key, const char *value);
+
+/*
+ * PRAGMA quick_check: 0 when the file is sound; else TD_ERR with SQLite's
+ * first complaint (or the error that stopped the check) in out.
+ */
+int db_quick_check(struct db *db, char *out, size_t n);
 
 /* Rows changed through this connection since it opened (to tell whether a transaction wrote). */
 int64_t db_total_changes(struct db *db);

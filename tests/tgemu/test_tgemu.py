@@ -321,6 +321,15 @@ class Validation(Base):
         self.err("sendMessage", 403, "Forbidden: bot can't initiate conversation with a user",
                  chat_id=21, text="x")
         self.assertEqual(self.ok("getChat", chat_id=-300)["title"], "Инженеры")
+        bot_id = self.ok("getMe")["id"]
+        self.assertEqual(self.ok("getChatMember", chat_id=-300, user_id=bot_id)["status"], "member")
+        self.assertEqual(self.ok("getChatMember", chat_id=-300, user_id=21)["status"], "member")
+        self.assertEqual(self.ok("getChatMember", chat_id=-300, user_id=20)["status"], "left")
+        self.err("getChatMember", 400, "Bad Request: user not found", chat_id=-300, user_id=777)
+        self.err("getChatMember", 400, "Bad Request: chat not found", chat_id=-301, user_id=bot_id)
+        self.ctl("kick", {"chat_id": -300})
+        self.assertEqual(self.ok("getChatMember", chat_id=-300, user_id=bot_id)["status"], "kicked")
+        self.ctl("kick", {"chat_id": -300, "kicked": False})
         self.ok("getUpdates", offset=-1)
         self.ok("getUpdates", offset=self.ok("getUpdates")[0]["update_id"] + 1)
         r = self.ctl("block", {"user_id": 20, "blocked": True})

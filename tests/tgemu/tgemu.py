@@ -1409,6 +1409,35 @@ class Emulator:
             c["migrated_to_chat_id"] = cr["migrated_to"]   # tgemu extra
         return c
 
+    @api("getChatMember")
+    def m_get_chat_member(self, p):
+        # Returns a ChatMember: the bot is "member" of its groups, or "kicked"
+        # (ChatMemberBanned) after /control/kick; a user is "member" of their
+        # private chat and of a group they wrote in, else "left"; an unknown
+        # user is "user not found", as on the real server.
+        cr = self._resolve_chat(p.str("chat_id"), write=False)
+        raw = p.str("user_id")
+        uid = td_int_strict(raw or "")
+        if raw is None or raw.strip() == "":
+            raise bad_request("parameter \"user_id\" is required")
+        if uid is None or uid <= 0:
+            raise bad_request("invalid user_id specified")
+        if uid == self.bot_id:
+            user = self.bot_user()
+            if cr.get("kicked"):
+                return {"status": "kicked", "user": user, "until_date": 0}
+            return {"status": "member", "user": user}
+        user = self.s["users"].get(str(uid))
+        if user is None:
+            raise bad_request("user not found")
+        if cr["chat"]["type"] == "private":
+            status = "member" if cr["chat"]["id"] == uid else "left"
+        else:
+            wrote = any(not r["bot"] and r["obj"].get("from", {}).get("id") == uid
+                        for r in cr["messages"].values())
+            status = "member" if wrote else "left"
+        return {"status": status, "user": user}
+
     @api("getUpdates")
     def m_get_updates(self, p):
         # handled specially in call(): needs to wait without holding the lock forever

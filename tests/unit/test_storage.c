@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
+#include <time.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -297,6 +299,45 @@ static void test_db__statements_are_reused_and_nest(void **state)
 	db_close(db);
 }
 
+static volatile int stopping;
+
+static void *stop_soon(void *arg)
+{
+	(void)arg;
+	usleep(100 * 1000);
+	stopping = 1;
+	return NULL;
+}
+
+/* The daemon's stop must not wait out the 5 s busy timeout behind another process's lock. */
+static void test_db__a_stop_ends_the_wait_for_a_lock_held_elsewhere(void **state)
+{
+	(void)state;
+	char path[256], err[256];
+	struct db *holder, *waiter;
+	struct timespec t0, t1;
+	pthread_t th;
+	path_of(path, sizeof(path), "busy.db");
+	assert_int_equal(db_open(&holder, path, err, sizeof(err)), 0);
+	assert_int_equal(db_open(&waiter, path, err, sizeof(err)), 0);
+	assert_int_equal(db_begin(holder), 0);
+	stopping = 0;
+	db_stop_on(&stopping);
+	pthread_create(&th, NULL, stop_soon, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(db_begin(waiter), TD_EBUSY);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pthread_join(th, NULL);
+	double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(took >= 0.09 && took < 0.5);
+	db_stop_on(NULL);
+	db_rollback(holder);
+	assert_int_equal(db_begin(waiter), 0);  /* without a stop, the lock is simply taken */
+	db_rollback(waiter);
+	db_close(waiter);
+	db_close(holder);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_db__settings_round_trip),
 		cmocka_unit_test(test_outbox__due_gives_the_head_of_each_chat),
 		cmocka_unit_test(test_db__statements_are_reused_and_nest),
+		cmocka_unit_test(test_db__a_stop_ends_the_wait_for_a_lock_held_elsewhere),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
