@@ -169,7 +169,8 @@ static int not_helped(struct dialog *d, const struct person *p, const struct kb_
 	    !(rc = db_kb_outcome(d->db, s->id, "not_helped", *ticket, d->now)))
 		rc = ticket_change(d, *ticket, p->id, "kb_not_helped", TICKET_NEW, e.priority, 0, e.title);
 	kb_entry_release(&e);
-	return rc;
+	/* Only the article's absence reads as TD_ENOTFOUND: the ticket is half written by now. */
+	return rc == TD_ENOTFOUND ? TD_ERR : rc;
 }
 
 int advice_press(struct dialog *d, const struct tg_update *u)
@@ -196,6 +197,38 @@ int advice_press(struct dialog *d, const struct tg_update *u)
 	return rc ? rc : answer(d, u, NULL, false);
 }
 
+int advice_search(struct dialog *d, const struct tg_update *u, const char *words)
+{
+	struct kb_hit hits[LOOKUP_HITS];
+	struct kb_entry e;
+	int n, rc;
+	if (!*words)
+		return say_msg(d, u->chat_id, MSG_BOT_KB_USAGE);
+	if ((rc = best(d, words, hits, LOOKUP_HITS, &n)))
+		return rc;
+	if (!n || 100 * hits[0].confidence < d->cfg->kb_hint)
+		return say_msg(d, u->chat_id, MSG_BOT_KB_NOTHING);
+	if ((rc = db_kb_get(d->db, hits[0].article_id, &e)))
+		return rc == TD_ENOTFOUND ? say_msg(d, u->chat_id, MSG_BOT_KB_NOTHING) : rc;
+	struct buf b = BUF_INIT(ADVICE_MAX);
+	article_html(&b, &e);
+	kb_entry_release(&e);
+	bool also = false;
+	for (int i = 1; i < n; i++) {
+		if (100 * hits[i].confidence < d->cfg->kb_hint || db_kb_get(d->db, hits[i].article_id, &e))
+			continue;
+		if (!also)
+			msg_buf(&b, MSG_BOT_KB_ALSO);
+		also = true;
+		buf_puts(&b, "\n• ");
+		esc(&b, e.title);
+		kb_entry_release(&e);
+	}
+	rc = say(d, u->chat_id, buf_cstr(&b), NULL, u->message_id, 0, NULL);
+	buf_release(&b);
+	return rc;
+}
+
 /* ---- answers typed instead of pressed ---- */
 
 /*
@@ -204,8 +237,8 @@ int advice_press(struct dialog *d, const struct tg_update *u)
  */
 static const char *const not_helped_phrases[] = {
 	"не помогло", "не помогла", "не помог", "не помогает", "не помогли", "не получилось",
-	"не получается", "не вышло", "не сработало", "не заработало", "все равно", "все так же",
-	"все также", "так же", "то же самое", "по прежнему", "опять", "снова", "без изменений",
+	"не получается", "не вышло", "не сработало", "не заработало", "все равно", "так же",
+	"все также", "то же самое", "по прежнему", "опять", "снова", "без изменений",
 	"ничего не изменилось", "didnt help", "did not help", "doesnt help", "not helped", "still",
 	"same",
 	NULL,
@@ -289,37 +322,6 @@ static enum typed typed_answer(const struct tg_update *u, bool *more)
 	return yes && !no && !other ? TYPED_HELPED : TYPED_OTHER;
 }
 
-int advice_search(struct dialog *d, const struct tg_update *u, const char *words)
-{
-	struct kb_hit hits[LOOKUP_HITS];
-	struct kb_entry e;
-	int n, rc;
-	if (!*words)
-		return say_msg(d, u->chat_id, MSG_BOT_KB_USAGE);
-	if ((rc = best(d, words, hits, LOOKUP_HITS, &n)))
-		return rc;
-	if (!n || 100 * hits[0].confidence < d->cfg->kb_hint)
-		return say_msg(d, u->chat_id, MSG_BOT_KB_NOTHING);
-	if ((rc = db_kb_get(d->db, hits[0].article_id, &e)))
-		return rc == TD_ENOTFOUND ? say_msg(d, u->chat_id, MSG_BOT_KB_NOTHING) : rc;
-	struct buf b = BUF_INIT(ADVICE_MAX);
-	article_html(&b, &e);
-	kb_entry_release(&e);
-	bool also = false;
-	for (int i = 1; i < n; i++) {
-		if (100 * hits[i].confidence < d->cfg->kb_hint || db_kb_get(d->db, hits[i].article_id, &e))
-			continue;
-		if (!also)
-			msg_buf(&b, MSG_BOT_KB_ALSO);
-		also = true;
-		buf_puts(&b, "\n• ");
-		esc(&b, e.title);
-		kb_entry_release(&e);
-	}
-	rc = say(d, u->chat_id, buf_cstr(&b), NULL, u->message_id, 0, NULL);
-	buf_release(&b);
-	return rc;
-}
 
 /*
  * The article the cashier waits on: their last step was seeing it, it is
