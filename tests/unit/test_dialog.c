@@ -863,6 +863,19 @@ static void test_dialog__typed_not_helped_opens_the_ticket_with_the_question_and
 				    "not_helped");
 		assert_string_equal(query_text("SELECT title FROM tickets ORDER BY id DESC"), "не печатает чек");
 	}
+
+	/* A photo instead of words shows it is still wrong: it joins the ticket it opens. */
+	says(ANNA, "/new");
+	says(ANNA, "не печатает чек");
+	offered("paper");
+	struct tg_update u = message(ANNA, ANNA, "");
+	u.photo = "AgACstill";
+	handle(&u);
+	int64_t last = query_int("SELECT max(id) FROM tickets");
+	assert_string_equal(query_text("SELECT title FROM tickets WHERE id = %lld", (long long)last),
+			    "не печатает чек");
+	assert_string_equal(last_event(last), "photo");
+	assert_int_equal(only(ENGINEERS, "sendPhoto", "relay")->ticket_id, last);
 }
 
 static void test_dialog__typed_thanks_count_as_helped(void **state)
