@@ -58,12 +58,12 @@ static bool apostrophe(uint32_t c)
 bool chatter_next(const char **s, struct chatter_word *out)
 {
 	const unsigned char *p = (const unsigned char *)*s;
-	size_t left = strlen(*s);
 	out->n = 0;
 	out->cut = false;
-	while (left) {
+	while (*p) {
 		uint32_t c;
-		size_t step = utf8_decode(p, left, &c);
+		/* A character is at most 4 bytes: the rest of a long text need not be measured. */
+		size_t step = utf8_decode(p, strnlen((const char *)p, 4), &c);
 		if (!step) {
 			step = 1;    /* invalid UTF-8 separates words */
 			c = 0;
@@ -83,7 +83,6 @@ bool chatter_next(const char **s, struct chatter_word *out)
 			}
 		}
 		p += step;
-		left -= step;
 	}
 	*s = (const char *)p;
 	return out->n > 0;
