@@ -4,6 +4,7 @@
  * /my, /new, /help.
  */
 #include "bot/dialog.h"
+#include "core/chatter.h"
 #include "core/log.h"
 #include "core/token.h"
 #include "storage/chain.h"
@@ -12,6 +13,7 @@
 
 #define TITLE_MAX_BYTES 3000
 #define TEXT_MAX (64u << 10)
+#define ACK_GAP 60   /* seconds: at most one acknowledgement of follow-ups a minute per chat */
 
 const char *command_arg(const char *text, const char *cmd)
 {
@@ -89,26 +91,26 @@ static int relay_to_engineers(struct dialog *d, int64_t ticket_id, const struct 
 }
 
 int cashier_open_ticket(struct dialog *d, const struct person *p, const struct tg_update *u,
-			const char *words, int64_t kb_article_id, int priority, int64_t *out)
+			const struct report *r, int64_t *out)
 {
 	char title[TITLE_MAX_BYTES + 1], data[2][32];
 	int64_t id;
 	int rc;
 
-	snprintf(title, sizeof(title), "%s", words);
+	snprintf(title, sizeof(title), "%s", r->words);
 	utf8_cut(title, TITLE_MAX_BYTES);
 	struct ticket_new t = {
 		.store_id = p->store_id, .cashier_id = p->id, .source = "telegram",
-		.title = title, .priority = priority, .kb_article_id = kb_article_id,
+		.title = title, .priority = r->priority, .kb_article_id = r->kb_article_id,
 	};
 	if ((rc = db_ticket_open(d->db, &id, &t, d->now)) || (rc = db_state_clear(d->db, p->id)) ||
 	    (rc = sla_event(d, id, "opened")))
 		return rc;
 	if ((rc = card_post(d, id)))
 		return rc;
-	if ((u->photo || u->document) && d->engineers_chat &&
-	    (rc = say_file(d, d->engineers_chat, u->photo ? "sendPhoto" : "sendDocument",
-			   u->photo ? u->photo : u->document, NULL, 0, id, "relay")))
+	if ((r->photo || r->document) && d->engineers_chat &&
+	    (rc = say_file(d, d->engineers_chat, r->photo ? "sendPhoto" : "sendDocument",
+			   r->photo ? r->photo : r->document, NULL, 0, id, "relay")))
 		return rc;
 
 	struct buf b = BUF_INIT(TEXT_MAX);
@@ -129,26 +131,43 @@ int cashier_open_ticket(struct dialog *d, const struct person *p, const struct t
 	return rc;
 }
 
+int cashier_add_message(struct dialog *d, const struct person *p, const struct tg_update *u,
+			const struct ticket_row *t)
+{
+	int rc = ticket_change(d, t->id, p->id, u->photo ? "photo" : u->document ? "file" : "message",
+			       t->status, t->priority, t->assignee_id, message_body(u));
+	return rc ? rc : relay_to_engineers(d, t->id, p, u);
+}
+
+/*
+ * A quiet sign that a follow-up reached the engineers. One per message
+ * would flood the chat: at most one in ACK_GAP seconds.
+ */
+static int acknowledge(struct dialog *d, int64_t chat_id)
+{
+	bool due;
+	int rc = db_ack_due(d->db, chat_id, d->now, ACK_GAP, &due);
+	if (rc || !due)
+		return rc;
+	return say_quiet(d, chat_id, msg(MSG_BOT_FOLLOW_UP_ACK));
+}
+
 static int join_ticket(struct dialog *d, const struct person *p, const struct tg_update *u,
 		       const struct ticket_row *in)
 {
 	struct ticket_row reopened = *in;
-	const struct ticket_row *t = in;
 	int rc;
+	if (in->status != TICKET_RESOLVED)
+		return (rc = cashier_add_message(d, p, u, in)) ? rc : acknowledge(d, u->chat_id);
 	/* Words after a resolution, instead of the buttons: it is not fixed. */
-	if (t->status == TICKET_RESOLVED) {
-		reopened.status = t->assignee_id ? TICKET_CLAIMED : TICKET_NEW;
-		t = &reopened;
-		if ((rc = ticket_change(d, t->id, p->id, "reopened", t->status, t->priority,
-					t->assignee_id, NULL)) || (rc = card_update(d, t->id)) ||
-		    (rc = say_msg(d, d->engineers_chat, MSG_BOT_REOPENED_NOTE, (long long)t->id)) ||
-		    (rc = say_msg(d, u->chat_id, MSG_BOT_REOPENED, (long long)t->id)))
-			return rc;
-	}
-	rc = ticket_change(d, t->id, p->id, u->photo ? "photo" : u->document ? "file" : "message",
-			       t->status, t->priority, t->assignee_id, message_body(u));
-	/* No acknowledgement: one per message would flood the cashier's chat. */
-	return rc ? rc : relay_to_engineers(d, t->id, p, u);
+	reopened.status = in->assignee_id ? TICKET_CLAIMED : TICKET_NEW;
+	if ((rc = ticket_change(d, in->id, p->id, "reopened", reopened.status, in->priority,
+				in->assignee_id, NULL)) || (rc = card_update(d, in->id)) ||
+	    (rc = say_msg(d, d->engineers_chat, MSG_BOT_REOPENED_NOTE, (long long)in->id)) ||
+	    (rc = say_msg(d, u->chat_id, MSG_BOT_REOPENED, (long long)in->id)))
+		return rc;
+	/* The cashier was just told the ticket is open again: no acknowledgement. */
+	return cashier_add_message(d, p, u, &reopened);
 }
 
 static int copy_ticket(const struct ticket_row *r, void *arg)
@@ -250,14 +269,26 @@ int cashier_handle(struct dialog *d, const struct tg_update *u)
 	if (u->reply_to && !db_link_find(d->db, u->chat_id, u->reply_to, &ticket, role, sizeof(role)) &&
 	    !ticket_load(d, ticket, &t) && t.cashier_id == p.id && t.status != TICKET_CLOSED)
 		return join_ticket(d, &p, u, &t);
+	/* After /new, or while an article waits, the message is about a new problem. */
 	bool fresh = !db_state_get(d->db, p.id, state, sizeof(state), &state_ticket) &&
-		     !strcmp(state, "new_ticket");
+		     (!strcmp(state, "new_ticket") || !strcmp(state, "suggested"));
 	if (!fresh && !db_ticket_open_of(d->db, p.id, &ticket) && !ticket_load(d, ticket, &t))
 		return join_ticket(d, &p, u, &t);
+	/* An article waits for the cashier's answer: words can be that answer. */
+	bool handled = false;
+	if ((rc = advice_typed(d, &p, u, &handled)) || handled)
+		return rc;
+	/* A greeting or thanks alone is no problem yet: ask for it, open nothing. */
+	if (!u->photo && !u->document && chatter_only(u->text))
+		return say_msg(d, u->chat_id, MSG_BOT_DESCRIBE_PROBLEM);
 	/* A new problem: the knowledge base answers first, when it is sure. */
 	bool answered = false;
 	int64_t hint = 0;
 	if ((rc = advice_offer(d, &p, u, &answered, &hint)) || answered)
 		return rc;
-	return cashier_open_ticket(d, &p, u, message_body(u), hint, 3, &ticket);
+	struct report r = {
+		.words = message_body(u), .photo = u->photo, .document = u->document,
+		.kb_article_id = hint, .priority = 3,
+	};
+	return cashier_open_ticket(d, &p, u, &r, &ticket);
 }

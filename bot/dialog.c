@@ -157,6 +157,15 @@ int say_msg(struct dialog *d, int64_t chat_id, enum msg_id id, ...)
 	return rc;
 }
 
+int say_quiet(struct dialog *d, int64_t chat_id, const char *html)
+{
+	if (!chat_id)
+		return 0;
+	json_object *p = text_params(html, strlen(html), 0);
+	json_object_object_add(p, "disable_notification", json_object_new_boolean(1));
+	return queue(d, chat_id, "sendMessage", p, 0, NULL, NULL);
+}
+
 int say_file(struct dialog *d, int64_t chat_id, const char *method, const char *file_id,
 	     const char *caption, int64_t reply_to, int64_t ticket_id, const char *link_role)
 {

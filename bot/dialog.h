@@ -55,6 +55,8 @@ int say(struct dialog *d, int64_t chat_id, const char *html, json_object *keyboa
 	int64_t reply_to, int64_t ticket_id, const char *link_role);
 /* Queues a catalogue message with its arguments (escaped by the caller). */
 int say_msg(struct dialog *d, int64_t chat_id, enum msg_id id, ...);
+/* Queues a short HTML text that arrives without a notification sound. */
+int say_quiet(struct dialog *d, int64_t chat_id, const char *html);
 /* Queues a photo or document by file_id with an HTML caption. */
 int say_file(struct dialog *d, int64_t chat_id, const char *method, const char *file_id,
 	     const char *caption, int64_t reply_to, int64_t ticket_id, const char *link_role);
@@ -82,14 +84,24 @@ struct ticket_row;
 int ticket_load(struct dialog *d, int64_t id, struct ticket_row *out);
 
 int cashier_handle(struct dialog *d, const struct tg_update *u);
+
+/* What a new ticket starts from. Strings are borrowed. */
+struct report {
+	const char *words;              /* the cashier's words: the title */
+	const char *photo, *document;   /* the file they came with (Telegram file_id), NULL: none */
+	int64_t kb_article_id;          /* the knowledge base's article for it, 0: none */
+	int priority;
+};
 /*
- * Opens a ticket for person p with title (their words) and priority,
- * relays the file of u if any, and asks whether the till works.
- * kb_article_id is the knowledge base's article for it (0: none). Gives
- * the ticket's number in *out.
+ * Opens a ticket for person p from r, relays r's file to the engineers,
+ * and asks (in reply to u) whether the till works. Gives the ticket's
+ * number in *out.
  */
 int cashier_open_ticket(struct dialog *d, const struct person *p, const struct tg_update *u,
-			const char *title, int64_t kb_article_id, int priority, int64_t *out);
+			const struct report *r, int64_t *out);
+/* Adds the cashier's message u to ticket t's history and relays it to the engineers. */
+int cashier_add_message(struct dialog *d, const struct person *p, const struct tg_update *u,
+			const struct ticket_row *t);
 
 /* ---- advice.c: the knowledge base in the dialog ---- */
 
@@ -100,6 +112,13 @@ int cashier_open_ticket(struct dialog *d, const struct person *p, const struct t
  */
 int advice_offer(struct dialog *d, const struct person *p, const struct tg_update *u,
 		 bool *answered, int64_t *hint);
+/*
+ * While an article shown to the cashier waits for their answer, takes
+ * their message as that answer when it is one (see README, "The
+ * knowledge base") and sets *handled; otherwise leaves it to the caller.
+ */
+int advice_typed(struct dialog *d, const struct person *p, const struct tg_update *u,
+		 bool *handled);
 /* A press of «Помогло» / «Не помогло» (callback data "k:SUGGESTION:1|2"). */
 bool advice_is_press(const char *callback_data);
 int advice_press(struct dialog *d, const struct tg_update *u);

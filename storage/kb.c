@@ -464,25 +464,57 @@ int db_kb_suggest(struct db *db, int64_t *out, int64_t article_id, int64_t perso
 	return db_insert(db, st, out);
 }
 
-int db_kb_suggestion(struct db *db, int64_t id, struct kb_suggestion *out)
+int db_kb_suggest_file(struct db *db, int64_t id, const char *photo, const char *document)
+{
+	sqlite3_stmt *st;
+	if ((photo && strlen(photo) >= KB_FILE_ID_MAX) || (document && strlen(document) >= KB_FILE_ID_MAX))
+		return TD_EINVAL;
+	if (db_prepare(db, &st, "UPDATE kb_suggestions SET photo = ?2, document = ?3 WHERE id = ?1"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	db_bind_text(st, 2, photo);
+	db_bind_text(st, 3, document);
+	return db_step_done(db, st);
+}
+
+#define SUGGESTION_SELECT \
+	"SELECT id, article_id, coalesce(person_id, 0), coalesce(ticket_id, 0), query," \
+	" coalesce(outcome, ''), shown_at, coalesce(photo, ''), coalesce(document, '')" \
+	" FROM kb_suggestions WHERE "
+
+/* One suggestion, chosen by sql (SUGGESTION_SELECT and a condition on its one parameter, key). */
+static int suggestion_get(struct db *db, const char *sql, int64_t key, struct kb_suggestion *out)
 {
 	sqlite3_stmt *st;
 	int rc = TD_ENOTFOUND;
-	if (db_prepare(db, &st, "SELECT article_id, coalesce(person_id, 0), coalesce(ticket_id, 0),"
-			       " query, coalesce(outcome, '') FROM kb_suggestions WHERE id = ?"))
+	if (db_prepare(db, &st, sql))
 		return TD_ERR;
-	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 1, key);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		out->id = id;
-		out->article_id = sqlite3_column_int64(st, 0);
-		out->person_id = sqlite3_column_int64(st, 1);
-		out->ticket_id = sqlite3_column_int64(st, 2);
-		snprintf(out->query, sizeof(out->query), "%s", db_text(st, 3));
-		snprintf(out->outcome, sizeof(out->outcome), "%s", db_text(st, 4));
+		out->id = sqlite3_column_int64(st, 0);
+		out->article_id = sqlite3_column_int64(st, 1);
+		out->person_id = sqlite3_column_int64(st, 2);
+		out->ticket_id = sqlite3_column_int64(st, 3);
+		snprintf(out->query, sizeof(out->query), "%s", db_text(st, 4));
+		snprintf(out->outcome, sizeof(out->outcome), "%s", db_text(st, 5));
+		out->shown_at = sqlite3_column_int64(st, 6);
+		snprintf(out->photo, sizeof(out->photo), "%s", db_text(st, 7));
+		snprintf(out->document, sizeof(out->document), "%s", db_text(st, 8));
 		rc = 0;
 	}
 	db_finish(db, st);
 	return rc;
+}
+
+int db_kb_suggestion(struct db *db, int64_t id, struct kb_suggestion *out)
+{
+	return suggestion_get(db, SUGGESTION_SELECT "id = ?", id, out);
+}
+
+int db_kb_latest(struct db *db, int64_t person_id, struct kb_suggestion *out)
+{
+	return suggestion_get(db, SUGGESTION_SELECT "person_id = ? ORDER BY id DESC LIMIT 1",
+			      person_id, out);
 }
 
 int db_kb_outcome(struct db *db, int64_t id, const char *outcome, int64_t ticket_id, int64_t now)

@@ -88,12 +88,22 @@ int db_kb_doc_freq(struct db *db, const char *term, int64_t *out);
 /* Records that article was shown to person for query; gives its id. */
 int db_kb_suggest(struct db *db, int64_t *out, int64_t article_id, int64_t person_id,
 		  const char *query, double confidence, int64_t now);
+/*
+ * Keeps the photo or document (Telegram file_ids, NULL: none) that the
+ * suggestion's question came with, for the ticket it may open. TD_EINVAL
+ * for a file_id of KB_FILE_ID_MAX bytes or more.
+ */
+#define KB_FILE_ID_MAX 512
+int db_kb_suggest_file(struct db *db, int64_t id, const char *photo, const char *document);
 struct kb_suggestion {
-	int64_t id, article_id, person_id, ticket_id;
+	int64_t id, article_id, person_id, ticket_id, shown_at;
 	char query[4096];
 	char outcome[16];        /* "" while undecided, "helped", "not_helped" */
+	char photo[KB_FILE_ID_MAX], document[KB_FILE_ID_MAX]; /* file_ids, "" for none */
 };
 int db_kb_suggestion(struct db *db, int64_t id, struct kb_suggestion *out);
+/* The last suggestion shown to person; TD_ENOTFOUND when none was. */
+int db_kb_latest(struct db *db, int64_t person_id, struct kb_suggestion *out);
 /*
  * Records the outcome, once: TD_EEXISTS when the suggestion already has
  * one. ticket_id is the ticket opened because it did not help, or 0.

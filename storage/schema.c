@@ -244,6 +244,19 @@ static const char *const migrations[] = {
 	"  WHERE met_at IS NULL AND breached_at IS NULL;"
 	"CREATE INDEX sla_timers_warn ON sla_timers(warn_at)"
 	"  WHERE met_at IS NULL AND breached_at IS NULL AND warned_at IS NULL;",
+	/*
+	 * 9: the cashier's dialog. A suggestion keeps the photo or document
+	 * its question came with, for the ticket it may open; a cashier's
+	 * latest suggestion is looked up on every message while it waits; the
+	 * last acknowledgement sent to each chat spaces the next.
+	 */
+	"ALTER TABLE kb_suggestions ADD COLUMN photo TEXT;"     /* Telegram file_id */
+	"ALTER TABLE kb_suggestions ADD COLUMN document TEXT;"  /* Telegram file_id */
+	"CREATE INDEX kb_suggestions_person ON kb_suggestions(person_id, id);"
+	"CREATE TABLE chat_acks ("
+	"  chat_id INTEGER PRIMARY KEY,"
+	"  acked_at INTEGER NOT NULL"
+	");",
 };
 
 int db_schema_latest(void)

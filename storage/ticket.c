@@ -210,3 +210,20 @@ int db_ticket_history(struct db *db, int64_t id,
 	db_finish(db, st);
 	return rc;
 }
+
+int db_ack_due(struct db *db, int64_t chat_id, int64_t now, int64_t gap, bool *due)
+{
+	sqlite3_stmt *st;
+	int rc;
+	if (db_prepare(db, &st, "INSERT INTO chat_acks(chat_id, acked_at) VALUES (?1, ?2)"
+			       " ON CONFLICT(chat_id) DO UPDATE SET acked_at = excluded.acked_at"
+			       " WHERE acked_at <= ?2 - ?3"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, chat_id);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, gap);
+	if ((rc = db_step_done(db, st)))
+		return rc;
+	*due = sqlite3_changes(db->h) > 0;
+	return 0;
+}

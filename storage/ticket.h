@@ -89,4 +89,10 @@ bool db_ticket_has_event(struct db *db, int64_t id, const char *kind);
 int db_ticket_history(struct db *db, int64_t id,
 		      int (*fn)(const struct ticket_event_row *, void *), void *arg);
 
+/*
+ * An acknowledgement of a follow-up to chat at now, unless one was sent
+ * less than gap seconds before: sets *due, and when it is due records it.
+ */
+int db_ack_due(struct db *db, int64_t chat_id, int64_t now, int64_t gap, bool *due);
+
 #endif

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bot/dialog.h"
@@ -21,7 +22,10 @@
 #include "core/log.h"
 #include "core/msg.h"
 #include "core/token.h"
+#include "kb/article.h"
+#include "kb/search.h"
 #include "storage/chain.h"
+#include "storage/kb.h"
 #include "storage/outbox.h"
 #include "storage/ticket.h"
 
@@ -408,6 +412,7 @@ static int teardown(void **state)
 	(void)state;
 	char cmd[128];
 	forget_sent();
+	kb_free(dlg.kb);
 	sqlite3_close(peek);
 	db_close(desk);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
@@ -588,8 +593,8 @@ static void test_dialog__second_message_joins_the_open_ticket(void **state)
 	assert_string_equal(last_event(1), "message");
 	assert_string_equal(last_body(1), "и сканер не видит штрихкод");
 	assert_string_equal(status(1), "new");
-	/* No acknowledgement to the cashier; the engineers see it. */
-	assert_int_equal(n_out, 1);
+	/* The engineers see it; the cashier gets a quiet acknowledgement (see below). */
+	assert_int_equal(n_out, 2);
 	assert_string_equal(out[0].method, "sendMessage");
 	assert_int_equal(out[0].chat_id, ENGINEERS);
 	assert_int_equal(out[0].ticket_id, 1);
@@ -598,6 +603,7 @@ static void test_dialog__second_message_joins_the_open_ticket(void **state)
 	assert_contains(out[0].text, "№1");
 	assert_contains(out[0].text, "и сканер не видит штрихкод");
 	assert_int_equal(out[0].reply_to, 0);
+	assert_string_equal(only(ANNA, "sendMessage", "")->text, msg(MSG_BOT_FOLLOW_UP_ACK));
 
 	/* Once the card is delivered, relays thread under it. */
 	delivered(ENGINEERS, 500, 1, "card");
@@ -681,6 +687,278 @@ static void test_dialog__cashier_photo_opens_a_ticket_with_the_photo(void **stat
 	photo = only(ENGINEERS, "sendPhoto", "relay");
 	assert_contains(photo->text, "вот &lt;ошибка&gt;");
 	assert_int_equal(tickets(), 1);
+}
+
+/* ---- the cashier's dialog: small talk, the knowledge base's answers, follow-ups ---- */
+
+/* The knowledge base of two articles, each found by its pattern with full confidence. */
+static void knowledge_base(void)
+{
+	static struct config cfg = { .kb_threshold = 50, .kb_hint = 30 };
+	static const char *const articles[][2] = {
+		{ "paper.md",
+		  "---\nid: paper\ntitle: Закончилась чековая лента\ncategory: оборудование\n"
+		  "priority: P2\npattern: не\\s+печата\\w*\\s+чек\nexample: не печатает чек\n---\n"
+		  "Откройте крышку принтера и вставьте новый рулон.\n" },
+		{ "scanner.md",
+		  "---\nid: scanner\ntitle: Сканер не читает штрихкод\ncategory: оборудование\n"
+		  "priority: P3\npattern: сканер\\w*\\s+не\\s+чита\nexample: сканер не читает штрихкод\n---\n"
+		  "Протрите стекло сканера и переподключите его кабель.\n" },
+	};
+	char path[512];
+	struct kb_set set;
+	struct kb_import_stats st;
+	struct buf errors = BUF_INIT(1 << 16);
+
+	snprintf(path, sizeof(path), "%s/kb", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(articles); i++) {
+		snprintf(path, sizeof(path), "%s/kb/%s", dir, articles[i][0]);
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(articles[i][1], f);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/kb", dir);
+	if (kb_set_load(&set, path, &errors))
+		fail_msg("%s", buf_cstr(&errors));
+	assert_int_equal(db_begin(desk), 0);
+	assert_int_equal(db_kb_import(desk, &set, NOW, &st), 0);
+	assert_int_equal(db_commit(desk), 0);
+	kb_set_release(&set);
+	buf_release(&errors);
+	dlg.kb = kb_new();
+	dlg.cfg = &cfg;
+}
+
+static int64_t article(const char *slug)
+{
+	return query_int("SELECT id FROM kb_articles WHERE slug = '%s'", slug);
+}
+
+/* The cashier's words get an article with its two buttons; gives the «Не помогло» data. */
+static const char *offered(const char *slug)
+{
+	static char not_helped[32];
+	int64_t id = query_int("SELECT max(id) FROM kb_suggestions");
+	const struct sent *advice = only(ANNA, "sendMessage", "");
+	char buttons[64];
+	assert_int_equal(query_int("SELECT article_id FROM kb_suggestions WHERE id = %lld",
+				   (long long)id), article(slug));
+	snprintf(buttons, sizeof(buttons), "k:%lld:1 k:%lld:2", (long long)id, (long long)id);
+	assert_string_equal(advice->buttons, buttons);
+	snprintf(not_helped, sizeof(not_helped), "k:%lld:2", (long long)id);
+	return not_helped;
+}
+
+static void test_dialog__cashier_greeting_opens_no_ticket(void **state)
+{
+	(void)state;
+	static const char *const chatter[] = {
+		"Добрый день", "Добрый день!", "ДОБРЫЙ ДЕНЬ!!!", "добрый день, коллеги",
+		"Здравствуйте", "здраствуйте", "Здрасьте)", "Привет", "приииивет", "Доброе утро",
+		"Доброго времени суток", "Спасибо!", "спасибо большое", "спс", "Вы тут?",
+		"есть кто на связи?", "алло", "ок", "👋", "🙂🙂", "?", "Hello", "hi there",
+		"Good morning!", "thanks a lot", "anyone there?",
+	};
+	everyone_joins();
+	for (size_t i = 0; i < ARRAY_SIZE(chatter); i++) {
+		says(ANNA, chatter[i]);
+		assert_only_reply(ANNA, msg(MSG_BOT_DESCRIBE_PROBLEM));
+	}
+	assert_int_equal(tickets(), 0);
+	assert_string_equal(state_of(ANNA), "");
+
+	/* A greeting with the problem in the same message is the problem. */
+	reports(ANNA, "Здравствуйте, не печатает чек");
+	assert_string_equal(query_text("SELECT title FROM tickets WHERE id = 1"),
+			    "Здравствуйте, не печатает чек");
+	/* With a ticket open, thanks are a follow-up like any other. */
+	says(ANNA, "Спасибо!");
+	assert_string_equal(last_body(1), "Спасибо!");
+	assert_int_equal(tickets(), 1);
+}
+
+static void test_dialog__greeting_then_the_problem_goes_to_the_knowledge_base(void **state)
+{
+	(void)state;
+	everyone_joins();
+	knowledge_base();
+	says(ANNA, "Добрый день");
+	assert_only_reply(ANNA, msg(MSG_BOT_DESCRIBE_PROBLEM));
+	says(ANNA, "не печатает чек");
+	offered("paper");
+	assert_contains(out[0].text, "Закончилась чековая лента");
+	assert_int_equal(tickets(), 0);
+}
+
+static void test_dialog__photo_with_a_caption_reaches_the_card_when_the_article_did_not_help(void **state)
+{
+	(void)state;
+	everyone_joins();
+	knowledge_base();
+	struct tg_update u = message(ANNA, ANNA, "не печатает чек, вот экран");
+	u.photo = "AgACpaper";
+	handle(&u);
+	const char *not_helped = offered("paper");
+	assert_int_equal(count_method("sendPhoto"), 0);
+	assert_int_equal(tickets(), 0);
+
+	presses(ANNA, ANNA, not_helped);
+	assert_int_equal(tickets(), 1);
+	assert_string_equal(query_text("SELECT title FROM tickets WHERE id = 1"), "не печатает чек, вот экран");
+	only(ENGINEERS, "sendMessage", "card");
+	const struct sent *photo = only(ENGINEERS, "sendPhoto", "relay");
+	assert_string_equal(json_object_get_string(json_object_object_get(photo->payload, "photo")),
+			    "AgACpaper");
+	assert_int_equal(photo->ticket_id, 1);
+
+	/* A document the same way, when the cashier says so in words. */
+	u = message(BORIS, BORIS, "касса не печатает чек");
+	u.document = "BQACreceipt";
+	handle(&u);
+	says(BORIS, "нет");
+	assert_int_equal(tickets(), 2);
+	const struct sent *doc = only(ENGINEERS, "sendDocument", "relay");
+	assert_string_equal(json_object_get_string(json_object_object_get(doc->payload, "document")),
+			    "BQACreceipt");
+	assert_int_equal(doc->ticket_id, 2);
+}
+
+static void test_dialog__typed_not_helped_opens_the_ticket_with_the_question_and_the_article(void **state)
+{
+	(void)state;
+	everyone_joins();
+	knowledge_base();
+	says(ANNA, "не печатает чек");
+	offered("paper");
+
+	says(ANNA, "не помогло, бумага стоит");
+	assert_int_equal(tickets(), 1);
+	assert_string_equal(query_text("SELECT title FROM tickets WHERE id = 1"), "не печатает чек");
+	assert_int_equal(query_int("SELECT kb_article_id FROM tickets WHERE id = 1"), article("paper"));
+	assert_int_equal(priority(1), 2);
+	assert_string_equal(query_text("SELECT outcome || ' ' || ticket_id FROM kb_suggestions"),
+			    "not_helped 1");
+	assert_string_equal(query_text("SELECT group_concat(kind, ' ') FROM ticket_events"
+				       " WHERE ticket_id = 1"), "opened kb_not_helped message");
+	assert_string_equal(last_body(1), "не помогло, бумага стоит");
+	/* The cashier is told the ticket's number; the engineers see the card and the words. */
+	assert_contains(only(ANNA, "sendMessage", "question")->text, text(MSG_BOT_TICKET_OPENED, 1LL));
+	only(ENGINEERS, "sendMessage", "card");
+	assert_contains(only(ENGINEERS, "sendMessage", "relay")->text, "бумага стоит");
+
+	/* Other ways to say it: each opens its ticket, the words alone add nothing. */
+	static const char *const not_helped[] = {
+		"не получилось", "не работает всё равно", "всё так же", "нет", "Нет(", "didn't help",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(not_helped); i++) {
+		says(ANNA, "/new");
+		says(ANNA, "не печатает чек");
+		offered("paper");
+		int64_t before = tickets();
+		says(ANNA, not_helped[i]);
+		assert_int_equal(tickets(), before + 1);
+		assert_string_equal(query_text("SELECT outcome FROM kb_suggestions ORDER BY id DESC"),
+				    "not_helped");
+		assert_string_equal(query_text("SELECT title FROM tickets ORDER BY id DESC"), "не печатает чек");
+	}
+
+	/* A photo instead of words shows it is still wrong: it joins the ticket it opens. */
+	says(ANNA, "/new");
+	says(ANNA, "не печатает чек");
+	offered("paper");
+	struct tg_update u = message(ANNA, ANNA, "");
+	u.photo = "AgACstill";
+	handle(&u);
+	int64_t last = query_int("SELECT max(id) FROM tickets");
+	assert_string_equal(query_text("SELECT title FROM tickets WHERE id = %lld", (long long)last),
+			    "не печатает чек");
+	assert_string_equal(last_event(last), "photo");
+	assert_int_equal(only(ENGINEERS, "sendPhoto", "relay")->ticket_id, last);
+}
+
+static void test_dialog__typed_thanks_count_as_helped(void **state)
+{
+	(void)state;
+	static const char *const helped[] = {
+		"спасибо", "Помогло!", "получилось", "да, работает", "Спасибо, всё заработало 👍", "👍",
+	};
+	everyone_joins();
+	knowledge_base();
+	for (size_t i = 0; i < ARRAY_SIZE(helped); i++) {
+		says(ANNA, "не печатает чек");
+		offered("paper");
+		says(ANNA, helped[i]);
+		assert_only_reply(ANNA, msg(MSG_BOT_KB_GLAD));
+		assert_string_equal(query_text("SELECT outcome FROM kb_suggestions ORDER BY id DESC"),
+				    "helped");
+	}
+	assert_int_equal(tickets(), 0);
+	/* Nothing waits any more: thanks now are small talk. */
+	says(ANNA, "спасибо");
+	assert_only_reply(ANNA, msg(MSG_BOT_DESCRIBE_PROBLEM));
+}
+
+static void test_dialog__words_while_an_article_waits_join_it_unless_another_article_fits(void **state)
+{
+	(void)state;
+	everyone_joins();
+	knowledge_base();
+	says(ANNA, "не печатает чек");
+	offered("paper");
+	/* Another problem the knowledge base knows: its own article. */
+	says(ANNA, "и ещё сканер не читает штрихкод");
+	offered("scanner");
+	assert_int_equal(tickets(), 0);
+	/* Anything else is more about the problem: it did not help, and the words join. */
+	says(ANNA, "я уже меняла рулон");
+	assert_int_equal(tickets(), 1);
+	assert_string_equal(query_text("SELECT title FROM tickets WHERE id = 1"),
+			    "и ещё сканер не читает штрихкод");
+	assert_int_equal(query_int("SELECT kb_article_id FROM tickets WHERE id = 1"), article("scanner"));
+	assert_string_equal(last_body(1), "я уже меняла рулон");
+
+	/* An article shown half an hour ago no longer waits: new words are a new problem. */
+	says(BORIS, "не печатает чек");
+	dlg.now += 30 * 60;
+	says(BORIS, "монитор погас");
+	assert_int_equal(tickets(), 2);
+	assert_string_equal(query_text("SELECT title FROM tickets WHERE id = 2"), "монитор погас");
+}
+
+static void test_dialog__follow_ups_get_a_quiet_acknowledgement_at_most_once_a_minute(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+	reports(BORIS, "Касса зависла");
+
+	says(ANNA, "бумага есть");
+	const struct sent *ack = only(ANNA, "sendMessage", "");
+	assert_string_equal(ack->text, msg(MSG_BOT_FOLLOW_UP_ACK));
+	assert_true(json_object_get_boolean(json_object_object_get(ack->payload, "disable_notification")));
+	only(ENGINEERS, "sendMessage", "relay");
+
+	/* More within the minute: relayed, not acknowledged. */
+	dlg.now = NOW + 30;
+	says(ANNA, "и ещё лампочка мигает");
+	assert_int_equal(n_out, 1);
+	assert_int_equal(out[0].chat_id, ENGINEERS);
+	dlg.now = NOW + 59;
+	struct tg_update u = message(ANNA, ANNA, "");
+	u.photo = "AgACblink";
+	handle(&u);
+	assert_int_equal(n_out, 1);
+	/* Another chat keeps its own minute. */
+	says(BORIS, "перезагрузил, не помогло");
+	assert_string_equal(only(BORIS, "sendMessage", "")->text, msg(MSG_BOT_FOLLOW_UP_ACK));
+
+	/* A minute after the last acknowledgement: the next one. */
+	dlg.now = NOW + 60;
+	says(ANNA, "теперь совсем не включается");
+	assert_string_equal(only(ANNA, "sendMessage", "")->text, msg(MSG_BOT_FOLLOW_UP_ACK));
+	assert_int_equal(events(1), 5);
 }
 
 static void test_dialog__cashier_who_blocked_the_bot_is_back_after_writing_again(void **state)
@@ -1527,6 +1805,13 @@ int main(void)
 		T(test_dialog__new_then_a_message_opens_a_second_ticket),
 		T(test_dialog__cashier_commands_and_empty_messages),
 		T(test_dialog__cashier_photo_opens_a_ticket_with_the_photo),
+		T(test_dialog__cashier_greeting_opens_no_ticket),
+		T(test_dialog__greeting_then_the_problem_goes_to_the_knowledge_base),
+		T(test_dialog__photo_with_a_caption_reaches_the_card_when_the_article_did_not_help),
+		T(test_dialog__typed_not_helped_opens_the_ticket_with_the_question_and_the_article),
+		T(test_dialog__typed_thanks_count_as_helped),
+		T(test_dialog__words_while_an_article_waits_join_it_unless_another_article_fits),
+		T(test_dialog__follow_ups_get_a_quiet_acknowledgement_at_most_once_a_minute),
 		T(test_dialog__cashier_who_blocked_the_bot_is_back_after_writing_again),
 		T(test_dialog__till_down_button_raises_priority_and_edits_the_question),
 		T(test_dialog__engineer_claims_from_the_group_and_the_cashier_is_told),
