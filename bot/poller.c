@@ -138,6 +138,9 @@ int poller_run(const struct config *cfg, struct sender *sender, const volatile i
 		return TD_ERR;
 	}
 	struct tg *tg = tg_new(cfg->tg_api_url, cfg->tg_token);
+	/* A 429 to the sender stops long polling too: Telegram counts per bot. */
+	if (sender)
+		tg_share_pause(tg, sender_pause(sender));
 	/* Without the stemmer (out of memory) the bot still opens tickets. */
 	struct kb *kb = kb_new();
 	int rc = hello(tg, db, stop);
@@ -165,7 +168,9 @@ int poller_run(const struct config *cfg, struct sender *sender, const volatile i
 				log_warn("poller: getUpdates failed: %s", r.description);
 			tg_result_release(&r);
 			backoff = backoff ? (backoff < 30000 ? backoff * 2 : 30000) : 500;
-			nap(r.retry_after > 0 ? r.retry_after * 1000 : backoff, stop);
+			/* After a 429 the next tg_call waits out retry_after itself. */
+			if (!r.retry_after)
+				nap(backoff, stop);
 			continue;
 		}
 		backoff = 0;
