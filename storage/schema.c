@@ -244,6 +244,20 @@ static const char *const migrations[] = {
 	"  WHERE met_at IS NULL AND breached_at IS NULL;"
 	"CREATE INDEX sla_timers_warn ON sla_timers(warn_at)"
 	"  WHERE met_at IS NULL AND breached_at IS NULL AND warned_at IS NULL;",
+	/*
+	 * Updates that failed to handle, tried and set aside (dead letters) so
+	 * that the others go on: the raw update as Telegram sent it, the last
+	 * error, how often it was tried. Written with the offset that passes it.
+	 */
+	"CREATE TABLE failed_updates ("
+	"  id INTEGER PRIMARY KEY,"
+	"  update_id INTEGER NOT NULL,"
+	"  raw TEXT NOT NULL,"         /* the update's JSON */
+	"  error TEXT NOT NULL,"
+	"  tries INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  tried_at INTEGER NOT NULL"
+	");",
 };
 
 int db_schema_latest(void)
