@@ -97,5 +97,6 @@ int cmd_report(struct cli *c, int argc, char **argv);
 int cmd_serve(struct cli *c, int argc, char **argv);
 int cmd_kb(struct cli *c, int argc, char **argv);
 int cmd_chat(struct cli *c, int argc, char **argv);
+int cmd_updates(struct cli *c, int argc, char **argv);
 
 #endif
