@@ -129,9 +129,11 @@ class Delivery(unittest.TestCase):
         self.assertEqual(d.answers()["unanswered"], [])
 
         # Nothing was called while the pause lasted, not even getUpdates.
-        start, end = flood["answered_at"], flood["answered_at"] + RETRY_AFTER
+        # From its answer (less the moment it takes to reach the bot) until
+        # retry_after after it arrived, which is before the bot could start the pause.
+        start, end = flood["answered_at"], flood["at"] + RETRY_AFTER
         during = [c for c in self.calls(since)
-                  if start + IN_FLIGHT < c["at"] < end - 0.05 and c["seq"] != flood["seq"]]
+                  if start + IN_FLIGHT < c["at"] < end and c["seq"] != flood["seq"]]
         self.assertEqual(during, [])
         after = [c for c in self.calls(since) if c["at"] > start]
         methods = {c["method"] for c in after}
