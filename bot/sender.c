@@ -219,6 +219,9 @@ static int pass(struct sender *s)
 	if (db_outbox_due(s->db, clock_now(), BATCH, collect, rows))
 		return 0;
 	for (int i = 0; rows[i].id && !*s->stop; i++) {
+		/* A 429 in this pass: the rest are read again once the pause is over. */
+		if (tg_pause_left_ms(s->pause))
+			break;
 		int64_t now = clock_mono_ms();
 		struct bucket *b = rows[i].chat_id ? chat_bucket(s, rows[i].chat_id, now) : NULL;
 		if (!bucket_ready(&s->global, now)) {
