@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include "bot/dialog.h"
+#include "bot/intake.h"
 #include "bot/poller.h"
 #include "bot/telegram.h"
 #include "core/clock.h"
@@ -25,59 +26,6 @@ static void nap(int64_t ms, const volatile int *stop)
 {
 	for (int64_t t = 0; t < ms && !*stop; t += 100)
 		usleep(100 * 1000);
-}
-
-static int64_t stored_offset(struct db *db)
-{
-	char v[32];
-	long long n;
-	if (db_setting_get(db, "tg_offset", v, sizeof(v)) || parse_int(&n, v, 0, INT64_MAX))
-		return 0;
-	return n;
-}
-
-/* Handles one update and moves the offset past it, in one transaction. */
-static int handle(struct db *db, struct kb *kb, const struct config *cfg, json_object *raw,
-		  int64_t *offset)
-{
-	struct tg_update u;
-	char next[32];
-	int rc = update_decode(&u, raw);
-	if (rc || !u.update_id) {
-		json_object *id;
-		int64_t uid = json_object_object_get_ex(raw, "update_id", &id) ? json_object_get_int64(id) : 0;
-		log_warn("poller: update %lld is malformed; skipped", (long long)uid);
-		if (uid < *offset)
-			return 0;
-		u.update_id = uid;
-		u.kind = UPDATE_OTHER;
-	}
-	if (u.update_id < *offset)
-		return 0;  /* confirmed already: Telegram repeated it */
-	if ((rc = db_begin(db)))
-		return rc;
-	/* Read under the write lock: another instance may have handled it meanwhile. */
-	if (u.update_id < stored_offset(db)) {
-		db_rollback(db);
-		*offset = stored_offset(db);
-		return 0;
-	}
-	struct dialog d = {
-		.db = db,
-		.engineers_chat = cfg->tg_engineers_chat ? db_chat_current(db, cfg->tg_engineers_chat) : 0,
-		.now = clock_now(),
-		.kb = kb,
-		.cfg = cfg,
-	};
-	snprintf(next, sizeof(next), "%lld", (long long)u.update_id + 1);
-	if (!(rc = dialog_handle(&d, &u)) && !(rc = db_setting_set(db, "tg_offset", next)))
-		rc = db_commit(db);
-	if (rc) {
-		db_rollback(db);
-		return rc;
-	}
-	*offset = u.update_id + 1;
-	return 0;
 }
 
 /* Checks the token and learns the bot's username (for invite links). */
@@ -152,10 +100,14 @@ int poller_run(const struct config *cfg, struct sender *sender, const volatile i
 		return TD_ERR;
 	}
 	struct tg *tg = tg_new(cfg->tg_api_url, cfg->tg_token);
+	/* A 429 to the sender stops long polling too: Telegram counts per bot. */
+	if (sender)
+		tg_share_pause(tg, sender_pause(sender));
 	/* Without the stemmer (out of memory) the bot still opens tickets. */
 	struct kb *kb = kb_new();
 	int rc = hello(tg, db, stop);
-	int64_t offset = stored_offset(db);
+	struct intake in;
+	intake_init(&in, db, kb, cfg);
 	json_object *params = json_object_new_object();
 	json_object *allowed = json_object_new_array();
 	json_object_array_add(allowed, json_object_new_string("message"));
@@ -165,7 +117,7 @@ int poller_run(const struct config *cfg, struct sender *sender, const volatile i
 
 	while (!rc && !*stop) {
 		struct tg_result r;
-		json_object_object_add(params, "offset", json_object_new_int64(offset));
+		json_object_object_add(params, "offset", json_object_new_int64(in.offset));
 		poll_turn_ms = clock_mono_ms();
 		/* The HTTP time-out is a little longer than the poll's own. */
 		tg_call(tg, &r, "getUpdates", params, (cfg->tg_poll_timeout + 10) * 1000, stop);
@@ -181,15 +133,16 @@ int poller_run(const struct config *cfg, struct sender *sender, const volatile i
 				log_warn("poller: getUpdates failed: %s", r.description);
 			tg_result_release(&r);
 			backoff = backoff ? (backoff < 30000 ? backoff * 2 : 30000) : 500;
-			nap(r.retry_after > 0 ? r.retry_after * 1000 : backoff, stop);
+			/* After a 429 the next tg_call waits out retry_after itself. */
+			if (!r.retry_after)
+				nap(backoff, stop);
 			continue;
 		}
 		backoff = 0;
 		size_t n = json_object_array_length(r.result);
 		for (size_t i = 0; i < n && !*stop; i++) {
-			if (handle(db, kb, cfg, json_object_array_get_idx(r.result, i), &offset)) {
-				/* Not confirmed: the same update comes again. */
-				log_error("poller: update not handled (database); retrying");
+			if (intake_update(&in, json_object_array_get_idx(r.result, i))) {
+				/* Not confirmed: the same update comes again (set aside after its last try). */
 				nap(1000, stop);
 				break;
 			}

@@ -2,7 +2,8 @@
  * poller.h - long polling Telegram for updates.
  *
  * Each update is handled in one transaction together with the new offset,
- * so a crash at any instant neither loses nor repeats an update.
+ * so a crash at any instant neither loses nor repeats an update; one that
+ * keeps failing is set aside (bot/intake.h) so the others go on.
  */
 #ifndef TD_POLLER_H
 #define TD_POLLER_H

@@ -17,7 +17,7 @@
 /* A token bucket: capacity tokens, refilled at rate per second. */
 struct bucket {
 	double tokens, rate, capacity;
-	int64_t last_ms, blocked_until_ms;
+	int64_t last_ms;
 };
 
 struct chat_slot {
@@ -35,6 +35,7 @@ struct sender {
 	char *db_path, *api_url, *token;
 	struct db *db;
 	struct tg *tg;
+	struct tg_pause *pause;   /* after a 429, shared with the poller's client */
 	struct bucket global;
 	double chat_rate, group_rate;  /* per second */
 	struct chat_slot chats[CHAT_SLOTS];
@@ -46,13 +47,10 @@ static void bucket_init(struct bucket *b, double rate, double capacity, int64_t 
 	b->capacity = capacity;
 	b->tokens = capacity;
 	b->last_ms = now_ms;
-	b->blocked_until_ms = 0;
 }
 
 static bool bucket_ready(struct bucket *b, int64_t now_ms)
 {
-	if (now_ms < b->blocked_until_ms)
-		return false;
 	b->tokens = fmin(b->capacity, b->tokens + (double)(now_ms - b->last_ms) / 1000.0 * b->rate);
 	b->last_ms = now_ms;
 	return b->tokens >= 1.0;
@@ -200,11 +198,8 @@ static void deliver(struct sender *s, const struct row *r)
 		}
 		json_object_object_add(params, "message_id", json_object_new_int64(mid));
 	}
+	/* A 429 pauses every call, in tg_call, not just this chat's. */
 	tg_call(s->tg, &res, r->method, params, SEND_TIMEOUT_MS, s->stop);
-	if (res.outcome == TG_RETRY && res.retry_after > 0 && r->chat_id) {
-		struct bucket *b = chat_bucket(s, r->chat_id, clock_mono_ms());
-		b->blocked_until_ms = clock_mono_ms() + res.retry_after * 1000;
-	}
 	if (!*s->stop || res.outcome == TG_OK)
 		record(s, r, &res, params);
 	tg_result_release(&res);
@@ -218,9 +213,15 @@ static int pass(struct sender *s)
 	int sent = 0;
 	memset(rows, 0, sizeof(rows));
 	s->wait_ms = IDLE_WAIT_MS;
+	/* Telegram asked the bot to wait: take no rows until it may call again. */
+	if (tg_pause_left_ms(s->pause))
+		return 0;
 	if (db_outbox_due(s->db, clock_now(), BATCH, collect, rows))
 		return 0;
 	for (int i = 0; rows[i].id && !*s->stop; i++) {
+		/* A 429 in this pass: the rest are read again once the pause is over. */
+		if (tg_pause_left_ms(s->pause))
+			break;
 		int64_t now = clock_mono_ms();
 		struct bucket *b = rows[i].chat_id ? chat_bucket(s, rows[i].chat_id, now) : NULL;
 		if (!bucket_ready(&s->global, now)) {
@@ -250,6 +251,7 @@ static void *sender_main(void *arg)
 		return NULL;
 	}
 	s->tg = tg_new(s->api_url, s->token);
+	tg_share_pause(s->tg, s->pause);
 	while (!*s->stop) {
 		if (pass(s))
 			continue;
@@ -283,6 +285,7 @@ int sender_start(struct sender **out, const struct config *cfg, const volatile i
 	s->db_path = xstrdup(cfg->database);
 	s->api_url = xstrdup(cfg->tg_api_url);
 	s->token = xstrdup(cfg->tg_token);
+	s->pause = tg_pause_new();
 	/* A margin under each limit: Telegram measures on arrival, we on departure. */
 	s->chat_rate = 0.9 * (double)cfg->tg_chat_rate;
 	s->group_rate = (double)(cfg->tg_group_rate - 1) / 60.0;
@@ -291,6 +294,7 @@ int sender_start(struct sender **out, const struct config *cfg, const volatile i
 		free(s->db_path);
 		free(s->api_url);
 		free(s->token);
+		tg_pause_free(s->pause);
 		free(s);
 		return TD_ERR;
 	}
@@ -306,6 +310,11 @@ void sender_kick(struct sender *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+struct tg_pause *sender_pause(struct sender *s)
+{
+	return s->pause;
+}
+
 void sender_join(struct sender *s)
 {
 	sender_kick(s);
@@ -316,5 +325,6 @@ void sender_join(struct sender *s)
 	free(s->api_url);
 	explicit_bzero(s->token, strlen(s->token));
 	free(s->token);
+	tg_pause_free(s->pause);
 	free(s);
 }

@@ -1,15 +1,75 @@
+#include <pthread.h>
+#include <unistd.h>
+
 #include "bot/telegram.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/http.h"
 #include "core/log.h"
 
 /* Telegram answers are small; getUpdates with 100 updates stays far below. */
 #define TG_ANSWER_MAX (8u << 20)
 
+struct tg_pause {
+	pthread_mutex_t lock;
+	int64_t until_ms;   /* clock_mono_ms() when calls may go again */
+};
+
 struct tg {
 	struct http *http;
 	char *base;   /* api_url + "/bot" + token */
+	struct tg_pause *pause, *own;
 };
+
+struct tg_pause *tg_pause_new(void)
+{
+	struct tg_pause *p = xcalloc(1, sizeof(*p));
+	pthread_mutex_init(&p->lock, NULL);
+	return p;
+}
+
+void tg_pause_free(struct tg_pause *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+int64_t tg_pause_left_ms(struct tg_pause *p)
+{
+	pthread_mutex_lock(&p->lock);
+	int64_t left = p->until_ms - clock_mono_ms();
+	pthread_mutex_unlock(&p->lock);
+	return left > 0 ? left : 0;
+}
+
+/* Pauses every client of p for seconds from now; a longer pause already set stays. */
+static void pause_for(struct tg_pause *p, int seconds)
+{
+	int64_t until = clock_mono_ms() + (int64_t)seconds * 1000;
+	pthread_mutex_lock(&p->lock);
+	if (until > p->until_ms)
+		p->until_ms = until;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Sleeps until the pause ends; false when abort_flag was raised first. */
+static bool wait_out_pause(struct tg_pause *p, const volatile int *abort_flag)
+{
+	int64_t left;
+	while ((left = tg_pause_left_ms(p)) > 0) {
+		if (abort_flag && *abort_flag)
+			return false;
+		usleep((useconds_t)(left < 100 ? left : 100) * 1000);
+	}
+	return true;
+}
+
+void tg_share_pause(struct tg *tg, struct tg_pause *p)
+{
+	tg->pause = p ? p : tg->own;
+}
 
 struct tg *tg_new(const char *api_url, const char *token)
 {
@@ -22,6 +82,8 @@ struct tg *tg_new(const char *api_url, const char *token)
 	buf_printf(&b, "/bot%s", token);
 	tg->base = buf_detach(&b);
 	tg->http = http_new();
+	tg->own = tg_pause_new();
+	tg->pause = tg->own;
 	log_add_secret(token);
 	return tg;
 }
@@ -31,6 +93,7 @@ void tg_free(struct tg *tg)
 	if (!tg)
 		return;
 	http_free(tg->http);
+	tg_pause_free(tg->own);
 	free(tg->base);
 	free(tg);
 }
@@ -59,6 +122,20 @@ static enum tg_outcome classify(int code)
 	}
 }
 
+/*
+ * retry_after in seconds, read with 64 bits (json-c's int saturates, and
+ * seconds * 1000 overflowed an int) and kept within 1..TG_RETRY_AFTER_MAX.
+ */
+static int retry_after_of(json_object *v)
+{
+	int64_t s = json_object_get_int64(v);
+	if (s > TG_RETRY_AFTER_MAX) {
+		log_warn("telegram: retry_after %lld read as %d s", (long long)s, TG_RETRY_AFTER_MAX);
+		return TG_RETRY_AFTER_MAX;
+	}
+	return s < 1 ? 1 : (int)s;
+}
+
 /* Reads Telegram's JSON answer into out. */
 static void decode(struct tg_result *out, json_object *root, long status)
 {
@@ -77,7 +154,7 @@ static void decode(struct tg_result *out, json_object *root, long status)
 	out->outcome = classify(out->error_code);
 	if (json_object_object_get_ex(root, "parameters", &params)) {
 		if (json_object_object_get_ex(params, "retry_after", &v))
-			out->retry_after = json_object_get_int(v);
+			out->retry_after = retry_after_of(v);
 		if (json_object_object_get_ex(params, "migrate_to_chat_id", &v)) {
 			out->migrate_to = json_object_get_int64(v);
 			out->outcome = TG_MIGRATED;
@@ -94,6 +171,10 @@ int tg_call(struct tg *tg, struct tg_result *out, const char *method, json_objec
 
 	memset(out, 0, sizeof(*out));
 	out->outcome = TG_RETRY;
+	if (!wait_out_pause(tg->pause, abort_flag)) {
+		snprintf(out->description, sizeof(out->description), "stopped during a pause after a 429");
+		goto done;
+	}
 	snprintf(url, sizeof(url), "%s/%s", tg->base, method);
 	int rc = http_post(tg->http, url, "application/json", body, strlen(body), timeout_ms, &resp,
 			   abort_flag);
@@ -119,6 +200,14 @@ int tg_call(struct tg *tg, struct tg_result *out, const char *method, json_objec
 	}
 	decode(out, root, resp.status);
 	json_object_put(root);
+	/* A 429 tells the whole bot to wait; one without retry_after waits a second. */
+	if (out->error_code == 429 && !out->retry_after)
+		out->retry_after = 1;
+	if (out->retry_after) {
+		log_warn("telegram: %s: %s; no call to Telegram for %d s", method, out->description,
+			 out->retry_after);
+		pause_for(tg->pause, out->retry_after);
+	}
 done:
 	buf_release(&resp.body);
 	if (out->outcome != TG_OK)

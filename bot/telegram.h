@@ -13,6 +13,22 @@
 
 struct tg;
 
+/*
+ * The longest pause a 429 may ask for: a larger retry_after (a garbled or
+ * hostile answer) is read as this, so one bad number cannot silence the
+ * bot for years. Telegram's own flood waits for bots are seconds to minutes.
+ */
+#define TG_RETRY_AFTER_MAX 3600
+
+/*
+ * A pause shared by the clients of one bot. Telegram's flood control counts
+ * per bot, not per chat or per connection: after a 429 with retry_after N,
+ * no call of any kind goes out through any client sharing the pause for N
+ * seconds (tg_call waits it out). Thread-safe; each client has its own
+ * until tg_share_pause() gives it another.
+ */
+struct tg_pause;
+
 enum tg_outcome {
 	TG_OK,          /* ok: result holds the answer */
 	TG_RETRY,       /* 429, 5xx, network error, garbage: try again later */
@@ -28,7 +44,7 @@ struct tg_result {
 	json_object *result;    /* owned; json_object_put() it (tg_result_release) */
 	int error_code;
 	char description[256];
-	int retry_after;        /* seconds, from a 429 */
+	int retry_after;        /* seconds, from a 429: 1..TG_RETRY_AFTER_MAX, 0 for none */
 	int64_t migrate_to;     /* from a migrated group */
 };
 
@@ -36,9 +52,19 @@ struct tg_result {
 struct tg *tg_new(const char *api_url, const char *token);
 void tg_free(struct tg *tg);
 
+/* A pause to share between clients; free it after the last client that uses it. */
+struct tg_pause *tg_pause_new(void);
+void tg_pause_free(struct tg_pause *p);
+/* Makes tg wait out, and extend, p (borrowed) instead of its own pause. */
+void tg_share_pause(struct tg *tg, struct tg_pause *p);
+/* Milliseconds left of the pause (0: calls may go). */
+int64_t tg_pause_left_ms(struct tg_pause *p);
+
 /*
  * Calls method with params (borrowed JSON object, may be NULL), waiting at
- * most timeout_ms. Always fills out; returns 0 for TG_OK, else TD_ERR.
+ * most timeout_ms. First waits out the pause after a 429 (abort_flag ends
+ * the wait: TG_RETRY without a call). Always fills out; returns 0 for
+ * TG_OK, else TD_ERR.
  */
 int tg_call(struct tg *tg, struct tg_result *out, const char *method, json_object *params,
 	    long timeout_ms, const volatile int *abort_flag);

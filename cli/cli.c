@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{ "report", cmd_report },
 	{ "kb", cmd_kb },
 	{ "chat", cmd_chat },
+	{ "updates", cmd_updates },
 	{ "backup", cmd_backup },
 	{ "doctor", cmd_doctor },
 };

@@ -100,5 +100,6 @@ int cmd_chat(struct cli *c, int argc, char **argv);
 int cmd_doctor(struct cli *c, int argc, char **argv);
 /* doctor's report when the configuration does not load (err: file:line: reason). */
 int cmd_doctor_bad_config(struct cli *c, const char *err);
+int cmd_updates(struct cli *c, int argc, char **argv);
 
 #endif

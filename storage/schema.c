@@ -257,6 +257,20 @@ static const char *const migrations[] = {
 	"  chat_id INTEGER PRIMARY KEY,"
 	"  acked_at INTEGER NOT NULL"
 	");",
+	/*
+	 * 10: updates that failed to handle, tried and set aside (dead letters) so
+	 * that the others go on: the raw update as Telegram sent it, the last
+	 * error, how often it was tried. Written with the offset that passes it.
+	 */
+	"CREATE TABLE failed_updates ("
+	"  id INTEGER PRIMARY KEY,"
+	"  update_id INTEGER NOT NULL,"
+	"  raw TEXT NOT NULL,"         /* the update's JSON */
+	"  error TEXT NOT NULL,"
+	"  tries INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  tried_at INTEGER NOT NULL"
+	");",
 };
 
 int db_schema_latest(void)

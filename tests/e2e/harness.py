@@ -183,3 +183,8 @@ class Desk:
         self.wait_text(CASHIER, "вы подключены")
         self.says(ENGINEER, "Иван", "/start " + engineer)
         self.wait_text(ENGINEER, "инженер")
+
+    def another_cashier_joins(self, user_id, name):
+        """One more cashier of the store opens their own invite link."""
+        self.says(user_id, name, "/start " + self.invite("cashier"))
+        self.wait_text(user_id, "вы подключены")

@@ -558,6 +558,21 @@ class Faults(Base):
         self.assertEqual(self.api("getUpdates")[0], 500)
         self.assertGreaterEqual(self.ctl_get("stats")["faults_injected"], 3)
 
+    def test_fault_for_one_chat_and_the_call_log(self):
+        self.user_says(41, "hi")
+        since = self.ctl_get("calls")["last_seq"]
+        self.fault("429", chat_id=41, seconds=3)
+        self.assertEqual(http("GET", self.url)[0], 200)             # chat 40: not this fault
+        other = "%s/bot%s/sendMessage" % (self.base, TOKEN)
+        st, _, raw = http("POST", other, json.dumps({"chat_id": 41, "text": "x"}).encode(),
+                          {"Content-Type": "application/json"})
+        self.assertEqual((st, json.loads(raw)["parameters"]["retry_after"]), (429, 3))
+        calls = self.ctl_get("calls", since=since)["calls"]
+        self.assertEqual([(c["method"], c["chat_id"], c["status"], c["fault"]) for c in calls],
+                         [("sendMessage", 40, 200, None), ("sendMessage", 41, 429, "429")])
+        self.assertLessEqual(calls[0]["at"], calls[0]["answered_at"])
+        self.assertLessEqual(calls[0]["answered_at"], calls[1]["at"])
+
 
 class StateAndConsole(unittest.TestCase):
     def test_state_file_survives_restart(self):

@@ -62,6 +62,7 @@ HTML_502 = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\
             b"</center>\r\n</body>\r\n</html>\r\n")
 
 FAULT_KINDS = ("500", "html", "badjson", "drop", "delay", "429")
+CALL_LOG_MAX = 20000        # /control/calls keeps the newest calls
 
 
 # --------------------------------------------------------------------------
@@ -635,6 +636,8 @@ class Emulator:
     def _reset_runtime(self):
         self.limits_on = self.limits_default
         self.faults = []
+        self.call_log = []      # one entry per Bot API call, oldest first (see c_calls)
+        self.call_seq = 0
         self.stats = {"calls": {}, "errors": {}, "errors429": 0, "errors429_by_chat": {},
                       "faults_injected": 0, "updates_filtered": 0}
         self.limiter.reset()
@@ -1515,9 +1518,11 @@ class Emulator:
 
     # ---- dispatch
 
-    def take_fault(self, method):
+    def take_fault(self, method, chat_id=None):
         with self.lock:
             for f in self.faults:
+                if f.get("chat_id") is not None and str(f["chat_id"]) != str(chat_id):
+                    continue
                 if f["count"] > 0 and (f["method"] == "*" or f["method"] == method.lower()):
                     f["count"] -= 1
                     self.stats["faults_injected"] += 1
@@ -1544,6 +1549,20 @@ class Emulator:
         name = entry[0] if entry else method
         with self.lock:
             self.stats["calls"][name] = self.stats["calls"].get(name, 0) + 1
+
+    def log_call(self, method, chat_id, status, started, fault):
+        """Notes one Bot API call: when it arrived and was answered (wall clock), to whom."""
+        entry = METHODS.get(method.lower())
+        try:
+            chat = int(chat_id) if chat_id is not None else None
+        except (TypeError, ValueError):
+            chat = None
+        with self.lock:
+            self.call_seq += 1
+            self.call_log.append({"seq": self.call_seq, "method": entry[0] if entry else method,
+                                  "chat_id": chat, "status": status, "fault": fault,
+                                  "at": started, "answered_at": time.time()})
+            del self.call_log[:-CALL_LOG_MAX]
 
     def count_error(self, code):
         with self.lock:
@@ -1796,8 +1815,11 @@ class Emulator:
         seconds = body.get("seconds", 1)
         if not isinstance(seconds, (int, float)) or seconds < 0:
             raise ControlError("seconds must be a non-negative number")
+        chat_id = body.get("chat_id")
+        if chat_id is not None and not isinstance(chat_id, int):
+            raise ControlError("chat_id must be an integer")
         f = {"method": method.lower(), "kind": kind, "count": count, "seconds": seconds,
-             "apply": bool(body.get("apply", False))}
+             "apply": bool(body.get("apply", False)), "chat_id": chat_id}
         with self.lock:
             self.faults.append(f)
             return {"faults": [dict(x) for x in self.faults]}
@@ -1875,6 +1897,12 @@ class Emulator:
                     "limits": self.limits_on,
                     "messages_sent": len(self.s["sent"])}
 
+    def c_calls(self, q):
+        since = _qint(q, "since") or 0
+        with self.lock:
+            return {"calls": [dict(c) for c in self.call_log if c["seq"] > since],
+                    "last_seq": self.call_seq}
+
     def c_updates(self, q):
         with self.lock:
             return {"updates": [u[1] for u in self.s["updates"]]}
@@ -1934,7 +1962,7 @@ CONTROL_POST = {"message": Emulator.c_message, "callback": Emulator.c_callback,
 CONTROL_GET = {"sent": Emulator.c_sent, "callback_answers": Emulator.c_callback_answers,
                "stats": Emulator.c_stats, "wait": Emulator.c_wait,
                "history": Emulator.c_history, "updates": Emulator.c_updates,
-               "chats": Emulator.c_chats}
+               "chats": Emulator.c_chats, "calls": Emulator.c_calls}
 
 
 # --------------------------------------------------------------------------
@@ -2082,9 +2110,14 @@ class Handler(BaseHTTPRequestHandler):
             emu.log("%s %s -> 401" % (self.command, method or "-"))
             return
         emu.count_call(method)
-        fault = emu.take_fault(method)
+        arrived = time.time()
+        fault = None
+        chat_id = None
         status = 200
         try:
+            p = self._params(query, body)
+            chat_id = p.values.get("chat_id")
+            fault = emu.take_fault(method, chat_id)
             if fault and fault["kind"] == "delay":
                 time.sleep(fault["seconds"])
                 fault = None
@@ -2096,7 +2129,6 @@ class Handler(BaseHTTPRequestHandler):
                                {"retry_after": secs})
             if fault and not fault["apply"]:
                 raise RawResponse(0, b"", "")
-            p = self._params(query, body)
             result, desc = emu.call(method, p)
             if fault:
                 raise RawResponse(0, b"", "")
@@ -2128,6 +2160,7 @@ class Handler(BaseHTTPRequestHandler):
             sys.stderr.write("tgemu: internal error in %s: %r\n" % (method, e))
             self._json(500, {"ok": False, "error_code": 500,
                              "description": "Internal Server Error: tgemu bug: %s" % e})
+        emu.log_call(method, chat_id, status, arrived, fault["kind"] if fault else None)
         emu.log("%s %s -> %s%s (%d ms)" % (self.command, method, status or "dropped",
                                           " [fault %s]" % fault["kind"] if fault else "",
                                           (time.monotonic() - started) * 1000))
