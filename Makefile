@@ -14,7 +14,7 @@ DESTDIR ?=
 BINDIR   = $(PREFIX)/bin
 SHAREDIR = $(PREFIX)/share/tilldesk
 
-PKGS     = inih sqlite3 libcurl json-c libpcre2-8
+PKGS     = inih sqlite3 libcurl json-c libpcre2-8 libcrypto
 TEST_PKGS = cmocka
 
 CC      ?= cc
