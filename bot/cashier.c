@@ -46,17 +46,6 @@ static int registered(struct dialog *d, const struct tg_update *u, const char *c
 		       !strcmp(p.role, "owner") ? MSG_BOT_WELCOME_OWNER : MSG_BOT_WELCOME_ENGINEER);
 }
 
-/* Cuts s to at most max bytes at a character boundary. */
-static void utf8_cut(char *s, size_t max)
-{
-	size_t n = strlen(s);
-	if (n <= max)
-		return;
-	while (max && ((unsigned char)s[max] & 0xC0) == 0x80)
-		max--;
-	s[max] = '\0';
-}
-
 /* What a message says, for history: its text, or a mark for a file. */
 static const char *message_body(const struct tg_update *u)
 {
@@ -95,8 +84,7 @@ int cashier_open_ticket(struct dialog *d, const struct person *p, const struct t
 	int64_t id;
 	int rc;
 
-	snprintf(title, sizeof(title), "%s", words);
-	utf8_cut(title, TITLE_MAX_BYTES);
+	utf8_snprintf(title, sizeof(title), "%s", words);
 	struct ticket_new t = {
 		.store_id = p->store_id, .cashier_id = p->id, .source = "telegram",
 		.title = title, .priority = priority, .kb_article_id = kb_article_id,
