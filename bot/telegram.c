@@ -8,7 +8,7 @@
 
 struct tg {
 	struct http *http;
-	char *base;   /* api_url + "/bot" + token */
+	char *base;   /* api_url + "/bot" + token: a secret, never logged */
 };
 
 struct tg *tg_new(const char *api_url, const char *token)
@@ -95,8 +95,9 @@ int tg_call(struct tg *tg, struct tg_result *out, const char *method, json_objec
 	memset(out, 0, sizeof(*out));
 	out->outcome = TG_RETRY;
 	snprintf(url, sizeof(url), "%s/%s", tg->base, method);
-	int rc = http_post(tg->http, url, "application/json", body, strlen(body), timeout_ms, &resp,
-			   abort_flag);
+	/* The URL holds the token: only the method is ever logged. */
+	int rc = http_post(tg->http, url, method, "application/json", body, strlen(body), timeout_ms,
+			   &resp, abort_flag);
 	if (rc) {
 		snprintf(out->description, sizeof(out->description), "%s",
 			 rc == TD_ENOMEM ? "answer too large" : "network error");
