@@ -26,7 +26,7 @@ static int copy_person(const struct person_row *r, void *arg)
 	p->store_id = r->store_id;
 	p->org_id = r->org_id;
 	p->active = r->active;
-	snprintf(p->name, sizeof(p->name), "%s", r->name);
+	utf8_snprintf(p->name, sizeof(p->name), "%s", r->name);
 	snprintf(p->role, sizeof(p->role), "%s", r->role);
 	return 1;
 }

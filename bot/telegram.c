@@ -73,7 +73,8 @@ static void decode(struct tg_result *out, json_object *root, long status)
 	out->error_code = json_object_object_get_ex(root, "error_code", &v) ?
 		json_object_get_int(v) : (int)status;
 	if (json_object_object_get_ex(root, "description", &v))
-		snprintf(out->description, sizeof(out->description), "%s", json_object_get_string(v));
+		utf8_snprintf(out->description, sizeof(out->description), "%s",
+			      json_object_get_string(v));
 	out->outcome = classify(out->error_code);
 	if (json_object_object_get_ex(root, "parameters", &params)) {
 		if (json_object_object_get_ex(params, "retry_after", &v))

@@ -29,11 +29,11 @@ static void person_name(char *out, size_t n, json_object *from)
 	const char *first = str(from, "first_name"), *last = str(from, "last_name");
 	const char *user = str(from, "username");
 	if (first && last)
-		snprintf(out, n, "%s %s", first, last);
+		utf8_snprintf(out, n, "%s %s", first, last);
 	else if (first)
-		snprintf(out, n, "%s", first);
+		utf8_snprintf(out, n, "%s", first);
 	else if (user)
-		snprintf(out, n, "@%s", user);
+		utf8_snprintf(out, n, "@%s", user);
 	else
 		snprintf(out, n, "%lld", (long long)num(from, "id"));
 }

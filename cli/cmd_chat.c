@@ -192,7 +192,7 @@ static int chat_loop(struct console *k, const char *name)
 			.private_chat = true, .from_id = CONSOLE_USER, .text = line,
 			.message_id = k->next_message_id++,
 		};
-		snprintf(u.from_name, sizeof(u.from_name), "%s", name);
+		utf8_snprintf(u.from_name, sizeof(u.from_name), "%s", name);
 		long long n;
 		if (!strncmp(line, "/p ", 3)) {
 			if (parse_int(&n, line + 3, 1, k->n_buttons)) {

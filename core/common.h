@@ -74,6 +74,7 @@ size_t utf8_cut(const char *s, size_t n);
  * middle of one. Returns what snprintf returns.
  */
 int utf8_snprintf(char *out, size_t size, const char *fmt, ...) TD_PRINTF(3, 4);
+int utf8_vsnprintf(char *out, size_t size, const char *fmt, va_list ap) TD_PRINTF(3, 0);
 
 #include "core/banned.h"
 

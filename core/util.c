@@ -148,13 +148,19 @@ size_t utf8_cut(const char *str, size_t n)
 	return n - lead < need ? lead : n;
 }
 
+int utf8_vsnprintf(char *out, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(out, size, fmt, ap);
+	if (n >= 0 && size && (size_t)n >= size)
+		out[utf8_cut(out, size - 1)] = '\0';
+	return n;
+}
+
 int utf8_snprintf(char *out, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(out, size, fmt, ap);
+	int n = utf8_vsnprintf(out, size, fmt, ap);
 	va_end(ap);
-	if (n >= 0 && size && (size_t)n >= size)
-		out[utf8_cut(out, size - 1)] = '\0';
 	return n;
 }
