@@ -86,6 +86,28 @@ static void decode(struct tg_result *out, json_object *root, long status)
 	}
 }
 
+int tg_answer_decode(struct tg_result *out, const char *body, size_t len, long status)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *root = json_tokener_parse_ex(tok, body, (int)len);
+	bool complete = json_tokener_get_error(tok) == json_tokener_success;
+	json_tokener_free(tok);
+	if (!root || !complete || !json_object_is_type(root, json_type_object)) {
+		/* An HTML error page from a proxy, a truncated body: retry later. */
+		snprintf(out->description, sizeof(out->description),
+			 "HTTP %ld with a body that is not Telegram's JSON", status);
+		out->error_code = (int)status;
+		out->outcome = status >= 400 && status < 500 && status != 429 ?
+			classify((int)status) : TG_RETRY;
+		if (root)
+			json_object_put(root);
+		return out->outcome == TG_OK ? 0 : TD_ERR;
+	}
+	decode(out, root, status);
+	json_object_put(root);
+	return out->outcome == TG_OK ? 0 : TD_ERR;
+}
+
 int tg_call(struct tg *tg, struct tg_result *out, const char *method, json_object *params,
 	    long timeout_ms, const volatile int *abort_flag)
 {
@@ -99,29 +121,11 @@ int tg_call(struct tg *tg, struct tg_result *out, const char *method, json_objec
 	/* The URL holds the token: only the method is ever logged. */
 	int rc = http_post(tg->http, url, method, "application/json", body, strlen(body), timeout_ms,
 			   &resp, abort_flag);
-	if (rc) {
+	if (rc)
 		snprintf(out->description, sizeof(out->description), "%s",
 			 rc == TD_ENOMEM ? "answer too large" : "network error");
-		goto done;
-	}
-	json_tokener *tok = json_tokener_new();
-	json_object *root = json_tokener_parse_ex(tok, buf_cstr(&resp.body), (int)resp.body.len);
-	bool complete = json_tokener_get_error(tok) == json_tokener_success;
-	json_tokener_free(tok);
-	if (!root || !complete || !json_object_is_type(root, json_type_object)) {
-		/* An HTML error page from a proxy, a truncated body: retry later. */
-		snprintf(out->description, sizeof(out->description),
-			 "HTTP %ld with a body that is not Telegram's JSON", resp.status);
-		out->error_code = (int)resp.status;
-		out->outcome = resp.status >= 400 && resp.status < 500 && resp.status != 429 ?
-			classify((int)resp.status) : TG_RETRY;
-		if (root)
-			json_object_put(root);
-		goto done;
-	}
-	decode(out, root, resp.status);
-	json_object_put(root);
-done:
+	else
+		tg_answer_decode(out, buf_cstr(&resp.body), resp.body.len, resp.status);
 	buf_release(&resp.body);
 	if (out->outcome != TG_OK)
 		log_debug("telegram: %s: %d %s", method, out->error_code, out->description);
