@@ -1,6 +1,9 @@
+#include <limits.h>
+
 #include "bot/telegram.h"
 #include "core/buf.h"
 #include "core/http.h"
+#include "core/json.h"
 #include "core/log.h"
 
 /* Telegram answers are small; getUpdates with 100 updates stays far below. */
@@ -59,30 +62,31 @@ static enum tg_outcome classify(int code)
 	}
 }
 
-/* Reads Telegram's JSON answer into out. */
+/*
+ * Reads Telegram's JSON answer into out, each field only with its type:
+ * json-c would read "ok":"false" as true and "429" as 429.
+ */
 static void decode(struct tg_result *out, json_object *root, long status)
 {
-	json_object *v, *params;
-	if (json_object_object_get_ex(root, "ok", &v) && json_object_get_boolean(v)) {
-		if (json_object_object_get_ex(root, "result", &v)) {
-			out->result = json_object_get(v);
-			out->outcome = TG_OK;
-			return;
-		}
+	json_object *v, *params = json_get_obj(root, "parameters");
+	const char *description = json_get_str(root, "description");
+	int64_t n;
+
+	if (json_get_true(root, "ok") && json_object_object_get_ex(root, "result", &v)) {
+		out->result = json_object_get(v);
+		out->outcome = TG_OK;
+		return;
 	}
-	out->error_code = json_object_object_get_ex(root, "error_code", &v) ?
-		json_object_get_int(v) : (int)status;
-	if (json_object_object_get_ex(root, "description", &v))
-		utf8_snprintf(out->description, sizeof(out->description), "%s",
-			      json_object_get_string(v));
+	out->error_code = json_get_int(root, "error_code", &n) && n >= 100 && n <= 999 ?
+		(int)n : (int)status;
+	if (description)
+		utf8_snprintf(out->description, sizeof(out->description), "%s", description);
 	out->outcome = classify(out->error_code);
-	if (json_object_object_get_ex(root, "parameters", &params)) {
-		if (json_object_object_get_ex(params, "retry_after", &v))
-			out->retry_after = json_object_get_int(v);
-		if (json_object_object_get_ex(params, "migrate_to_chat_id", &v)) {
-			out->migrate_to = json_object_get_int64(v);
-			out->outcome = TG_MIGRATED;
-		}
+	if (json_get_int(params, "retry_after", &n))
+		out->retry_after = n < 0 ? 0 : n > INT_MAX ? INT_MAX : (int)n;
+	if (json_get_int(params, "migrate_to_chat_id", &n)) {
+		out->migrate_to = n;
+		out->outcome = TG_MIGRATED;
 	}
 }
 
