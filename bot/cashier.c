@@ -179,7 +179,7 @@ static int my_tickets(struct dialog *d, const struct person *p, int64_t chat_id)
 {
 	struct buf b = BUF_INIT(TEXT_MAX);
 	struct my_list l = { &b, 0 };
-	struct ticket_filter f = { .open_only = true, .limit = 30 };
+	struct ticket_filter f = { .all_orgs = true, .open_only = true, .limit = 30 };
 	int rc;
 	f.store_id = p->store_id;
 	msg_buf(&b, MSG_BOT_MY_HEAD);
