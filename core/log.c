@@ -77,11 +77,16 @@ void log_set_sink(void (*fn)(const char *line, void *arg), void *arg)
 static bool mask_into(char *out, size_t size, size_t *n, const char *text, size_t len)
 {
 	size_t masked_to = 0;  /* bytes before this index are inside a secret */
+	size_t lens[LOG_SECRETS_MAX], n_secrets = 0;
 	bool in_mask = false;
 
+	while (n_secrets < LOG_SECRETS_MAX && secrets[n_secrets]) {
+		lens[n_secrets] = strlen(secrets[n_secrets]);
+		n_secrets++;
+	}
 	for (size_t i = 0; i < len; i++) {
-		for (size_t k = 0; k < LOG_SECRETS_MAX && secrets[k]; k++) {
-			size_t sl = strlen(secrets[k]);
+		for (size_t k = 0; k < n_secrets; k++) {
+			size_t sl = lens[k];
 			if (sl <= len - i && i + sl > masked_to && !memcmp(text + i, secrets[k], sl))
 				masked_to = i + sl;
 		}
