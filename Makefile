@@ -16,7 +16,7 @@ SHAREDIR = $(PREFIX)/share/tilldesk
 # systemd reads units from /usr/lib/systemd/system and /usr/local/lib/systemd/system.
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 
-PKGS     = inih sqlite3 libcurl json-c libpcre2-8 libsystemd
+PKGS     = inih sqlite3 libcurl json-c libpcre2-8 libsystemd libcrypto
 TEST_PKGS = cmocka
 
 CC      ?= cc

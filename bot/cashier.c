@@ -48,17 +48,6 @@ static int registered(struct dialog *d, const struct tg_update *u, const char *c
 		       !strcmp(p.role, "owner") ? MSG_BOT_WELCOME_OWNER : MSG_BOT_WELCOME_ENGINEER);
 }
 
-/* Cuts s to at most max bytes at a character boundary. */
-static void utf8_cut(char *s, size_t max)
-{
-	size_t n = strlen(s);
-	if (n <= max)
-		return;
-	while (max && ((unsigned char)s[max] & 0xC0) == 0x80)
-		max--;
-	s[max] = '\0';
-}
-
 /* What a message says, for history: its text, or a mark for a file. */
 static const char *message_body(const struct tg_update *u)
 {
@@ -97,8 +86,7 @@ int cashier_open_ticket(struct dialog *d, const struct person *p, const struct t
 	int64_t id;
 	int rc;
 
-	snprintf(title, sizeof(title), "%s", r->words);
-	utf8_cut(title, TITLE_MAX_BYTES);
+	utf8_snprintf(title, sizeof(title), "%s", r->words);
 	struct ticket_new t = {
 		.store_id = p->store_id, .cashier_id = p->id, .source = "telegram",
 		.title = title, .priority = r->priority, .kb_article_id = r->kb_article_id,
@@ -210,7 +198,7 @@ static int my_tickets(struct dialog *d, const struct person *p, int64_t chat_id)
 {
 	struct buf b = BUF_INIT(TEXT_MAX);
 	struct my_list l = { &b, 0 };
-	struct ticket_filter f = { .open_only = true, .limit = 30 };
+	struct ticket_filter f = { .all_orgs = true, .open_only = true, .limit = 30 };
 	int rc;
 	f.store_id = p->store_id;
 	msg_buf(&b, MSG_BOT_MY_HEAD);

@@ -26,7 +26,7 @@ static int copy_person(const struct person_row *r, void *arg)
 	p->store_id = r->store_id;
 	p->org_id = r->org_id;
 	p->active = r->active;
-	snprintf(p->name, sizeof(p->name), "%s", r->name);
+	utf8_snprintf(p->name, sizeof(p->name), "%s", r->name);
 	snprintf(p->role, sizeof(p->role), "%s", r->role);
 	return 1;
 }
@@ -241,13 +241,18 @@ int ticket_change(struct dialog *d, int64_t ticket_id, int64_t actor_id, const c
 	return rc ? rc : sla_event(d, ticket_id, kind);
 }
 
+bool dialog_in_engineers_chat(const struct dialog *d, int64_t chat_id)
+{
+	return d->engineers_chat != 0 && chat_id == d->engineers_chat;
+}
+
 int dialog_handle(struct dialog *d, const struct tg_update *u)
 {
 	switch (u->kind) {
 	case UPDATE_CALLBACK:
 		return callback_handle(d, u);
 	case UPDATE_MESSAGE:
-		if (u->migrate_to && u->chat_id == d->engineers_chat) {
+		if (u->migrate_to && dialog_in_engineers_chat(d, u->chat_id)) {
 			log_info("engineers' chat %lld became %lld", (long long)u->chat_id,
 				 (long long)u->migrate_to);
 			d->engineers_chat = u->migrate_to;
@@ -255,7 +260,7 @@ int dialog_handle(struct dialog *d, const struct tg_update *u)
 		}
 		if (u->private_chat)
 			return cashier_handle(d, u);
-		if (u->chat_id == d->engineers_chat)
+		if (dialog_in_engineers_chat(d, u->chat_id))
 			return engineer_handle(d, u);
 		log_debug("dialog: message in unknown chat %lld ignored", (long long)u->chat_id);
 		return 0;

@@ -37,6 +37,13 @@ int dialog_handle(struct dialog *d, const struct tg_update *u);
 
 /* ---- shared by cashier.c, engineer.c and card.c ---- */
 
+/*
+ * Whether chat_id is the engineers' chat. Never when none is configured
+ * (engineers_chat 0) nor for an update without a chat (0: a press whose
+ * message is gone), so that those two zeros never meet.
+ */
+bool dialog_in_engineers_chat(const struct dialog *d, int64_t chat_id);
+
 /* Looks up the sender; TD_ENOTFOUND for a stranger. */
 int dialog_person(struct dialog *d, int64_t tg_user_id, struct person *out);
 

@@ -424,7 +424,7 @@ int callback_handle(struct dialog *d, const struct tg_update *u)
 		return rc;
 	bool staff_verb = strchr("cux", k.verb[0]) && k.verb[1] == '\0';
 	if (staff_verb) {
-		if (!is_staff(&p) || u->chat_id != d->engineers_chat)
+		if (!is_staff(&p) || !dialog_in_engineers_chat(d, u->chat_id))
 			return answer(d, u, msg(MSG_BOT_ENGINEERS_ONLY), true);
 		return engineer_press(d, u, &p, &k, &t);
 	}

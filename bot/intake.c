@@ -1,6 +1,7 @@
 #include "bot/dialog.h"
 #include "bot/intake.h"
 #include "core/clock.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "storage/failed.h"
 #include "storage/outbox.h"
@@ -47,8 +48,8 @@ static void decode(struct tg_update *u, json_object *raw)
 {
 	if (!update_decode(u, raw) && u->update_id)
 		return;
-	json_object *id;
-	int64_t uid = json_object_object_get_ex(raw, "update_id", &id) ? json_object_get_int64(id) : 0;
+	int64_t uid = 0;
+	json_get_int(raw, "update_id", &uid);
 	log_warn("poller: update %lld is malformed; skipped", (long long)uid);
 	memset(u, 0, sizeof(*u));
 	u->update_id = uid;

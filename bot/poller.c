@@ -5,6 +5,7 @@
 #include "bot/poller.h"
 #include "bot/telegram.h"
 #include "core/clock.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "kb/search.h"
 #include "storage/outbox.h"
@@ -34,10 +35,10 @@ static int hello(struct tg *tg, struct db *db, const volatile int *stop)
 	struct tg_result r;
 	for (int64_t wait = 1000; !*stop; wait = wait < 30000 ? wait * 2 : 30000) {
 		if (!tg_call(tg, &r, "getMe", NULL, 15000, stop)) {
-			json_object *v;
-			if (json_object_object_get_ex(r.result, "username", &v)) {
-				db_setting_set(db, "bot_username", json_object_get_string(v));
-				log_info("poller: connected as @%s", json_object_get_string(v));
+			const char *name = json_get_str(r.result, "username");
+			if (name) {
+				db_setting_set(db, "bot_username", name);
+				log_info("poller: connected as @%s", name);
 			}
 			tg_result_release(&r);
 			/* getUpdates does not work while a webhook is set. */

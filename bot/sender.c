@@ -5,6 +5,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/html.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "storage/chain.h"
 #include "storage/outbox.h"
@@ -116,7 +117,6 @@ static void record(struct sender *s, const struct row *r, const struct tg_result
 {
 	int64_t now = clock_now();
 	int64_t message_id = 0;
-	json_object *v;
 	int rc = db_begin(s->db);
 	if (rc) {
 		log_warn("sender: cannot record row %lld: database busy", (long long)r->id);
@@ -124,9 +124,7 @@ static void record(struct sender *s, const struct row *r, const struct tg_result
 	}
 	switch (res->outcome) {
 	case TG_OK:
-		if (json_object_is_type(res->result, json_type_object) &&
-		    json_object_object_get_ex(res->result, "message_id", &v))
-			message_id = json_object_get_int64(v);
+		json_get_int(res->result, "message_id", &message_id);
 		rc = db_outbox_sent(s->db, r->id, message_id, now);
 		break;
 	case TG_MIGRATED:

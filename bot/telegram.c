@@ -5,6 +5,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/http.h"
+#include "core/json.h"
 #include "core/log.h"
 
 /* Telegram answers are small; getUpdates with 100 updates stays far below. */
@@ -17,7 +18,7 @@ struct tg_pause {
 
 struct tg {
 	struct http *http;
-	char *base;   /* api_url + "/bot" + token */
+	char *base;   /* api_url + "/bot" + token: a secret, never logged */
 	struct tg_pause *pause, *own;
 };
 
@@ -123,12 +124,11 @@ static enum tg_outcome classify(int code)
 }
 
 /*
- * retry_after in seconds, read with 64 bits (json-c's int saturates, and
- * seconds * 1000 overflowed an int) and kept within 1..TG_RETRY_AFTER_MAX.
+ * retry_after in seconds, read with 64 bits (seconds * 1000 overflowed an
+ * int) and kept within 1..TG_RETRY_AFTER_MAX.
  */
-static int retry_after_of(json_object *v)
+static int retry_after_of(int64_t s)
 {
-	int64_t s = json_object_get_int64(v);
 	if (s > TG_RETRY_AFTER_MAX) {
 		log_warn("telegram: retry_after %lld read as %d s", (long long)s, TG_RETRY_AFTER_MAX);
 		return TG_RETRY_AFTER_MAX;
@@ -136,30 +136,54 @@ static int retry_after_of(json_object *v)
 	return s < 1 ? 1 : (int)s;
 }
 
-/* Reads Telegram's JSON answer into out. */
+/*
+ * Reads Telegram's JSON answer into out, each field only with its type:
+ * json-c would read "ok":"false" as true and "429" as 429.
+ */
 static void decode(struct tg_result *out, json_object *root, long status)
 {
-	json_object *v, *params;
-	if (json_object_object_get_ex(root, "ok", &v) && json_object_get_boolean(v)) {
-		if (json_object_object_get_ex(root, "result", &v)) {
-			out->result = json_object_get(v);
-			out->outcome = TG_OK;
-			return;
-		}
+	json_object *v, *params = json_get_obj(root, "parameters");
+	const char *description = json_get_str(root, "description");
+	int64_t n;
+
+	if (json_get_true(root, "ok") && json_object_object_get_ex(root, "result", &v)) {
+		out->result = json_object_get(v);
+		out->outcome = TG_OK;
+		return;
 	}
-	out->error_code = json_object_object_get_ex(root, "error_code", &v) ?
-		json_object_get_int(v) : (int)status;
-	if (json_object_object_get_ex(root, "description", &v))
-		snprintf(out->description, sizeof(out->description), "%s", json_object_get_string(v));
+	out->error_code = json_get_int(root, "error_code", &n) && n >= 100 && n <= 999 ?
+		(int)n : (int)status;
+	if (description)
+		utf8_snprintf(out->description, sizeof(out->description), "%s", description);
 	out->outcome = classify(out->error_code);
-	if (json_object_object_get_ex(root, "parameters", &params)) {
-		if (json_object_object_get_ex(params, "retry_after", &v))
-			out->retry_after = retry_after_of(v);
-		if (json_object_object_get_ex(params, "migrate_to_chat_id", &v)) {
-			out->migrate_to = json_object_get_int64(v);
-			out->outcome = TG_MIGRATED;
-		}
+	if (json_get_int(params, "retry_after", &n))
+		out->retry_after = retry_after_of(n);
+	if (json_get_int(params, "migrate_to_chat_id", &n)) {
+		out->migrate_to = n;
+		out->outcome = TG_MIGRATED;
 	}
+}
+
+int tg_answer_decode(struct tg_result *out, const char *body, size_t len, long status)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *root = json_tokener_parse_ex(tok, body, (int)len);
+	bool complete = json_tokener_get_error(tok) == json_tokener_success;
+	json_tokener_free(tok);
+	if (!root || !complete || !json_object_is_type(root, json_type_object)) {
+		/* An HTML error page from a proxy, a truncated body: retry later. */
+		snprintf(out->description, sizeof(out->description),
+			 "HTTP %ld with a body that is not Telegram's JSON", status);
+		out->error_code = (int)status;
+		out->outcome = status >= 400 && status < 500 && status != 429 ?
+			classify((int)status) : TG_RETRY;
+		if (root)
+			json_object_put(root);
+		return out->outcome == TG_OK ? 0 : TD_ERR;
+	}
+	decode(out, root, status);
+	json_object_put(root);
+	return out->outcome == TG_OK ? 0 : TD_ERR;
 }
 
 int tg_call(struct tg *tg, struct tg_result *out, const char *method, json_object *params,
@@ -176,30 +200,14 @@ int tg_call(struct tg *tg, struct tg_result *out, const char *method, json_objec
 		goto done;
 	}
 	snprintf(url, sizeof(url), "%s/%s", tg->base, method);
-	int rc = http_post(tg->http, url, "application/json", body, strlen(body), timeout_ms, &resp,
-			   abort_flag);
-	if (rc) {
+	/* The URL holds the token: only the method is ever logged. */
+	int rc = http_post(tg->http, url, method, "application/json", body, strlen(body), timeout_ms,
+			   &resp, abort_flag);
+	if (rc)
 		snprintf(out->description, sizeof(out->description), "%s",
 			 rc == TD_ENOMEM ? "answer too large" : "network error");
-		goto done;
-	}
-	json_tokener *tok = json_tokener_new();
-	json_object *root = json_tokener_parse_ex(tok, buf_cstr(&resp.body), (int)resp.body.len);
-	bool complete = json_tokener_get_error(tok) == json_tokener_success;
-	json_tokener_free(tok);
-	if (!root || !complete || !json_object_is_type(root, json_type_object)) {
-		/* An HTML error page from a proxy, a truncated body: retry later. */
-		snprintf(out->description, sizeof(out->description),
-			 "HTTP %ld with a body that is not Telegram's JSON", resp.status);
-		out->error_code = (int)resp.status;
-		out->outcome = resp.status >= 400 && resp.status < 500 && resp.status != 429 ?
-			classify((int)resp.status) : TG_RETRY;
-		if (root)
-			json_object_put(root);
-		goto done;
-	}
-	decode(out, root, resp.status);
-	json_object_put(root);
+	else
+		tg_answer_decode(out, buf_cstr(&resp.body), resp.body.len, resp.status);
 	/* A 429 tells the whole bot to wait; one without retry_after waits a second. */
 	if (out->error_code == 429 && !out->retry_after)
 		out->retry_after = 1;

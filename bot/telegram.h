@@ -70,4 +70,11 @@ int tg_call(struct tg *tg, struct tg_result *out, const char *method, json_objec
 	    long timeout_ms, const volatile int *abort_flag);
 void tg_result_release(struct tg_result *r);
 
+/*
+ * Decodes Telegram's answer body[0..len) (borrowed), which came with HTTP
+ * status, into out (zeroed by the caller). A body that is not Telegram's
+ * JSON is a retry, or a refusal for a 4xx. Returns 0 for TG_OK, else TD_ERR.
+ */
+int tg_answer_decode(struct tg_result *out, const char *body, size_t len, long status);
+
 #endif

@@ -72,7 +72,7 @@ static int console_cashier(struct cli *c, const struct chat_args *a)
 	if (rc)
 		return rc;
 	if (token_new(code, sizeof(code), "", 16))
-		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, "getrandom");
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_NO_RANDOM);
 	token_hash(hash, code);
 	if (db_invite_add(c->db, &invite, hash, "cashier", store, 0, clock_now() + 60) ||
 	    db_invite_redeem(c->db, &person, hash, CONSOLE_USER, a->name, clock_now()))
@@ -192,7 +192,7 @@ static int chat_loop(struct console *k, const char *name)
 			.private_chat = true, .from_id = CONSOLE_USER, .text = line,
 			.message_id = k->next_message_id++,
 		};
-		snprintf(u.from_name, sizeof(u.from_name), "%s", name);
+		utf8_snprintf(u.from_name, sizeof(u.from_name), "%s", name);
 		long long n;
 		if (!strncmp(line, "/p ", 3)) {
 			if (parse_int(&n, line + 3, 1, k->n_buttons)) {

@@ -76,7 +76,7 @@ static int print_hits(struct cli *c, struct kb *kb, const char *text)
 			snprintf(score, sizeof(score), "%.2f", hits[i].bm25);
 		else
 			snprintf(score, sizeof(score), "-");
-		snprintf(title, sizeof(title), "%s%s", hits[i].pattern ? msg(MSG_CLI_KB_BY_PATTERN) : "",
+		utf8_snprintf(title, sizeof(title), "%s%s", hits[i].pattern ? msg(MSG_CLI_KB_BY_PATTERN) : "",
 			 e.title);
 		cli_row(c, search_cols, ARRAY_SIZE(search_cols),
 			(const char *[]){ rank, e.slug, conf, score, title });

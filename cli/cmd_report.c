@@ -94,7 +94,7 @@ static int count_ticket(const struct sla_report_row *t, void *arg)
 	}
 	struct counted *c = &r->rows[r->n++];
 	char store[512], prio[8];
-	snprintf(store, sizeof(store), "%s · %s", t->org, t->store);
+	utf8_snprintf(store, sizeof(store), "%s · %s", t->org, t->store);
 	snprintf(prio, sizeof(prio), "P%d", t->priority);
 	*c = (struct counted){
 		.key = { xstrdup(msg(MSG_CLI_REPORT_TOTAL)), xstrdup(t->org), xstrdup(store),

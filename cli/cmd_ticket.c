@@ -72,6 +72,8 @@ static int ticket_list(struct cli *c, int argc, char **argv)
 	if (a.store && (rc = cli_found(c, db_store_find(c->db, &f.store_id, f.org_id, a.store),
 				       MSG_NOUN_STORE, a.store)))
 		return rc;
+	f.all_orgs = !a.org;
+	f.all_stores = !a.store;
 	f.open_only = a.open;
 	f.limit = (int)a.limit;
 	cli_header(c, ticket_cols, ARRAY_SIZE(ticket_cols), MSG_CLI_TICKET_HEADER);

@@ -54,6 +54,27 @@ bool utf8_valid(const char *s, size_t len);
  * length, or 0 when s does not start a well-formed sequence.
  */
 size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+/*
+ * Writes code point cp (at most U+10FFFF, not a surrogate) as UTF-8 into
+ * out (4 bytes of room) and returns its length; 0 for anything else.
+ */
+size_t utf8_encode(char out[4], uint32_t cp);
+
+/*
+ * The one UTF-8-safe cut: the length of s[0..n) without the incomplete
+ * character at its end, if the end falls inside one (nothing past s[n-1]
+ * is read). Text cut to a byte size goes through here, so that a fixed
+ * buffer, a log line or a title never ends in half a character.
+ */
+size_t utf8_cut(const char *s, size_t n);
+
+/*
+ * snprintf for user text into a fixed buffer: when the result does not fit
+ * in size bytes it ends at a whole character (utf8_cut()), never in the
+ * middle of one. Returns what snprintf returns.
+ */
+int utf8_snprintf(char *out, size_t size, const char *fmt, ...) TD_PRINTF(3, 4);
+int utf8_vsnprintf(char *out, size_t size, const char *fmt, va_list ap) TD_PRINTF(3, 0);
 
 #include "core/banned.h"
 

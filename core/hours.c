@@ -28,7 +28,7 @@ static int fail(struct parser *ps, const char *fmt, ...)
 	if (ps->err && ps->errlen) {
 		va_list ap;
 		va_start(ap, fmt);
-		vsnprintf(ps->err, ps->errlen, fmt, ap);
+		utf8_vsnprintf(ps->err, ps->errlen, fmt, ap);
 		va_end(ap);
 	}
 	return TD_EINVAL;

@@ -100,13 +100,16 @@ static int html_digit(char c, bool hex)
 
 /*
  * Length of the entity at s ("&amp;", "&#39;", "&#x1F600;"), 0 if s does
- * not start one. *width is the UTF-16 length of the character it names.
+ * not start one. *width is the UTF-16 length of the character it names;
+ * *cp the number of a numeric entity (past U+10FFFF when it is too large),
+ * 0 for a named one.
  */
-static size_t html_entity(const char *s, unsigned *width)
+static size_t html_entity(const char *s, unsigned *width, uint32_t *cp)
 {
 	size_t i = 1, start;
 
 	*width = 1;
+	*cp = 0;
 	if (s[i] == '#') {
 		bool hex = s[i + 1] == 'x' || s[i + 1] == 'X';
 		uint32_t v = 0;
@@ -124,6 +127,7 @@ static size_t html_entity(const char *s, unsigned *width)
 			return 0;
 		if (v > 0xFFFF && v <= 0x10FFFF)
 			*width = 2;
+		*cp = v;
 	} else {
 		start = i;
 		while (html_is_alnum(s[i]) && i - start < 32)
@@ -173,7 +177,7 @@ static void html_next(struct html_tok *t, const char *s)
 		t->kind = HTML_TAG;
 		return;
 	}
-	if (*s == '&' && (t->len = html_entity(s, &t->width)) > 0) {
+	if (*s == '&' && (t->len = html_entity(s, &t->width, &cp)) > 0) {
 		t->kind = HTML_ENTITY;
 		return;
 	}
@@ -394,24 +398,48 @@ done:
 	return rc;
 }
 
-void html_to_text(struct buf *out, const char *html)
+/*
+ * Appends the character the entity s[0..len) stands for: one of the named
+ * entities Telegram knows, or a numeric one naming a valid code point
+ * (not 0, not a surrogate, at most U+10FFFF). Anything else stays as written.
+ */
+static void html_entity_text(struct buf *out, const char *s, size_t len, uint32_t cp)
 {
-	static const struct { const char *entity, *ch; } entities[] = {
+	static const struct { const char *entity, *ch; } named[] = {
 		{ "&lt;", "<" }, { "&gt;", ">" }, { "&amp;", "&" }, { "&quot;", "\"" },
 	};
+	char enc[4];
+	size_t n;
+
+	if (s[1] == '#') {
+		if (cp && (n = utf8_encode(enc, cp)) > 0) {
+			buf_add(out, enc, n);
+			return;
+		}
+	} else {
+		for (size_t i = 0; i < ARRAY_SIZE(named); i++) {
+			if (strlen(named[i].entity) == len && !memcmp(s, named[i].entity, len)) {
+				buf_puts(out, named[i].ch);
+				return;
+			}
+		}
+	}
+	buf_add(out, s, len);
+}
+
+void html_to_text(struct buf *out, const char *html)
+{
+	unsigned width;
+	uint32_t cp;
+	size_t n;
+
 	for (const char *p = html; *p;) {
 		if (*p == '<') {
 			const char *end = strchr(p, '>');
 			p = end ? end + 1 : p + strlen(p);
-			continue;
-		}
-		size_t i;
-		for (i = 0; i < ARRAY_SIZE(entities); i++)
-			if (!strncmp(p, entities[i].entity, strlen(entities[i].entity)))
-				break;
-		if (i < ARRAY_SIZE(entities)) {
-			buf_puts(out, entities[i].ch);
-			p += strlen(entities[i].entity);
+		} else if (*p == '&' && (n = html_entity(p, &width, &cp)) > 0) {
+			html_entity_text(out, p, n, cp);
+			p += n;
 		} else {
 			buf_putc(out, *p++);
 		}

@@ -59,8 +59,10 @@ int html_split(const char *html, size_t limit,
 	       int (*fn)(const char *part, size_t len, void *arg), void *arg);
 
 /*
- * Appends html as plain text: tags dropped, the four entities Telegram
- * uses decoded. For a message Telegram refused to parse, and terminals.
+ * Appends html as plain text: tags dropped, the named entities &lt; &gt;
+ * &amp; &quot; and numeric ones (&#39;, &#x1F600;) naming a valid code
+ * point decoded to UTF-8; any other entity stays as written. For a message
+ * Telegram refused to parse, and terminals.
  */
 void html_to_text(struct buf *out, const char *html);
 

@@ -54,8 +54,8 @@ void http_free(struct http *h)
 	free(h);
 }
 
-int http_post(struct http *h, const char *url, const char *content_type, const char *body,
-	      size_t len, long timeout_ms, struct http_response *resp,
+int http_post(struct http *h, const char *url, const char *what, const char *content_type,
+	      const char *body, size_t len, long timeout_ms, struct http_response *resp,
 	      const volatile int *abort_flag)
 {
 	struct transfer t = { resp, abort_flag };
@@ -95,10 +95,10 @@ int http_post(struct http *h, const char *url, const char *content_type, const c
 		if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type)
 			snprintf(resp->content_type, sizeof(resp->content_type), "%s", type);
 	} else if (res == CURLE_WRITE_ERROR && resp->body.failed) {
-		log_warn("http: answer from %s is larger than %zu bytes", url, resp->body.cap);
+		log_warn("http: the answer to %s is larger than %zu bytes", what, resp->body.cap);
 		rc = TD_ENOMEM;
 	} else {
-		log_debug("http: %s: %s", url, curl_easy_strerror(res));
+		log_debug("http: %s: %s", what, curl_easy_strerror(res));
 		rc = TD_ERR;
 	}
 	curl_slist_free_all(headers);

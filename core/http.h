@@ -23,14 +23,16 @@ void http_free(struct http *h);
 
 /*
  * POSTs body (content_type, e.g. "application/json") to url, waiting at
- * most timeout_ms for the whole exchange. The caller initialises resp->body
- * with its cap and releases it. Returns 0 when an HTTP answer came (any
- * status), TD_ERR on a network error or time-out (logged at debug with the
- * URL masked by the logger), TD_ENOMEM when the answer passes the cap.
+ * most timeout_ms for the whole exchange. The URL may hold a secret (the
+ * Bot API's does) and is never logged: what (borrowed, e.g. the Bot API
+ * method) names the request in log lines instead. The caller initialises
+ * resp->body with its cap and releases it. Returns 0 when an HTTP answer
+ * came (any status), TD_ERR on a network error or time-out (logged at
+ * debug), TD_ENOMEM when the answer passes the cap (logged).
  * abort_flag, when not NULL, is polled and ends the request early when set.
  */
-int http_post(struct http *h, const char *url, const char *content_type, const char *body,
-	      size_t len, long timeout_ms, struct http_response *resp,
+int http_post(struct http *h, const char *url, const char *what, const char *content_type,
+	      const char *body, size_t len, long timeout_ms, struct http_response *resp,
 	      const volatile int *abort_flag);
 
 /* Process-wide set-up and tear-down of libcurl; call once from main. */

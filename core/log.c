@@ -5,6 +5,7 @@
 
 #define LOG_LINE_MAX 2048
 #define LOG_SECRETS_MAX 8
+#define LOG_MASK "***"
 
 static enum log_level min_level = LOG_INFO;
 static char *secrets[LOG_SECRETS_MAX];
@@ -64,17 +65,46 @@ void log_set_sink(void (*fn)(const char *line, void *arg), void *arg)
 	pthread_mutex_unlock(&log_lock);
 }
 
-/* Replaces every occurrence of each secret in line, in place. */
-static void redact(char *line)
+/*
+ * Appends text[0..len) to out (size bytes, holding *n) with every byte that
+ * lies in an occurrence of a registered secret masked: each run of masked
+ * bytes becomes one LOG_MASK, whatever the secrets' lengths, so a secret of
+ * one byte, a secret made of '*', repeated or overlapping occurrences and
+ * secrets sharing bytes are all covered, and nothing of a secret survives.
+ * The text is masked whole before out cuts it, so a cut never leaves part
+ * of a secret unmasked. Returns false when out was full.
+ */
+static bool mask_into(char *out, size_t size, size_t *n, const char *text, size_t len)
 {
-	for (size_t i = 0; i < LOG_SECRETS_MAX && secrets[i]; i++) {
-		size_t n = strlen(secrets[i]);
-		char *p;
-		while ((p = strstr(line, secrets[i]))) {
-			memcpy(p, "***", 3);
-			memmove(p + 3, p + n, strlen(p + n) + 1);
-		}
+	size_t masked_to = 0;  /* bytes before this index are inside a secret */
+	size_t lens[LOG_SECRETS_MAX], n_secrets = 0;
+	bool in_mask = false;
+
+	while (n_secrets < LOG_SECRETS_MAX && secrets[n_secrets]) {
+		lens[n_secrets] = strlen(secrets[n_secrets]);
+		n_secrets++;
 	}
+	for (size_t i = 0; i < len; i++) {
+		for (size_t k = 0; k < n_secrets; k++) {
+			size_t sl = lens[k];
+			if (sl <= len - i && i + sl > masked_to && !memcmp(text + i, secrets[k], sl))
+				masked_to = i + sl;
+		}
+		const char *piece = text + i;
+		size_t piece_len = 1;
+		if (i < masked_to) {
+			if (in_mask)
+				continue;
+			piece = LOG_MASK;
+			piece_len = strlen(LOG_MASK);
+		}
+		in_mask = i < masked_to;
+		if (piece_len > size - 1 - *n)
+			return false;
+		memcpy(out + *n, piece, piece_len);
+		*n += piece_len;
+	}
+	return true;
 }
 
 /* Control characters would split one event over several journal lines. */
@@ -88,18 +118,35 @@ static void flatten(char *line)
 TD_PRINTF(2, 0)
 static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
-	char line[LOG_LINE_MAX];
-	int n = snprintf(line, sizeof(line), "tilldesk[%d]: %s: ", (int)getpid(),
-			 level_names[level]);
-	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	flatten(line);
+	char small[LOG_LINE_MAX], line[LOG_LINE_MAX];
+	char *text = small;
+	va_list again;
+
+	/* The whole message is formatted before masking, however long. */
+	va_copy(again, ap);
+	int len = vsnprintf(small, sizeof(small), fmt, ap);
+	if (len >= (int)sizeof(small) && (text = malloc((size_t)len + 1)))
+		vsnprintf(text, (size_t)len + 1, fmt, again);
+	va_end(again);
+	if (len < 0 || !text) {
+		text = small;
+		len = snprintf(small, sizeof(small), "(a log line was lost: out of memory)");
+	}
+
+	size_t n = (size_t)snprintf(line, sizeof(line), "tilldesk[%d]: %s: ", (int)getpid(),
+				    level_names[level]);
 	pthread_mutex_lock(&log_lock);
-	redact(line);
+	if (!mask_into(line, sizeof(line), &n, text, (size_t)len))
+		n = utf8_cut(line, n);
+	line[n] = '\0';
+	flatten(line);
 	if (sink)
 		sink(line, sink_arg);
 	else
 		fprintf(stderr, "%s\n", line);
 	pthread_mutex_unlock(&log_lock);
+	if (text != small)
+		free(text);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

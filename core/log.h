@@ -2,8 +2,11 @@
  * log.h - one line per event on stderr, fit for journald.
  *
  * Lines look like "tilldesk[1234]: warn: sender: 429 from Telegram, retry in 3s".
- * Every registered secret (bot token, passwords) is replaced by "***" in
- * each line before it is written, wherever it appears (in a URL too).
+ * Every registered secret (bot token, passwords) is masked in each line
+ * before it is written and before a long line is cut: each run of bytes
+ * covered by secrets becomes one "***". Masking is the last line of
+ * defence, not a licence: code never puts a secret into a string that may
+ * be logged (the HTTP layer logs the Bot API method, never the URL).
  */
 #ifndef TD_LOG_H
 #define TD_LOG_H

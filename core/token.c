@@ -1,6 +1,4 @@
-#include <sys/random.h>
-
-#include "core/log.h"
+#include "core/crypto.h"
 #include "core/token.h"
 
 /* Random bytes are drawn and encoded in chunks of 5, which base32 turns into
@@ -28,23 +26,6 @@ static bool token_prefix_safe(const char *s)
 			return false;
 	}
 	return true;
-}
-
-/* Fills p with n bytes from the kernel's CSPRNG, retrying short reads. */
-static int token_random(uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t got = getrandom(p, n, 0);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			log_error("token: getrandom: %s", strerror(errno));
-			return TD_ERR;
-		}
-		p += got;
-		n -= (size_t)got;
-	}
-	return 0;
 }
 
 /* Writes base32 of p[0..n) at out; returns the characters written. */
@@ -86,7 +67,7 @@ int token_new(char *out, size_t n, const char *prefix, size_t bytes)
 	len = plen;
 	while (bytes) {
 		size_t take = bytes < sizeof(chunk) ? bytes : sizeof(chunk);
-		err = token_random(chunk, take);
+		err = crypto_random(chunk, take);
 		if (err)
 			goto done;
 		len += token_base32(out + len, chunk, take);
@@ -106,5 +87,5 @@ done:
 
 void token_hash(char out[SHA256_HEX_LEN + 1], const char *token)
 {
-	sha256_hex(out, token, strlen(token));
+	crypto_sha256_hex(out, token, strlen(token));
 }

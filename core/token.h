@@ -9,7 +9,7 @@
 #define TD_TOKEN_H
 
 #include "core/common.h"
-#include "core/sha256.h"
+#include "core/crypto.h"
 
 /*
  * Constant-time equality of two n-byte strings (both borrowed): the time
@@ -21,7 +21,7 @@ bool token_equal(const void *a, const void *b, size_t n);
 #define TOKEN_BASE32_LEN(bytes) (((bytes) * 8 + 4) / 5)
 
 /*
- * A new random secret from getrandom(2): prefix followed by `bytes` random
+ * A new random secret from crypto_random() (libcrypto): prefix followed by `bytes` random
  * bytes in lowercase base32 without padding (a-z2-7), so that it is safe in
  * URLs and in Telegram /start parameters ([A-Za-z0-9_-], at most 64 chars;
  * keeping within 64 is the caller's choice of prefix and bytes).
@@ -30,7 +30,7 @@ bool token_equal(const void *a, const void *b, size_t n);
  * Writes a NUL-terminated string of strlen(prefix) + TOKEN_BASE32_LEN(bytes)
  * characters into out (n bytes, caller's storage). Returns 0; TD_EINVAL if n
  * is too small, bytes is 0 or prefix has an unsafe character; TD_ERR if
- * getrandom fails (logged). On failure out holds "" when n > 0.
+ * no random bytes came (logged). On failure out holds "" when n > 0.
  */
 int token_new(char *out, size_t n, const char *prefix, size_t bytes);
 

@@ -104,3 +104,63 @@ bool utf8_valid(const char *str, size_t len)
 			return false;
 	return true;
 }
+
+size_t utf8_encode(char out[4], uint32_t cp)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp >= 0xD800 && cp <= 0xDFFF)
+		return 0;
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | cp >> 12);
+		out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	if (cp > 0x10FFFF)
+		return 0;
+	out[0] = (char)(0xF0 | cp >> 18);
+	out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+	out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+size_t utf8_cut(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t lead = n, tail = 0;
+
+	/* A character has at most three continuation bytes after its lead. */
+	while (lead > 0 && tail < 3 && (s[lead - 1] & 0xC0) == 0x80)
+		lead--, tail++;
+	if (lead == 0 || s[lead - 1] < 0xC0)
+		return n;  /* ASCII or stray continuation bytes: nothing to cut */
+	lead--;
+	size_t need = s[lead] >= 0xF0 ? 4 : s[lead] >= 0xE0 ? 3 : 2;
+	return n - lead < need ? lead : n;
+}
+
+int utf8_vsnprintf(char *out, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(out, size, fmt, ap);
+	if (n >= 0 && size && (size_t)n >= size)
+		out[utf8_cut(out, size - 1)] = '\0';
+	return n;
+}
+
+int utf8_snprintf(char *out, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = utf8_vsnprintf(out, size, fmt, ap);
+	va_end(ap);
+	return n;
+}

@@ -2,7 +2,7 @@
 #include <sys/stat.h>
 
 #include "core/buf.h"
-#include "core/sha256.h"
+#include "core/crypto.h"
 #include "kb/article.h"
 #include "kb/regex.h"
 
@@ -185,7 +185,7 @@ int kb_article_parse(struct kb_article *out, const char *file, const char *data,
 	struct parse p = { .a = out, .file = file, .errors = errors };
 	memset(out, 0, sizeof(*out));
 	out->file = xstrdup(file);
-	sha256_hex(out->digest, data, len);
+	crypto_sha256_hex(out->digest, data, len);
 
 	if (memchr(data, '\0', len) || !utf8_valid(data, len)) {
 		/* Name the first bad line: a newline is never inside a character. */

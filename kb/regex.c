@@ -87,7 +87,30 @@ int kb_regex_match(struct kb_regex *re, const char *text, size_t len)
 	int rc = pcre2_match(re->code, (PCRE2_SPTR)text, len, 0, PCRE2_NO_UTF_CHECK, re->md, re->mc);
 	if (rc >= 0)
 		return 1;
-	return rc == PCRE2_ERROR_NOMATCH ? 0 : TD_ERR;
+	switch (rc) {
+	case PCRE2_ERROR_NOMATCH:
+		return 0;
+	case PCRE2_ERROR_MATCHLIMIT:
+	case PCRE2_ERROR_DEPTHLIMIT:
+	case PCRE2_ERROR_HEAPLIMIT:
+		return KB_REGEX_ELIMIT;
+	case PCRE2_ERROR_JIT_STACKLIMIT:
+		return KB_REGEX_EJITSTACK;
+	default:
+		return TD_ERR;
+	}
+}
+
+const char *kb_regex_strerror(int rc)
+{
+	switch (rc) {
+	case KB_REGEX_ELIMIT:
+		return "hit its match limit";
+	case KB_REGEX_EJITSTACK:
+		return "ran out of JIT stack (the text is too long for it)";
+	default:
+		return "failed in PCRE2";
+	}
 }
 
 /* ---- required literals, for the searcher's prefilter ---- */

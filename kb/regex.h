@@ -28,12 +28,21 @@ int kb_regex_compile(struct kb_regex **out, const char *pattern, char *err, size
 int kb_regex_check(const char *pattern, char *err, size_t errlen);
 void kb_regex_free(struct kb_regex *re);
 
+/* Why a match was abandoned (kb_regex_match's failures). */
+enum {
+	KB_REGEX_ELIMIT = -20,     /* the match or depth limit stopped it */
+	KB_REGEX_EJITSTACK = -21,  /* the JIT's stack ran out (a long text, a deep pattern) */
+};
+
 /*
  * Matches re against text (already folded with kb_fold_yo()). Returns 1 for a
- * match, 0 for none, TD_ERR when the match limit stopped it (counted as no
- * match by callers, and logged).
+ * match, 0 for none, KB_REGEX_ELIMIT or KB_REGEX_EJITSTACK when a limit
+ * stopped it, TD_ERR for any other PCRE2 failure. Callers count a failure
+ * as no match and log it with kb_regex_strerror().
  */
 int kb_regex_match(struct kb_regex *re, const char *text, size_t len);
+/* What a failure of kb_regex_match() means, for a log line (static text). */
+const char *kb_regex_strerror(int rc);
 
 /*
  * Appends to out the literal text that every match of pattern contains, so

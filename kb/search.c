@@ -403,8 +403,9 @@ static int pattern_hits(struct kb *kb, const char *text, struct kb_hit *out, int
 			continue;
 		kb->timing.patterns_run++;
 		int m = kb_regex_match(p->re, buf_cstr(&folded), folded.len);
-		if (m == TD_ERR)
-			log_warn("kb: a pattern of article %lld hit its match limit", (long long)p->article_id);
+		if (m < 0)
+			log_warn("kb: a pattern of article %lld %s", (long long)p->article_id,
+				 kb_regex_strerror(m));
 		if (m == 1)
 			out[(*n)++] = (struct kb_hit){ .article_id = p->article_id, .confidence = 1.0,
 						       .pattern = true };

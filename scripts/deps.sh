@@ -5,7 +5,7 @@
 set -eu
 
 PACKAGES="build-essential pkg-config libinih-dev libsqlite3-dev libcurl4-openssl-dev
-libjson-c-dev libpcre2-dev libstemmer-dev libsystemd-dev libcmocka-dev sqlite3 tzdata python3 ca-certificates curl iproute2"
+libjson-c-dev libpcre2-dev libssl-dev libstemmer-dev libsystemd-dev libcmocka-dev sqlite3 tzdata python3 ca-certificates curl iproute2"
 
 missing=""
 for p in $PACKAGES; do

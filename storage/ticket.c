@@ -116,14 +116,16 @@ int db_ticket_list(struct db *db, const struct ticket_filter *f,
 	sqlite3_stmt *st;
 	int count = 0;
 	if (db_prepare(db, &st, TICKET_SELECT
-		       "WHERE (?1 = 0 OR ts.store_id = ?1) AND (?2 = 0 OR s.org_id = ?2)"
-		       " AND (?3 = 0 OR ts.status IN ('new', 'claimed'))"
-		       " ORDER BY ts.id DESC LIMIT ?4"))
+		       "WHERE (?1 OR ts.store_id = ?2) AND (?3 OR s.org_id = ?4)"
+		       " AND (?5 = 0 OR ts.status IN ('new', 'claimed'))"
+		       " ORDER BY ts.id DESC LIMIT ?6"))
 		return TD_ERR;
-	sqlite3_bind_int64(st, 1, f->store_id);
-	sqlite3_bind_int64(st, 2, f->org_id);
-	sqlite3_bind_int(st, 3, f->open_only);
-	sqlite3_bind_int(st, 4, f->limit > 0 ? f->limit : -1);
+	sqlite3_bind_int(st, 1, f->all_stores);
+	sqlite3_bind_int64(st, 2, f->store_id);
+	sqlite3_bind_int(st, 3, f->all_orgs);
+	sqlite3_bind_int64(st, 4, f->org_id);
+	sqlite3_bind_int(st, 5, f->open_only);
+	sqlite3_bind_int(st, 6, f->limit > 0 ? f->limit : -1);
 	return ticket_rows(db, st, fn, arg, &count);
 }
 

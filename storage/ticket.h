@@ -59,9 +59,16 @@ int db_ticket_event(struct db *db, int64_t ticket_id, int64_t now, int64_t actor
 		    const char *kind, enum ticket_status status, int priority,
 		    int64_t assignee_id, const char *body);
 
+/*
+ * "Every store" is said explicitly, never by an id of 0: a person without a
+ * store (store_id 0) must see no store's tickets, not all of them. A
+ * filter left zeroed lists nothing.
+ */
 struct ticket_filter {
-	int64_t store_id;      /* 0: any */
-	int64_t org_id;        /* 0: any */
+	bool all_stores;       /* tickets of every store; else store_id's only */
+	int64_t store_id;
+	bool all_orgs;         /* of every organisation; else org_id's only */
+	int64_t org_id;
 	bool open_only;        /* status new or claimed */
 	int limit;             /* 0: no limit */
 };

@@ -1785,6 +1785,29 @@ static void test_dialog__priority_change_moves_deadlines_and_the_queue_order(voi
 #undef REACTION_DUE
 }
 
+/*
+ * A press whose message is gone (too old, deleted) comes without a chat: 0.
+ * An engineers' chat that is not configured is 0 too. Neither may make the
+ * other the engineers' chat.
+ */
+static void test_dialog__a_press_without_its_message_is_never_from_the_engineers_chat(void **state)
+{
+	(void)state;
+	everyone_joins();
+	int64_t t = reports(ANNA, "Не печатает чек");
+
+	dlg.engineers_chat = 0;
+	presses(IVAN, 0, "c:1");
+	assert_only_alert(msg(MSG_BOT_ENGINEERS_ONLY));
+	assert_string_equal(status(t), "new");
+
+	dlg.engineers_chat = ENGINEERS;
+	presses(IVAN, 0, "c:1");
+	assert_only_alert(msg(MSG_BOT_ENGINEERS_ONLY));
+	assert_string_equal(status(t), "new");
+	claims(IVAN, t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1837,6 +1860,7 @@ int main(void)
 		T(test_dialog__strangers_and_cashiers_in_the_group_are_ignored),
 		T(test_dialog__engineer_reply_to_a_card_goes_to_the_cashier),
 		T(test_dialog__group_migration_moves_pending_rows_and_later_cards),
+		T(test_dialog__a_press_without_its_message_is_never_from_the_engineers_chat),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

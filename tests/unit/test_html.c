@@ -488,9 +488,28 @@ static void test_html__split_stops_when_the_callback_fails(void **state)
 	parts_free(&ps);
 }
 
+static void assert_text(const char *html, const char *want)
+{
+	struct buf b = BUF_INIT(1 << 16);
+	html_to_text(&b, html);
+	assert_string_equal(buf_cstr(&b), want);
+	buf_release(&b);
+}
+
+static void test_html__to_text_decodes_numeric_entities_of_valid_code_points(void **state)
+{
+	(void)state;
+	assert_text("<b>It&#39;s</b> &#x1F600; &#1092;&#X44B; &lt;b&gt; &amp;amp; &quot;",
+		    "It's " EMOJI " фы <b> &amp; \"");
+	/* 0, a surrogate, past U+10FFFF, too many digits, unknown names, no digits. */
+	const char *kept = "&#0; &#xD800; &#1114112; &#x110000; &#99999999999; &nbsp; &#; &#x;";
+	assert_text(kept, kept);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_html__to_text_decodes_numeric_entities_of_valid_code_points),
 		cmocka_unit_test(test_html__escape_replaces_the_five_special_characters),
 		cmocka_unit_test(test_html__escape_leaves_cyrillic_and_emoji_untouched),
 		cmocka_unit_test(test_html__escape_replaces_invalid_utf8_with_fffd),

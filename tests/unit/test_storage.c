@@ -338,6 +338,47 @@ static void test_db__a_stop_ends_the_wait_for_a_lock_held_elsewhere(void **state
 	db_close(holder);
 }
 
+static int count_ticket(const struct ticket_row *r, void *arg)
+{
+	(void)r;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int tickets_listed(struct db *db, struct ticket_filter f)
+{
+	int n = 0;
+	assert_int_equal(db_ticket_list(db, &f, count_ticket, &n), 0);
+	return n;
+}
+
+static void test_db__ticket_list_covers_every_store_only_when_told(void **state)
+{
+	(void)state;
+	char path[256], err[256];
+	struct db *db;
+	int64_t org, one, two, ticket;
+	path_of(path, sizeof(path), "filter.db");
+	assert_int_equal(db_open(&db, path, err, sizeof(err)), 0);
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_org_add(db, &org, "Ромашка", "standard", NULL), 0);
+	assert_int_equal(db_store_add(db, &one, org, "Ромашка-1", "", "Europe/Moscow", "24/7"), 0);
+	assert_int_equal(db_store_add(db, &two, org, "Ромашка-2", "", "Europe/Moscow", "24/7"), 0);
+	struct ticket_new t = { .store_id = one, .source = "cli", .title = "Не печатает", .priority = 2 };
+	assert_int_equal(db_ticket_open(db, &ticket, &t, 1000), 0);
+	t.store_id = two;
+	assert_int_equal(db_ticket_open(db, &ticket, &t, 1000), 0);
+	assert_int_equal(db_commit(db), 0);
+
+	/* A person with no store (0) sees no store's tickets, not every store's. */
+	assert_int_equal(tickets_listed(db, (struct ticket_filter){ .store_id = 0, .all_orgs = true }), 0);
+	assert_int_equal(tickets_listed(db, (struct ticket_filter){ .store_id = one, .all_orgs = true }), 1);
+	assert_int_equal(tickets_listed(db, (struct ticket_filter){ .all_stores = true, .org_id = org }), 2);
+	assert_int_equal(tickets_listed(db, (struct ticket_filter){ .all_stores = true, .org_id = 0 }), 0);
+	assert_int_equal(tickets_listed(db, (struct ticket_filter){ .all_stores = true, .all_orgs = true }), 2);
+	db_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_outbox__due_gives_the_head_of_each_chat),
 		cmocka_unit_test(test_db__statements_are_reused_and_nest),
 		cmocka_unit_test(test_db__a_stop_ends_the_wait_for_a_lock_held_elsewhere),
+		cmocka_unit_test(test_db__ticket_list_covers_every_store_only_when_told),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

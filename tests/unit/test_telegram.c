@@ -2,6 +2,7 @@
  * Unit tests: the Telegram client against a one-file fake Bot API on a
  * local socket. The fake answers each call from a script and notes when
  * each call arrived, so a test can say "no call came during the pause".
+ * Decoding the answers, which must read each field only with its JSON type.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -189,9 +190,68 @@ static void test_telegram__a_stop_during_the_pause_ends_the_call_without_calling
 	tg_free(tg);
 }
 
+/* Decoding: each field is read only with its JSON type. */
+static struct tg_result decoded(const char *body, long status)
+{
+	struct tg_result r;
+	memset(&r, 0, sizeof(r));
+	tg_answer_decode(&r, body, strlen(body), status);
+	return r;
+}
+
+static void test_telegram__only_ok_true_is_success_not_a_string_or_a_number(void **state)
+{
+	(void)state;
+	struct tg_result ok = decoded("{\"ok\":true,\"result\":{\"message_id\":7}}", 200);
+	assert_int_equal(ok.outcome, TG_OK);
+	assert_non_null(ok.result);
+	tg_result_release(&ok);
+
+	static const char *const bodies[] = {
+		"{\"ok\":\"false\",\"result\":{}}",
+		"{\"ok\":\"true\",\"result\":{}}",
+		"{\"ok\":1,\"result\":{}}",
+		"{\"ok\":[true],\"result\":{}}",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bodies); i++) {
+		struct tg_result r = decoded(bodies[i], 200);
+		if (r.outcome == TG_OK)
+			fail_msg("%s read as success", bodies[i]);
+		assert_null(r.result);
+		tg_result_release(&r);
+	}
+}
+
+static void test_telegram__error_fields_of_the_wrong_type_are_ignored(void **state)
+{
+	(void)state;
+	struct tg_result r = decoded("{\"ok\":false,\"error_code\":\"429\",\"description\":5,"
+				     "\"parameters\":{\"retry_after\":\"30\","
+				     "\"migrate_to_chat_id\":\"-1001\"}}", 400);
+	/* The HTTP status stands in for the unreadable error_code. */
+	assert_int_equal(r.error_code, 400);
+	assert_int_equal(r.outcome, TG_BAD_REQUEST);
+	assert_string_equal(r.description, "");
+	assert_int_equal(r.retry_after, 0);
+	assert_int_equal(r.migrate_to, 0);
+
+	/* The same fields with their types are read. */
+	r = decoded("{\"ok\":false,\"error_code\":429,\"description\":\"Too Many\","
+		    "\"parameters\":{\"retry_after\":30}}", 429);
+	assert_int_equal(r.outcome, TG_RETRY);
+	assert_int_equal(r.retry_after, 30);
+	assert_string_equal(r.description, "Too Many");
+	r = decoded("{\"ok\":false,\"error_code\":400,\"parameters\":{\"migrate_to_chat_id\":-1001}}",
+		    400);
+	assert_int_equal(r.outcome, TG_MIGRATED);
+	assert_int_equal(r.migrate_to, -1001);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_telegram__only_ok_true_is_success_not_a_string_or_a_number),
+		cmocka_unit_test(test_telegram__error_fields_of_the_wrong_type_are_ignored),
 		cmocka_unit_test_setup_teardown(test_telegram__a_huge_retry_after_is_read_as_the_longest_pause,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_telegram__a_zero_or_negative_retry_after_still_waits_a_second,
