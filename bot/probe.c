@@ -1,14 +1,13 @@
 #include "bot/probe.h"
+#include "core/json.h"
 
 #define PROBE_TIMEOUT_MS 10000
 
 /* Copies the string field key of obj into out ("" when absent or not a string). */
 static void get_string(json_object *obj, const char *key, char *out, size_t n)
 {
-	json_object *v;
-	*out = '\0';
-	if (json_object_object_get_ex(obj, key, &v) && json_object_is_type(v, json_type_string))
-		snprintf(out, n, "%s", json_object_get_string(v));
+	const char *v = json_get_str(obj, key);
+	utf8_snprintf(out, n, "%s", v ? v : "");
 }
 
 /* Calls method; 0 when Telegram answered ok with an object (borrowed in res->result). */
@@ -27,12 +26,10 @@ static int ask(struct tg *tg, struct tg_result *res, const char *method, json_ob
 
 int tg_probe_me(struct tg *tg, struct tg_me *out, struct tg_result *res)
 {
-	json_object *v;
 	memset(out, 0, sizeof(*out));
 	if (ask(tg, res, "getMe", NULL))
 		return TD_ERR;
-	if (json_object_object_get_ex(res->result, "id", &v) && json_object_is_type(v, json_type_int))
-		out->id = json_object_get_int64(v);
+	json_get_int(res->result, "id", &out->id);
 	get_string(res->result, "username", out->username, sizeof(out->username));
 	tg_result_release(res);
 	return 0;
