@@ -1,4 +1,5 @@
 #include <ini.h>
+#include <sys/stat.h>
 
 #include "core/config.h"
 #include "core/log.h"
@@ -375,6 +376,12 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 			goto fail;
 		}
 		int line = ini_parse_file(f, on_ini_entry, &st);
+		struct stat fst;
+		bool secret = false;
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+			secret |= st.seen[i] && keys[i].type == CFG_SECRET;
+		if (secret && !fstat(fileno(f), &fst) && (fst.st_mode & (S_IRGRP | S_IROTH)))
+			cfg->secrets_exposed_mode = fst.st_mode & 07777;
 		fclose(f);
 		if (line) {
 			if (line > 0 && !st.failed)
