@@ -30,8 +30,9 @@ static const struct cfg_key keys[] = {
 	  "Least important level written to stderr: debug, info, warn or error." },
 
 	{ "general", "user", CFG_STRING, F(user), 0, 0, NULL, NULL, "",
-	  "Account 'tilldesk serve' switches to when started as root; without one it\n"
-	  "refuses to run as root. The database's directory must be writable by it." },
+	  "Account every command becomes, when started as root, before it opens the\n"
+	  "database; without one 'tilldesk serve' refuses to run as root. It must own\n"
+	  "the database's directory and files (tilldesk never changes an owner)." },
 
 	{ "telegram", "token", CFG_SECRET, F(tg_token), 0, 0, NULL, "TILLDESK_TELEGRAM_TOKEN", "",
 	  "Bot token from @BotFather. Never logged. The environment variable\n"

@@ -30,7 +30,7 @@ run_as=
 state=
 if [ "$(id -u)" -eq 0 ]; then
 	id nobody >/dev/null 2>&1 || { echo "run.sh: as root the demo needs the account nobody" >&2; exit 1; }
-	state=$(mktemp -d "${TMPDIR:-/tmp}/tilldesk-demo-XXXXXX")
+	state=$(mktemp -d /tmp/tilldesk-demo-XXXXXX)
 	chown nobody: "$state"
 	db=$state/demo.db
 	run_as="user = nobody"
