@@ -199,7 +199,8 @@ int db_check_files(struct db_file_check *out, const char *path, uid_t uid)
 int db_open_raw(struct db **out, const char *path, char *err, size_t errlen)
 {
 	struct db_file_check chk;
-	if (db_check_files(&chk, path, geteuid())) {
+	bool in_memory = !strcmp(path, ":memory:");  /* no file to check */
+	if (!in_memory && db_check_files(&chk, path, geteuid())) {
 		snprintf(err, errlen, "%s: %s", chk.path,
 			 chk.fault == DB_FILE_SYMLINK ? "a symbolic link, not followed" :
 			 chk.fault == DB_FILE_WRONG_TYPE ? "not a regular file or directory" :
@@ -209,7 +210,7 @@ int db_open_raw(struct db **out, const char *path, char *err, size_t errlen)
 	}
 	struct db *db = xcalloc(1, sizeof(*db));
 	/* NOFOLLOW: a link planted after the check is refused, not followed. */
-	int rc = sqlite3_open_v2(chk.resolved, &db->h,
+	int rc = sqlite3_open_v2(in_memory ? path : chk.resolved, &db->h,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				 SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
