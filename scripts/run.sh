@@ -16,6 +16,21 @@ cd demo
 td() { "$root/build/tilldesk" "$@"; }
 
 if [ -n "${TILLDESK_CONFIG:-}" ] || [ -n "${TILLDESK_TELEGRAM_TOKEN:-}" ]; then
+	# As root with a token but no config, the daemon becomes nobody, whose
+	# database lives in a directory of its own under /var/tmp, kept between
+	# runs (its path in demo/state) while it is still nobody's alone.
+	if [ "$(id -u)" -eq 0 ] && [ -z "${TILLDESK_CONFIG:-}" ]; then
+		state=$(cat state 2>/dev/null || :)
+		if [ -z "$state" ] || [ -L "$state" ] || [ "$(stat -c %U:%a "$state" 2>/dev/null)" != nobody:700 ]; then
+			state=$(mktemp -d /var/tmp/tilldesk-XXXXXX)
+			chown nobody: "$state"
+			echo "$state" >state
+		fi
+		umask 077
+		printf '[general]\ndatabase = %s/tilldesk.db\nuser = nobody\n' "$state" >bot.ini
+		export TILLDESK_CONFIG=$PWD/bot.ini
+		echo "run.sh: the database is $state/tilldesk.db (the daemon runs as nobody)"
+	fi
 	td init
 	td kb import "$root/kb/articles"
 	exec "$root/build/tilldesk" serve
