@@ -63,7 +63,11 @@ int cli_usage(struct cli *c, enum msg_id id, bool asked)
 struct db *cli_db(struct cli *c)
 {
 	char err[1024];
-	if (!c->db && db_open(&c->db, c->cfg.database, err, sizeof(err))) {
+	if (c->db)
+		return c->db;
+	if (cli_become_user(c, false) || cli_check_db_files(c))
+		return NULL;
+	if (db_open(&c->db, c->cfg.database, err, sizeof(err))) {
 		cli_fail(c, EXIT_FAIL, MSG_CLI_DB_OPEN, err);
 		return NULL;
 	}

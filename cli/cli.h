@@ -23,8 +23,28 @@ struct cli {
 /* Runs one command line; returns the exit status. */
 int cli_main(int argc, char **argv, FILE *out, FILE *err);
 
-/* The database, opened and migrated; NULL after reporting why not. */
+/*
+ * The database, opened and migrated; NULL after reporting why not. Started
+ * as root, the command first becomes general.user (cli_become_user), and
+ * the files must pass cli_check_db_files.
+ */
 struct db *cli_db(struct cli *c);
+
+/*
+ * Run as root with general.user set: becomes that account for good
+ * (supplementary groups, group, user, and checks that root cannot come
+ * back). Without general.user, stays root unless must_drop (serve), which
+ * refuses. Not root: nothing to do. Returns 0 or an exit status, reported.
+ */
+int cli_become_user(struct cli *c, bool must_drop);
+/*
+ * Refuses, with a message, a database whose directory or files belong to
+ * another account than the one we run as, or are symbolic links. 0 or an
+ * exit status.
+ */
+int cli_check_db_files(struct cli *c);
+/* Warns on stderr when the config file holds a secret that others can read. */
+void cli_warn_exposed_secrets(struct cli *c);
 
 /* Prints "tilldesk: <message>" to the error stream; returns code. */
 int cli_fail(struct cli *c, int code, enum msg_id id, ...);

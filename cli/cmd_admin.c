@@ -1,6 +1,8 @@
 /*
  * cmd_admin.c - init, config and backup: the database and the settings.
  */
+#include <sys/stat.h>
+
 #include "cli/cli.h"
 
 static bool asked_help(int argc, char **argv)
@@ -27,6 +29,7 @@ int cmd_config(struct cli *c, int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "check")) {
+		cli_warn_exposed_secrets(c);
 		config_write_effective(&c->cfg, c->out);
 		return EXIT_OK;
 	}
@@ -41,6 +44,10 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 		return cli_usage(c, MSG_HELP_BACKUP, asked_help(argc, argv));
 	if (!cli_db(c))
 		return EXIT_FAIL;
+	/* Checked after cli_db: as the account the copy is written by. */
+	struct stat st;
+	if (!lstat(argv[1], &st) && S_ISLNK(st.st_mode))
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_SYMLINK, argv[1]);
 	if (db_backup(c->db, argv[1], err, sizeof(err)))
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_BACKUP_FAILED, err);
 	cli_say(c, MSG_CLI_BACKUP_DONE, argv[1]);

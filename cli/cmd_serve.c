@@ -5,10 +5,8 @@
  * the database's write lock (db_stop_on). The main thread waits for the
  * signal and talks to systemd (core/notify.c).
  */
-#include <grp.h>
 #include <malloc.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -43,32 +41,6 @@ static void *poll_thread(void *arg)
 	stop_flag = 1;
 	kill(getpid(), SIGTERM);
 	return NULL;
-}
-
-/*
- * The daemon never runs as root: started as root, it hands the database to
- * general.user and becomes that user before any thread starts.
- */
-static int drop_root(struct cli *c)
-{
-	static const char *const suffixes[] = { "", "-wal", "-shm" };
-	char path[4096];
-	if (geteuid() != 0)
-		return 0;
-	if (!*c->cfg.user)
-		return cli_fail(c, EXIT_FAIL, MSG_CLI_ROOT_REFUSED);
-	struct passwd *pw = getpwnam(c->cfg.user);
-	if (!pw || pw->pw_uid == 0)
-		return cli_fail(c, EXIT_FAIL, MSG_CLI_BAD_USER, c->cfg.user);
-	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
-		snprintf(path, sizeof(path), "%s%s", c->cfg.database, suffixes[i]);
-		if (chown(path, pw->pw_uid, pw->pw_gid) && errno != ENOENT)
-			return cli_fail(c, EXIT_FAIL, MSG_CLI_CHOWN_FAILED, path, strerror(errno));
-	}
-	if (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid))
-		return cli_fail(c, EXIT_FAIL, MSG_CLI_BAD_USER, c->cfg.user);
-	log_info("running as %s", c->cfg.user);
-	return 0;
 }
 
 /*
@@ -127,16 +99,18 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 								   !strcmp(argv[1], "--help")));
 	if (!*c->cfg.tg_token)
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_NO_TOKEN);
+	cli_warn_exposed_secrets(c);
+	/*
+	 * The daemon never runs as root: started as root, it becomes
+	 * general.user before it opens anything, and refuses without one.
+	 */
+	int rc = cli_become_user(c, true);
+	if (rc)
+		return rc;
+	/* Opened and migrated here, so that a database it cannot use is told on the terminal. */
 	if (!cli_db(c))
 		return EXIT_FAIL;
 	db_close(c->db);  /* each thread opens its own connection */
-	c->db = NULL;
-	int rc = drop_root(c);
-	if (rc)
-		return rc;
-	if (!cli_db(c))  /* still usable as the new user? */
-		return EXIT_FAIL;
-	db_close(c->db);
 	c->db = NULL;
 
 	/* Three threads need no more than two malloc arenas; each costs resident pages. */

@@ -1,4 +1,5 @@
 #include <ini.h>
+#include <sys/stat.h>
 
 #include "core/config.h"
 #include "core/log.h"
@@ -29,8 +30,9 @@ static const struct cfg_key keys[] = {
 	  "Least important level written to stderr: debug, info, warn or error." },
 
 	{ "general", "user", CFG_STRING, F(user), 0, 0, NULL, NULL, "",
-	  "Account 'tilldesk serve' switches to when started as root; without one it\n"
-	  "refuses to run as root. The database's directory must be writable by it." },
+	  "Account every command becomes, when started as root, before it opens the\n"
+	  "database; without one 'tilldesk serve' refuses to run as root. It must own\n"
+	  "the database's directory and files (tilldesk never changes an owner)." },
 
 	{ "telegram", "token", CFG_SECRET, F(tg_token), 0, 0, NULL, "TILLDESK_TELEGRAM_TOKEN", "",
 	  "Bot token from @BotFather. Never logged. The environment variable\n"
@@ -375,6 +377,12 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 			goto fail;
 		}
 		int line = ini_parse_file(f, on_ini_entry, &st);
+		struct stat fst;
+		bool secret = false;
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+			secret |= st.seen[i] && keys[i].type == CFG_SECRET;
+		if (secret && !fstat(fileno(f), &fst) && (fst.st_mode & (S_IRGRP | S_IROTH)))
+			cfg->secrets_exposed_mode = fst.st_mode & 07777;
 		fclose(f);
 		if (line) {
 			if (line > 0 && !st.failed)

@@ -54,6 +54,8 @@ struct config {
 	char *smtp_user;
 	char *smtp_password;     /* secret; TILLDESK_SMTP_PASSWORD overrides */
 	char *smtp_from;
+	/* The file's mode when it holds a secret that its group or others may read; else 0. */
+	unsigned secrets_exposed_mode;
 };
 
 /*

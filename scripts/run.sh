@@ -16,19 +16,50 @@ cd demo
 td() { "$root/build/tilldesk" "$@"; }
 
 if [ -n "${TILLDESK_CONFIG:-}" ] || [ -n "${TILLDESK_TELEGRAM_TOKEN:-}" ]; then
+	# As root with a token but no config, the daemon becomes nobody, whose
+	# database lives in a directory of its own under /var/tmp, kept between
+	# runs (its path in demo/state) while it is still nobody's alone.
+	if [ "$(id -u)" -eq 0 ] && [ -z "${TILLDESK_CONFIG:-}" ]; then
+		state=$(cat state 2>/dev/null || :)
+		if [ -z "$state" ] || [ -L "$state" ] || [ "$(stat -c %U:%a "$state" 2>/dev/null)" != nobody:700 ]; then
+			state=$(mktemp -d /var/tmp/tilldesk-XXXXXX)
+			chown nobody: "$state"
+			echo "$state" >state
+		fi
+		umask 077
+		printf '[general]\ndatabase = %s/tilldesk.db\nuser = nobody\n' "$state" >bot.ini
+		export TILLDESK_CONFIG=$PWD/bot.ini
+		echo "run.sh: the database is $state/tilldesk.db (the daemon runs as nobody)"
+	fi
 	td init
 	td kb import "$root/kb/articles"
 	exec "$root/build/tilldesk" serve
 fi
 rm -f demo.db demo.db-wal demo.db-shm
 
-# No token: everything local. The emulator's token is not a secret.
+# The daemon never runs as root. As root it becomes nobody, who may not be
+# able to enter this clone (under /root, say): its database goes to a fresh
+# directory of nobody's own, removed when the demo ends. Logs stay here.
+db=$PWD/demo.db
+run_as=
+state=
+if [ "$(id -u)" -eq 0 ]; then
+	id nobody >/dev/null 2>&1 || { echo "run.sh: as root the demo needs the account nobody" >&2; exit 1; }
+	state=$(mktemp -d /tmp/tilldesk-demo-XXXXXX)
+	chown nobody: "$state"
+	db=$state/demo.db
+	run_as="user = nobody"
+fi
+
+# No token: everything local. The emulator's token is not a secret, but the file is ours alone.
 port=18080
 while ss -ltn 2>/dev/null | grep -q ":$port "; do port=$((port + 1)); done
+umask 077
 cat >demo.ini <<INI
 [general]
-database = demo.db
-log_level = warn
+database = $db
+log_level = info
+$run_as
 [telegram]
 token = 123456789:AAE-tgemu-test-token-not-a-secret-00
 api_url = http://127.0.0.1:$port
@@ -36,15 +67,11 @@ bot_username = tilldesk_emu_bot
 engineers_chat = -100100
 poll_timeout = 5s
 INI
-# The daemon does not run as root: as root, it becomes nobody, who gets the demo folder.
-if [ "$(id -u)" -eq 0 ]; then
-	sed -i 's/^log_level = warn$/log_level = warn\nuser = nobody/' demo.ini
-	chown nobody: .
-fi
 export TILLDESK_CONFIG=$PWD/demo.ini
 python3 "$root/tests/tgemu/tgemu.py" --port "$port" >emu.log 2>&1 &
 emu=$!
-trap 'kill $emu ${serve:-} 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
+# set -e holds in the trap too: a process already gone must not stop the cleanup.
+trap 'kill $emu ${serve:-} 2>/dev/null || :; wait 2>/dev/null || :; [ -z "$state" ] || rm -rf "$state"' EXIT INT TERM
 for _ in 1 2 3 4 5 6 7 8 9 10; do grep -q listening emu.log && break; sleep 0.3; done
 
 ctl() { curl -s -X POST "http://127.0.0.1:$port/control/$1" -d "$2" >/dev/null; }
@@ -63,6 +90,17 @@ cashier=$(td invite --role cashier --store "Ромашка на Ленина" | 
 engineer=$(td invite --role engineer | grep -o 'start=[a-z2-7]*' | cut -d= -f2)
 "$root/build/tilldesk" serve 2>serve.log &
 serve=$!
+# Until it polls: a daemon that stopped at start says why here, not only in its log.
+i=0
+until grep -q "connected as" serve.log; do
+	if ! kill -0 "$serve" 2>/dev/null || [ $i -ge 150 ]; then
+		echo "run.sh: tilldesk serve did not start (demo/serve.log):" >&2
+		tail -20 serve.log >&2
+		exit 1
+	fi
+	i=$((i + 1))
+	sleep 0.1
+done
 ctl message "{\"from\":{\"id\":501,\"first_name\":\"Анна\"},\"text\":\"/start $cashier\"}"
 ctl message "{\"from\":{\"id\":601,\"first_name\":\"Иван\"},\"text\":\"/start $engineer\"}"
 echo "tilldesk runs against the local emulator (log: demo/serve.log)."

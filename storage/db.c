@@ -1,3 +1,6 @@
+#include <limits.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -166,12 +169,80 @@ int db_insert(struct db *db, sqlite3_stmt *st, int64_t *out)
 	return rc;
 }
 
+static int file_fault(struct db_file_check *out, enum db_file_fault fault, const char *path,
+		      uid_t owner, int err)
+{
+	out->fault = fault;
+	snprintf(out->path, sizeof(out->path), "%s", path);
+	out->owner = owner;
+	out->err = err;
+	return TD_EINVAL;
+}
+
+/* lstat()s path: 0 when it is absent or a regular file (a directory when dir) of uid. */
+static int check_one(struct db_file_check *out, const char *path, uid_t uid, bool dir)
+{
+	struct stat st;
+	if (lstat(path, &st))
+		return errno == ENOENT && !dir ? 0 : file_fault(out, DB_FILE_UNCHECKABLE, path, 0, errno);
+	if (S_ISLNK(st.st_mode))
+		return file_fault(out, DB_FILE_SYMLINK, path, st.st_uid, 0);
+	if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+		return file_fault(out, DB_FILE_WRONG_TYPE, path, st.st_uid, 0);
+	if (st.st_uid != uid)
+		return file_fault(out, DB_FILE_FOREIGN, path, st.st_uid, 0);
+	return 0;
+}
+
+int db_check_files(struct db_file_check *out, const char *path, uid_t uid)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	char dir[4096], real[PATH_MAX], file[4096 + 8];
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+
+	memset(out, 0, sizeof(*out));
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if ((size_t)(slash - path) >= sizeof(dir))
+		return file_fault(out, DB_FILE_UNCHECKABLE, path, 0, ENAMETOOLONG);
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (!*base)
+		return file_fault(out, DB_FILE_WRONG_TYPE, path, 0, 0);
+	/* The database's own directory is checked as named; those above it are resolved. */
+	if (check_one(out, dir, uid, true))
+		return TD_EINVAL;
+	if (!realpath(dir, real))
+		return file_fault(out, DB_FILE_UNCHECKABLE, dir, 0, errno);
+	int n = snprintf(out->resolved, sizeof(out->resolved), "%s%s%s", real,
+			 strcmp(real, "/") ? "/" : "", base);
+	if (n < 0 || (size_t)n >= sizeof(out->resolved) - 8)
+		return file_fault(out, DB_FILE_UNCHECKABLE, path, 0, ENAMETOOLONG);
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
+		snprintf(file, sizeof(file), "%s%s", out->resolved, suffixes[i]);
+		if (check_one(out, file, uid, false))
+			return TD_EINVAL;
+	}
+	return 0;
+}
+
 int db_open_raw(struct db **out, const char *path, char *err, size_t errlen)
 {
+	struct db_file_check chk;
+	bool in_memory = !strcmp(path, ":memory:");  /* no file to check */
+	if (!in_memory && db_check_files(&chk, path, geteuid())) {
+		snprintf(err, errlen, "%s: %s", chk.path,
+			 chk.fault == DB_FILE_SYMLINK ? "a symbolic link, not followed" :
+			 chk.fault == DB_FILE_WRONG_TYPE ? "not a regular file or directory" :
+			 chk.fault == DB_FILE_FOREIGN ? "belongs to another account" :
+			 strerror(chk.err));
+		return TD_EINVAL;
+	}
 	struct db *db = xcalloc(1, sizeof(*db));
-	int rc = sqlite3_open_v2(path, &db->h,
+	/* NOFOLLOW: a link planted after the check is refused, not followed. */
+	int rc = sqlite3_open_v2(in_memory ? path : chk.resolved, &db->h,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				 SQLITE_OPEN_NOMUTEX, NULL);
+				 SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path,
 			 db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
@@ -283,12 +354,26 @@ int db_backup(struct db *db, const char *path, char *err, size_t errlen)
 	sqlite3_backup *bk = NULL;
 	int rc = TD_ERR;
 
+	struct stat st;
+	int fd;
+
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
 		snprintf(err, errlen, "%s: path too long", path);
 		return TD_EINVAL;
 	}
+	if (!lstat(path, &st) && S_ISLNK(st.st_mode)) {
+		snprintf(err, errlen, "%s: a symbolic link, not followed", path);
+		return TD_EINVAL;
+	}
+	/* A leftover of a failed backup goes (a link: itself, not its target). */
 	unlink(tmp);
-	if (sqlite3_open_v2(tmp, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		return TD_ERR;
+	}
+	close(fd);
+	if (sqlite3_open_v2(tmp, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL)) {
 		snprintf(err, errlen, "%s: %s", tmp, dest ? sqlite3_errmsg(dest) : "cannot open");
 		goto done;
 	}

@@ -9,13 +9,44 @@
 #ifndef TD_DB_H
 #define TD_DB_H
 
+#include <sys/types.h>
+
 #include "core/common.h"
 
 struct db;
 
+/* What db_check_files() found wrong with a database's files. */
+enum db_file_fault {
+	DB_FILE_OK,
+	DB_FILE_SYMLINK,      /* a symbolic link: never followed */
+	DB_FILE_WRONG_TYPE,   /* not a regular file (the directory: not a directory) */
+	DB_FILE_FOREIGN,      /* owned by another account than uid */
+	DB_FILE_UNCHECKABLE,  /* lstat or realpath failed: err holds errno */
+};
+
+struct db_file_check {
+	enum db_file_fault fault;
+	char path[4096];      /* the file at fault */
+	uid_t owner;          /* its owner, for DB_FILE_FOREIGN */
+	int err;              /* errno, for DB_FILE_UNCHECKABLE */
+	char resolved[4096];  /* the database's path with its directory resolved */
+};
+
+/*
+ * Checks, before SQLite opens anything, that the database's directory and
+ * its files (the database, -wal and -shm, those that exist) belong to uid
+ * and that none of them is a symbolic link, so that no other account can
+ * make us write where it points. The directories above the database's own
+ * are resolved (the admin's layout); out->resolved is the path to open.
+ * Returns 0 when all is well, else TD_EINVAL with out->fault set.
+ */
+int db_check_files(struct db_file_check *out, const char *path, uid_t uid);
+
 /*
  * Opens (creating if needed) the database at path and brings its schema to
- * the latest version. On failure writes a reason to err and returns TD_ERR.
+ * the latest version. The files must pass db_check_files() for the
+ * effective user, and no path component is followed through a link. On
+ * failure writes a reason to err and returns TD_ERR.
  * Close with db_close().
  */
 int db_open(struct db **out, const char *path, char *err, size_t errlen);
@@ -48,8 +79,10 @@ const char *db_errmsg(struct db *db);
 
 /*
  * Copies the whole database to path with SQLite's online backup API, as one
- * consistent snapshot even while other processes write. Writes path.tmp and
- * renames it, so path is either the complete copy or untouched.
+ * consistent snapshot even while other processes write. Writes path.tmp,
+ * created exclusively with mode 0600 and never through a link, and renames
+ * it, so path is either the complete copy or untouched. A symbolic link at
+ * path is refused (TD_EINVAL).
  */
 int db_backup(struct db *db, const char *path, char *err, size_t errlen);
 

@@ -91,8 +91,7 @@ class Desk:
         start = self.log.tell()
         self.daemon = subprocess.Popen([BIN, "-c", self.cfg, "serve"], stdout=self.log,
                                        stderr=self.log, env=env)
-        # Wait until it polls: admin commands run as root meanwhile would
-        # otherwise race it for the database's WAL files (see README).
+        # Wait until it polls, so that tests talk to a daemon that listens.
         path = os.path.join(self.dir, "serve.log")
         end = time.time() + 15
         while time.time() < end and self.daemon.poll() is None:

@@ -13,7 +13,8 @@ out=$(cd "$root" && printf '%s\n' \
 	"/r 5 Заменили рулон" "/sleep 3" \
 	"/p 1" "/sleep 3" \
 	"/p 5" "/sleep 3" \
-	"/quit" | TILLDESK_CONFIG= timeout 120 scripts/run.sh 2>&1)
+	"/quit" | TILLDESK_CONFIG= timeout 120 scripts/run.sh 2>&1) ||
+	{ printf '%s\n' "$out" | tail -40; fail "demo: scripts/run.sh failed"; }
 for want in "Заявка №1 принята" "взял инженер Иван" "Замените рулон бумаги" \
 	"решена" "Заменили рулон" "Оцените" "Спасибо за оценку: 5"; do
 	case $out in *"$want"*) ;; *) printf '%s\n' "$out" | tail -40; fail "demo: no '$want'" ;; esac

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/config.h"
@@ -278,10 +279,38 @@ static void test_log__one_event_is_one_line(void **state)
 	assert_non_null(strstr(line, "a b c"));
 }
 
+/* The mode config_load reports for text saved with mode. */
+static unsigned exposed_mode(const char *text, mode_t mode)
+{
+	struct config cfg;
+	char err[256];
+	const char *path = write_ini(text);
+	assert_int_equal(chmod(path, mode), 0);
+	assert_int_equal(config_load(&cfg, path, err, sizeof(err)), 0);
+	unlink(path);
+	unsigned got = cfg.secrets_exposed_mode;
+	config_release(&cfg);
+	return got;
+}
+
+static void test_config__a_secret_in_a_file_others_can_read_is_reported(void **state)
+{
+	(void)state;
+	const char *token = "[telegram]\ntoken = 123:abc\n";
+	const char *password = "[smtp]\npassword = hunter2\n";
+	assert_int_equal(exposed_mode(token, 0644), 0644);
+	assert_int_equal(exposed_mode(token, 0640), 0640);
+	assert_int_equal(exposed_mode(password, 0604), 0604);
+	assert_int_equal(exposed_mode(token, 0600), 0);
+	/* Readable by all but holding no secret: nothing to say. */
+	assert_int_equal(exposed_mode("[general]\nlanguage = en\n", 0644), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config__defaults_without_a_file),
+		cmocka_unit_test(test_config__a_secret_in_a_file_others_can_read_is_reported),
 		cmocka_unit_test(test_config__file_values_are_read),
 		cmocka_unit_test(test_config__unknown_key_reports_file_and_line),
 		cmocka_unit_test(test_config__unknown_section_is_an_error),

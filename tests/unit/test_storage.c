@@ -6,7 +6,9 @@
 #include <cmocka.h>
 #include <pthread.h>
 #include <time.h>
+#include <limits.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/buf.h"
@@ -379,6 +381,122 @@ static void test_db__ticket_list_covers_every_store_only_when_told(void **state)
 	db_close(db);
 }
 
+/* An empty file another account might point a link at: SQLite would make it a database. */
+static void precious(char *out, size_t n, const char *name)
+{
+	path_of(out, n, name);
+	FILE *f = fopen(out, "w");
+	assert_non_null(f);
+	fclose(f);
+}
+
+static off_t size_of(const char *path)
+{
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_size;
+}
+
+static void test_db__a_link_at_the_database_is_refused_not_followed(void **state)
+{
+	(void)state;
+	char target[256], path[256], err[256];
+	struct db_file_check chk;
+	struct db *db;
+	precious(target, sizeof(target), "precious-1");
+	path_of(path, sizeof(path), "linked.db");
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(db_check_files(&chk, path, geteuid()), TD_EINVAL);
+	assert_int_equal(chk.fault, DB_FILE_SYMLINK);
+	assert_string_equal(chk.path, path);
+	assert_int_not_equal(db_open(&db, path, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "symbolic link"));
+	assert_int_equal(size_of(target), 0);
+}
+
+static void test_db__a_link_at_the_wal_is_refused_not_followed(void **state)
+{
+	(void)state;
+	char target[256], path[256], wal[256], err[256];
+	struct db_file_check chk;
+	struct db *db;
+	precious(target, sizeof(target), "precious-2");
+	path_of(path, sizeof(path), "wal-linked.db");
+	path_of(wal, sizeof(wal), "wal-linked.db-wal");
+	assert_int_equal(symlink(target, wal), 0);
+	assert_int_equal(db_check_files(&chk, path, geteuid()), TD_EINVAL);
+	assert_int_equal(chk.fault, DB_FILE_SYMLINK);
+	assert_string_equal(chk.path, wal);
+	assert_int_not_equal(db_open(&db, path, err, sizeof(err)), 0);
+	assert_int_equal(size_of(target), 0);
+}
+
+static void test_db__files_of_another_account_are_refused(void **state)
+{
+	(void)state;
+	char path[256];
+	struct db_file_check chk;
+	path_of(path, sizeof(path), "theirs.db");
+	/* The directory is ours; for any other account it is foreign. */
+	assert_int_equal(db_check_files(&chk, path, geteuid() + 1), TD_EINVAL);
+	assert_int_equal(chk.fault, DB_FILE_FOREIGN);
+	assert_string_equal(chk.path, dir);
+	assert_int_equal(chk.owner, geteuid());
+}
+
+static void test_db__our_own_files_pass_and_the_path_is_resolved(void **state)
+{
+	(void)state;
+	char path[256], linkdir[256], via[300], want[PATH_MAX + 16], real[PATH_MAX];
+	struct db_file_check chk;
+	struct db *db;
+	char err[256];
+	path_of(path, sizeof(path), "ours.db");
+	assert_int_equal(db_open(&db, path, err, sizeof(err)), 0);
+	assert_int_equal(db_check_files(&chk, path, geteuid()), 0);
+	assert_int_equal(chk.fault, DB_FILE_OK);
+	/* Directories above the database's own are the admin's layout: resolved. */
+	snprintf(linkdir, sizeof(linkdir), "%s-link", dir);
+	assert_int_equal(symlink("/tmp", linkdir), 0);
+	snprintf(via, sizeof(via), "%s/%s/ours.db", linkdir, strrchr(dir, '/') + 1);
+	assert_int_equal(db_check_files(&chk, via, geteuid()), 0);
+	assert_non_null(realpath(dir, real));
+	snprintf(want, sizeof(want), "%s/ours.db", real);
+	assert_string_equal(chk.resolved, want);
+	/* The database's own directory as a link is refused. */
+	snprintf(via, sizeof(via), "%s/ours.db", linkdir);
+	unlink(linkdir);
+	assert_int_equal(symlink(dir, linkdir), 0);
+	assert_int_equal(db_check_files(&chk, via, geteuid()), TD_EINVAL);
+	assert_int_equal(chk.fault, DB_FILE_SYMLINK);
+	unlink(linkdir);
+	db_close(db);
+}
+
+static void test_db__a_backup_is_its_owners_alone_and_never_written_through_a_link(void **state)
+{
+	(void)state;
+	char path[256], copy[256], target[256], link[256], err[256];
+	struct stat st;
+	struct db *db;
+	mode_t old = umask(022);
+	path_of(path, sizeof(path), "source.db");
+	path_of(copy, sizeof(copy), "copy.db");
+	assert_int_equal(db_open(&db, path, err, sizeof(err)), 0);
+	assert_int_equal(db_backup(db, copy, err, sizeof(err)), 0);
+	assert_int_equal(stat(copy, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+
+	precious(target, sizeof(target), "precious-3");
+	path_of(link, sizeof(link), "link.db");
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(db_backup(db, link, err, sizeof(err)), TD_EINVAL);
+	assert_non_null(strstr(err, "symbolic link"));
+	assert_int_equal(size_of(target), 0);
+	db_close(db);
+	umask(old);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,6 +510,11 @@ int main(void)
 		cmocka_unit_test(test_db__statements_are_reused_and_nest),
 		cmocka_unit_test(test_db__a_stop_ends_the_wait_for_a_lock_held_elsewhere),
 		cmocka_unit_test(test_db__ticket_list_covers_every_store_only_when_told),
+		cmocka_unit_test(test_db__a_link_at_the_database_is_refused_not_followed),
+		cmocka_unit_test(test_db__a_link_at_the_wal_is_refused_not_followed),
+		cmocka_unit_test(test_db__files_of_another_account_are_refused),
+		cmocka_unit_test(test_db__our_own_files_pass_and_the_path_is_resolved),
+		cmocka_unit_test(test_db__a_backup_is_its_owners_alone_and_never_written_through_a_link),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
