@@ -50,7 +50,7 @@ static int kb_import(struct cli *c, int argc, char **argv)
 
 static const int search_cols[] = { 3, 28, 8, 8, 0 };
 
-/* Searches text and prints the hits; the threshold marks what the bot would answer. */
+/* Searches text and prints the hits in the bot's order; ✓ marks the one it would answer with. */
 static int print_hits(struct cli *c, struct kb *kb, const char *text)
 {
 	struct kb_hit hits[HITS];
@@ -70,8 +70,9 @@ static int print_hits(struct cli *c, struct kb *kb, const char *text)
 		if (db_kb_get(c->db, hits[i].article_id, &e))
 			continue;
 		snprintf(rank, sizeof(rank), "%d", i + 1);
-		snprintf(conf, sizeof(conf), "%.0f%%%s", 100 * hits[i].confidence,
-			 100 * hits[i].confidence >= (double)c->cfg.kb_threshold ? " ✓" : "");
+		bool answer = i == 0 && kb_hit_use(&hits[0], c->cfg.kb_threshold, c->cfg.kb_hint) ==
+						KB_USE_ANSWER;
+		snprintf(conf, sizeof(conf), "%.0f%%%s", 100 * hits[i].confidence, answer ? " ✓" : "");
 		if (hits[i].bm25 != 0)
 			snprintf(score, sizeof(score), "%.2f", hits[i].bm25);
 		else
@@ -126,7 +127,8 @@ static int test_article(const struct kb_entry *e, void *arg)
 		if (rc && rc != TD_EINVAL)
 			return rc;
 		bool top = !rc && n > 0 && hits[0].article_id == e->id;
-		bool confident = top && 100 * hits[0].confidence >= (double)t->c->cfg.kb_threshold;
+		bool confident = top && kb_hit_use(&hits[0], t->c->cfg.kb_threshold, t->c->cfg.kb_hint) ==
+						KB_USE_ANSWER;
 		t->examples++;
 		t->top += top;
 		t->confident += confident;

@@ -418,8 +418,10 @@ int db_kb_fts(struct db *db, struct kb_fts_query *q, int limit, struct kb_fts_hi
 			return TD_EINVAL;
 	/* The functions run only on rows the expression matches; the limit keeps a heap. */
 	if (db_prepare(db, &st, "SELECT rowid, kb_score(kb_fts, ?1) AS score, kb_words(kb_fts, ?1)"
-			       " FROM kb_fts WHERE kb_fts MATCH ?2 ORDER BY score LIMIT ?3"))
+			       " FROM kb_fts WHERE kb_fts MATCH ?2 AND (?4 = 0 OR rowid = ?4)"
+			       " ORDER BY score LIMIT ?3"))
 		return TD_ERR;
+	sqlite3_bind_int64(st, 4, q->only);
 	sqlite3_bind_pointer(st, 1, q, "kb_fts_query", NULL);
 	sqlite3_bind_text(st, 2, q->match, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, limit);

@@ -64,6 +64,7 @@ int db_kb_each(struct db *db, int (*fn)(const struct kb_entry *, void *), void *
 #define KB_FTS_WORDS 32
 struct kb_fts_query {
 	const char *match;
+	int64_t only;        /* when not 0, only this article's row */
 	int n_phrases;
 	int phrase_word[2 * KB_FTS_WORDS];
 	double weight[KB_FTS_WORDS];
