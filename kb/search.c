@@ -3,6 +3,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "kb/alias.h"
 #include "kb/regex.h"
 #include "kb/search.h"
 #include "kb/text.h"
@@ -24,6 +25,12 @@
  * должны уйти в ОФД»).
  */
 #define BODY_SHARE 0.5
+/*
+ * A hit resting on one word of a question of several (besides words in
+ * its body) keeps this share of its confidence: «жду ответа» is not about
+ * the article that says «ответ».
+ */
+#define LONE_WORD_SHARE 0.6
 /* Matched words must weigh this much to single out an article (a word in ~1/20 of them). */
 #define SPECIFIC_WEIGHT 2.5
 
@@ -57,6 +64,7 @@ struct kb {
 	size_t n_patterns;
 	struct kb_literal *literals;  /* sorted by key */
 	size_t n_literals;
+	struct kb_aliases *aliases;   /* of the last import; NULL: none */
 	uint64_t serial;              /* searches so far */
 	struct kb_timing timing;
 };
@@ -82,6 +90,8 @@ static void drop_patterns(struct kb *kb)
 		free(kb->literals[i].runs);
 	free(kb->patterns);
 	free(kb->literals);
+	kb_aliases_free(kb->aliases);
+	kb->aliases = NULL;
 	kb->patterns = NULL;
 	kb->literals = NULL;
 	kb->n_patterns = kb->n_literals = 0;
@@ -243,6 +253,20 @@ static void choose_keys(struct kb *kb)
 		qsort(kb->literals, kb->n_literals, sizeof(*kb->literals), cmp_literal);
 }
 
+/* The aliases the index was built with, so that questions are read the same way. */
+static int load_aliases(struct kb *kb, struct db *db)
+{
+	struct buf text = BUF_INIT(KB_ALIASES_MAX + 1), errors = BUF_INIT(4096);
+	int rc = db_kb_aliases(db, &text);
+	/* Import checked the file: one that fails now is left out, not fatal. */
+	if (!rc && *buf_cstr(&text) &&
+	    kb_aliases_parse(&kb->aliases, kb->text, "aliases", buf_cstr(&text), &errors))
+		log_warn("kb: the aliases do not parse, searching without them: %s", buf_cstr(&errors));
+	buf_release(&text);
+	buf_release(&errors);
+	return rc;
+}
+
 static int refresh(struct kb *kb, struct db *db)
 {
 	int64_t gen = db_kb_generation(db);
@@ -250,13 +274,15 @@ static int refresh(struct kb *kb, struct db *db)
 	if (kb->loaded && gen == kb->generation)
 		return 0;
 	drop_patterns(kb);
-	if ((rc = db_kb_count(db, &kb->n_articles)) || (rc = db_kb_patterns(db, add_pattern, kb)))
+	if ((rc = db_kb_count(db, &kb->n_articles)) || (rc = db_kb_patterns(db, add_pattern, kb)) ||
+	    (rc = load_aliases(kb, db)))
 		return rc;
 	choose_keys(kb);
 	kb->generation = gen;
 	kb->loaded = true;
-	log_debug("kb: %lld articles, %zu patterns, %zu literals (generation %lld)",
-		  (long long)kb->n_articles, kb->n_patterns, kb->n_literals, (long long)gen);
+	log_debug("kb: %lld articles, %zu patterns, %zu literals, %zu aliases (generation %lld)",
+		  (long long)kb->n_articles, kb->n_patterns, kb->n_literals,
+		  kb_aliases_count(kb->aliases), (long long)gen);
 	return 0;
 }
 
@@ -327,19 +353,27 @@ static int weigh(struct query *q, struct db *db)
 static void score(const struct query *q, uint64_t words, struct kb_hit *h)
 {
 	double all = 0, covered = 0;
-	int n_covered = 0;
+	int n_covered = 0, n_strong = 0;
 	for (int i = 0; i < q->n; i++) {
 		all += q->weight[i];
-		if (words & (1ull << i))
+		if (words & (1ull << i)) {
 			covered += q->weight[i];
-		else if (words & (1ull << (32 + i)))
+			n_strong++;
+		} else if (words & (1ull << (32 + i))) {
 			covered += BODY_SHARE * q->weight[i];
-		else
+		} else {
 			continue;
+		}
 		n_covered++;
 	}
 	double specific = fmin(1.0, covered / SPECIFIC_WEIGHT);
 	h->words = all > 0 ? covered / all * specific : 0;
+	/*
+	 * One word, however rare, does not outweigh the rest of a longer
+	 * question; words the article only mentions in its body do not help it.
+	 */
+	if (n_strong <= 1 && q->n > 1)
+		h->words *= LONE_WORD_SHARE;
 	h->weak = !h->pattern && n_covered <= 1 && covered < SPECIFIC_WEIGHT;
 	if (!h->pattern)
 		h->confidence = h->words;
@@ -605,12 +639,20 @@ int kb_search(struct kb *kb, struct db *db, const char *text, struct kb_hit *out
 	if ((rc = refresh(kb, db)))
 		return rc;
 	int64_t start = clock_mono_us();
-	rc = pattern_hits(kb, text, all, PATTERN_HITS, &n_all);
+	struct buf read_as = BUF_INIT(TEXT_MAX * 4);
+	bool changed;
+	/* The patterns see the cashier's words and, when aliases changed them, the articles' too. */
+	if ((rc = kb_aliases_apply(kb->aliases, kb->text, text, len, &read_as, &changed)) ||
+	    (rc = pattern_hits(kb, text, all, PATTERN_HITS, &n_all)) ||
+	    (changed && (rc = pattern_hits(kb, buf_cstr(&read_as), all, PATTERN_HITS, &n_all))))
+		goto done;
 	kb->timing.patterns_ms = (double)(clock_mono_us() - start) / 1000;
-	if (rc || (rc = text_hits(kb, db, text, all, CANDIDATES, &n_all)))
-		return rc;
+	if ((rc = text_hits(kb, db, buf_cstr(&read_as), all, CANDIDATES, &n_all)))
+		goto done;
 	qsort(all, (size_t)n_all, sizeof(*all), kb_hit_cmp);
 	*n = n_all < max ? n_all : max;
 	memcpy(out, all, (size_t)*n * sizeof(*out));
-	return 0;
+done:
+	buf_release(&read_as);
+	return rc;
 }

@@ -12,6 +12,7 @@
 
 #include "storage/db.h"
 
+struct buf;
 struct kb_set;
 
 struct kb_import_stats {
@@ -26,6 +27,12 @@ struct kb_import_stats {
  */
 int db_kb_import(struct db *db, const struct kb_set *set, int64_t now,
 		 struct kb_import_stats *out);
+
+/*
+ * Appends the aliases file's text of the last import to out ("" before
+ * any, or when it had none).
+ */
+int db_kb_aliases(struct db *db, struct buf *out);
 
 /* A number that changes whenever the articles change (0 before any import). */
 int64_t db_kb_generation(struct db *db);

@@ -41,7 +41,7 @@ grep -q "ничего не загружено" "$WORK/err" || fail "nothing impo
 td kb import "$ARTICLES" | grep -q "без изменений $n, снято 0" || fail "the bad import changed something"
 
 # Retiring: an article removed from the directory is no longer offered.
-mkdir "$WORK/fewer" && cp "$ARTICLES"/*.md "$WORK/fewer/" && rm "$WORK/fewer/fn-storage-exhausted.md"
+mkdir "$WORK/fewer" && cp "$ARTICLES"/*.md "$ARTICLES"/aliases.txt "$WORK/fewer/" && rm "$WORK/fewer/fn-storage-exhausted.md"
 td kb import "$WORK/fewer" | grep -q "снято 1" || fail "retire"
 td kb search "ошибка ФН 235" | grep -q "fn-storage-exhausted" && fail "a retired article was found"
 td kb import "$ARTICLES" | grep -q "изменённых 1" || fail "an article brought back is updated"
