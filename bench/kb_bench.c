@@ -990,6 +990,29 @@ static int write_articles(const char *dir, const struct vocab *v, size_t n)
 	return 0;
 }
 
+/* Copies the shipped aliases beside the generated articles, so searches pay for them too. */
+static int copy_aliases(const char *kb_dir, const char *dir)
+{
+	char from[4096], to[4096], chunk[8192];
+	size_t n;
+	join_path(from, sizeof(from), kb_dir, "aliases.txt");
+	join_path(to, sizeof(to), dir, "aliases.txt");
+	FILE *in = fopen(from, "rb");
+	if (!in)
+		return errno == ENOENT ? 0 : TD_ERR;
+	FILE *out = fopen(to, "wb");
+	bool ok = out != NULL;
+	while (ok && (n = fread(chunk, 1, sizeof(chunk), in)) > 0)
+		ok = fwrite(chunk, 1, n, out) == n;
+	ok &= !ferror(in);
+	fclose(in);
+	if (out && fclose(out))
+		ok = false;
+	if (!ok)
+		fprintf(stderr, "kb_bench: cannot copy %s to %s\n", from, to);
+	return ok ? 0 : TD_ERR;
+}
+
 /* One query of the generated mode: 70% examples (half varied), 20% codes, 10% none. */
 static void gen_query(struct queries *out, struct db *db, const struct kb_set *set)
 {
@@ -1050,7 +1073,7 @@ static int run_generated(struct mode_result *r, const char *tmp, const char *kb_
 	vocab_build(&v, &shipped);
 	kb_set_release(&shipped);
 	int64_t t0 = now_ns();
-	if (write_articles(articles, &v, n_articles))
+	if (write_articles(articles, &v, n_articles) || copy_aliases(kb_dir, articles))
 		goto done;
 	printf("  wrote %zu articles in %.0f ms (vocabulary: %zu words)\n", n_articles, ms_since(t0),
 	       v.w.n);

@@ -74,8 +74,9 @@ int advice_offer(struct dialog *d, const struct person *p, const struct tg_updat
 	*hint = 0;
 	if ((rc = best(d, u->text, &hit, 1, &n)) || !n)
 		return rc;
-	if (100 * hit.confidence < d->cfg->kb_threshold) {
-		if (100 * hit.confidence >= d->cfg->kb_hint)
+	enum kb_use use = kb_hit_use(&hit, d->cfg->kb_threshold, d->cfg->kb_hint);
+	if (use != KB_USE_ANSWER) {
+		if (use == KB_USE_HINT)
 			*hint = hit.article_id;
 		return 0;
 	}

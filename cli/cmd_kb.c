@@ -50,7 +50,7 @@ static int kb_import(struct cli *c, int argc, char **argv)
 
 static const int search_cols[] = { 3, 28, 8, 8, 0 };
 
-/* Searches text and prints the hits; the threshold marks what the bot would answer. */
+/* Searches text and prints the hits in the bot's order; ✓ marks the one it would answer with. */
 static int print_hits(struct cli *c, struct kb *kb, const char *text)
 {
 	struct kb_hit hits[HITS];
@@ -70,8 +70,9 @@ static int print_hits(struct cli *c, struct kb *kb, const char *text)
 		if (db_kb_get(c->db, hits[i].article_id, &e))
 			continue;
 		snprintf(rank, sizeof(rank), "%d", i + 1);
-		snprintf(conf, sizeof(conf), "%.0f%%%s", 100 * hits[i].confidence,
-			 100 * hits[i].confidence >= (double)c->cfg.kb_threshold ? " ✓" : "");
+		bool answer = i == 0 && kb_hit_use(&hits[0], c->cfg.kb_threshold, c->cfg.kb_hint) ==
+						KB_USE_ANSWER;
+		snprintf(conf, sizeof(conf), "%.0f%%%s", 100 * hits[i].confidence, answer ? " ✓" : "");
 		if (hits[i].bm25 != 0)
 			snprintf(score, sizeof(score), "%.2f", hits[i].bm25);
 		else
@@ -126,7 +127,8 @@ static int test_article(const struct kb_entry *e, void *arg)
 		if (rc && rc != TD_EINVAL)
 			return rc;
 		bool top = !rc && n > 0 && hits[0].article_id == e->id;
-		bool confident = top && 100 * hits[0].confidence >= (double)t->c->cfg.kb_threshold;
+		bool confident = top && kb_hit_use(&hits[0], t->c->cfg.kb_threshold, t->c->cfg.kb_hint) ==
+						KB_USE_ANSWER;
 		t->examples++;
 		t->top += top;
 		t->confident += confident;
@@ -144,9 +146,117 @@ static int test_article(const struct kb_entry *e, void *arg)
 }
 
 struct test_args {
-	long long min;   /* percent of examples that must find their article */
+	long long min;   /* percent of examples that must find their article; -1: the default */
 	bool verbose;
+	const char *eval;  /* an evaluation file, or NULL for the articles' examples */
 };
+
+/* Counts of an evaluation run. */
+struct eval_run {
+	int phrases, first, confident;  /* on-topic phrases; their article first; and confidently */
+	int off_topic, answered;        /* off-topic messages; those that got a confident answer */
+};
+
+/*
+ * Searches one line's phrase and counts it. expected is the article's id,
+ * or 0 for an off-topic message.
+ */
+static int eval_phrase(struct cli *c, struct kb *kb, const char *expected_slug, int64_t expected,
+		       const char *phrase, bool verbose, struct eval_run *r)
+{
+	struct kb_hit hit;
+	struct kb_entry found = { 0 };
+	int n, rc = kb_search(kb, c->db, phrase, &hit, 1, &n);
+	if (rc && rc != TD_EINVAL)
+		return rc;
+	if (rc)
+		n = 0;
+	bool answer = n && kb_hit_use(&hit, c->cfg.kb_threshold, c->cfg.kb_hint) == KB_USE_ANSWER;
+	if (n)
+		db_kb_get(c->db, hit.article_id, &found);
+	const char *slug = found.slug ? found.slug : "-";
+	double conf = n ? 100 * hit.confidence : 0.0;
+	if (!expected) {
+		r->off_topic++;
+		r->answered += answer;
+		if (answer)
+			cli_say(c, MSG_CLI_KB_EVAL_OFF_TOPIC, phrase, slug, conf);
+	} else {
+		bool first = n && hit.article_id == expected;
+		r->phrases++;
+		r->first += first;
+		r->confident += first && answer;
+		if (!first || verbose)
+			cli_say(c, first ? answer ? MSG_CLI_KB_TEST_OK : MSG_CLI_KB_TEST_UNSURE : MSG_CLI_KB_TEST_MISS,
+				expected_slug, phrase, slug, conf);
+	}
+	kb_entry_release(&found);
+	return 0;
+}
+
+/*
+ * Runs an evaluation file: each line "ARTICLE PHRASE" or "- PHRASE"; blank
+ * lines and lines starting with # are skipped. A line naming no article
+ * stops the run before any search, so a typo cannot pass as a miss.
+ */
+static int kb_eval(struct cli *c, const struct test_args *a)
+{
+	struct eval_run r = { 0 };
+	struct kb *kb = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = EXIT_FAIL, lineno = 0;
+	FILE *f = fopen(a->eval, "r");
+	if (!f)
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_KB_EVAL_CANNOT_READ, a->eval, strerror(errno));
+	if (!cli_db(c) || !(kb = kb_new()))
+		goto done;
+	for (int pass = 0; pass < 2; pass++) {
+		rewind(f);
+		lineno = 0;
+		while (getline(&line, &cap, f) >= 0) {
+			lineno++;
+			line[strcspn(line, "\r\n")] = '\0';
+			if (!*line || *line == '#')
+				continue;
+			char *space = strchr(line, ' ');
+			const char *phrase = space ? space + strspn(space, " ") : "";
+			if (!space || !*phrase) {
+				rc = cli_fail(c, EXIT_USAGE, MSG_CLI_KB_EVAL_BAD_LINE, a->eval, lineno);
+				goto done;
+			}
+			*space = '\0';
+			struct kb_entry e = { 0 };
+			int64_t expected = 0;
+			if (strcmp(line, "-")) {
+				if (db_kb_find(c->db, line, &e) || e.retired) {
+					kb_entry_release(&e);
+					rc = cli_fail(c, EXIT_USAGE, MSG_CLI_KB_EVAL_NO_ARTICLE, a->eval, lineno, line);
+					goto done;
+				}
+				expected = e.id;
+				kb_entry_release(&e);
+			}
+			if (pass == 1 && eval_phrase(c, kb, line, expected, phrase, a->verbose, &r)) {
+				rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
+				goto done;
+			}
+		}
+	}
+	if (!r.phrases && !r.off_topic) {
+		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_KB_EVAL_EMPTY, a->eval);
+		goto done;
+	}
+	double share = r.phrases ? 100.0 * r.first / r.phrases : 100.0;
+	cli_say(c, MSG_CLI_KB_EVAL_SUMMARY, r.first, r.phrases, share, r.confident, r.answered,
+		r.off_topic, a->min);
+	rc = share >= (double)a->min && !r.answered ? EXIT_OK : EXIT_FAIL;
+done:
+	free(line);
+	kb_free(kb);
+	fclose(f);
+	return rc;
+}
 
 static int test_opt(struct cli *c, int opt, const char *val, void *arg)
 {
@@ -159,6 +269,9 @@ static int test_opt(struct cli *c, int opt, const char *val, void *arg)
 	case 'v':
 		a->verbose = true;
 		return 0;
+	case 'e':
+		a->eval = val;
+		return 0;
 	}
 	return EXIT_USAGE;
 }
@@ -168,16 +281,21 @@ static int kb_test(struct cli *c, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "min", required_argument, NULL, 'm' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "eval", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct test_args a = { .min = 90 };
+	struct test_args a = { .min = -1 };
 	bool done;
-	int rc = cli_options(c, &argc, &argv, "m:vh", opts, MSG_HELP_KB_TEST, test_opt, &a, &done);
+	int rc = cli_options(c, &argc, &argv, "m:ve:h", opts, MSG_HELP_KB_TEST, test_opt, &a, &done);
 	if (done || rc)
 		return rc;
 	if (argc != 0)
 		return cli_usage(c, MSG_HELP_KB_TEST, false);
+	if (a.min < 0)
+		a.min = a.eval ? 95 : 90;
+	if (a.eval)
+		return kb_eval(c, &a);
 	struct test_run t = { .c = c, .verbose = a.verbose };
 	if (!cli_db(c) || !(t.kb = kb_new()))
 		return EXIT_FAIL;

@@ -1,10 +1,13 @@
 #include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/crypto.h"
+#include "kb/alias.h"
 #include "kb/article.h"
 #include "kb/regex.h"
+#include "kb/text.h"
 
 #define SLUG_MAX 64
 #define LIST_MAX 64    /* patterns or examples per article */
@@ -311,6 +314,34 @@ static int read_file(const char *path, struct buf *out, struct buf *errors)
 	return 0;
 }
 
+/* Reads and parses dir/aliases.txt into s; a missing file is no aliases. */
+static int load_aliases(struct kb_set *s, const char *dir, struct buf *errors)
+{
+	struct buf path = BUF_INIT(4096), data = BUF_INIT(KB_ALIASES_MAX);
+	struct kb_text *t = NULL;
+	int rc = 0;
+	buf_printf(&path, "%s/aliases.txt", dir);
+	if (access(buf_cstr(&path), F_OK) && errno == ENOENT) {
+		s->aliases_text = xstrdup("");
+		goto done;
+	}
+	rc = TD_EINVAL;
+	if (read_file(buf_cstr(&path), &data, errors))
+		goto done;
+	if (!(t = kb_text_new())) {
+		buf_printf(errors, "%s: out of memory\n", buf_cstr(&path));
+		goto done;
+	}
+	if ((rc = kb_aliases_parse(&s->aliases, t, buf_cstr(&path), buf_cstr(&data), errors)))
+		goto done;
+	s->aliases_text = buf_detach(&data);
+done:
+	kb_text_free(t);
+	buf_release(&path);
+	buf_release(&data);
+	return rc;
+}
+
 int kb_set_load(struct kb_set *out, const char *dir, struct buf *errors)
 {
 	DIR *d = opendir(dir);
@@ -358,6 +389,7 @@ int kb_set_load(struct kb_set *out, const char *dir, struct buf *errors)
 			failed = true;
 		}
 	free(by_slug);
+	failed |= load_aliases(out, dir, errors) != 0;
 	if (!failed && !out->n) {
 		buf_printf(errors, "%s: no articles (*.md files)\n", dir);
 		failed = true;
@@ -374,5 +406,7 @@ void kb_set_release(struct kb_set *s)
 	for (size_t i = 0; i < s->n; i++)
 		kb_article_release(&s->a[i]);
 	free(s->a);
+	free(s->aliases_text);
+	kb_aliases_free(s->aliases);
 	memset(s, 0, sizeof(*s));
 }

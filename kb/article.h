@@ -30,10 +30,14 @@ struct kb_article {
 	int slug_line;       /* the line of "id:" */
 };
 
-/* All articles of a directory, sorted by file name. */
+struct kb_aliases;
+
+/* All articles of a directory, sorted by file name, and its aliases. */
 struct kb_set {
 	struct kb_article *a;
 	size_t n;
+	char *aliases_text;           /* aliases.txt as read ("" when there is none) */
+	struct kb_aliases *aliases;   /* parsed; NULL when there is none */
 };
 
 /*
@@ -47,7 +51,8 @@ int kb_article_parse(struct kb_article *out, const char *file, const char *data,
 void kb_article_release(struct kb_article *a);
 
 /*
- * Reads and parses every *.md file of dir, and checks that ids are unique.
+ * Reads and parses every *.md file of dir, and checks that ids are unique;
+ * reads dir/aliases.txt too when there is one (kb/alias.h).
  * Returns 0 with every article in out, or TD_EINVAL with every problem in
  * errors (and out empty). Release with kb_set_release().
  */

@@ -3,6 +3,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "kb/alias.h"
 #include "kb/regex.h"
 #include "kb/search.h"
 #include "kb/text.h"
@@ -10,6 +11,9 @@
 
 #define QUERY_WORDS KB_FTS_WORDS /* words of a question that count; the rest are ignored */
 #define FTS_CANDIDATES 8
+/* Articles whose patterns matched that are ranked; more than a question ever names. */
+#define PATTERN_HITS 16
+#define CANDIDATES (PATTERN_HITS + FTS_CANDIDATES)
 /* Rows the full-text query may score (an estimate: the chosen words' articles). */
 #define ROW_BUDGET 500
 #define TEXT_MAX (16u << 10)  /* bytes of a question that are searched */
@@ -21,6 +25,12 @@
  * должны уйти в ОФД»).
  */
 #define BODY_SHARE 0.5
+/*
+ * A hit resting on one word of a question of several (besides words in
+ * its body) keeps this share of its confidence: «жду ответа» is not about
+ * the article that says «ответ».
+ */
+#define LONE_WORD_SHARE 0.6
 /* Matched words must weigh this much to single out an article (a word in ~1/20 of them). */
 #define SPECIFIC_WEIGHT 2.5
 
@@ -54,6 +64,7 @@ struct kb {
 	size_t n_patterns;
 	struct kb_literal *literals;  /* sorted by key */
 	size_t n_literals;
+	struct kb_aliases *aliases;   /* of the last import; NULL: none */
 	uint64_t serial;              /* searches so far */
 	struct kb_timing timing;
 };
@@ -79,6 +90,8 @@ static void drop_patterns(struct kb *kb)
 		free(kb->literals[i].runs);
 	free(kb->patterns);
 	free(kb->literals);
+	kb_aliases_free(kb->aliases);
+	kb->aliases = NULL;
 	kb->patterns = NULL;
 	kb->literals = NULL;
 	kb->n_patterns = kb->n_literals = 0;
@@ -240,6 +253,20 @@ static void choose_keys(struct kb *kb)
 		qsort(kb->literals, kb->n_literals, sizeof(*kb->literals), cmp_literal);
 }
 
+/* The aliases the index was built with, so that questions are read the same way. */
+static int load_aliases(struct kb *kb, struct db *db)
+{
+	struct buf text = BUF_INIT(KB_ALIASES_MAX + 1), errors = BUF_INIT(4096);
+	int rc = db_kb_aliases(db, &text);
+	/* Import checked the file: one that fails now is left out, not fatal. */
+	if (!rc && *buf_cstr(&text) &&
+	    kb_aliases_parse(&kb->aliases, kb->text, "aliases", buf_cstr(&text), &errors))
+		log_warn("kb: the aliases do not parse, searching without them: %s", buf_cstr(&errors));
+	buf_release(&text);
+	buf_release(&errors);
+	return rc;
+}
+
 static int refresh(struct kb *kb, struct db *db)
 {
 	int64_t gen = db_kb_generation(db);
@@ -247,13 +274,15 @@ static int refresh(struct kb *kb, struct db *db)
 	if (kb->loaded && gen == kb->generation)
 		return 0;
 	drop_patterns(kb);
-	if ((rc = db_kb_count(db, &kb->n_articles)) || (rc = db_kb_patterns(db, add_pattern, kb)))
+	if ((rc = db_kb_count(db, &kb->n_articles)) || (rc = db_kb_patterns(db, add_pattern, kb)) ||
+	    (rc = load_aliases(kb, db)))
 		return rc;
 	choose_keys(kb);
 	kb->generation = gen;
 	kb->loaded = true;
-	log_debug("kb: %lld articles, %zu patterns, %zu literals (generation %lld)",
-		  (long long)kb->n_articles, kb->n_patterns, kb->n_literals, (long long)gen);
+	log_debug("kb: %lld articles, %zu patterns, %zu literals, %zu aliases (generation %lld)",
+		  (long long)kb->n_articles, kb->n_patterns, kb->n_literals,
+		  kb_aliases_count(kb->aliases), (long long)gen);
 	return 0;
 }
 
@@ -314,23 +343,40 @@ static int weigh(struct query *q, struct db *db)
 }
 
 /*
- * Share of the question's weight that an article's words (bits, see
- * db_kb_fts) cover; a word found only in the body counts BODY_SHARE.
+ * Scores the words of q that an article holds (bits, see db_kb_fts): the
+ * share of the question's weight they cover, a word found only in the body
+ * counting BODY_SHARE, scaled down when even the covered words are too
+ * common to single out an article. A hit that rests on one such word is
+ * weak: a word of thanks or chatter sharing a stem with an article's word
+ * must not make a hint.
  */
-static double confidence(const struct query *q, uint64_t words)
+static void score(const struct query *q, uint64_t words, struct kb_hit *h)
 {
 	double all = 0, covered = 0;
+	int n_covered = 0, n_strong = 0;
 	for (int i = 0; i < q->n; i++) {
 		all += q->weight[i];
-		if (words & (1ull << i))
+		if (words & (1ull << i)) {
 			covered += q->weight[i];
-		else if (words & (1ull << (32 + i)))
+			n_strong++;
+		} else if (words & (1ull << (32 + i))) {
 			covered += BODY_SHARE * q->weight[i];
+		} else {
+			continue;
+		}
+		n_covered++;
 	}
-	if (all <= 0)
-		return 0;
 	double specific = fmin(1.0, covered / SPECIFIC_WEIGHT);
-	return covered / all * specific;
+	h->words = all > 0 ? covered / all * specific : 0;
+	/*
+	 * One word, however rare, does not outweigh the rest of a longer
+	 * question; words the article only mentions in its body do not help it.
+	 */
+	if (n_strong <= 1 && q->n > 1)
+		h->words *= LONE_WORD_SHARE;
+	h->weak = !h->pattern && n_covered <= 1 && covered < SPECIFIC_WEIGHT;
+	if (!h->pattern)
+		h->confidence = h->words;
 }
 
 static bool listed(const struct kb_hit *out, int n, int64_t id)
@@ -441,9 +487,9 @@ static void add_phrases(struct kb_fts_query *f, struct buf *match, const struct 
  * those holding one in the title, codes, keywords or examples.
  */
 static int fts(struct db *db, const struct query *q, const bool *choose, bool strong,
-	       struct kb_fts_hit *hits, int *n_hits)
+	       int64_t only, struct kb_fts_hit *hits, int *n_hits)
 {
-	struct kb_fts_query f = { 0 };
+	struct kb_fts_query f = { .only = only };
 	struct buf match = BUF_INIT(16384);
 	if (choose) {
 		buf_puts(&match, strong ? "{title codes keywords examples} : ((" : "((");
@@ -515,29 +561,40 @@ static int text_hits(struct kb *kb, struct db *db, const char *text, struct kb_h
 	if (!rows)
 		goto done;
 	if (rows <= ROW_BUDGET) {
-		rc = fts(db, &q, narrowed ? take : NULL, false, hits, &n_hits);
+		rc = fts(db, &q, narrowed ? take : NULL, false, 0, hits, &n_hits);
 	} else {
 		/*
 		 * Even the rarest word is common: the rows that hold it where it
 		 * counts choose, and only when there are none, all its rows.
 		 */
 		kb->timing.strong = true;
-		rc = fts(db, &q, take, true, hits, &n_hits);
+		rc = fts(db, &q, take, true, 0, hits, &n_hits);
 		if (!rc && !n_hits)
-			rc = fts(db, &q, take, false, hits, &n_hits);
+			rc = fts(db, &q, take, false, 0, hits, &n_hits);
 	}
 	if (rc)
 		goto done;
 	for (int i = 0; i < n_hits; i++) {
-		double c = confidence(&q, hits[i].words);
 		int at;
 		for (at = 0; at < *n && out[at].article_id != hits[i].id; at++)
 			;
-		if (at < *n) {
-			out[at].bm25 = hits[i].bm25;  /* a pattern hit keeps its confidence */
-		} else if (*n < max) {
-			out[(*n)++] = (struct kb_hit){ .article_id = hits[i].id, .confidence = c,
-						       .bm25 = hits[i].bm25 };
+		if (at == *n) {
+			if (*n == max)
+				continue;
+			out[(*n)++] = (struct kb_hit){ .article_id = hits[i].id };
+		}
+		out[at].bm25 = hits[i].bm25;
+		score(&q, hits[i].words, &out[at]);  /* a pattern hit keeps its confidence */
+	}
+	/* A pattern hit the index did not rank still needs its words, to rank it among the others. */
+	for (int i = 0; i < *n && !rc; i++) {
+		int one = 0;
+		if (!out[i].pattern || out[i].bm25 != 0)
+			continue;
+		rc = fts(db, &q, NULL, false, out[i].article_id, hits, &one);
+		if (!rc && one) {
+			out[i].bm25 = hits[0].bm25;
+			score(&q, hits[0].words, &out[i]);
 		}
 	}
 done:
@@ -545,21 +602,35 @@ done:
 	return rc;
 }
 
-/* Pattern hits first (those the index also ranks before the others), then by bm25. */
-static int cmp_hit(const void *x, const void *y)
+int kb_hit_cmp(const void *x, const void *y)
 {
 	const struct kb_hit *a = x, *b = y;
+	if (a->confidence != b->confidence)
+		return a->confidence > b->confidence ? -1 : 1;
 	if (a->pattern != b->pattern)
 		return a->pattern ? -1 : 1;
-	if (a->pattern && (a->bm25 != 0) != (b->bm25 != 0))
-		return a->bm25 != 0 ? -1 : 1;
-	return a->bm25 < b->bm25 ? -1 : a->bm25 > b->bm25;
+	if (a->words != b->words)
+		return a->words > b->words ? -1 : 1;
+	/* bm25 is negative for a row the index scored, 0 for none. */
+	if (a->bm25 != b->bm25)
+		return a->bm25 < b->bm25 ? -1 : 1;
+	return (a->article_id > b->article_id) - (a->article_id < b->article_id);
+}
+
+enum kb_use kb_hit_use(const struct kb_hit *h, long long threshold, long long hint)
+{
+	if (!h || h->weak)
+		return KB_USE_NONE;
+	if (100 * h->confidence >= (double)threshold)
+		return KB_USE_ANSWER;
+	return 100 * h->confidence >= (double)hint ? KB_USE_HINT : KB_USE_NONE;
 }
 
 int kb_search(struct kb *kb, struct db *db, const char *text, struct kb_hit *out, int max, int *n)
 {
+	struct kb_hit all[CANDIDATES];
 	size_t len = strlen(text);
-	int rc;
+	int n_all = 0, rc;
 	*n = 0;
 	if (!utf8_valid(text, len))
 		return TD_EINVAL;
@@ -569,10 +640,20 @@ int kb_search(struct kb *kb, struct db *db, const char *text, struct kb_hit *out
 	if ((rc = refresh(kb, db)))
 		return rc;
 	int64_t start = clock_mono_us();
-	rc = pattern_hits(kb, text, out, max, n);
+	struct buf read_as = BUF_INIT(TEXT_MAX * 4);
+	bool changed;
+	/* The patterns see the cashier's words and, when aliases changed them, the articles' too. */
+	if ((rc = kb_aliases_apply(kb->aliases, kb->text, text, len, &read_as, &changed)) ||
+	    (rc = pattern_hits(kb, text, all, PATTERN_HITS, &n_all)) ||
+	    (changed && (rc = pattern_hits(kb, buf_cstr(&read_as), all, PATTERN_HITS, &n_all))))
+		goto done;
 	kb->timing.patterns_ms = (double)(clock_mono_us() - start) / 1000;
-	if (rc || (rc = text_hits(kb, db, text, out, max, n)))
-		return rc;
-	qsort(out, (size_t)*n, sizeof(*out), cmp_hit);
-	return 0;
+	if ((rc = text_hits(kb, db, buf_cstr(&read_as), all, CANDIDATES, &n_all)))
+		goto done;
+	qsort(all, (size_t)n_all, sizeof(*all), kb_hit_cmp);
+	*n = n_all < max ? n_all : max;
+	memcpy(out, all, (size_t)*n * sizeof(*out));
+done:
+	buf_release(&read_as);
+	return rc;
 }

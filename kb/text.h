@@ -19,6 +19,12 @@
 struct buf;
 struct kb_text;
 
+/*
+ * Changes whenever the terms kb_text gives for a text change (stop words,
+ * folding): the index is then rebuilt at the next import.
+ */
+#define KB_TEXT_VERSION 2
+
 /* Longest word kept, in bytes after folding; longer runs are skipped. */
 #define KB_WORD_MAX 96
 

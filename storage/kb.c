@@ -3,6 +3,7 @@
  * helper that every connection registers.
  */
 #include "core/buf.h"
+#include "kb/alias.h"
 #include "kb/article.h"
 #include "kb/text.h"
 #include "storage/internal.h"
@@ -164,24 +165,44 @@ static char *joined(char *const *items, size_t n)
 	return buf_detach(&b);
 }
 
-static int index_article(struct db *db, int64_t id, const struct kb_article *a, const char *examples)
+/* What an import indexes with: the set's aliases, read by one stemmer. */
+struct indexer {
+	const struct kb_aliases *aliases;
+	struct kb_text *text;
+};
+
+/* The article's columns as the index sees them: every alias read as its canonical words. */
+static int index_article(struct db *db, const struct indexer *ix, int64_t id,
+			 const struct kb_article *a, const char *examples)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "INSERT INTO kb_fts(rowid, title, codes, keywords, examples, body)"
-			       " VALUES (?, ?, ?, ?, ?, ?)"))
-		return TD_ERR;
+	const char *columns[] = { a->title, a->codes, a->keywords, examples, a->body };
+	struct buf text[ARRAY_SIZE(columns)];
+	sqlite3_stmt *st = NULL;
+	int rc = TD_ENOMEM;
+	for (size_t i = 0; i < ARRAY_SIZE(columns); i++)
+		buf_init(&text[i], KB_FILE_MAX * 2);
+	for (size_t i = 0; i < ARRAY_SIZE(columns); i++) {
+		bool changed;
+		if (kb_aliases_apply(ix->aliases, ix->text, columns[i], strlen(columns[i]), &text[i],
+				     &changed))
+			goto done;
+	}
+	if ((rc = db_prepare(db, &st, "INSERT INTO kb_fts(rowid, title, codes, keywords, examples, body)"
+				      " VALUES (?, ?, ?, ?, ?, ?)")))
+		goto done;
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, a->title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, a->codes, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, a->keywords, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, examples, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, a->body, -1, SQLITE_STATIC);
-	return db_step_done(db, st);
+	for (size_t i = 0; i < ARRAY_SIZE(columns); i++)
+		sqlite3_bind_text(st, (int)i + 2, buf_cstr(&text[i]), -1, SQLITE_STATIC);
+	rc = db_step_done(db, st);
+done:
+	for (size_t i = 0; i < ARRAY_SIZE(columns); i++)
+		buf_release(&text[i]);
+	return rc;
 }
 
 /* Adds or refreshes one article; counts what happened in out. */
-static int import_one(struct db *db, const struct kb_article *a, int64_t gen, int64_t now,
-		      struct kb_import_stats *out)
+static int import_one(struct db *db, const struct indexer *ix, const struct kb_article *a,
+		      int64_t gen, int64_t now, struct kb_import_stats *out)
 {
 	sqlite3_stmt *st;
 	int64_t id = 0;
@@ -246,26 +267,68 @@ static int import_one(struct db *db, const struct kb_article *a, int64_t gen, in
 			goto done;
 		out->added++;
 	}
-	rc = index_article(db, id, a, examples);
+	rc = index_article(db, ix, id, a, examples);
 done:
 	free(patterns);
 	free(examples);
 	return rc;
 }
 
+/*
+ * When the aliases or the way words are read changed since the last import,
+ * every article is indexed again: its digest is forgotten, so it counts as
+ * changed.
+ */
+static int index_anew_if_words_changed(struct db *db, const struct kb_set *set)
+{
+	struct buf old = BUF_INIT(KB_ALIASES_MAX + 1);
+	char version[32], old_version[32] = "";
+	int rc;
+	snprintf(version, sizeof(version), "%d", KB_TEXT_VERSION);
+	if ((rc = db_kb_aliases(db, &old)))
+		goto done;
+	db_setting_get(db, "kb_text_version", old_version, sizeof(old_version));
+	if (!strcmp(buf_cstr(&old), set->aliases_text ? set->aliases_text : "") &&
+	    !strcmp(old_version, version))
+		goto done;
+	if (!(rc = db_exec(db, "UPDATE kb_articles SET digest = ''")) &&
+	    !(rc = db_setting_set(db, "kb_aliases", set->aliases_text ? set->aliases_text : "")))
+		rc = db_setting_set(db, "kb_text_version", version);
+done:
+	buf_release(&old);
+	return rc;
+}
+
+int db_kb_aliases(struct db *db, struct buf *out)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "SELECT value FROM settings WHERE key = 'kb_aliases'"))
+		return TD_ERR;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		buf_puts(out, (const char *)sqlite3_column_text(st, 0));
+	db_finish(db, st);
+	return out->failed ? TD_ENOMEM : 0;
+}
+
 int db_kb_import(struct db *db, const struct kb_set *set, int64_t now,
 		 struct kb_import_stats *out)
 {
 	int64_t gen = db_kb_generation(db) + 1;
+	struct indexer ix = { .aliases = set->aliases };
 	char value[32];
 	int rc;
 	memset(out, 0, sizeof(*out));
 	snprintf(value, sizeof(value), "%lld", (long long)gen);
-	if ((rc = db_setting_set(db, "kb_generation", value)))
+	if ((rc = db_setting_set(db, "kb_generation", value)) ||
+	    (rc = index_anew_if_words_changed(db, set)))
 		return rc;
-	for (size_t i = 0; i < set->n; i++)
-		if ((rc = import_one(db, &set->a[i], gen, now, out)))
-			return rc;
+	if (!(ix.text = kb_text_new()))
+		return TD_ENOMEM;
+	for (size_t i = 0; i < set->n && !rc; i++)
+		rc = import_one(db, &ix, &set->a[i], gen, now, out);
+	kb_text_free(ix.text);
+	if (rc)
+		return rc;
 	/* What this import did not mention is retired. */
 	if ((rc = db_exec_id(db, "DELETE FROM kb_fts WHERE rowid IN (SELECT id FROM kb_articles"
 			     " WHERE retired_at IS NULL AND generation != ?)", gen)))
@@ -418,8 +481,10 @@ int db_kb_fts(struct db *db, struct kb_fts_query *q, int limit, struct kb_fts_hi
 			return TD_EINVAL;
 	/* The functions run only on rows the expression matches; the limit keeps a heap. */
 	if (db_prepare(db, &st, "SELECT rowid, kb_score(kb_fts, ?1) AS score, kb_words(kb_fts, ?1)"
-			       " FROM kb_fts WHERE kb_fts MATCH ?2 ORDER BY score LIMIT ?3"))
+			       " FROM kb_fts WHERE kb_fts MATCH ?2 AND (?4 = 0 OR rowid = ?4)"
+			       " ORDER BY score LIMIT ?3"))
 		return TD_ERR;
+	sqlite3_bind_int64(st, 4, q->only);
 	sqlite3_bind_pointer(st, 1, q, "kb_fts_query", NULL);
 	sqlite3_bind_text(st, 2, q->match, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, limit);

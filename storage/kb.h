@@ -12,6 +12,7 @@
 
 #include "storage/db.h"
 
+struct buf;
 struct kb_set;
 
 struct kb_import_stats {
@@ -26,6 +27,12 @@ struct kb_import_stats {
  */
 int db_kb_import(struct db *db, const struct kb_set *set, int64_t now,
 		 struct kb_import_stats *out);
+
+/*
+ * Appends the aliases file's text of the last import to out ("" before
+ * any, or when it had none).
+ */
+int db_kb_aliases(struct db *db, struct buf *out);
 
 /* A number that changes whenever the articles change (0 before any import). */
 int64_t db_kb_generation(struct db *db);
@@ -64,6 +71,7 @@ int db_kb_each(struct db *db, int (*fn)(const struct kb_entry *, void *), void *
 #define KB_FTS_WORDS 32
 struct kb_fts_query {
 	const char *match;
+	int64_t only;        /* when not 0, only this article's row */
 	int n_phrases;
 	int phrase_word[2 * KB_FTS_WORDS];
 	double weight[KB_FTS_WORDS];

@@ -15,6 +15,7 @@
 
 #include "core/buf.h"
 #include "core/crypto.h"
+#include "kb/alias.h"
 #include "kb/article.h"
 #include "kb/regex.h"
 #include "kb/search.h"
@@ -1055,6 +1056,221 @@ static void test_kb_search__word_only_in_a_body_counts_half(void **state)
 }
 
 /*
+ * Two articles whose patterns both match «нет связи»; the one listed first
+ * in the directory is not the one the question is about. The bot's single
+ * hit, the first row of a longer search and the article the rest of the
+ * words point to are the same.
+ */
+static void test_kb_search__two_pattern_hits_rank_by_the_rest_of_the_question(void **state)
+{
+	(void)state;
+	make_dir("kb");
+	write_article("kb/a-kkt.md", "kkt-link", "Нет связи с кассой",
+		      "pattern: нет\\s+связи\n", "Проверьте кабель USB между кассой и компьютером.");
+	write_article("kb/b-ofd.md", "ofd-link", "Нет связи с ОФД: документы не уходят оператору",
+		      "pattern: нет\\s+связи\n", "Проверьте интернет и договор с оператором.");
+	write_article("kb/c-shift.md", "shift", "Смена превысила 24 часа", "", "Закройте смену.");
+	struct db *db = open_db();
+	assert_stats(import_dir(db, NOW), 3, 0, 0, 0);
+	struct kb *kb = kb_new();
+	struct kb_hit hits[HITS], one;
+	int64_t ofd = id_of(db, "ofd-link"), kkt = id_of(db, "kkt-link");
+	const char *questions[] = { "нет связи с офд, документы не уходят оператору",
+				    "нет связи, проверила кабель usb к компьютеру" };
+	int64_t expected[] = { ofd, kkt };
+	for (int q = 0; q < 2; q++) {
+		int n = search(kb, db, questions[q], hits), m = -1;
+		assert_true(n >= 2);
+		assert_true(hits[0].pattern && hits[1].pattern);
+		assert_int_equal(hits[0].article_id, expected[q]);
+		assert_true(kb_hit_cmp(&hits[0], &hits[1]) < 0);
+		assert_int_equal(kb_search(kb, db, questions[q], &one, 1, &m), 0);
+		assert_int_equal(m, 1);
+		assert_int_equal(one.article_id, expected[q]);
+		/* Only the first row is what the bot sends. */
+		assert_int_equal(kb_hit_use(&hits[0], 50, 30), KB_USE_ANSWER);
+	}
+	kb_free(kb);
+	db_close(db);
+}
+
+/*
+ * Rows come in the ranking's order, by confidence, which is what `kb
+ * search` shows. bm25 counts a word each time it stands in an article:
+ * here it would put the article that repeats «пищит» in its body before
+ * the one holding «мигает» where it counts.
+ */
+static void test_kb_search__rows_are_ordered_by_the_ranking(void **state)
+{
+	(void)state;
+	write_articles();
+	write_article("kb/scanner.md", "scanner", "Сканер не работает", "keywords: мигает\n",
+		      "Переподключите его.");
+	write_article("kb/beeper.md", "beeper", "Звуковой сигнал устройства", "",
+		      "Пищит и пищит: пищит раз, пищит два, пищит три, пищит снова.");
+	struct db *db = open_db();
+	assert_stats(import_dir(db, NOW), 6, 0, 0, 0);
+	struct kb *kb = kb_new();
+	struct kb_hit hits[HITS];
+	const char *questions[] = { "пищит мигает",
+				    "касса не печатает чек и не передает документы оператору",
+				    "ошибка фн 235 нет связи с офд" };
+	for (size_t q = 0; q < ARRAY_SIZE(questions); q++) {
+		int n = search(kb, db, questions[q], hits);
+		assert_true(n >= 2);
+		for (int i = 1; i < n; i++) {
+			assert_true(hits[i - 1].confidence >= hits[i].confidence);
+			assert_true(kb_hit_cmp(&hits[i - 1], &hits[i]) < 0);
+		}
+	}
+	search(kb, db, questions[0], hits);
+	assert_int_equal(hits[0].article_id, id_of(db, "scanner"));
+	kb_free(kb);
+	db_close(db);
+}
+
+/*
+ * Thanks and chatter on an engineers' card: a word sharing a stem with an
+ * article's («большое» and «больше») or a word the article has («ОК»)
+ * must not make a hint. A real problem still gets one.
+ */
+static void test_kb_search__chatter_gives_no_hint_and_a_problem_does(void **state)
+{
+	(void)state;
+	write_articles();
+	write_article("kb/screen.md", "screen", "Окно программы кассы не закрывается",
+		      "keywords: окно, кнопка ок\n",
+		      "Нажмите ОК в окне; смена не может длиться больше суток.");
+	struct db *db = open_db();
+	assert_stats(import_dir(db, NOW), 5, 0, 0, 0);
+	struct kb *kb = kb_new();
+	struct kb_hit hit;
+	const char *chatter[] = { "спасибо большое", "добрый день", "ок", "Ок, спасибо!", "большое спасибо вам" };
+	for (size_t i = 0; i < ARRAY_SIZE(chatter); i++) {
+		int n = -1;
+		assert_int_equal(kb_search(kb, db, chatter[i], &hit, 1, &n), 0);
+		if (n && kb_hit_use(&hit, 100, 30) != KB_USE_NONE)
+			fail_msg("«%s» gives a hint (%.0f%%)", chatter[i], 100 * hit.confidence);
+	}
+	/* One word alone that a single article has is weak too: no hint from it. */
+	int n = -1;
+	assert_int_equal(kb_search(kb, db, "роутер", &hit, 1, &n), 0);
+	assert_true(n == 1 && hit.weak);
+	assert_int_equal(kb_hit_use(&hit, 100, 30), KB_USE_NONE);
+	/* At a threshold nothing reaches, a real problem is a hint. */
+	assert_int_equal(kb_search(kb, db, "принтер не печатает, бумагу вставила", &hit, 1, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(hit.article_id, id_of(db, "printer"));
+	assert_int_equal(kb_hit_use(&hit, 100, 30), KB_USE_HINT);
+	kb_free(kb);
+	db_close(db);
+}
+
+/* ---- aliases ---- */
+
+/* Parses aliases text (must be good) and applies it to s; the result in out. */
+static const char *read_as(char *out, size_t n, const char *aliases, const char *s, bool *changed)
+{
+	struct kb_text *t = kb_text_new();
+	struct kb_aliases *a;
+	struct buf errors = BUF_INIT(4096), b = BUF_INIT(4096);
+	if (kb_aliases_parse(&a, t, "aliases.txt", aliases, &errors))
+		fail_msg("%s", buf_cstr(&errors));
+	assert_int_equal(kb_aliases_apply(a, t, s, strlen(s), &b, changed), 0);
+	snprintf(out, n, "%s", buf_cstr(&b));
+	kb_aliases_free(a);
+	kb_text_free(t);
+	buf_release(&errors);
+	buf_release(&b);
+	return out;
+}
+
+static void test_kb_aliases__variants_are_read_as_the_canonical_words(void **state)
+{
+	(void)state;
+	const char *aliases = "# brands\n"
+			      "атол = atol, атолл\n"
+			      "\n"
+			      "нет связи с ккт = комп не видит кассу, ккм не отвечает\n"
+			      "компьютер = комп\n";
+	char out[256];
+	bool changed;
+	/* By stem, whatever the case and the word's form; the rest is kept as written. */
+	assert_string_equal(read_as(out, sizeof(out), aliases, "ATOL пишет: ошибка!", &changed),
+			    "атол пишет: ошибка!");
+	assert_true(changed);
+	assert_string_equal(read_as(out, sizeof(out), aliases, "у атолла ошибка", &changed),
+			    "у атол ошибка");
+	/* The longest variant wins; stop words inside a variant are skipped. */
+	assert_string_equal(read_as(out, sizeof(out), aliases, "Комп не видит кассу!", &changed),
+			    "нет связи с ккт!");
+	assert_string_equal(read_as(out, sizeof(out), aliases, "комп тормозит", &changed),
+			    "компьютер тормозит");
+	assert_string_equal(read_as(out, sizeof(out), aliases, "ккм вот не отвечает", &changed),
+			    "нет связи с ккт");
+	assert_string_equal(read_as(out, sizeof(out), aliases, "принтер не печатает", &changed),
+			    "принтер не печатает");
+	assert_false(changed);
+}
+
+static void test_kb_aliases__bad_lines_are_reported_by_line(void **state)
+{
+	(void)state;
+	struct kb_text *t = kb_text_new();
+	struct kb_aliases *a = NULL;
+	struct buf errors = BUF_INIT(4096);
+	const char *text = "атол = atol\n"
+			   "без знака равенства\n"
+			   " = atol2\n"
+			   "ккт =\n"
+			   "штрих = и, atol\n";
+	assert_int_equal(kb_aliases_parse(&a, t, "a.txt", text, &errors), TD_EINVAL);
+	assert_null(a);
+	const char *e = buf_cstr(&errors);
+	assert_non_null(strstr(e, "a.txt:2: expected 'CANONICAL = VARIANT, VARIANT'"));
+	assert_non_null(strstr(e, "a.txt:3: nothing before '='"));
+	assert_non_null(strstr(e, "a.txt:4: no variant after '='"));
+	assert_non_null(strstr(e, "a.txt:5: 'и': no word that counts"));
+	/* One variant read two ways. */
+	assert_non_null(strstr(e, "a.txt:5: this variant is already on line 1"));
+	kb_text_free(t);
+	buf_release(&errors);
+}
+
+/*
+ * The aliases apply to the articles when indexed and to the questions: a
+ * brand as heard and the till-PC link in everyday words find the article.
+ * Changing the aliases alone indexes every article again.
+ */
+static void test_kb_search__aliases_apply_to_articles_and_questions(void **state)
+{
+	(void)state;
+	write_articles();
+	write_article("kb/link.md", "kkt-link", "Нет связи с ККТ", "keywords: атол 2\n",
+		      "Проверьте кабель между кассой и компьютером.");
+	struct db *db = open_db();
+	assert_stats(import_dir(db, NOW), 5, 0, 0, 0);
+	struct kb *kb = kb_new();
+	struct kb_hit hit;
+	int n = -1;
+	const char *q = "atol комп не видит кассу";
+	assert_int_equal(kb_search(kb, db, q, &hit, 1, &n), 0);
+	assert_false(n == 1 && hit.article_id == id_of(db, "kkt-link") &&
+		     kb_hit_use(&hit, 50, 30) == KB_USE_ANSWER);
+
+	write_file("kb/aliases.txt", "атол = atol\nнет связи с ккт = комп не видит кассу\n");
+	assert_stats(import_dir(db, NOW + 60), 0, 5, 0, 0);
+	assert_int_equal(kb_search(kb, db, q, &hit, 1, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(hit.article_id, id_of(db, "kkt-link"));
+	assert_int_equal(kb_hit_use(&hit, 50, 30), KB_USE_ANSWER);
+	/* The same aliases again: nothing to index. */
+	assert_stats(import_dir(db, NOW + 120), 0, 0, 5, 0);
+	kb_free(kb);
+	db_close(db);
+}
+
+/*
  * 600 articles all have «касса» in the title; one also has «дисплей». The
  * common word is left out of the rows the index scores, yet scores the
  * candidates: the right article comes first, both words covered.
@@ -1512,6 +1728,12 @@ int main(void)
 		TEST_IN_DIR(test_kb_search__unknown_words_give_no_confident_hit),
 		TEST_IN_DIR(test_kb_search__invalid_utf8_is_refused),
 		TEST_IN_DIR(test_kb_search__word_only_in_a_body_counts_half),
+		TEST_IN_DIR(test_kb_search__two_pattern_hits_rank_by_the_rest_of_the_question),
+		TEST_IN_DIR(test_kb_search__rows_are_ordered_by_the_ranking),
+		TEST_IN_DIR(test_kb_search__chatter_gives_no_hint_and_a_problem_does),
+		TEST(test_kb_aliases__variants_are_read_as_the_canonical_words),
+		TEST(test_kb_aliases__bad_lines_are_reported_by_line),
+		TEST_IN_DIR(test_kb_search__aliases_apply_to_articles_and_questions),
 	TEST_IN_DIR(test_kb_search__common_words_do_not_decide_the_rows_scored),
 	TEST(test_kb_regex__literals_every_match_contains),
 	TEST(test_kb_lower__folds_what_caseless_matching_equates),
