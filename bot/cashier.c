@@ -36,6 +36,8 @@ static int registered(struct dialog *d, const struct tg_update *u, const char *c
 	int rc = db_invite_redeem(d->db, &person, hash, u->from_id, u->from_name, d->now);
 	if (rc == TD_ENOTFOUND)
 		return say_msg(d, u->chat_id, MSG_BOT_INVITE_INVALID);
+	if (rc == TD_EDENIED)
+		return access_refuse(d, u);
 	if (rc)
 		return rc;
 	struct person p;
@@ -137,7 +139,10 @@ static int join_ticket(struct dialog *d, const struct person *p, const struct tg
 	int rc;
 	/* Words after a resolution, instead of the buttons: it is not fixed. */
 	if (t->status == TICKET_RESOLVED) {
-		reopened.status = t->assignee_id ? TICKET_CLAIMED : TICKET_NEW;
+		/* An assignee whose access was revoked does not get it back. */
+		if (t->assignee_disabled)
+			reopened.assignee_id = 0;
+		reopened.status = reopened.assignee_id ? TICKET_CLAIMED : TICKET_NEW;
 		t = &reopened;
 		if ((rc = ticket_change(d, t->id, p->id, "reopened", t->status, t->priority,
 					t->assignee_id, NULL)) || (rc = card_update(d, t->id)) ||
@@ -224,13 +229,12 @@ int cashier_handle(struct dialog *d, const struct tg_update *u)
 		return say_msg(d, u->chat_id, MSG_BOT_NEED_INVITE);
 	if (rc)
 		return rc;
+	if (p.disabled)
+		return access_refuse(d, u);
 	if ((arg = command_arg(u->text, "/kb")))
 		return advice_search(d, u, arg);
 	if (strcmp(p.role, "cashier"))
 		return say_msg(d, u->chat_id, MSG_BOT_STAFF_USE_GROUP);
-	/* Writing again after blocking the bot: they can be reached again. */
-	if (!p.active && (rc = db_person_activate_tg(d->db, u->from_id)))
-		return rc;
 	if (command_arg(u->text, "/start") || command_arg(u->text, "/help"))
 		return say_msg(d, u->chat_id, MSG_BOT_CASHIER_HELP);
 	if (command_arg(u->text, "/my"))

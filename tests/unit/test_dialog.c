@@ -689,13 +689,11 @@ static void test_dialog__cashier_who_blocked_the_bot_is_back_after_writing_again
 	everyone_joins();
 	reports(ANNA, "Не печатает чек");
 	assert_int_equal(db_begin(desk), 0);
-	assert_int_equal(db_person_deactivate_tg(desk, ANNA), 0);  /* the sender got a 403 */
+	assert_int_equal(db_person_blocked_tg(desk, ANNA), 0);  /* the sender got a 403 */
 	assert_int_equal(db_commit(desk), 0);
 
-	presses(ANNA, ANNA, "p:1:1");
-	assert_only_alert(msg(MSG_BOT_NEED_INVITE_SHORT));
 	says(ANNA, "снова пишу");
-	assert_int_equal(query_int("SELECT active FROM people WHERE tg_user_id = %d", ANNA), 1);
+	assert_int_equal(query_int("SELECT blocked FROM people WHERE tg_user_id = %d", ANNA), 0);
 	assert_string_equal(last_event(1), "message");
 	presses(ANNA, ANNA, "p:1:1");
 	assert_int_equal(priority(1), 1);
