@@ -252,7 +252,8 @@ int cashier_handle(struct dialog *d, const struct tg_update *u)
 	/* A reply to one of the bot's messages joins that ticket, if it is theirs. */
 	char role[16];
 	if (u->reply_to && !db_link_find(d->db, u->chat_id, u->reply_to, &ticket, role, sizeof(role)) &&
-	    !ticket_load(d, ticket, &t) && t.cashier_id == p.id && t.status != TICKET_CLOSED)
+	    !ticket_load(d, ticket, &t) && t.cashier_id == p.id && t.store_id == p.store_id &&
+	    t.status != TICKET_CLOSED)
 		return join_ticket(d, &p, u, &t);
 	bool fresh = !db_state_get(d->db, p.id, state, sizeof(state), &state_ticket) &&
 		     !strcmp(state, "new_ticket");

@@ -438,8 +438,8 @@ int callback_handle(struct dialog *d, const struct tg_update *u)
 			return answer(d, u, msg(MSG_BOT_ENGINEERS_ONLY), true);
 		return engineer_press(d, u, &p, &k, &t);
 	}
-	/* A cashier's buttons work only in their own chat, on their own ticket. */
-	if (t.cashier_id != p.id || u->chat_id != u->from_id)
+	/* A cashier's buttons work only in their own chat, on their own ticket, of their store. */
+	if (t.cashier_id != p.id || t.store_id != p.store_id || u->chat_id != u->from_id)
 		return answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
 	return cashier_press(d, u, &p, &k, &t);
 }
