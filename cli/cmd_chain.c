@@ -682,7 +682,9 @@ static int person_change(struct cli *c, int argc, char **argv, enum person_verb 
 			     help, person_opt, &a, &done);
 	if (done || rc)
 		return rc;
-	if (argc != 1 || a.role || (verb == PERSON_MOVE) != (a.place.store != NULL))
+	/* --store (and --org to narrow it) belong to move alone. */
+	if (argc != 1 || a.role || (verb == PERSON_MOVE) != (a.place.store != NULL) ||
+	    (verb != PERSON_MOVE && a.place.org))
 		return cli_usage(c, help, false);
 	if ((rc = find_place(c, &a.place, &org_id, &store_id, NULL)) ||
 	    (rc = cli_found(c, db_person_find(c->db, &id, argv[0]), MSG_NOUN_PERSON, argv[0])))
