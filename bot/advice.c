@@ -183,10 +183,12 @@ int advice_press(struct dialog *d, const struct tg_update *u)
 
 	if (!press_parse(u->callback_data, &sid, &choice) || db_kb_suggestion(d->db, sid, &s))
 		return answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
-	if ((rc = dialog_person(d, u->from_id, &p)) == TD_ENOTFOUND || (!rc && !p.active))
+	if ((rc = dialog_person(d, u->from_id, &p)) == TD_ENOTFOUND)
 		return answer(d, u, msg(MSG_BOT_NEED_INVITE_SHORT), true);
 	if (rc)
 		return rc;
+	if (p.disabled)
+		return access_refuse(d, u);
 	/* Only the cashier it was shown to, in their own chat, and only once. */
 	if (s.person_id != p.id || u->chat_id != u->from_id || *s.outcome)
 		return answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);

@@ -38,6 +38,8 @@ static int registered(struct dialog *d, const struct tg_update *u, const char *c
 	int rc = db_invite_redeem(d->db, &person, hash, u->from_id, u->from_name, d->now);
 	if (rc == TD_ENOTFOUND)
 		return say_msg(d, u->chat_id, MSG_BOT_INVITE_INVALID);
+	if (rc == TD_EDENIED)
+		return access_refuse(d, u);
 	if (rc)
 		return rc;
 	struct person p;
@@ -147,10 +149,15 @@ static int join_ticket(struct dialog *d, const struct person *p, const struct tg
 	int rc;
 	if (in->status != TICKET_RESOLVED)
 		return (rc = cashier_add_message(d, p, u, in)) ? rc : acknowledge(d, u->chat_id);
-	/* Words after a resolution, instead of the buttons: it is not fixed. */
-	reopened.status = in->assignee_id ? TICKET_CLAIMED : TICKET_NEW;
+	/*
+	 * Words after a resolution, instead of the buttons: it is not fixed. An
+	 * assignee whose access was revoked does not get it back.
+	 */
+	if (in->assignee_disabled)
+		reopened.assignee_id = 0;
+	reopened.status = reopened.assignee_id ? TICKET_CLAIMED : TICKET_NEW;
 	if ((rc = ticket_change(d, in->id, p->id, "reopened", reopened.status, in->priority,
-				in->assignee_id, NULL)) || (rc = card_update(d, in->id)) ||
+				reopened.assignee_id, NULL)) || (rc = card_update(d, in->id)) ||
 	    (rc = say_msg(d, d->engineers_chat, MSG_BOT_REOPENED_NOTE, (long long)in->id)) ||
 	    (rc = say_msg(d, u->chat_id, MSG_BOT_REOPENED, (long long)in->id)))
 		return rc;
@@ -231,13 +238,12 @@ int cashier_handle(struct dialog *d, const struct tg_update *u)
 		return say_msg(d, u->chat_id, MSG_BOT_NEED_INVITE);
 	if (rc)
 		return rc;
+	if (p.disabled)
+		return access_refuse(d, u);
 	if ((arg = command_arg(u->text, "/kb")))
 		return advice_search(d, u, arg);
 	if (strcmp(p.role, "cashier"))
 		return say_msg(d, u->chat_id, MSG_BOT_STAFF_USE_GROUP);
-	/* Writing again after blocking the bot: they can be reached again. */
-	if (!p.active && (rc = db_person_activate_tg(d->db, u->from_id)))
-		return rc;
 	if (command_arg(u->text, "/start") || command_arg(u->text, "/help"))
 		return say_msg(d, u->chat_id, MSG_BOT_CASHIER_HELP);
 	if (command_arg(u->text, "/my"))
@@ -255,7 +261,8 @@ int cashier_handle(struct dialog *d, const struct tg_update *u)
 	/* A reply to one of the bot's messages joins that ticket, if it is theirs. */
 	char role[16];
 	if (u->reply_to && !db_link_find(d->db, u->chat_id, u->reply_to, &ticket, role, sizeof(role)) &&
-	    !ticket_load(d, ticket, &t) && t.cashier_id == p.id && t.status != TICKET_CLOSED)
+	    !ticket_load(d, ticket, &t) && t.cashier_id == p.id && t.store_id == p.store_id &&
+	    t.status != TICKET_CLOSED)
 		return join_ticket(d, &p, u, &t);
 	/* After /new, or while an article waits, the message is about a new problem. */
 	bool fresh = !db_state_get(d->db, p.id, state, sizeof(state), &state_ticket) &&

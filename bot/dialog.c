@@ -23,9 +23,11 @@ static int copy_person(const struct person_row *r, void *arg)
 {
 	struct person *p = arg;
 	p->id = r->id;
+	p->tg_user_id = r->tg_user_id;
 	p->store_id = r->store_id;
 	p->org_id = r->org_id;
-	p->active = r->active;
+	p->blocked = r->blocked;
+	p->disabled = r->disabled_at != 0;
 	utf8_snprintf(p->name, sizeof(p->name), "%s", r->name);
 	snprintf(p->role, sizeof(p->role), "%s", r->role);
 	return 1;
@@ -34,6 +36,12 @@ static int copy_person(const struct person_row *r, void *arg)
 int dialog_person(struct dialog *d, int64_t tg_user_id, struct person *out)
 {
 	int rc = db_person_by_tg(d->db, tg_user_id, copy_person, out);
+	return rc == 1 ? 0 : rc ? rc : TD_ENOTFOUND;
+}
+
+int dialog_person_by_id(struct dialog *d, int64_t id, struct person *out)
+{
+	int rc = db_person_get(d->db, id, copy_person, out);
 	return rc == 1 ? 0 : rc ? rc : TD_ENOTFOUND;
 }
 
@@ -248,6 +256,12 @@ bool dialog_in_engineers_chat(const struct dialog *d, int64_t chat_id)
 
 int dialog_handle(struct dialog *d, const struct tg_update *u)
 {
+	int rc;
+	/* When each person was last heard; a private message proves they do not block the bot. */
+	if (u->kind != UPDATE_OTHER && u->from_id &&
+	    (rc = db_person_seen_tg(d->db, u->from_id, d->now,
+				    u->kind == UPDATE_MESSAGE && u->private_chat)))
+		return rc;
 	switch (u->kind) {
 	case UPDATE_CALLBACK:
 		return callback_handle(d, u);

@@ -26,10 +26,11 @@ struct dialog {
 
 /* A registered person, as the dialog sees them. */
 struct person {
-	int64_t id, store_id, org_id;
+	int64_t id, tg_user_id, store_id, org_id;
 	char name[128];
 	char role[16];
-	bool active;
+	bool blocked;    /* Telegram refused a message to them (they blocked the bot) */
+	bool disabled;   /* an admin revoked their access */
 };
 
 /* Handles one update. 0, or a database error (the caller rolls back). */
@@ -46,6 +47,8 @@ bool dialog_in_engineers_chat(const struct dialog *d, int64_t chat_id);
 
 /* Looks up the sender; TD_ENOTFOUND for a stranger. */
 int dialog_person(struct dialog *d, int64_t tg_user_id, struct person *out);
+/* Looks up a person by id; TD_ENOTFOUND when there is none. */
+int dialog_person_by_id(struct dialog *d, int64_t id, struct person *out);
 
 /* Inline keyboard: one row of buttons, labels from the catalogue. */
 json_object *keyboard_row(size_t n, const char *const *labels, const char *const *data);
@@ -150,6 +153,31 @@ int sla_event(struct dialog *d, int64_t ticket_id, const char *kind);
 int sla_promise(struct dialog *d, int64_t ticket_id, const char *before, struct buf *b);
 /* Sends the warnings and breach notices due at d->now; one transaction is the caller's. */
 int sla_tick(struct dialog *d);
+
+/*
+ * ---- access.c: an admin revoking, restoring or moving a person ----
+ *
+ * Each runs inside the caller's transaction, with the admin's login for
+ * the person's history. TD_ENOTFOUND for an unknown person.
+ */
+
+/* The polite refusal a disabled person gets for a message or a press. */
+int access_refuse(struct dialog *d, const struct tg_update *u);
+/*
+ * Revokes access: the tickets they had claimed go back to the queue (a
+ * history row each, the card's «Взять» again, a notice in the engineers'
+ * chat); *requeued counts them. TD_EEXISTS when already disabled.
+ */
+int access_disable(struct dialog *d, int64_t person_id, const char *admin, size_t *requeued);
+/* Restores access. TD_EEXISTS when not disabled. */
+int access_enable(struct dialog *d, int64_t person_id, const char *admin);
+/*
+ * Moves a cashier to store_id. Their unfinished tickets stay with the old
+ * store (a history row each, a notice to the engineers); *left counts
+ * them. TD_EINVAL for someone not a cashier, TD_EEXISTS for the same store.
+ */
+int access_move(struct dialog *d, int64_t person_id, int64_t store_id, const char *admin,
+		size_t *left);
 
 /* Changes a ticket's state and writes the history row; see the flows. */
 int ticket_change(struct dialog *d, int64_t ticket_id, int64_t actor_id, const char *kind,

@@ -58,6 +58,9 @@ static int relay_to_cashier(struct dialog *d, const struct person *p, const stru
 	if ((rc = ticket_change(d, t->id, p->id, "reply", t->status, t->priority, t->assignee_id,
 				*u->text ? u->text : msg(u->photo ? MSG_BOT_PHOTO_MARK : MSG_BOT_FILE_MARK))))
 		return rc;
+	/* Disabled, or moved to another store: the words stay in the history only. */
+	if (t->cashier_id && !t->cashier_tg)
+		return say_msg(d, d->engineers_chat, MSG_BOT_CASHIER_UNREACHABLE, (long long)t->id);
 	msg_buf(&b, MSG_BOT_ENGINEER_SAYS, (long long)t->id, "");
 	esc(&b, p->name);
 	buf_puts(&b, ":\n");
@@ -228,6 +231,9 @@ int engineer_handle(struct dialog *d, const struct tg_update *u)
 		return 0;  /* others in the group talk among themselves */
 	if (rc)
 		return rc;
+	/* Chatter is theirs; what would reach the bot (a command, a reply to its message) is refused. */
+	if (p.disabled)
+		return u->text[0] == '/' || u->reply_to ? access_refuse(d, u) : 0;
 	if (u->text[0] == '/')
 		return engineer_command(d, &p, u);
 	bool resolving = !db_state_get(d->db, p.id, state, sizeof(state), &state_ticket) &&
@@ -333,9 +339,11 @@ static int cashier_press(struct dialog *d, const struct tg_update *u, const stru
 	} else if (!strcmp(k->verb, "re")) {
 		if (t->status != TICKET_RESOLVED)
 			goto stale;
+		/* An assignee whose access was revoked does not get it back. */
+		int64_t assignee = t->assignee_disabled ? 0 : t->assignee_id;
 		if ((rc = ticket_change(d, t->id, p->id, "reopened",
-					t->assignee_id ? TICKET_CLAIMED : TICKET_NEW, t->priority,
-					t->assignee_id, NULL)) || (rc = card_update(d, t->id)))
+					assignee ? TICKET_CLAIMED : TICKET_NEW, t->priority,
+					assignee, NULL)) || (rc = card_update(d, t->id)))
 			goto done;
 		msg_buf(&b, MSG_BOT_REOPENED, (long long)t->id);
 		rc = say_edit(d, u->chat_id, t->id, "confirm", buf_cstr(&b), NULL);
@@ -418,18 +426,20 @@ int callback_handle(struct dialog *d, const struct tg_update *u)
 		return advice_press(d, u);
 	if (!press_parse(&k, u->callback_data) || ticket_load(d, k.ticket, &t))
 		return answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
-	if ((rc = dialog_person(d, u->from_id, &p)) == TD_ENOTFOUND || (!rc && !p.active))
+	if ((rc = dialog_person(d, u->from_id, &p)) == TD_ENOTFOUND)
 		return answer(d, u, msg(MSG_BOT_NEED_INVITE_SHORT), true);
 	if (rc)
 		return rc;
+	if (p.disabled)
+		return access_refuse(d, u);
 	bool staff_verb = strchr("cux", k.verb[0]) && k.verb[1] == '\0';
 	if (staff_verb) {
 		if (!is_staff(&p) || !dialog_in_engineers_chat(d, u->chat_id))
 			return answer(d, u, msg(MSG_BOT_ENGINEERS_ONLY), true);
 		return engineer_press(d, u, &p, &k, &t);
 	}
-	/* A cashier's buttons work only in their own chat, on their own ticket. */
-	if (t.cashier_id != p.id || u->chat_id != u->from_id)
+	/* A cashier's buttons work only in their own chat, on their own ticket, of their store. */
+	if (t.cashier_id != p.id || t.store_id != p.store_id || u->chat_id != u->from_id)
 		return answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
 	return cashier_press(d, u, &p, &k, &t);
 }

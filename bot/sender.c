@@ -136,7 +136,7 @@ static void record(struct sender *s, const struct row *r, const struct tg_result
 			 (long long)r->chat_id, res->description, (long long)r->id);
 		rc = db_outbox_failed(s->db, r->id, res->description);
 		if (!rc && r->chat_id > 0)
-			rc = db_person_deactivate_tg(s->db, r->chat_id);
+			rc = db_person_blocked_tg(s->db, r->chat_id);
 		break;
 	case TG_BAD_REQUEST:
 		if (strstr(res->description, "message is not modified")) {

@@ -229,7 +229,7 @@ struct owners {
 static int tell_owner(const struct person_row *p, void *arg)
 {
 	struct owners *o = arg;
-	if (!o->rc && p->active && p->tg_user_id && p->org_id == o->org_id && !strcmp(p->role, "owner"))
+	if (!o->rc && !p->blocked && !p->disabled_at && p->tg_user_id && p->org_id == o->org_id && !strcmp(p->role, "owner"))
 		o->rc = say(o->d, p->tg_user_id, o->html, NULL, 0, 0, NULL);
 	return o->rc;
 }
@@ -297,7 +297,7 @@ static int notice(const struct sla_timer *t, enum sla_notice what, void *arg)
 		goto done;
 	if (what == SLA_BREACH && !(rc = db_sla_place(d->db, t->ticket_id, &pl))) {
 		struct owners o = { d, pl.org_id, buf_cstr(&owners), 0 };
-		rc = db_person_list(d->db, tell_owner, &o);
+		rc = db_person_list(d->db, NULL, tell_owner, &o);
 		rc = rc ? rc : o.rc;
 	}
 	log_info("sla: ticket %lld: %s %s", (long long)t->ticket_id, sla_kind_name(t->kind),

@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "till", cmd_till },
 	{ "equipment", cmd_equipment },
 	{ "invite", cmd_invite },
+	{ "person", cmd_person },
 	{ "ticket", cmd_ticket },
 	{ "report", cmd_report },
 	{ "kb", cmd_kb },

@@ -112,6 +112,7 @@ int cmd_store(struct cli *c, int argc, char **argv);
 int cmd_till(struct cli *c, int argc, char **argv);
 int cmd_equipment(struct cli *c, int argc, char **argv);
 int cmd_invite(struct cli *c, int argc, char **argv);
+int cmd_person(struct cli *c, int argc, char **argv);
 int cmd_ticket(struct cli *c, int argc, char **argv);
 int cmd_report(struct cli *c, int argc, char **argv);
 int cmd_serve(struct cli *c, int argc, char **argv);

@@ -1,15 +1,19 @@
 /*
- * cmd_chain.c - org, store, till, equipment and invite: describing a
- * client's retail chain.
+ * cmd_chain.c - org, store, till, equipment, invite and person: describing
+ * a client's retail chain and who may use the bot.
  */
 #include <getopt.h>
+#include <pwd.h>
+#include <unistd.h>
 
+#include "bot/dialog.h"
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/hours.h"
 #include "core/token.h"
 #include "core/tz.h"
 #include "storage/chain.h"
+#include "storage/outbox.h"
 
 #define NAME_MAX_BYTES 200
 #define ADDRESS_MAX_BYTES 500
@@ -553,4 +557,202 @@ int cmd_invite(struct cli *c, int argc, char **argv)
 	cli_time(until, sizeof(until), clock_now() + ttl, NULL);
 	cli_say(c, MSG_CLI_INVITE_CREATED, a.role, until, bot, code);
 	return EXIT_OK;
+}
+
+/* ---- person ---- */
+
+struct person_args {
+	struct place_args place;
+	const char *role;
+};
+
+static int person_opt(struct cli *c, int opt, const char *val, void *arg)
+{
+	struct person_args *a = arg;
+	if (opt == 'r') {
+		if (!role_valid(val))
+			return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_ROLE, val);
+		a->role = val;
+		return 0;
+	}
+	return place_opt(c, opt, val, &a->place);
+}
+
+static const struct option person_opts[] = {
+	{ "org", required_argument, NULL, 'o' },
+	{ "store", required_argument, NULL, 's' },
+	{ "role", required_argument, NULL, 'r' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const int person_cols[] = { 4, 20, 9, 16, 20, 12, 9, 12, 0 };
+
+static int print_person(const struct person_row *r, void *arg)
+{
+	struct cli *c = arg;
+	char id[24], tg[24] = "-", seen[64] = "-";
+	snprintf(id, sizeof(id), "%lld", (long long)r->id);
+	if (r->tg_user_id)
+		snprintf(tg, sizeof(tg), "%lld", (long long)r->tg_user_id);
+	if (r->last_seen_at)
+		cli_time(seen, sizeof(seen), r->last_seen_at, NULL);
+	cli_row(c, person_cols, ARRAY_SIZE(person_cols),
+		(const char *[]){ id, r->name, r->role, *r->org ? r->org : "-",
+				  *r->store ? r->store : "-", tg,
+				  msg(r->disabled_at ? MSG_CLI_PERSON_DISABLED_MARK :
+					MSG_CLI_PERSON_ENABLED_MARK),
+				  r->blocked ? msg(MSG_CLI_PERSON_BLOCKED_MARK) : "-", seen });
+	return 0;
+}
+
+static int person_list(struct cli *c, int argc, char **argv)
+{
+	struct person_args a = { 0 };
+	struct person_filter f = { 0 };
+	bool done;
+	int rc = cli_options(c, &argc, &argv, "o:s:r:h", person_opts, MSG_HELP_PERSON_LIST,
+			     person_opt, &a, &done);
+	if (done || rc)
+		return rc;
+	if (argc != 0)
+		return cli_usage(c, MSG_HELP_PERSON_LIST, false);
+	if ((rc = find_place(c, &a.place, &f.org_id, &f.store_id, NULL)))
+		return rc;
+	f.role = a.role;
+	cli_header(c, person_cols, ARRAY_SIZE(person_cols), MSG_CLI_PERSON_HEADER);
+	return db_person_list(c->db, &f, print_person, c) ? EXIT_FAIL : EXIT_OK;
+}
+
+/* Who ran the command, for the person's history: the login, else the account. */
+static void admin_login(char *out, size_t n)
+{
+	struct passwd *pw;
+	if (!getlogin_r(out, n) && *out)
+		return;
+	pw = getpwuid(getuid());
+	snprintf(out, n, "%s", pw ? pw->pw_name : "?");
+}
+
+/* The dialog an admin command speaks through: the outbox, the engineers' chat. */
+static void admin_dialog(struct cli *c, struct dialog *d)
+{
+	*d = (struct dialog){
+		.db = c->db,
+		.engineers_chat = c->cfg.tg_engineers_chat ?
+			db_chat_current(c->db, c->cfg.tg_engineers_chat) : 0,
+		.now = clock_now(),
+		.cfg = &c->cfg,
+	};
+}
+
+struct person_names {
+	char name[NAME_MAX_BYTES + 1], role[16], store[NAME_MAX_BYTES + 1];
+};
+
+static int person_names(const struct person_row *r, void *arg)
+{
+	struct person_names *n = arg;
+	snprintf(n->name, sizeof(n->name), "%s", r->name);
+	snprintf(n->role, sizeof(n->role), "%s", r->role);
+	return 0;
+}
+
+static int store_name(const struct store_row *r, void *arg)
+{
+	struct person_names *n = arg;
+	snprintf(n->store, sizeof(n->store), "%s", r->name);
+	return 0;
+}
+
+enum person_verb { PERSON_DISABLE, PERSON_ENABLE, PERSON_MOVE };
+
+/* person disable|enable|move: one transaction each, state, history, tickets, notices. */
+static int person_change(struct cli *c, int argc, char **argv, enum person_verb verb,
+			 enum msg_id help)
+{
+	struct person_args a = { 0 };
+	struct dialog d;
+	struct person_names names = { "", "", "" };
+	char admin[256];
+	int64_t id, org_id, store_id;
+	size_t n = 0;
+	bool done;
+	int rc = cli_options(c, &argc, &argv, verb == PERSON_MOVE ? "o:s:h" : "h", person_opts,
+			     help, person_opt, &a, &done);
+	if (done || rc)
+		return rc;
+	/* --store (and --org to narrow it) belong to move alone. */
+	if (argc != 1 || a.role || (verb == PERSON_MOVE) != (a.place.store != NULL) ||
+	    (verb != PERSON_MOVE && a.place.org))
+		return cli_usage(c, help, false);
+	if ((rc = find_place(c, &a.place, &org_id, &store_id, NULL)) ||
+	    (rc = cli_found(c, db_person_find(c->db, &id, argv[0]), MSG_NOUN_PERSON, argv[0])))
+		return rc;
+	admin_login(admin, sizeof(admin));
+	if ((rc = begin_tx(c)))
+		return rc;
+	db_person_get(c->db, id, person_names, &names);
+	if (store_id)
+		db_store_get(c->db, store_id, store_name, &names);
+	admin_dialog(c, &d);
+	switch (verb) {
+	case PERSON_DISABLE:
+		rc = access_disable(&d, id, admin, &n);
+		break;
+	case PERSON_ENABLE:
+		rc = access_enable(&d, id, admin);
+		break;
+	case PERSON_MOVE:
+		rc = access_move(&d, id, store_id, admin, &n);
+		break;
+	}
+	if (rc == TD_EEXISTS) {
+		db_rollback(c->db);
+		if (verb == PERSON_MOVE)
+			cli_say(c, MSG_CLI_PERSON_SAME_STORE, (long long)id, names.name, names.store);
+		else
+			cli_say(c, verb == PERSON_DISABLE ? MSG_CLI_PERSON_ALREADY_DISABLED :
+				MSG_CLI_PERSON_ALREADY_ENABLED, (long long)id, names.name);
+		return EXIT_OK;
+	}
+	if (rc == TD_EINVAL) {
+		db_rollback(c->db);
+		return cli_fail(c, EXIT_USAGE, MSG_CLI_NOT_A_CASHIER, names.name, names.role);
+	}
+	if (rc)
+		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
+	if ((rc = finish_tx(c, rc)))
+		return rc;
+	if (verb == PERSON_DISABLE)
+		cli_say(c, MSG_CLI_PERSON_DISABLED, (long long)id, names.name, n);
+	else if (verb == PERSON_ENABLE)
+		cli_say(c, MSG_CLI_PERSON_ENABLED, (long long)id, names.name);
+	else
+		cli_say(c, MSG_CLI_PERSON_MOVED, (long long)id, names.name, names.store, n);
+	return EXIT_OK;
+}
+
+static int person_disable(struct cli *c, int argc, char **argv)
+{
+	return person_change(c, argc, argv, PERSON_DISABLE, MSG_HELP_PERSON_DISABLE);
+}
+
+static int person_enable(struct cli *c, int argc, char **argv)
+{
+	return person_change(c, argc, argv, PERSON_ENABLE, MSG_HELP_PERSON_ENABLE);
+}
+
+static int person_move(struct cli *c, int argc, char **argv)
+{
+	return person_change(c, argc, argv, PERSON_MOVE, MSG_HELP_PERSON_MOVE);
+}
+
+int cmd_person(struct cli *c, int argc, char **argv)
+{
+	static const struct cli_sub subs[] = {
+		{ "list", person_list }, { "disable", person_disable }, { "enable", person_enable },
+		{ "move", person_move }, { NULL, NULL },
+	};
+	return cli_dispatch(c, argc, argv, subs, MSG_HELP_PERSON);
 }

@@ -30,6 +30,7 @@ enum {
 	TD_ENOMEM = -5,
 	TD_EBUSY = -6,      /* database locked past the busy timeout */
 	TD_EAMBIGUOUS = -7, /* a name matched more than one row */
+	TD_EDENIED = -8,    /* refused: the person's access is revoked */
 };
 
 /* Aborts on allocation failure: a daemon out of memory cannot do better. */

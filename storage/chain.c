@@ -69,6 +69,12 @@ int db_till_find(struct db *db, int64_t *out, int64_t store_id, const char *ref)
 			" AND (?3 = 0 OR store_id = ?3)", store_id, ref);
 }
 
+int db_person_find(struct db *db, int64_t *out, const char *ref)
+{
+	return find_ref(db, out, "SELECT id FROM people WHERE (id = ?1 OR (?1 IS NULL AND name = ?2))"
+			" AND ?3 = ?3", 0, ref);
+}
+
 int db_org_add(struct db *db, int64_t *out, const char *name, const char *tier,
 	       const char *const *owners)
 {
@@ -305,6 +311,15 @@ int db_invite_redeem(struct db *db, int64_t *out_person, const char *code_hash,
 	int64_t invite;
 	int rc;
 
+	/* A revoked person stays out, whatever link they hold; the link stays unused. */
+	if (db_prepare(db, &st, "SELECT 1 FROM people WHERE tg_user_id = ? AND disabled_at IS NOT NULL"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, tg_user_id);
+	rc = sqlite3_step(st) == SQLITE_ROW ? TD_EDENIED : 0;
+	db_finish(db, st);
+	if (rc)
+		return rc;
+
 	if (db_prepare(db, &st, "SELECT id FROM invites WHERE code_hash = ? AND used_at IS NULL"
 			       " AND expires_at > ?"))
 		return TD_ERR;
@@ -322,7 +337,7 @@ int db_invite_redeem(struct db *db, int64_t *out_person, const char *code_hash,
 		       " SELECT ?1, ?2, role, store_id, org_id, ?3 FROM invites WHERE id = ?4"
 		       " ON CONFLICT(tg_user_id) DO UPDATE SET name = excluded.name,"
 		       " role = excluded.role, store_id = excluded.store_id,"
-		       " org_id = excluded.org_id, active = 1"
+		       " org_id = excluded.org_id, blocked = 0"
 		       " RETURNING id"))
 		return TD_ERR;
 	sqlite3_bind_int64(st, 1, tg_user_id);
@@ -345,18 +360,26 @@ int db_invite_redeem(struct db *db, int64_t *out_person, const char *code_hash,
 	return db_step_done(db, st);
 }
 
-static int person_query(struct db *db, const char *where, int64_t arg_id,
+/* ?1 and ?2 are a and b, ?3 is role; a binding the where clause does not use is ignored. */
+static int person_query(struct db *db, const char *where, int64_t a, int64_t b, const char *role,
 			int (*fn)(const struct person_row *, void *), void *arg)
 {
-	char sql[256];
+	char sql[768];
 	sqlite3_stmt *st;
 	int rc = 0;
 	snprintf(sql, sizeof(sql),
-		 "SELECT id, coalesce(tg_user_id, 0), coalesce(store_id, 0), coalesce(org_id, 0),"
-		 " name, role, active FROM people WHERE %s ORDER BY id", where);
+		 "SELECT p.id, coalesce(p.tg_user_id, 0), coalesce(p.store_id, 0),"
+		 " coalesce(p.org_id, s.org_id, 0), p.name, p.role, coalesce(s.name, ''),"
+		 " coalesce(o.name, ''), p.blocked, coalesce(p.disabled_at, 0),"
+		 " coalesce(p.last_seen_at, 0)"
+		 " FROM people p LEFT JOIN stores s ON s.id = p.store_id"
+		 " LEFT JOIN orgs o ON o.id = coalesce(p.org_id, s.org_id)"
+		 " WHERE %s ORDER BY p.id", where);
 	if (db_prepare(db, &st, sql))
 		return TD_ERR;
-	sqlite3_bind_int64(st, 1, arg_id);
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	db_bind_text(st, 3, role);
 	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
 		struct person_row r = {
 			.id = sqlite3_column_int64(st, 0),
@@ -365,7 +388,11 @@ static int person_query(struct db *db, const char *where, int64_t arg_id,
 			.org_id = sqlite3_column_int64(st, 3),
 			.name = db_text(st, 4),
 			.role = db_text(st, 5),
-			.active = sqlite3_column_int(st, 6),
+			.store = db_text(st, 6),
+			.org = db_text(st, 7),
+			.blocked = sqlite3_column_int(st, 8),
+			.disabled_at = sqlite3_column_int64(st, 9),
+			.last_seen_at = sqlite3_column_int64(st, 10),
 		};
 		rc = fn(&r, arg);
 	}
@@ -376,12 +403,60 @@ static int person_query(struct db *db, const char *where, int64_t arg_id,
 int db_person_by_tg(struct db *db, int64_t tg_user_id,
 		    int (*fn)(const struct person_row *, void *), void *arg)
 {
-	return person_query(db, "tg_user_id = ?1", tg_user_id, fn, arg);
+	return person_query(db, "p.tg_user_id = ?1", tg_user_id, 0, NULL, fn, arg);
 }
 
-int db_person_list(struct db *db, int (*fn)(const struct person_row *, void *), void *arg)
+int db_person_get(struct db *db, int64_t id, int (*fn)(const struct person_row *, void *),
+		  void *arg)
 {
-	return person_query(db, "?1 = ?1", 0, fn, arg);
+	return person_query(db, "p.id = ?1", id, 0, NULL, fn, arg);
+}
+
+int db_person_list(struct db *db, const struct person_filter *f,
+		   int (*fn)(const struct person_row *, void *), void *arg)
+{
+	static const struct person_filter all = { 0 };
+	if (!f)
+		f = &all;
+	return person_query(db, "(?1 = 0 OR coalesce(p.org_id, s.org_id) = ?1)"
+			    " AND (?2 = 0 OR p.store_id = ?2) AND (?3 IS NULL OR p.role = ?3)",
+			    f->org_id, f->store_id, f->role, fn, arg);
+}
+
+int db_person_set_disabled(struct db *db, int64_t id, int64_t at)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "UPDATE people SET disabled_at = ?2 WHERE id = ?1"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	db_bind_id(st, 2, at);
+	return db_step_done(db, st);
+}
+
+int db_person_move(struct db *db, int64_t id, int64_t store_id, int64_t org_id)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "UPDATE people SET store_id = ?2, org_id = ?3 WHERE id = ?1"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	db_bind_id(st, 2, store_id);
+	db_bind_id(st, 3, org_id);
+	return db_step_done(db, st);
+}
+
+int db_person_event(struct db *db, int64_t id, int64_t now, const char *kind, const char *actor,
+		    const char *body)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "INSERT INTO person_events(person_id, at, kind, actor, body)"
+			       " VALUES (?, ?, ?, ?, ?)"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, actor, -1, SQLITE_STATIC);
+	db_bind_text(st, 5, body);
+	return db_step_done(db, st);
 }
 
 int db_state_set(struct db *db, int64_t person_id, const char *kind, int64_t ticket_id,
@@ -421,12 +496,19 @@ int db_state_clear(struct db *db, int64_t person_id)
 	return db_exec_id(db, "DELETE FROM person_state WHERE person_id = ?", person_id);
 }
 
-int db_person_deactivate_tg(struct db *db, int64_t tg_user_id)
+int db_person_blocked_tg(struct db *db, int64_t tg_user_id)
 {
-	return db_exec_id(db, "UPDATE people SET active = 0 WHERE tg_user_id = ?", tg_user_id);
+	return db_exec_id(db, "UPDATE people SET blocked = 1 WHERE tg_user_id = ?", tg_user_id);
 }
 
-int db_person_activate_tg(struct db *db, int64_t tg_user_id)
+int db_person_seen_tg(struct db *db, int64_t tg_user_id, int64_t now, bool wrote_privately)
 {
-	return db_exec_id(db, "UPDATE people SET active = 1 WHERE tg_user_id = ?", tg_user_id);
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "UPDATE people SET last_seen_at = ?2,"
+			       " blocked = CASE WHEN ?3 THEN 0 ELSE blocked END WHERE tg_user_id = ?1"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, tg_user_id);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int(st, 3, wrote_privately);
+	return db_step_done(db, st);
 }

@@ -41,7 +41,15 @@ struct equipment_row {
 struct person_row {
 	int64_t id, tg_user_id, store_id, org_id;
 	const char *name, *role;
-	bool active;
+	const char *store, *org;   /* names, "" for none */
+	bool blocked;              /* Telegram refused a message to them (403) */
+	int64_t disabled_at;       /* an admin revoked their access; 0: enabled */
+	int64_t last_seen_at;      /* their last message or press; 0: never */
+};
+
+struct person_filter {
+	int64_t org_id, store_id;  /* 0: any */
+	const char *role;          /* NULL: any */
 };
 
 /* Equipment kinds, in the order help lists them. */
@@ -57,6 +65,7 @@ bool role_valid(const char *role);
 int db_org_find(struct db *db, int64_t *out, const char *ref);
 int db_store_find(struct db *db, int64_t *out, int64_t org_id, const char *ref);
 int db_till_find(struct db *db, int64_t *out, int64_t store_id, const char *ref);
+int db_person_find(struct db *db, int64_t *out, const char *ref);
 
 /* owners: NULL-terminated e-mail addresses (may be NULL). TD_EEXISTS on a taken name. */
 int db_org_add(struct db *db, int64_t *out, const char *name, const char *tier,
@@ -89,14 +98,27 @@ int db_invite_add(struct db *db, int64_t *out, const char *code_hash, const char
 /*
  * Redeems an unused, unexpired invite for the Telegram user: creates (or
  * updates) the person with the invite's role and store, marks the invite
- * used. TD_ENOTFOUND for an unknown, used or expired code.
+ * used. TD_ENOTFOUND for an unknown, used or expired code; TD_EDENIED,
+ * leaving the invite unused, when the user is a disabled person.
  */
 int db_invite_redeem(struct db *db, int64_t *out_person, const char *code_hash,
 		     int64_t tg_user_id, const char *name, int64_t now);
 
 int db_person_by_tg(struct db *db, int64_t tg_user_id,
 		    int (*fn)(const struct person_row *, void *), void *arg);
-int db_person_list(struct db *db, int (*fn)(const struct person_row *, void *), void *arg);
+int db_person_get(struct db *db, int64_t id, int (*fn)(const struct person_row *, void *),
+		  void *arg);
+/* People matching f (NULL: everyone), by id. A cashier's org is their store's. */
+int db_person_list(struct db *db, const struct person_filter *f,
+		   int (*fn)(const struct person_row *, void *), void *arg);
+
+/* Revokes (at > 0) or restores (at 0) a person's access. */
+int db_person_set_disabled(struct db *db, int64_t id, int64_t at);
+/* Gives a person another store (and that store's organisation). */
+int db_person_move(struct db *db, int64_t id, int64_t store_id, int64_t org_id);
+/* Records what an admin (their login) did to a person: disabled, enabled, moved. */
+int db_person_event(struct db *db, int64_t id, int64_t now, const char *kind, const char *actor,
+		    const char *body);
 
 /*
  * What a person is in the middle of: "resolution" (an engineer typing how a
@@ -109,9 +131,12 @@ int db_state_set(struct db *db, int64_t person_id, const char *kind, int64_t tic
 int db_state_get(struct db *db, int64_t person_id, char *kind, size_t kind_len,
 		 int64_t *ticket_id);
 int db_state_clear(struct db *db, int64_t person_id);
-/* A person who blocked the bot: no more messages to them. */
-int db_person_deactivate_tg(struct db *db, int64_t tg_user_id);
-/* They wrote again: reachable once more. */
-int db_person_activate_tg(struct db *db, int64_t tg_user_id);
+/* Telegram refused a message to them (403): they blocked the bot. */
+int db_person_blocked_tg(struct db *db, int64_t tg_user_id);
+/*
+ * They wrote or pressed at now. A message in their private chat also
+ * means they no longer block the bot; it never touches "disabled".
+ */
+int db_person_seen_tg(struct db *db, int64_t tg_user_id, int64_t now, bool wrote_privately);
 
 #endif

@@ -271,6 +271,31 @@ static const char *const migrations[] = {
 	"  created_at INTEGER NOT NULL,"
 	"  tried_at INTEGER NOT NULL"
 	");",
+	/*
+	 * 11: access. "Blocked the bot" (Telegram's 403, undone by their next
+	 * message) and "disabled" (an admin revoked access, undone only by an
+	 * admin) are separate facts; "active" had meant the first and served
+	 * as the only switch. When each person last wrote. What admins did to
+	 * people, append-only like a ticket's history.
+	 */
+	"ALTER TABLE people ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE people SET blocked = 1 WHERE active = 0;"
+	"ALTER TABLE people DROP COLUMN active;"
+	"ALTER TABLE people ADD COLUMN disabled_at INTEGER;"  /* NULL: enabled */
+	"ALTER TABLE people ADD COLUMN last_seen_at INTEGER;"
+	"CREATE TABLE person_events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  person_id INTEGER NOT NULL REFERENCES people(id),"
+	"  at INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('disabled', 'enabled', 'moved')),"
+	"  actor TEXT NOT NULL,"  /* the admin's login */
+	"  body TEXT"
+	");"
+	"CREATE INDEX person_events_person ON person_events(person_id, id);"
+	"CREATE TRIGGER person_events_no_update BEFORE UPDATE ON person_events"
+	"  BEGIN SELECT RAISE(ABORT, 'person history is append-only'); END;"
+	"CREATE TRIGGER person_events_no_delete BEFORE DELETE ON person_events"
+	"  BEGIN SELECT RAISE(ABORT, 'person history is append-only'); END;",
 };
 
 int db_schema_latest(void)

@@ -63,11 +63,14 @@ int db_ticket_event(struct db *db, int64_t ticket_id, int64_t now, int64_t actor
 	"SELECT ts.id, ts.store_id, coalesce(ts.till_id, 0), o.name, s.name, s.address," \
 	" coalesce(tl.name, ''), coalesce(c.name, ''), coalesce(a.name, ''), ts.source, ts.title," \
 	" ts.status, ts.priority, ts.created_at, ts.updated_at, s.timezone," \
-	" coalesce(ts.cashier_id, 0), coalesce(ts.assignee_id, 0), coalesce(c.tg_user_id, 0)," \
+	" coalesce(ts.cashier_id, 0), coalesce(ts.assignee_id, 0)," \
+	" CASE WHEN c.disabled_at IS NULL AND c.store_id = ts.store_id THEN coalesce(c.tg_user_id, 0)" \
+	"  ELSE 0 END," \
 	" coalesce(ka.id, 0), coalesce(ka.title, '')," \
 	" coalesce((SELECT min(due_at) FROM sla_timers WHERE ticket_id = ts.id AND met_at IS NULL), 0)" \
 	"  AS next_due," \
-	" EXISTS (SELECT 1 FROM sla_timers WHERE ticket_id = ts.id AND breached_at IS NOT NULL)" \
+	" EXISTS (SELECT 1 FROM sla_timers WHERE ticket_id = ts.id AND breached_at IS NOT NULL)," \
+	" a.disabled_at IS NOT NULL" \
 	" FROM ticket_state ts JOIN stores s ON s.id = ts.store_id JOIN orgs o ON o.id = s.org_id" \
 	" JOIN tickets tk ON tk.id = ts.id LEFT JOIN kb_articles ka ON ka.id = tk.kb_article_id" \
 	" LEFT JOIN tills tl ON tl.id = ts.till_id LEFT JOIN people c ON c.id = ts.cashier_id" \
@@ -101,6 +104,7 @@ static int ticket_rows(struct db *db, sqlite3_stmt *st, int (*fn)(const struct t
 			.kb_title = db_text(st, 20),
 			.due_at = sqlite3_column_int64(st, 21),
 			.breached = sqlite3_column_int(st, 22),
+			.assignee_disabled = sqlite3_column_int(st, 23),
 		};
 		ticket_status_parse(&r.status, db_text(st, 11));
 		(*count)++;
@@ -145,8 +149,9 @@ int db_ticket_open_of(struct db *db, int64_t cashier_id, int64_t *out)
 {
 	sqlite3_stmt *st;
 	int rc = TD_ENOTFOUND;
-	if (db_prepare(db, &st, "SELECT max(id) FROM ticket_state WHERE cashier_id = ?"
-			       " AND status IN ('new', 'claimed', 'resolved')"))
+	if (db_prepare(db, &st, "SELECT max(id) FROM ticket_state WHERE cashier_id = ?1"
+			       " AND status IN ('new', 'claimed', 'resolved')"
+			       " AND store_id = (SELECT store_id FROM people WHERE id = ?1)"))
 		return TD_ERR;
 	sqlite3_bind_int64(st, 1, cashier_id);
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
@@ -168,6 +173,65 @@ int db_ticket_queue(struct db *db, int64_t assignee_id,
 		return TD_ERR;
 	sqlite3_bind_int64(st, 1, assignee_id);
 	return ticket_rows(db, st, fn, arg, &count);
+}
+
+/* Steps an INSERT ... RETURNING ticket_id, collecting the ids; finishes st. */
+static int collect_ids(struct db *db, sqlite3_stmt *st, int64_t **out, size_t *n)
+{
+	size_t cap = 0;
+	int rc;
+	*out = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 8;
+			*out = xrealloc(*out, cap * sizeof(**out));
+		}
+		(*out)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_map(db, rc);
+	db_finish(db, st);
+	if (rc) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+int db_ticket_requeue_assigned(struct db *db, int64_t assignee_id, int64_t now,
+			       const char *body, int64_t **out, size_t *n)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "INSERT INTO ticket_events(ticket_id, at, actor_id, kind, status,"
+			       " priority, assignee_id, body)"
+			       " SELECT id, ?2, NULL, 'requeued', 'new', priority, NULL, ?3"
+			       " FROM ticket_state WHERE status = 'claimed' AND assignee_id = ?1"
+			       " ORDER BY id RETURNING ticket_id"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, assignee_id);
+	sqlite3_bind_int64(st, 2, now);
+	db_bind_text(st, 3, body);
+	return collect_ids(db, st, out, n);
+}
+
+int db_ticket_note_cashier(struct db *db, int64_t cashier_id, int64_t store_id, int64_t now,
+			   const char *kind, const char *body, int64_t **out, size_t *n)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "INSERT INTO ticket_events(ticket_id, at, actor_id, kind, status,"
+			       " priority, assignee_id, body)"
+			       " SELECT id, ?3, NULL, ?4, status, priority, assignee_id, ?5"
+			       " FROM ticket_state WHERE cashier_id = ?1 AND store_id = ?2"
+			       "   AND status IN ('new', 'claimed', 'resolved')"
+			       " ORDER BY id RETURNING ticket_id"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, cashier_id);
+	sqlite3_bind_int64(st, 2, store_id);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+	db_bind_text(st, 5, body);
+	return collect_ids(db, st, out, n);
 }
 
 bool db_ticket_has_event(struct db *db, int64_t id, const char *kind)

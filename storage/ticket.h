@@ -26,7 +26,11 @@ struct ticket_new {
 
 struct ticket_row {
 	int64_t id, store_id, till_id, cashier_id, assignee_id;
-	int64_t cashier_tg;  /* the cashier's Telegram id (their private chat), 0: none */
+	/*
+	 * The cashier's Telegram id (their private chat); 0: none, or they may
+	 * no longer hear of it (disabled, or moved to another store).
+	 */
+	int64_t cashier_tg;
 	const char *org, *store, *address, *timezone, *till, *cashier, *assignee;
 	const char *source, *title;
 	int64_t kb_article_id;       /* 0: none */
@@ -36,6 +40,7 @@ struct ticket_row {
 	int64_t created_at, updated_at;
 	int64_t due_at;              /* the nearest SLA deadline still running, 0: none */
 	bool breached;               /* an SLA deadline of it was breached */
+	bool assignee_disabled;      /* the assignee's access was revoked */
 };
 
 struct ticket_event_row {
@@ -79,7 +84,10 @@ int db_ticket_list(struct db *db, const struct ticket_filter *f,
 /* One ticket: TD_ENOTFOUND if there is none with that id. */
 int db_ticket_get(struct db *db, int64_t id, int (*fn)(const struct ticket_row *, void *),
 		  void *arg);
-/* The cashier's newest ticket not yet closed; TD_ENOTFOUND if none. */
+/*
+ * The cashier's newest ticket not yet closed at their current store (one
+ * left at a store they moved from stays there); TD_ENOTFOUND if none.
+ */
 int db_ticket_open_of(struct db *db, int64_t cashier_id, int64_t *out);
 
 /*
@@ -88,6 +96,22 @@ int db_ticket_open_of(struct db *db, int64_t cashier_id, int64_t *out);
  */
 int db_ticket_queue(struct db *db, int64_t assignee_id,
 		    int (*fn)(const struct ticket_row *, void *), void *arg);
+
+/*
+ * Puts every ticket claimed by assignee_id back into the queue: a
+ * "requeued" history row each (status new, no assignee, by the system,
+ * with body), in the caller's transaction. Gives their ids in *out
+ * (malloc'd, the caller frees it; NULL when none) and their number in *n.
+ */
+int db_ticket_requeue_assigned(struct db *db, int64_t assignee_id, int64_t now,
+			       const char *body, int64_t **out, size_t *n);
+/*
+ * Appends a history row of kind (state unchanged, by the system, with
+ * body) to every unfinished ticket (new, claimed, resolved) of cashier_id
+ * at store_id. Gives their ids like db_ticket_requeue_assigned().
+ */
+int db_ticket_note_cashier(struct db *db, int64_t cashier_id, int64_t store_id, int64_t now,
+			   const char *kind, const char *body, int64_t **out, size_t *n);
 
 /* True when the ticket's history has an event of this kind. */
 bool db_ticket_has_event(struct db *db, int64_t id, const char *kind);

@@ -195,7 +195,7 @@ class Robustness(unittest.TestCase):
         d.wait_text(GROUP, "После конфликта", timeout=40)
         self.assertEqual(d.sql("select count(*) from tickets"), "1")
 
-    def test_blocked_cashier_is_marked_inactive_and_the_row_fails_for_good(self):
+    def test_blocked_cashier_is_marked_blocked_and_the_row_fails_for_good(self):
         d = self.desk
         d.start()
         d.register()
@@ -204,9 +204,9 @@ class Robustness(unittest.TestCase):
         d.control("block", {"user_id": CASHIER, "blocked": True})
         d.press(ENGINEER, GROUP, card["message_id"], "c:1")
         deadline = time.time() + 15
-        while time.time() < deadline and d.sql("select active from people where tg_user_id = %d" % CASHIER) != "0":
+        while time.time() < deadline and d.sql("select blocked from people where tg_user_id = %d" % CASHIER) != "1":
             time.sleep(0.2)
-        self.assertEqual(d.sql("select active from people where tg_user_id = %d" % CASHIER), "0")
+        self.assertEqual(d.sql("select blocked from people where tg_user_id = %d" % CASHIER), "1")
         self.assertIn("blocked", d.sql("select error from outbox where state = 'failed'"))
 
     def test_group_upgraded_to_supergroup_is_followed(self):

@@ -548,6 +548,119 @@ static void test_cli__backup_is_a_complete_database(void **state)
 	assert_contains(err_text, "backup failed");
 }
 
+
+/* Registers a person as their invite would (Telegram id tg); returns their id. */
+static int64_t joins(struct db *db, const char *name, const char *role, int64_t store, int64_t tg)
+{
+	char hash[65];
+	int64_t invite, person;
+	snprintf(hash, sizeof(hash), "%064lld", (long long)tg);
+	assert_int_equal(db_invite_add(db, &invite, hash, role, store, 0, clock_now() + 3600), 0);
+	assert_int_equal(db_invite_redeem(db, &person, hash, tg, name, clock_now()), 0);
+	return person;
+}
+
+static void test_cli__person_disable_requeues_and_enable_restores(void **state)
+{
+	(void)state;
+	int64_t store, ticket, ivan;
+	write_config("engineers_chat = -100\n");
+	make_chain();
+	struct db *db = open_db();
+	assert_int_equal(db_store_find(db, &store, 0, "Ромашка-1"), 0);
+	assert_int_equal(db_begin(db), 0);
+	joins(db, "Анна", "cashier", store, 11);
+	ivan = joins(db, "Иван", "engineer", 0, 21);
+	joins(db, "Иван", "engineer", 0, 22);
+	struct ticket_new t = { .store_id = store, .source = "cli", .title = "чек", .priority = 3 };
+	assert_int_equal(db_ticket_open(db, &ticket, &t, clock_now()), 0);
+	assert_int_equal(db_ticket_event(db, ticket, clock_now(), ivan, "claimed", TICKET_CLAIMED, 3,
+					 ivan, NULL), 0);
+	assert_int_equal(db_commit(db), 0);
+	db_close(db);
+
+	assert_int_equal(run("person", "list", NULL), 0);
+	assert_contains(out_text, "Анна");
+	assert_contains(out_text, "Ромашка-1");
+	assert_contains(out_text, "enabled");
+	assert_int_equal(run("person", "list", "--role", "cashier", NULL), 0);
+	assert_null(strstr(out_text, "Иван"));
+	assert_int_equal(run("person", "list", "--store", "Ромашка-1", NULL), 0);
+	assert_null(strstr(out_text, "Иван"));
+	assert_contains(out_text, "Анна");
+
+	/* Two Ivans: the name asks for the id. */
+	assert_int_equal(run("person", "disable", "Иван", NULL), EXIT_FAIL);
+	assert_contains(err_text, "person 'Иван' matches several; give its id");
+	char id[24];
+	snprintf(id, sizeof(id), "%lld", (long long)ivan);
+	assert_int_equal(run("person", "disable", id, NULL), 0);
+	assert_contains(out_text, "Tickets put back into the queue: 1");
+	assert_int_equal(run("person", "list", "--role", "engineer", NULL), 0);
+	assert_contains(out_text, "disabled");
+	assert_int_equal(run("person", "disable", id, NULL), 0);
+	assert_contains(out_text, "already revoked");
+
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(db_path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT (SELECT status || ':' || coalesce(assignee_id, 0)"
+					    " FROM ticket_state), (SELECT count(*) FROM outbox WHERE chat_id = -100),"
+					    " (SELECT group_concat(kind) FROM person_events WHERE actor <> '')",
+					    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "new:0");
+	assert_int_equal(sqlite3_column_int(st, 1), 2);  /* the card's edit and the notice */
+	assert_string_equal((const char *)sqlite3_column_text(st, 2), "disabled");
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+
+	assert_int_equal(run("person", "enable", id, NULL), 0);
+	assert_contains(out_text, "restored");
+	assert_int_equal(run("person", "enable", id, NULL), 0);
+	assert_contains(out_text, "has access already");
+}
+
+static void test_cli__person_move_and_bad_arguments(void **state)
+{
+	(void)state;
+	int64_t store;
+	make_chain();
+	assert_int_equal(run("store", "add", "Ромашка-2", "--org", "Ромашка", "--tz", "Europe/Moscow",
+			     "--hours", "24/7", NULL), 0);
+	struct db *db = open_db();
+	assert_int_equal(db_store_find(db, &store, 0, "Ромашка-1"), 0);
+	assert_int_equal(db_begin(db), 0);
+	joins(db, "Анна", "cashier", store, 11);
+	joins(db, "Иван", "engineer", 0, 21);
+	assert_int_equal(db_commit(db), 0);
+	db_close(db);
+
+	assert_int_equal(run("person", "move", "Анна", "--store", "Ромашка-2", NULL), 0);
+	assert_contains(out_text, "moved to the store 'Ромашка-2'");
+	assert_int_equal(run("person", "list", "--store", "Ромашка-2", NULL), 0);
+	assert_contains(out_text, "Анна");
+	assert_int_equal(run("person", "move", "Анна", "--store", "Ромашка-2", NULL), 0);
+	assert_contains(out_text, "already at the store");
+
+	assert_int_equal(run("person", "move", "Иван", "--store", "Ромашка-2", NULL), EXIT_USAGE);
+	assert_contains(err_text, "not a cashier");
+	assert_int_equal(run("person", "move", "Анна", NULL), EXIT_USAGE);
+	assert_int_equal(run("person", "move", "Анна", "--store", "Нет такого", NULL), EXIT_FAIL);
+	assert_int_equal(run("person", "disable", NULL), EXIT_USAGE);
+	assert_int_equal(run("person", "disable", "Анна", "Иван", NULL), EXIT_USAGE);
+	assert_int_equal(run("person", "disable", "Анна", "--store", "Ромашка-2", NULL), EXIT_USAGE);
+	assert_int_equal(run("person", "enable", "Анна", "--org", "Ромашка", NULL), EXIT_USAGE);
+	assert_int_equal(run("person", "disable", "Никто", NULL), EXIT_FAIL);
+	assert_contains(err_text, "person 'Никто' not found");
+	assert_int_equal(run("person", "list", "--role", "king", NULL), EXIT_USAGE);
+	assert_int_equal(run("person", "list", "extra", NULL), EXIT_USAGE);
+	assert_int_equal(run("person", "fire", "Анна", NULL), EXIT_USAGE);
+	/* Nothing changed by the refusals. */
+	assert_int_equal(run("person", "list", "--role", "cashier", NULL), 0);
+	assert_null(strstr(out_text, "disabled"));
+}
+
 static void test_cli__unknown_commands_and_help(void **state)
 {
 	(void)state;
@@ -559,6 +672,8 @@ static void test_cli__unknown_commands_and_help(void **state)
 		{ "org", "add", "--help" }, { "store", "add", "--help" }, { "till", "add", "--help" },
 		{ "equipment", "add", "--help" }, { "invite", "--help", NULL }, { "ticket", "list", "--help" },
 		{ "backup", "--help", NULL }, { "init", "--help", NULL }, { "config", "--help", NULL },
+		{ "person", "--help", NULL }, { "person", "list", "--help" }, { "person", "disable", "--help" },
+		{ "person", "enable", "--help" }, { "person", "move", "--help" },
 	};
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		assert_int_equal(run(cmds[i][0], cmds[i][1], cmds[i][2], NULL), 0);
@@ -601,6 +716,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cli__report_sla_figures_per_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli__report_sla_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli__backup_is_a_complete_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cli__person_disable_requeues_and_enable_restores, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cli__person_move_and_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli__unknown_commands_and_help, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli__config_typo_stops_with_file_and_line, setup, teardown),
 	};

@@ -967,13 +967,11 @@ static void test_dialog__cashier_who_blocked_the_bot_is_back_after_writing_again
 	everyone_joins();
 	reports(ANNA, "Не печатает чек");
 	assert_int_equal(db_begin(desk), 0);
-	assert_int_equal(db_person_deactivate_tg(desk, ANNA), 0);  /* the sender got a 403 */
+	assert_int_equal(db_person_blocked_tg(desk, ANNA), 0);  /* the sender got a 403 */
 	assert_int_equal(db_commit(desk), 0);
 
-	presses(ANNA, ANNA, "p:1:1");
-	assert_only_alert(msg(MSG_BOT_NEED_INVITE_SHORT));
 	says(ANNA, "снова пишу");
-	assert_int_equal(query_int("SELECT active FROM people WHERE tg_user_id = %d", ANNA), 1);
+	assert_int_equal(query_int("SELECT blocked FROM people WHERE tg_user_id = %d", ANNA), 0);
 	assert_string_equal(last_event(1), "message");
 	presses(ANNA, ANNA, "p:1:1");
 	assert_int_equal(priority(1), 1);
@@ -1808,6 +1806,231 @@ static void test_dialog__a_press_without_its_message_is_never_from_the_engineers
 	claims(IVAN, t);
 }
 
+/* ---- access: an admin disables, enables, moves ---- */
+
+/* What `tilldesk person disable` does, in its own transaction; returns the tickets requeued. */
+static size_t admin_disables(int64_t tg)
+{
+	size_t requeued;
+	assert_int_equal(db_begin(desk), 0);
+	assert_int_equal(access_disable(&dlg, person(tg), "root", &requeued), 0);
+	assert_int_equal(db_commit(desk), 0);
+	take();
+	return requeued;
+}
+
+static void admin_enables(int64_t tg)
+{
+	assert_int_equal(db_begin(desk), 0);
+	assert_int_equal(access_enable(&dlg, person(tg), "root"), 0);
+	assert_int_equal(db_commit(desk), 0);
+	take();
+}
+
+static bool disabled(int64_t tg)
+{
+	return query_int("SELECT disabled_at IS NOT NULL FROM people WHERE tg_user_id = %lld",
+			 (long long)tg);
+}
+
+static void test_dialog__disabled_cashier_is_refused_politely_and_opens_no_ticket(void **state)
+{
+	(void)state;
+	everyone_joins();
+	admin_disables(ANNA);
+	assert_int_equal(n_out, 0);  /* nothing to tell anyone: she held no ticket */
+	assert_string_equal(query_text("SELECT kind || ' by ' || actor FROM person_events"
+				       " WHERE person_id = %lld", (long long)person(ANNA)),
+			    "disabled by root");
+
+	says(ANNA, "Не печатает чек");
+	assert_only_reply(ANNA, msg(MSG_BOT_ACCESS_REVOKED));
+	assert_int_equal(tickets(), 0);
+	says(ANNA, "/kb чек");
+	assert_only_reply(ANNA, msg(MSG_BOT_ACCESS_REVOKED));
+	says(ANNA, "/my");
+	assert_only_reply(ANNA, msg(MSG_BOT_ACCESS_REVOKED));
+
+	/* A fresh invite does not let her back in, and stays unused for whoever it was for. */
+	assert_int_equal(db_begin(desk), 0);
+	invite("anna-again", "cashier", NOW + 86400);
+	assert_int_equal(db_commit(desk), 0);
+	says(ANNA, "/start anna-again");
+	assert_only_reply(ANNA, msg(MSG_BOT_ACCESS_REVOKED));
+	assert_true(disabled(ANNA));
+	assert_int_equal(query_int("SELECT count(*) FROM invites WHERE used_at IS NULL"), 2);
+	says(STRANGER, "/start anna-again");
+	assert_int_equal(query_int("SELECT count(*) FROM invites WHERE used_at IS NULL"), 1);
+}
+
+static void test_dialog__disabled_engineers_tickets_go_back_to_the_queue_with_a_notice(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+	reports(BORIS, "Сканер не читает");
+	delivered(ENGINEERS, 500, 1, "card");
+	claims(IVAN, 1);
+	claims(PETR, 2);
+	assert_string_equal(state_of(IVAN), "");
+	presses(IVAN, ENGINEERS, "x:1");  /* he was about to type the resolution */
+	assert_string_equal(state_of(IVAN), "resolution");
+
+	assert_int_equal(db_begin(desk), 0);
+	size_t requeued;
+	assert_int_equal(access_disable(&dlg, person(IVAN), "root", &requeued), 0);
+	assert_int_equal(db_commit(desk), 0);
+	take();
+	assert_int_equal(requeued, 1);
+	assert_string_equal(status(1), "new");
+	assert_int_equal(assignee(1), 0);
+	assert_string_equal(last_event(1), "requeued");
+	assert_string_equal(last_body(1), text(MSG_HISTORY_ACCESS_REVOKED, "Иван"));
+	assert_int_equal(query_int("SELECT actor_id IS NULL FROM ticket_events WHERE ticket_id = 1"
+				   " ORDER BY id DESC"), 1);
+	assert_string_equal(state_of(IVAN), "");
+	/* Petr's ticket is his still. */
+	assert_string_equal(status(2), "claimed");
+	assert_int_equal(assignee(2), person(PETR));
+
+	/* The card offers «Взять» again and the group is told, under the card. */
+	assert_int_equal(n_out, 2);
+	assert_string_equal(only(ENGINEERS, "editMessageText", "card")->buttons, "c:1");
+	const struct sent *notice = only(ENGINEERS, "sendMessage", "");
+	assert_string_equal(notice->text, text(MSG_BOT_REQUEUED_NOTE, 1LL, "Иван"));
+	assert_int_equal(notice->reply_to, 500);
+	assert_int_equal(notice->ticket_id, 1);
+
+	/* His presses and commands are refused and change nothing; his chatter is his own. */
+	presses(IVAN, ENGINEERS, "c:1");
+	assert_only_alert(msg(MSG_BOT_ACCESS_REVOKED));
+	assert_string_equal(status(1), "new");
+	presses(IVAN, ENGINEERS, "u:2");
+	assert_only_alert(msg(MSG_BOT_ACCESS_REVOKED));
+	assert_string_equal(status(2), "claimed");
+	says_in_group(IVAN, "/queue");
+	assert_only_reply(ENGINEERS, msg(MSG_BOT_ACCESS_REVOKED));
+	replies_in_group(IVAN, 500, "сейчас приеду");
+	assert_only_reply(ENGINEERS, msg(MSG_BOT_ACCESS_REVOKED));
+	assert_string_equal(last_event(1), "requeued");
+	assert_int_equal(says_in_group(IVAN, "всем пока"), 0);
+
+	/* Someone else takes it as usual. */
+	claims(PETR, 1);
+	assert_int_equal(assignee(1), person(PETR));
+}
+
+static void test_dialog__enabled_engineer_works_again_and_requeued_tickets_stay_queued(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+	claims(IVAN, 1);
+	assert_int_equal(admin_disables(IVAN), 1);
+
+	assert_int_equal(db_begin(desk), 0);
+	size_t again;
+	assert_int_equal(access_disable(&dlg, person(IVAN), "root", &again), TD_EEXISTS);
+	db_rollback(desk);
+
+	admin_enables(IVAN);
+	assert_false(disabled(IVAN));
+	assert_string_equal(status(1), "new");
+	assert_int_equal(query_int("SELECT count(*) FROM person_events WHERE person_id = %lld",
+				   (long long)person(IVAN)), 2);
+	claims(IVAN, 1);
+	assert_int_equal(assignee(1), person(IVAN));
+}
+
+static void test_dialog__reopened_ticket_of_a_disabled_engineer_goes_to_the_queue(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+	claims(IVAN, 1);
+	resolves(IVAN, 1, "Заменил ленту");
+	assert_int_equal(admin_disables(IVAN), 0);  /* resolved: his work stays his */
+	assert_int_equal(assignee(1), person(IVAN));
+
+	presses(ANNA, ANNA, "re:1");
+	assert_string_equal(status(1), "new");
+	assert_int_equal(assignee(1), 0);
+	assert_string_equal(only(ENGINEERS, "editMessageText", "card")->buttons, "c:1");
+}
+
+static void test_dialog__blocked_the_bot_and_disabled_are_separate_facts(void **state)
+{
+	(void)state;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+	/* Blocked (a 403) is no refusal: her press still works. */
+	assert_int_equal(db_begin(desk), 0);
+	assert_int_equal(db_person_blocked_tg(desk, ANNA), 0);
+	assert_int_equal(db_commit(desk), 0);
+	presses(ANNA, ANNA, "p:1:1");
+	assert_int_equal(priority(1), 1);
+	assert_false(disabled(ANNA));
+
+	/* Disabled while blocked: her message clears "blocked", never "disabled". */
+	admin_disables(ANNA);
+	says(ANNA, "я снова здесь");
+	assert_only_reply(ANNA, msg(MSG_BOT_ACCESS_REVOKED));
+	assert_int_equal(query_int("SELECT blocked FROM people WHERE tg_user_id = %d", ANNA), 0);
+	assert_true(disabled(ANNA));
+	assert_int_equal(query_int("SELECT last_seen_at FROM people WHERE tg_user_id = %d", ANNA), NOW);
+	assert_int_equal(events(1), 2);  /* opened, priority, and nothing from her since */
+
+	/* A group message proves nothing about her private chat. */
+	assert_int_equal(db_begin(desk), 0);
+	assert_int_equal(db_person_blocked_tg(desk, IVAN), 0);
+	assert_int_equal(db_commit(desk), 0);
+	says_in_group(IVAN, "/queue");
+	assert_int_equal(query_int("SELECT blocked FROM people WHERE tg_user_id = %d", IVAN), 1);
+}
+
+static void test_dialog__moved_cashier_leaves_open_tickets_with_the_old_store(void **state)
+{
+	(void)state;
+	int64_t other;
+	size_t left;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+	delivered(ENGINEERS, 500, 1, "card");
+	claims(IVAN, 1);
+	assert_int_equal(db_begin(desk), 0);
+	assert_int_equal(db_store_add(desk, &other, org, "Магазин 2", "", "Europe/Moscow", "24/7"), 0);
+	assert_int_equal(access_move(&dlg, person(ANNA), other, "root", &left), 0);
+	assert_int_equal(db_commit(desk), 0);
+	take();
+	assert_int_equal(left, 1);
+	assert_int_equal(query_int("SELECT store_id FROM people WHERE tg_user_id = %d", ANNA), other);
+	assert_int_equal(query_int("SELECT store_id FROM tickets WHERE id = 1"), store);
+	assert_string_equal(status(1), "claimed");
+	assert_string_equal(last_event(1), "cashier_moved");
+	assert_int_equal(only(ENGINEERS, "sendMessage", "")->reply_to, 500);
+	assert_string_equal(only(ENGINEERS, "sendMessage", "")->text,
+			    text(MSG_BOT_CASHIER_MOVED_NOTE, 1LL, "Анна"));
+	assert_string_equal(only(ANNA, "sendMessage", "")->text,
+			    text(MSG_BOT_MOVED_TO_STORE, "Магазин 2"));
+
+	/* Her next words are a new problem at the new store, not the old ticket. */
+	int64_t fresh = reports(ANNA, "Весы не печатают этикетку");
+	assert_int_equal(query_int("SELECT store_id FROM tickets WHERE id = %lld", (long long)fresh), other);
+	assert_string_equal(last_event(1), "cashier_moved");
+	/* The old ticket's buttons and news no longer reach her; the engineer is told. */
+	presses(ANNA, ANNA, "p:1:1");
+	assert_only_alert(msg(MSG_BOT_STALE_BUTTON));
+	replies_in_group(IVAN, 500, "Когда можно приехать?");
+	assert_only_reply(ENGINEERS, text(MSG_BOT_CASHIER_UNREACHABLE, 1LL));
+	assert_string_equal(last_event(1), "reply");
+
+	/* Not a cashier, or the same store: nothing to do. */
+	assert_int_equal(db_begin(desk), 0);
+	assert_int_equal(access_move(&dlg, person(IVAN), other, "root", &left), TD_EINVAL);
+	assert_int_equal(access_move(&dlg, person(ANNA), other, "root", &left), TD_EEXISTS);
+	db_rollback(desk);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1861,6 +2084,12 @@ int main(void)
 		T(test_dialog__engineer_reply_to_a_card_goes_to_the_cashier),
 		T(test_dialog__group_migration_moves_pending_rows_and_later_cards),
 		T(test_dialog__a_press_without_its_message_is_never_from_the_engineers_chat),
+		T(test_dialog__disabled_cashier_is_refused_politely_and_opens_no_ticket),
+		T(test_dialog__disabled_engineers_tickets_go_back_to_the_queue_with_a_notice),
+		T(test_dialog__enabled_engineer_works_again_and_requeued_tickets_stay_queued),
+		T(test_dialog__reopened_ticket_of_a_disabled_engineer_goes_to_the_queue),
+		T(test_dialog__blocked_the_bot_and_disabled_are_separate_facts),
+		T(test_dialog__moved_cashier_leaves_open_tickets_with_the_old_store),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

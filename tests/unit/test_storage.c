@@ -497,6 +497,263 @@ static void test_db__a_backup_is_its_owners_alone_and_never_written_through_a_li
 	umask(old);
 }
 
+/* ---- people and their access ---- */
+
+/* A chain with one store, a cashier (tg 11) and engineers X (tg 21) and Y (tg 22). */
+static struct db *people_db(const char *name, int64_t *store, int64_t *x, int64_t *y)
+{
+	char path[256], err[256], hash[65];
+	struct db *db;
+	int64_t org, invite, cashier;
+	path_of(path, sizeof(path), name);
+	assert_int_equal(db_open(&db, path, err, sizeof(err)), 0);
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_org_add(db, &org, "Ромашка", "standard", NULL), 0);
+	assert_int_equal(db_store_add(db, store, org, "Магазин", "", "Europe/Moscow", "24/7"), 0);
+	const struct { const char *code, *role; int64_t tg, *out; } who[] = {
+		{ "c", "cashier", 11, &cashier }, { "x", "engineer", 21, x }, { "y", "engineer", 22, y },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(who); i++) {
+		memset(hash, who[i].code[0], 64);
+		hash[64] = '\0';
+		assert_int_equal(db_invite_add(db, &invite, hash, who[i].role,
+					       strcmp(who[i].role, "cashier") ? 0 : *store, org, 1000), 0);
+		assert_int_equal(db_invite_redeem(db, who[i].out, hash, who[i].tg, who[i].code, 100), 0);
+	}
+	assert_int_equal(db_commit(db), 0);
+	return db;
+}
+
+static void open_ticket(struct db *db, int64_t store, int64_t *out)
+{
+	struct ticket_new t = { .store_id = store, .source = "cli", .title = "касса", .priority = 3 };
+	assert_int_equal(db_ticket_open(db, out, &t, 100), 0);
+}
+
+struct state_seen {
+	int64_t id;
+	enum ticket_status status;
+	int64_t assignee;
+};
+
+static int state_of(const struct ticket_row *r, void *arg)
+{
+	struct state_seen *s = arg;
+	s->id = r->id;
+	s->status = r->status;
+	s->assignee = r->assignee_id;
+	return 0;
+}
+
+static void test_person__requeue_takes_back_only_their_claimed_tickets(void **state)
+{
+	(void)state;
+	int64_t store, x, y, t[4], *ids;
+	size_t n;
+	struct db *db = people_db("requeue.db", &store, &x, &y);
+	assert_int_equal(db_begin(db), 0);
+	for (int i = 0; i < 4; i++)
+		open_ticket(db, store, &t[i]);
+	/* X holds t0 and t2, Y holds t1; X resolved t3. */
+	assert_int_equal(db_ticket_event(db, t[0], 110, x, "claimed", TICKET_CLAIMED, 3, x, NULL), 0);
+	assert_int_equal(db_ticket_event(db, t[1], 110, y, "claimed", TICKET_CLAIMED, 3, y, NULL), 0);
+	assert_int_equal(db_ticket_event(db, t[2], 110, x, "claimed", TICKET_CLAIMED, 2, x, NULL), 0);
+	assert_int_equal(db_ticket_event(db, t[3], 110, x, "resolved", TICKET_RESOLVED, 3, x, "ok"), 0);
+
+	assert_int_equal(db_ticket_requeue_assigned(db, x, 120, "access revoked: X", &ids, &n), 0);
+	assert_int_equal(db_commit(db), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ids[0], t[0]);
+	assert_int_equal(ids[1], t[2]);
+	free(ids);
+	const struct { int64_t id; enum ticket_status status; int64_t assignee; } want[] = {
+		{ t[0], TICKET_NEW, 0 }, { t[1], TICKET_CLAIMED, y },
+		{ t[2], TICKET_NEW, 0 }, { t[3], TICKET_RESOLVED, x },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		struct state_seen s;
+		assert_int_equal(db_ticket_get(db, want[i].id, state_of, &s), 0);
+		assert_int_equal(s.status, want[i].status);
+		assert_int_equal(s.assignee, want[i].assignee);
+	}
+	assert_true(db_ticket_has_event(db, t[2], "requeued"));
+	assert_false(db_ticket_has_event(db, t[1], "requeued"));
+	/* Nothing left to take back: no ids. */
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_ticket_requeue_assigned(db, x, 130, "again", &ids, &n), 0);
+	assert_int_equal(db_commit(db), 0);
+	assert_int_equal(n, 0);
+	assert_null(ids);
+	db_close(db);
+}
+
+static int disabled_at_of(const struct person_row *r, void *arg)
+{
+	*(int64_t *)arg = r->disabled_at;
+	return 0;
+}
+
+static void test_person__disabled_person_cannot_redeem_an_invite(void **state)
+{
+	(void)state;
+	int64_t store, x, y, invite, who, at = -1;
+	char hash[65];
+	struct db *db = people_db("redeem.db", &store, &x, &y);
+	memset(hash, 'n', 64);
+	hash[64] = '\0';
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_person_set_disabled(db, x, 150), 0);
+	assert_int_equal(db_invite_add(db, &invite, hash, "admin", 0, 0, 1000), 0);
+	assert_int_equal(db_invite_redeem(db, &who, hash, 21, "X", 200), TD_EDENIED);
+	assert_int_equal(db_person_get(db, x, disabled_at_of, &at), 0);
+	assert_int_equal(at, 150);
+	/* The link is still good for someone allowed in. */
+	assert_int_equal(db_invite_redeem(db, &who, hash, 31, "Z", 200), 0);
+	assert_int_equal(db_commit(db), 0);
+	db_close(db);
+}
+
+struct flags_seen {
+	bool blocked;
+	int64_t disabled_at, last_seen_at;
+};
+
+static int flags_of(const struct person_row *r, void *arg)
+{
+	struct flags_seen *f = arg;
+	f->blocked = r->blocked;
+	f->disabled_at = r->disabled_at;
+	f->last_seen_at = r->last_seen_at;
+	return 0;
+}
+
+static void test_person__a_private_message_clears_blocked_never_disabled(void **state)
+{
+	(void)state;
+	int64_t store, x, y;
+	struct flags_seen f;
+	struct db *db = people_db("blocked.db", &store, &x, &y);
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_person_blocked_tg(db, 21), 0);
+	assert_int_equal(db_person_set_disabled(db, x, 150), 0);
+	/* In the group: seen, still blocked. */
+	assert_int_equal(db_person_seen_tg(db, 21, 160, false), 0);
+	assert_int_equal(db_person_get(db, x, flags_of, &f), 0);
+	assert_true(f.blocked);
+	assert_int_equal(f.last_seen_at, 160);
+	/* In private: no longer blocked; still disabled. */
+	assert_int_equal(db_person_seen_tg(db, 21, 170, true), 0);
+	assert_int_equal(db_person_get(db, x, flags_of, &f), 0);
+	assert_false(f.blocked);
+	assert_int_equal(f.disabled_at, 150);
+	assert_int_equal(f.last_seen_at, 170);
+	assert_int_equal(db_commit(db), 0);
+	db_close(db);
+}
+
+static int count_person(const struct person_row *r, void *arg)
+{
+	(void)r;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void test_person__list_filters_by_org_store_and_role(void **state)
+{
+	(void)state;
+	int64_t store, x, y, org2, store2;
+	int n;
+	struct db *db = people_db("list.db", &store, &x, &y);
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_org_add(db, &org2, "Лютик", "standard", NULL), 0);
+	assert_int_equal(db_store_add(db, &store2, org2, "Лютик-1", "", "Europe/Moscow", "24/7"), 0);
+	assert_int_equal(db_commit(db), 0);
+	const struct { struct person_filter f; int want; } cases[] = {
+		{ { 0 }, 3 },
+		{ { .role = "engineer" }, 2 },
+		{ { .store_id = store }, 1 },
+		{ { .org_id = 1 }, 3 },  /* an invite gives engineers the org it was made for */
+		{ { .org_id = org2 }, 0 },
+		{ { .store_id = store2 }, 0 },
+		{ { .store_id = store, .role = "engineer" }, 0 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		n = 0;
+		assert_int_equal(db_person_list(db, &cases[i].f, count_person, &n), 0);
+		assert_int_equal(n, cases[i].want);
+	}
+	db_close(db);
+}
+
+static bool has_column(const char *path, const char *table, const char *column)
+{
+	char sql[128];
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	bool found = false;
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM pragma_table_info('%s') WHERE name = '%s'", table,
+		 column);
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return found;
+}
+
+/* A person marked inactive by a 403 before the split is "blocked" after it, and enabled. */
+static void test_person__migration_keeps_blocked_and_enables_everyone(void **state)
+{
+	(void)state;
+	char path[256], err[256];
+	struct db *db;
+	bool added = false;
+	path_of(path, sizeof(path), "split.db");
+	assert_int_equal(db_open_raw(&db, path, err, sizeof(err)), 0);
+	for (int v = 1; v <= db_schema_latest(); v++) {
+		assert_int_equal(db_migrate(db, v), 0);
+		if (!added && has_column(path, "people", "active")) {
+			sqlite3 *h;
+			assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+			assert_int_equal(sqlite3_exec(h, "INSERT INTO people(tg_user_id, name, role, active,"
+						      " created_at) VALUES (5, 'Анна', 'cashier', 0, 1),"
+						      " (6, 'Борис', 'cashier', 1, 1)", NULL, NULL, NULL),
+					 SQLITE_OK);
+			sqlite3_close(h);
+			added = true;
+		}
+	}
+	assert_true(added);
+	assert_false(has_column(path, "people", "active"));
+	struct flags_seen f;
+	assert_int_equal(db_person_by_tg(db, 5, flags_of, &f), 0);
+	assert_true(f.blocked);
+	assert_int_equal(f.disabled_at, 0);
+	assert_int_equal(db_person_by_tg(db, 6, flags_of, &f), 0);
+	assert_false(f.blocked);
+	db_close(db);
+}
+
+static void test_person__history_is_append_only(void **state)
+{
+	(void)state;
+	int64_t store, x, y;
+	char path[256];
+	sqlite3 *h;
+	struct db *db = people_db("phist.db", &store, &x, &y);
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_person_event(db, x, 150, "disabled", "root", NULL), 0);
+	assert_int_equal(db_person_event(db, x, 160, "fired", "root", NULL), TD_EINVAL);
+	assert_int_equal(db_commit(db), 0);
+	db_close(db);
+	path_of(path, sizeof(path), "phist.db");
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(h, "UPDATE person_events SET actor = 'nobody'", NULL, NULL,
+					  NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(h, "DELETE FROM person_events", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -515,6 +772,12 @@ int main(void)
 		cmocka_unit_test(test_db__files_of_another_account_are_refused),
 		cmocka_unit_test(test_db__our_own_files_pass_and_the_path_is_resolved),
 		cmocka_unit_test(test_db__a_backup_is_its_owners_alone_and_never_written_through_a_link),
+		cmocka_unit_test(test_person__requeue_takes_back_only_their_claimed_tickets),
+		cmocka_unit_test(test_person__disabled_person_cannot_redeem_an_invite),
+		cmocka_unit_test(test_person__a_private_message_clears_blocked_never_disabled),
+		cmocka_unit_test(test_person__list_filters_by_org_store_and_role),
+		cmocka_unit_test(test_person__migration_keeps_blocked_and_enables_everyone),
+		cmocka_unit_test(test_person__history_is_append_only),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
