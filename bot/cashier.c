@@ -58,6 +58,13 @@ static const char *message_body(const struct tg_update *u)
 	return msg(u->photo ? MSG_BOT_PHOTO_MARK : MSG_BOT_FILE_MARK);
 }
 
+/* «💬 №N, кассир NAME»: whose words or file in the engineers' chat, and for which ticket. */
+static void cashier_says(struct buf *b, int64_t ticket_id, const struct person *p)
+{
+	msg_buf(b, MSG_BOT_CASHIER_SAYS, (long long)ticket_id, "");
+	esc(b, p->name);
+}
+
 /* Relays a cashier's message (text, photo, document) to the engineers. */
 static int relay_to_engineers(struct dialog *d, int64_t ticket_id, const struct person *p,
 			      const struct tg_update *u)
@@ -68,8 +75,7 @@ static int relay_to_engineers(struct dialog *d, int64_t ticket_id, const struct 
 	if (!d->engineers_chat)
 		return 0;
 	db_link_message(d->db, ticket_id, "card", d->engineers_chat, &card);
-	msg_buf(&b, MSG_BOT_CASHIER_SAYS, (long long)ticket_id, "");
-	esc(&b, p->name);
+	cashier_says(&b, ticket_id, p);
 	buf_puts(&b, ":\n");
 	esc(&b, u->text);
 	if (u->photo || u->document)
@@ -98,12 +104,21 @@ int cashier_open_ticket(struct dialog *d, const struct person *p, const struct t
 		return rc;
 	if ((rc = card_post(d, id)))
 		return rc;
-	if ((r->photo || r->document) && d->engineers_chat &&
-	    (rc = say_file(d, d->engineers_chat, r->photo ? "sendPhoto" : "sendDocument",
-			   r->photo ? r->photo : r->document, NULL, 0, id, "relay")))
-		return rc;
-
 	struct buf b = BUF_INIT(TEXT_MAX);
+	/*
+	 * The card is not sent yet, so the file cannot answer it: its caption
+	 * says which ticket it belongs to (the words are on the card).
+	 */
+	if ((r->photo || r->document) && d->engineers_chat) {
+		cashier_says(&b, id, p);
+		rc = say_file(d, d->engineers_chat, r->photo ? "sendPhoto" : "sendDocument",
+			      r->photo ? r->photo : r->document, buf_cstr(&b), 0, id, "relay");
+		buf_reset(&b);
+		if (rc) {
+			buf_release(&b);
+			return rc;
+		}
+	}
 	msg_buf(&b, MSG_BOT_TICKET_OPENED, (long long)id);
 	if ((rc = sla_promise(d, id, "\n", &b))) {
 		buf_release(&b);

@@ -812,6 +812,9 @@ static void test_dialog__photo_with_a_caption_reaches_the_card_when_the_article_
 	assert_string_equal(json_object_get_string(json_object_object_get(photo->payload, "photo")),
 			    "AgACpaper");
 	assert_int_equal(photo->ticket_id, 1);
+	/* The card is not out yet: the caption says whose file it is and for which ticket. */
+	assert_non_null(strstr(json_object_get_string(json_object_object_get(photo->payload, "caption")),
+			       "№1, кассир Анна"));
 
 	/* A document the same way, when the cashier says so in words. */
 	u = message(BORIS, BORIS, "касса не печатает чек");
