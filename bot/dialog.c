@@ -98,22 +98,21 @@ static int queue(struct dialog *d, struct notice *n, struct notice_actions *kb,
 static void set_body(struct notice *n, struct buf *args, const char *html)
 {
 	enum msg_id id;
-	if (html && !msg_by_text(&id, html))
+	/* A text with a '%' was used as it is, not as a format: it stays as it is. */
+	if (html && !strchr(html, '%') && !msg_by_text(&id, html))
 		n->msg_key = msg_key(id);
 	else if (html && *html)
 		notice_arg_markup(args, html);
 	n->args = buf_cstr(args);
 }
 
-/* Queues a notice of kind with body html; the rest as queue(). */
-static int tell(struct dialog *d, enum notice_kind kind, int64_t chat_id, const char *html,
-		struct notice_actions *kb, int64_t ticket_id, const char *link_role,
-		const char *edit_role)
+/* Queues notice n with body html; the rest as queue(). */
+static int tell(struct dialog *d, struct notice *n, const char *html, struct notice_actions *kb,
+		int64_t ticket_id, const char *link_role, const char *edit_role)
 {
 	struct buf args = BUF_INIT(HTML_MAX);
-	struct notice n = { .kind = kind, .chat_id = chat_id };
-	set_body(&n, &args, html);
-	int rc = args.failed ? TD_ENOMEM : queue(d, &n, kb, ticket_id, link_role, edit_role);
+	set_body(n, &args, html);
+	int rc = args.failed ? TD_ENOMEM : queue(d, n, kb, ticket_id, link_role, edit_role);
 	buf_release(&args);
 	return rc;
 }
@@ -125,12 +124,8 @@ int say(struct dialog *d, int64_t chat_id, const char *html, struct notice_actio
 		free(keyboard);
 		return 0;
 	}
-	struct buf args = BUF_INIT(HTML_MAX);
 	struct notice n = { .kind = NOTICE_SAY, .chat_id = chat_id, .reply_to = reply_to };
-	set_body(&n, &args, html);
-	int rc = args.failed ? TD_ENOMEM : queue(d, &n, keyboard, ticket_id, link_role, NULL);
-	buf_release(&args);
-	return rc;
+	return tell(d, &n, html, keyboard, ticket_id, link_role, NULL);
 }
 
 int say_msg(struct dialog *d, int64_t chat_id, enum msg_id id, ...)
@@ -154,54 +149,44 @@ int say_quiet(struct dialog *d, int64_t chat_id, const char *html)
 {
 	if (!chat_id)
 		return 0;
-	struct buf args = BUF_INIT(HTML_MAX);
 	struct notice n = { .kind = NOTICE_SAY, .chat_id = chat_id, .flags = NOTICE_SILENT };
-	set_body(&n, &args, html);
-	int rc = args.failed ? TD_ENOMEM : queue(d, &n, NULL, 0, NULL, NULL);
-	buf_release(&args);
-	return rc;
+	return tell(d, &n, html, NULL, 0, NULL, NULL);
 }
 
 int say_file(struct dialog *d, int64_t chat_id, const char *method, const char *file_id,
 	     const char *caption, int64_t reply_to, int64_t ticket_id, const char *link_role)
 {
-	struct buf args = BUF_INIT(HTML_MAX);
 	struct notice n = {
 		.kind = !strcmp(method, "sendPhoto") ? NOTICE_PHOTO : NOTICE_DOCUMENT,
 		.chat_id = chat_id,
 		.ref = file_id,
 		.reply_to = reply_to,
 	};
-	set_body(&n, &args, caption);
-	int rc = args.failed ? TD_ENOMEM : queue(d, &n, NULL, ticket_id, link_role, NULL);
-	buf_release(&args);
-	return rc;
+	return tell(d, &n, caption, NULL, ticket_id, link_role, NULL);
 }
 
 int say_edit(struct dialog *d, int64_t chat_id, int64_t ticket_id, const char *role,
 	     const char *html, struct notice_actions *keyboard)
 {
-	return tell(d, NOTICE_EDIT, chat_id, html, keyboard, ticket_id, NULL, role);
+	struct notice n = { .kind = NOTICE_EDIT, .chat_id = chat_id };
+	return tell(d, &n, html, keyboard, ticket_id, NULL, role);
 }
 
 int answer(struct dialog *d, const struct tg_update *u, const char *text, bool alert)
 {
-	struct buf args = BUF_INIT(HTML_MAX);
 	struct notice n = {
 		.kind = NOTICE_ANSWER,
 		.ref = u->callback_id,
 		.flags = alert ? NOTICE_ALERT : 0,
 	};
-	set_body(&n, &args, text);
-	int rc = args.failed ? TD_ENOMEM : queue(d, &n, NULL, 0, NULL, NULL);
-	buf_release(&args);
-	return rc;
+	return tell(d, &n, text, NULL, 0, NULL, NULL);
 }
 
 int ask(struct dialog *d, int64_t chat_id, const char *html, int64_t ticket_id,
 	const char *link_role)
 {
-	return tell(d, NOTICE_ASK, chat_id, html, NULL, ticket_id, link_role, NULL);
+	struct notice n = { .kind = NOTICE_ASK, .chat_id = chat_id };
+	return tell(d, &n, html, NULL, ticket_id, link_role, NULL);
 }
 
 void local_time(char *out, size_t n, int64_t t, const char *zone)
