@@ -77,7 +77,7 @@ static struct bucket *chat_bucket(struct sender *s, int64_t chat_id, int64_t now
 	return &slot->b;
 }
 
-/* Rewrites a refused HTML request (a legacy row's) as plain text; false when there is nothing to mend. */
+/* Rewrites a legacy row's refused HTML as plain text; false when there is nothing to mend. */
 static bool mend_parse_error(json_object *params)
 {
 	json_object *pm, *text;

@@ -51,7 +51,7 @@ static struct outbox_row row_of(sqlite3_stmt *st)
 		.attempts = sqlite3_column_int(st, 7),
 		.parts_sent = sqlite3_column_int(st, 15),
 	};
-	/* An unknown kind (a newer release's) is sent as nothing rather than guessed. */
+	/* An unknown kind (a newer release's) fails as bad JSON rather than being guessed at. */
 	if (notice_kind_parse(&r.n.kind, db_text(st, 8)))
 		r.n.kind = NOTICE_LEGACY;
 	return r;
