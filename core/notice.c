@@ -106,8 +106,11 @@ static int format_one(struct buf *args, const char *spec, size_t len, va_list *a
 	memcpy(fmt, spec, len);
 	fmt[len] = '\0';
 	switch (conv) {
-	case 's':
-		return notice_arg_text(args, va_arg(*ap, const char *));
+	case 's': {
+		/* Width and precision on %s are not in the catalogue; NULL prints as printf's would. */
+		const char *str = va_arg(*ap, const char *);
+		return notice_arg_text(args, str ? str : "(null)");
+	}
 	case 'd': case 'i':
 		if (ll)
 			snprintf(one, sizeof(one), fmt, va_arg(*ap, long long));

@@ -90,6 +90,24 @@ static void test_notice__arguments_keep_their_printf_formatting(void **state)
 	msg_buf(&want, MSG_BOT_REOPENED, 7LL);
 	assert_int_equal(notice_text(&got, &n, msg_language(), NOTICE_TEXT_HTML), 0);
 	assert_string_equal(buf_cstr(&got), buf_cstr(&want));
+	/* Widths, zero padding and size_t come out as printf makes them. */
+	buf_reset(&args);
+	buf_reset(&want);
+	buf_reset(&got);
+	args_of(&args, MSG_CLI_SECRETS_EXPOSED, "/etc/t.ini", 0644u, "/etc/t.ini");
+	msg_buf(&want, MSG_CLI_SECRETS_EXPOSED, "/etc/t.ini", 0644u, "/etc/t.ini");
+	n = (struct notice){ .kind = NOTICE_SAY, .msg_key = "CLI_SECRETS_EXPOSED", .args = buf_cstr(&args) };
+	assert_int_equal(notice_text(&got, &n, msg_language(), NOTICE_TEXT_PLAIN), 0);
+	assert_string_equal(buf_cstr(&got), buf_cstr(&want));
+	assert_non_null(strstr(buf_cstr(&got), "0644"));
+	buf_reset(&args);
+	buf_reset(&want);
+	buf_reset(&got);
+	args_of(&args, MSG_CLI_PERSON_DISABLED, 3LL, "Анна", (size_t)12);
+	msg_buf(&want, MSG_CLI_PERSON_DISABLED, 3LL, "Анна", (size_t)12);
+	n = (struct notice){ .kind = NOTICE_SAY, .msg_key = "CLI_PERSON_DISABLED", .args = buf_cstr(&args) };
+	assert_int_equal(notice_text(&got, &n, msg_language(), NOTICE_TEXT_PLAIN), 0);
+	assert_string_equal(buf_cstr(&got), buf_cstr(&want));
 	/* Malformed arguments are refused, not read past. */
 	n.args = "t9:7,";
 	buf_reset(&got);
