@@ -127,7 +127,7 @@ int cashier_open_ticket(struct dialog *d, const struct person *p, const struct t
 	msg_buf(&b, MSG_BOT_TILL_WORKS_Q);
 	snprintf(data[0], sizeof(data[0]), "p:%lld:3", (long long)id);
 	snprintf(data[1], sizeof(data[1]), "p:%lld:1", (long long)id);
-	json_object *kb = keyboard_row(2, (const char *[]){ msg(MSG_BTN_TILL_WORKS), msg(MSG_BTN_TILL_DOWN) },
+	struct notice_actions *kb = keyboard_row(2, (const char *[]){ msg(MSG_BTN_TILL_WORKS), msg(MSG_BTN_TILL_DOWN) },
 				       (const char *[]){ data[0], data[1] });
 	rc = say(d, u->chat_id, buf_cstr(&b), kb, u->message_id, id, "question");
 	buf_release(&b);

@@ -38,7 +38,7 @@ static int resolve(struct dialog *d, const struct person *p, const struct ticket
 	esc(&b, text);
 	snprintf(data[0], sizeof(data[0]), "ok:%lld", (long long)t->id);
 	snprintf(data[1], sizeof(data[1]), "re:%lld", (long long)t->id);
-	json_object *kb = keyboard_row(2, (const char *[]){ msg(MSG_BTN_WORKS), msg(MSG_BTN_STILL_BROKEN) },
+	struct notice_actions *kb = keyboard_row(2, (const char *[]){ msg(MSG_BTN_WORKS), msg(MSG_BTN_STILL_BROKEN) },
 				       (const char *[]){ data[0], data[1] });
 	rc = say(d, t->cashier_tg, buf_cstr(&b), kb, 0, t->id, "confirm");
 	buf_release(&b);
@@ -328,12 +328,12 @@ static int cashier_press(struct dialog *d, const struct tg_update *u, const stru
 		msg_buf(&b, MSG_BOT_RATE, (long long)t->id);
 		for (int i = 0; i < 5; i++)
 			snprintf(data[i], sizeof(data[i]), "r:%lld:%d", (long long)t->id, i + 1);
-		json_object *kb = keyboard_row(5, (const char *[]){ "1", "2", "3", "4", "5" },
+		struct notice_actions *kb = keyboard_row(5, (const char *[]){ "1", "2", "3", "4", "5" },
 					       (const char *[]){ data[0], data[1], data[2], data[3], data[4] });
 		if (!rc)
 			rc = say(d, u->chat_id, buf_cstr(&b), kb, 0, t->id, "rating");
 		else
-			json_object_put(kb);
+			free(kb);
 		if (!rc)
 			rc = answer(d, u, NULL, false);
 	} else if (!strcmp(k->verb, "re")) {

@@ -283,7 +283,7 @@ static int notice(const struct sla_timer *t, enum sla_notice what, void *arg)
 	if (what == SLA_WARNING && t->kind == SLA_REACTION && !unclaimed)
 		goto done;
 	/* The reaction warning announces the ticket again: it can be claimed from there. */
-	json_object *claim = NULL;
+	struct notice_actions *claim = NULL;
 	if (what == SLA_WARNING && t->kind == SLA_REACTION) {
 		char data[32];
 		snprintf(data, sizeof(data), "c:%lld", (long long)t->ticket_id);
