@@ -91,6 +91,9 @@ static const struct cfg_key keys[] = {
 	  "Sender address of the mail tilldesk sends." },
 };
 
+/* The longest duration a config takes, in any unit. */
+#define DURATION_MAX (100LL * 365 * 86400)
+
 int config_parse_duration(int64_t *out, const char *s)
 {
 	static const struct { char unit; int64_t secs; } units[] = {
@@ -110,7 +113,9 @@ int config_parse_duration(int64_t *out, const char *s)
 		int64_t n = 0;
 		while (*p >= '0' && *p <= '9') {
 			n = n * 10 + (*p++ - '0');
-			if (n > 1000000000)
+			/* Bounded by the total, not by a digit count: what config show
+			 * prints in seconds must read back. */
+			if (n > DURATION_MAX)
 				return TD_EINVAL;
 		}
 		size_t i;
@@ -121,7 +126,7 @@ int config_parse_duration(int64_t *out, const char *s)
 			return TD_EINVAL;
 		p++;
 		total += n * units[i].secs;
-		if (total > 100LL * 365 * 86400)
+		if (total > DURATION_MAX)
 			return TD_EINVAL;
 	}
 	*out = total;

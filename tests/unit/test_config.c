@@ -182,6 +182,19 @@ static void test_config__durations_take_units(void **state)
 			fail_msg("'%s' was accepted", bad[i]);
 }
 
+/* config show prints durations in seconds; any duration accepted must read back so. */
+static void test_config__a_duration_in_seconds_reads_as_in_hours(void **state)
+{
+	(void)state;
+	int64_t hours, secs;
+	assert_int_equal(config_parse_duration(&hours, "455399h"), 0);
+	assert_int_equal(config_parse_duration(&secs, "1639436400s"), 0);
+	assert_true(hours == secs);
+	assert_int_equal(config_parse_duration(&secs, "3153600000s"), 0);  /* 100 years */
+	assert_int_equal(config_parse_duration(&secs, "3153600001s"), TD_EINVAL);
+	assert_int_equal(config_parse_duration(&secs, "99999999999999999999s"), TD_EINVAL);
+}
+
 /* The shipped config.example.ini is exactly what the table generates. */
 static void test_config__sla_policies_default_per_domain_and_tiers_fall_back(void **state)
 {
@@ -296,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_config__environment_overrides_secrets),
 		cmocka_unit_test(test_config__invalid_utf8_value_is_refused),
 		cmocka_unit_test(test_config__durations_take_units),
+		cmocka_unit_test(test_config__a_duration_in_seconds_reads_as_in_hours),
 		cmocka_unit_test(test_config__sla_policies_default_per_domain_and_tiers_fall_back),
 		cmocka_unit_test(test_config__bad_sla_policies_name_their_line),
 		cmocka_unit_test(test_config__example_file_matches_the_table),
