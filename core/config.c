@@ -363,6 +363,36 @@ void config_release(struct config *cfg)
 	}
 }
 
+/*
+ * inih's reader, fgets() but for lines longer than inih's buffer: inih
+ * would parse the rest of such a line as a line of its own (a value cut
+ * short, a "syntax error" on the wrong line). Stops the parse instead.
+ */
+struct line_reader {
+	FILE *f;
+	int line;       /* lines read so far */
+	int too_long;   /* the line that did not fit, 0 for none */
+	int max;        /* the longest line that fits, in bytes */
+};
+
+static char *read_line(char *str, int num, void *stream)
+{
+	struct line_reader *r = stream;
+	if (!fgets(str, num, r->f))
+		return NULL;
+	r->line++;
+	size_t n = strlen(str);
+	if (n + 1 == (size_t)num && str[n - 1] != '\n') {
+		int c = getc(r->f);
+		if (c == '\n' || c == EOF)  /* it fitted, but for its newline */
+			return str;
+		r->too_long = r->line;
+		r->max = num - 1;
+		return NULL;
+	}
+	return str;
+}
+
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
 	char reason[512];
@@ -379,8 +409,14 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			goto fail;
 		}
-		int line = ini_parse_file(f, on_ini_entry, &st);
+		struct line_reader r = { .f = f };
+		int line = ini_parse_stream(read_line, &r, on_ini_entry, &st);
 		fclose(f);
+		if (!line && r.too_long) {
+			line = r.too_long;
+			st.failed = true;
+			snprintf(reason, sizeof(reason), "line longer than %d bytes", r.max);
+		}
 		if (line) {
 			if (line > 0 && !st.failed)
 				snprintf(reason, sizeof(reason), "syntax error (expected 'key = value' or '[section]')");

@@ -10,8 +10,9 @@
  * config_write_effective() prints for it (secrets print as "(set)", which
  * reads back as the same "(set)"). One exception, inih's: a value may
  * start with ';' when written right after the '=' ("from =;x"), but
- * printed as "from = ;x" the ';' starts a comment. config show prints
- * settings for people, so such a file is not reloaded.
+ * printed as "from = ;x" the ';' starts a comment; and "key=value" may
+ * fit in a line where "key = value" does not. config show prints settings
+ * for people, so such settings are not reloaded.
  */
 #include <sys/mman.h>
 #include <unistd.h>
@@ -46,6 +47,17 @@ static char *effective(const struct config *cfg, size_t *len)
 	return text;
 }
 
+static size_t longest_line(const char *text)
+{
+	size_t longest = 0;
+	for (const char *p = text; *p; p += *p == '\n') {
+		size_t n = strcspn(p, "\n");
+		longest = n > longest ? n : longest;
+		p += n;
+	}
+	return longest;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool once;
@@ -65,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	(void)config_sla_policy(&cfg, "standard", 1 + (int)(size % 4));
 	char *text = effective(&cfg, &len);
-	if (strstr(text, "= ;")) {
+	if (strstr(text, "= ;") || longest_line(text) > 199) {
 		free(text);
 		config_release(&cfg);
 		return 0;
