@@ -121,6 +121,8 @@ static void skip_argument(struct scan *s)
 /* After a backslash: skips an escape that is not a literal character. */
 static void skip_escape(struct scan *s)
 {
+	if (!*s->p)
+		return;  /* a backslash that ends the pattern: stay on the NUL */
 	char e = *s->p++;
 	if (e == 'x' && *s->p != '{') {
 		for (int i = 0; i < 2 && isxdigit((unsigned char)*s->p); i++)

@@ -1120,6 +1120,7 @@ static const char *const literal_cases[][2] = {
 	{ "abc|\\d+", "-" },        /* one alternative without a literal */
 	{ "(abc)", "-" },           /* groups are not read */
 	{ ".*", "-" },
+	{ "ab\\", "ab\n" },        /* a trailing backslash ends the pattern, not the scan */
 };
 
 static void test_kb_regex__literals_every_match_contains(void **state)
