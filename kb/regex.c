@@ -236,7 +236,9 @@ static void scan_alternative(struct scan *s)
 		}
 		if (*s->p == '\\' && s->p[1] && !isalnum((unsigned char)s->p[1])) {
 			atom = ++s->p;  /* an escaped punctuation character is itself */
-			literal = true;
+			/* An escaped tab or control character is too, but no run holds one:
+			 * a tab or newline in a run would end it. */
+			literal = (unsigned char)*s->p >= 0x20 && (unsigned char)*s->p < 0x7F;
 			s->p++;
 		} else if (*s->p == '\\') {
 			s->p++;

@@ -1121,6 +1121,7 @@ static const char *const literal_cases[][2] = {
 	{ "(abc)", "-" },           /* groups are not read */
 	{ ".*", "-" },
 	{ "ab\\", "ab\n" },        /* a trailing backslash ends the pattern, not the scan */
+	{ "ab\\\t\\\tcd", "ab\tcd\n" }, /* an escaped tab is no run of its own */
 };
 
 static void test_kb_regex__literals_every_match_contains(void **state)
