@@ -139,7 +139,10 @@ static void skip_escape(struct scan *s)
 	} else if (e == 'g' && (*s->p == '-' || *s->p == '+' || isdigit((unsigned char)*s->p))) {
 		for (s->p++; isdigit((unsigned char)*s->p); s->p++)
 			;
-	} else {
+	} else if (strchr("xopPgkN", e)) {
+		/* Only these take a {...}, <...> or '...' argument; after another
+		 * escape a { is a quantifier or a character, and skipping to a
+		 * later } could swallow a '|' and the alternative after it. */
 		skip_argument(s);
 	}
 }

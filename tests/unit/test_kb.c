@@ -1122,6 +1122,9 @@ static const char *const literal_cases[][2] = {
 	{ ".*", "-" },
 	{ "ab\\", "ab\n" },        /* a trailing backslash ends the pattern, not the scan */
 	{ "ab\\\t\\\tcd", "ab\tcd\n" }, /* an escaped tab is no run of its own */
+	{ "a\\d{|ч}", "a\nч\n" },    /* { after \d opens no argument that hides the | */
+	{ "а|б\\h{n|ч", "а\nб\tn\nч\n" },
+	{ "\\d{3}ab\\p{Lu}cd", "ab\tcd\n" },
 };
 
 static void test_kb_regex__literals_every_match_contains(void **state)
