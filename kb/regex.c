@@ -283,6 +283,8 @@ int kb_regex_literals(struct buf *out, const char *pattern)
 	if (kb_fold_yo(&folded, pattern))
 		goto done;
 	s.p = buf_cstr(&folded);
+	/* \Q...\E quotes brackets and bars too: this reading would take them as syntax. */
+	s.gave_up = strstr(s.p, "\\Q") != NULL;
 	for (;;) {
 		size_t alt = runs.len;
 		s.run_start = runs.len;

@@ -1125,6 +1125,8 @@ static const char *const literal_cases[][2] = {
 	{ "a\\d{|ч}", "a\nч\n" },    /* { after \d opens no argument that hides the | */
 	{ "а|б\\h{n|ч", "а\nб\tn\nч\n" },
 	{ "\\d{3}ab\\p{Lu}cd", "ab\tcd\n" },
+	{ "\\Q[\\Ea|b]c", "-" },       /* matches "[a": quoting is not read */
+	{ "x\\Q(\\Eyz", "-" },
 };
 
 static void test_kb_regex__literals_every_match_contains(void **state)
