@@ -283,8 +283,9 @@ int kb_regex_literals(struct buf *out, const char *pattern)
 	if (kb_fold_yo(&folded, pattern))
 		goto done;
 	s.p = buf_cstr(&folded);
-	/* \Q...\E quotes brackets and bars too: this reading would take them as syntax. */
-	s.gave_up = strstr(s.p, "\\Q") != NULL;
+	/* \Q...\E quotes brackets and bars too, and a lone \E is nothing at all
+	 * (a quantifier after it repeats the character before): not read here. */
+	s.gave_up = strstr(s.p, "\\Q") || strstr(s.p, "\\E");
 	for (;;) {
 		size_t alt = runs.len;
 		s.run_start = runs.len;

@@ -44,7 +44,7 @@ int kb_regex_match(struct kb_regex *re, const char *text, size_t len);
  * optional or repeated piece, so text without some run of every line
  * cannot match. TD_ENOTFOUND (out untouched) when an alternative has no
  * literal or the pattern uses syntax this reading does not follow
- * (verbs, option settings, \Q...\E quoting): such a pattern must always run.
+ * (verbs, option settings, \Q and \E): such a pattern must always run.
  */
 struct buf;
 int kb_regex_literals(struct buf *out, const char *pattern);

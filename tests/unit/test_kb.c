@@ -1127,6 +1127,7 @@ static const char *const literal_cases[][2] = {
 	{ "\\d{3}ab\\p{Lu}cd", "ab\tcd\n" },
 	{ "\\Q[\\Ea|b]c", "-" },       /* matches "[a": quoting is not read */
 	{ "x\\Q(\\Eyz", "-" },
+	{ "кs\\E*0", "-" },            /* matches "к0": the * repeats the s */
 };
 
 static void test_kb_regex__literals_every_match_contains(void **state)
