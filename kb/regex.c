@@ -170,9 +170,12 @@ static void skip_class(struct scan *s)
 /* At '(': skips the group and everything in it. */
 static void skip_group(struct scan *s)
 {
+	/* A verb or an option setting may change the syntax; a comment (?#...)
+	 * ends at its first ')', nesting nothing, and a quantifier after it
+	 * repeats what came before it. */
 	if (s->p[1] == '*' ||
-	    (s->p[1] == '?' && !strchr(":=!<>|'P#", s->p[2] ? s->p[2] : 'x'))) {
-		s->gave_up = true;  /* a verb or an option setting: the syntax may change */
+	    (s->p[1] == '?' && !strchr(":=!<>|'P", s->p[2] ? s->p[2] : 'x'))) {
+		s->gave_up = true;
 		return;
 	}
 	int depth = 0;

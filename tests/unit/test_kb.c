@@ -1128,6 +1128,8 @@ static const char *const literal_cases[][2] = {
 	{ "\\Q[\\Ea|b]c", "-" },       /* matches "[a": quoting is not read */
 	{ "x\\Q(\\Eyz", "-" },
 	{ "кs\\E*0", "-" },            /* matches "к0": the * repeats the s */
+	{ "а(?#(x)|б|ч", "-" },          /* a comment ends at the first ')' and hides no '|' */
+	{ "ab(?#c)*d", "-" },           /* matches "ad": the * repeats the b */
 };
 
 static void test_kb_regex__literals_every_match_contains(void **state)
