@@ -156,10 +156,13 @@ static void skip_class(struct scan *s)
 	if (*s->p == ']')  /* a leading ] is a member */
 		s->p++;
 	while (*s->p && *s->p != ']') {
+		/* A POSIX class "[:name:]" is letters only: "[[:]" is a class of '[' and ':'. */
+		size_t name = s->p[0] == '[' && s->p[1] == ':'
+			      ? strspn(s->p + 2, "^abcdefghijklmnopqrstuvwxyz") : 0;
 		if (*s->p == '\\' && s->p[1])
 			s->p += 2;
-		else if (s->p[0] == '[' && s->p[1] == ':' && strstr(s->p + 2, ":]"))
-			s->p = strstr(s->p + 2, ":]") + 2;
+		else if (name && s->p[2 + name] == ':' && s->p[3 + name] == ']')
+			s->p += 4 + name;
 		else
 			s->p++;
 	}

@@ -1130,6 +1130,8 @@ static const char *const literal_cases[][2] = {
 	{ "кs\\E*0", "-" },            /* matches "к0": the * repeats the s */
 	{ "а(?#(x)|б|ч", "-" },          /* a comment ends at the first ')' and hides no '|' */
 	{ "ab(?#c)*d", "-" },           /* matches "ad": the * repeats the b */
+	{ "a[[:]b|x:]c", "a\tb\nx:\tc\n" }, /* [[:] is no POSIX class reaching to :] */
+	{ "a[[:alpha:][:^digit:]]b", "a\tb\n" },
 };
 
 static void test_kb_regex__literals_every_match_contains(void **state)
