@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool once;
 	struct config cfg, again;
-	char err[512];
+	char err[512] = "";
 	size_t len, len2;
 
 	if (!once) {
