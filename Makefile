@@ -8,6 +8,7 @@
 #   make run          install, build and start tilldesk on its defaults (README)
 #   make install      PREFIX=/usr/local DESTDIR= (binary, config example, systemd unit)
 #   make SANITIZE=1   build into build-san/ with -fsanitize=address,undefined
+#   make fuzz         build the libFuzzer targets with clang, run each FUZZ_TIME=60 s
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -102,7 +103,7 @@ install: $(O)/tilldesk
 	install -m 644 $(O)/tilldesk.service $(DESTDIR)$(UNITDIR)/tilldesk.service
 
 clean:
-	rm -rf build build-san tilldesk
+	rm -rf build build-san build-fuzz tilldesk
 
 .PHONY: all check test deps run install clean tilldesk
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
@@ -114,3 +115,54 @@ $(O)/bench/kb_bench: bench/kb_bench.c $(TEST_OBJ) $(O)/libtilldesk.a
 $(O)/bench/sla_bench: bench/sla_bench.c $(O)/libtilldesk.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(ALL_LDFLAGS)
+
+# ---- fuzzing (tests/fuzz/README.md) ----
+# make fuzz: builds every tests/fuzz/fuzz_*.c with clang's libFuzzer, ASan and
+# UBSan into build-fuzz/ and runs each for FUZZ_TIME seconds on a scratch
+# corpus (build-fuzz/corpus/NAME, seeded from tests/fuzz/corpus/NAME, not
+# committed). `make check` replays the committed corpora with $(CC).
+FUZZ_TIME ?= 60
+FUZZ_CC   ?= clang
+FUZZ_O     = build-fuzz
+FUZZ_NAMES = $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/fuzz_util.c,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_SAN   = -fsanitize=address,undefined -fno-sanitize-recover=all
+# clang's warnings differ from gcc's (which gate every commit): shown, not fatal.
+FUZZ_CFLAGS = $(filter-out -Werror,$(WARN)) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) $(PKGCFLAGS) $(CFLAGS)
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(FUZZ_O)/%.o) $(FUZZ_O)/tests/fuzz/fuzz_util.o
+FUZZERS    = $(FUZZ_NAMES:%=$(FUZZ_O)/fuzz_%)
+REPLAYS    = $(FUZZ_NAMES:%=$(O)/fuzz/replay_%)
+
+$(FUZZ_O)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_O)/libtilldesk.a: $(FUZZ_LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_O)/libtilldesk.a
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+fuzz-build: $(FUZZERS)
+
+fuzz: $(FUZZERS)
+	@set -e; for n in $(FUZZ_NAMES); do \
+		mkdir -p $(FUZZ_O)/corpus/$$n $(FUZZ_O)/artifacts; \
+		dict=; [ -f tests/fuzz/$$n.dict ] && dict=-dict=tests/fuzz/$$n.dict; \
+		echo "== fuzz_$$n for $(FUZZ_TIME)s"; \
+		nice -n 10 $(FUZZ_O)/fuzz_$$n -max_total_time=$(FUZZ_TIME) $$dict \
+			-artifact_prefix=$(FUZZ_O)/artifacts/$$n- \
+			$(FUZZ_O)/corpus/$$n tests/fuzz/corpus/$$n; done
+
+# The replay driver: each target's LLVMFuzzerTestOneInput under tests/fuzz/replay.c.
+$(O)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz_util.c $(O)/libtilldesk.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(ALL_LDFLAGS)
+
+fuzz-replay: $(REPLAYS)
+	@set -e; for n in $(FUZZ_NAMES); do \
+		echo "== replay tests/fuzz/corpus/$$n"; $(O)/fuzz/replay_$$n tests/fuzz/corpus/$$n; done
+
+check: fuzz-replay
+
+.PHONY: fuzz fuzz-build fuzz-replay
+-include $(FUZZ_LIB_OBJ:.o=.d)

@@ -93,6 +93,9 @@ static const struct cfg_key keys[] = {
 	  "Sender address of the mail tilldesk sends." },
 };
 
+/* The longest duration a config takes, in any unit. */
+#define DURATION_MAX (100LL * 365 * 86400)
+
 int config_parse_duration(int64_t *out, const char *s)
 {
 	static const struct { char unit; int64_t secs; } units[] = {
@@ -112,7 +115,9 @@ int config_parse_duration(int64_t *out, const char *s)
 		int64_t n = 0;
 		while (*p >= '0' && *p <= '9') {
 			n = n * 10 + (*p++ - '0');
-			if (n > 1000000000)
+			/* Bounded by the total, not by a digit count: what config show
+			 * prints in seconds must read back. */
+			if (n > DURATION_MAX)
 				return TD_EINVAL;
 		}
 		size_t i;
@@ -123,7 +128,7 @@ int config_parse_duration(int64_t *out, const char *s)
 			return TD_EINVAL;
 		p++;
 		total += n * units[i].secs;
-		if (total > 100LL * 365 * 86400)
+		if (total > DURATION_MAX)
 			return TD_EINVAL;
 	}
 	*out = total;
@@ -360,6 +365,36 @@ void config_release(struct config *cfg)
 	}
 }
 
+/*
+ * inih's reader, fgets() but for lines longer than inih's buffer: inih
+ * would parse the rest of such a line as a line of its own (a value cut
+ * short, a "syntax error" on the wrong line). Stops the parse instead.
+ */
+struct line_reader {
+	FILE *f;
+	int line;       /* lines read so far */
+	int too_long;   /* the line that did not fit, 0 for none */
+	int max;        /* the longest line that fits, in bytes */
+};
+
+static char *read_line(char *str, int num, void *stream)
+{
+	struct line_reader *r = stream;
+	if (!fgets(str, num, r->f))
+		return NULL;
+	r->line++;
+	size_t n = strlen(str);
+	if (n + 1 == (size_t)num && str[n - 1] != '\n') {
+		int c = getc(r->f);
+		if (c == '\n' || c == EOF)  /* it fitted, but for its newline */
+			return str;
+		r->too_long = r->line;
+		r->max = num - 1;
+		return NULL;
+	}
+	return str;
+}
+
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
 	char reason[512];
@@ -376,7 +411,8 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			goto fail;
 		}
-		int line = ini_parse_file(f, on_ini_entry, &st);
+		struct line_reader r = { .f = f };
+		int line = ini_parse_stream(read_line, &r, on_ini_entry, &st);
 		struct stat fst;
 		bool secret = false;
 		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
@@ -384,6 +420,11 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		if (secret && !fstat(fileno(f), &fst) && (fst.st_mode & (S_IRGRP | S_IROTH)))
 			cfg->secrets_exposed_mode = fst.st_mode & 07777;
 		fclose(f);
+		if (!line && r.too_long) {
+			line = r.too_long;
+			st.failed = true;
+			snprintf(reason, sizeof(reason), "line longer than %d bytes", r.max);
+		}
 		if (line) {
 			if (line > 0 && !st.failed)
 				snprintf(reason, sizeof(reason), "syntax error (expected 'key = value' or '[section]')");

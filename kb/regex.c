@@ -144,6 +144,8 @@ static void skip_argument(struct scan *s)
 /* After a backslash: skips an escape that is not a literal character. */
 static void skip_escape(struct scan *s)
 {
+	if (!*s->p)
+		return;  /* a backslash that ends the pattern: stay on the NUL */
 	char e = *s->p++;
 	if (e == 'x' && *s->p != '{') {
 		for (int i = 0; i < 2 && isxdigit((unsigned char)*s->p); i++)
@@ -160,7 +162,10 @@ static void skip_escape(struct scan *s)
 	} else if (e == 'g' && (*s->p == '-' || *s->p == '+' || isdigit((unsigned char)*s->p))) {
 		for (s->p++; isdigit((unsigned char)*s->p); s->p++)
 			;
-	} else {
+	} else if (strchr("xopPgkN", e)) {
+		/* Only these take a {...}, <...> or '...' argument; after another
+		 * escape a { is a quantifier or a character, and skipping to a
+		 * later } could swallow a '|' and the alternative after it. */
 		skip_argument(s);
 	}
 }
@@ -174,10 +179,13 @@ static void skip_class(struct scan *s)
 	if (*s->p == ']')  /* a leading ] is a member */
 		s->p++;
 	while (*s->p && *s->p != ']') {
+		/* A POSIX class "[:name:]" is letters only: "[[:]" is a class of '[' and ':'. */
+		size_t name = s->p[0] == '[' && s->p[1] == ':'
+			      ? strspn(s->p + 2, "^abcdefghijklmnopqrstuvwxyz") : 0;
 		if (*s->p == '\\' && s->p[1])
 			s->p += 2;
-		else if (s->p[0] == '[' && s->p[1] == ':' && strstr(s->p + 2, ":]"))
-			s->p = strstr(s->p + 2, ":]") + 2;
+		else if (name && s->p[2 + name] == ':' && s->p[3 + name] == ']')
+			s->p += 4 + name;
 		else
 			s->p++;
 	}
@@ -188,9 +196,12 @@ static void skip_class(struct scan *s)
 /* At '(': skips the group and everything in it. */
 static void skip_group(struct scan *s)
 {
+	/* A verb or an option setting may change the syntax; a comment (?#...)
+	 * ends at its first ')', nesting nothing, and a quantifier after it
+	 * repeats what came before it. */
 	if (s->p[1] == '*' ||
-	    (s->p[1] == '?' && !strchr(":=!<>|'P#", s->p[2] ? s->p[2] : 'x'))) {
-		s->gave_up = true;  /* a verb or an option setting: the syntax may change */
+	    (s->p[1] == '?' && !strchr(":=!<>|'P", s->p[2] ? s->p[2] : 'x'))) {
+		s->gave_up = true;
 		return;
 	}
 	int depth = 0;
@@ -257,7 +268,9 @@ static void scan_alternative(struct scan *s)
 		}
 		if (*s->p == '\\' && s->p[1] && !isalnum((unsigned char)s->p[1])) {
 			atom = ++s->p;  /* an escaped punctuation character is itself */
-			literal = true;
+			/* An escaped tab or control character is too, but no run holds one:
+			 * a tab or newline in a run would end it. */
+			literal = (unsigned char)*s->p >= 0x20 && (unsigned char)*s->p < 0x7F;
 			s->p++;
 		} else if (*s->p == '\\') {
 			s->p++;
@@ -299,6 +312,9 @@ int kb_regex_literals(struct buf *out, const char *pattern)
 	if (kb_fold_yo(&folded, pattern))
 		goto done;
 	s.p = buf_cstr(&folded);
+	/* \Q...\E quotes brackets and bars too, and a lone \E is nothing at all
+	 * (a quantifier after it repeats the character before): not read here. */
+	s.gave_up = strstr(s.p, "\\Q") || strstr(s.p, "\\E");
 	for (;;) {
 		size_t alt = runs.len;
 		s.run_start = runs.len;

@@ -53,7 +53,7 @@ const char *kb_regex_strerror(int rc);
  * optional or repeated piece, so text without some run of every line
  * cannot match. TD_ENOTFOUND (out untouched) when an alternative has no
  * literal or the pattern uses syntax this reading does not follow
- * (verbs, option settings): such a pattern must always run.
+ * (verbs, option settings, \Q and \E): such a pattern must always run.
  */
 struct buf;
 int kb_regex_literals(struct buf *out, const char *pattern);

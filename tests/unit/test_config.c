@@ -183,6 +183,39 @@ static void test_config__durations_take_units(void **state)
 			fail_msg("'%s' was accepted", bad[i]);
 }
 
+/* config show prints durations in seconds; any duration accepted must read back so. */
+static void test_config__a_duration_in_seconds_reads_as_in_hours(void **state)
+{
+	(void)state;
+	int64_t hours, secs;
+	assert_int_equal(config_parse_duration(&hours, "455399h"), 0);
+	assert_int_equal(config_parse_duration(&secs, "1639436400s"), 0);
+	assert_true(hours == secs);
+	assert_int_equal(config_parse_duration(&secs, "3153600000s"), 0);  /* 100 years */
+	assert_int_equal(config_parse_duration(&secs, "3153600001s"), TD_EINVAL);
+	assert_int_equal(config_parse_duration(&secs, "99999999999999999999s"), TD_EINVAL);
+}
+
+/* A line inih cannot hold whole is refused, not cut: the rest would be read as a line. */
+static void test_config__a_line_too_long_is_refused_not_cut(void **state)
+{
+	(void)state;
+	struct config cfg;
+	char text[512], err[512];
+	/* The rest after inih's 199 bytes, ";tail", read as a comment: the password was cut. */
+	snprintf(text, sizeof(text), "[smtp]\npassword = %0*d;tail\n", 188, 0);
+	assert_error(text, 2, "line longer than 199 bytes");
+	snprintf(text, sizeof(text), "[general]\ndatabase = /srv/%0*d\n", 190, 0);
+	assert_error(text, 2, "line longer than 199 bytes");
+	/* 199 bytes and its newline still fit, and the next line keeps its number. */
+	snprintf(text, sizeof(text), "[general]\ndatabase = %0*d\nlanguage = de\n", 188, 0);
+	assert_error(text, 3, "'de' is not one of");
+	snprintf(text, sizeof(text), "[general]\ndatabase = %0*d", 188, 0);
+	assert_int_equal(load(&cfg, text, err, sizeof(err)), 0);
+	assert_int_equal(strlen(cfg.database), 188);
+	config_release(&cfg);
+}
+
 /* The shipped config.example.ini is exactly what the table generates. */
 static void test_config__sla_policies_default_per_domain_and_tiers_fall_back(void **state)
 {
@@ -325,6 +358,8 @@ int main(void)
 		cmocka_unit_test(test_config__environment_overrides_secrets),
 		cmocka_unit_test(test_config__invalid_utf8_value_is_refused),
 		cmocka_unit_test(test_config__durations_take_units),
+		cmocka_unit_test(test_config__a_duration_in_seconds_reads_as_in_hours),
+		cmocka_unit_test(test_config__a_line_too_long_is_refused_not_cut),
 		cmocka_unit_test(test_config__sla_policies_default_per_domain_and_tiers_fall_back),
 		cmocka_unit_test(test_config__bad_sla_policies_name_their_line),
 		cmocka_unit_test(test_config__example_file_matches_the_table),

@@ -1346,6 +1346,18 @@ static const char *const literal_cases[][2] = {
 	{ "abc|\\d+", "-" },        /* one alternative without a literal */
 	{ "(abc)", "-" },           /* groups are not read */
 	{ ".*", "-" },
+	{ "ab\\", "ab\n" },        /* a trailing backslash ends the pattern, not the scan */
+	{ "ab\\\t\\\tcd", "ab\tcd\n" }, /* an escaped tab is no run of its own */
+	{ "a\\d{|ч}", "a\nч\n" },    /* { after \d opens no argument that hides the | */
+	{ "а|б\\h{n|ч", "а\nб\tn\nч\n" },
+	{ "\\d{3}ab\\p{Lu}cd", "ab\tcd\n" },
+	{ "\\Q[\\Ea|b]c", "-" },       /* matches "[a": quoting is not read */
+	{ "x\\Q(\\Eyz", "-" },
+	{ "кs\\E*0", "-" },            /* matches "к0": the * repeats the s */
+	{ "а(?#(x)|б|ч", "-" },          /* a comment ends at the first ')' and hides no '|' */
+	{ "ab(?#c)*d", "-" },           /* matches "ad": the * repeats the b */
+	{ "a[[:]b|x:]c", "a\tb\nx:\tc\n" }, /* [[:] is no POSIX class reaching to :] */
+	{ "a[[:alpha:][:^digit:]]b", "a\tb\n" },
 };
 
 static void test_kb_regex__literals_every_match_contains(void **state)
