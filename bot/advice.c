@@ -89,7 +89,7 @@ int advice_offer(struct dialog *d, const struct person *p, const struct tg_updat
 	/* The article waits for the cashier's answer, pressed or typed. */
 	if ((rc = db_kb_suggest(d->db, &suggestion, e.id, p->id, u->text, hit.confidence, d->now)) ||
 	    (rc = db_kb_suggest_file(d->db, suggestion, u->photo, u->document)) ||
-	    (rc = db_state_set(d->db, p->id, "suggested", 0, d->now)))
+	    (rc = db_state_set(d->db, p->id, dialog_state_name(STATE_SUGGESTED), 0, d->now)))
 		goto done;
 	struct buf b = BUF_INIT(ADVICE_MAX);
 	article_html(&b, &e);
@@ -308,12 +308,12 @@ static enum typed typed_answer(const struct tg_update *u, bool *more)
  */
 static int waiting(struct dialog *d, const struct person *p, struct kb_suggestion *out, bool *waits)
 {
-	char state[32];
+	enum dialog_state state;
 	int64_t unused;
 	int rc;
 	*waits = false;
-	rc = db_state_get(d->db, p->id, state, sizeof(state), &unused);
-	if (rc == TD_ENOTFOUND || (!rc && strcmp(state, "suggested")))
+	rc = dialog_state(d, p->id, &state, &unused);
+	if (rc == TD_ENOTFOUND || (!rc && state != STATE_SUGGESTED))
 		return 0;
 	if (rc || (rc = db_kb_latest(d->db, p->id, out)))
 		return rc == TD_ENOTFOUND ? 0 : rc;

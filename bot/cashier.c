@@ -100,24 +100,31 @@ static int acknowledge(struct dialog *d, int64_t chat_id)
  * The cashier's message joins ticket id: words after a resolution, instead
  * of the buttons, first reopen it (it is not fixed).
  */
+static bool refused(int rc)
+{
+	return rc == ENGINE_EDENIED || rc == ENGINE_ESTALE;
+}
+
+/*
+ * *joined unless the engine lets the cashier neither reopen ticket id nor
+ * speak on it (not theirs, or closed): then nothing is done.
+ */
 static int join_ticket(struct dialog *d, const struct person *p, const struct tg_update *u,
-		       int64_t id)
+		       int64_t id, bool *joined)
 {
 	const struct actor who = actor_person(p);
 	const struct event_args a = { .chat_id = u->chat_id };
 	int rc = engine_apply(d, EV_REOPEN, &who, id, &a);
+	*joined = !refused(rc);
 	if (!rc)  /* The cashier was just told the ticket is open again: no acknowledgement. */
 		return cashier_add_message(d, p, u, id);
-	if (rc != ENGINE_ESTALE)
+	if (!refused(rc))
 		return rc;
-	return (rc = cashier_add_message(d, p, u, id)) ? rc : acknowledge(d, u->chat_id);
-}
-
-/* Whether the cashier's words may join ticket id: the engine lets them speak or reopen. */
-static bool may_join(struct dialog *d, const struct person *p, int64_t id)
-{
-	const struct actor who = actor_person(p);
-	return !engine_check(d, EV_MESSAGE, &who, id) || !engine_check(d, EV_REOPEN, &who, id);
+	rc = cashier_add_message(d, p, u, id);
+	*joined = !refused(rc);
+	if (!*joined)
+		return 0;
+	return rc ? rc : acknowledge(d, u->chat_id);
 }
 
 static int copy_ticket(const struct ticket_row *r, void *arg)
@@ -181,7 +188,7 @@ int cashier_handle(struct dialog *d, const struct tg_update *u)
 {
 	struct person p;
 	const char *arg;
-	char state[32];
+	enum dialog_state state;
 	int64_t ticket = 0, state_ticket;
 	int rc;
 
@@ -203,7 +210,7 @@ int cashier_handle(struct dialog *d, const struct tg_update *u)
 	if (command_arg(u->text, "/my"))
 		return my_tickets(d, &p, u->chat_id);
 	if (command_arg(u->text, "/new")) {
-		if ((rc = db_state_set(d->db, p.id, "new_ticket", 0, d->now)))
+		if ((rc = db_state_set(d->db, p.id, dialog_state_name(STATE_NEW_TICKET), 0, d->now)))
 			return rc;
 		return say_msg(d, u->chat_id, MSG_BOT_DESCRIBE_NEW);
 	}
@@ -214,14 +221,16 @@ int cashier_handle(struct dialog *d, const struct tg_update *u)
 
 	/* A reply to one of the bot's messages joins that ticket, if it is theirs. */
 	char role[16];
+	bool joined = false;
 	if (u->reply_to && !db_link_find(d->db, u->chat_id, u->reply_to, &ticket, role, sizeof(role)) &&
-	    may_join(d, &p, ticket))
-		return join_ticket(d, &p, u, ticket);
+	    ((rc = join_ticket(d, &p, u, ticket, &joined)) || joined))
+		return rc;
 	/* After /new, or while an article waits, the message is about a new problem. */
-	bool fresh = !db_state_get(d->db, p.id, state, sizeof(state), &state_ticket) &&
-		     (!strcmp(state, "new_ticket") || !strcmp(state, "suggested"));
-	if (!fresh && !db_ticket_open_of(d->db, p.id, &ticket) && may_join(d, &p, ticket))
-		return join_ticket(d, &p, u, ticket);
+	bool fresh = !dialog_state(d, p.id, &state, &state_ticket) &&
+		     (state == STATE_NEW_TICKET || state == STATE_SUGGESTED);
+	if (!fresh && !db_ticket_open_of(d->db, p.id, &ticket) &&
+	    ((rc = join_ticket(d, &p, u, ticket, &joined)) || joined))
+		return rc;
 	/* An article waits for the cashier's answer: words can be that answer. */
 	bool handled = false;
 	if ((rc = advice_typed(d, &p, u, &handled)) || handled)

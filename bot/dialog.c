@@ -47,6 +47,16 @@ int dialog_person_by_id(struct dialog *d, int64_t id, struct person *out)
 	return rc == 1 ? 0 : rc ? rc : TD_ENOTFOUND;
 }
 
+int dialog_state(struct dialog *d, int64_t person_id, enum dialog_state *out, int64_t *ticket_id)
+{
+	char kind[32];
+	int rc = db_state_get(d->db, person_id, kind, sizeof(kind), ticket_id);
+	if (rc)
+		return rc;
+	/* A state this build does not know (left by another version) is no state. */
+	return dialog_state_parse(out, kind) ? TD_ENOTFOUND : 0;
+}
+
 /* Buttons in rows of per_row. */
 static json_object *keyboard(size_t n, const char *const *labels, const char *const *data,
 			     size_t per_row)

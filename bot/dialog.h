@@ -50,6 +50,8 @@ bool dialog_in_engineers_chat(const struct dialog *d, int64_t chat_id);
 int dialog_person(struct dialog *d, int64_t tg_user_id, struct person *out);
 /* Looks up a person by id; TD_ENOTFOUND when there is none. */
 int dialog_person_by_id(struct dialog *d, int64_t id, struct person *out);
+/* What the person's next message answers, and its ticket; TD_ENOTFOUND: nothing. */
+int dialog_state(struct dialog *d, int64_t person_id, enum dialog_state *out, int64_t *ticket_id);
 
 /* Inline keyboard: one row of buttons, labels from the catalogue. */
 json_object *keyboard_row(size_t n, const char *const *labels, const char *const *data);

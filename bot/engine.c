@@ -190,7 +190,6 @@ static void ticket_to_be(struct ticket_row *t, const struct actor *who, const st
 		t->cashier_id = who->person->id;
 		t->store_id = who->person->store_id;
 	}
-	t->priority = a->priority;
 }
 
 /*
@@ -438,8 +437,10 @@ static enum history_kind history_of(const struct change *c)
 
 static void decide(struct change *c)
 {
-	c->priority = c->r->history == HISTORY_PRIORITY || c->r->from & FROM_NONE ? c->a->priority :
-		      c->t.priority;
+	/* Only opening and the priority event set it, and only to a priority there is. */
+	bool sets = c->r->history == HISTORY_PRIORITY || (c->r->from & FROM_NONE);
+	bool valid = c->a->priority >= 1 && c->a->priority <= 4;
+	c->priority = sets && valid ? c->a->priority : c->t.priority ? c->t.priority : 3;
 	switch (c->r->assignee) {
 	case ASSIGNEE_KEEP:
 		/* An assignee whose access was revoked does not get a reopened ticket back. */

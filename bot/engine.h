@@ -7,7 +7,9 @@
  * One table in engine.c says, per event, from which statuses and by whom
  * it may happen, the status and assignee after it, the history row it
  * writes, its effect on the SLA timers and the notices it produces.
- * Authorisation is that table's row and nowhere else.
+ * Authorisation is that table's row and nowhere else; only where a
+ * request may come from (an engineer's button from the engineers' chat, a
+ * cashier's from their private chat) is the channel's to check.
  *
  * Everything runs inside the caller's transaction: a refusal changes
  * nothing; an error means the caller rolls back.

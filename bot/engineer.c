@@ -190,7 +190,8 @@ int engineer_handle(struct dialog *d, const struct tg_update *u)
 {
 	struct person p;
 	struct ticket_row t;
-	char role[16], state[32];
+	char role[16];
+	enum dialog_state state;
 	enum link_role link;
 	int64_t ticket, state_ticket;
 	int rc = dialog_person(d, u->from_id, &p);
@@ -204,8 +205,7 @@ int engineer_handle(struct dialog *d, const struct tg_update *u)
 		return u->text[0] == '/' || u->reply_to ? access_refuse(d, u) : 0;
 	if (u->text[0] == '/')
 		return engineer_command(d, &p, u);
-	bool resolving = !db_state_get(d->db, p.id, state, sizeof(state), &state_ticket) &&
-			 !strcmp(state, "resolution");
+	bool resolving = !dialog_state(d, p.id, &state, &state_ticket) && state == STATE_RESOLUTION;
 	if (u->reply_to && !db_link_find(d->db, u->chat_id, u->reply_to, &ticket, role, sizeof(role)) &&
 	    !ticket_load(d, ticket, &t)) {
 		if (!link_role_parse(&link, role) && link == LINK_RESOLUTION)
@@ -252,7 +252,7 @@ static int engineer_press(struct dialog *d, const struct tg_update *u, const str
 	} else if (!rc && k->verb == VERB_CLOSE) {
 		msg_buf(&b, MSG_BOT_ASK_RESOLUTION, (long long)k->id, "");
 		esc(&b, p->name);
-		if (!(rc = db_state_set(d->db, p->id, "resolution", k->id, d->now)) &&
+		if (!(rc = db_state_set(d->db, p->id, dialog_state_name(STATE_RESOLUTION), k->id, d->now)) &&
 		    !(rc = ask(d, d->engineers_chat, buf_cstr(&b), k->id, link_role_name(LINK_RESOLUTION))))
 			rc = answer(d, u, NULL, false);
 	} else if (!rc) {

@@ -57,6 +57,13 @@ static const char *const link_names[] = {
 };
 _Static_assert(ARRAY_SIZE(link_names) == LINK_ROLE_COUNT, "a link role without its text");
 
+static const char *const state_names[] = {
+	[STATE_NEW_TICKET] = "new_ticket",
+	[STATE_SUGGESTED] = "suggested",
+	[STATE_RESOLUTION] = "resolution",
+};
+_Static_assert(ARRAY_SIZE(state_names) == DIALOG_STATE_COUNT, "a dialog state without its text");
+
 /* A verb's callback prefix and the arguments it takes: a bit per value 1..5, 0 for none. */
 static const struct {
 	const char *name;
@@ -107,6 +114,7 @@ ENUM_TEXT(ticket_status, ticket_status, status_names)
 ENUM_TEXT(history_kind, history_kind, kind_names)
 ENUM_TEXT(person_role, person_role, role_names)
 ENUM_TEXT(link_role, link_role, link_names)
+ENUM_TEXT(dialog_state, dialog_state, state_names)
 
 const char *button_verb_name(enum button_verb v)
 {

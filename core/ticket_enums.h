@@ -72,6 +72,17 @@ enum link_role {
 const char *link_role_name(enum link_role r);
 int link_role_parse(enum link_role *out, const char *name);
 
+/* What a person's next message answers, stored in person_state.kind. */
+enum dialog_state {
+	STATE_NEW_TICKET,  /* after /new: a new problem */
+	STATE_SUGGESTED,   /* an article was shown: their answer to it */
+	STATE_RESOLUTION,  /* after «Закрыть»: how it was fixed */
+};
+#define DIALOG_STATE_COUNT 3
+
+const char *dialog_state_name(enum dialog_state s);
+int dialog_state_parse(enum dialog_state *out, const char *name);
+
 /* A button's verb, the prefix of its callback data "verb:id[:arg]". */
 enum button_verb {
 	VERB_PRIORITY,  /* p:TICKET:1|3 the cashier says whether the till works */

@@ -366,9 +366,78 @@ static void test_engine__a_disabled_person_may_do_nothing(void **state)
 	assert_int_equal(db_commit(desk), 0);
 }
 
+/* ---- the words: one table each, and nothing else is taken ---- */
+
+static void test_enums__every_word_reads_back_and_unknown_words_are_refused(void **state)
+{
+	(void)state;
+	enum ticket_status st;
+	enum history_kind k;
+	enum person_role r;
+	enum link_role l;
+	enum dialog_state ds;
+	for (int i = 0; i < TICKET_STATUS_COUNT; i++) {
+		assert_int_equal(ticket_status_parse(&st, ticket_status_name((enum ticket_status)i)), 0);
+		assert_int_equal(st, i);
+	}
+	for (int i = 0; i < HISTORY_KIND_COUNT; i++) {
+		assert_int_equal(history_kind_parse(&k, history_kind_name((enum history_kind)i)), 0);
+		assert_int_equal(k, i);
+	}
+	for (int i = 0; i < PERSON_ROLE_COUNT; i++) {
+		assert_int_equal(person_role_parse(&r, person_role_name((enum person_role)i)), 0);
+		assert_int_equal(r, i);
+	}
+	for (int i = 0; i < LINK_ROLE_COUNT; i++) {
+		assert_int_equal(link_role_parse(&l, link_role_name((enum link_role)i)), 0);
+		assert_int_equal(l, i);
+	}
+	assert_int_equal(ticket_status_parse(&st, "Claimed"), TD_EINVAL);
+	assert_int_equal(history_kind_parse(&k, "claim"), TD_EINVAL);
+	assert_int_equal(person_role_parse(&r, "superuser"), TD_EINVAL);
+	assert_int_equal(person_role_parse(&r, ""), TD_EINVAL);
+	assert_int_equal(link_role_parse(&l, "cards"), TD_EINVAL);
+	assert_int_equal(dialog_state_parse(&ds, "resolving"), TD_EINVAL);
+	assert_int_equal(dialog_state_parse(&ds, "resolution"), 0);
+	assert_int_equal(ds, STATE_RESOLUTION);
+}
+
+static void test_enums__callback_data_is_parsed_strictly(void **state)
+{
+	(void)state;
+	static const char *const forged[] = {
+		"", "c", "c:", "c:0", "c:-1", "c:12x", "c:12:1", "p:12", "p:12:2", "p:12:3:1",
+		"r:12:6", "r:12:0", "k:5", "k:5:3", "zz:12", "ok:12:1", "c:99999999999999999999",
+		"C:12", " c:12", "c:12 ",
+	};
+	struct button b;
+	char data[64];
+	for (size_t i = 0; i < ARRAY_SIZE(forged); i++)
+		if (button_parse(&b, forged[i]) != TD_EINVAL)
+			fail_msg("'%s' was taken", forged[i]);
+	assert_int_equal(button_parse(&b, "p:12:1"), 0);
+	assert_int_equal(b.verb, VERB_PRIORITY);
+	assert_int_equal(b.id, 12);
+	assert_int_equal(b.arg, 1);
+	assert_int_equal(button_parse(&b, "ok:7"), 0);
+	assert_int_equal(b.verb, VERB_CONFIRM);
+	assert_int_equal(b.arg, 0);
+	/* What the bot writes, it reads back. */
+	for (int v = 0; v < BUTTON_VERB_COUNT; v++) {
+		int arg = v == VERB_PRIORITY ? 3 : v == VERB_RATE ? 5 : v == VERB_ADVICE ? 2 : 0;
+		button_data(data, sizeof(data), (enum button_verb)v, 4242, arg);
+		assert_int_equal(button_parse(&b, data), 0);
+		assert_int_equal(b.verb, v);
+		assert_int_equal(b.id, 4242);
+		assert_int_equal(b.arg, arg);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_enums__every_word_reads_back_and_unknown_words_are_refused),
+		cmocka_unit_test(test_enums__callback_data_is_parsed_strictly),
 		cmocka_unit_test_setup_teardown(test_engine__every_event_status_and_actor_is_as_the_rules_say,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_engine__events_on_a_missing_ticket_are_not_found,
