@@ -52,7 +52,8 @@ static int apply_each(struct dialog *d, struct id_list *c, enum ticket_event ev,
 {
 	const struct actor system = { .kind = ACTOR_SYSTEM };
 	int rc = 0;
-	qsort(c->ids, c->n, sizeof(*c->ids), by_id);
+	if (c->n)  /* qsort takes no NULL, even for nothing */
+		qsort(c->ids, c->n, sizeof(*c->ids), by_id);
 	for (size_t i = 0; i < c->n && !rc; i++)
 		rc = engine_apply(d, ev, &system, c->ids[i], a);
 	*n = rc ? 0 : c->n;
