@@ -76,6 +76,8 @@ struct expect {
 	unsigned from, actors;
 	const char *to;        /* NULL: the status stays */
 	const char *history;
+	enum { KEPT, ACTOR, NOBODY } assignee;   /* after it */
+	bool sets_priority;    /* to the 1 the walk asks for; else it stays 3 */
 	int to_cashier, to_engineers, to_owner;  /* outbox rows queued */
 };
 
@@ -84,26 +86,27 @@ struct expect {
  * engineer on a new ticket (nobody's yet).
  */
 static const struct expect rules[] = {
-	{ EV_OPEN, S(S_NONE), W(W_CASHIER) | W(W_OTHER_CASHIER), "new", "opened", 1, 1, 0 },
-	{ EV_MESSAGE, OPEN_ST, W(W_CASHIER), NULL, "message", 0, 1, 0 },
-	{ EV_CLAIM, S(S_NEW), ENGINEERING, "claimed", "claimed", 1, 1, 0 },
-	{ EV_RELEASE, S(S_CLAIMED), W(W_ASSIGNEE) | W(W_ADMIN), "new", "released", 0, 1, 0 },
-	{ EV_REPLY, UNFINISHED, ENGINEERING, NULL, "reply", 1, 0, 0 },
-	{ EV_NOTE, ANY_ST, ENGINEERING, NULL, "note", 0, 0, 0 },
-	{ EV_RESOLVE, S(S_CLAIMED), W(W_ASSIGNEE) | W(W_ADMIN), "resolved", "resolved", 1, 2, 0 },
-	{ EV_CONFIRM, S(S_RESOLVED), W(W_CASHIER), "closed", "confirmed", 2, 1, 0 },
-	{ EV_REOPEN, S(S_RESOLVED), W(W_CASHIER), "claimed", "reopened", 1, 2, 0 },
-	{ EV_RATE, S(S_CLOSED), W(W_CASHIER), NULL, "rated", 1, 0, 0 },
-	{ EV_PRIORITY, OPEN_ST, W(W_CASHIER), NULL, "priority", 1, 1, 0 },
-	{ EV_KB_DECLINED, S(S_NEW), W(W_CASHIER), NULL, "kb_not_helped", 0, 0, 0 },
-	{ EV_AGENT_OPEN, S(S_NONE), W(W_AGENT), "new", "opened", 0, 1, 0 },
-	{ EV_AGENT_UPDATE, UNFINISHED, W(W_AGENT), NULL, "agent_update", 0, 1, 0 },
-	{ EV_RECOVER, OPEN_ST, W(W_AGENT), NULL, "recovered", 0, 1, 0 },
-	{ EV_AUTO_RESOLVE, OPEN_ST, W(W_SYSTEM), "closed", "auto_resolved", 0, 2, 0 },
-	{ EV_SLA_WARNING, ANY_ST, W(W_SYSTEM), NULL, "sla_warning", 0, 1, 0 },
-	{ EV_ESCALATE, ANY_ST, W(W_SYSTEM), NULL, "sla_breach", 0, 1, 1 },
-	{ EV_REQUEUE, S(S_CLAIMED), W(W_SYSTEM), "new", "requeued", 0, 2, 0 },
-	{ EV_CASHIER_MOVED, UNFINISHED, W(W_SYSTEM), NULL, "cashier_moved", 0, 2, 0 },
+	{ EV_OPEN, S(S_NONE), W(W_CASHIER) | W(W_OTHER_CASHIER), "new", "opened", NOBODY, true, 1, 1, 0 },
+	{ EV_MESSAGE, OPEN_ST, W(W_CASHIER), NULL, "message", KEPT, false, 0, 1, 0 },
+	{ EV_CLAIM, S(S_NEW), ENGINEERING, "claimed", "claimed", ACTOR, false, 1, 1, 0 },
+	{ EV_RELEASE, S(S_CLAIMED), W(W_ASSIGNEE) | W(W_ADMIN), "new", "released", NOBODY, false, 0, 1, 0 },
+	{ EV_REPLY, UNFINISHED, ENGINEERING, NULL, "reply", KEPT, false, 1, 0, 0 },
+	{ EV_NOTE, ANY_ST, ENGINEERING, NULL, "note", KEPT, false, 0, 0, 0 },
+	{ EV_RESOLVE, S(S_CLAIMED), W(W_ASSIGNEE) | W(W_ADMIN), "resolved", "resolved", KEPT, false,
+	  1, 2, 0 },
+	{ EV_CONFIRM, S(S_RESOLVED), W(W_CASHIER), "closed", "confirmed", KEPT, false, 2, 1, 0 },
+	{ EV_REOPEN, S(S_RESOLVED), W(W_CASHIER), "claimed", "reopened", KEPT, false, 1, 2, 0 },
+	{ EV_RATE, S(S_CLOSED), W(W_CASHIER), NULL, "rated", KEPT, false, 1, 0, 0 },
+	{ EV_PRIORITY, OPEN_ST, W(W_CASHIER), NULL, "priority", KEPT, true, 1, 1, 0 },
+	{ EV_KB_DECLINED, S(S_NEW), W(W_CASHIER), NULL, "kb_not_helped", KEPT, false, 0, 0, 0 },
+	{ EV_AGENT_OPEN, S(S_NONE), W(W_AGENT), "new", "opened", NOBODY, true, 0, 1, 0 },
+	{ EV_AGENT_UPDATE, UNFINISHED, W(W_AGENT), NULL, "agent_update", KEPT, false, 0, 1, 0 },
+	{ EV_RECOVER, OPEN_ST, W(W_AGENT), NULL, "recovered", KEPT, false, 0, 1, 0 },
+	{ EV_AUTO_RESOLVE, OPEN_ST, W(W_SYSTEM), "closed", "auto_resolved", KEPT, false, 0, 2, 0 },
+	{ EV_SLA_WARNING, ANY_ST, W(W_SYSTEM), NULL, "sla_warning", KEPT, false, 0, 1, 0 },
+	{ EV_ESCALATE, ANY_ST, W(W_SYSTEM), NULL, "sla_breach", KEPT, false, 0, 1, 1 },
+	{ EV_REQUEUE, S(S_CLAIMED), W(W_SYSTEM), "new", "requeued", NOBODY, false, 0, 2, 0 },
+	{ EV_CASHIER_MOVED, UNFINISHED, W(W_SYSTEM), NULL, "cashier_moved", KEPT, false, 0, 2, 0 },
 };
 
 /* ---- reading what happened, through a second connection ---- */
@@ -292,6 +295,12 @@ static void walk_one(const struct expect *e, int s, int w)
 	if (strcmp(query_text("SELECT status FROM ticket_state WHERE id = ?1", id), to))
 		fail_msg("%s: status '%s', expected '%s'", where,
 			 query_text("SELECT status FROM ticket_state WHERE id = ?1", id), to);
+	int64_t had = s != S_NONE && s >= S_CLAIMED ? people[W_ASSIGNEE].id : 0;
+	int64_t want = e->assignee == KEPT ? had : e->assignee == ACTOR ? actor : 0;
+	assert_int_equal(query_int("SELECT coalesce(assignee_id, 0) FROM ticket_state WHERE id = ?1", id),
+			 want);
+	assert_int_equal(query_int("SELECT priority FROM ticket_state WHERE id = ?1", id),
+			 e->sets_priority ? 1 : 3);
 	int64_t cashier = outbox_to(ANNA, last_out) + outbox_to(BORIS, last_out);
 	int64_t engineers = outbox_to(ENGINEERS, last_out), owner = outbox_to(OLGA, last_out);
 	if (cashier != e->to_cashier || engineers != e->to_engineers || owner != e->to_owner)
