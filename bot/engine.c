@@ -234,12 +234,24 @@ int engine_check(struct dialog *d, enum ticket_event ev, const struct actor *who
 
 /* ---- the notices ---- */
 
-static int card_message(struct dialog *d, int64_t ticket_id, int64_t *out)
+/* The card's message id in the engineers' chat, 0 when it is not known (yet). */
+static int64_t card_message(struct dialog *d, int64_t ticket_id)
 {
-	*out = 0;
+	int64_t id = 0;
 	if (d->engineers_chat)
-		db_link_message(d->db, ticket_id, link_role_name(LINK_CARD), d->engineers_chat, out);
-	return 0;
+		db_link_message(d->db, ticket_id, link_role_name(LINK_CARD), d->engineers_chat, &id);
+	return id;
+}
+
+/* Who acted, for the notices that name them; the table lets only people reach those. */
+static const char *actor_name(const struct change *c)
+{
+	return c->who->kind == ACTOR_PERSON ? c->who->person->name : "";
+}
+
+static const char *words(const struct change *c)
+{
+	return c->a->body ? c->a->body : "";
 }
 
 /* The cashier's notice: an edit of the message they pressed, or a new message. */
@@ -285,7 +297,7 @@ static int notice_cashier_opened(struct change *c, struct buf *b)
 static int notice_cashier_claimed(struct change *c, struct buf *b)
 {
 	msg_buf(b, MSG_BOT_CLAIMED, (long long)c->t.id, "");
-	esc(b, c->who->person->name);
+	esc(b, actor_name(c));
 	return say(c->d, c->t.cashier_tg, buf_cstr(b), NULL, 0, c->t.id, link_role_name(LINK_RELAY));
 }
 
@@ -295,9 +307,9 @@ static int notice_cashier_reply(struct change *c, struct buf *b)
 	if (c->t.cashier_id && !c->t.cashier_tg)
 		return say_msg(c->d, c->d->engineers_chat, MSG_BOT_CASHIER_UNREACHABLE, (long long)c->t.id);
 	msg_buf(b, MSG_BOT_ENGINEER_SAYS, (long long)c->t.id, "");
-	esc(b, c->who->person->name);
+	esc(b, actor_name(c));
 	buf_puts(b, ":\n");
-	esc(b, c->a->body);
+	esc(b, words(c));
 	if (c->a->photo || c->a->document)
 		return say_attachment(c->d, c->t.cashier_tg, c->a, buf_cstr(b), 0, c->t.id);
 	return say(c->d, c->t.cashier_tg, buf_cstr(b), NULL, 0, c->t.id, link_role_name(LINK_RELAY));
@@ -307,7 +319,7 @@ static int notice_cashier_resolved(struct change *c, struct buf *b)
 {
 	char data[2][32];
 	msg_buf(b, MSG_BOT_RESOLVED, (long long)c->t.id);
-	esc(b, c->a->body);
+	esc(b, words(c));
 	button_data(data[0], sizeof(data[0]), VERB_CONFIRM, c->t.id, 0);
 	button_data(data[1], sizeof(data[1]), VERB_REOPEN, c->t.id, 0);
 	json_object *kb = keyboard_row(2, (const char *[]){ msg(MSG_BTN_WORKS), msg(MSG_BTN_STILL_BROKEN) },
@@ -343,14 +355,13 @@ static int notice_cashier_priority(struct change *c, struct buf *b)
 
 static int notice_engineers_message(struct change *c, struct buf *b)
 {
-	int64_t card;
 	if (!c->d->engineers_chat)
 		return 0;
-	card_message(c->d, c->t.id, &card);
+	int64_t card = card_message(c->d, c->t.id);
 	msg_buf(b, MSG_BOT_CASHIER_SAYS, (long long)c->t.id, "");
-	esc(b, c->who->person->name);
+	esc(b, actor_name(c));
 	buf_puts(b, ":\n");
-	esc(b, c->a->body);
+	esc(b, words(c));
 	if (c->a->photo || c->a->document)
 		return say_attachment(c->d, c->d->engineers_chat, c->a, buf_cstr(b), card, c->t.id);
 	return say(c->d, c->d->engineers_chat, buf_cstr(b), NULL, card, c->t.id,
@@ -360,8 +371,7 @@ static int notice_engineers_message(struct change *c, struct buf *b)
 /* A catalogue message to the engineers about the ticket, under its card, with the escaped words. */
 static int tell_engineers(struct change *c, struct buf *b, enum msg_id id, const char *words)
 {
-	int64_t card;
-	card_message(c->d, c->t.id, &card);
+	int64_t card = card_message(c->d, c->t.id);
 	msg_buf(b, id, (long long)c->t.id, "");
 	if (words)
 		esc(b, words);
