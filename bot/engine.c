@@ -271,11 +271,23 @@ static int say_attachment(struct dialog *d, int64_t chat, const struct event_arg
 			link_role_name(LINK_RELAY));
 }
 
-static int notice_file_to_engineers(struct change *c)
+/* «💬 №N, кассир NAME»: whose words or file in the engineers' chat, and for which ticket. */
+static void cashier_says(const struct change *c, struct buf *b)
+{
+	msg_buf(b, MSG_BOT_CASHIER_SAYS, (long long)c->t.id, "");
+	esc(b, actor_name(c));
+}
+
+static int notice_file_to_engineers(struct change *c, struct buf *b)
 {
 	if (!(c->a->photo || c->a->document) || !c->d->engineers_chat)
 		return 0;
-	return say_attachment(c->d, c->d->engineers_chat, c->a, NULL, 0, c->t.id);
+	/*
+	 * The card is not sent yet, so the file cannot answer it: its caption
+	 * says which ticket it belongs to (the words are on the card).
+	 */
+	cashier_says(c, b);
+	return say_attachment(c->d, c->d->engineers_chat, c->a, buf_cstr(b), 0, c->t.id);
 }
 
 static int notice_cashier_opened(struct change *c, struct buf *b)
@@ -358,8 +370,7 @@ static int notice_engineers_message(struct change *c, struct buf *b)
 	if (!c->d->engineers_chat)
 		return 0;
 	int64_t card = card_message(c->d, c->t.id);
-	msg_buf(b, MSG_BOT_CASHIER_SAYS, (long long)c->t.id, "");
-	esc(b, actor_name(c));
+	cashier_says(c, b);
 	buf_puts(b, ":\n");
 	esc(b, words(c));
 	if (c->a->photo || c->a->document)
@@ -391,7 +402,7 @@ static int notice(struct change *c, unsigned which)
 	switch (which) {
 	case N_CARD_POST: rc = card_post(d, c->t.id); break;
 	case N_CARD_UPDATE: rc = card_update(d, c->t.id); break;
-	case N_FILE_TO_ENGINEERS: rc = notice_file_to_engineers(c); break;
+	case N_FILE_TO_ENGINEERS: rc = notice_file_to_engineers(c, &b); break;
 	case N_CASHIER_OPENED: rc = notice_cashier_opened(c, &b); break;
 	case N_CASHIER_CLAIMED: rc = notice_cashier_claimed(c, &b); break;
 	case N_CASHIER_REPLY: rc = notice_cashier_reply(c, &b); break;
