@@ -214,7 +214,7 @@ static int verdict(struct change *c, bool exists)
 static int load(struct change *c, enum ticket_event ev, int64_t ticket_id)
 {
 	if ((unsigned)ev >= TICKET_EVENT_COUNT)
-		return TD_EINVAL;
+		return TD_ERR;  /* no such row: the caller's bug, not a refusal */
 	c->r = &rules[ev];
 	if (c->r->from & FROM_NONE) {
 		ticket_to_be(&c->t, c->who, c->a);
