@@ -406,7 +406,8 @@ DUE_QUERY = ("WITH RECURSIVE chats(c) AS ("
              "  SELECT id FROM outbox INDEXED BY outbox_queue WHERE state = 'pending'"
              "   AND channel = 'telegram' AND chat_id IS NULL)"
              " SELECT o.id, coalesce(o.chat_id, 0), o.method, o.payload, coalesce(o.ticket_id, 0),"
-             " coalesce(o.link_role, ''), coalesce(o.edit_role, ''), o.attempts"
+             " coalesce(o.link_role, ''), coalesce(o.edit_role, ''), o.attempts, o.kind, o.msg_key,"
+             " o.args, o.actions, o.ref, o.reply_to, o.flags, o.parts_sent"
              " FROM heads h JOIN outbox o ON o.id = h.id"
              " WHERE o.not_before <= %d ORDER BY o.id LIMIT 64;")
 

@@ -97,7 +97,7 @@ int advice_offer(struct dialog *d, const struct person *p, const struct tg_updat
 	msg_buf(&b, MSG_BOT_KB_DID_IT_HELP);
 	button_data(data[0], sizeof(data[0]), VERB_ADVICE, suggestion, PRESS_HELPED);
 	button_data(data[1], sizeof(data[1]), VERB_ADVICE, suggestion, PRESS_NOT_HELPED);
-	json_object *kb = keyboard_column(2, (const char *[]){ msg(MSG_BTN_KB_HELPED), msg(MSG_BTN_KB_NOT_HELPED) },
+	struct notice_actions *kb = keyboard_column(2, (const char *[]){ msg(MSG_BTN_KB_HELPED), msg(MSG_BTN_KB_NOT_HELPED) },
 					  (const char *[]){ data[0], data[1] });
 	rc = say(d, u->chat_id, buf_cstr(&b), kb, u->message_id, 0, NULL);
 	buf_release(&b);

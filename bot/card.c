@@ -12,7 +12,7 @@
 struct card {
 	struct db *db;
 	struct buf html;
-	json_object *keyboard;
+	struct notice_actions *keyboard;
 };
 
 /* Appends one timer's state for the card: its deadline in the store's zone, or why there is none. */
@@ -112,7 +112,7 @@ static int card_render(struct dialog *d, int64_t ticket_id, struct card *c)
 	int rc = db_ticket_get(d->db, ticket_id, render, c);
 	if (rc) {
 		buf_release(&c->html);
-		json_object_put(c->keyboard);
+		free(c->keyboard);
 	}
 	return rc;
 }

@@ -5,13 +5,12 @@
 #include "bot/dialog.h"
 #include "core/tz.h"
 #include "core/html.h"
+#include "core/notice.h"
 #include "core/log.h"
 #include "storage/chain.h"
 #include "storage/outbox.h"
 #include "storage/ticket.h"
 
-#define TG_TEXT_MAX 4096
-#define TG_CAPTION_MAX 1024
 #define HTML_MAX (256u << 10)
 
 void esc(struct buf *b, const char *s)
@@ -57,123 +56,104 @@ int dialog_state(struct dialog *d, int64_t person_id, enum dialog_state *out, in
 	return dialog_state_parse(out, kind) ? TD_ENOTFOUND : 0;
 }
 
-/* Buttons in rows of per_row. */
-static json_object *keyboard(size_t n, const char *const *labels, const char *const *data,
-			     size_t per_row)
+/* Buttons in rows of per_row; labels and data are copied. */
+static struct notice_actions *keyboard(size_t n, const char *const *labels,
+				       const char *const *data, size_t per_row)
 {
-	json_object *kb = json_object_new_object(), *rows = json_object_new_array(), *row = NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (i % per_row == 0) {
-			row = json_object_new_array();
-			json_object_array_add(rows, row);
-		}
-		json_object *b = json_object_new_object();
-		json_object_object_add(b, "text", json_object_new_string(labels[i]));
-		json_object_object_add(b, "callback_data", json_object_new_string(data[i]));
-		json_object_array_add(row, b);
-	}
-	json_object_object_add(kb, "inline_keyboard", rows);
+	struct notice_actions *kb = xcalloc(1, sizeof(*kb));
+	for (size_t i = 0; i < n; i++)
+		if (notice_action_add(kb, i / per_row, labels[i], data[i]))
+			log_warn("dialog: a keyboard of more than %d buttons loses '%s'",
+				 NOTICE_ACTIONS_MAX, data[i]);
 	return kb;
 }
 
-json_object *keyboard_row(size_t n, const char *const *labels, const char *const *data)
+struct notice_actions *keyboard_row(size_t n, const char *const *labels, const char *const *data)
 {
 	return keyboard(n, labels, data, n ? n : 1);
 }
 
-json_object *keyboard_column(size_t n, const char *const *labels, const char *const *data)
+struct notice_actions *keyboard_column(size_t n, const char *const *labels,
+				       const char *const *data)
 {
 	return keyboard(n, labels, data, 1);
 }
 
-static int queue(struct dialog *d, int64_t chat_id, const char *method, json_object *params,
+/*
+ * Queues notice n with its keyboard (consumed, may be NULL), as the
+ * ticket's link_role message or an edit of its edit_role one.
+ */
+static int queue(struct dialog *d, struct notice *n, struct notice_actions *kb,
 		 int64_t ticket_id, const char *link_role, const char *edit_role)
 {
+	struct buf actions = BUF_INIT(HTML_MAX);
+	int rc = notice_actions_store(&actions, kb);
+	n->actions = buf_cstr(&actions);
 	struct outbox_new m = {
-		.chat_id = chat_id,
-		.method = method,
-		.payload = json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN),
+		.n = *n,
 		.ticket_id = ticket_id,
 		.link_role = link_role,
 		.edit_role = edit_role,
 	};
-	int rc = db_outbox_add(d->db, &m, d->now);
-	json_object_put(params);
+	if (!rc)
+		rc = db_outbox_add(d->db, &m, d->now);
+	buf_release(&actions);
+	free(kb);
 	return rc;
 }
 
-static json_object *reply_params(int64_t reply_to)
+/*
+ * The body of a notice from HTML the dialog made: a catalogue text itself
+ * (msg()'s pointer) is stored by its key, so the sender renders it in the
+ * config's language; anything composed is stored as one markup argument.
+ */
+static void set_body(struct notice *n, struct buf *args, const char *html)
 {
-	json_object *rp = json_object_new_object();
-	json_object_object_add(rp, "message_id", json_object_new_int64(reply_to));
-	/* The message replied to may be gone; the reply still matters. */
-	json_object_object_add(rp, "allow_sending_without_reply", json_object_new_boolean(1));
-	return rp;
+	enum msg_id id;
+	/* A text with a '%' was used as it is, not as a format: it stays as it is. */
+	if (html && !strchr(html, '%') && !msg_by_text(&id, html))
+		n->msg_key = msg_key(id);
+	else if (html && *html)
+		notice_arg_markup(args, html);
+	n->args = buf_cstr(args);
 }
 
-/* sendMessage parameters for one HTML text; reply_to 0 for none. */
-static json_object *text_params(const char *html, size_t len, int64_t reply_to)
+/* Queues notice n with body html; the rest as queue(). */
+static int tell(struct dialog *d, struct notice *n, const char *html, struct notice_actions *kb,
+		int64_t ticket_id, const char *link_role, const char *edit_role)
 {
-	json_object *p = json_object_new_object();
-	json_object_object_add(p, "text", json_object_new_string_len(html, (int)len));
-	json_object_object_add(p, "parse_mode", json_object_new_string("HTML"));
-	json_object *lpo = json_object_new_object();
-	json_object_object_add(lpo, "is_disabled", json_object_new_boolean(1));
-	json_object_object_add(p, "link_preview_options", lpo);
-	if (reply_to)
-		json_object_object_add(p, "reply_parameters", reply_params(reply_to));
-	return p;
+	struct buf args = BUF_INIT(HTML_MAX);
+	set_body(n, &args, html);
+	int rc = args.failed ? TD_ENOMEM : queue(d, n, kb, ticket_id, link_role, edit_role);
+	buf_release(&args);
+	return rc;
 }
 
-struct split_ctx {
-	struct dialog *d;
-	int64_t chat_id, reply_to, ticket_id;
-	const char *link_role;
-};
-
-static int queue_part(const char *part, size_t len, void *arg)
-{
-	struct split_ctx *s = arg;
-	json_object *p = text_params(part, len, s->reply_to);
-	s->reply_to = 0;  /* only the first part replies */
-	return queue(s->d, s->chat_id, "sendMessage", p, s->ticket_id, s->link_role, NULL);
-}
-
-int say(struct dialog *d, int64_t chat_id, const char *html, json_object *keyboard,
+int say(struct dialog *d, int64_t chat_id, const char *html, struct notice_actions *keyboard,
 	int64_t reply_to, int64_t ticket_id, const char *link_role)
 {
 	if (!chat_id) {
-		json_object_put(keyboard);
+		free(keyboard);
 		return 0;
 	}
-	if (html_text_length(html) <= TG_TEXT_MAX) {
-		json_object *p = text_params(html, strlen(html), reply_to);
-		if (keyboard)
-			json_object_object_add(p, "reply_markup", keyboard);
-		return queue(d, chat_id, "sendMessage", p, ticket_id, link_role, NULL);
-	}
-	/* Over Telegram's limit: several messages, never a refusal. */
-	struct split_ctx s = { d, chat_id, reply_to, ticket_id, link_role };
-	int rc = html_split(html, TG_TEXT_MAX, queue_part, &s);
-	if (!rc && keyboard) {
-		/* A long text's buttons come in a short message of their own. */
-		json_object *p = text_params("⬆️", strlen("⬆️"), 0);
-		json_object_object_add(p, "reply_markup", keyboard);
-		return queue(d, chat_id, "sendMessage", p, ticket_id, link_role, NULL);
-	}
-	json_object_put(keyboard);
-	return rc;
+	struct notice n = { .kind = NOTICE_SAY, .chat_id = chat_id, .reply_to = reply_to };
+	return tell(d, &n, html, keyboard, ticket_id, link_role, NULL);
 }
 
 int say_msg(struct dialog *d, int64_t chat_id, enum msg_id id, ...)
 {
-	struct buf b = BUF_INIT(HTML_MAX);
+	if (!chat_id)
+		return 0;
+	struct buf args = BUF_INIT(HTML_MAX);
+	struct notice n = { .kind = NOTICE_SAY, .chat_id = chat_id, .msg_key = msg_key(id) };
 	va_list ap;
 	va_start(ap, id);
-	msg_vbuf(&b, id, ap);
+	int rc = notice_args_v(&args, id, ap);
 	va_end(ap);
-	int rc = say(d, chat_id, buf_cstr(&b), NULL, 0, 0, NULL);
-	buf_release(&b);
+	n.args = buf_cstr(&args);
+	if (!rc)
+		rc = args.failed ? TD_ENOMEM : queue(d, &n, NULL, 0, NULL, NULL);
+	buf_release(&args);
 	return rc;
 }
 
@@ -181,63 +161,44 @@ int say_quiet(struct dialog *d, int64_t chat_id, const char *html)
 {
 	if (!chat_id)
 		return 0;
-	json_object *p = text_params(html, strlen(html), 0);
-	json_object_object_add(p, "disable_notification", json_object_new_boolean(1));
-	return queue(d, chat_id, "sendMessage", p, 0, NULL, NULL);
+	struct notice n = { .kind = NOTICE_SAY, .chat_id = chat_id, .flags = NOTICE_SILENT };
+	return tell(d, &n, html, NULL, 0, NULL, NULL);
 }
 
 int say_file(struct dialog *d, int64_t chat_id, const char *method, const char *file_id,
 	     const char *caption, int64_t reply_to, int64_t ticket_id, const char *link_role)
 {
-	json_object *p = json_object_new_object();
-	bool photo = !strcmp(method, "sendPhoto");
-	json_object_object_add(p, photo ? "photo" : "document", json_object_new_string(file_id));
-	if (caption && *caption && html_text_length(caption) <= TG_CAPTION_MAX) {
-		json_object_object_add(p, "caption", json_object_new_string(caption));
-		json_object_object_add(p, "parse_mode", json_object_new_string("HTML"));
-	}
-	if (reply_to)
-		json_object_object_add(p, "reply_parameters", reply_params(reply_to));
-	int rc = queue(d, chat_id, method, p, ticket_id, link_role, NULL);
-	/* A caption too long for Telegram follows as a message. */
-	if (!rc && caption && *caption && html_text_length(caption) > TG_CAPTION_MAX)
-		rc = say(d, chat_id, caption, NULL, 0, ticket_id, link_role);
-	return rc;
+	struct notice n = {
+		.kind = !strcmp(method, "sendPhoto") ? NOTICE_PHOTO : NOTICE_DOCUMENT,
+		.chat_id = chat_id,
+		.ref = file_id,
+		.reply_to = reply_to,
+	};
+	return tell(d, &n, caption, NULL, ticket_id, link_role, NULL);
 }
 
 int say_edit(struct dialog *d, int64_t chat_id, int64_t ticket_id, const char *role,
-	     const char *html, json_object *keyboard)
+	     const char *html, struct notice_actions *keyboard)
 {
-	json_object *p = json_object_new_object();
-	json_object_object_add(p, "text", json_object_new_string(html));
-	json_object_object_add(p, "parse_mode", json_object_new_string("HTML"));
-	/* No keyboard removes the old buttons. */
-	json_object_object_add(p, "reply_markup", keyboard ? keyboard : json_tokener_parse("{\"inline_keyboard\":[]}"));
-	return queue(d, chat_id, "editMessageText", p, ticket_id, NULL, role);
+	struct notice n = { .kind = NOTICE_EDIT, .chat_id = chat_id };
+	return tell(d, &n, html, keyboard, ticket_id, NULL, role);
 }
 
 int answer(struct dialog *d, const struct tg_update *u, const char *text, bool alert)
 {
-	json_object *p = json_object_new_object();
-	json_object_object_add(p, "callback_query_id", json_object_new_string(u->callback_id));
-	if (text)
-		json_object_object_add(p, "text", json_object_new_string(text));
-	if (alert)
-		json_object_object_add(p, "show_alert", json_object_new_boolean(1));
-	return queue(d, 0, "answerCallbackQuery", p, 0, NULL, NULL);
+	struct notice n = {
+		.kind = NOTICE_ANSWER,
+		.ref = u->callback_id,
+		.flags = alert ? NOTICE_ALERT : 0,
+	};
+	return tell(d, &n, text, NULL, 0, NULL, NULL);
 }
 
 int ask(struct dialog *d, int64_t chat_id, const char *html, int64_t ticket_id,
 	const char *link_role)
 {
-	json_object *p = json_object_new_object();
-	json_object_object_add(p, "text", json_object_new_string(html));
-	json_object_object_add(p, "parse_mode", json_object_new_string("HTML"));
-	json_object *fr = json_object_new_object();
-	json_object_object_add(fr, "force_reply", json_object_new_boolean(1));
-	json_object_object_add(fr, "selective", json_object_new_boolean(1));
-	json_object_object_add(p, "reply_markup", fr);
-	return queue(d, chat_id, "sendMessage", p, ticket_id, link_role, NULL);
+	struct notice n = { .kind = NOTICE_ASK, .chat_id = chat_id };
+	return tell(d, &n, html, NULL, ticket_id, link_role, NULL);
 }
 
 void local_time(char *out, size_t n, int64_t t, const char *zone)

@@ -6,11 +6,10 @@
 #ifndef TD_DIALOG_H
 #define TD_DIALOG_H
 
-#include <json-c/json.h>
-
 #include "bot/update.h"
 #include "core/buf.h"
 #include "core/msg.h"
+#include "core/notice.h"
 #include "core/ticket_enums.h"
 #include "storage/db.h"
 
@@ -53,20 +52,31 @@ int dialog_person_by_id(struct dialog *d, int64_t id, struct person *out);
 /* What the person's next message answers, and its ticket; TD_ENOTFOUND: nothing. */
 int dialog_state(struct dialog *d, int64_t person_id, enum dialog_state *out, int64_t *ticket_id);
 
-/* Inline keyboard: one row of buttons, labels from the catalogue. */
-json_object *keyboard_row(size_t n, const char *const *labels, const char *const *data);
+/*
+ * Buttons: one row of them, labels from the catalogue (msg()'s texts, so
+ * the sender renders them in the config's language; other labels are
+ * literals), data "verb:ticket[:arg]". The caller owns the result, which
+ * say() and say_edit() consume (free() it otherwise).
+ */
+struct notice_actions *keyboard_row(size_t n, const char *const *labels,
+				    const char *const *data);
 /* The same, one button per row (for long labels). */
-json_object *keyboard_column(size_t n, const char *const *labels, const char *const *data);
+struct notice_actions *keyboard_column(size_t n, const char *const *labels,
+				       const char *const *data);
 
 /*
- * Queues an HTML message to chat_id (split when longer than Telegram
- * allows; the keyboard goes with the last part). reply_to 0 for none.
+ * Each of these queues a notice (core/notice.h) in the outbox; the sender
+ * renders it for the channel at send time (bot/render_tg.c: the HTML,
+ * splitting a long text, the keyboard with the last part).
+ *
+ * say() queues an HTML message to chat_id (msg()'s text itself is kept by
+ * its catalogue key, anything composed as it is). reply_to 0 for none.
  * When ticket_id and link_role are given, the sent message is remembered
  * as the ticket's. keyboard is consumed (may be NULL).
  */
-int say(struct dialog *d, int64_t chat_id, const char *html, json_object *keyboard,
+int say(struct dialog *d, int64_t chat_id, const char *html, struct notice_actions *keyboard,
 	int64_t reply_to, int64_t ticket_id, const char *link_role);
-/* Queues a catalogue message with its arguments (escaped by the caller). */
+/* Queues a catalogue message by key with its arguments (plain; the renderer escapes them). */
 int say_msg(struct dialog *d, int64_t chat_id, enum msg_id id, ...);
 /* Queues a short HTML text that arrives without a notification sound. */
 int say_quiet(struct dialog *d, int64_t chat_id, const char *html);
@@ -75,7 +85,7 @@ int say_file(struct dialog *d, int64_t chat_id, const char *method, const char *
 	     const char *caption, int64_t reply_to, int64_t ticket_id, const char *link_role);
 /* Queues an edit of the ticket's message of role in chat_id. */
 int say_edit(struct dialog *d, int64_t chat_id, int64_t ticket_id, const char *role,
-	     const char *html, json_object *keyboard);
+	     const char *html, struct notice_actions *keyboard);
 /* Answers a callback query (text may be NULL; alert shows a dialog box). */
 int answer(struct dialog *d, const struct tg_update *u, const char *text, bool alert);
 /* Queues a force-reply question, remembered as the ticket's link_role message. */

@@ -300,7 +300,7 @@ static int notice_cashier_opened(struct change *c, struct buf *b)
 	msg_buf(b, MSG_BOT_TILL_WORKS_Q);
 	button_data(data[0], sizeof(data[0]), VERB_PRIORITY, c->t.id, 3);
 	button_data(data[1], sizeof(data[1]), VERB_PRIORITY, c->t.id, 1);
-	json_object *kb = keyboard_row(2, (const char *[]){ msg(MSG_BTN_TILL_WORKS), msg(MSG_BTN_TILL_DOWN) },
+	struct notice_actions *kb = keyboard_row(2, (const char *[]){ msg(MSG_BTN_TILL_WORKS), msg(MSG_BTN_TILL_DOWN) },
 				       (const char *[]){ data[0], data[1] });
 	return say(c->d, c->a->chat_id, buf_cstr(b), kb, c->a->reply_to, c->t.id,
 		   link_role_name(LINK_QUESTION));
@@ -334,7 +334,7 @@ static int notice_cashier_resolved(struct change *c, struct buf *b)
 	esc(b, words(c));
 	button_data(data[0], sizeof(data[0]), VERB_CONFIRM, c->t.id, 0);
 	button_data(data[1], sizeof(data[1]), VERB_REOPEN, c->t.id, 0);
-	json_object *kb = keyboard_row(2, (const char *[]){ msg(MSG_BTN_WORKS), msg(MSG_BTN_STILL_BROKEN) },
+	struct notice_actions *kb = keyboard_row(2, (const char *[]){ msg(MSG_BTN_WORKS), msg(MSG_BTN_STILL_BROKEN) },
 				       (const char *[]){ data[0], data[1] });
 	return say(c->d, c->t.cashier_tg, buf_cstr(b), kb, 0, c->t.id, link_role_name(LINK_CONFIRM));
 }
@@ -350,7 +350,7 @@ static int notice_cashier_confirmed(struct change *c, struct buf *b)
 	msg_buf(b, MSG_BOT_RATE, (long long)c->t.id);
 	for (int i = 0; i < 5; i++)
 		button_data(data[i], sizeof(data[i]), VERB_RATE, c->t.id, i + 1);
-	json_object *kb = keyboard_row(5, (const char *[]){ "1", "2", "3", "4", "5" },
+	struct notice_actions *kb = keyboard_row(5, (const char *[]){ "1", "2", "3", "4", "5" },
 				       (const char *[]){ data[0], data[1], data[2], data[3], data[4] });
 	return say(c->d, c->a->chat_id ? c->a->chat_id : c->t.cashier_tg, buf_cstr(b), kb, 0, c->t.id,
 		   link_role_name(LINK_RATING));

@@ -1,5 +1,6 @@
 #include <math.h>
 
+#include "bot/render_tg.h"
 #include "bot/sender.h"
 #include "bot/telegram.h"
 #include "core/buf.h"
@@ -37,6 +38,7 @@ struct sender {
 	struct db *db;
 	struct tg *tg;
 	struct tg_pause *pause;   /* after a 429, shared with the poller's client */
+	enum msg_lang lang;       /* what notices are rendered in: the config's language */
 	struct bucket global;
 	double chat_rate, group_rate;  /* per second */
 	struct chat_slot chats[CHAT_SLOTS];
@@ -75,7 +77,7 @@ static struct bucket *chat_bucket(struct sender *s, int64_t chat_id, int64_t now
 	return &slot->b;
 }
 
-/* Rewrites a refused HTML request as plain text; false when there is nothing to mend. */
+/* Rewrites a legacy row's refused HTML as plain text; false when there is nothing to mend. */
 static bool mend_parse_error(json_object *params)
 {
 	json_object *pm, *text;
@@ -91,11 +93,12 @@ static bool mend_parse_error(json_object *params)
 	return true;
 }
 
+/* A due row, copied out of the statement that found it. */
 struct row {
-	int64_t id, chat_id, ticket_id;
-	char method[32], edit_role[16];
-	char *payload;
-	int attempts;
+	int64_t id, ticket_id;
+	char edit_role[16];
+	int attempts, parts_sent;
+	struct notice n;   /* its strings owned by the row (notice_release) */
 };
 
 static int collect(const struct outbox_row *r, void *arg)
@@ -104,19 +107,46 @@ static int collect(const struct outbox_row *r, void *arg)
 	int i = 0;
 	while (rows[i].id)
 		i++;
-	rows[i] = (struct row){ .id = r->id, .chat_id = r->chat_id, .ticket_id = r->ticket_id,
-				.attempts = r->attempts, .payload = xstrdup(r->payload) };
-	snprintf(rows[i].method, sizeof(rows[i].method), "%s", r->method);
+	rows[i] = (struct row){ .id = r->id, .ticket_id = r->ticket_id, .attempts = r->attempts,
+				.parts_sent = r->parts_sent };
+	notice_copy(&rows[i].n, &r->n);
 	snprintf(rows[i].edit_role, sizeof(rows[i].edit_role), "%s", r->edit_role);
 	return 0;
 }
 
+/* A refused text, sent again as plain text; false when there is nothing to mend. */
+static int mend(struct sender *s, const struct row *r, json_object *params, bool *mended)
+{
+	*mended = false;
+	if (r->n.kind != NOTICE_LEGACY) {
+		if (r->n.flags & NOTICE_PLAIN)
+			return 0;
+		*mended = true;
+		return db_outbox_add_flags(s->db, r->id, NOTICE_PLAIN);
+	}
+	if (!params || !mend_parse_error(params))
+		return 0;
+	*mended = true;
+	return db_outbox_set_payload(s->db, r->id,
+				     json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN));
+}
+
+/* Telegram accepted part `part` of `parts`: the row is sent, or waits for its next part. */
+static int accepted(struct sender *s, const struct row *r, int64_t message_id, size_t part,
+		    size_t parts)
+{
+	if (part + 1 < parts)
+		return db_outbox_part_sent(s->db, r->id, message_id);
+	return db_outbox_sent(s->db, r->id, message_id, clock_now());
+}
+
 /* Writes one outcome in its own short transaction. */
 static void record(struct sender *s, const struct row *r, const struct tg_result *res,
-		   json_object *params)
+		   const char *method, json_object *params, size_t part, size_t parts)
 {
 	int64_t now = clock_now();
 	int64_t message_id = 0;
+	bool mended;
 	int rc = db_begin(s->db);
 	if (rc) {
 		log_warn("sender: cannot record row %lld: database busy", (long long)r->id);
@@ -125,29 +155,28 @@ static void record(struct sender *s, const struct row *r, const struct tg_result
 	switch (res->outcome) {
 	case TG_OK:
 		json_get_int(res->result, "message_id", &message_id);
-		rc = db_outbox_sent(s->db, r->id, message_id, now);
+		rc = accepted(s, r, message_id, part, parts);
 		break;
 	case TG_MIGRATED:
-		log_info("sender: chat %lld became %lld", (long long)r->chat_id, (long long)res->migrate_to);
-		rc = db_chat_migrate(s->db, r->chat_id, res->migrate_to);
+		log_info("sender: chat %lld became %lld", (long long)r->n.chat_id, (long long)res->migrate_to);
+		rc = db_chat_migrate(s->db, r->n.chat_id, res->migrate_to);
 		break;
 	case TG_FORBIDDEN:
 		log_warn("sender: chat %lld refuses messages (%s); giving up on row %lld",
-			 (long long)r->chat_id, res->description, (long long)r->id);
+			 (long long)r->n.chat_id, res->description, (long long)r->id);
 		rc = db_outbox_failed(s->db, r->id, res->description);
-		if (!rc && r->chat_id > 0)
-			rc = db_person_blocked_tg(s->db, r->chat_id);
+		if (!rc && r->n.chat_id > 0)
+			rc = db_person_blocked_tg(s->db, r->n.chat_id);
 		break;
 	case TG_BAD_REQUEST:
 		if (strstr(res->description, "message is not modified")) {
-			rc = db_outbox_sent(s->db, r->id, 0, now);
-		} else if (strstr(res->description, "can't parse entities") && mend_parse_error(params)) {
+			rc = accepted(s, r, 0, part, parts);
+		} else if (strstr(res->description, "can't parse entities") &&
+			   !(rc = mend(s, r, params, &mended)) && mended) {
 			log_warn("sender: row %lld refused as HTML (%s); sending as plain text",
 				 (long long)r->id, res->description);
-			rc = db_outbox_set_payload(s->db, r->id,
-						   json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN));
-		} else {
-			log_warn("sender: row %lld (%s) refused: %s", (long long)r->id, r->method,
+		} else if (!rc) {
+			log_warn("sender: row %lld (%s) refused: %s", (long long)r->id, method,
 				 res->description);
 			rc = db_outbox_failed(s->db, r->id, res->description);
 		}
@@ -157,7 +186,7 @@ static void record(struct sender *s, const struct row *r, const struct tg_result
 		double delay = res->retry_after > 0 ? res->retry_after :
 			fmin(60.0, pow(2.0, r->attempts)) * (0.5 + (double)(clock_mono_ms() % 1000) / 1000.0);
 		if (res->outcome != TG_RETRY)
-			log_error("sender: %s: %s", r->method, res->description);
+			log_error("sender: %s: %s", method, res->description);
 		else
 			log_warn("sender: row %lld: %s; retrying in %.0fs", (long long)r->id,
 				 res->description, ceil(delay));
@@ -171,37 +200,52 @@ static void record(struct sender *s, const struct row *r, const struct tg_result
 	}
 }
 
+/* Records a row Telegram could never take, without asking it. */
+static void refuse(struct sender *s, const struct row *r, const char *why)
+{
+	struct tg_result res;
+	memset(&res, 0, sizeof(res));
+	res.outcome = TG_BAD_REQUEST;
+	snprintf(res.description, sizeof(res.description), "%s", why);
+	record(s, r, &res, notice_kind_name(r->n.kind), NULL, 0, 1);
+}
+
+/* Renders the row and sends its next part. */
 static void deliver(struct sender *s, const struct row *r)
 {
 	struct tg_result res;
-	json_object *params = json_tokener_parse(r->payload);
-	if (!params) {
-		memset(&res, 0, sizeof(res));
-		res.outcome = TG_BAD_REQUEST;
-		snprintf(res.description, sizeof(res.description), "outbox payload is not JSON");
-		record(s, r, &res, NULL);
-		return;
+	struct tg_render calls;
+	char why[128];
+	if (tg_render(&calls, &r->n, s->lang, why, sizeof(why))) {
+		refuse(s, r, why);
+		goto done;
 	}
-	if (r->chat_id)
-		json_object_object_add(params, "chat_id", json_object_new_int64(r->chat_id));
+	size_t part = (size_t)r->parts_sent;
+	if (part >= calls.n) {
+		/* Every part went before a crash; only the mark was missing. */
+		memset(&res, 0, sizeof(res));
+		res.outcome = TG_OK;
+		record(s, r, &res, "", NULL, part, part + 1);
+		goto done;
+	}
+	json_object *params = calls.v[part].params;
+	if (r->n.chat_id)
+		json_object_object_add(params, "chat_id", json_object_new_int64(r->n.chat_id));
 	if (*r->edit_role) {
 		int64_t mid;
-		if (db_link_message(s->db, r->ticket_id, r->edit_role, r->chat_id, &mid)) {
-			memset(&res, 0, sizeof(res));
-			res.outcome = TG_BAD_REQUEST;
-			snprintf(res.description, sizeof(res.description), "no message to edit");
-			record(s, r, &res, params);
-			json_object_put(params);
-			return;
+		if (db_link_message(s->db, r->ticket_id, r->edit_role, r->n.chat_id, &mid)) {
+			refuse(s, r, "no message to edit");
+			goto done;
 		}
 		json_object_object_add(params, "message_id", json_object_new_int64(mid));
 	}
 	/* A 429 pauses every call, in tg_call, not just this chat's. */
-	tg_call(s->tg, &res, r->method, params, SEND_TIMEOUT_MS, s->stop);
+	tg_call(s->tg, &res, calls.v[part].method, params, SEND_TIMEOUT_MS, s->stop);
 	if (!*s->stop || res.outcome == TG_OK)
-		record(s, r, &res, params);
+		record(s, r, &res, calls.v[part].method, params, part, calls.n);
 	tg_result_release(&res);
-	json_object_put(params);
+done:
+	tg_render_release(&calls);
 }
 
 /* One pass: sends what is due and allowed; returns how many were sent. */
@@ -221,7 +265,7 @@ static int pass(struct sender *s)
 		if (tg_pause_left_ms(s->pause))
 			break;
 		int64_t now = clock_mono_ms();
-		struct bucket *b = rows[i].chat_id ? chat_bucket(s, rows[i].chat_id, now) : NULL;
+		struct bucket *b = rows[i].n.chat_id ? chat_bucket(s, rows[i].n.chat_id, now) : NULL;
 		if (!bucket_ready(&s->global, now)) {
 			/* Sleep just until the next token rather than a whole tick. */
 			s->wait_ms = (int64_t)ceil((1.0 - s->global.tokens) / s->global.rate * 1000.0);
@@ -236,7 +280,7 @@ static int pass(struct sender *s)
 		sent++;
 	}
 	for (int i = 0; rows[i].id; i++)
-		free(rows[i].payload);
+		notice_release(&rows[i].n);
 	return sent;
 }
 
@@ -284,6 +328,8 @@ int sender_start(struct sender **out, const struct config *cfg, const volatile i
 	s->api_url = xstrdup(cfg->tg_api_url);
 	s->token = xstrdup(cfg->tg_token);
 	s->pause = tg_pause_new();
+	if (msg_lang_parse(&s->lang, cfg->language))
+		s->lang = LANG_RU;
 	/* A margin under each limit: Telegram measures on arrival, we on departure. */
 	s->chat_rate = 0.9 * (double)cfg->tg_chat_rate;
 	s->group_rate = (double)(cfg->tg_group_rate - 1) / 60.0;

@@ -286,7 +286,7 @@ int sla_tell(struct dialog *d, const struct sla_timer *t, int what, bool owners)
 		goto done;
 	}
 	/* The reaction warning announces the ticket again: it can be claimed from there. */
-	json_object *claim = NULL;
+	struct notice_actions *claim = NULL;
 	if (what == SLA_WARNING && t->kind == SLA_REACTION) {
 		char data[32];
 		button_data(data, sizeof(data), VERB_CLAIM, t->ticket_id, 0);

@@ -7,9 +7,10 @@
 #ifndef TD_UPDATE_H
 #define TD_UPDATE_H
 
-#include <json-c/json.h>
-
 #include "core/common.h"
+
+/* json-c's object, named without its header: the dialog sees no JSON. */
+struct json_object;
 
 enum update_kind { UPDATE_OTHER, UPDATE_MESSAGE, UPDATE_CALLBACK };
 
@@ -34,6 +35,6 @@ struct tg_update {
  * Decodes one element of getUpdates' result. TD_EINVAL when the update
  * lacks what its kind needs (it is then skipped, its offset confirmed).
  */
-int update_decode(struct tg_update *out, json_object *u);
+int update_decode(struct tg_update *out, struct json_object *u);
 
 #endif

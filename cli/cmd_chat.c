@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "bot/dialog.h"
+#include "bot/render_tg.h"
 #include "cli/cli.h"
 #include "core/buf.h"
 #include "core/clock.h"
@@ -81,8 +82,8 @@ static int console_cashier(struct cli *c, const struct chat_args *a)
 }
 
 struct row_copy {
-	int64_t id, chat_id;
-	char *method, *payload;
+	int64_t id;
+	struct notice n;   /* owned (notice_release) */
 };
 
 struct rows {
@@ -94,29 +95,28 @@ static int keep_row(const struct outbox_row *r, void *arg)
 {
 	struct rows *rows = arg;
 	rows->v = xrealloc(rows->v, (rows->n + 1) * sizeof(*rows->v));
-	rows->v[rows->n++] = (struct row_copy){ r->id, r->chat_id, xstrdup(r->method),
-						xstrdup(r->payload) };
+	rows->v[rows->n].id = r->id;
+	notice_copy(&rows->v[rows->n++].n, &r->n);
 	return 0;
 }
 
-/* Prints one queued call as the person at the terminal would see it. */
-static void show(struct console *k, const struct row_copy *r, int64_t message_id)
+/* Prints one Bot API call as the person at the terminal would see it. */
+static void show_call(struct console *k, int64_t chat_id, const char *method, json_object *p,
+		      int64_t message_id)
 {
 	FILE *out = k->c->out;
-	json_object *p = json_tokener_parse(r->payload), *v, *kb;
-	if (!p)
-		return;
-	const char *who = r->chat_id == CONSOLE_USER ? msg(MSG_CHAT_BOT) :
-			  !strcmp(r->method, "answerCallbackQuery") ? msg(MSG_CHAT_POPUP) :
+	json_object *v, *kb;
+	const char *who = chat_id == CONSOLE_USER ? msg(MSG_CHAT_BOT) :
+			  !strcmp(method, "answerCallbackQuery") ? msg(MSG_CHAT_POPUP) :
 			  msg(MSG_CHAT_ENGINEERS);
 	const char *text = json_object_object_get_ex(p, "text", &v) ? json_object_get_string(v) :
 			   json_object_object_get_ex(p, "caption", &v) ? json_object_get_string(v) : "";
 	struct buf plain = BUF_INIT(1u << 20);
 	html_to_text(&plain, text);
-	if (plain.len || r->chat_id == CONSOLE_USER)
+	if (plain.len || chat_id == CONSOLE_USER)
 		fprintf(out, "%s%s\n", who, buf_cstr(&plain));
 	buf_release(&plain);
-	if (r->chat_id == CONSOLE_USER && json_object_object_get_ex(p, "reply_markup", &kb) &&
+	if (chat_id == CONSOLE_USER && json_object_object_get_ex(p, "reply_markup", &kb) &&
 	    json_object_object_get_ex(kb, "inline_keyboard", &kb)) {
 		k->n_buttons = 0;
 		k->button_message = message_id;
@@ -133,7 +133,17 @@ static void show(struct console *k, const struct row_copy *r, int64_t message_id
 			}
 		}
 	}
-	json_object_put(p);
+}
+
+/* Shows one queued notice as Telegram would get it, in the config's language. */
+static void show(struct console *k, const struct row_copy *r, int64_t message_id)
+{
+	struct tg_render calls;
+	char why[128];
+	if (!tg_render(&calls, &r->n, msg_language(), why, sizeof(why)))
+		for (size_t i = 0; i < calls.n; i++)
+			show_call(k, r->n.chat_id, calls.v[i].method, calls.v[i].params, message_id);
+	tg_render_release(&calls);
 }
 
 /* Handles one update and shows (and settles) what it queued, in one transaction. */
@@ -150,7 +160,7 @@ static int turn(struct console *k, const struct tg_update *u)
 	    (rc = db_outbox_after(db, &last, keep_row, &rows)))
 		goto done;
 	for (size_t i = 0; i < rows.n && !rc; i++) {
-		int64_t mid = rows.v[i].chat_id ? k->next_message_id++ : 0;
+		int64_t mid = rows.v[i].n.chat_id ? k->next_message_id++ : 0;
 		rc = db_outbox_sent(db, rows.v[i].id, mid, k->d.now);
 		if (!rc)
 			show(k, &rows.v[i], mid);
@@ -160,10 +170,8 @@ static int turn(struct console *k, const struct tg_update *u)
 done:
 	if (rc)
 		db_rollback(db);
-	for (size_t i = 0; i < rows.n; i++) {
-		free(rows.v[i].method);
-		free(rows.v[i].payload);
-	}
+	for (size_t i = 0; i < rows.n; i++)
+		notice_release(&rows.v[i].n);
 	free(rows.v);
 	return rc;
 }

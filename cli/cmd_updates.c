@@ -31,9 +31,16 @@ static void excerpt(struct buf *b, const char *raw)
 			b->data[i] = ' ';
 }
 
+/* The header is printed with the first row, so an empty table reads the table once. */
+struct listing {
+	struct cli *c;
+	int rows;
+};
+
 static int print_failed(const struct failed_update *f, void *arg)
 {
-	struct cli *c = arg;
+	struct listing *l = arg;
+	struct cli *c = l->c;
 	char id[24], update[24], at[64], tries[16];
 	struct buf what = BUF_INIT(4096);
 	snprintf(id, sizeof(id), "%lld", (long long)f->id);
@@ -41,36 +48,28 @@ static int print_failed(const struct failed_update *f, void *arg)
 	snprintf(tries, sizeof(tries), "%d", f->tries);
 	cli_time(at, sizeof(at), f->tried_at, NULL);
 	excerpt(&what, f->raw);
+	if (!l->rows++)
+		cli_header(c, failed_cols, ARRAY_SIZE(failed_cols), MSG_CLI_UPDATES_HEADER);
 	cli_row(c, failed_cols, ARRAY_SIZE(failed_cols),
 		(const char *[]){ id, update, at, tries, buf_cstr(&what), f->error });
 	buf_release(&what);
 	return 0;
 }
 
-static int count_row(const struct failed_update *f, void *arg)
-{
-	(void)f;
-	(*(int *)arg)++;
-	return 0;
-}
-
 static int updates_failed(struct cli *c, int argc, char **argv)
 {
-	int n = 0;
+	struct listing l = { c, 0 };
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
 		return cli_usage(c, MSG_HELP_UPDATES_FAILED, true);
 	if (argc != 1)
 		return cli_usage(c, MSG_HELP_UPDATES_FAILED, false);
 	if (!cli_db(c))
 		return EXIT_FAIL;
-	if (db_failed_list(c->db, count_row, &n))
+	if (db_failed_list(c->db, print_failed, &l))
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
-	if (!n) {
+	if (!l.rows)
 		cli_say(c, MSG_CLI_UPDATES_NONE);
-		return EXIT_OK;
-	}
-	cli_header(c, failed_cols, ARRAY_SIZE(failed_cols), MSG_CLI_UPDATES_HEADER);
-	return db_failed_list(c->db, print_failed, c) ? EXIT_FAIL : EXIT_OK;
+	return EXIT_OK;
 }
 
 static int updates_retry(struct cli *c, int argc, char **argv)

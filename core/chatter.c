@@ -30,8 +30,18 @@ static const char *const chatter_words[] = {
 	/* politeness and assent */
 	"пожалуйста", "пжл", "плиз", "ок", "окей", "ok", "okay", "ладно", "хорошо", "понятно",
 	"понял", "поняла", "ясно", "да", "ага", "угу", "please", "yes", "sure",
+	"поняли", "давайте", "извините", "простите", "благодарствую", "всем",
+	/* approval and goodbyes */
+	"отлично", "супер", "класс", "круто", "замечательно", "пока", "свидания", "ночи",
+	"bye",
 	NULL,
 };
+
+/*
+ * Chatter words that also name a fault («нет связи», «сбилось время»):
+ * the knowledge base must keep them, so they are no stop words.
+ */
+static const char *const fault_words[] = { "связи", "времени", "суток", NULL };
 
 static uint32_t fold(uint32_t c)
 {
@@ -132,16 +142,21 @@ bool chatter_is(const struct chatter_word *w)
 	return chatter_word_in(w, chatter_words);
 }
 
-bool chatter_is_word(const char *s, size_t len)
+bool chatter_is_stop_word(const char *s, size_t len)
 {
 	char word[4 * CHATTER_WORD_MAX + 1];
 	struct chatter_word w;
 	const char *p = word;
 	if (len >= sizeof(word))
 		return false;
+	size_t letters = 0;
 	memcpy(word, s, len);
 	word[len] = '\0';
-	return chatter_next(&p, &w) && chatter_is(&w);
+	for (size_t i = 0; i < len; i++)
+		letters += ((unsigned char)s[i] & 0xC0) != 0x80;
+	/* A run of one letter is a word to search for, not the chatter word «a». */
+	return chatter_next(&p, &w) && w.n == letters && chatter_is(&w) &&
+	       !chatter_word_in(&w, fault_words);
 }
 
 bool chatter_only(const char *text)

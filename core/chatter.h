@@ -36,8 +36,11 @@ bool chatter_word_in(const struct chatter_word *w, const char *const *list);
 
 /* Whether the folded word w is small talk. */
 bool chatter_is(const struct chatter_word *w);
-/* Whether the word s[0..len) (any case) is small talk. */
-bool chatter_is_word(const char *s, size_t len);
+/*
+ * Whether the word s[0..len) (any case) is small talk that says nothing
+ * about a fault: the knowledge base's stop words besides function words.
+ */
+bool chatter_is_stop_word(const char *s, size_t len);
 
 /*
  * Whether text is only small talk: not empty, and every word of it is

@@ -15,15 +15,20 @@ static const char *const keys[] = {
 
 static enum msg_lang current = LANG_RU;
 
-int msg_set_language(const char *code)
+int msg_lang_parse(enum msg_lang *out, const char *code)
 {
 	if (!strcmp(code, "ru"))
-		current = LANG_RU;
+		*out = LANG_RU;
 	else if (!strcmp(code, "en"))
-		current = LANG_EN;
+		*out = LANG_EN;
 	else
 		return TD_EINVAL;
 	return 0;
+}
+
+int msg_set_language(const char *code)
+{
+	return msg_lang_parse(&current, code);
 }
 
 enum msg_lang msg_language(void)
@@ -44,6 +49,26 @@ const char *msg(enum msg_id id)
 const char *msg_key(enum msg_id id)
 {
 	return (unsigned)id < MSG__COUNT ? keys[id] : "";
+}
+
+int msg_by_key(enum msg_id *out, const char *key)
+{
+	for (size_t i = 0; i < MSG__COUNT; i++)
+		if (!strcmp(keys[i], key)) {
+			*out = (enum msg_id)i;
+			return 0;
+		}
+	return TD_ENOTFOUND;
+}
+
+int msg_by_text(enum msg_id *out, const char *text)
+{
+	for (size_t i = 0; i < MSG__COUNT; i++)
+		if (texts[i][LANG_RU] == text || texts[i][LANG_EN] == text) {
+			*out = (enum msg_id)i;
+			return 0;
+		}
+	return TD_ENOTFOUND;
 }
 
 /*

@@ -22,6 +22,8 @@ enum msg_id {
 
 enum msg_lang { LANG_RU, LANG_EN };
 
+/* The language called code ("ru" or "en"); TD_EINVAL otherwise. */
+int msg_lang_parse(enum msg_lang *out, const char *code);
 /* "ru" or "en"; TD_EINVAL otherwise. Process-wide, set once at start. */
 int msg_set_language(const char *code);
 enum msg_lang msg_language(void);
@@ -31,6 +33,13 @@ const char *msg(enum msg_id id);
 /* The text of id in a given language (for tests and per-user language). */
 const char *msg_in(enum msg_lang lang, enum msg_id id);
 const char *msg_key(enum msg_id id);
+/* The id whose key is key; TD_ENOTFOUND when there is none. */
+int msg_by_key(enum msg_id *out, const char *key);
+/*
+ * The id whose text (in either language) is text itself, the pointer
+ * msg() gave; TD_ENOTFOUND for any other string, even an equal one.
+ */
+int msg_by_text(enum msg_id *out, const char *text);
 
 /* Formats id with the arguments its text expects. */
 void msg_fprintf(FILE *f, enum msg_id id, ...);

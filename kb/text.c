@@ -1,6 +1,7 @@
 #include <libstemmer.h>
 
 #include "core/buf.h"
+#include "core/chatter.h"
 #include "kb/text.h"
 
 struct kb_text {
@@ -8,25 +9,19 @@ struct kb_text {
 };
 
 /*
- * Folded words that say nothing about a fault, sorted for bsearch: function
- * words, and greetings, thanks and chatter («спасибо большое», «ок»), so
- * that small talk sharing a stem with an article's word finds nothing.
+ * Folded function words that say nothing about a fault, sorted for bsearch.
+ * Greetings, thanks and chatter («спасибо большое», «ок») are stop words
+ * too, from core/chatter's one list, so that small talk sharing a stem with
+ * an article's word finds nothing.
  */
 static const char *const stop_words[] = {
-	"a", "an", "and", "bye", "hello", "hi", "is", "of", "ok", "okay", "okey", "on", "or",
-	"thank", "thanks", "the", "to", "а", "без", "благодарим", "благодарствую",
-	"благодарю", "большое", "бы", "был", "была", "были", "было", "быть", "в", "вам",
-	"вас", "вечер", "вечера", "вот", "все", "всего", "всем", "вы", "где", "да", "давайте",
-	"день", "для", "дня", "до", "доброго", "доброе", "добрый", "его", "ее", "если",
-	"есть", "еще", "же", "за", "замечательно", "здравствуй", "здравствуйте", "здрасте",
-	"и", "из", "извините", "или", "им", "их", "к", "как", "класс", "ко", "когда", "круто",
-	"кто", "ладно", "ли", "мне", "мой", "мы", "на", "над", "нам", "нас", "но", "ночи",
-	"ну", "о", "об", "огромное", "ок", "окей", "он", "она", "они", "оно", "от", "отлично",
-	"очень", "пасиб", "пасибо", "по", "подскажите", "пожалуйста", "пока", "помогите",
-	"понял", "поняла", "поняли", "понятно", "после", "при", "привет", "приветствую",
-	"про", "простите", "с", "свидания", "сейчас", "со", "спасибки", "спасибо", "спс",
-	"супер", "так", "там", "то", "тоже", "тут", "у", "уже", "утро", "хорошо",
-	"что", "чтобы", "эта", "это", "этот", "я", "ясно",
+	"a", "an", "and", "is", "of", "on", "or", "the", "to", "а", "без", "бы", "был", "была",
+	"были", "было", "быть", "в", "вам", "вас", "вот", "все", "всего", "вы", "где", "да",
+	"для", "до", "его", "ее", "если", "есть", "еще", "же", "за", "и", "из", "или", "им",
+	"их", "к", "как", "ко", "когда", "кто", "ли", "мне", "мой", "мы", "на", "над", "нам",
+	"нас", "но", "ну", "о", "об", "он", "она", "они", "оно", "от", "очень", "по",
+	"подскажите", "помогите", "после", "при", "про", "с", "сейчас", "со", "так", "там",
+	"то", "тоже", "тут", "у", "уже", "что", "чтобы", "эта", "это", "этот", "я",
 };
 
 static int cmp_word(const void *key, const void *elem)
@@ -34,9 +29,10 @@ static int cmp_word(const void *key, const void *elem)
 	return strcmp(key, *(const char *const *)elem);
 }
 
-static bool is_stop_word(const char *w)
+static bool is_stop_word(const char *w, size_t n)
 {
-	return bsearch(w, stop_words, ARRAY_SIZE(stop_words), sizeof(stop_words[0]), cmp_word);
+	return bsearch(w, stop_words, ARRAY_SIZE(stop_words), sizeof(stop_words[0]), cmp_word) ||
+	       chatter_is_stop_word(w, n);
 }
 
 struct kb_text *kb_text_new(void)
@@ -115,7 +111,7 @@ static int words(const char *s, size_t len,
 			cyrillic |= f >= 0x400;
 		} else if (n || too_long) {
 			word[n] = '\0';
-			int rc = too_long || is_stop_word(word) ? 0 : fn(arg, word, n, start, i, cyrillic);
+			int rc = too_long || is_stop_word(word, n) ? 0 : fn(arg, word, n, start, i, cyrillic);
 			if (rc)
 				return rc;
 			n = 0;

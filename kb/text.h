@@ -23,7 +23,7 @@ struct kb_text;
  * Changes whenever the terms kb_text gives for a text change (stop words,
  * folding): the index is then rebuilt at the next import.
  */
-#define KB_TEXT_VERSION 2
+#define KB_TEXT_VERSION 3
 
 /* Longest word kept, in bytes after folding; longer runs are skipped. */
 #define KB_WORD_MAX 96

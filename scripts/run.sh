@@ -72,7 +72,7 @@ python3 "$root/tests/tgemu/tgemu.py" --port "$port" >emu.log 2>&1 &
 emu=$!
 # set -e holds in the trap too: a process already gone must not stop the cleanup.
 trap 'kill $emu ${serve:-} 2>/dev/null || :; wait 2>/dev/null || :; [ -z "$state" ] || rm -rf "$state"' EXIT INT TERM
-for _ in 1 2 3 4 5 6 7 8 9 10; do grep -q listening emu.log && break; sleep 0.3; done
+for _ in 1 2 3 4 5 6 7 8 9 10; do grep -qs listening emu.log && break; sleep 0.3; done
 
 ctl() { curl -s -X POST "http://127.0.0.1:$port/control/$1" -d "$2" >/dev/null; }
 td init >/dev/null

@@ -5,34 +5,56 @@ int db_outbox_add(struct db *db, const struct outbox_new *m, int64_t now)
 {
 	sqlite3_stmt *st;
 	if (db_prepare(db, &st, "INSERT INTO outbox(channel, chat_id, method, payload, ticket_id,"
-			       " link_role, edit_role, created_at) VALUES ('telegram', ?, ?, ?, ?, ?, ?, ?)"))
+			       " link_role, edit_role, created_at, kind, msg_key, args, actions, ref,"
+			       " reply_to, flags) VALUES ('telegram', ?, '', '', ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+			       " ?, ?)"))
 		return TD_ERR;
-	db_bind_id(st, 1, m->chat_id);
-	sqlite3_bind_text(st, 2, m->method, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, m->payload, -1, SQLITE_STATIC);
-	db_bind_id(st, 4, m->ticket_id);
-	db_bind_text(st, 5, m->link_role);
-	db_bind_text(st, 6, m->edit_role);
-	sqlite3_bind_int64(st, 7, now);
+	db_bind_id(st, 1, m->n.chat_id);
+	db_bind_id(st, 2, m->ticket_id);
+	db_bind_text(st, 3, m->link_role);
+	db_bind_text(st, 4, m->edit_role);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_text(st, 6, notice_kind_name(m->n.kind), -1, SQLITE_STATIC);
+	db_bind_text(st, 7, m->n.msg_key);
+	sqlite3_bind_text(st, 8, m->n.args ? m->n.args : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, m->n.actions ? m->n.actions : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, m->n.ref ? m->n.ref : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, m->n.reply_to);
+	sqlite3_bind_int(st, 12, (int)m->n.flags);
 	return db_step_done(db, st);
 }
 
-/* The columns of ROW_COLUMNS, borrowed until the next step. */
-#define ROW_COLUMNS "id, coalesce(chat_id, 0), method, payload, coalesce(ticket_id, 0)," \
-	" coalesce(link_role, ''), coalesce(edit_role, ''), attempts"
+/* The columns row_of() maps, borrowed until the next step. */
+#define ROW_COLUMNS(o) o "id, coalesce(" o "chat_id, 0), " o "method, " o "payload," \
+	" coalesce(" o "ticket_id, 0), coalesce(" o "link_role, ''), coalesce(" o "edit_role, '')," \
+	" " o "attempts, " o "kind, " o "msg_key, " o "args, " o "actions, " o "ref, " o "reply_to," \
+	" " o "flags, " o "parts_sent"
 
 static struct outbox_row row_of(sqlite3_stmt *st)
 {
-	return (struct outbox_row){
+	struct outbox_row r = {
 		.id = sqlite3_column_int64(st, 0),
-		.chat_id = sqlite3_column_int64(st, 1),
-		.method = db_text(st, 2),
-		.payload = db_text(st, 3),
+		.n = {
+			.chat_id = sqlite3_column_int64(st, 1),
+			.legacy_method = db_text(st, 2),
+			.legacy_payload = db_text(st, 3),
+			.msg_key = sqlite3_column_type(st, 9) == SQLITE_NULL ? NULL : db_text(st, 9),
+			.args = db_text(st, 10),
+			.actions = db_text(st, 11),
+			.ref = db_text(st, 12),
+			.reply_to = sqlite3_column_int64(st, 13),
+			.flags = (unsigned)sqlite3_column_int(st, 14),
+		},
 		.ticket_id = sqlite3_column_int64(st, 4),
 		.link_role = db_text(st, 5),
 		.edit_role = db_text(st, 6),
 		.attempts = sqlite3_column_int(st, 7),
+		.parts_sent = sqlite3_column_int(st, 15),
 	};
+	/* An unknown kind (a newer release's) fails as bad JSON rather than being guessed at. */
+	if (notice_kind_parse(&r.n.kind, db_text(st, 8)))
+		r.n.kind = NOTICE_LEGACY;
+	return r;
 }
 
 /* The first pending row's column col among those where cond holds, in order. */
@@ -60,9 +82,7 @@ int db_outbox_due(struct db *db, int64_t now, int limit,
 		       "  UNION ALL"
 		       "  SELECT id FROM outbox INDEXED BY outbox_queue WHERE state = 'pending'"
 		       "   AND channel = 'telegram' AND chat_id IS NULL)"
-		       " SELECT o.id, coalesce(o.chat_id, 0), o.method, o.payload, coalesce(o.ticket_id, 0),"
-		       " coalesce(o.link_role, ''), coalesce(o.edit_role, ''), o.attempts"
-		       " FROM heads h JOIN outbox o ON o.id = h.id"
+		       " SELECT " ROW_COLUMNS("o.") " FROM heads h JOIN outbox o ON o.id = h.id"
 		       " WHERE o.not_before <= ?1 ORDER BY o.id LIMIT ?2"))
 		return TD_ERR;
 	sqlite3_bind_int64(st, 1, now);
@@ -80,7 +100,7 @@ int db_outbox_after(struct db *db, int64_t *last, int (*fn)(const struct outbox_
 {
 	sqlite3_stmt *st;
 	int rc = 0;
-	if (db_prepare(db, &st, "SELECT " ROW_COLUMNS
+	if (db_prepare(db, &st, "SELECT " ROW_COLUMNS("")
 			       " FROM outbox WHERE id > ? AND state = 'pending' ORDER BY id"))
 		return TD_ERR;
 	sqlite3_bind_int64(st, 1, *last);
@@ -103,6 +123,19 @@ int db_outbox_last(struct db *db, int64_t *out)
 	return 0;
 }
 
+/* Remembers message_id, sent for row id, as its ticket's link_role message. */
+static int link_sent(struct db *db, int64_t id, int64_t message_id)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "INSERT OR REPLACE INTO tg_links(chat_id, message_id, ticket_id, role)"
+			       " SELECT chat_id, ?, ticket_id, link_role FROM outbox"
+			       " WHERE id = ? AND ticket_id IS NOT NULL AND link_role IS NOT NULL"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, message_id);
+	sqlite3_bind_int64(st, 2, id);
+	return db_step_done(db, st);
+}
+
 int db_outbox_sent(struct db *db, int64_t id, int64_t message_id, int64_t now)
 {
 	sqlite3_stmt *st;
@@ -115,13 +148,7 @@ int db_outbox_sent(struct db *db, int64_t id, int64_t message_id, int64_t now)
 	sqlite3_bind_int64(st, 3, id);
 	if ((rc = db_step_done(db, st)) || !message_id)
 		return rc;
-	if (db_prepare(db, &st, "INSERT OR REPLACE INTO tg_links(chat_id, message_id, ticket_id, role)"
-			       " SELECT chat_id, ?, ticket_id, link_role FROM outbox"
-			       " WHERE id = ? AND ticket_id IS NOT NULL AND link_role IS NOT NULL"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, message_id);
-	sqlite3_bind_int64(st, 2, id);
-	return db_step_done(db, st);
+	return link_sent(db, id, message_id);
 }
 
 int db_outbox_retry(struct db *db, int64_t id, int64_t not_before, const char *error)
@@ -155,6 +182,29 @@ int db_outbox_set_payload(struct db *db, int64_t id, const char *payload)
 	sqlite3_bind_text(st, 1, payload, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, id);
 	return db_step_done(db, st);
+}
+
+int db_outbox_add_flags(struct db *db, int64_t id, unsigned flags)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, "UPDATE outbox SET flags = flags | ? WHERE id = ?"))
+		return TD_ERR;
+	sqlite3_bind_int(st, 1, (int)flags);
+	sqlite3_bind_int64(st, 2, id);
+	return db_step_done(db, st);
+}
+
+int db_outbox_part_sent(struct db *db, int64_t id, int64_t message_id)
+{
+	sqlite3_stmt *st;
+	int rc;
+	if (db_prepare(db, &st, "UPDATE outbox SET parts_sent = parts_sent + 1, error = NULL"
+			       " WHERE id = ?"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = db_step_done(db, st)) || !message_id)
+		return rc;
+	return link_sent(db, id, message_id);
 }
 
 int db_outbox_count(struct db *db, const char *state, int64_t *out)

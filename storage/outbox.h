@@ -3,29 +3,31 @@
  * belong to tickets.
  *
  * A state change writes its outbox rows in its own transaction; the sender
- * delivers them later, in order per chat. The payload is the Bot API call's
- * parameters without chat_id (and, for edits, without message_id): the
- * sender adds them at send time, so a group that migrates or a card that is
- * sent just before its edit are handled in one place.
+ * delivers them later, in order per chat. A row is a notice (core/notice.h,
+ * whose header gives the stored form of each column), rendered for its
+ * channel at send time; the sender adds the chat's current id and, for
+ * edits, the message to edit then, so a group that migrates or a card that
+ * is sent just before its edit are handled in one place. Rows queued before
+ * notices are kind NOTICE_LEGACY: Bot API parameters, sent as they are.
  */
 #ifndef TD_OUTBOX_H
 #define TD_OUTBOX_H
 
+#include "core/notice.h"
 #include "storage/db.h"
 
 struct outbox_row {
-	int64_t id, chat_id;        /* chat_id 0: no chat (answerCallbackQuery) */
-	const char *method, *payload;
+	int64_t id;
+	struct notice n;            /* strings borrowed; n.chat_id 0: no chat (an answer) */
 	int64_t ticket_id;          /* 0: none */
 	const char *link_role;      /* "" or remember the sent message as this role */
 	const char *edit_role;      /* "" or edit the ticket's message of this role */
 	int attempts;
+	int parts_sent;             /* messages of this notice already accepted */
 };
 
 struct outbox_new {
-	int64_t chat_id;
-	const char *method;
-	const char *payload;
+	struct notice n;            /* borrowed; not NOTICE_LEGACY */
 	int64_t ticket_id;
 	const char *link_role, *edit_role;  /* NULL for none */
 };
@@ -55,8 +57,16 @@ int db_outbox_sent(struct db *db, int64_t id, int64_t message_id, int64_t now);
 int db_outbox_retry(struct db *db, int64_t id, int64_t not_before, const char *error);
 /* Gives up on a row for good. */
 int db_outbox_failed(struct db *db, int64_t id, const char *error);
-/* Replaces a row's payload (a mended request). */
+/* Replaces a legacy row's payload (a mended request). */
 int db_outbox_set_payload(struct db *db, int64_t id, const char *payload);
+/* Adds flags to a row's notice (NOTICE_PLAIN: the markup was refused). */
+int db_outbox_add_flags(struct db *db, int64_t id, unsigned flags);
+/*
+ * One message of a notice that goes out as several was accepted: counts
+ * it and records it as the ticket's link_role message, like
+ * db_outbox_sent(); the row stays pending for the next part.
+ */
+int db_outbox_part_sent(struct db *db, int64_t id, int64_t message_id);
 /* Counts rows by state, for tests and status. */
 int db_outbox_count(struct db *db, const char *state, int64_t *out);
 

@@ -296,6 +296,22 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'person history is append-only'); END;"
 	"CREATE TRIGGER person_events_no_delete BEFORE DELETE ON person_events"
 	"  BEGIN SELECT RAISE(ABORT, 'person history is append-only'); END;",
+
+	/*
+	 * Notices: the outbox keeps what to say, not Telegram's JSON; the
+	 * columns are core/notice.h's stored form, rendered at send time.
+	 * Rows queued before keep kind 'tg_json' (method and payload), which
+	 * the sender still sends as they are; new rows leave those two ''.
+	 */
+	"ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'tg_json';"
+	"ALTER TABLE outbox ADD COLUMN msg_key TEXT;"  /* NULL: the body is the one markup argument */
+	"ALTER TABLE outbox ADD COLUMN args TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE outbox ADD COLUMN actions TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE outbox ADD COLUMN ref TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE outbox ADD COLUMN reply_to INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN flags INTEGER NOT NULL DEFAULT 0;"
+	/* A notice may go out as several messages (a long text): how many went. */
+	"ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0;",
 };
 
 int db_schema_latest(void)

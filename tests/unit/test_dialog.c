@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bot/dialog.h"
+#include "bot/render_tg.h"
 #include "core/config.h"
 #include "core/buf.h"
 #include "core/log.h"
@@ -99,28 +100,56 @@ static void decode(struct sent *s, const char *payload)
 	}
 }
 
-/* Takes the rows queued since the last call into out[]; returns how many. */
+static const char *column(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? NULL :
+	       (const char *)sqlite3_column_text(st, col);
+}
+
+/*
+ * Takes the rows queued since the last call into out[], each rendered as
+ * the sender would for Telegram (a row of several parts gives several);
+ * returns how many.
+ */
 static size_t take(void)
 {
 	sqlite3_stmt *st;
 	forget_sent();
 	assert_int_equal(sqlite3_prepare_v2(peek,
 		"SELECT id, coalesce(chat_id, 0), method, payload, coalesce(ticket_id, 0),"
-		" coalesce(link_role, ''), coalesce(edit_role, '') FROM outbox WHERE id > ?"
-		" ORDER BY id", -1, &st, NULL), SQLITE_OK);
+		" coalesce(link_role, ''), coalesce(edit_role, ''), kind, msg_key, args, actions, ref,"
+		" reply_to, flags FROM outbox WHERE id > ? ORDER BY id", -1, &st, NULL), SQLITE_OK);
 	sqlite3_bind_int64(st, 1, seen);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		assert_true(n_out < ARRAY_SIZE(out));
-		struct sent *s = &out[n_out++];
-		memset(s, 0, sizeof(*s));
-		s->id = sqlite3_column_int64(st, 0);
-		s->chat_id = sqlite3_column_int64(st, 1);
-		snprintf(s->method, sizeof(s->method), "%s", sqlite3_column_text(st, 2));
-		s->ticket_id = sqlite3_column_int64(st, 4);
-		snprintf(s->link_role, sizeof(s->link_role), "%s", sqlite3_column_text(st, 5));
-		snprintf(s->edit_role, sizeof(s->edit_role), "%s", sqlite3_column_text(st, 6));
-		decode(s, (const char *)sqlite3_column_text(st, 3));
-		seen = s->id;
+		struct notice n = {
+			.chat_id = sqlite3_column_int64(st, 1),
+			.legacy_method = column(st, 2),
+			.legacy_payload = column(st, 3),
+			.msg_key = column(st, 8),
+			.args = column(st, 9),
+			.actions = column(st, 10),
+			.ref = column(st, 11),
+			.reply_to = sqlite3_column_int64(st, 12),
+			.flags = (unsigned)sqlite3_column_int(st, 13),
+		};
+		struct tg_render calls;
+		char why[128];
+		assert_int_equal(notice_kind_parse(&n.kind, column(st, 7)), 0);
+		assert_int_equal(tg_render(&calls, &n, msg_language(), why, sizeof(why)), 0);
+		for (size_t i = 0; i < calls.n; i++) {
+			assert_true(n_out < ARRAY_SIZE(out));
+			struct sent *s = &out[n_out++];
+			memset(s, 0, sizeof(*s));
+			s->id = sqlite3_column_int64(st, 0);
+			s->chat_id = n.chat_id;
+			snprintf(s->method, sizeof(s->method), "%s", calls.v[i].method);
+			s->ticket_id = sqlite3_column_int64(st, 4);
+			snprintf(s->link_role, sizeof(s->link_role), "%s", sqlite3_column_text(st, 5));
+			snprintf(s->edit_role, sizeof(s->edit_role), "%s", sqlite3_column_text(st, 6));
+			decode(s, json_object_to_json_string(calls.v[i].params));
+		}
+		tg_render_release(&calls);
+		seen = sqlite3_column_int64(st, 0);
 	}
 	sqlite3_finalize(st);
 	return n_out;
@@ -812,6 +841,9 @@ static void test_dialog__photo_with_a_caption_reaches_the_card_when_the_article_
 	assert_string_equal(json_object_get_string(json_object_object_get(photo->payload, "photo")),
 			    "AgACpaper");
 	assert_int_equal(photo->ticket_id, 1);
+	/* The card is not out yet: the caption says whose file it is and for which ticket. */
+	assert_non_null(strstr(json_object_get_string(json_object_object_get(photo->payload, "caption")),
+			       "№1, кассир Анна"));
 
 	/* A document the same way, when the cashier says so in words. */
 	u = message(BORIS, BORIS, "касса не печатает чек");
@@ -1243,7 +1275,7 @@ static void test_dialog__every_callback_is_answered_exactly_once(void **state)
 	(void)state;
 	/* presses() checks each one; this counts the whole conversation too. */
 	everyone_joins();
-	int64_t before = query_int("SELECT count(*) FROM outbox WHERE method = 'answerCallbackQuery'");
+	int64_t before = query_int("SELECT count(*) FROM outbox WHERE kind = 'answer'");
 	const struct { int64_t who, chat; const char *data; } run[] = {
 		{ ANNA, ANNA, "p:1:1" }, { PETR, ENGINEERS, "x:1" }, { IVAN, ENGINEERS, "c:1" },
 		{ PETR, ENGINEERS, "c:1" }, { IVAN, ENGINEERS, "u:1" }, { IVAN, ENGINEERS, "c:1" },
@@ -1253,9 +1285,9 @@ static void test_dialog__every_callback_is_answered_exactly_once(void **state)
 	reports(ANNA, "Не печатает чек");
 	for (size_t i = 0; i < ARRAY_SIZE(run); i++)
 		presses(run[i].who, run[i].chat, run[i].data);
-	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE method = 'answerCallbackQuery'"),
+	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE kind = 'answer'"),
 			 before + (int64_t)ARRAY_SIZE(run));
-	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE method = 'answerCallbackQuery'"
+	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE kind = 'answer'"
 				   " AND chat_id IS NOT NULL"), 0);
 }
 

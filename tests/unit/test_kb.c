@@ -673,6 +673,16 @@ static void test_kb_text__stop_words_are_dropped(void **state)
 	assert_string_equal(words(&a, "the printer is on"), "printer");
 }
 
+/* The chatter of core/chatter is dropped too, but not a chatter word that names a fault. */
+static void test_kb_text__chatter_words_are_stop_words_but_fault_words_stay(void **state)
+{
+	(void)state;
+	struct seen a;
+	assert_string_equal(words(&a, "Отлично, спасибки, пока"), "");
+	assert_string_equal(words(&a, "Здраствуйте принтер"), "принтер");
+	assert_string_equal(words(&a, "нет связи с ОФД"), "нет связи офд");
+}
+
 static void test_kb_text__codes_and_numbers_are_kept_as_written(void **state)
 {
 	(void)state;
@@ -1709,6 +1719,7 @@ int main(void)
 		TEST(test_kb_text__word_forms_share_a_stem),
 		TEST(test_kb_text__yo_folds_to_ye),
 		TEST(test_kb_text__stop_words_are_dropped),
+		TEST(test_kb_text__chatter_words_are_stop_words_but_fault_words_stay),
 		TEST(test_kb_text__codes_and_numbers_are_kept_as_written),
 		TEST(test_kb_text__offsets_point_at_the_original_bytes),
 		TEST(test_kb_text__invalid_utf8_separates_words),

@@ -205,13 +205,13 @@ static int due_seen(const struct outbox_row *r, void *arg)
 {
 	struct due_seen *s = arg;
 	s->id[s->n] = r->id;
-	s->chat[s->n++] = r->chat_id;
+	s->chat[s->n++] = r->n.chat_id;
 	return 0;
 }
 
 static void add_row(struct db *db, int64_t chat)
 {
-	struct outbox_new m = { .chat_id = chat, .method = "sendMessage", .payload = "{}" };
+	struct outbox_new m = { .n = { .kind = NOTICE_SAY, .chat_id = chat } };
 	assert_int_equal(db_outbox_add(db, &m, 100), 0);
 }
 
