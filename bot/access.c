@@ -6,13 +6,11 @@
  * (Telegram's 403) is a fact about their chat that their next message
  * clears. The two never touch each other.
  */
-#include "bot/dialog.h"
+#include "bot/engine.h"
 #include "core/log.h"
 #include "storage/chain.h"
 #include "storage/outbox.h"
 #include "storage/ticket.h"
-
-#define NOTICE_MAX (16u << 10)
 
 int access_refuse(struct dialog *d, const struct tg_update *u)
 {
@@ -21,34 +19,92 @@ int access_refuse(struct dialog *d, const struct tg_update *u)
 	return say(d, u->chat_id, msg(MSG_BOT_ACCESS_REVOKED), NULL, u->message_id, 0, NULL);
 }
 
-/*
- * For each ticket in ids: its card shows its state again and the engineers'
- * chat gets notice (a catalogue message taking the ticket and the escaped
- * name), as a reply to the card.
- */
-static int tell_engineers(struct dialog *d, const int64_t *ids, size_t n, enum msg_id notice,
-			  const char *name)
+struct id_list {
+	int64_t *ids;
+	size_t n, cap;
+};
+
+static void id_list_add(struct id_list *c, int64_t id)
 {
-	int rc = 0;
-	for (size_t i = 0; i < n && !rc; i++) {
-		struct buf b = BUF_INIT(NOTICE_MAX);
-		int64_t card = 0;
-		if ((rc = card_update(d, ids[i])))
-			break;
-		db_link_message(d->db, ids[i], "card", d->engineers_chat, &card);
-		msg_buf(&b, notice, (long long)ids[i], "");
-		esc(&b, name);
-		rc = say(d, d->engineers_chat, buf_cstr(&b), NULL, card, ids[i], NULL);
-		buf_release(&b);
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 8;
+		c->ids = xrealloc(c->ids, c->cap * sizeof(*c->ids));
 	}
+	c->ids[c->n++] = id;
+}
+
+static int claimed_one(const struct ticket_row *r, void *arg)
+{
+	if (r->status == TICKET_CLAIMED)
+		id_list_add(arg, r->id);
+	return 0;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Applies ev by the system to each ticket of c, oldest first; *n counts them. */
+static int apply_each(struct dialog *d, struct id_list *c, enum ticket_event ev,
+		      const struct event_args *a, size_t *n)
+{
+	const struct actor system = { .kind = ACTOR_SYSTEM };
+	int rc = 0;
+	if (c->n)  /* qsort takes no NULL, even for nothing */
+		qsort(c->ids, c->n, sizeof(*c->ids), by_id);
+	for (size_t i = 0; i < c->n && !rc; i++)
+		rc = engine_apply(d, ev, &system, c->ids[i], a);
+	*n = rc ? 0 : c->n;
+	free(c->ids);
 	return rc;
+}
+
+/* Each ticket the person claimed goes back to the queue. */
+static int requeue(struct dialog *d, const struct person *p, const char *reason, size_t *n)
+{
+	const struct event_args a = { .body = reason, .name = p->name };
+	struct id_list c = { 0 };
+	int rc = db_ticket_queue(d->db, p->id, claimed_one, &c);
+	if (rc) {
+		free(c.ids);
+		return rc;
+	}
+	return apply_each(d, &c, EV_REQUEUE, &a, n);
+}
+
+struct theirs {
+	struct id_list c;
+	int64_t cashier_id;
+};
+
+static int unfinished_one(const struct ticket_row *r, void *arg)
+{
+	struct theirs *t = arg;
+	if (r->cashier_id == t->cashier_id && r->status != TICKET_CLOSED)
+		id_list_add(&t->c, r->id);
+	return 0;
+}
+
+/* Each unfinished ticket of the cashier at their store notes that they left it. */
+static int leave(struct dialog *d, const struct person *p, const char *reason, size_t *n)
+{
+	const struct event_args a = { .body = reason, .name = p->name };
+	struct ticket_filter f = { .store_id = p->store_id, .all_orgs = true };
+	struct theirs t = { .cashier_id = p->id };
+	int rc = db_ticket_list(d->db, &f, unfinished_one, &t);
+	if (rc) {
+		free(t.c.ids);
+		return rc;
+	}
+	return apply_each(d, &t.c, EV_CASHIER_MOVED, &a, n);
 }
 
 int access_disable(struct dialog *d, int64_t person_id, const char *admin, size_t *requeued)
 {
 	struct person p;
 	struct buf body = BUF_INIT(1024);
-	int64_t *ids = NULL;
 	int rc;
 
 	*requeued = 0;
@@ -61,14 +117,12 @@ int access_disable(struct dialog *d, int64_t person_id, const char *admin, size_
 	if ((rc = db_person_set_disabled(d->db, p.id, d->now)) ||
 	    (rc = db_person_event(d->db, p.id, d->now, "disabled", admin, NULL)) ||
 	    (rc = db_state_clear(d->db, p.id)) ||
-	    (rc = db_ticket_requeue_assigned(d->db, p.id, d->now, buf_cstr(&body), &ids, requeued)))
+	    (rc = requeue(d, &p, buf_cstr(&body), requeued)))
 		goto done;
-	rc = tell_engineers(d, ids, *requeued, MSG_BOT_REQUEUED_NOTE, p.name);
 	if (!rc)
 		log_info("person %lld disabled by %s; %zu ticket(s) back in the queue",
 			 (long long)p.id, admin, *requeued);
 done:
-	free(ids);
 	buf_release(&body);
 	return rc;
 }
@@ -107,13 +161,12 @@ int access_move(struct dialog *d, int64_t person_id, int64_t store_id, const cha
 	struct person p;
 	struct store_brief to;
 	struct buf body = BUF_INIT(1024), hello = BUF_INIT(1024);
-	int64_t *ids = NULL;
 	int rc;
 
 	*left = 0;
 	if ((rc = dialog_person_by_id(d, person_id, &p)))
 		goto done;
-	if (strcmp(p.role, "cashier")) {
+	if (p.role != ROLE_CASHIER) {
 		rc = TD_EINVAL;
 		goto done;
 	}
@@ -131,12 +184,10 @@ int access_move(struct dialog *d, int64_t person_id, int64_t store_id, const cha
 	 * the engineers learn that nobody there answers for them any more.
 	 */
 	msg_buf(&body, MSG_HISTORY_CASHIER_MOVED, p.name, to.name);
-	if ((rc = db_ticket_note_cashier(d->db, p.id, p.store_id, d->now, "cashier_moved",
-					 buf_cstr(&body), &ids, left)) ||
+	if ((rc = leave(d, &p, buf_cstr(&body), left)) ||
 	    (rc = db_person_move(d->db, p.id, store_id, to.org_id)) ||
 	    (rc = db_person_event(d->db, p.id, d->now, "moved", admin, buf_cstr(&body))) ||
-	    (rc = db_state_clear(d->db, p.id)) ||
-	    (rc = tell_engineers(d, ids, *left, MSG_BOT_CASHIER_MOVED_NOTE, p.name)))
+	    (rc = db_state_clear(d->db, p.id)))
 		goto done;
 	if (!p.disabled && p.tg_user_id) {
 		struct buf store = BUF_INIT(1024);
@@ -149,7 +200,6 @@ int access_move(struct dialog *d, int64_t person_id, int64_t store_id, const cha
 		log_info("person %lld moved from store %lld to %lld by %s", (long long)p.id,
 			 (long long)p.store_id, (long long)store_id, admin);
 done:
-	free(ids);
 	buf_release(&body);
 	buf_release(&hello);
 	return rc;

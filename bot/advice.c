@@ -7,7 +7,7 @@
  * the cashier may answer in words instead of pressing. Anyone registered
  * may look articles up with /kb.
  */
-#include "bot/dialog.h"
+#include "bot/engine.h"
 #include "core/chatter.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -89,14 +89,14 @@ int advice_offer(struct dialog *d, const struct person *p, const struct tg_updat
 	/* The article waits for the cashier's answer, pressed or typed. */
 	if ((rc = db_kb_suggest(d->db, &suggestion, e.id, p->id, u->text, hit.confidence, d->now)) ||
 	    (rc = db_kb_suggest_file(d->db, suggestion, u->photo, u->document)) ||
-	    (rc = db_state_set(d->db, p->id, "suggested", 0, d->now)))
+	    (rc = db_state_set(d->db, p->id, dialog_state_name(STATE_SUGGESTED), 0, d->now)))
 		goto done;
 	struct buf b = BUF_INIT(ADVICE_MAX);
 	article_html(&b, &e);
 	buf_puts(&b, "\n\n");
 	msg_buf(&b, MSG_BOT_KB_DID_IT_HELP);
-	snprintf(data[0], sizeof(data[0]), "k:%lld:%d", (long long)suggestion, PRESS_HELPED);
-	snprintf(data[1], sizeof(data[1]), "k:%lld:%d", (long long)suggestion, PRESS_NOT_HELPED);
+	button_data(data[0], sizeof(data[0]), VERB_ADVICE, suggestion, PRESS_HELPED);
+	button_data(data[1], sizeof(data[1]), VERB_ADVICE, suggestion, PRESS_NOT_HELPED);
 	struct notice_actions *kb = keyboard_column(2, (const char *[]){ msg(MSG_BTN_KB_HELPED), msg(MSG_BTN_KB_NOT_HELPED) },
 					  (const char *[]){ data[0], data[1] });
 	rc = say(d, u->chat_id, buf_cstr(&b), kb, u->message_id, 0, NULL);
@@ -109,32 +109,6 @@ int advice_offer(struct dialog *d, const struct person *p, const struct tg_updat
 done:
 	kb_entry_release(&e);
 	return rc;
-}
-
-/* Strictly "k:ID:1" or "k:ID:2". */
-static bool press_parse(const char *data, int64_t *suggestion, int *choice)
-{
-	char num[24];
-	long long id;
-	if (strncmp(data, "k:", 2))
-		return false;
-	const char *p = data + 2, *colon = strchr(p, ':');
-	if (!colon || (size_t)(colon - p) >= sizeof(num))
-		return false;
-	memcpy(num, p, (size_t)(colon - p));
-	num[colon - p] = '\0';
-	if (parse_int(&id, num, 1, INT64_MAX))
-		return false;
-	if (strcmp(colon + 1, "1") && strcmp(colon + 1, "2"))
-		return false;
-	*suggestion = id;
-	*choice = colon[1] - '0';
-	return true;
-}
-
-bool advice_is_press(const char *callback_data)
-{
-	return !strncmp(callback_data, "k:", 2);
 }
 
 /* The article helped: counted, the problem is over, and the cashier is glad to hear it. */
@@ -166,22 +140,24 @@ static int not_helped(struct dialog *d, const struct person *p, const struct kb_
 		.kb_article_id = e.id,
 		.priority = e.priority,
 	};
+	const struct actor who = actor_person(p);
+	const struct event_args declined = { .body = e.title };
 	if (!(rc = cashier_open_ticket(d, p, u, &r, ticket)) &&
 	    !(rc = db_kb_outcome(d->db, s->id, "not_helped", *ticket, d->now)))
-		rc = ticket_change(d, *ticket, p->id, "kb_not_helped", TICKET_NEW, e.priority, 0, e.title);
+		rc = engine_apply(d, EV_KB_DECLINED, &who, *ticket, &declined);
 	kb_entry_release(&e);
 	/* Only the article's absence reads as TD_ENOTFOUND: the ticket is half written by now. */
 	return rc == TD_ENOTFOUND ? TD_ERR : rc;
 }
 
-int advice_press(struct dialog *d, const struct tg_update *u)
+int advice_press(struct dialog *d, const struct tg_update *u, const struct button *k)
 {
 	struct kb_suggestion s;
 	struct person p;
-	int64_t sid, ticket;
-	int choice, rc;
+	int64_t ticket;
+	int choice = k->arg, rc;
 
-	if (!press_parse(u->callback_data, &sid, &choice) || db_kb_suggestion(d->db, sid, &s))
+	if (db_kb_suggestion(d->db, k->id, &s))
 		return answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
 	if ((rc = dialog_person(d, u->from_id, &p)) == TD_ENOTFOUND)
 		return answer(d, u, msg(MSG_BOT_NEED_INVITE_SHORT), true);
@@ -332,12 +308,12 @@ static enum typed typed_answer(const struct tg_update *u, bool *more)
  */
 static int waiting(struct dialog *d, const struct person *p, struct kb_suggestion *out, bool *waits)
 {
-	char state[32];
+	enum dialog_state state;
 	int64_t unused;
 	int rc;
 	*waits = false;
-	rc = db_state_get(d->db, p->id, state, sizeof(state), &unused);
-	if (rc == TD_ENOTFOUND || (!rc && strcmp(state, "suggested")))
+	rc = dialog_state(d, p->id, &state, &unused);
+	if (rc == TD_ENOTFOUND || (!rc && state != STATE_SUGGESTED))
 		return 0;
 	if (rc || (rc = db_kb_latest(d->db, p->id, out)))
 		return rc == TD_ENOTFOUND ? 0 : rc;
@@ -361,7 +337,6 @@ int advice_typed(struct dialog *d, const struct person *p, const struct tg_updat
 		 bool *handled)
 {
 	struct kb_suggestion s;
-	struct ticket_row t;
 	int64_t ticket;
 	bool waits, more, another;
 	int rc;
@@ -386,7 +361,7 @@ int advice_typed(struct dialog *d, const struct person *p, const struct tg_updat
 		return 0;     /* the article is gone: a new problem after all */
 	*handled = true;
 	/* What the cashier added goes to the ticket, as any message would. */
-	if (rc || !more || (rc = ticket_load(d, ticket, &t)))
+	if (rc || !more)
 		return rc;
-	return cashier_add_message(d, p, u, &t);
+	return cashier_add_message(d, p, u, ticket);
 }

@@ -40,7 +40,7 @@ static int render(const struct ticket_row *r, void *arg)
 {
 	struct card *c = arg;
 	struct buf *b = &c->html;
-	char opened[32], id[24], data[3][32];
+	char opened[32], data[3][32];
 
 	local_time(opened, sizeof(opened), r->created_at, r->timezone);
 	msg_buf(b, MSG_CARD_HEAD, (long long)r->id, r->priority);
@@ -78,19 +78,18 @@ static int render(const struct ticket_row *r, void *arg)
 		buf_puts(b, "</i>\n\n");
 	}
 
-	snprintf(id, sizeof(id), "%lld", (long long)r->id);
 	switch (r->status) {
 	case TICKET_NEW:
 		msg_buf(b, MSG_CARD_STATUS_NEW);
-		snprintf(data[0], sizeof(data[0]), "c:%s", id);
+		button_data(data[0], sizeof(data[0]), VERB_CLAIM, r->id, 0);
 		c->keyboard = keyboard_row(1, (const char *[]){ msg(MSG_BTN_CLAIM) },
 					   (const char *[]){ data[0] });
 		break;
 	case TICKET_CLAIMED:
 		msg_buf(b, MSG_CARD_STATUS_CLAIMED, "");
 		esc(b, r->assignee);
-		snprintf(data[0], sizeof(data[0]), "x:%s", id);
-		snprintf(data[1], sizeof(data[1]), "u:%s", id);
+		button_data(data[0], sizeof(data[0]), VERB_CLOSE, r->id, 0);
+		button_data(data[1], sizeof(data[1]), VERB_RELEASE, r->id, 0);
 		c->keyboard = keyboard_row(2, (const char *[]){ msg(MSG_BTN_CLOSE), msg(MSG_BTN_RELEASE) },
 					   (const char *[]){ data[0], data[1] });
 		break;
@@ -128,9 +127,9 @@ static int card_send(struct dialog *d, int64_t ticket_id, bool edit)
 	if ((rc = card_render(d, ticket_id, &c)))
 		return rc;
 	if (edit)
-		rc = say_edit(d, d->engineers_chat, ticket_id, "card", buf_cstr(&c.html), c.keyboard);
+		rc = say_edit(d, d->engineers_chat, ticket_id, link_role_name(LINK_CARD), buf_cstr(&c.html), c.keyboard);
 	else
-		rc = say(d, d->engineers_chat, buf_cstr(&c.html), c.keyboard, 0, ticket_id, "card");
+		rc = say(d, d->engineers_chat, buf_cstr(&c.html), c.keyboard, 0, ticket_id, link_role_name(LINK_CARD));
 	buf_release(&c.html);
 	return rc;
 }

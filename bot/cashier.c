@@ -3,7 +3,7 @@
  * registration by invite, reporting, joining messages to the open ticket,
  * /my, /new, /help.
  */
-#include "bot/dialog.h"
+#include "bot/engine.h"
 #include "core/chatter.h"
 #include "core/log.h"
 #include "core/token.h"
@@ -45,9 +45,9 @@ static int registered(struct dialog *d, const struct tg_update *u, const char *c
 	struct person p;
 	if ((rc = dialog_person(d, u->from_id, &p)))
 		return rc;
-	log_info("person %lld registered as %s", (long long)p.id, p.role);
-	return say_msg(d, u->chat_id, !strcmp(p.role, "cashier") ? MSG_BOT_WELCOME_CASHIER :
-		       !strcmp(p.role, "owner") ? MSG_BOT_WELCOME_OWNER : MSG_BOT_WELCOME_ENGINEER);
+	log_info("person %lld registered as %s", (long long)p.id, person_role_name(p.role));
+	return say_msg(d, u->chat_id, p.role == ROLE_CASHIER ? MSG_BOT_WELCOME_CASHIER :
+		       p.role == ROLE_OWNER ? MSG_BOT_WELCOME_OWNER : MSG_BOT_WELCOME_ENGINEER);
 }
 
 /* What a message says, for history: its text, or a mark for a file. */
@@ -58,90 +58,29 @@ static const char *message_body(const struct tg_update *u)
 	return msg(u->photo ? MSG_BOT_PHOTO_MARK : MSG_BOT_FILE_MARK);
 }
 
-/* «💬 №N, кассир NAME»: whose words or file in the engineers' chat, and for which ticket. */
-static void cashier_says(struct buf *b, int64_t ticket_id, const struct person *p)
-{
-	msg_buf(b, MSG_BOT_CASHIER_SAYS, (long long)ticket_id, "");
-	esc(b, p->name);
-}
-
-/* Relays a cashier's message (text, photo, document) to the engineers. */
-static int relay_to_engineers(struct dialog *d, int64_t ticket_id, const struct person *p,
-			      const struct tg_update *u)
-{
-	struct buf b = BUF_INIT(TEXT_MAX);
-	int64_t card = 0;
-	int rc;
-	if (!d->engineers_chat)
-		return 0;
-	db_link_message(d->db, ticket_id, "card", d->engineers_chat, &card);
-	cashier_says(&b, ticket_id, p);
-	buf_puts(&b, ":\n");
-	esc(&b, u->text);
-	if (u->photo || u->document)
-		rc = say_file(d, d->engineers_chat, u->photo ? "sendPhoto" : "sendDocument",
-			      u->photo ? u->photo : u->document, buf_cstr(&b), card, ticket_id, "relay");
-	else
-		rc = say(d, d->engineers_chat, buf_cstr(&b), NULL, card, ticket_id, "relay");
-	buf_release(&b);
-	return rc;
-}
-
 int cashier_open_ticket(struct dialog *d, const struct person *p, const struct tg_update *u,
 			const struct report *r, int64_t *out)
 {
-	char title[TITLE_MAX_BYTES + 1], data[2][32];
-	int64_t id;
-	int rc;
-
+	char title[TITLE_MAX_BYTES + 1];
+	const struct actor who = actor_person(p);
 	utf8_snprintf(title, sizeof(title), "%s", r->words);
-	struct ticket_new t = {
-		.store_id = p->store_id, .cashier_id = p->id, .source = "telegram",
-		.title = title, .priority = r->priority, .kb_article_id = r->kb_article_id,
+	const struct event_args a = {
+		.title = title, .photo = r->photo, .document = r->document,
+		.kb_article_id = r->kb_article_id, .priority = r->priority,
+		.reply_to = u->message_id, .chat_id = u->chat_id, .out_id = out,
 	};
-	if ((rc = db_ticket_open(d->db, &id, &t, d->now)) || (rc = db_state_clear(d->db, p->id)) ||
-	    (rc = sla_event(d, id, "opened")))
-		return rc;
-	if ((rc = card_post(d, id)))
-		return rc;
-	struct buf b = BUF_INIT(TEXT_MAX);
-	/*
-	 * The card is not sent yet, so the file cannot answer it: its caption
-	 * says which ticket it belongs to (the words are on the card).
-	 */
-	if ((r->photo || r->document) && d->engineers_chat) {
-		cashier_says(&b, id, p);
-		rc = say_file(d, d->engineers_chat, r->photo ? "sendPhoto" : "sendDocument",
-			      r->photo ? r->photo : r->document, buf_cstr(&b), 0, id, "relay");
-		buf_reset(&b);
-		if (rc) {
-			buf_release(&b);
-			return rc;
-		}
-	}
-	msg_buf(&b, MSG_BOT_TICKET_OPENED, (long long)id);
-	if ((rc = sla_promise(d, id, "\n", &b))) {
-		buf_release(&b);
-		return rc;
-	}
-	msg_buf(&b, MSG_BOT_TILL_WORKS_Q);
-	snprintf(data[0], sizeof(data[0]), "p:%lld:3", (long long)id);
-	snprintf(data[1], sizeof(data[1]), "p:%lld:1", (long long)id);
-	struct notice_actions *kb = keyboard_row(2, (const char *[]){ msg(MSG_BTN_TILL_WORKS), msg(MSG_BTN_TILL_DOWN) },
-				       (const char *[]){ data[0], data[1] });
-	rc = say(d, u->chat_id, buf_cstr(&b), kb, u->message_id, id, "question");
-	buf_release(&b);
-	log_info("ticket %lld opened by person %lld", (long long)id, (long long)p->id);
-	*out = id;
+	int rc = engine_apply(d, EV_OPEN, &who, 0, &a);
+	if (!rc)
+		log_info("ticket %lld opened by person %lld", (long long)*out, (long long)p->id);
 	return rc;
 }
 
 int cashier_add_message(struct dialog *d, const struct person *p, const struct tg_update *u,
-			const struct ticket_row *t)
+			int64_t ticket_id)
 {
-	int rc = ticket_change(d, t->id, p->id, u->photo ? "photo" : u->document ? "file" : "message",
-			       t->status, t->priority, t->assignee_id, message_body(u));
-	return rc ? rc : relay_to_engineers(d, t->id, p, u);
+	const struct actor who = actor_person(p);
+	const struct event_args a = { .body = u->text, .photo = u->photo, .document = u->document };
+	return engine_apply(d, EV_MESSAGE, &who, ticket_id, &a);
 }
 
 /*
@@ -157,27 +96,35 @@ static int acknowledge(struct dialog *d, int64_t chat_id)
 	return say_quiet(d, chat_id, msg(MSG_BOT_FOLLOW_UP_ACK));
 }
 
-static int join_ticket(struct dialog *d, const struct person *p, const struct tg_update *u,
-		       const struct ticket_row *in)
+/*
+ * The cashier's message joins ticket id: words after a resolution, instead
+ * of the buttons, first reopen it (it is not fixed).
+ */
+static bool refused(int rc)
 {
-	struct ticket_row reopened = *in;
-	int rc;
-	if (in->status != TICKET_RESOLVED)
-		return (rc = cashier_add_message(d, p, u, in)) ? rc : acknowledge(d, u->chat_id);
-	/*
-	 * Words after a resolution, instead of the buttons: it is not fixed. An
-	 * assignee whose access was revoked does not get it back.
-	 */
-	if (in->assignee_disabled)
-		reopened.assignee_id = 0;
-	reopened.status = reopened.assignee_id ? TICKET_CLAIMED : TICKET_NEW;
-	if ((rc = ticket_change(d, in->id, p->id, "reopened", reopened.status, in->priority,
-				reopened.assignee_id, NULL)) || (rc = card_update(d, in->id)) ||
-	    (rc = say_msg(d, d->engineers_chat, MSG_BOT_REOPENED_NOTE, (long long)in->id)) ||
-	    (rc = say_msg(d, u->chat_id, MSG_BOT_REOPENED, (long long)in->id)))
+	return rc == ENGINE_EDENIED || rc == ENGINE_ESTALE;
+}
+
+/*
+ * *joined unless the engine lets the cashier neither reopen ticket id nor
+ * speak on it (not theirs, or closed): then nothing is done.
+ */
+static int join_ticket(struct dialog *d, const struct person *p, const struct tg_update *u,
+		       int64_t id, bool *joined)
+{
+	const struct actor who = actor_person(p);
+	const struct event_args a = { .chat_id = u->chat_id };
+	int rc = engine_apply(d, EV_REOPEN, &who, id, &a);
+	*joined = !refused(rc);
+	if (!rc)  /* The cashier was just told the ticket is open again: no acknowledgement. */
+		return cashier_add_message(d, p, u, id);
+	if (!refused(rc))
 		return rc;
-	/* The cashier was just told the ticket is open again: no acknowledgement. */
-	return cashier_add_message(d, p, u, &reopened);
+	rc = cashier_add_message(d, p, u, id);
+	*joined = !refused(rc);
+	if (!*joined)
+		return 0;
+	return rc ? rc : acknowledge(d, u->chat_id);
 }
 
 static int copy_ticket(const struct ticket_row *r, void *arg)
@@ -240,9 +187,8 @@ done:
 int cashier_handle(struct dialog *d, const struct tg_update *u)
 {
 	struct person p;
-	struct ticket_row t;
 	const char *arg;
-	char state[32];
+	enum dialog_state state;
 	int64_t ticket = 0, state_ticket;
 	int rc;
 
@@ -257,14 +203,14 @@ int cashier_handle(struct dialog *d, const struct tg_update *u)
 		return access_refuse(d, u);
 	if ((arg = command_arg(u->text, "/kb")))
 		return advice_search(d, u, arg);
-	if (strcmp(p.role, "cashier"))
+	if (p.role != ROLE_CASHIER)
 		return say_msg(d, u->chat_id, MSG_BOT_STAFF_USE_GROUP);
 	if (command_arg(u->text, "/start") || command_arg(u->text, "/help"))
 		return say_msg(d, u->chat_id, MSG_BOT_CASHIER_HELP);
 	if (command_arg(u->text, "/my"))
 		return my_tickets(d, &p, u->chat_id);
 	if (command_arg(u->text, "/new")) {
-		if ((rc = db_state_set(d->db, p.id, "new_ticket", 0, d->now)))
+		if ((rc = db_state_set(d->db, p.id, dialog_state_name(STATE_NEW_TICKET), 0, d->now)))
 			return rc;
 		return say_msg(d, u->chat_id, MSG_BOT_DESCRIBE_NEW);
 	}
@@ -275,15 +221,16 @@ int cashier_handle(struct dialog *d, const struct tg_update *u)
 
 	/* A reply to one of the bot's messages joins that ticket, if it is theirs. */
 	char role[16];
+	bool joined = false;
 	if (u->reply_to && !db_link_find(d->db, u->chat_id, u->reply_to, &ticket, role, sizeof(role)) &&
-	    !ticket_load(d, ticket, &t) && t.cashier_id == p.id && t.store_id == p.store_id &&
-	    t.status != TICKET_CLOSED)
-		return join_ticket(d, &p, u, &t);
+	    ((rc = join_ticket(d, &p, u, ticket, &joined)) || joined))
+		return rc;
 	/* After /new, or while an article waits, the message is about a new problem. */
-	bool fresh = !db_state_get(d->db, p.id, state, sizeof(state), &state_ticket) &&
-		     (!strcmp(state, "new_ticket") || !strcmp(state, "suggested"));
-	if (!fresh && !db_ticket_open_of(d->db, p.id, &ticket) && !ticket_load(d, ticket, &t))
-		return join_ticket(d, &p, u, &t);
+	bool fresh = !dialog_state(d, p.id, &state, &state_ticket) &&
+		     (state == STATE_NEW_TICKET || state == STATE_SUGGESTED);
+	if (!fresh && !db_ticket_open_of(d->db, p.id, &ticket) &&
+	    ((rc = join_ticket(d, &p, u, ticket, &joined)) || joined))
+		return rc;
 	/* An article waits for the cashier's answer: words can be that answer. */
 	bool handled = false;
 	if ((rc = advice_typed(d, &p, u, &handled)) || handled)

@@ -28,7 +28,9 @@ static int copy_person(const struct person_row *r, void *arg)
 	p->blocked = r->blocked;
 	p->disabled = r->disabled_at != 0;
 	utf8_snprintf(p->name, sizeof(p->name), "%s", r->name);
-	snprintf(p->role, sizeof(p->role), "%s", r->role);
+	/* The schema lets no other role in; a row that still has one is nobody's. */
+	if (person_role_parse(&p->role, r->role))
+		return TD_ENOTFOUND;
 	return 1;
 }
 
@@ -42,6 +44,16 @@ int dialog_person_by_id(struct dialog *d, int64_t id, struct person *out)
 {
 	int rc = db_person_get(d->db, id, copy_person, out);
 	return rc == 1 ? 0 : rc ? rc : TD_ENOTFOUND;
+}
+
+int dialog_state(struct dialog *d, int64_t person_id, enum dialog_state *out, int64_t *ticket_id)
+{
+	char kind[32];
+	int rc = db_state_get(d->db, person_id, kind, sizeof(kind), ticket_id);
+	if (rc)
+		return rc;
+	/* A state this build does not know (left by another version) is no state. */
+	return dialog_state_parse(out, kind) ? TD_ENOTFOUND : 0;
 }
 
 /* Buttons in rows of per_row; labels and data are copied. */
@@ -200,14 +212,6 @@ void local_time(char *out, size_t n, int64_t t, const char *zone)
 	tz_local(tz, t, &tm);
 	strftime(out, n, "%Y-%m-%d %H:%M", &tm);
 	tz_free(tz);
-}
-
-int ticket_change(struct dialog *d, int64_t ticket_id, int64_t actor_id, const char *kind,
-		  int status, int priority, int64_t assignee_id, const char *body)
-{
-	int rc = db_ticket_event(d->db, ticket_id, d->now, actor_id, kind, (enum ticket_status)status,
-				 priority, assignee_id, body);
-	return rc ? rc : sla_event(d, ticket_id, kind);
 }
 
 bool dialog_in_engineers_chat(const struct dialog *d, int64_t chat_id)

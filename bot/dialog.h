@@ -10,6 +10,7 @@
 #include "core/buf.h"
 #include "core/msg.h"
 #include "core/notice.h"
+#include "core/ticket_enums.h"
 #include "storage/db.h"
 
 struct config;
@@ -27,7 +28,7 @@ struct dialog {
 struct person {
 	int64_t id, tg_user_id, store_id, org_id;
 	char name[128];
-	char role[16];
+	enum person_role role;
 	bool blocked;    /* Telegram refused a message to them (they blocked the bot) */
 	bool disabled;   /* an admin revoked their access */
 };
@@ -48,6 +49,8 @@ bool dialog_in_engineers_chat(const struct dialog *d, int64_t chat_id);
 int dialog_person(struct dialog *d, int64_t tg_user_id, struct person *out);
 /* Looks up a person by id; TD_ENOTFOUND when there is none. */
 int dialog_person_by_id(struct dialog *d, int64_t id, struct person *out);
+/* What the person's next message answers, and its ticket; TD_ENOTFOUND: nothing. */
+int dialog_state(struct dialog *d, int64_t person_id, enum dialog_state *out, int64_t *ticket_id);
 
 /*
  * Buttons: one row of them, labels from the catalogue (msg()'s texts, so
@@ -119,9 +122,9 @@ struct report {
  */
 int cashier_open_ticket(struct dialog *d, const struct person *p, const struct tg_update *u,
 			const struct report *r, int64_t *out);
-/* Adds the cashier's message u to ticket t's history and relays it to the engineers. */
+/* Adds the cashier's message u to the ticket's history and relays it to the engineers. */
 int cashier_add_message(struct dialog *d, const struct person *p, const struct tg_update *u,
-			const struct ticket_row *t);
+			int64_t ticket_id);
 
 /* ---- advice.c: the knowledge base in the dialog ---- */
 
@@ -139,9 +142,8 @@ int advice_offer(struct dialog *d, const struct person *p, const struct tg_updat
  */
 int advice_typed(struct dialog *d, const struct person *p, const struct tg_update *u,
 		 bool *handled);
-/* A press of «Помогло» / «Не помогло» (callback data "k:SUGGESTION:1|2"). */
-bool advice_is_press(const char *callback_data);
-int advice_press(struct dialog *d, const struct tg_update *u);
+/* A press of «Помогло» / «Не помогло» (callback data "k:SUGGESTION:1|2", parsed into k). */
+int advice_press(struct dialog *d, const struct tg_update *u, const struct button *k);
 /* /kb words: the best articles, for anyone registered. */
 int advice_search(struct dialog *d, const struct tg_update *u, const char *words);
 int engineer_handle(struct dialog *d, const struct tg_update *u);
@@ -151,11 +153,25 @@ int callback_handle(struct dialog *d, const struct tg_update *u);
 /* "2026-11-22 10:15": t in the zone called zone. */
 void local_time(char *out, size_t n, int64_t t, const char *zone);
 
+/* What an event does to a ticket's SLA timers (the engine's table says which). */
+enum sla_effect {
+	SLA_EFFECT_NONE,
+	SLA_EFFECT_START,      /* opened: both timers start */
+	SLA_EFFECT_RECOMPUTE,  /* the priority changed: new budgets, same start */
+	SLA_EFFECT_REACTED,    /* claimed: reaction is met */
+	SLA_EFFECT_ANSWERED,   /* an engineer's reply: reaction met, the clock waits for the cashier */
+	SLA_EFFECT_RESUME,     /* the cashier spoke: the clock runs again */
+	SLA_EFFECT_RESOLVED,   /* resolution is met */
+	SLA_EFFECT_REOPENED,   /* resolution runs again */
+};
+/* SLA (sla.c): applies effect to the ticket's timers; nothing without an SLA config. */
+int sla_apply(struct dialog *d, int64_t ticket_id, enum sla_effect effect);
+struct sla_timer;
 /*
- * SLA (sla.c). After a history row of kind, starts, recomputes, pauses or
- * stops the ticket's timers ("opened" starts them).
+ * Tells of timer t's warning or breach (what: enum sla_notice): the
+ * engineers, or with owners the organisation's owners.
  */
-int sla_event(struct dialog *d, int64_t ticket_id, const char *kind);
+int sla_tell(struct dialog *d, const struct sla_timer *t, int what, bool owners);
 /*
  * Appends the cashier's promise, after the text before: the ticket's
  * running deadlines in the store's local time. Nothing when none runs.
@@ -189,8 +205,5 @@ int access_enable(struct dialog *d, int64_t person_id, const char *admin);
 int access_move(struct dialog *d, int64_t person_id, int64_t store_id, const char *admin,
 		size_t *left);
 
-/* Changes a ticket's state and writes the history row; see the flows. */
-int ticket_change(struct dialog *d, int64_t ticket_id, int64_t actor_id, const char *kind,
-		  int status, int priority, int64_t assignee_id, const char *body);
 
 #endif

@@ -3,7 +3,7 @@
  * close with a resolution, talk to the cashier by replying, notes, the
  * queue. And the buttons of both sides.
  */
-#include "bot/dialog.h"
+#include "bot/engine.h"
 #include "core/clock.h"
 #include "storage/chain.h"
 #include "storage/outbox.h"
@@ -11,67 +11,35 @@
 
 #define TEXT_MAX (64u << 10)
 
+/* Who the engineers' chat listens to; what each may do to a ticket is the engine's. */
 static bool is_staff(const struct person *p)
 {
-	return !strcmp(p->role, "engineer") || !strcmp(p->role, "admin");
+	return p->role == ROLE_ENGINEER || p->role == ROLE_ADMIN;
 }
 
-/* May p act on a ticket claimed by assignee? The assignee or an admin. */
-static bool may_act(const struct person *p, const struct ticket_row *t)
+static bool refused(int rc)
 {
-	return t->assignee_id == p->id || !strcmp(p->role, "admin");
+	return rc == ENGINE_EDENIED || rc == ENGINE_ESTALE;
 }
 
-static int resolve(struct dialog *d, const struct person *p, const struct ticket_row *t,
-		   const char *text)
+static int resolve(struct dialog *d, const struct person *p, int64_t id, const char *text)
 {
-	char data[2][32];
-	int rc;
-	if (t->status != TICKET_CLAIMED || !may_act(p, t))
-		return say_msg(d, d->engineers_chat, MSG_BOT_CANNOT_CLOSE, (long long)t->id);
-	if ((rc = ticket_change(d, t->id, p->id, "resolved", TICKET_RESOLVED, t->priority,
-				t->assignee_id, text)) ||
-	    (rc = db_state_clear(d->db, p->id)) || (rc = card_update(d, t->id)))
-		return rc;
-	struct buf b = BUF_INIT(TEXT_MAX);
-	msg_buf(&b, MSG_BOT_RESOLVED, (long long)t->id);
-	esc(&b, text);
-	snprintf(data[0], sizeof(data[0]), "ok:%lld", (long long)t->id);
-	snprintf(data[1], sizeof(data[1]), "re:%lld", (long long)t->id);
-	struct notice_actions *kb = keyboard_row(2, (const char *[]){ msg(MSG_BTN_WORKS), msg(MSG_BTN_STILL_BROKEN) },
-				       (const char *[]){ data[0], data[1] });
-	rc = say(d, t->cashier_tg, buf_cstr(&b), kb, 0, t->id, "confirm");
-	buf_release(&b);
-	if (!rc)
-		rc = say_msg(d, d->engineers_chat, MSG_BOT_RESOLVED_NOTE, (long long)t->id);
-	return rc;
+	const struct actor who = actor_person(p);
+	const struct event_args a = { .body = text };
+	int rc = engine_apply(d, EV_RESOLVE, &who, id, &a);
+	if (rc == TD_ENOTFOUND)
+		return say_msg(d, d->engineers_chat, MSG_BOT_NO_SUCH_TICKET);
+	return refused(rc) ? say_msg(d, d->engineers_chat, MSG_BOT_CANNOT_CLOSE, (long long)id) : rc;
 }
 
 /* An engineer's reply (text, photo, document) goes to the cashier. */
-static int relay_to_cashier(struct dialog *d, const struct person *p, const struct ticket_row *t,
+static int relay_to_cashier(struct dialog *d, const struct person *p, int64_t id,
 			    const struct tg_update *u)
 {
-	struct buf b = BUF_INIT(TEXT_MAX);
-	int rc;
-	if (t->status == TICKET_CLOSED)
-		return say_msg(d, d->engineers_chat, MSG_BOT_TICKET_IS_CLOSED, (long long)t->id);
-	if ((rc = ticket_change(d, t->id, p->id, "reply", t->status, t->priority, t->assignee_id,
-				*u->text ? u->text : msg(u->photo ? MSG_BOT_PHOTO_MARK : MSG_BOT_FILE_MARK))))
-		return rc;
-	/* Disabled, or moved to another store: the words stay in the history only. */
-	if (t->cashier_id && !t->cashier_tg)
-		return say_msg(d, d->engineers_chat, MSG_BOT_CASHIER_UNREACHABLE, (long long)t->id);
-	msg_buf(&b, MSG_BOT_ENGINEER_SAYS, (long long)t->id, "");
-	esc(&b, p->name);
-	buf_puts(&b, ":\n");
-	esc(&b, u->text);
-	if (u->photo || u->document)
-		rc = say_file(d, t->cashier_tg, u->photo ? "sendPhoto" : "sendDocument",
-			      u->photo ? u->photo : u->document, buf_cstr(&b), 0, t->id, "relay");
-	else
-		rc = say(d, t->cashier_tg, buf_cstr(&b), NULL, 0, t->id, "relay");
-	buf_release(&b);
-	return rc;
+	const struct actor who = actor_person(p);
+	const struct event_args a = { .body = u->text, .photo = u->photo, .document = u->document };
+	int rc = engine_apply(d, EV_REPLY, &who, id, &a);
+	return refused(rc) ? say_msg(d, d->engineers_chat, MSG_BOT_TICKET_IS_CLOSED, (long long)id) : rc;
 }
 
 /* Lines of /queue and /mine: one message, the nearest deadlines; the rest are counted. */
@@ -183,7 +151,6 @@ static bool ticket_and_text(const char *arg, int64_t *id, const char **rest)
 static int engineer_command(struct dialog *d, const struct person *p, const struct tg_update *u)
 {
 	const char *arg, *rest;
-	struct ticket_row t;
 	int64_t id;
 	int rc;
 
@@ -203,18 +170,18 @@ static int engineer_command(struct dialog *d, const struct person *p, const stru
 	if ((arg = command_arg(u->text, "/note"))) {
 		if (!ticket_and_text(arg, &id, &rest) || !*rest)
 			return say_msg(d, d->engineers_chat, MSG_BOT_USAGE_NOTE);
-		if ((rc = ticket_load(d, id, &t)))
-			return rc == TD_ENOTFOUND ? say_msg(d, d->engineers_chat, MSG_BOT_NO_SUCH_TICKET) : rc;
-		if ((rc = ticket_change(d, id, p->id, "note", t.status, t.priority, t.assignee_id, rest)))
-			return rc;
-		return say_msg(d, d->engineers_chat, MSG_BOT_NOTE_ADDED, (long long)id);
+		const struct actor who = actor_person(p);
+		const struct event_args a = { .body = rest };
+		if ((rc = engine_apply(d, EV_NOTE, &who, id, &a)) == TD_ENOTFOUND)
+			return say_msg(d, d->engineers_chat, MSG_BOT_NO_SUCH_TICKET);
+		if (refused(rc))
+			return say_msg(d, d->engineers_chat, MSG_BOT_ENGINEERS_ONLY);
+		return rc ? rc : say_msg(d, d->engineers_chat, MSG_BOT_NOTE_ADDED, (long long)id);
 	}
 	if ((arg = command_arg(u->text, "/close"))) {
 		if (!ticket_and_text(arg, &id, &rest) || !*rest)
 			return say_msg(d, d->engineers_chat, MSG_BOT_USAGE_CLOSE);
-		if ((rc = ticket_load(d, id, &t)))
-			return rc == TD_ENOTFOUND ? say_msg(d, d->engineers_chat, MSG_BOT_NO_SUCH_TICKET) : rc;
-		return resolve(d, p, &t, rest);
+		return resolve(d, p, id, rest);
 	}
 	return say_msg(d, d->engineers_chat, MSG_BOT_UNKNOWN_COMMAND);
 }
@@ -223,7 +190,9 @@ int engineer_handle(struct dialog *d, const struct tg_update *u)
 {
 	struct person p;
 	struct ticket_row t;
-	char role[16], state[32];
+	char role[16];
+	enum dialog_state state;
+	enum link_role link;
 	int64_t ticket, state_ticket;
 	int rc = dialog_person(d, u->from_id, &p);
 
@@ -236,195 +205,96 @@ int engineer_handle(struct dialog *d, const struct tg_update *u)
 		return u->text[0] == '/' || u->reply_to ? access_refuse(d, u) : 0;
 	if (u->text[0] == '/')
 		return engineer_command(d, &p, u);
-	bool resolving = !db_state_get(d->db, p.id, state, sizeof(state), &state_ticket) &&
-			 !strcmp(state, "resolution");
+	bool resolving = !dialog_state(d, p.id, &state, &state_ticket) && state == STATE_RESOLUTION;
 	if (u->reply_to && !db_link_find(d->db, u->chat_id, u->reply_to, &ticket, role, sizeof(role)) &&
 	    !ticket_load(d, ticket, &t)) {
-		if (!strcmp(role, "resolution"))
-			return *u->text ? resolve(d, &p, &t, u->text) :
+		if (!link_role_parse(&link, role) && link == LINK_RESOLUTION)
+			return *u->text ? resolve(d, &p, t.id, u->text) :
 				say_msg(d, d->engineers_chat, MSG_BOT_USAGE_CLOSE);
-		return relay_to_cashier(d, &p, &t, u);
+		return relay_to_cashier(d, &p, t.id, u);
 	}
 	if (!resolving)
 		return 0;
-	/* The words after «Закрыть» are the resolution, if the ticket is still theirs. */
-	if (!ticket_load(d, state_ticket, &t) && t.status == TICKET_CLAIMED && t.assignee_id == p.id &&
-	    *u->text)
-		return resolve(d, &p, &t, u->text);
+	/* The words after «Закрыть» are the resolution, if the engine still lets them close it. */
+	const struct actor who = actor_person(&p);
+	if (*u->text && !engine_check(d, EV_RESOLVE, &who, state_ticket))
+		return resolve(d, &p, state_ticket, u->text);
 	return db_state_clear(d->db, p.id);  /* stale: chatter is chatter again */
 }
 
 /* ---- buttons ---- */
 
-struct press {
-	char verb[4];
-	int64_t ticket;
-	int arg;   /* 0 when the data has none */
-};
-
-/* Strictly parses "verb:ticket[:arg]"; anything else is forged or stale. */
-static bool press_parse(struct press *out, const char *data)
-{
-	static const char *const verbs[] = { "p", "ok", "re", "r", "c", "u", "x" };
-	char buf[64];
-	long long n;
-	if (strlen(data) >= sizeof(buf))
-		return false;
-	snprintf(buf, sizeof(buf), "%s", data);
-	char *a = strchr(buf, ':');
-	if (!a)
-		return false;
-	*a++ = '\0';
-	char *b = strchr(a, ':');
-	if (b)
-		*b++ = '\0';
-	size_t i;
-	for (i = 0; i < ARRAY_SIZE(verbs); i++)
-		if (!strcmp(buf, verbs[i]))
-			break;
-	if (i == ARRAY_SIZE(verbs) || parse_int(&n, a, 1, INT64_MAX))
-		return false;
-	memcpy(out->verb, verbs[i], strlen(verbs[i]) + 1);
-	out->ticket = n;
-	out->arg = 0;
-	if (b) {
-		if (parse_int(&n, b, 1, 5))
-			return false;
-		out->arg = (int)n;
-	}
-	/* Priority and rating need their argument; the others take none. */
-	bool needs = !strcmp(out->verb, "p") || !strcmp(out->verb, "r");
-	return needs == (b != NULL) && (strcmp(out->verb, "p") || n == 1 || n == 3);
-}
-
-static int cashier_press(struct dialog *d, const struct tg_update *u, const struct person *p,
-			 const struct press *k, const struct ticket_row *t)
-{
-	struct buf b = BUF_INIT(4096);
-	char data[5][32];
-	int rc = 0;
-
-	if (!strcmp(k->verb, "p")) {
-		if (t->status != TICKET_NEW && t->status != TICKET_CLAIMED)
-			goto stale;
-		if ((rc = ticket_change(d, t->id, p->id, "priority", t->status, k->arg, t->assignee_id,
-					NULL)) || (rc = card_update(d, t->id)))
-			goto done;
-		msg_buf(&b, k->arg == 1 ? MSG_BOT_PRIORITY_DOWN : MSG_BOT_PRIORITY_NORMAL, (long long)t->id);
-		if ((rc = sla_promise(d, t->id, "\n", &b)))
-			goto done;
-		rc = say_edit(d, u->chat_id, t->id, "question", buf_cstr(&b), NULL);
-		if (!rc)
-			rc = answer(d, u, NULL, false);
-	} else if (!strcmp(k->verb, "ok")) {
-		if (t->status != TICKET_RESOLVED)
-			goto stale;
-		if ((rc = ticket_change(d, t->id, p->id, "confirmed", TICKET_CLOSED, t->priority,
-					t->assignee_id, NULL)) || (rc = card_update(d, t->id)))
-			goto done;
-		msg_buf(&b, MSG_BOT_CONFIRMED, (long long)t->id);
-		rc = say_edit(d, u->chat_id, t->id, "confirm", buf_cstr(&b), NULL);
-		buf_reset(&b);
-		msg_buf(&b, MSG_BOT_RATE, (long long)t->id);
-		for (int i = 0; i < 5; i++)
-			snprintf(data[i], sizeof(data[i]), "r:%lld:%d", (long long)t->id, i + 1);
-		struct notice_actions *kb = keyboard_row(5, (const char *[]){ "1", "2", "3", "4", "5" },
-					       (const char *[]){ data[0], data[1], data[2], data[3], data[4] });
-		if (!rc)
-			rc = say(d, u->chat_id, buf_cstr(&b), kb, 0, t->id, "rating");
-		else
-			free(kb);
-		if (!rc)
-			rc = answer(d, u, NULL, false);
-	} else if (!strcmp(k->verb, "re")) {
-		if (t->status != TICKET_RESOLVED)
-			goto stale;
-		/* An assignee whose access was revoked does not get it back. */
-		int64_t assignee = t->assignee_disabled ? 0 : t->assignee_id;
-		if ((rc = ticket_change(d, t->id, p->id, "reopened",
-					assignee ? TICKET_CLAIMED : TICKET_NEW, t->priority,
-					assignee, NULL)) || (rc = card_update(d, t->id)))
-			goto done;
-		msg_buf(&b, MSG_BOT_REOPENED, (long long)t->id);
-		rc = say_edit(d, u->chat_id, t->id, "confirm", buf_cstr(&b), NULL);
-		if (!rc)
-			rc = say_msg(d, d->engineers_chat, MSG_BOT_REOPENED_NOTE, (long long)t->id);
-		if (!rc)
-			rc = answer(d, u, NULL, false);
-	} else if (!strcmp(k->verb, "r")) {
-		if (t->status != TICKET_CLOSED || db_ticket_has_event(d->db, t->id, "rated"))
-			goto stale;
-		char score[4];
-		snprintf(score, sizeof(score), "%d", k->arg);
-		if ((rc = ticket_change(d, t->id, p->id, "rated", t->status, t->priority, t->assignee_id,
-					score)))
-			goto done;
-		msg_buf(&b, MSG_BOT_THANKS, k->arg);
-		rc = say_edit(d, u->chat_id, t->id, "rating", buf_cstr(&b), NULL);
-		if (!rc)
-			rc = answer(d, u, NULL, false);
-	} else {
-		goto stale;
-	}
-	goto done;
-stale:
-	rc = answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
-done:
-	buf_release(&b);
-	return rc;
-}
-
+/* The engineers' buttons on the card: «Взять», «Отпустить», «Закрыть». */
 static int engineer_press(struct dialog *d, const struct tg_update *u, const struct person *p,
-			  const struct press *k, const struct ticket_row *t)
+			  const struct button *k)
 {
+	const struct actor who = actor_person(p);
 	struct buf b = BUF_INIT(4096);
-	int rc = 0;
+	int rc;
 
-	if (!strcmp(k->verb, "c")) {
-		if (t->status != TICKET_NEW) {
-			rc = answer(d, u, msg(MSG_BOT_ALREADY_CLAIMED), true);
-			goto done;
-		}
-		if ((rc = ticket_change(d, t->id, p->id, "claimed", TICKET_CLAIMED, t->priority, p->id,
-					NULL)) || (rc = card_update(d, t->id)))
-			goto done;
-		msg_buf(&b, MSG_BOT_CLAIMED, (long long)t->id, "");
-		esc(&b, p->name);
-		if (!(rc = say(d, t->cashier_tg, buf_cstr(&b), NULL, 0, t->id, "relay")))
-			rc = answer(d, u, msg(MSG_BOT_YOU_CLAIMED), false);
-	} else if (!strcmp(k->verb, "u") || !strcmp(k->verb, "x")) {
-		if (t->status != TICKET_CLAIMED || !may_act(p, t)) {
-			rc = answer(d, u, msg(MSG_BOT_NOT_YOURS), true);
-			goto done;
-		}
-		if (!strcmp(k->verb, "u")) {
-			if (!(rc = ticket_change(d, t->id, p->id, "released", TICKET_NEW, t->priority, 0, NULL)) &&
-			    !(rc = db_state_clear(d->db, p->id)) && !(rc = card_update(d, t->id)))
-				rc = answer(d, u, NULL, false);
-			goto done;
-		}
-		if ((rc = db_state_set(d->db, p->id, "resolution", t->id, d->now)))
-			goto done;
-		msg_buf(&b, MSG_BOT_ASK_RESOLUTION, (long long)t->id, "");
-		esc(&b, p->name);
-		if (!(rc = ask(d, d->engineers_chat, buf_cstr(&b), t->id, "resolution")))
-			rc = answer(d, u, NULL, false);
+	if (!dialog_in_engineers_chat(d, u->chat_id))
+		return answer(d, u, msg(MSG_BOT_ENGINEERS_ONLY), true);
+	switch (k->verb) {
+	case VERB_CLAIM:
+		rc = engine_apply(d, EV_CLAIM, &who, k->id, NULL);
+		break;
+	case VERB_RELEASE:
+		rc = engine_apply(d, EV_RELEASE, &who, k->id, NULL);
+		break;
+	default:  /* VERB_CLOSE: the resolution is asked for; it is the engine's when it comes */
+		rc = engine_check(d, EV_RESOLVE, &who, k->id);
+		break;
 	}
-done:
+	if (rc == ENGINE_EDENIED || rc == TD_ENOTFOUND) {
+		rc = answer(d, u, msg(rc == TD_ENOTFOUND ? MSG_BOT_STALE_BUTTON : MSG_BOT_ENGINEERS_ONLY), true);
+	} else if (rc == ENGINE_ESTALE) {
+		rc = answer(d, u, msg(k->verb == VERB_CLAIM ? MSG_BOT_ALREADY_CLAIMED : MSG_BOT_NOT_YOURS), true);
+	} else if (!rc && k->verb == VERB_CLOSE) {
+		msg_buf(&b, MSG_BOT_ASK_RESOLUTION, (long long)k->id, "");
+		esc(&b, p->name);
+		if (!(rc = db_state_set(d->db, p->id, dialog_state_name(STATE_RESOLUTION), k->id, d->now)) &&
+		    !(rc = ask(d, d->engineers_chat, buf_cstr(&b), k->id, link_role_name(LINK_RESOLUTION))))
+			rc = answer(d, u, NULL, false);
+	} else if (!rc) {
+		rc = answer(d, u, k->verb == VERB_CLAIM ? msg(MSG_BOT_YOU_CLAIMED) : NULL, false);
+	}
 	buf_release(&b);
 	return rc;
+}
+
+/* The cashier's buttons, in their private chat: priority, confirm, reopen, rate. */
+static int cashier_press(struct dialog *d, const struct tg_update *u, const struct person *p,
+			 const struct button *k)
+{
+	static const enum ticket_event events[BUTTON_VERB_COUNT] = {
+		[VERB_PRIORITY] = EV_PRIORITY, [VERB_CONFIRM] = EV_CONFIRM,
+		[VERB_REOPEN] = EV_REOPEN, [VERB_RATE] = EV_RATE,
+	};
+	const struct actor who = actor_person(p);
+	const struct event_args a = {
+		.priority = k->arg, .score = k->arg, .chat_id = u->chat_id, .pressed = true,
+	};
+	/* A cashier's buttons work only in their own chat. */
+	if (u->chat_id != u->from_id)
+		return answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
+	int rc = engine_apply(d, events[k->verb], &who, k->id, &a);
+	if (rc == ENGINE_EDENIED || rc == ENGINE_ESTALE || rc == TD_ENOTFOUND)
+		return answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
+	return rc ? rc : answer(d, u, NULL, false);
 }
 
 int callback_handle(struct dialog *d, const struct tg_update *u)
 {
-	struct press k;
+	struct button k;
 	struct person p;
 	struct ticket_row t;
 	int rc;
 
-	if (advice_is_press(u->callback_data))
-		return advice_press(d, u);
-	if (!press_parse(&k, u->callback_data) || ticket_load(d, k.ticket, &t))
+	if (button_parse(&k, u->callback_data))
+		return answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
+	if (k.verb == VERB_ADVICE)
+		return advice_press(d, u, &k);
+	if (ticket_load(d, k.id, &t))
 		return answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
 	if ((rc = dialog_person(d, u->from_id, &p)) == TD_ENOTFOUND)
 		return answer(d, u, msg(MSG_BOT_NEED_INVITE_SHORT), true);
@@ -432,14 +302,18 @@ int callback_handle(struct dialog *d, const struct tg_update *u)
 		return rc;
 	if (p.disabled)
 		return access_refuse(d, u);
-	bool staff_verb = strchr("cux", k.verb[0]) && k.verb[1] == '\0';
-	if (staff_verb) {
-		if (!is_staff(&p) || !dialog_in_engineers_chat(d, u->chat_id))
-			return answer(d, u, msg(MSG_BOT_ENGINEERS_ONLY), true);
-		return engineer_press(d, u, &p, &k, &t);
+	switch (k.verb) {
+	case VERB_CLAIM:
+	case VERB_RELEASE:
+	case VERB_CLOSE:
+		return engineer_press(d, u, &p, &k);
+	case VERB_PRIORITY:
+	case VERB_CONFIRM:
+	case VERB_REOPEN:
+	case VERB_RATE:
+		return cashier_press(d, u, &p, &k);
+	case VERB_ADVICE:
+		break;
 	}
-	/* A cashier's buttons work only in their own chat, on their own ticket, of their store. */
-	if (t.cashier_id != p.id || t.store_id != p.store_id || u->chat_id != u->from_id)
-		return answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
-	return cashier_press(d, u, &p, &k, &t);
+	return answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
 }

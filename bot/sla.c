@@ -4,7 +4,7 @@
  * waits for the cashier, stopped by the first claim or reply (reaction)
  * and the resolution; and the scheduler's warnings and breach notices.
  */
-#include "bot/dialog.h"
+#include "bot/engine.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "storage/chain.h"
@@ -159,33 +159,36 @@ static int meet(struct dialog *d, int64_t ticket_id, enum sla_kind kind)
 	return rc;
 }
 
-int sla_event(struct dialog *d, int64_t ticket_id, const char *kind)
+int sla_apply(struct dialog *d, int64_t ticket_id, enum sla_effect effect)
 {
 	bool changed = false;
 	int rc;
 	if (!d->cfg)
 		return 0;
-	if (!strcmp(kind, "opened") || !strcmp(kind, "priority"))
+	switch (effect) {
+	case SLA_EFFECT_NONE:
+		return 0;
+	case SLA_EFFECT_START:
+	case SLA_EFFECT_RECOMPUTE:
 		return reapply(d, ticket_id);
-	if (!strcmp(kind, "claimed"))
+	case SLA_EFFECT_REACTED:
 		return meet(d, ticket_id, SLA_REACTION);
 	/* Deadlines move only when a pause starts or ends, not on every message. */
-	if (!strcmp(kind, "reply")) {
+	case SLA_EFFECT_ANSWERED:
 		/* An engineer answered: reaction is met, and the ticket waits for the cashier. */
 		if ((rc = meet(d, ticket_id, SLA_REACTION)) ||
 		    (rc = db_sla_pause(d->db, ticket_id, d->now, &changed)))
 			return rc;
 		return changed ? reapply(d, ticket_id) : 0;
-	}
-	if (!strcmp(kind, "message") || !strcmp(kind, "photo") || !strcmp(kind, "file")) {
+	case SLA_EFFECT_RESUME:
 		if ((rc = db_sla_resume(d->db, ticket_id, d->now, &changed)))
 			return rc;
 		return changed ? reapply(d, ticket_id) : 0;
-	}
-	if (!strcmp(kind, "resolved"))
+	case SLA_EFFECT_RESOLVED:
 		return meet(d, ticket_id, SLA_RESOLUTION);
-	if (!strcmp(kind, "reopened"))
+	case SLA_EFFECT_REOPENED:
 		return db_sla_met(d->db, ticket_id, SLA_RESOLUTION, 0, 0);
+	}
 	return 0;
 }
 
@@ -229,18 +232,18 @@ struct owners {
 static int tell_owner(const struct person_row *p, void *arg)
 {
 	struct owners *o = arg;
-	if (!o->rc && !p->blocked && !p->disabled_at && p->tg_user_id && p->org_id == o->org_id && !strcmp(p->role, "owner"))
+	enum person_role role;
+	if (!o->rc && !p->blocked && !p->disabled_at && p->tg_user_id && p->org_id == o->org_id &&
+	    !person_role_parse(&role, p->role) && role == ROLE_OWNER)
 		o->rc = say(o->d, p->tg_user_id, o->html, NULL, 0, 0, NULL);
 	return o->rc;
 }
 
 struct notice_row {
-	struct buf *engineers, *owners;
+	struct buf *b;
 	struct sla_timer t;
 	enum sla_notice what;
-	enum ticket_status status;  /* the ticket's, read with the text */
-	int priority;
-	int64_t assignee_id;
+	bool owners;
 };
 
 static int render(const struct ticket_row *r, void *arg)
@@ -249,62 +252,77 @@ static int render(const struct ticket_row *r, void *arg)
 	char due[32];
 	local_time(due, sizeof(due), n->t.due_at, r->timezone);
 	bool reaction = n->t.kind == SLA_REACTION;
-	n->status = r->status;
-	n->priority = r->priority;
-	n->assignee_id = r->assignee_id;
+	if (n->owners) {
+		msg_buf(n->b, reaction ? MSG_SLA_OWNER_REACTION : MSG_SLA_OWNER_RESOLUTION,
+			(long long)r->id, due, r->timezone);
+		esc(n->b, r->org);
+		buf_puts(n->b, " · ");
+		esc(n->b, r->store);
+		return 0;
+	}
 	enum msg_id id = n->what == SLA_WARNING
 		? (reaction ? MSG_SLA_WARN_REACTION : MSG_SLA_WARN_RESOLUTION)
 		: (reaction ? MSG_SLA_BREACH_REACTION : MSG_SLA_BREACH_RESOLUTION);
-	msg_buf(n->engineers, id, (long long)r->id, r->priority, due, r->timezone);
-	esc(n->engineers, r->title);
-	if (n->what == SLA_BREACH) {
-		msg_buf(n->owners, reaction ? MSG_SLA_OWNER_REACTION : MSG_SLA_OWNER_RESOLUTION,
-			(long long)r->id, due, r->timezone);
-		esc(n->owners, r->org);
-		buf_puts(n->owners, " · ");
-		esc(n->owners, r->store);
+	msg_buf(n->b, id, (long long)r->id, r->priority, due, r->timezone);
+	esc(n->b, r->title);
+	return 0;
+}
+
+int sla_tell(struct dialog *d, const struct sla_timer *t, int what, bool owners)
+{
+	struct buf b = BUF_INIT(16384);
+	struct notice_row n = { .b = &b, .t = *t, .what = (enum sla_notice)what, .owners = owners };
+	struct sla_place pl;
+	int rc;
+
+	if ((rc = db_ticket_get(d->db, t->ticket_id, render, &n)))
+		goto done;
+	if (owners) {
+		if (!(rc = db_sla_place(d->db, t->ticket_id, &pl))) {
+			struct owners o = { d, pl.org_id, buf_cstr(&b), 0 };
+			rc = db_person_list(d->db, NULL, tell_owner, &o);
+			rc = rc ? rc : o.rc;
+		}
+		goto done;
 	}
+	/* The reaction warning announces the ticket again: it can be claimed from there. */
+	struct notice_actions *claim = NULL;
+	if (what == SLA_WARNING && t->kind == SLA_REACTION) {
+		char data[32];
+		button_data(data, sizeof(data), VERB_CLAIM, t->ticket_id, 0);
+		claim = keyboard_row(1, (const char *[]){ msg(MSG_BTN_CLAIM) }, (const char *[]){ data });
+	}
+	rc = say(d, d->engineers_chat, buf_cstr(&b), claim, 0, t->ticket_id, NULL);
+done:
+	buf_release(&b);
+	return rc;
+}
+
+static int status_of(const struct ticket_row *r, void *arg)
+{
+	*(enum ticket_status *)arg = r->status;
 	return 0;
 }
 
 static int notice(const struct sla_timer *t, enum sla_notice what, void *arg)
 {
 	struct dialog *d = arg;
-	struct buf engineers = BUF_INIT(16384), owners = BUF_INIT(16384);
-	struct notice_row n = { .engineers = &engineers, .owners = &owners, .t = *t, .what = what };
-	struct sla_place pl;
+	const struct actor system = { .kind = ACTOR_SYSTEM };
+	const struct event_args a = { .timer = t };
+	enum ticket_status status;
 	int rc;
 
-	if ((rc = db_ticket_get(d->db, t->ticket_id, render, &n)) ||
+	if ((rc = db_ticket_get(d->db, t->ticket_id, status_of, &status)) ||
 	    (rc = db_sla_noticed(d->db, t->ticket_id, t->kind, what, d->now)))
-		goto done;
+		return rc;
 	/* A reaction warning is for a ticket nobody has taken; the others always go. */
-	bool unclaimed = n.status == TICKET_NEW;
-	if (what == SLA_WARNING && t->kind == SLA_REACTION && !unclaimed)
-		goto done;
-	/* The reaction warning announces the ticket again: it can be claimed from there. */
-	struct notice_actions *claim = NULL;
-	if (what == SLA_WARNING && t->kind == SLA_REACTION) {
-		char data[32];
-		snprintf(data, sizeof(data), "c:%lld", (long long)t->ticket_id);
-		claim = keyboard_row(1, (const char *[]){ msg(MSG_BTN_CLAIM) }, (const char *[]){ data });
-	}
-	if ((rc = say(d, d->engineers_chat, buf_cstr(&engineers), claim, 0, t->ticket_id, NULL)))
-		goto done;
-	const char *kind = what == SLA_WARNING ? "sla_warning" : "sla_breach";
-	if ((rc = db_ticket_event(d->db, t->ticket_id, d->now, 0, kind, n.status, n.priority,
-				  n.assignee_id, sla_kind_name(t->kind))))
-		goto done;
-	if (what == SLA_BREACH && !(rc = db_sla_place(d->db, t->ticket_id, &pl))) {
-		struct owners o = { d, pl.org_id, buf_cstr(&owners), 0 };
-		rc = db_person_list(d->db, NULL, tell_owner, &o);
-		rc = rc ? rc : o.rc;
-	}
-	log_info("sla: ticket %lld: %s %s", (long long)t->ticket_id, sla_kind_name(t->kind),
-		 what == SLA_WARNING ? "warning" : "breach");
-done:
-	buf_release(&engineers);
-	buf_release(&owners);
+	if (what == SLA_WARNING && t->kind == SLA_REACTION && status != TICKET_NEW)
+		return 0;
+	rc = engine_apply(d, what == SLA_WARNING ? EV_SLA_WARNING : EV_ESCALATE, &system,
+			  t->ticket_id, &a);
+	if (!rc)
+		log_info("sla: ticket %lld: %s %s", (long long)t->ticket_id, sla_kind_name(t->kind),
+			 what == SLA_WARNING ? "warning" : "breach");
 	return rc;
 }
 

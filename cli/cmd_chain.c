@@ -525,11 +525,12 @@ int cmd_invite(struct cli *c, int argc, char **argv)
 		return rc;
 	if (argc != 0)
 		return cli_usage(c, MSG_HELP_INVITE, false);
-	if (!role_valid(a.role))
+	enum person_role role;
+	if (person_role_parse(&role, a.role))
 		return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_ROLE, a.role);
-	if (!strcmp(a.role, "cashier") && !a.place.store)
+	if (role == ROLE_CASHIER && !a.place.store)
 		return cli_fail(c, EXIT_USAGE, MSG_CLI_CASHIER_NEEDS_STORE);
-	if (!strcmp(a.role, "owner") && !a.place.org && !a.place.store)
+	if (role == ROLE_OWNER && !a.place.org && !a.place.store)
 		return cli_fail(c, EXIT_USAGE, MSG_CLI_OWNER_NEEDS_ORG);
 	if (a.ttl && (config_parse_duration(&ttl, a.ttl) || ttl < 60))
 		return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_DURATION, a.ttl);
@@ -547,7 +548,7 @@ int cmd_invite(struct cli *c, int argc, char **argv)
 	if ((rc = begin_tx(c)))
 		return rc;
 	/* Engineers and admins belong to the support company, not a client. */
-	bool staff = !strcmp(a.role, "engineer") || !strcmp(a.role, "admin");
+	bool staff = role == ROLE_ENGINEER || role == ROLE_ADMIN;
 	rc = db_invite_add(c->db, &id, hash, a.role, staff ? 0 : store_id, staff ? 0 : org_id,
 			   clock_now() + ttl);
 	if (rc)

@@ -1,12 +1,11 @@
 #include "core/clock.h"
+#include "core/ticket_enums.h"
 #include "storage/chain.h"
 #include "storage/internal.h"
 
 const char *const equipment_kinds[] = {
 	"kkt", "fn", "pc", "printer", "scanner", "scales", "acquiring", "key", "utm", "other", NULL,
 };
-
-static const char *const roles[] = { "cashier", "engineer", "owner", "admin", NULL };
 
 static bool in_list(const char *const *list, const char *s)
 {
@@ -23,7 +22,8 @@ bool equipment_kind_valid(const char *kind)
 
 bool role_valid(const char *role)
 {
-	return in_list(roles, role);
+	enum person_role unused;
+	return !person_role_parse(&unused, role);
 }
 
 /* Runs a "find by id or name" query; ?1 = id or NULL, ?2 = name, ?3 = scope id. */

@@ -1,24 +1,6 @@
 #include "storage/internal.h"
 #include "storage/ticket.h"
 
-static const char *const status_names[] = { "new", "claimed", "resolved", "closed" };
-
-const char *ticket_status_name(enum ticket_status s)
-{
-	return (unsigned)s < ARRAY_SIZE(status_names) ? status_names[s] : "?";
-}
-
-int ticket_status_parse(enum ticket_status *out, const char *name)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(status_names); i++) {
-		if (!strcmp(name, status_names[i])) {
-			*out = (enum ticket_status)i;
-			return 0;
-		}
-	}
-	return TD_EINVAL;
-}
-
 int db_ticket_open(struct db *db, int64_t *out, const struct ticket_new *t, int64_t now)
 {
 	sqlite3_stmt *st;
@@ -36,12 +18,12 @@ int db_ticket_open(struct db *db, int64_t *out, const struct ticket_new *t, int6
 	if ((rc = db_step_done(db, st)))
 		return rc;
 	*out = sqlite3_last_insert_rowid(db->h);
-	return db_ticket_event(db, *out, now, t->cashier_id, "opened", TICKET_NEW, t->priority, 0,
+	return db_ticket_event(db, *out, now, t->cashier_id, HISTORY_OPENED, TICKET_NEW, t->priority, 0,
 			       t->title);
 }
 
 int db_ticket_event(struct db *db, int64_t ticket_id, int64_t now, int64_t actor_id,
-		    const char *kind, enum ticket_status status, int priority,
+		    enum history_kind kind, enum ticket_status status, int priority,
 		    int64_t assignee_id, const char *body)
 {
 	sqlite3_stmt *st;
@@ -51,7 +33,7 @@ int db_ticket_event(struct db *db, int64_t ticket_id, int64_t now, int64_t actor
 	sqlite3_bind_int64(st, 1, ticket_id);
 	sqlite3_bind_int64(st, 2, now);
 	db_bind_id(st, 3, actor_id);
-	sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, history_kind_name(kind), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, ticket_status_name(status), -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 6, priority);
 	db_bind_id(st, 7, assignee_id);
@@ -216,7 +198,7 @@ int db_ticket_requeue_assigned(struct db *db, int64_t assignee_id, int64_t now,
 }
 
 int db_ticket_note_cashier(struct db *db, int64_t cashier_id, int64_t store_id, int64_t now,
-			   const char *kind, const char *body, int64_t **out, size_t *n)
+			   enum history_kind kind, const char *body, int64_t **out, size_t *n)
 {
 	sqlite3_stmt *st;
 	if (db_prepare(db, &st, "INSERT INTO ticket_events(ticket_id, at, actor_id, kind, status,"
@@ -229,19 +211,19 @@ int db_ticket_note_cashier(struct db *db, int64_t cashier_id, int64_t store_id, 
 	sqlite3_bind_int64(st, 1, cashier_id);
 	sqlite3_bind_int64(st, 2, store_id);
 	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, history_kind_name(kind), -1, SQLITE_STATIC);
 	db_bind_text(st, 5, body);
 	return collect_ids(db, st, out, n);
 }
 
-bool db_ticket_has_event(struct db *db, int64_t id, const char *kind)
+bool db_ticket_has_event(struct db *db, int64_t id, enum history_kind kind)
 {
 	sqlite3_stmt *st;
 	bool found = false;
 	if (db_prepare(db, &st, "SELECT 1 FROM ticket_events WHERE ticket_id = ? AND kind = ?"))
 		return false;
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, history_kind_name(kind), -1, SQLITE_STATIC);
 	found = sqlite3_step(st) == SQLITE_ROW;
 	db_finish(db, st);
 	return found;

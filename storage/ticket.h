@@ -9,12 +9,8 @@
 #ifndef TD_TICKET_H
 #define TD_TICKET_H
 
+#include "core/ticket_enums.h"
 #include "storage/db.h"
-
-enum ticket_status { TICKET_NEW, TICKET_CLAIMED, TICKET_RESOLVED, TICKET_CLOSED };
-
-const char *ticket_status_name(enum ticket_status s);
-int ticket_status_parse(enum ticket_status *out, const char *name);
 
 struct ticket_new {
 	int64_t store_id, till_id, cashier_id;  /* till and cashier: 0 for none */
@@ -61,7 +57,7 @@ int db_ticket_open(struct db *db, int64_t *out, const struct ticket_new *t, int6
  * optional body.
  */
 int db_ticket_event(struct db *db, int64_t ticket_id, int64_t now, int64_t actor_id,
-		    const char *kind, enum ticket_status status, int priority,
+		    enum history_kind kind, enum ticket_status status, int priority,
 		    int64_t assignee_id, const char *body);
 
 /*
@@ -111,10 +107,10 @@ int db_ticket_requeue_assigned(struct db *db, int64_t assignee_id, int64_t now,
  * at store_id. Gives their ids like db_ticket_requeue_assigned().
  */
 int db_ticket_note_cashier(struct db *db, int64_t cashier_id, int64_t store_id, int64_t now,
-			   const char *kind, const char *body, int64_t **out, size_t *n);
+			   enum history_kind kind, const char *body, int64_t **out, size_t *n);
 
 /* True when the ticket's history has an event of this kind. */
-bool db_ticket_has_event(struct db *db, int64_t id, const char *kind);
+bool db_ticket_has_event(struct db *db, int64_t id, enum history_kind kind);
 
 /* Its history, oldest first. */
 int db_ticket_history(struct db *db, int64_t id,

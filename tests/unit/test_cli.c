@@ -386,7 +386,7 @@ static void ticket_with(struct db *db, int64_t store, int priority, int64_t at, 
 	struct ticket_new t = { .store_id = store, .source = "cli", .title = "Сбой", .priority = priority };
 	assert_int_equal(db_ticket_open(db, &id, &t, at), 0);
 	if (engineer)
-		assert_int_equal(db_ticket_event(db, id, at + 1, engineer, "claimed", TICKET_CLAIMED,
+		assert_int_equal(db_ticket_event(db, id, at + 1, engineer, HISTORY_CLAIMED, TICKET_CLAIMED,
 						 priority, engineer, NULL), 0);
 	const struct timed *timers[] = { &reaction, &resolution };
 	for (int k = 0; k < 2; k++) {
@@ -400,7 +400,7 @@ static void ticket_with(struct db *db, int64_t store, int priority, int64_t at, 
 			assert_int_equal(db_sla_met(db, id, (enum sla_kind)k, at + x->used, x->used), 0);
 		if (x->breached_at) {
 			assert_int_equal(db_sla_noticed(db, id, (enum sla_kind)k, SLA_BREACH, x->breached_at), 0);
-			assert_int_equal(db_ticket_event(db, id, x->breached_at, 0, "sla_breach",
+			assert_int_equal(db_ticket_event(db, id, x->breached_at, 0, HISTORY_SLA_BREACH,
 							 engineer ? TICKET_CLAIMED : TICKET_NEW, priority,
 							 engineer, sla_kind_name((enum sla_kind)k)), 0);
 		}
@@ -574,7 +574,7 @@ static void test_cli__person_disable_requeues_and_enable_restores(void **state)
 	joins(db, "Иван", "engineer", 0, 22);
 	struct ticket_new t = { .store_id = store, .source = "cli", .title = "чек", .priority = 3 };
 	assert_int_equal(db_ticket_open(db, &ticket, &t, clock_now()), 0);
-	assert_int_equal(db_ticket_event(db, ticket, clock_now(), ivan, "claimed", TICKET_CLAIMED, 3,
+	assert_int_equal(db_ticket_event(db, ticket, clock_now(), ivan, HISTORY_CLAIMED, TICKET_CLAIMED, 3,
 					 ivan, NULL), 0);
 	assert_int_equal(db_commit(db), 0);
 	db_close(db);

@@ -164,7 +164,7 @@ static void test_db__ticket_history_is_append_only(void **state)
 	assert_int_equal(db_store_add(db, &store, org, "Ромашка-1", "", "Europe/Moscow", "24/7"), 0);
 	struct ticket_new t = { .store_id = store, .source = "cli", .title = "Не печатает", .priority = 2 };
 	assert_int_equal(db_ticket_open(db, &ticket, &t, 1000), 0);
-	assert_int_equal(db_ticket_event(db, ticket, 1060, 0, "claimed", TICKET_CLAIMED, 2, 0, NULL), 0);
+	assert_int_equal(db_ticket_event(db, ticket, 1060, 0, HISTORY_CLAIMED, TICKET_CLAIMED, 2, 0, NULL), 0);
 	assert_int_equal(db_commit(db), 0);
 	db_close(db);
 
@@ -555,10 +555,10 @@ static void test_person__requeue_takes_back_only_their_claimed_tickets(void **st
 	for (int i = 0; i < 4; i++)
 		open_ticket(db, store, &t[i]);
 	/* X holds t0 and t2, Y holds t1; X resolved t3. */
-	assert_int_equal(db_ticket_event(db, t[0], 110, x, "claimed", TICKET_CLAIMED, 3, x, NULL), 0);
-	assert_int_equal(db_ticket_event(db, t[1], 110, y, "claimed", TICKET_CLAIMED, 3, y, NULL), 0);
-	assert_int_equal(db_ticket_event(db, t[2], 110, x, "claimed", TICKET_CLAIMED, 2, x, NULL), 0);
-	assert_int_equal(db_ticket_event(db, t[3], 110, x, "resolved", TICKET_RESOLVED, 3, x, "ok"), 0);
+	assert_int_equal(db_ticket_event(db, t[0], 110, x, HISTORY_CLAIMED, TICKET_CLAIMED, 3, x, NULL), 0);
+	assert_int_equal(db_ticket_event(db, t[1], 110, y, HISTORY_CLAIMED, TICKET_CLAIMED, 3, y, NULL), 0);
+	assert_int_equal(db_ticket_event(db, t[2], 110, x, HISTORY_CLAIMED, TICKET_CLAIMED, 2, x, NULL), 0);
+	assert_int_equal(db_ticket_event(db, t[3], 110, x, HISTORY_RESOLVED, TICKET_RESOLVED, 3, x, "ok"), 0);
 
 	assert_int_equal(db_ticket_requeue_assigned(db, x, 120, "access revoked: X", &ids, &n), 0);
 	assert_int_equal(db_commit(db), 0);
@@ -576,8 +576,8 @@ static void test_person__requeue_takes_back_only_their_claimed_tickets(void **st
 		assert_int_equal(s.status, want[i].status);
 		assert_int_equal(s.assignee, want[i].assignee);
 	}
-	assert_true(db_ticket_has_event(db, t[2], "requeued"));
-	assert_false(db_ticket_has_event(db, t[1], "requeued"));
+	assert_true(db_ticket_has_event(db, t[2], HISTORY_REQUEUED));
+	assert_false(db_ticket_has_event(db, t[1], HISTORY_REQUEUED));
 	/* Nothing left to take back: no ids. */
 	assert_int_equal(db_begin(db), 0);
 	assert_int_equal(db_ticket_requeue_assigned(db, x, 130, "again", &ids, &n), 0);
