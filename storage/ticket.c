@@ -1,3 +1,5 @@
+#include <limits.h>
+
 #include "storage/internal.h"
 #include "storage/ticket.h"
 
@@ -24,7 +26,7 @@ int db_ticket_open(struct db *db, int64_t *out, const struct ticket_new *t, int6
 	sqlite3_stmt *st;
 	int rc;
 	if (db_prepare(db, &st, "INSERT INTO tickets(store_id, till_id, cashier_id, source, title,"
-			       " created_at, kb_article_id) VALUES (?, ?, ?, ?, ?, ?, ?)"))
+			       " created_at, kb_article_id, agent_check) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"))
 		return TD_ERR;
 	sqlite3_bind_int64(st, 1, t->store_id);
 	db_bind_id(st, 2, t->till_id);
@@ -33,6 +35,7 @@ int db_ticket_open(struct db *db, int64_t *out, const struct ticket_new *t, int6
 	sqlite3_bind_text(st, 5, t->title, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, now);
 	db_bind_id(st, 7, t->kb_article_id);
+	db_bind_text(st, 8, t->agent_check);
 	if ((rc = db_step_done(db, st)))
 		return rc;
 	*out = sqlite3_last_insert_rowid(db->h);
@@ -162,17 +165,87 @@ int db_ticket_open_of(struct db *db, int64_t cashier_id, int64_t *out)
 	return rc;
 }
 
-int db_ticket_queue(struct db *db, int64_t assignee_id,
+int db_ticket_open_for_check(struct db *db, int64_t till_id, const char *check, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc = TD_ENOTFOUND;
+	if (db_prepare(db, &st, "SELECT max(id) FROM tickets WHERE till_id = ?1 AND agent_check = ?2"
+			       " AND status IN ('new', 'claimed', 'resolved')"))
+		return TD_ERR;
+	sqlite3_bind_int64(st, 1, till_id);
+	sqlite3_bind_text(st, 2, check, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = 0;
+	}
+	db_finish(db, st);
+	return rc;
+}
+
+/*
+ * Anyone's queue in three reads of indexes, none of every open ticket: the
+ * running deadlines nearest first (a ticket's nearest one only: no earlier
+ * timer of the same ticket), then the open tickets without one oldest
+ * first, then the count (kept by the database per status). CROSS JOIN
+ * keeps the timers the outer loop, so the walk stops at the limit.
+ */
+#define QUEUE_HEAD \
+	TICKET_SELECT "WHERE ts.id IN (SELECT r.ticket_id FROM sla_timers r CROSS JOIN tickets t" \
+	" ON t.id = r.ticket_id WHERE r.met_at IS NULL AND r.due_at IS NOT NULL" \
+	" AND t.status IN ('new', 'claimed') AND NOT EXISTS (SELECT 1 FROM sla_timers o" \
+	"  WHERE o.ticket_id = r.ticket_id AND o.met_at IS NULL" \
+	"  AND (o.due_at < r.due_at OR (o.due_at = r.due_at AND o.kind < r.kind)))" \
+	" ORDER BY r.due_at, t.created_at, t.id LIMIT ?1)" \
+	" ORDER BY next_due, ts.created_at, ts.id"
+#define QUEUE_TAIL \
+	TICKET_SELECT "WHERE ts.id IN (SELECT t.id FROM tickets t" \
+	" WHERE t.status IN ('new', 'claimed') AND NOT EXISTS (SELECT 1 FROM sla_timers o" \
+	"  WHERE o.ticket_id = t.id AND o.met_at IS NULL AND o.due_at IS NOT NULL)" \
+	" ORDER BY t.created_at, t.id LIMIT ?1)" \
+	" ORDER BY ts.created_at, ts.id"
+/* One engineer's queue: their own open tickets are few; sort them all, join the head. */
+#define QUEUE_MINE \
+	TICKET_SELECT "WHERE ts.id IN (SELECT t.id FROM tickets t LEFT JOIN sla_timers r" \
+	" ON r.ticket_id = t.id AND r.met_at IS NULL" \
+	" WHERE t.status IN ('new', 'claimed') AND t.assignee_id = ?2 GROUP BY t.id" \
+	" ORDER BY min(r.due_at) IS NULL, min(r.due_at), t.created_at, t.id LIMIT ?1)" \
+	" ORDER BY next_due = 0, next_due, ts.created_at, ts.id"
+
+static int queue_part(struct db *db, const char *sql, int limit, int64_t assignee_id,
+		      int (*fn)(const struct ticket_row *, void *), void *arg, int *count)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, &st, sql))
+		return TD_ERR;
+	sqlite3_bind_int(st, 1, limit);
+	if (assignee_id)
+		sqlite3_bind_int64(st, 2, assignee_id);
+	return ticket_rows(db, st, fn, arg, count);
+}
+
+int db_ticket_queue(struct db *db, int64_t assignee_id, int limit, int *total,
 		    int (*fn)(const struct ticket_row *, void *), void *arg)
 {
 	sqlite3_stmt *st;
-	int count = 0;
-	if (db_prepare(db, &st, TICKET_SELECT
-		       "WHERE ts.status IN ('new', 'claimed') AND (?1 = 0 OR ts.assignee_id = ?1)"
-		       " ORDER BY next_due = 0, next_due, ts.created_at, ts.id"))
+	int shown = 0, rc;
+	if (limit <= 0)
+		limit = INT_MAX;
+	if (assignee_id)
+		rc = queue_part(db, QUEUE_MINE, limit, assignee_id, fn, arg, &shown);
+	else if (!(rc = queue_part(db, QUEUE_HEAD, limit, 0, fn, arg, &shown)) && shown < limit)
+		rc = queue_part(db, QUEUE_TAIL, limit - shown, 0, fn, arg, &shown);
+	if (rc)
+		return rc;
+	if (db_prepare(db, &st, assignee_id ?
+		       "SELECT count(*) FROM tickets WHERE status IN ('new', 'claimed')"
+		       " AND assignee_id = ?1" :
+		       "SELECT coalesce(sum(n), 0) FROM ticket_counts WHERE status IN ('new', 'claimed')"))
 		return TD_ERR;
-	sqlite3_bind_int64(st, 1, assignee_id);
-	return ticket_rows(db, st, fn, arg, &count);
+	if (assignee_id)
+		sqlite3_bind_int64(st, 1, assignee_id);
+	*total = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : shown;
+	db_finish(db, st);
+	return 0;
 }
 
 /* Steps an INSERT ... RETURNING ticket_id, collecting the ids; finishes st. */

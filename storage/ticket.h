@@ -2,9 +2,10 @@
  * ticket.h - tickets and their history.
  *
  * A ticket row holds what never changes (store, till, cashier, source,
- * title, opening time). Everything else is history: each state change is a
- * new ticket_events row carrying the state after it, so the current state is
- * the newest row and the past is never rewritten.
+ * title, opening time) and its current state. Every state change is a new
+ * ticket_events row carrying the state after it; the database copies that
+ * state onto the ticket in the same statement (a trigger), so the two never
+ * disagree and the past is never rewritten.
  */
 #ifndef TD_TICKET_H
 #define TD_TICKET_H
@@ -22,6 +23,7 @@ struct ticket_new {
 	const char *title;
 	int priority;                           /* 1 (critical) .. 4 (low) */
 	int64_t kb_article_id;                  /* the knowledge base's best article, 0: none */
+	const char *agent_check;                /* the till agent's check that opened it, NULL: none */
 };
 
 struct ticket_row {
@@ -91,10 +93,18 @@ int db_ticket_get(struct db *db, int64_t id, int (*fn)(const struct ticket_row *
 int db_ticket_open_of(struct db *db, int64_t cashier_id, int64_t *out);
 
 /*
- * Lists open tickets (new, claimed), the nearest SLA deadline first, then
- * those without one oldest first; assignee_id 0: anyone's.
+ * The till's newest unfinished ticket (new, claimed, resolved) opened by
+ * its agent for check (agent_check); TD_ENOTFOUND if none.
  */
-int db_ticket_queue(struct db *db, int64_t assignee_id,
+int db_ticket_open_for_check(struct db *db, int64_t till_id, const char *check, int64_t *out);
+
+/*
+ * The head of the open tickets (new, claimed): the nearest SLA deadline
+ * first, then those without one oldest first; assignee_id 0: anyone's.
+ * Calls fn for the first limit of them (0: all) and gives how many there
+ * are in *total. Reads indexes only, whatever the number of tickets.
+ */
+int db_ticket_queue(struct db *db, int64_t assignee_id, int limit, int *total,
 		    int (*fn)(const struct ticket_row *, void *), void *arg);
 
 /*
