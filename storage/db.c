@@ -136,6 +136,88 @@ void db_bind_id(sqlite3_stmt *st, int idx, int64_t v)
 		sqlite3_bind_null(st, idx);
 }
 
+static int bind_all(struct db *db, const char *sql, const struct db_bind *binds,
+		    sqlite3_stmt **out)
+{
+	if (db_prepare(db, out, sql))
+		return TD_ERR;
+	for (int i = 0; binds[i].type != DB_BIND_END; i++) {
+		const struct db_bind *b = &binds[i];
+		if (b->type == DB_BIND_INT)
+			sqlite3_bind_int64(*out, i + 1, b->i);
+		else if (b->type == DB_BIND_ID)
+			db_bind_id(*out, i + 1, b->i);
+		else
+			db_bind_text(*out, i + 1, b->s);
+	}
+	return 0;
+}
+
+/* Steps st through at most max rows into map; *rows counts them. Finishes st. */
+static int query_rows(struct db *db, sqlite3_stmt *st, db_map_fn *map, void *arg, int max,
+		      int *rows)
+{
+	int step = SQLITE_DONE, rc = 0;
+	while (!rc && *rows < max && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		(*rows)++;
+		rc = map ? map(st, arg) : 0;
+	}
+	if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = db_map(db, step);
+	db_finish(db, st);
+	return rc;
+}
+
+int db_query_each(struct db *db, const char *sql, const struct db_bind *binds, db_map_fn *map,
+		  void *arg)
+{
+	sqlite3_stmt *st;
+	int rows = 0;
+	if (bind_all(db, sql, binds, &st))
+		return TD_ERR;
+	return query_rows(db, st, map, arg, INT_MAX, &rows);
+}
+
+int db_query_one(struct db *db, const char *sql, const struct db_bind *binds, db_map_fn *map,
+		 void *arg)
+{
+	sqlite3_stmt *st;
+	int rows = 0, rc;
+	if (bind_all(db, sql, binds, &st))
+		return TD_ERR;
+	rc = query_rows(db, st, map, arg, 1, &rows);
+	return rc ? rc : rows ? 0 : TD_ENOTFOUND;
+}
+
+static int map_int(sqlite3_stmt *st, void *arg)
+{
+	if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+		return TD_ENOTFOUND;
+	*(int64_t *)arg = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+int db_query_int(struct db *db, const char *sql, const struct db_bind *binds, int64_t *out)
+{
+	return db_query_one(db, sql, binds, map_int, out);
+}
+
+int db_run(struct db *db, const char *sql, const struct db_bind *binds)
+{
+	sqlite3_stmt *st;
+	if (bind_all(db, sql, binds, &st))
+		return TD_ERR;
+	return db_step_done(db, st);
+}
+
+int db_run_insert(struct db *db, const char *sql, const struct db_bind *binds, int64_t *out)
+{
+	sqlite3_stmt *st;
+	if (bind_all(db, sql, binds, &st))
+		return TD_ERR;
+	return db_insert(db, st, out);
+}
+
 const char *db_text(sqlite3_stmt *st, int col)
 {
 	const unsigned char *s = sqlite3_column_text(st, col);
@@ -154,11 +236,7 @@ int db_step_done(struct db *db, sqlite3_stmt *st)
 
 int db_exec_id(struct db *db, const char *sql, int64_t id)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, sql))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	return db_step_done(db, st);
+	return db_run(db, sql, DB_BINDS(DB_INT(id)));
 }
 
 int db_insert(struct db *db, sqlite3_stmt *st, int64_t *out)
