@@ -3,19 +3,22 @@
  * helper that every connection registers.
  */
 #include "core/buf.h"
-#include "kb/alias.h"
-#include "kb/article.h"
-#include "kb/text.h"
 #include "storage/internal.h"
 #include "storage/kb.h"
 
 
-/* ---- the FTS5 tokenizer "tilldesk": kb_text's folded, stemmed terms ---- */
+/*
+ * ---- the FTS5 tokenizer "tilldesk": db_fts_words' terms ----
+ *
+ * The words come from kb/ (db_fts_words, declared in storage/db.h), so
+ * that storage/ includes nothing of kb/: registering with SQLite is done
+ * here and only here.
+ */
 
 static int tok_create(void *ctx, const char **argv, int argc, Fts5Tokenizer **out)
 {
 	(void)ctx, (void)argv, (void)argc;
-	struct kb_text *t = kb_text_new();
+	void *t = db_fts_words.create();
 	if (!t)
 		return SQLITE_NOMEM;
 	*out = (Fts5Tokenizer *)t;
@@ -24,7 +27,7 @@ static int tok_create(void *ctx, const char **argv, int argc, Fts5Tokenizer **ou
 
 static void tok_delete(Fts5Tokenizer *t)
 {
-	kb_text_free((struct kb_text *)t);
+	db_fts_words.destroy(t);
 }
 
 struct tok_call {
@@ -43,7 +46,7 @@ static int tok_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text
 {
 	(void)flags;
 	struct tok_call c = { ctx, token };
-	return kb_text_terms((struct kb_text *)t, text, n > 0 ? (size_t)n : 0, tok_term, &c);
+	return db_fts_words.terms(t, text, n > 0 ? (size_t)n : 0, tok_term, &c);
 }
 
 /* kb_fts's columns (title, codes, keywords, examples, body) and their bm25 weights. */
@@ -151,152 +154,70 @@ int db_kb_register(struct db *db)
 	return 0;
 }
 
-/* ---- import ---- */
+/* ---- import (kb/import.c decides; these write) ---- */
 
-static char *joined(char *const *items, size_t n)
+int db_kb_keep(struct db *db, const char *slug, const char *digest, int64_t gen,
+	       bool *unchanged)
 {
-	struct buf b = BUF_INIT(1u << 20);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			buf_putc(&b, '\n');
-		buf_puts(&b, items[i]);
-	}
-	buf_puts(&b, "");
-	return buf_detach(&b);
-}
-
-/* What an import indexes with: the set's aliases, read by one stemmer. */
-struct indexer {
-	const struct kb_aliases *aliases;
-	struct kb_text *text;
-};
-
-/* The article's columns as the index sees them: every alias read as its canonical words. */
-static int index_article(struct db *db, const struct indexer *ix, int64_t id,
-			 const struct kb_article *a, const char *examples)
-{
-	const char *columns[] = { a->title, a->codes, a->keywords, examples, a->body };
-	struct buf text[ARRAY_SIZE(columns)];
-	sqlite3_stmt *st = NULL;
-	int rc = TD_ENOMEM;
-	for (size_t i = 0; i < ARRAY_SIZE(columns); i++)
-		buf_init(&text[i], KB_FILE_MAX * 2);
-	for (size_t i = 0; i < ARRAY_SIZE(columns); i++) {
-		bool changed;
-		if (kb_aliases_apply(ix->aliases, ix->text, columns[i], strlen(columns[i]), &text[i],
-				     &changed))
-			goto done;
-	}
-	if ((rc = db_prepare(db, &st, "INSERT INTO kb_fts(rowid, title, codes, keywords, examples, body)"
-				      " VALUES (?, ?, ?, ?, ?, ?)")))
-		goto done;
-	sqlite3_bind_int64(st, 1, id);
-	for (size_t i = 0; i < ARRAY_SIZE(columns); i++)
-		sqlite3_bind_text(st, (int)i + 2, buf_cstr(&text[i]), -1, SQLITE_STATIC);
-	rc = db_step_done(db, st);
-done:
-	for (size_t i = 0; i < ARRAY_SIZE(columns); i++)
-		buf_release(&text[i]);
-	return rc;
-}
-
-/* Adds or refreshes one article; counts what happened in out. */
-static int import_one(struct db *db, const struct indexer *ix, const struct kb_article *a,
-		      int64_t gen, int64_t now, struct kb_import_stats *out)
-{
-	sqlite3_stmt *st;
-	int64_t id = 0;
-	bool same = false;
-	int rc;
-
-	if (db_prepare(db, &st, "SELECT id, digest = ?2 AND retired_at IS NULL FROM kb_articles"
-			       " WHERE slug = ?1"))
-		return TD_ERR;
-	sqlite3_bind_text(st, 1, a->slug, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, a->digest, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		same = sqlite3_column_int(st, 1);
-	}
-	db_finish(db, st);
-	if (same) {
-		out->unchanged++;
-		if (db_prepare(db, &st, "UPDATE kb_articles SET generation = ? WHERE id = ?"))
-			return TD_ERR;
-		sqlite3_bind_int64(st, 1, gen);
-		sqlite3_bind_int64(st, 2, id);
-		return db_step_done(db, st);
-	}
-
-	char *patterns = joined(a->patterns, a->n_patterns);
-	char *examples = joined(a->examples, a->n_examples);
-	if (id) {
-		rc = db_prepare(db, &st, "UPDATE kb_articles SET title = ?2, category = ?3, priority = ?4,"
-				" codes = ?5, keywords = ?6, patterns = ?7, examples = ?8, body = ?9,"
-				" digest = ?10, generation = ?11, updated_at = ?12, retired_at = NULL"
-				" WHERE id = ?1");
-	} else {
-		rc = db_prepare(db, &st, "INSERT INTO kb_articles(id, title, category, priority, codes,"
-				" keywords, patterns, examples, body, digest, generation, updated_at, slug)"
-				" VALUES (NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
-	}
+	int64_t id;
+	int rc = db_query_int(db, "SELECT id FROM kb_articles WHERE slug = ?1 AND digest = ?2"
+			      " AND retired_at IS NULL", DB_BINDS(DB_TEXT(slug), DB_TEXT(digest)), &id);
+	*unchanged = !rc;
 	if (rc)
-		goto done;
-	if (id)
-		sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, a->title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, a->category, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, a->priority);
-	sqlite3_bind_text(st, 5, a->codes, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, a->keywords, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, patterns, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, examples, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, a->body, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, a->digest, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 11, gen);
-	sqlite3_bind_int64(st, 12, now);
-	if (!id)
-		sqlite3_bind_text(st, 13, a->slug, -1, SQLITE_STATIC);
-	if (id) {
-		if ((rc = db_step_done(db, st)) ||
-		    (rc = db_exec_id(db, "DELETE FROM kb_fts WHERE rowid = ?", id)))
-			goto done;
-		out->updated++;
-	} else {
-		if ((rc = db_insert(db, st, &id)))
-			goto done;
-		out->added++;
-	}
-	rc = index_article(db, ix, id, a, examples);
-done:
-	free(patterns);
-	free(examples);
-	return rc;
+		return rc == TD_ENOTFOUND ? 0 : rc;
+	return db_run(db, "UPDATE kb_articles SET generation = ? WHERE id = ?",
+		      DB_BINDS(DB_INT(gen), DB_INT(id)));
 }
 
-/*
- * When the aliases or the way words are read changed since the last import,
- * every article is indexed again: its digest is forgotten, so it counts as
- * changed.
- */
-static int index_anew_if_words_changed(struct db *db, const struct kb_set *set)
+int db_kb_put(struct db *db, const struct db_kb_article *a, int64_t gen, int64_t now,
+	      bool *added)
 {
-	struct buf old = BUF_INIT(KB_ALIASES_MAX + 1);
-	char version[32], old_version[32] = "";
+	int64_t id, new_id;
+	int rc = db_query_int(db, "SELECT id FROM kb_articles WHERE slug = ?",
+			      DB_BINDS(DB_TEXT(a->slug)), &id);
+	if (rc && rc != TD_ENOTFOUND)
+		return rc;
+	*added = rc == TD_ENOTFOUND;
+	/* A stored article keeps its id (suggestions and tickets point at it). */
+	rc = db_run_insert(db, "INSERT INTO kb_articles(slug, title, category, priority, codes,"
+			   " keywords, patterns, examples, body, digest, generation, updated_at)"
+			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+			   " ON CONFLICT(slug) DO UPDATE SET title = ?2, category = ?3, priority = ?4,"
+			   " codes = ?5, keywords = ?6, patterns = ?7, examples = ?8, body = ?9,"
+			   " digest = ?10, generation = ?11, updated_at = ?12, retired_at = NULL",
+			   DB_BINDS(DB_TEXT(a->slug), DB_TEXT(a->title), DB_TEXT(a->category),
+				    DB_INT(a->priority), DB_TEXT(a->codes), DB_TEXT(a->keywords),
+				    DB_TEXT(a->patterns), DB_TEXT(a->examples), DB_TEXT(a->body),
+				    DB_TEXT(a->digest), DB_INT(gen), DB_INT(now)), &new_id);
+	if (rc)
+		return rc;
+	if (*added)
+		id = new_id;
+	else if ((rc = db_exec_id(db, "DELETE FROM kb_fts WHERE rowid = ?", id)))
+		return rc;
+	return db_run(db, "INSERT INTO kb_fts(rowid, title, codes, keywords, examples, body)"
+		      " VALUES (?, ?, ?, ?, ?, ?)",
+		      DB_BINDS(DB_INT(id), DB_TEXT(a->indexed[0]), DB_TEXT(a->indexed[1]),
+			       DB_TEXT(a->indexed[2]), DB_TEXT(a->indexed[3]), DB_TEXT(a->indexed[4])));
+}
+
+int db_kb_forget_digests(struct db *db)
+{
+	return db_exec(db, "UPDATE kb_articles SET digest = ''");
+}
+
+int db_kb_retire_others(struct db *db, int64_t gen, int64_t now, int *retired)
+{
 	int rc;
-	snprintf(version, sizeof(version), "%d", KB_TEXT_VERSION);
-	if ((rc = db_kb_aliases(db, &old)))
-		goto done;
-	db_setting_get(db, "kb_text_version", old_version, sizeof(old_version));
-	if (!strcmp(buf_cstr(&old), set->aliases_text ? set->aliases_text : "") &&
-	    !strcmp(old_version, version))
-		goto done;
-	if (!(rc = db_exec(db, "UPDATE kb_articles SET digest = ''")) &&
-	    !(rc = db_setting_set(db, "kb_aliases", set->aliases_text ? set->aliases_text : "")))
-		rc = db_setting_set(db, "kb_text_version", version);
-done:
-	buf_release(&old);
-	return rc;
+	if ((rc = db_exec_id(db, "DELETE FROM kb_fts WHERE rowid IN (SELECT id FROM kb_articles"
+			     " WHERE retired_at IS NULL AND generation != ?)", gen)) ||
+	    (rc = db_run(db, "UPDATE kb_articles SET retired_at = ?2"
+			 " WHERE retired_at IS NULL AND generation != ?1",
+			 DB_BINDS(DB_INT(gen), DB_INT(now)))))
+		return rc;
+	*retired = sqlite3_changes(db->h);
+	/* Document frequencies, read once here rather than from the index's doclists per search. */
+	return db_exec(db, KB_TERMS_REFRESH);
 }
 
 int db_kb_aliases(struct db *db, struct buf *out)
@@ -308,42 +229,6 @@ int db_kb_aliases(struct db *db, struct buf *out)
 		buf_puts(out, (const char *)sqlite3_column_text(st, 0));
 	db_finish(db, st);
 	return out->failed ? TD_ENOMEM : 0;
-}
-
-int db_kb_import(struct db *db, const struct kb_set *set, int64_t now,
-		 struct kb_import_stats *out)
-{
-	int64_t gen = db_kb_generation(db) + 1;
-	struct indexer ix = { .aliases = set->aliases };
-	char value[32];
-	int rc;
-	memset(out, 0, sizeof(*out));
-	snprintf(value, sizeof(value), "%lld", (long long)gen);
-	if ((rc = db_setting_set(db, "kb_generation", value)) ||
-	    (rc = index_anew_if_words_changed(db, set)))
-		return rc;
-	if (!(ix.text = kb_text_new()))
-		return TD_ENOMEM;
-	for (size_t i = 0; i < set->n && !rc; i++)
-		rc = import_one(db, &ix, &set->a[i], gen, now, out);
-	kb_text_free(ix.text);
-	if (rc)
-		return rc;
-	/* What this import did not mention is retired. */
-	if ((rc = db_exec_id(db, "DELETE FROM kb_fts WHERE rowid IN (SELECT id FROM kb_articles"
-			     " WHERE retired_at IS NULL AND generation != ?)", gen)))
-		return rc;
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "UPDATE kb_articles SET retired_at = ?2"
-			       " WHERE retired_at IS NULL AND generation != ?1"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, gen);
-	sqlite3_bind_int64(st, 2, now);
-	if ((rc = db_step_done(db, st)))
-		return rc;
-	out->retired = sqlite3_changes(db->h);
-	/* Document frequencies, read once here rather than from the index's doclists per search. */
-	return db_exec(db, KB_TERMS_REFRESH);
 }
 
 int64_t db_kb_generation(struct db *db)
