@@ -386,14 +386,8 @@ void db_close(struct db *db)
 
 int db_schema_version(struct db *db)
 {
-	sqlite3_stmt *st;
-	int v = -1;
-	if (db_prepare(db, &st, "PRAGMA user_version"))
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	db_finish(db, st);
-	return v;
+	int64_t v;
+	return db_query_int(db, "PRAGMA user_version", DB_NO_BINDS, &v) ? -1 : (int)v;
 }
 
 int db_begin(struct db *db)
@@ -495,30 +489,30 @@ done:
 	return rc;
 }
 
+struct text_out {
+	char *out;
+	size_t n;
+};
+
+static int text_row(sqlite3_stmt *st, void *arg)
+{
+	struct text_out *o = arg;
+	snprintf(o->out, o->n, "%s", db_text(st, 0));
+	return 0;
+}
+
 int db_setting_get(struct db *db, const char *key, char *out, size_t n)
 {
-	sqlite3_stmt *st;
-	int rc = TD_ENOTFOUND;
-	if (db_prepare(db, &st, "SELECT value FROM settings WHERE key = ?"))
-		return TD_ERR;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(out, n, "%s", db_text(st, 0));
-		rc = 0;
-	}
-	db_finish(db, st);
-	return rc;
+	struct text_out o = { out, n };
+	return db_query_one(db, "SELECT value FROM settings WHERE key = ?", DB_BINDS(DB_TEXT(key)),
+			    text_row, &o);
 }
 
 int db_setting_set(struct db *db, const char *key, const char *value)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "INSERT INTO settings(key, value) VALUES (?, ?) "
-			       "ON CONFLICT(key) DO UPDATE SET value = excluded.value"))
-		return TD_ERR;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	return db_step_done(db, st);
+	return db_run(db, "INSERT INTO settings(key, value) VALUES (?, ?) "
+		      "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+		      DB_BINDS(DB_TEXT(key), DB_TEXT(value)));
 }
 
 int db_quick_check(struct db *db, char *out, size_t n)

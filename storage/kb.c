@@ -220,15 +220,17 @@ int db_kb_retire_others(struct db *db, int64_t gen, int64_t now, int *retired)
 	return db_exec(db, KB_TERMS_REFRESH);
 }
 
+static int append_text(sqlite3_stmt *st, void *arg)
+{
+	buf_puts(arg, db_text(st, 0));
+	return 0;
+}
+
 int db_kb_aliases(struct db *db, struct buf *out)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "SELECT value FROM settings WHERE key = 'kb_aliases'"))
-		return TD_ERR;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		buf_puts(out, (const char *)sqlite3_column_text(st, 0));
-	db_finish(db, st);
-	return out->failed ? TD_ENOMEM : 0;
+	int rc = db_query_each(db, "SELECT value FROM settings WHERE key = 'kb_aliases'", DB_NO_BINDS,
+			       append_text, out);
+	return rc ? rc : out->failed ? TD_ENOMEM : 0;
 }
 
 int64_t db_kb_generation(struct db *db)
@@ -241,37 +243,40 @@ int64_t db_kb_generation(struct db *db)
 	return gen;
 }
 
+struct pattern_rows {
+	int (*fn)(int64_t article_id, const char *pattern, void *arg);
+	void *arg;
+};
+
+static int pattern_row(sqlite3_stmt *st, void *arg)
+{
+	struct pattern_rows *rows = arg;
+	int64_t id = sqlite3_column_int64(st, 0);
+	char *all = xstrdup(db_text(st, 1));
+	int rc = 0;
+	for (char *p = all, *nl; !rc && p; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		rc = rows->fn(id, p, rows->arg);
+	}
+	free(all);
+	return rc;
+}
+
 int db_kb_patterns(struct db *db, int (*fn)(int64_t article_id, const char *pattern, void *arg),
 		   void *arg)
 {
-	sqlite3_stmt *st;
-	int rc = 0;
-	if (db_prepare(db, &st, "SELECT id, patterns FROM kb_articles"
-			       " WHERE retired_at IS NULL AND patterns != '' ORDER BY id"))
-		return TD_ERR;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		char *all = xstrdup(db_text(st, 1));
-		for (char *p = all, *nl; !rc && p; p = nl ? nl + 1 : NULL) {
-			nl = strchr(p, '\n');
-			if (nl)
-				*nl = '\0';
-			rc = fn(id, p, arg);
-		}
-		free(all);
-	}
-	db_finish(db, st);
-	return rc;
+	struct pattern_rows rows = { fn, arg };
+	return db_query_each(db, "SELECT id, patterns FROM kb_articles"
+			     " WHERE retired_at IS NULL AND patterns != '' ORDER BY id", DB_NO_BINDS,
+			     pattern_row, &rows);
 }
 
 int db_kb_count(struct db *db, int64_t *out)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "SELECT count(*) FROM kb_articles WHERE retired_at IS NULL"))
-		return TD_ERR;
-	*out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	db_finish(db, st);
-	return 0;
+	return db_query_int(db, "SELECT count(*) FROM kb_articles WHERE retired_at IS NULL",
+			    DB_NO_BINDS, out);
 }
 
 #define ENTRY_COLUMNS "id, slug, title, category, body, examples, priority, retired_at IS NOT NULL"
@@ -298,33 +303,22 @@ static void entry_of(sqlite3_stmt *st, struct kb_entry *e)
 	e->retired = sqlite3_column_int(st, 7);
 }
 
-static int entry_by(struct db *db, const char *sql, int64_t id, const char *slug,
-		    struct kb_entry *out)
+static int entry_row(sqlite3_stmt *st, void *arg)
 {
-	sqlite3_stmt *st;
-	int rc = TD_ENOTFOUND;
-	if (db_prepare(db, &st, sql))
-		return TD_ERR;
-	if (slug)
-		sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		entry_of(st, out);
-		rc = 0;
-	}
-	db_finish(db, st);
-	return rc;
+	entry_of(st, arg);
+	return 0;
 }
 
 int db_kb_get(struct db *db, int64_t id, struct kb_entry *out)
 {
-	return entry_by(db, "SELECT " ENTRY_COLUMNS " FROM kb_articles WHERE id = ?", id, NULL, out);
+	return db_query_one(db, "SELECT " ENTRY_COLUMNS " FROM kb_articles WHERE id = ?",
+			    DB_BINDS(DB_INT(id)), entry_row, out);
 }
 
 int db_kb_find(struct db *db, const char *slug, struct kb_entry *out)
 {
-	return entry_by(db, "SELECT " ENTRY_COLUMNS " FROM kb_articles WHERE slug = ?", 0, slug, out);
+	return db_query_one(db, "SELECT " ENTRY_COLUMNS " FROM kb_articles WHERE slug = ?",
+			    DB_BINDS(DB_TEXT(slug)), entry_row, out);
 }
 
 void kb_entry_release(struct kb_entry *e)
@@ -339,21 +333,26 @@ void kb_entry_release(struct kb_entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
+struct entry_rows {
+	int (*fn)(const struct kb_entry *, void *);
+	void *arg;
+};
+
+static int each_entry(sqlite3_stmt *st, void *arg)
+{
+	struct entry_rows *rows = arg;
+	struct kb_entry e;
+	entry_of(st, &e);
+	int rc = rows->fn(&e, rows->arg);
+	kb_entry_release(&e);
+	return rc;
+}
+
 int db_kb_each(struct db *db, int (*fn)(const struct kb_entry *, void *), void *arg)
 {
-	sqlite3_stmt *st;
-	int rc = 0;
-	if (db_prepare(db, &st, "SELECT " ENTRY_COLUMNS " FROM kb_articles"
-			       " WHERE retired_at IS NULL ORDER BY slug"))
-		return TD_ERR;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		struct kb_entry e;
-		entry_of(st, &e);
-		rc = fn(&e, arg);
-		kb_entry_release(&e);
-	}
-	db_finish(db, st);
-	return rc;
+	struct entry_rows rows = { fn, arg };
+	return db_query_each(db, "SELECT " ENTRY_COLUMNS " FROM kb_articles"
+			     " WHERE retired_at IS NULL ORDER BY slug", DB_NO_BINDS, each_entry, &rows);
 }
 
 int db_kb_fts(struct db *db, struct kb_fts_query *q, int limit, struct kb_fts_hit *out, int *n)
@@ -388,13 +387,11 @@ int db_kb_fts(struct db *db, struct kb_fts_query *q, int limit, struct kb_fts_hi
 
 int db_kb_doc_freq(struct db *db, const char *term, int64_t *out)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "SELECT docs FROM kb_terms WHERE term = ?"))
-		return TD_ERR;
-	sqlite3_bind_text(st, 1, term, -1, SQLITE_STATIC);
-	*out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	db_finish(db, st);
-	return 0;
+	int rc = db_query_int(db, "SELECT docs FROM kb_terms WHERE term = ?", DB_BINDS(DB_TEXT(term)),
+			      out);
+	if (rc == TD_ENOTFOUND)
+		*out = 0;
+	return rc == TD_ENOTFOUND ? 0 : rc;
 }
 
 /* ---- suggestions ---- */
@@ -416,15 +413,10 @@ int db_kb_suggest(struct db *db, int64_t *out, int64_t article_id, int64_t perso
 
 int db_kb_suggest_file(struct db *db, int64_t id, const char *photo, const char *document)
 {
-	sqlite3_stmt *st;
 	if ((photo && strlen(photo) >= KB_FILE_ID_MAX) || (document && strlen(document) >= KB_FILE_ID_MAX))
 		return TD_EINVAL;
-	if (db_prepare(db, &st, "UPDATE kb_suggestions SET photo = ?2, document = ?3 WHERE id = ?1"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	db_bind_text(st, 2, photo);
-	db_bind_text(st, 3, document);
-	return db_step_done(db, st);
+	return db_run(db, "UPDATE kb_suggestions SET photo = ?2, document = ?3 WHERE id = ?1",
+		      DB_BINDS(DB_INT(id), DB_TEXT(photo), DB_TEXT(document)));
 }
 
 #define SUGGESTION_SELECT \
@@ -432,93 +424,84 @@ int db_kb_suggest_file(struct db *db, int64_t id, const char *photo, const char 
 	" coalesce(outcome, ''), shown_at, coalesce(photo, ''), coalesce(document, '')" \
 	" FROM kb_suggestions WHERE "
 
-/* One suggestion, chosen by sql (SUGGESTION_SELECT and a condition on its one parameter, key). */
-static int suggestion_get(struct db *db, const char *sql, int64_t key, struct kb_suggestion *out)
+static int suggestion_row(sqlite3_stmt *st, void *arg)
 {
-	sqlite3_stmt *st;
-	int rc = TD_ENOTFOUND;
-	if (db_prepare(db, &st, sql))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, key);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(st, 0);
-		out->article_id = sqlite3_column_int64(st, 1);
-		out->person_id = sqlite3_column_int64(st, 2);
-		out->ticket_id = sqlite3_column_int64(st, 3);
-		snprintf(out->query, sizeof(out->query), "%s", db_text(st, 4));
-		snprintf(out->outcome, sizeof(out->outcome), "%s", db_text(st, 5));
-		out->shown_at = sqlite3_column_int64(st, 6);
-		snprintf(out->photo, sizeof(out->photo), "%s", db_text(st, 7));
-		snprintf(out->document, sizeof(out->document), "%s", db_text(st, 8));
-		rc = 0;
-	}
-	db_finish(db, st);
-	return rc;
+	struct kb_suggestion *out = arg;
+	out->id = sqlite3_column_int64(st, 0);
+	out->article_id = sqlite3_column_int64(st, 1);
+	out->person_id = sqlite3_column_int64(st, 2);
+	out->ticket_id = sqlite3_column_int64(st, 3);
+	snprintf(out->query, sizeof(out->query), "%s", db_text(st, 4));
+	snprintf(out->outcome, sizeof(out->outcome), "%s", db_text(st, 5));
+	out->shown_at = sqlite3_column_int64(st, 6);
+	snprintf(out->photo, sizeof(out->photo), "%s", db_text(st, 7));
+	snprintf(out->document, sizeof(out->document), "%s", db_text(st, 8));
+	return 0;
 }
 
 int db_kb_suggestion(struct db *db, int64_t id, struct kb_suggestion *out)
 {
-	return suggestion_get(db, SUGGESTION_SELECT "id = ?", id, out);
+	return db_query_one(db, SUGGESTION_SELECT "id = ?", DB_BINDS(DB_INT(id)), suggestion_row,
+			    out);
 }
 
 int db_kb_latest(struct db *db, int64_t person_id, struct kb_suggestion *out)
 {
-	return suggestion_get(db, SUGGESTION_SELECT "person_id = ? ORDER BY id DESC LIMIT 1",
-			      person_id, out);
+	return db_query_one(db, SUGGESTION_SELECT "person_id = ? ORDER BY id DESC LIMIT 1",
+			    DB_BINDS(DB_INT(person_id)), suggestion_row, out);
 }
 
 int db_kb_outcome(struct db *db, int64_t id, const char *outcome, int64_t ticket_id, int64_t now)
 {
-	sqlite3_stmt *st;
-	int rc;
-	if (db_prepare(db, &st, "UPDATE kb_suggestions SET outcome = ?2, ticket_id = ?3, decided_at = ?4"
-			       " WHERE id = ?1 AND outcome IS NULL"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, outcome, -1, SQLITE_STATIC);
-	db_bind_id(st, 3, ticket_id);
-	sqlite3_bind_int64(st, 4, now);
-	if ((rc = db_step_done(db, st)))
+	int rc = db_run(db, "UPDATE kb_suggestions SET outcome = ?2, ticket_id = ?3, decided_at = ?4"
+			" WHERE id = ?1 AND outcome IS NULL",
+			DB_BINDS(DB_INT(id), DB_TEXT(outcome), DB_ID(ticket_id), DB_INT(now)));
+	if (rc)
 		return rc;
 	return sqlite3_changes(db->h) ? 0 : TD_EEXISTS;
 }
 
+struct stat_rows {
+	int (*fn)(const struct kb_stat *, void *);
+	void *arg;
+};
+
+static int stat_row(sqlite3_stmt *st, void *arg)
+{
+	struct stat_rows *rows = arg;
+	struct kb_stat s = {
+		.slug = db_text(st, 0), .title = db_text(st, 1),
+		.shown = sqlite3_column_int64(st, 2), .helped = sqlite3_column_int64(st, 3),
+		.not_helped = sqlite3_column_int64(st, 4),
+	};
+	return rows->fn(&s, rows->arg);
+}
+
 int db_kb_stats(struct db *db, int (*fn)(const struct kb_stat *, void *), void *arg)
 {
-	sqlite3_stmt *st;
-	int rc = 0;
-	if (db_prepare(db, &st,
-		       "SELECT a.slug, a.title, count(s.id),"
-		       " count(s.id) FILTER (WHERE s.outcome = 'helped'),"
-		       " count(s.id) FILTER (WHERE s.outcome = 'not_helped')"
-		       " FROM kb_articles a LEFT JOIN kb_suggestions s ON s.article_id = a.id"
-		       " GROUP BY a.id HAVING a.retired_at IS NULL OR count(s.id) > 0"
-		       " ORDER BY count(s.id) DESC, a.slug"))
-		return TD_ERR;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		struct kb_stat s = {
-			.slug = db_text(st, 0), .title = db_text(st, 1),
-			.shown = sqlite3_column_int64(st, 2), .helped = sqlite3_column_int64(st, 3),
-			.not_helped = sqlite3_column_int64(st, 4),
-		};
-		rc = fn(&s, arg);
-	}
-	db_finish(db, st);
-	return rc;
+	struct stat_rows rows = { fn, arg };
+	return db_query_each(db, "SELECT a.slug, a.title, count(s.id),"
+			     " count(s.id) FILTER (WHERE s.outcome = 'helped'),"
+			     " count(s.id) FILTER (WHERE s.outcome = 'not_helped')"
+			     " FROM kb_articles a LEFT JOIN kb_suggestions s ON s.article_id = a.id"
+			     " GROUP BY a.id HAVING a.retired_at IS NULL OR count(s.id) > 0"
+			     " ORDER BY count(s.id) DESC, a.slug", DB_NO_BINDS, stat_row, &rows);
+}
+
+static int totals_row(sqlite3_stmt *st, void *arg)
+{
+	int64_t **out = arg;
+	*out[0] = sqlite3_column_int64(st, 0);
+	*out[1] = *out[0] + sqlite3_column_int64(st, 1);
+	return 0;
 }
 
 int db_kb_totals(struct db *db, int64_t *problems, int64_t *solved)
 {
-	sqlite3_stmt *st;
-	/* A problem either ended with «Помогло» or became a cashier's ticket. */
-	if (db_prepare(db, &st, "SELECT (SELECT count(*) FROM kb_suggestions WHERE outcome = 'helped'),"
-			       " (SELECT count(*) FROM tickets WHERE source = 'telegram')"))
-		return TD_ERR;
+	int64_t *out[] = { solved, problems };
 	*solved = *problems = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*solved = sqlite3_column_int64(st, 0);
-		*problems = *solved + sqlite3_column_int64(st, 1);
-	}
-	db_finish(db, st);
-	return 0;
+	/* A problem either ended with «Помогло» or became a cashier's ticket. */
+	return db_query_each(db, "SELECT (SELECT count(*) FROM kb_suggestions WHERE outcome = 'helped'),"
+			     " (SELECT count(*) FROM tickets WHERE source = 'telegram')", DB_NO_BINDS,
+			     totals_row, out);
 }
