@@ -38,11 +38,25 @@ int db_ticket_event(struct db *db, int64_t ticket_id, int64_t now, int64_t actor
 		    const char *kind, enum ticket_status status, int priority,
 		    int64_t assignee_id, const char *body)
 {
-	return db_run(db, "INSERT INTO ticket_events(ticket_id, at, actor_id, kind, status,"
-		      " priority, assignee_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		      DB_BINDS(DB_INT(ticket_id), DB_INT(now), DB_ID(actor_id), DB_TEXT(kind),
-			       DB_TEXT(ticket_status_name(status)), DB_INT(priority),
-			       DB_ID(assignee_id), DB_TEXT(body)));
+	const char *name = ticket_status_name(status);
+	int rc;
+	if ((rc = db_run(db, "INSERT INTO ticket_events(ticket_id, at, actor_id, kind, status,"
+			 " priority, assignee_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			 DB_BINDS(DB_INT(ticket_id), DB_INT(now), DB_ID(actor_id), DB_TEXT(kind),
+				  DB_TEXT(name), DB_INT(priority), DB_ID(assignee_id), DB_TEXT(body)))))
+		return rc;
+	/* The state the history row leaves, and the counts per status, read before it moves. */
+	if ((rc = db_run(db, "INSERT OR IGNORE INTO ticket_counts(status, n) VALUES (?, 0)",
+			 DB_BINDS(DB_TEXT(name)))) ||
+	    (rc = db_run(db, "UPDATE ticket_counts SET n = n + (status = ?2)"
+			 " - (status IS (SELECT status FROM tickets WHERE id = ?1))"
+			 " WHERE status IN (?2, (SELECT status FROM tickets WHERE id = ?1))",
+			 DB_BINDS(DB_INT(ticket_id), DB_TEXT(name)))))
+		return rc;
+	return db_run(db, "UPDATE tickets SET status = ?2, priority = ?3, assignee_id = ?4,"
+		      " updated_at = ?5 WHERE id = ?1",
+		      DB_BINDS(DB_INT(ticket_id), DB_TEXT(name), DB_INT(priority), DB_ID(assignee_id),
+			       DB_INT(now)));
 }
 
 #define TICKET_SELECT \
@@ -194,59 +208,74 @@ int db_ticket_queue(struct db *db, int64_t assignee_id, int limit, int *total,
 	return rc;
 }
 
-/* Collects the ids an INSERT ... RETURNING ticket_id gives. */
-struct id_list {
-	int64_t *ids;
+/* The tickets a bulk change applies to, with their state before it. */
+struct ticket_states {
+	struct ticket_state_of {
+		int64_t id, assignee_id;
+		enum ticket_status status;
+		int priority;
+	} *t;
 	size_t n, cap;
 };
 
-static int collect_id(sqlite3_stmt *st, void *arg)
+static int state_row(sqlite3_stmt *st, void *arg)
 {
-	struct id_list *l = arg;
+	struct ticket_states *l = arg;
 	if (l->n == l->cap) {
 		l->cap = l->cap ? 2 * l->cap : 8;
-		l->ids = xrealloc(l->ids, l->cap * sizeof(*l->ids));
+		l->t = xrealloc(l->t, l->cap * sizeof(*l->t));
 	}
-	l->ids[l->n++] = sqlite3_column_int64(st, 0);
+	struct ticket_state_of *t = &l->t[l->n++];
+	t->id = sqlite3_column_int64(st, 0);
+	ticket_status_parse(&t->status, db_text(st, 1));
+	t->priority = sqlite3_column_int(st, 2);
+	t->assignee_id = sqlite3_column_int64(st, 3);
 	return 0;
 }
 
-static int collect_ids(struct db *db, const char *sql, const struct db_bind *binds, int64_t **out,
-		       size_t *n)
+/*
+ * Appends a history row of kind (by the system, with body) to each ticket
+ * sql selects (id, status, priority, assignee), through db_ticket_event()
+ * like any change; requeue puts each back in the queue, else the state stays.
+ * Gives their ids in *out (malloc'd, NULL when none).
+ */
+static int change_each(struct db *db, const char *sql, const struct db_bind *binds, int64_t now,
+		       const char *kind, const char *body, bool requeue, int64_t **out, size_t *n)
 {
-	struct id_list l = { 0 };
-	int rc = db_query_each(db, sql, binds, collect_id, &l);
-	if (rc) {
-		free(l.ids);
-		l = (struct id_list){ 0 };
+	struct ticket_states l = { 0 };
+	int rc = db_query_each(db, sql, binds, state_row, &l);
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; !rc && i < l.n; i++) {
+		struct ticket_state_of *t = &l.t[i];
+		rc = db_ticket_event(db, t->id, now, 0, kind, requeue ? TICKET_NEW : t->status,
+				     t->priority, requeue ? 0 : t->assignee_id, body);
 	}
-	*out = l.ids;
-	*n = l.n;
+	if (!rc && l.n) {
+		*out = xrealloc(NULL, l.n * sizeof(**out));
+		for (size_t i = 0; i < l.n; i++)
+			(*out)[i] = l.t[i].id;
+		*n = l.n;
+	}
+	free(l.t);
 	return rc;
 }
 
 int db_ticket_requeue_assigned(struct db *db, int64_t assignee_id, int64_t now,
 			       const char *body, int64_t **out, size_t *n)
 {
-	return collect_ids(db, "INSERT INTO ticket_events(ticket_id, at, actor_id, kind, status,"
-			   " priority, assignee_id, body)"
-			   " SELECT id, ?2, NULL, 'requeued', 'new', priority, NULL, ?3"
-			   " FROM ticket_state WHERE status = 'claimed' AND assignee_id = ?1"
-			   " ORDER BY id RETURNING ticket_id",
-			   DB_BINDS(DB_INT(assignee_id), DB_INT(now), DB_TEXT(body)), out, n);
+	return change_each(db, "SELECT id, status, priority, coalesce(assignee_id, 0) FROM tickets"
+			   " WHERE status = 'claimed' AND assignee_id = ?1 ORDER BY id",
+			   DB_BINDS(DB_INT(assignee_id)), now, "requeued", body, true, out, n);
 }
 
 int db_ticket_note_cashier(struct db *db, int64_t cashier_id, int64_t store_id, int64_t now,
 			   const char *kind, const char *body, int64_t **out, size_t *n)
 {
-	return collect_ids(db, "INSERT INTO ticket_events(ticket_id, at, actor_id, kind, status,"
-			   " priority, assignee_id, body)"
-			   " SELECT id, ?3, NULL, ?4, status, priority, assignee_id, ?5"
-			   " FROM ticket_state WHERE cashier_id = ?1 AND store_id = ?2"
-			   "   AND status IN ('new', 'claimed', 'resolved')"
-			   " ORDER BY id RETURNING ticket_id",
-			   DB_BINDS(DB_INT(cashier_id), DB_INT(store_id), DB_INT(now), DB_TEXT(kind),
-				    DB_TEXT(body)), out, n);
+	return change_each(db, "SELECT id, status, priority, coalesce(assignee_id, 0) FROM tickets"
+			   " WHERE cashier_id = ?1 AND store_id = ?2"
+			   "   AND status IN ('new', 'claimed', 'resolved') ORDER BY id",
+			   DB_BINDS(DB_INT(cashier_id), DB_INT(store_id)), now, kind, body, false, out, n);
 }
 
 bool db_ticket_has_event(struct db *db, int64_t id, const char *kind)

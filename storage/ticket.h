@@ -3,9 +3,9 @@
  *
  * A ticket row holds what never changes (store, till, cashier, source,
  * title, opening time) and its current state. Every state change is a new
- * ticket_events row carrying the state after it; the database copies that
- * state onto the ticket in the same statement (a trigger), so the two never
- * disagree and the past is never rewritten.
+ * ticket_events row carrying the state after it, written by
+ * db_ticket_event() together with that state on the ticket, in the same
+ * transaction, so the two never disagree and the past is never rewritten.
  */
 #ifndef TD_TICKET_H
 #define TD_TICKET_H
@@ -60,7 +60,8 @@ int db_ticket_open(struct db *db, int64_t *out, const struct ticket_new *t, int6
 /*
  * Appends a history row: kind (opened, claimed, released, note, ...), the
  * actor (0: system), the new status, priority and assignee (0: none) and an
- * optional body.
+ * optional body; and makes that the ticket's state (and the counts per
+ * status), in the caller's transaction. The one writer of ticket history.
  */
 int db_ticket_event(struct db *db, int64_t ticket_id, int64_t now, int64_t actor_id,
 		    const char *kind, enum ticket_status status, int priority,
