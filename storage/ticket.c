@@ -34,6 +34,22 @@ int db_ticket_open(struct db *db, int64_t *out, const struct ticket_new *t, int6
 			       t->title);
 }
 
+/* A ticket's stored state, before a history row changes it ("" before the first). */
+struct ticket_now {
+	char status[16];
+	int priority;
+	int64_t assignee_id;
+};
+
+static int ticket_now_row(sqlite3_stmt *st, void *arg)
+{
+	struct ticket_now *t = arg;
+	snprintf(t->status, sizeof(t->status), "%s", db_text(st, 0));
+	t->priority = sqlite3_column_int(st, 1);
+	t->assignee_id = sqlite3_column_int64(st, 2);
+	return 0;
+}
+
 int db_ticket_event(struct db *db, int64_t ticket_id, int64_t now, int64_t actor_id,
 		    const char *kind, enum ticket_status status, int priority,
 		    int64_t assignee_id, const char *body)
@@ -45,13 +61,25 @@ int db_ticket_event(struct db *db, int64_t ticket_id, int64_t now, int64_t actor
 			 DB_BINDS(DB_INT(ticket_id), DB_INT(now), DB_ID(actor_id), DB_TEXT(kind),
 				  DB_TEXT(name), DB_INT(priority), DB_ID(assignee_id), DB_TEXT(body)))))
 		return rc;
-	/* The state the history row leaves, and the counts per status, read before it moves. */
-	if ((rc = db_run(db, "INSERT OR IGNORE INTO ticket_counts(status, n) VALUES (?, 0)",
-			 DB_BINDS(DB_TEXT(name)))) ||
-	    (rc = db_run(db, "UPDATE ticket_counts SET n = n + (status = ?2)"
-			 " - (status IS (SELECT status FROM tickets WHERE id = ?1))"
-			 " WHERE status IN (?2, (SELECT status FROM tickets WHERE id = ?1))",
-			 DB_BINDS(DB_INT(ticket_id), DB_TEXT(name)))))
+	/*
+	 * The state the history row leaves. Most rows (messages, notes) leave
+	 * it as it was: then only the time moves, and the ticket's indexes
+	 * and the counts are not rewritten (each page written is a WAL frame
+	 * at commit).
+	 */
+	struct ticket_now was = { 0 };
+	if ((rc = db_query_one(db, "SELECT coalesce(status, ''), coalesce(priority, 0),"
+			       " coalesce(assignee_id, 0) FROM tickets WHERE id = ?",
+			       DB_BINDS(DB_INT(ticket_id)), ticket_now_row, &was)))
+		return rc;
+	if (!strcmp(was.status, name) && was.priority == priority && was.assignee_id == assignee_id)
+		return db_run(db, "UPDATE tickets SET updated_at = ?2 WHERE id = ?1",
+			      DB_BINDS(DB_INT(ticket_id), DB_INT(now)));
+	if (strcmp(was.status, name) &&
+	    ((rc = db_run(db, "INSERT OR IGNORE INTO ticket_counts(status, n) VALUES (?, 0)",
+			  DB_BINDS(DB_TEXT(name)))) ||
+	     (rc = db_run(db, "UPDATE ticket_counts SET n = n + (status = ?1) - (status = ?2)"
+			  " WHERE status IN (?1, ?2)", DB_BINDS(DB_TEXT(name), DB_TEXT(was.status))))))
 		return rc;
 	return db_run(db, "UPDATE tickets SET status = ?2, priority = ?3, assignee_id = ?4,"
 		      " updated_at = ?5 WHERE id = ?1",
