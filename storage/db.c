@@ -123,7 +123,7 @@ int db_exec(struct db *db, const char *sql)
 void db_bind_text(sqlite3_stmt *st, int idx, const char *s)
 {
 	if (s)
-		sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, idx);
 }

@@ -44,7 +44,7 @@ int db_exec(struct db *db, const char *sql);
 /* Maps an SQLite result code to TD_* (constraint → TD_EEXISTS, busy → TD_EBUSY). */
 int db_map(struct db *db, int rc);
 
-/* Binds s, or NULL when s is NULL. */
+/* Binds s (borrowed, not copied: step before it goes), or NULL when s is NULL. */
 void db_bind_text(sqlite3_stmt *st, int idx, const char *s);
 /* Binds v, or NULL when v == 0 (for optional foreign keys and times). */
 void db_bind_id(sqlite3_stmt *st, int idx, int64_t v);
