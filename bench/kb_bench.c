@@ -559,7 +559,7 @@ static int load_and_import(struct mode_result *r, struct db *db, const char *dir
 	buf_release(&errors);
 	r->parse_ms = ms_since(t0);
 	t0 = now_ns();
-	if (db_begin(db) || db_kb_import(db, set, clock_now(), &st) || db_commit(db)) {
+	if (db_begin(db) || kb_set_import(db, set, clock_now(), &st) || db_commit(db)) {
 		fprintf(stderr, "kb_bench: import: %s\n", db_errmsg(db));
 		db_rollback(db);
 		kb_set_release(set);

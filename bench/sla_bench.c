@@ -101,9 +101,10 @@ static void timed(struct db *db, const char *what, int passes, int64_t now, bool
 	double *ms = calloc((size_t)passes, sizeof(*ms));
 	long rows = 0;
 	for (int i = -passes / 10; i < passes; i++) {
+		int total;
 		rows = 0;
 		int64_t t0 = clock_mono_us();
-		int rc = queue ? db_ticket_queue(db, 0, count_row, &rows)
+		int rc = queue ? db_ticket_queue(db, 0, 0, &total, count_row, &rows)
 			       : db_sla_due(db, now, count_notice, &rows);
 		int64_t t1 = clock_mono_us();
 		if (rc)

@@ -66,7 +66,8 @@ static int requeue(struct dialog *d, const struct person *p, const char *reason,
 {
 	const struct event_args a = { .body = reason, .name = p->name };
 	struct id_list c = { 0 };
-	int rc = db_ticket_queue(d->db, p->id, claimed_one, &c);
+	int total;
+	int rc = db_ticket_queue(d->db, p->id, 0, &total, claimed_one, &c);
 	if (rc) {
 		free(c.ids);
 		return rc;

@@ -48,14 +48,12 @@ static int relay_to_cashier(struct dialog *d, const struct person *p, int64_t id
 struct queue_ctx {
 	struct buf *b;
 	int64_t now;
-	int n;
+	int n;      /* every open ticket, shown or not */
 };
 
 static int queue_line(const struct ticket_row *r, void *arg)
 {
 	struct queue_ctx *q = arg;
-	if (++q->n > QUEUE_SHOWN)
-		return 0;
 	msg_buf(q->b, MSG_BOT_QUEUE_LINE, (long long)r->id, r->priority, "");
 	esc(q->b, r->store);
 	buf_puts(q->b, " — ");
@@ -81,7 +79,7 @@ static int show_queue(struct dialog *d, int64_t assignee)
 	struct buf b = BUF_INIT(1u << 20);
 	struct queue_ctx q = { &b, d->now, 0 };
 	msg_buf(&b, assignee ? MSG_BOT_MINE_HEAD : MSG_BOT_QUEUE_HEAD);
-	int rc = db_ticket_queue(d->db, assignee, queue_line, &q);
+	int rc = db_ticket_queue(d->db, assignee, QUEUE_SHOWN, &q.n, queue_line, &q);
 	if (!rc && !q.n) {
 		buf_reset(&b);
 		msg_buf(&b, MSG_BOT_QUEUE_EMPTY);

@@ -37,7 +37,7 @@ static int kb_import(struct cli *c, int argc, char **argv)
 		kb_set_release(&set);
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
 	}
-	rc = db_kb_import(c->db, &set, clock_now(), &st);
+	rc = kb_set_import(c->db, &set, clock_now(), &st);
 	if (rc || db_commit(c->db)) {
 		db_rollback(c->db);
 		kb_set_release(&set);

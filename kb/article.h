@@ -59,6 +59,21 @@ void kb_article_release(struct kb_article *a);
 int kb_set_load(struct kb_set *out, const char *dir, struct buf *errors);
 void kb_set_release(struct kb_set *s);
 
+struct db;
+
+struct kb_import_stats {
+	int added, updated, unchanged, retired;
+};
+
+/*
+ * Makes the active articles exactly those of set, in the caller's
+ * transaction: new ones added, changed ones (by digest) updated, missing
+ * ones retired, and the index rebuilt for what changed (kb/import.c). Bumps
+ * the generation that searchers watch.
+ */
+int kb_set_import(struct db *db, const struct kb_set *set, int64_t now,
+		  struct kb_import_stats *out);
+
 /* "ФН", "ОФД", ... : the categories an article may name. NULL-terminated. */
 extern const char *const kb_categories[];
 

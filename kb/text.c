@@ -3,6 +3,7 @@
 #include "core/buf.h"
 #include "core/chatter.h"
 #include "kb/text.h"
+#include "storage/db.h"
 
 struct kb_text {
 	struct sb_stemmer *ru, *en;
@@ -226,3 +227,22 @@ int kb_lower(struct buf *out, const char *s, size_t len)
 	}
 	return out->failed ? TD_ENOMEM : 0;
 }
+
+/* ---- the full-text index reads words as the questions do (storage/db.h) ---- */
+
+static void *reader_create(void)
+{
+	return kb_text_new();
+}
+
+static void reader_destroy(void *reader)
+{
+	kb_text_free(reader);
+}
+
+static int reader_terms(void *reader, const char *text, size_t n, kb_term_fn fn, void *arg)
+{
+	return kb_text_terms(reader, text, n, fn, arg);
+}
+
+const struct db_fts_reader db_fts_words = { reader_create, reader_destroy, reader_terms };

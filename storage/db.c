@@ -123,7 +123,7 @@ int db_exec(struct db *db, const char *sql)
 void db_bind_text(sqlite3_stmt *st, int idx, const char *s)
 {
 	if (s)
-		sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, idx);
 }
@@ -134,6 +134,88 @@ void db_bind_id(sqlite3_stmt *st, int idx, int64_t v)
 		sqlite3_bind_int64(st, idx, v);
 	else
 		sqlite3_bind_null(st, idx);
+}
+
+static int bind_all(struct db *db, const char *sql, const struct db_bind *binds,
+		    sqlite3_stmt **out)
+{
+	if (db_prepare(db, out, sql))
+		return TD_ERR;
+	for (int i = 0; binds[i].type != DB_BIND_END; i++) {
+		const struct db_bind *b = &binds[i];
+		if (b->type == DB_BIND_INT)
+			sqlite3_bind_int64(*out, i + 1, b->i);
+		else if (b->type == DB_BIND_ID)
+			db_bind_id(*out, i + 1, b->i);
+		else
+			db_bind_text(*out, i + 1, b->s);
+	}
+	return 0;
+}
+
+/* Steps st through at most max rows into map; *rows counts them. Finishes st. */
+static int query_rows(struct db *db, sqlite3_stmt *st, db_map_fn *map, void *arg, int max,
+		      int *rows)
+{
+	int step = SQLITE_DONE, rc = 0;
+	while (!rc && *rows < max && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		(*rows)++;
+		rc = map ? map(st, arg) : 0;
+	}
+	if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = db_map(db, step);
+	db_finish(db, st);
+	return rc;
+}
+
+int db_query_each(struct db *db, const char *sql, const struct db_bind *binds, db_map_fn *map,
+		  void *arg)
+{
+	sqlite3_stmt *st;
+	int rows = 0;
+	if (bind_all(db, sql, binds, &st))
+		return TD_ERR;
+	return query_rows(db, st, map, arg, INT_MAX, &rows);
+}
+
+int db_query_one(struct db *db, const char *sql, const struct db_bind *binds, db_map_fn *map,
+		 void *arg)
+{
+	sqlite3_stmt *st;
+	int rows = 0, rc;
+	if (bind_all(db, sql, binds, &st))
+		return TD_ERR;
+	rc = query_rows(db, st, map, arg, 1, &rows);
+	return rc ? rc : rows ? 0 : TD_ENOTFOUND;
+}
+
+static int map_int(sqlite3_stmt *st, void *arg)
+{
+	if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+		return TD_ENOTFOUND;
+	*(int64_t *)arg = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+int db_query_int(struct db *db, const char *sql, const struct db_bind *binds, int64_t *out)
+{
+	return db_query_one(db, sql, binds, map_int, out);
+}
+
+int db_run(struct db *db, const char *sql, const struct db_bind *binds)
+{
+	sqlite3_stmt *st;
+	if (bind_all(db, sql, binds, &st))
+		return TD_ERR;
+	return db_step_done(db, st);
+}
+
+int db_run_insert(struct db *db, const char *sql, const struct db_bind *binds, int64_t *out)
+{
+	sqlite3_stmt *st;
+	if (bind_all(db, sql, binds, &st))
+		return TD_ERR;
+	return db_insert(db, st, out);
 }
 
 const char *db_text(sqlite3_stmt *st, int col)
@@ -154,11 +236,7 @@ int db_step_done(struct db *db, sqlite3_stmt *st)
 
 int db_exec_id(struct db *db, const char *sql, int64_t id)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, sql))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	return db_step_done(db, st);
+	return db_run(db, sql, DB_BINDS(DB_INT(id)));
 }
 
 int db_insert(struct db *db, sqlite3_stmt *st, int64_t *out)
@@ -308,14 +386,8 @@ void db_close(struct db *db)
 
 int db_schema_version(struct db *db)
 {
-	sqlite3_stmt *st;
-	int v = -1;
-	if (db_prepare(db, &st, "PRAGMA user_version"))
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	db_finish(db, st);
-	return v;
+	int64_t v;
+	return db_query_int(db, "PRAGMA user_version", DB_NO_BINDS, &v) ? -1 : (int)v;
 }
 
 int db_begin(struct db *db)
@@ -417,30 +489,30 @@ done:
 	return rc;
 }
 
+struct text_out {
+	char *out;
+	size_t n;
+};
+
+static int text_row(sqlite3_stmt *st, void *arg)
+{
+	struct text_out *o = arg;
+	snprintf(o->out, o->n, "%s", db_text(st, 0));
+	return 0;
+}
+
 int db_setting_get(struct db *db, const char *key, char *out, size_t n)
 {
-	sqlite3_stmt *st;
-	int rc = TD_ENOTFOUND;
-	if (db_prepare(db, &st, "SELECT value FROM settings WHERE key = ?"))
-		return TD_ERR;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(out, n, "%s", db_text(st, 0));
-		rc = 0;
-	}
-	db_finish(db, st);
-	return rc;
+	struct text_out o = { out, n };
+	return db_query_one(db, "SELECT value FROM settings WHERE key = ?", DB_BINDS(DB_TEXT(key)),
+			    text_row, &o);
 }
 
 int db_setting_set(struct db *db, const char *key, const char *value)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "INSERT INTO settings(key, value) VALUES (?, ?) "
-			       "ON CONFLICT(key) DO UPDATE SET value = excluded.value"))
-		return TD_ERR;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	return db_step_done(db, st);
+	return db_run(db, "INSERT INTO settings(key, value) VALUES (?, ?) "
+		      "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+		      DB_BINDS(DB_TEXT(key), DB_TEXT(value)));
 }
 
 int db_quick_check(struct db *db, char *out, size_t n)

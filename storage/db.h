@@ -96,6 +96,22 @@ int db_setting_set(struct db *db, const char *key, const char *value);
  */
 int db_quick_check(struct db *db, char *out, size_t n);
 
+/*
+ * How the full-text index ("tilldesk" tokenizer) reads words. Defined by
+ * kb/ (kb/text.c), so that the index and the questions read alike; every
+ * connection registers it with SQLite (storage/kb.c). create() gives one
+ * reader per connection (NULL: no memory); terms() calls fn for each term
+ * of text[0..n) with where its word stands, and stops at fn's non-zero.
+ */
+struct db_fts_reader {
+	void *(*create)(void);
+	void (*destroy)(void *reader);
+	int (*terms)(void *reader, const char *text, size_t n,
+		     int (*fn)(void *arg, const char *term, size_t n, size_t start, size_t end),
+		     void *arg);
+};
+extern const struct db_fts_reader db_fts_words;
+
 /* Rows changed through this connection since it opened (to tell whether a transaction wrote). */
 int64_t db_total_changes(struct db *db);
 

@@ -44,10 +44,52 @@ int db_exec(struct db *db, const char *sql);
 /* Maps an SQLite result code to TD_* (constraint → TD_EEXISTS, busy → TD_EBUSY). */
 int db_map(struct db *db, int rc);
 
-/* Binds s, or NULL when s is NULL. */
+/* Binds s (borrowed, not copied: step before it goes), or NULL when s is NULL. */
 void db_bind_text(sqlite3_stmt *st, int idx, const char *s);
-/* Binds v, or NULL when v == 0 (for optional foreign keys). */
+/* Binds v, or NULL when v == 0 (for optional foreign keys and times). */
 void db_bind_id(sqlite3_stmt *st, int idx, int64_t v);
+
+/*
+ * A statement's parameters, in order (?1, ?2, ...), as a list ended by
+ * DB_END: DB_BINDS(DB_INT(id), DB_TEXT(name)). Strings are borrowed until
+ * the statement is finished.
+ */
+enum db_bind_type {
+	DB_BIND_END,
+	DB_BIND_INT,    /* an integer */
+	DB_BIND_ID,     /* an integer, NULL when 0 (db_bind_id) */
+	DB_BIND_TEXT,   /* a string, NULL when NULL (db_bind_text) */
+};
+struct db_bind {
+	enum db_bind_type type;
+	int64_t i;
+	const char *s;
+};
+#define DB_INT(v) ((struct db_bind){ .type = DB_BIND_INT, .i = (v) })
+#define DB_ID(v) ((struct db_bind){ .type = DB_BIND_ID, .i = (v) })
+#define DB_TEXT(v) ((struct db_bind){ .type = DB_BIND_TEXT, .s = (v) })
+#define DB_BINDS(...) ((const struct db_bind[]){ __VA_ARGS__, { .type = DB_BIND_END } })
+#define DB_NO_BINDS ((const struct db_bind[]){ { .type = DB_BIND_END } })
+
+/* Maps the current row of st for db_query_each(): 0 goes on, anything else stops and is returned. */
+typedef int db_map_fn(sqlite3_stmt *st, void *arg);
+
+/*
+ * The one loop of storage/: prepares sql (from the cache), binds binds,
+ * calls map for each row and finishes the statement on every path. Returns
+ * 0, map's non-zero result, or a TD_* error of preparing or stepping.
+ */
+int db_query_each(struct db *db, const char *sql, const struct db_bind *binds, db_map_fn *map,
+		  void *arg);
+/* The same for a query of at most one row: TD_ENOTFOUND when it gives none. */
+int db_query_one(struct db *db, const char *sql, const struct db_bind *binds, db_map_fn *map,
+		 void *arg);
+/* The first column of the first row as an integer: TD_ENOTFOUND for no row or NULL. */
+int db_query_int(struct db *db, const char *sql, const struct db_bind *binds, int64_t *out);
+/* Runs a statement without results (INSERT, UPDATE, DELETE) with binds. */
+int db_run(struct db *db, const char *sql, const struct db_bind *binds);
+/* Runs an INSERT with binds and gives the new row's id. */
+int db_run_insert(struct db *db, const char *sql, const struct db_bind *binds, int64_t *out);
 /* Column text, "" for NULL. Borrowed until the next step. */
 const char *db_text(sqlite3_stmt *st, int col);
 

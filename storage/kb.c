@@ -3,19 +3,22 @@
  * helper that every connection registers.
  */
 #include "core/buf.h"
-#include "kb/alias.h"
-#include "kb/article.h"
-#include "kb/text.h"
 #include "storage/internal.h"
 #include "storage/kb.h"
 
 
-/* ---- the FTS5 tokenizer "tilldesk": kb_text's folded, stemmed terms ---- */
+/*
+ * ---- the FTS5 tokenizer "tilldesk": db_fts_words' terms ----
+ *
+ * The words come from kb/ (db_fts_words, declared in storage/db.h), so
+ * that storage/ includes nothing of kb/: registering with SQLite is done
+ * here and only here.
+ */
 
 static int tok_create(void *ctx, const char **argv, int argc, Fts5Tokenizer **out)
 {
 	(void)ctx, (void)argv, (void)argc;
-	struct kb_text *t = kb_text_new();
+	void *t = db_fts_words.create();
 	if (!t)
 		return SQLITE_NOMEM;
 	*out = (Fts5Tokenizer *)t;
@@ -24,7 +27,7 @@ static int tok_create(void *ctx, const char **argv, int argc, Fts5Tokenizer **ou
 
 static void tok_delete(Fts5Tokenizer *t)
 {
-	kb_text_free((struct kb_text *)t);
+	db_fts_words.destroy(t);
 }
 
 struct tok_call {
@@ -43,7 +46,7 @@ static int tok_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text
 {
 	(void)flags;
 	struct tok_call c = { ctx, token };
-	return kb_text_terms((struct kb_text *)t, text, n > 0 ? (size_t)n : 0, tok_term, &c);
+	return db_fts_words.terms(t, text, n > 0 ? (size_t)n : 0, tok_term, &c);
 }
 
 /* kb_fts's columns (title, codes, keywords, examples, body) and their bm25 weights. */
@@ -151,199 +154,83 @@ int db_kb_register(struct db *db)
 	return 0;
 }
 
-/* ---- import ---- */
+/* ---- import (kb/import.c decides; these write) ---- */
 
-static char *joined(char *const *items, size_t n)
+int db_kb_keep(struct db *db, const char *slug, const char *digest, int64_t gen,
+	       bool *unchanged)
 {
-	struct buf b = BUF_INIT(1u << 20);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			buf_putc(&b, '\n');
-		buf_puts(&b, items[i]);
-	}
-	buf_puts(&b, "");
-	return buf_detach(&b);
-}
-
-/* What an import indexes with: the set's aliases, read by one stemmer. */
-struct indexer {
-	const struct kb_aliases *aliases;
-	struct kb_text *text;
-};
-
-/* The article's columns as the index sees them: every alias read as its canonical words. */
-static int index_article(struct db *db, const struct indexer *ix, int64_t id,
-			 const struct kb_article *a, const char *examples)
-{
-	const char *columns[] = { a->title, a->codes, a->keywords, examples, a->body };
-	struct buf text[ARRAY_SIZE(columns)];
-	sqlite3_stmt *st = NULL;
-	int rc = TD_ENOMEM;
-	for (size_t i = 0; i < ARRAY_SIZE(columns); i++)
-		buf_init(&text[i], KB_FILE_MAX * 2);
-	for (size_t i = 0; i < ARRAY_SIZE(columns); i++) {
-		bool changed;
-		if (kb_aliases_apply(ix->aliases, ix->text, columns[i], strlen(columns[i]), &text[i],
-				     &changed))
-			goto done;
-	}
-	if ((rc = db_prepare(db, &st, "INSERT INTO kb_fts(rowid, title, codes, keywords, examples, body)"
-				      " VALUES (?, ?, ?, ?, ?, ?)")))
-		goto done;
-	sqlite3_bind_int64(st, 1, id);
-	for (size_t i = 0; i < ARRAY_SIZE(columns); i++)
-		sqlite3_bind_text(st, (int)i + 2, buf_cstr(&text[i]), -1, SQLITE_STATIC);
-	rc = db_step_done(db, st);
-done:
-	for (size_t i = 0; i < ARRAY_SIZE(columns); i++)
-		buf_release(&text[i]);
-	return rc;
-}
-
-/* Adds or refreshes one article; counts what happened in out. */
-static int import_one(struct db *db, const struct indexer *ix, const struct kb_article *a,
-		      int64_t gen, int64_t now, struct kb_import_stats *out)
-{
-	sqlite3_stmt *st;
-	int64_t id = 0;
-	bool same = false;
-	int rc;
-
-	if (db_prepare(db, &st, "SELECT id, digest = ?2 AND retired_at IS NULL FROM kb_articles"
-			       " WHERE slug = ?1"))
-		return TD_ERR;
-	sqlite3_bind_text(st, 1, a->slug, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, a->digest, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		same = sqlite3_column_int(st, 1);
-	}
-	db_finish(db, st);
-	if (same) {
-		out->unchanged++;
-		if (db_prepare(db, &st, "UPDATE kb_articles SET generation = ? WHERE id = ?"))
-			return TD_ERR;
-		sqlite3_bind_int64(st, 1, gen);
-		sqlite3_bind_int64(st, 2, id);
-		return db_step_done(db, st);
-	}
-
-	char *patterns = joined(a->patterns, a->n_patterns);
-	char *examples = joined(a->examples, a->n_examples);
-	if (id) {
-		rc = db_prepare(db, &st, "UPDATE kb_articles SET title = ?2, category = ?3, priority = ?4,"
-				" codes = ?5, keywords = ?6, patterns = ?7, examples = ?8, body = ?9,"
-				" digest = ?10, generation = ?11, updated_at = ?12, retired_at = NULL"
-				" WHERE id = ?1");
-	} else {
-		rc = db_prepare(db, &st, "INSERT INTO kb_articles(id, title, category, priority, codes,"
-				" keywords, patterns, examples, body, digest, generation, updated_at, slug)"
-				" VALUES (NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
-	}
+	int64_t id;
+	int rc = db_query_int(db, "SELECT id FROM kb_articles WHERE slug = ?1 AND digest = ?2"
+			      " AND retired_at IS NULL", DB_BINDS(DB_TEXT(slug), DB_TEXT(digest)), &id);
+	*unchanged = !rc;
 	if (rc)
-		goto done;
-	if (id)
-		sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, a->title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, a->category, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, a->priority);
-	sqlite3_bind_text(st, 5, a->codes, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, a->keywords, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, patterns, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, examples, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, a->body, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, a->digest, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 11, gen);
-	sqlite3_bind_int64(st, 12, now);
-	if (!id)
-		sqlite3_bind_text(st, 13, a->slug, -1, SQLITE_STATIC);
-	if (id) {
-		if ((rc = db_step_done(db, st)) ||
-		    (rc = db_exec_id(db, "DELETE FROM kb_fts WHERE rowid = ?", id)))
-			goto done;
-		out->updated++;
-	} else {
-		if ((rc = db_insert(db, st, &id)))
-			goto done;
-		out->added++;
-	}
-	rc = index_article(db, ix, id, a, examples);
-done:
-	free(patterns);
-	free(examples);
-	return rc;
+		return rc == TD_ENOTFOUND ? 0 : rc;
+	return db_run(db, "UPDATE kb_articles SET generation = ? WHERE id = ?",
+		      DB_BINDS(DB_INT(gen), DB_INT(id)));
 }
 
-/*
- * When the aliases or the way words are read changed since the last import,
- * every article is indexed again: its digest is forgotten, so it counts as
- * changed.
- */
-static int index_anew_if_words_changed(struct db *db, const struct kb_set *set)
+int db_kb_put(struct db *db, const struct db_kb_article *a, int64_t gen, int64_t now,
+	      bool *added)
 {
-	struct buf old = BUF_INIT(KB_ALIASES_MAX + 1);
-	char version[32], old_version[32] = "";
+	int64_t id, new_id;
+	int rc = db_query_int(db, "SELECT id FROM kb_articles WHERE slug = ?",
+			      DB_BINDS(DB_TEXT(a->slug)), &id);
+	if (rc && rc != TD_ENOTFOUND)
+		return rc;
+	*added = rc == TD_ENOTFOUND;
+	/* A stored article keeps its id (suggestions and tickets point at it). */
+	rc = db_run_insert(db, "INSERT INTO kb_articles(slug, title, category, priority, codes,"
+			   " keywords, patterns, examples, body, digest, generation, updated_at)"
+			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+			   " ON CONFLICT(slug) DO UPDATE SET title = ?2, category = ?3, priority = ?4,"
+			   " codes = ?5, keywords = ?6, patterns = ?7, examples = ?8, body = ?9,"
+			   " digest = ?10, generation = ?11, updated_at = ?12, retired_at = NULL",
+			   DB_BINDS(DB_TEXT(a->slug), DB_TEXT(a->title), DB_TEXT(a->category),
+				    DB_INT(a->priority), DB_TEXT(a->codes), DB_TEXT(a->keywords),
+				    DB_TEXT(a->patterns), DB_TEXT(a->examples), DB_TEXT(a->body),
+				    DB_TEXT(a->digest), DB_INT(gen), DB_INT(now)), &new_id);
+	if (rc)
+		return rc;
+	if (*added)
+		id = new_id;
+	else if ((rc = db_exec_id(db, "DELETE FROM kb_fts WHERE rowid = ?", id)))
+		return rc;
+	return db_run(db, "INSERT INTO kb_fts(rowid, title, codes, keywords, examples, body)"
+		      " VALUES (?, ?, ?, ?, ?, ?)",
+		      DB_BINDS(DB_INT(id), DB_TEXT(a->indexed[0]), DB_TEXT(a->indexed[1]),
+			       DB_TEXT(a->indexed[2]), DB_TEXT(a->indexed[3]), DB_TEXT(a->indexed[4])));
+}
+
+int db_kb_forget_digests(struct db *db)
+{
+	return db_exec(db, "UPDATE kb_articles SET digest = ''");
+}
+
+int db_kb_retire_others(struct db *db, int64_t gen, int64_t now, int *retired)
+{
 	int rc;
-	snprintf(version, sizeof(version), "%d", KB_TEXT_VERSION);
-	if ((rc = db_kb_aliases(db, &old)))
-		goto done;
-	db_setting_get(db, "kb_text_version", old_version, sizeof(old_version));
-	if (!strcmp(buf_cstr(&old), set->aliases_text ? set->aliases_text : "") &&
-	    !strcmp(old_version, version))
-		goto done;
-	if (!(rc = db_exec(db, "UPDATE kb_articles SET digest = ''")) &&
-	    !(rc = db_setting_set(db, "kb_aliases", set->aliases_text ? set->aliases_text : "")))
-		rc = db_setting_set(db, "kb_text_version", version);
-done:
-	buf_release(&old);
-	return rc;
+	if ((rc = db_exec_id(db, "DELETE FROM kb_fts WHERE rowid IN (SELECT id FROM kb_articles"
+			     " WHERE retired_at IS NULL AND generation != ?)", gen)) ||
+	    (rc = db_run(db, "UPDATE kb_articles SET retired_at = ?2"
+			 " WHERE retired_at IS NULL AND generation != ?1",
+			 DB_BINDS(DB_INT(gen), DB_INT(now)))))
+		return rc;
+	*retired = sqlite3_changes(db->h);
+	/* Document frequencies, read once here rather than from the index's doclists per search. */
+	return db_exec(db, KB_TERMS_REFRESH);
+}
+
+static int append_text(sqlite3_stmt *st, void *arg)
+{
+	buf_puts(arg, db_text(st, 0));
+	return 0;
 }
 
 int db_kb_aliases(struct db *db, struct buf *out)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "SELECT value FROM settings WHERE key = 'kb_aliases'"))
-		return TD_ERR;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		buf_puts(out, (const char *)sqlite3_column_text(st, 0));
-	db_finish(db, st);
-	return out->failed ? TD_ENOMEM : 0;
-}
-
-int db_kb_import(struct db *db, const struct kb_set *set, int64_t now,
-		 struct kb_import_stats *out)
-{
-	int64_t gen = db_kb_generation(db) + 1;
-	struct indexer ix = { .aliases = set->aliases };
-	char value[32];
-	int rc;
-	memset(out, 0, sizeof(*out));
-	snprintf(value, sizeof(value), "%lld", (long long)gen);
-	if ((rc = db_setting_set(db, "kb_generation", value)) ||
-	    (rc = index_anew_if_words_changed(db, set)))
-		return rc;
-	if (!(ix.text = kb_text_new()))
-		return TD_ENOMEM;
-	for (size_t i = 0; i < set->n && !rc; i++)
-		rc = import_one(db, &ix, &set->a[i], gen, now, out);
-	kb_text_free(ix.text);
-	if (rc)
-		return rc;
-	/* What this import did not mention is retired. */
-	if ((rc = db_exec_id(db, "DELETE FROM kb_fts WHERE rowid IN (SELECT id FROM kb_articles"
-			     " WHERE retired_at IS NULL AND generation != ?)", gen)))
-		return rc;
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "UPDATE kb_articles SET retired_at = ?2"
-			       " WHERE retired_at IS NULL AND generation != ?1"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, gen);
-	sqlite3_bind_int64(st, 2, now);
-	if ((rc = db_step_done(db, st)))
-		return rc;
-	out->retired = sqlite3_changes(db->h);
-	/* Document frequencies, read once here rather than from the index's doclists per search. */
-	return db_exec(db, KB_TERMS_REFRESH);
+	int rc = db_query_each(db, "SELECT value FROM settings WHERE key = 'kb_aliases'", DB_NO_BINDS,
+			       append_text, out);
+	return rc ? rc : out->failed ? TD_ENOMEM : 0;
 }
 
 int64_t db_kb_generation(struct db *db)
@@ -356,37 +243,40 @@ int64_t db_kb_generation(struct db *db)
 	return gen;
 }
 
+struct pattern_rows {
+	int (*fn)(int64_t article_id, const char *pattern, void *arg);
+	void *arg;
+};
+
+static int pattern_row(sqlite3_stmt *st, void *arg)
+{
+	struct pattern_rows *rows = arg;
+	int64_t id = sqlite3_column_int64(st, 0);
+	char *all = xstrdup(db_text(st, 1));
+	int rc = 0;
+	for (char *p = all, *nl; !rc && p; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		rc = rows->fn(id, p, rows->arg);
+	}
+	free(all);
+	return rc;
+}
+
 int db_kb_patterns(struct db *db, int (*fn)(int64_t article_id, const char *pattern, void *arg),
 		   void *arg)
 {
-	sqlite3_stmt *st;
-	int rc = 0;
-	if (db_prepare(db, &st, "SELECT id, patterns FROM kb_articles"
-			       " WHERE retired_at IS NULL AND patterns != '' ORDER BY id"))
-		return TD_ERR;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		char *all = xstrdup(db_text(st, 1));
-		for (char *p = all, *nl; !rc && p; p = nl ? nl + 1 : NULL) {
-			nl = strchr(p, '\n');
-			if (nl)
-				*nl = '\0';
-			rc = fn(id, p, arg);
-		}
-		free(all);
-	}
-	db_finish(db, st);
-	return rc;
+	struct pattern_rows rows = { fn, arg };
+	return db_query_each(db, "SELECT id, patterns FROM kb_articles"
+			     " WHERE retired_at IS NULL AND patterns != '' ORDER BY id", DB_NO_BINDS,
+			     pattern_row, &rows);
 }
 
 int db_kb_count(struct db *db, int64_t *out)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "SELECT count(*) FROM kb_articles WHERE retired_at IS NULL"))
-		return TD_ERR;
-	*out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	db_finish(db, st);
-	return 0;
+	return db_query_int(db, "SELECT count(*) FROM kb_articles WHERE retired_at IS NULL",
+			    DB_NO_BINDS, out);
 }
 
 #define ENTRY_COLUMNS "id, slug, title, category, body, examples, priority, retired_at IS NOT NULL"
@@ -413,33 +303,22 @@ static void entry_of(sqlite3_stmt *st, struct kb_entry *e)
 	e->retired = sqlite3_column_int(st, 7);
 }
 
-static int entry_by(struct db *db, const char *sql, int64_t id, const char *slug,
-		    struct kb_entry *out)
+static int entry_row(sqlite3_stmt *st, void *arg)
 {
-	sqlite3_stmt *st;
-	int rc = TD_ENOTFOUND;
-	if (db_prepare(db, &st, sql))
-		return TD_ERR;
-	if (slug)
-		sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		entry_of(st, out);
-		rc = 0;
-	}
-	db_finish(db, st);
-	return rc;
+	entry_of(st, arg);
+	return 0;
 }
 
 int db_kb_get(struct db *db, int64_t id, struct kb_entry *out)
 {
-	return entry_by(db, "SELECT " ENTRY_COLUMNS " FROM kb_articles WHERE id = ?", id, NULL, out);
+	return db_query_one(db, "SELECT " ENTRY_COLUMNS " FROM kb_articles WHERE id = ?",
+			    DB_BINDS(DB_INT(id)), entry_row, out);
 }
 
 int db_kb_find(struct db *db, const char *slug, struct kb_entry *out)
 {
-	return entry_by(db, "SELECT " ENTRY_COLUMNS " FROM kb_articles WHERE slug = ?", 0, slug, out);
+	return db_query_one(db, "SELECT " ENTRY_COLUMNS " FROM kb_articles WHERE slug = ?",
+			    DB_BINDS(DB_TEXT(slug)), entry_row, out);
 }
 
 void kb_entry_release(struct kb_entry *e)
@@ -454,21 +333,26 @@ void kb_entry_release(struct kb_entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
+struct entry_rows {
+	int (*fn)(const struct kb_entry *, void *);
+	void *arg;
+};
+
+static int each_entry(sqlite3_stmt *st, void *arg)
+{
+	struct entry_rows *rows = arg;
+	struct kb_entry e;
+	entry_of(st, &e);
+	int rc = rows->fn(&e, rows->arg);
+	kb_entry_release(&e);
+	return rc;
+}
+
 int db_kb_each(struct db *db, int (*fn)(const struct kb_entry *, void *), void *arg)
 {
-	sqlite3_stmt *st;
-	int rc = 0;
-	if (db_prepare(db, &st, "SELECT " ENTRY_COLUMNS " FROM kb_articles"
-			       " WHERE retired_at IS NULL ORDER BY slug"))
-		return TD_ERR;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		struct kb_entry e;
-		entry_of(st, &e);
-		rc = fn(&e, arg);
-		kb_entry_release(&e);
-	}
-	db_finish(db, st);
-	return rc;
+	struct entry_rows rows = { fn, arg };
+	return db_query_each(db, "SELECT " ENTRY_COLUMNS " FROM kb_articles"
+			     " WHERE retired_at IS NULL ORDER BY slug", DB_NO_BINDS, each_entry, &rows);
 }
 
 int db_kb_fts(struct db *db, struct kb_fts_query *q, int limit, struct kb_fts_hit *out, int *n)
@@ -503,13 +387,11 @@ int db_kb_fts(struct db *db, struct kb_fts_query *q, int limit, struct kb_fts_hi
 
 int db_kb_doc_freq(struct db *db, const char *term, int64_t *out)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "SELECT docs FROM kb_terms WHERE term = ?"))
-		return TD_ERR;
-	sqlite3_bind_text(st, 1, term, -1, SQLITE_STATIC);
-	*out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	db_finish(db, st);
-	return 0;
+	int rc = db_query_int(db, "SELECT docs FROM kb_terms WHERE term = ?", DB_BINDS(DB_TEXT(term)),
+			      out);
+	if (rc == TD_ENOTFOUND)
+		*out = 0;
+	return rc == TD_ENOTFOUND ? 0 : rc;
 }
 
 /* ---- suggestions ---- */
@@ -531,15 +413,10 @@ int db_kb_suggest(struct db *db, int64_t *out, int64_t article_id, int64_t perso
 
 int db_kb_suggest_file(struct db *db, int64_t id, const char *photo, const char *document)
 {
-	sqlite3_stmt *st;
 	if ((photo && strlen(photo) >= KB_FILE_ID_MAX) || (document && strlen(document) >= KB_FILE_ID_MAX))
 		return TD_EINVAL;
-	if (db_prepare(db, &st, "UPDATE kb_suggestions SET photo = ?2, document = ?3 WHERE id = ?1"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	db_bind_text(st, 2, photo);
-	db_bind_text(st, 3, document);
-	return db_step_done(db, st);
+	return db_run(db, "UPDATE kb_suggestions SET photo = ?2, document = ?3 WHERE id = ?1",
+		      DB_BINDS(DB_INT(id), DB_TEXT(photo), DB_TEXT(document)));
 }
 
 #define SUGGESTION_SELECT \
@@ -547,93 +424,84 @@ int db_kb_suggest_file(struct db *db, int64_t id, const char *photo, const char 
 	" coalesce(outcome, ''), shown_at, coalesce(photo, ''), coalesce(document, '')" \
 	" FROM kb_suggestions WHERE "
 
-/* One suggestion, chosen by sql (SUGGESTION_SELECT and a condition on its one parameter, key). */
-static int suggestion_get(struct db *db, const char *sql, int64_t key, struct kb_suggestion *out)
+static int suggestion_row(sqlite3_stmt *st, void *arg)
 {
-	sqlite3_stmt *st;
-	int rc = TD_ENOTFOUND;
-	if (db_prepare(db, &st, sql))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, key);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(st, 0);
-		out->article_id = sqlite3_column_int64(st, 1);
-		out->person_id = sqlite3_column_int64(st, 2);
-		out->ticket_id = sqlite3_column_int64(st, 3);
-		snprintf(out->query, sizeof(out->query), "%s", db_text(st, 4));
-		snprintf(out->outcome, sizeof(out->outcome), "%s", db_text(st, 5));
-		out->shown_at = sqlite3_column_int64(st, 6);
-		snprintf(out->photo, sizeof(out->photo), "%s", db_text(st, 7));
-		snprintf(out->document, sizeof(out->document), "%s", db_text(st, 8));
-		rc = 0;
-	}
-	db_finish(db, st);
-	return rc;
+	struct kb_suggestion *out = arg;
+	out->id = sqlite3_column_int64(st, 0);
+	out->article_id = sqlite3_column_int64(st, 1);
+	out->person_id = sqlite3_column_int64(st, 2);
+	out->ticket_id = sqlite3_column_int64(st, 3);
+	snprintf(out->query, sizeof(out->query), "%s", db_text(st, 4));
+	snprintf(out->outcome, sizeof(out->outcome), "%s", db_text(st, 5));
+	out->shown_at = sqlite3_column_int64(st, 6);
+	snprintf(out->photo, sizeof(out->photo), "%s", db_text(st, 7));
+	snprintf(out->document, sizeof(out->document), "%s", db_text(st, 8));
+	return 0;
 }
 
 int db_kb_suggestion(struct db *db, int64_t id, struct kb_suggestion *out)
 {
-	return suggestion_get(db, SUGGESTION_SELECT "id = ?", id, out);
+	return db_query_one(db, SUGGESTION_SELECT "id = ?", DB_BINDS(DB_INT(id)), suggestion_row,
+			    out);
 }
 
 int db_kb_latest(struct db *db, int64_t person_id, struct kb_suggestion *out)
 {
-	return suggestion_get(db, SUGGESTION_SELECT "person_id = ? ORDER BY id DESC LIMIT 1",
-			      person_id, out);
+	return db_query_one(db, SUGGESTION_SELECT "person_id = ? ORDER BY id DESC LIMIT 1",
+			    DB_BINDS(DB_INT(person_id)), suggestion_row, out);
 }
 
 int db_kb_outcome(struct db *db, int64_t id, const char *outcome, int64_t ticket_id, int64_t now)
 {
-	sqlite3_stmt *st;
-	int rc;
-	if (db_prepare(db, &st, "UPDATE kb_suggestions SET outcome = ?2, ticket_id = ?3, decided_at = ?4"
-			       " WHERE id = ?1 AND outcome IS NULL"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, outcome, -1, SQLITE_STATIC);
-	db_bind_id(st, 3, ticket_id);
-	sqlite3_bind_int64(st, 4, now);
-	if ((rc = db_step_done(db, st)))
+	int rc = db_run(db, "UPDATE kb_suggestions SET outcome = ?2, ticket_id = ?3, decided_at = ?4"
+			" WHERE id = ?1 AND outcome IS NULL",
+			DB_BINDS(DB_INT(id), DB_TEXT(outcome), DB_ID(ticket_id), DB_INT(now)));
+	if (rc)
 		return rc;
 	return sqlite3_changes(db->h) ? 0 : TD_EEXISTS;
 }
 
+struct stat_rows {
+	int (*fn)(const struct kb_stat *, void *);
+	void *arg;
+};
+
+static int stat_row(sqlite3_stmt *st, void *arg)
+{
+	struct stat_rows *rows = arg;
+	struct kb_stat s = {
+		.slug = db_text(st, 0), .title = db_text(st, 1),
+		.shown = sqlite3_column_int64(st, 2), .helped = sqlite3_column_int64(st, 3),
+		.not_helped = sqlite3_column_int64(st, 4),
+	};
+	return rows->fn(&s, rows->arg);
+}
+
 int db_kb_stats(struct db *db, int (*fn)(const struct kb_stat *, void *), void *arg)
 {
-	sqlite3_stmt *st;
-	int rc = 0;
-	if (db_prepare(db, &st,
-		       "SELECT a.slug, a.title, count(s.id),"
-		       " count(s.id) FILTER (WHERE s.outcome = 'helped'),"
-		       " count(s.id) FILTER (WHERE s.outcome = 'not_helped')"
-		       " FROM kb_articles a LEFT JOIN kb_suggestions s ON s.article_id = a.id"
-		       " GROUP BY a.id HAVING a.retired_at IS NULL OR count(s.id) > 0"
-		       " ORDER BY count(s.id) DESC, a.slug"))
-		return TD_ERR;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		struct kb_stat s = {
-			.slug = db_text(st, 0), .title = db_text(st, 1),
-			.shown = sqlite3_column_int64(st, 2), .helped = sqlite3_column_int64(st, 3),
-			.not_helped = sqlite3_column_int64(st, 4),
-		};
-		rc = fn(&s, arg);
-	}
-	db_finish(db, st);
-	return rc;
+	struct stat_rows rows = { fn, arg };
+	return db_query_each(db, "SELECT a.slug, a.title, count(s.id),"
+			     " count(s.id) FILTER (WHERE s.outcome = 'helped'),"
+			     " count(s.id) FILTER (WHERE s.outcome = 'not_helped')"
+			     " FROM kb_articles a LEFT JOIN kb_suggestions s ON s.article_id = a.id"
+			     " GROUP BY a.id HAVING a.retired_at IS NULL OR count(s.id) > 0"
+			     " ORDER BY count(s.id) DESC, a.slug", DB_NO_BINDS, stat_row, &rows);
+}
+
+static int totals_row(sqlite3_stmt *st, void *arg)
+{
+	int64_t **out = arg;
+	*out[0] = sqlite3_column_int64(st, 0);
+	*out[1] = *out[0] + sqlite3_column_int64(st, 1);
+	return 0;
 }
 
 int db_kb_totals(struct db *db, int64_t *problems, int64_t *solved)
 {
-	sqlite3_stmt *st;
-	/* A problem either ended with «Помогло» or became a cashier's ticket. */
-	if (db_prepare(db, &st, "SELECT (SELECT count(*) FROM kb_suggestions WHERE outcome = 'helped'),"
-			       " (SELECT count(*) FROM tickets WHERE source = 'telegram')"))
-		return TD_ERR;
+	int64_t *out[] = { solved, problems };
 	*solved = *problems = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*solved = sqlite3_column_int64(st, 0);
-		*problems = *solved + sqlite3_column_int64(st, 1);
-	}
-	db_finish(db, st);
-	return 0;
+	/* A problem either ended with «Помогло» or became a cashier's ticket. */
+	return db_query_each(db, "SELECT (SELECT count(*) FROM kb_suggestions WHERE outcome = 'helped'),"
+			     " (SELECT count(*) FROM tickets WHERE source = 'telegram')", DB_NO_BINDS,
+			     totals_row, out);
 }

@@ -13,20 +13,35 @@
 #include "storage/db.h"
 
 struct buf;
-struct kb_set;
 
-struct kb_import_stats {
-	int added, updated, unchanged, retired;
+/*
+ * An article as stored (kb/import.c fills it from a parsed file): its
+ * columns, patterns and examples one per line, and what the full-text
+ * index reads of it, aliases already applied.
+ */
+struct db_kb_article {
+	const char *slug, *title, *category, *codes, *keywords, *patterns, *examples, *body;
+	const char *digest;
+	int priority;
+	const char *indexed[5];   /* title, codes, keywords, examples, body as the index reads them */
 };
 
 /*
- * Makes the active articles exactly those of set, in the caller's
- * transaction: new ones added, changed ones (by digest) updated, missing
- * ones retired, and the index rebuilt for what changed. Bumps the
- * generation that searchers watch.
+ * When slug is stored, active, with this digest: moves it to generation gen
+ * and sets *unchanged; otherwise only clears *unchanged.
  */
-int db_kb_import(struct db *db, const struct kb_set *set, int64_t now,
-		 struct kb_import_stats *out);
+int db_kb_keep(struct db *db, const char *slug, const char *digest, int64_t gen,
+	       bool *unchanged);
+/* Adds or rewrites the article (and its index row) as of generation gen; *added tells which. */
+int db_kb_put(struct db *db, const struct db_kb_article *a, int64_t gen, int64_t now,
+	      bool *added);
+/* Forgets every digest, so that the next import indexes every article again. */
+int db_kb_forget_digests(struct db *db);
+/*
+ * Retires the active articles not of generation gen (their index rows go)
+ * and counts them in *retired; refreshes the terms' document frequencies.
+ */
+int db_kb_retire_others(struct db *db, int64_t gen, int64_t now, int *retired);
 
 /*
  * Appends the aliases file's text of the last import to out ("" before

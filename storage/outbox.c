@@ -62,12 +62,26 @@ static struct outbox_row row_of(sqlite3_stmt *st)
 	"SELECT " col " FROM outbox INDEXED BY outbox_queue WHERE state = 'pending'" \
 	" AND channel = 'telegram' AND " cond " ORDER BY " order " LIMIT 1"
 
+struct outbox_rows {
+	int (*fn)(const struct outbox_row *, void *);
+	void *arg;
+	int64_t *last;    /* the last row's id, or NULL */
+};
+
+static int outbox_row(sqlite3_stmt *st, void *arg)
+{
+	struct outbox_rows *rows = arg;
+	struct outbox_row r = row_of(st);
+	if (rows->last)
+		*rows->last = r.id;
+	return rows->fn(&r, rows->arg);
+}
+
 int db_outbox_due(struct db *db, int64_t now, int limit,
 		  int (*fn)(const struct outbox_row *, void *), void *arg)
 {
-	sqlite3_stmt *st;
-	int rc = 0;
-	if (db_prepare(db, &st,
+	struct outbox_rows rows = { fn, arg, NULL };
+	return db_query_each(db,
 		       /*
 			* Skip from one chat to the next through outbox_queue; min()
 			* would scan it, ORDER BY ... LIMIT 1 seeks.
@@ -83,139 +97,80 @@ int db_outbox_due(struct db *db, int64_t now, int limit,
 		       "  SELECT id FROM outbox INDEXED BY outbox_queue WHERE state = 'pending'"
 		       "   AND channel = 'telegram' AND chat_id IS NULL)"
 		       " SELECT " ROW_COLUMNS("o.") " FROM heads h JOIN outbox o ON o.id = h.id"
-		       " WHERE o.not_before <= ?1 ORDER BY o.id LIMIT ?2"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int(st, 2, limit);
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		struct outbox_row r = row_of(st);
-		rc = fn(&r, arg);
-	}
-	db_finish(db, st);
-	return rc;
+		       " WHERE o.not_before <= ?1 ORDER BY o.id LIMIT ?2",
+		       DB_BINDS(DB_INT(now), DB_INT(limit)), outbox_row, &rows);
 }
 
 int db_outbox_after(struct db *db, int64_t *last, int (*fn)(const struct outbox_row *, void *),
 		    void *arg)
 {
-	sqlite3_stmt *st;
-	int rc = 0;
-	if (db_prepare(db, &st, "SELECT " ROW_COLUMNS("")
-			       " FROM outbox WHERE id > ? AND state = 'pending' ORDER BY id"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, *last);
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		struct outbox_row r = row_of(st);
-		*last = r.id;
-		rc = fn(&r, arg);
-	}
-	db_finish(db, st);
-	return rc;
+	struct outbox_rows rows = { fn, arg, last };
+	return db_query_each(db, "SELECT " ROW_COLUMNS("")
+			     " FROM outbox WHERE id > ? AND state = 'pending' ORDER BY id",
+			     DB_BINDS(DB_INT(*last)), outbox_row, &rows);
 }
 
 int db_outbox_last(struct db *db, int64_t *out)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "SELECT coalesce(max(id), 0) FROM outbox"))
-		return TD_ERR;
-	*out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	db_finish(db, st);
-	return 0;
+	return db_query_int(db, "SELECT coalesce(max(id), 0) FROM outbox", DB_NO_BINDS, out);
 }
 
 /* Remembers message_id, sent for row id, as its ticket's link_role message. */
 static int link_sent(struct db *db, int64_t id, int64_t message_id)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "INSERT OR REPLACE INTO tg_links(chat_id, message_id, ticket_id, role)"
-			       " SELECT chat_id, ?, ticket_id, link_role FROM outbox"
-			       " WHERE id = ? AND ticket_id IS NOT NULL AND link_role IS NOT NULL"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, message_id);
-	sqlite3_bind_int64(st, 2, id);
-	return db_step_done(db, st);
+	return db_run(db, "INSERT OR REPLACE INTO tg_links(chat_id, message_id, ticket_id, role)"
+		      " SELECT chat_id, ?, ticket_id, link_role FROM outbox"
+		      " WHERE id = ? AND ticket_id IS NOT NULL AND link_role IS NOT NULL",
+		      DB_BINDS(DB_INT(message_id), DB_INT(id)));
 }
 
 int db_outbox_sent(struct db *db, int64_t id, int64_t message_id, int64_t now)
 {
-	sqlite3_stmt *st;
-	int rc;
-	if (db_prepare(db, &st, "UPDATE outbox SET state = 'sent', sent_at = ?, message_id = ?,"
-			       " attempts = attempts + 1 WHERE id = ?"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, now);
-	db_bind_id(st, 2, message_id);
-	sqlite3_bind_int64(st, 3, id);
-	if ((rc = db_step_done(db, st)) || !message_id)
+	int rc = db_run(db, "UPDATE outbox SET state = 'sent', sent_at = ?, message_id = ?,"
+			" attempts = attempts + 1 WHERE id = ?",
+			DB_BINDS(DB_INT(now), DB_ID(message_id), DB_INT(id)));
+	if (rc || !message_id)
 		return rc;
 	return link_sent(db, id, message_id);
 }
 
 int db_outbox_retry(struct db *db, int64_t id, int64_t not_before, const char *error)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "UPDATE outbox SET not_before = ?, error = ?, attempts = attempts + 1"
-			       " WHERE id = ?"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, not_before);
-	db_bind_text(st, 2, error);
-	sqlite3_bind_int64(st, 3, id);
-	return db_step_done(db, st);
+	return db_run(db, "UPDATE outbox SET not_before = ?, error = ?, attempts = attempts + 1"
+		      " WHERE id = ?", DB_BINDS(DB_INT(not_before), DB_TEXT(error), DB_INT(id)));
 }
 
 int db_outbox_failed(struct db *db, int64_t id, const char *error)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "UPDATE outbox SET state = 'failed', error = ?, attempts = attempts + 1"
-			       " WHERE id = ?"))
-		return TD_ERR;
-	db_bind_text(st, 1, error);
-	sqlite3_bind_int64(st, 2, id);
-	return db_step_done(db, st);
+	return db_run(db, "UPDATE outbox SET state = 'failed', error = ?, attempts = attempts + 1"
+		      " WHERE id = ?", DB_BINDS(DB_TEXT(error), DB_INT(id)));
 }
 
 int db_outbox_set_payload(struct db *db, int64_t id, const char *payload)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "UPDATE outbox SET payload = ? WHERE id = ?"))
-		return TD_ERR;
-	sqlite3_bind_text(st, 1, payload, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, id);
-	return db_step_done(db, st);
+	return db_run(db, "UPDATE outbox SET payload = ? WHERE id = ?",
+		      DB_BINDS(DB_TEXT(payload), DB_INT(id)));
 }
 
 int db_outbox_add_flags(struct db *db, int64_t id, unsigned flags)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "UPDATE outbox SET flags = flags | ? WHERE id = ?"))
-		return TD_ERR;
-	sqlite3_bind_int(st, 1, (int)flags);
-	sqlite3_bind_int64(st, 2, id);
-	return db_step_done(db, st);
+	return db_run(db, "UPDATE outbox SET flags = flags | ? WHERE id = ?",
+		      DB_BINDS(DB_INT(flags), DB_INT(id)));
 }
 
 int db_outbox_part_sent(struct db *db, int64_t id, int64_t message_id)
 {
-	sqlite3_stmt *st;
-	int rc;
-	if (db_prepare(db, &st, "UPDATE outbox SET parts_sent = parts_sent + 1, error = NULL"
-			       " WHERE id = ?"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = db_step_done(db, st)) || !message_id)
+	int rc = db_run(db, "UPDATE outbox SET parts_sent = parts_sent + 1, error = NULL WHERE id = ?",
+			DB_BINDS(DB_INT(id)));
+	if (rc || !message_id)
 		return rc;
 	return link_sent(db, id, message_id);
 }
 
 int db_outbox_count(struct db *db, const char *state, int64_t *out)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "SELECT count(*) FROM outbox WHERE state = ?"))
-		return TD_ERR;
-	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-	*out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	db_finish(db, st);
-	return 0;
+	return db_query_int(db, "SELECT count(*) FROM outbox WHERE state = ?",
+			    DB_BINDS(DB_TEXT(state)), out);
 }
 
 int db_chat_migrate(struct db *db, int64_t old_id, int64_t new_id)
@@ -225,17 +180,10 @@ int db_chat_migrate(struct db *db, int64_t old_id, int64_t new_id)
 		"UPDATE OR REPLACE tg_links SET chat_id = ?2 WHERE chat_id = ?1",
 		"INSERT OR REPLACE INTO settings(key, value) VALUES ('chat_migrated:' || ?1, ?2)",
 	};
-	for (size_t i = 0; i < ARRAY_SIZE(sql); i++) {
-		sqlite3_stmt *st;
-		int rc;
-		if (db_prepare(db, &st, sql[i]))
-			return TD_ERR;
-		sqlite3_bind_int64(st, 1, old_id);
-		sqlite3_bind_int64(st, 2, new_id);
-		if ((rc = db_step_done(db, st)))
-			return rc;
-	}
-	return 0;
+	int rc = 0;
+	for (size_t i = 0; !rc && i < ARRAY_SIZE(sql); i++)
+		rc = db_run(db, sql[i], DB_BINDS(DB_INT(old_id), DB_INT(new_id)));
+	return rc;
 }
 
 int64_t db_chat_current(struct db *db, int64_t chat_id)
@@ -256,50 +204,38 @@ int64_t db_chat_current(struct db *db, int64_t chat_id)
 int db_link_add(struct db *db, int64_t chat_id, int64_t message_id, int64_t ticket_id,
 		const char *role)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "INSERT OR REPLACE INTO tg_links(chat_id, message_id, ticket_id, role)"
-			       " VALUES (?, ?, ?, ?)"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, chat_id);
-	sqlite3_bind_int64(st, 2, message_id);
-	sqlite3_bind_int64(st, 3, ticket_id);
-	sqlite3_bind_text(st, 4, role, -1, SQLITE_STATIC);
-	return db_step_done(db, st);
+	return db_run(db, "INSERT OR REPLACE INTO tg_links(chat_id, message_id, ticket_id, role)"
+		      " VALUES (?, ?, ?, ?)",
+		      DB_BINDS(DB_INT(chat_id), DB_INT(message_id), DB_INT(ticket_id), DB_TEXT(role)));
+}
+
+struct link_out {
+	int64_t *ticket_id;
+	char *role;
+	size_t role_len;
+};
+
+static int link_row(sqlite3_stmt *st, void *arg)
+{
+	struct link_out *o = arg;
+	*o->ticket_id = sqlite3_column_int64(st, 0);
+	snprintf(o->role, o->role_len, "%s", db_text(st, 1));
+	return 0;
 }
 
 int db_link_find(struct db *db, int64_t chat_id, int64_t message_id, int64_t *ticket_id,
 		 char *role, size_t role_len)
 {
-	sqlite3_stmt *st;
-	int rc = TD_ENOTFOUND;
-	if (db_prepare(db, &st, "SELECT ticket_id, role FROM tg_links WHERE chat_id = ? AND message_id = ?"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, chat_id);
-	sqlite3_bind_int64(st, 2, message_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*ticket_id = sqlite3_column_int64(st, 0);
-		snprintf(role, role_len, "%s", db_text(st, 1));
-		rc = 0;
-	}
-	db_finish(db, st);
-	return rc;
+	struct link_out o = { ticket_id, role, role_len };
+	return db_query_one(db, "SELECT ticket_id, role FROM tg_links"
+			    " WHERE chat_id = ? AND message_id = ?",
+			    DB_BINDS(DB_INT(chat_id), DB_INT(message_id)), link_row, &o);
 }
 
 int db_link_message(struct db *db, int64_t ticket_id, const char *role, int64_t chat_id,
 		    int64_t *message_id)
 {
-	sqlite3_stmt *st;
-	int rc = TD_ENOTFOUND;
-	if (db_prepare(db, &st, "SELECT max(message_id) FROM tg_links WHERE ticket_id = ? AND role = ?"
-			       " AND chat_id = ?"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, ticket_id);
-	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, chat_id);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		*message_id = sqlite3_column_int64(st, 0);
-		rc = 0;
-	}
-	db_finish(db, st);
-	return rc;
+	return db_query_int(db, "SELECT max(message_id) FROM tg_links WHERE ticket_id = ? AND role = ?"
+			    " AND chat_id = ?",
+			    DB_BINDS(DB_INT(ticket_id), DB_TEXT(role), DB_INT(chat_id)), message_id);
 }

@@ -20,29 +20,14 @@ static int kind_parse(const char *s, enum sla_kind *out)
 	return 0;
 }
 
-static void bind_or_null(sqlite3_stmt *st, int i, int64_t v)
-{
-	if (v)
-		sqlite3_bind_int64(st, i, v);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 int db_sla_set(struct db *db, const struct sla_timer *t)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "INSERT INTO sla_timers(ticket_id, kind, budget, started_at, due_at,"
-			       " warn_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-			       " ON CONFLICT (ticket_id, kind) DO UPDATE SET budget = ?3,"
-			       " started_at = ?4, due_at = ?5, warn_at = ?6"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, t->ticket_id);
-	sqlite3_bind_text(st, 2, sla_kind_name(t->kind), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, t->budget);
-	sqlite3_bind_int64(st, 4, t->started_at);
-	bind_or_null(st, 5, t->due_at);
-	bind_or_null(st, 6, t->warn_at);
-	return db_step_done(db, st);
+	return db_run(db, "INSERT INTO sla_timers(ticket_id, kind, budget, started_at, due_at,"
+		      " warn_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+		      " ON CONFLICT (ticket_id, kind) DO UPDATE SET budget = ?3,"
+		      " started_at = ?4, due_at = ?5, warn_at = ?6",
+		      DB_BINDS(DB_INT(t->ticket_id), DB_TEXT(sla_kind_name(t->kind)), DB_INT(t->budget),
+			       DB_INT(t->started_at), DB_ID(t->due_at), DB_ID(t->warn_at)));
 }
 
 #define TIMER_COLUMNS "ticket_id, kind, budget, started_at, ifnull(due_at, 0), ifnull(warn_at, 0)," \
@@ -65,150 +50,144 @@ static void timer_of(sqlite3_stmt *st, struct sla_timer *t)
 	kind_parse(db_text(st, 1), &t->kind);
 }
 
+static int timer_row(sqlite3_stmt *st, void *arg)
+{
+	timer_of(st, arg);
+	return 0;
+}
+
 int db_sla_get(struct db *db, int64_t ticket_id, enum sla_kind kind, struct sla_timer *out)
 {
-	sqlite3_stmt *st;
-	int rc = TD_ENOTFOUND;
-	if (db_prepare(db, &st, "SELECT " TIMER_COLUMNS " FROM sla_timers"
-			       " WHERE ticket_id = ? AND kind = ?"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, ticket_id);
-	sqlite3_bind_text(st, 2, sla_kind_name(kind), -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		timer_of(st, out);
-		rc = 0;
-	}
-	db_finish(db, st);
-	return rc;
+	return db_query_one(db, "SELECT " TIMER_COLUMNS " FROM sla_timers"
+			    " WHERE ticket_id = ? AND kind = ?",
+			    DB_BINDS(DB_INT(ticket_id), DB_TEXT(sla_kind_name(kind))), timer_row, out);
 }
 
 int db_sla_met(struct db *db, int64_t ticket_id, enum sla_kind kind, int64_t at, int64_t used)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, at ? "UPDATE sla_timers SET met_at = ?3, used = ?4"
-				     " WHERE ticket_id = ?1 AND kind = ?2 AND met_at IS NULL"
-				   : "UPDATE sla_timers SET met_at = NULL, used = NULL"
-				     " WHERE ticket_id = ?1 AND kind = ?2"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, ticket_id);
-	sqlite3_bind_text(st, 2, sla_kind_name(kind), -1, SQLITE_STATIC);
-	if (at) {
-		sqlite3_bind_int64(st, 3, at);
-		sqlite3_bind_int64(st, 4, used);
-	}
-	return db_step_done(db, st);
+	/* at 0: NULL binds clear both. */
+	return db_run(db, at ? "UPDATE sla_timers SET met_at = ?3, used = ?4"
+			       " WHERE ticket_id = ?1 AND kind = ?2 AND met_at IS NULL"
+			     : "UPDATE sla_timers SET met_at = ?3, used = ?4"
+			       " WHERE ticket_id = ?1 AND kind = ?2",
+		      DB_BINDS(DB_INT(ticket_id), DB_TEXT(sla_kind_name(kind)), DB_ID(at),
+			       at ? DB_INT(used) : DB_ID(0)));
 }
 
-/* Runs st like db_step_done() and tells whether it changed a row. */
-static int step_changed(struct db *db, sqlite3_stmt *st, bool *changed)
+/* Runs sql like db_run() and tells whether it changed a row. */
+static int run_changed(struct db *db, const char *sql, const struct db_bind *binds, bool *changed)
 {
-	int rc = db_step_done(db, st);
+	int rc = db_run(db, sql, binds);
 	*changed = !rc && sqlite3_changes(db->h) > 0;
 	return rc;
 }
 
 int db_sla_pause(struct db *db, int64_t ticket_id, int64_t now, bool *changed)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "INSERT INTO sla_pauses(ticket_id, from_at) SELECT ?1, ?2"
-			       " WHERE NOT EXISTS (SELECT 1 FROM sla_pauses"
-			       "  WHERE ticket_id = ?1 AND to_at IS NULL)"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, ticket_id);
-	sqlite3_bind_int64(st, 2, now);
-	return step_changed(db, st, changed);
+	return run_changed(db, "INSERT INTO sla_pauses(ticket_id, from_at) SELECT ?1, ?2"
+			   " WHERE NOT EXISTS (SELECT 1 FROM sla_pauses"
+			   "  WHERE ticket_id = ?1 AND to_at IS NULL)",
+			   DB_BINDS(DB_INT(ticket_id), DB_INT(now)), changed);
 }
 
 int db_sla_resume(struct db *db, int64_t ticket_id, int64_t now, bool *changed)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "UPDATE sla_pauses SET to_at = max(?2, from_at)"
-			       " WHERE ticket_id = ?1 AND to_at IS NULL"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, ticket_id);
-	sqlite3_bind_int64(st, 2, now);
-	return step_changed(db, st, changed);
+	return run_changed(db, "UPDATE sla_pauses SET to_at = max(?2, from_at)"
+			   " WHERE ticket_id = ?1 AND to_at IS NULL",
+			   DB_BINDS(DB_INT(ticket_id), DB_INT(now)), changed);
+}
+
+struct pause_list {
+	struct sla_pause *items;
+	size_t n, cap;
+};
+
+static int pause_row(sqlite3_stmt *st, void *arg)
+{
+	struct pause_list *l = arg;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 8;
+		l->items = xrealloc(l->items, l->cap * sizeof(*l->items));
+	}
+	l->items[l->n++] = (struct sla_pause){ sqlite3_column_int64(st, 0),
+					       sqlite3_column_int64(st, 1) };
+	return 0;
 }
 
 int db_sla_pauses(struct db *db, int64_t ticket_id, struct sla_pause **out, size_t *n)
 {
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	*out = NULL;
-	*n = 0;
-	if (db_prepare(db, &st, "SELECT from_at, ifnull(to_at, 0) FROM sla_pauses"
-			       " WHERE ticket_id = ? ORDER BY from_at"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, ticket_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 8;
-			*out = xrealloc(*out, cap * sizeof(**out));
-		}
-		(*out)[(*n)++] = (struct sla_pause){ sqlite3_column_int64(st, 0),
-						     sqlite3_column_int64(st, 1) };
+	struct pause_list l = { 0 };
+	int rc = db_query_each(db, "SELECT from_at, ifnull(to_at, 0) FROM sla_pauses"
+			       " WHERE ticket_id = ? ORDER BY from_at", DB_BINDS(DB_INT(ticket_id)),
+			       pause_row, &l);
+	if (rc) {
+		free(l.items);
+		l = (struct pause_list){ 0 };
 	}
-	db_finish(db, st);
-	return 0;
+	*out = l.items;
+	*n = l.n;
+	return rc;
+}
+
+struct due_rows {
+	int (*fn)(const struct sla_timer *, enum sla_notice, void *);
+	void *arg;
+};
+
+static int due_row(sqlite3_stmt *st, void *arg)
+{
+	struct due_rows *rows = arg;
+	struct sla_timer t;
+	timer_of(st, &t);
+	return rows->fn(&t, sqlite3_column_int(st, TIMER_NCOLUMNS) ? SLA_BREACH : SLA_WARNING,
+			rows->arg);
 }
 
 int db_sla_due(struct db *db, int64_t now,
 	       int (*fn)(const struct sla_timer *, enum sla_notice, void *), void *arg)
 {
-	sqlite3_stmt *st;
-	int rc = 0;
-	/* A timer past both is told once, as breached; each half reads its own index. */
-	if (db_prepare(db, &st, "SELECT " TIMER_COLUMNS ", 1 FROM sla_timers"
-			       " WHERE met_at IS NULL AND breached_at IS NULL AND due_at <= ?1"
-			       " UNION ALL SELECT " TIMER_COLUMNS ", 0 FROM sla_timers"
-			       " WHERE met_at IS NULL AND breached_at IS NULL AND warned_at IS NULL"
-			       " AND warn_at <= ?1 AND due_at > ?1"
-			       " ORDER BY 5"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, now);
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		struct sla_timer t;
-		timer_of(st, &t);
-		rc = fn(&t, sqlite3_column_int(st, TIMER_NCOLUMNS) ? SLA_BREACH : SLA_WARNING, arg);
-	}
-	db_finish(db, st);
-	return rc;
+	struct due_rows rows = { fn, arg };
+	/*
+	 * A timer past both is told once, as breached; each half reads its own
+	 * index, named: /queue's index of every running deadline would serve
+	 * too, and SQLite took it, reading every running timer each second.
+	 */
+	return db_query_each(db, "SELECT " TIMER_COLUMNS ", 1 FROM sla_timers"
+			     " INDEXED BY sla_timers_breach"
+			     " WHERE met_at IS NULL AND breached_at IS NULL AND due_at <= ?1"
+			     " UNION ALL SELECT " TIMER_COLUMNS ", 0 FROM sla_timers"
+			     " INDEXED BY sla_timers_warn"
+			     " WHERE met_at IS NULL AND breached_at IS NULL AND warned_at IS NULL"
+			     " AND warn_at <= ?1 AND due_at > ?1"
+			     " ORDER BY 5", DB_BINDS(DB_INT(now)), due_row, &rows);
 }
 
 int db_sla_noticed(struct db *db, int64_t ticket_id, enum sla_kind kind, enum sla_notice what,
 		   int64_t now)
 {
-	sqlite3_stmt *st;
 	/* A breach also counts as the warning: nothing is sent after it. */
-	if (db_prepare(db, &st, what == SLA_BREACH
-			       ? "UPDATE sla_timers SET breached_at = ?3, warned_at = ifnull(warned_at, ?3)"
-				 " WHERE ticket_id = ?1 AND kind = ?2"
-			       : "UPDATE sla_timers SET warned_at = ?3 WHERE ticket_id = ?1 AND kind = ?2"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, ticket_id);
-	sqlite3_bind_text(st, 2, sla_kind_name(kind), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
-	return db_step_done(db, st);
+	return db_run(db, what == SLA_BREACH
+		      ? "UPDATE sla_timers SET breached_at = ?3, warned_at = ifnull(warned_at, ?3)"
+			" WHERE ticket_id = ?1 AND kind = ?2"
+		      : "UPDATE sla_timers SET warned_at = ?3 WHERE ticket_id = ?1 AND kind = ?2",
+		      DB_BINDS(DB_INT(ticket_id), DB_TEXT(sla_kind_name(kind)), DB_INT(now)));
+}
+
+static int place_row(sqlite3_stmt *st, void *arg)
+{
+	struct sla_place *out = arg;
+	snprintf(out->timezone, sizeof(out->timezone), "%s", db_text(st, 0));
+	snprintf(out->hours, sizeof(out->hours), "%s", db_text(st, 1));
+	snprintf(out->tier, sizeof(out->tier), "%s", db_text(st, 2));
+	out->org_id = sqlite3_column_int64(st, 3);
+	return 0;
 }
 
 int db_sla_place(struct db *db, int64_t ticket_id, struct sla_place *out)
 {
-	sqlite3_stmt *st;
-	int rc = TD_ENOTFOUND;
-	if (db_prepare(db, &st, "SELECT s.timezone, s.hours, o.tier, o.id FROM tickets t"
-			       " JOIN stores s ON s.id = t.store_id JOIN orgs o ON o.id = s.org_id"
-			       " WHERE t.id = ?"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, ticket_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(out->timezone, sizeof(out->timezone), "%s", db_text(st, 0));
-		snprintf(out->hours, sizeof(out->hours), "%s", db_text(st, 1));
-		snprintf(out->tier, sizeof(out->tier), "%s", db_text(st, 2));
-		out->org_id = sqlite3_column_int64(st, 3);
-		rc = 0;
-	}
-	db_finish(db, st);
-	return rc;
+	return db_query_one(db, "SELECT s.timezone, s.hours, o.tier, o.id FROM tickets t"
+			    " JOIN stores s ON s.id = t.store_id JOIN orgs o ON o.id = s.org_id"
+			    " WHERE t.id = ?", DB_BINDS(DB_INT(ticket_id)), place_row, out);
 }
 
 #define REPORT_TIMER(t) \
@@ -230,43 +209,45 @@ static bool report_timer(sqlite3_stmt *st, int i, int64_t ticket_id, enum sla_ki
 	return sqlite3_column_type(st, i) != SQLITE_NULL;
 }
 
+struct report_rows {
+	int (*fn)(const struct sla_report_row *, void *);
+	void *arg;
+};
+
+static int report_row(sqlite3_stmt *st, void *arg)
+{
+	struct report_rows *rows = arg;
+	struct sla_report_row r = {
+		.ticket_id = sqlite3_column_int64(st, 0),
+		.created_at = sqlite3_column_int64(st, 1),
+		.org = db_text(st, 2),
+		.store = db_text(st, 3),
+		.timezone = db_text(st, 4),
+		.engineer = db_text(st, 5),
+		.priority = sqlite3_column_int(st, 6),
+		.breaches = sqlite3_column_int(st, 17),
+	};
+	r.has[SLA_REACTION] = report_timer(st, 7, r.ticket_id, SLA_REACTION,
+					   &r.timer[SLA_REACTION]);
+	r.has[SLA_RESOLUTION] = report_timer(st, 12, r.ticket_id, SLA_RESOLUTION,
+					     &r.timer[SLA_RESOLUTION]);
+	return rows->fn(&r, rows->arg);
+}
+
 int db_sla_report(struct db *db, int64_t from, int64_t to, int64_t org_id,
 		  int (*fn)(const struct sla_report_row *, void *), void *arg)
 {
-	sqlite3_stmt *st;
-	int rc = 0;
-	if (db_prepare(db, &st, "SELECT ts.id, ts.created_at, o.name, s.name, s.timezone,"
-			       " coalesce(a.name, ''), ts.priority," REPORT_TIMER("r") ","
-			       REPORT_TIMER("z") ","
-			       " (SELECT count(*) FROM ticket_events e"
-			       "  WHERE e.ticket_id = ts.id AND e.kind = 'sla_breach')"
-			       " FROM ticket_state ts JOIN stores s ON s.id = ts.store_id"
-			       " JOIN orgs o ON o.id = s.org_id LEFT JOIN people a ON a.id = ts.assignee_id"
-			       " LEFT JOIN sla_timers r ON r.ticket_id = ts.id AND r.kind = 'reaction'"
-			       " LEFT JOIN sla_timers z ON z.ticket_id = ts.id AND z.kind = 'resolution'"
-			       " WHERE ts.created_at >= ?1 AND ts.created_at < ?2"
-			       " AND (?3 = 0 OR s.org_id = ?3) ORDER BY ts.id"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int64(st, 2, to);
-	sqlite3_bind_int64(st, 3, org_id);
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		struct sla_report_row r = {
-			.ticket_id = sqlite3_column_int64(st, 0),
-			.created_at = sqlite3_column_int64(st, 1),
-			.org = db_text(st, 2),
-			.store = db_text(st, 3),
-			.timezone = db_text(st, 4),
-			.engineer = db_text(st, 5),
-			.priority = sqlite3_column_int(st, 6),
-			.breaches = sqlite3_column_int(st, 17),
-		};
-		r.has[SLA_REACTION] = report_timer(st, 7, r.ticket_id, SLA_REACTION,
-						   &r.timer[SLA_REACTION]);
-		r.has[SLA_RESOLUTION] = report_timer(st, 12, r.ticket_id, SLA_RESOLUTION,
-						     &r.timer[SLA_RESOLUTION]);
-		rc = fn(&r, arg);
-	}
-	db_finish(db, st);
-	return rc;
+	struct report_rows rows = { fn, arg };
+	return db_query_each(db, "SELECT ts.id, ts.created_at, o.name, s.name, s.timezone,"
+			     " coalesce(a.name, ''), ts.priority," REPORT_TIMER("r") ","
+			     REPORT_TIMER("z") ","
+			     " (SELECT count(*) FROM ticket_events e"
+			     "  WHERE e.ticket_id = ts.id AND e.kind = 'sla_breach')"
+			     " FROM ticket_state ts JOIN stores s ON s.id = ts.store_id"
+			     " JOIN orgs o ON o.id = s.org_id LEFT JOIN people a ON a.id = ts.assignee_id"
+			     " LEFT JOIN sla_timers r ON r.ticket_id = ts.id AND r.kind = 'reaction'"
+			     " LEFT JOIN sla_timers z ON z.ticket_id = ts.id AND z.kind = 'resolution'"
+			     " WHERE ts.created_at >= ?1 AND ts.created_at < ?2"
+			     " AND (?3 = 0 OR s.org_id = ?3) ORDER BY ts.id",
+			     DB_BINDS(DB_INT(from), DB_INT(to), DB_INT(org_id)), report_row, &rows);
 }

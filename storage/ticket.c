@@ -1,44 +1,70 @@
+#include <limits.h>
+
 #include "storage/internal.h"
 #include "storage/ticket.h"
 
 int db_ticket_open(struct db *db, int64_t *out, const struct ticket_new *t, int64_t now)
 {
-	sqlite3_stmt *st;
-	int rc;
-	if (db_prepare(db, &st, "INSERT INTO tickets(store_id, till_id, cashier_id, source, title,"
-			       " created_at, kb_article_id) VALUES (?, ?, ?, ?, ?, ?, ?)"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, t->store_id);
-	db_bind_id(st, 2, t->till_id);
-	db_bind_id(st, 3, t->cashier_id);
-	sqlite3_bind_text(st, 4, t->source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, t->title, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, now);
-	db_bind_id(st, 7, t->kb_article_id);
-	if ((rc = db_step_done(db, st)))
+	int rc = db_run_insert(db, "INSERT INTO tickets(store_id, till_id, cashier_id, source, title,"
+			       " created_at, kb_article_id, agent_check) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			       DB_BINDS(DB_INT(t->store_id), DB_ID(t->till_id), DB_ID(t->cashier_id),
+					DB_TEXT(t->source), DB_TEXT(t->title), DB_INT(now),
+					DB_ID(t->kb_article_id), DB_TEXT(t->agent_check)), out);
+	if (rc)
 		return rc;
-	*out = sqlite3_last_insert_rowid(db->h);
 	return db_ticket_event(db, *out, now, t->cashier_id, HISTORY_OPENED, TICKET_NEW, t->priority, 0,
 			       t->title);
+}
+
+/* A ticket's stored state, before a history row changes it ("" before the first). */
+struct ticket_now {
+	char status[16];
+	int priority;
+	int64_t assignee_id;
+};
+
+static int ticket_now_row(sqlite3_stmt *st, void *arg)
+{
+	struct ticket_now *t = arg;
+	snprintf(t->status, sizeof(t->status), "%s", db_text(st, 0));
+	t->priority = sqlite3_column_int(st, 1);
+	t->assignee_id = sqlite3_column_int64(st, 2);
+	return 0;
 }
 
 int db_ticket_event(struct db *db, int64_t ticket_id, int64_t now, int64_t actor_id,
 		    enum history_kind kind, enum ticket_status status, int priority,
 		    int64_t assignee_id, const char *body)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "INSERT INTO ticket_events(ticket_id, at, actor_id, kind, status,"
-			       " priority, assignee_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, ticket_id);
-	sqlite3_bind_int64(st, 2, now);
-	db_bind_id(st, 3, actor_id);
-	sqlite3_bind_text(st, 4, history_kind_name(kind), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, ticket_status_name(status), -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 6, priority);
-	db_bind_id(st, 7, assignee_id);
-	db_bind_text(st, 8, body);
-	return db_step_done(db, st);
+	const char *name = ticket_status_name(status);
+	int rc;
+	if ((rc = db_run(db, "INSERT INTO ticket_events(ticket_id, at, actor_id, kind, status,"
+			 " priority, assignee_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			 DB_BINDS(DB_INT(ticket_id), DB_INT(now), DB_ID(actor_id), DB_TEXT(history_kind_name(kind)),
+				  DB_TEXT(name), DB_INT(priority), DB_ID(assignee_id), DB_TEXT(body)))))
+		return rc;
+	/*
+	 * The state the history row leaves. Most rows (messages, notes) leave
+	 * it as it was: then nothing more is written (each page written is a
+	 * WAL frame at commit; the handling rate fell by a fifth when every row
+	 * rewrote the ticket).
+	 */
+	struct ticket_now was = { 0 };
+	if ((rc = db_query_one(db, "SELECT coalesce(status, ''), coalesce(priority, 0),"
+			       " coalesce(assignee_id, 0) FROM tickets WHERE id = ?",
+			       DB_BINDS(DB_INT(ticket_id)), ticket_now_row, &was)))
+		return rc;
+	if (!strcmp(was.status, name) && was.priority == priority && was.assignee_id == assignee_id)
+		return 0;
+	if (strcmp(was.status, name) &&
+	    ((rc = db_run(db, "INSERT OR IGNORE INTO ticket_counts(status, n) VALUES (?, 0)",
+			  DB_BINDS(DB_TEXT(name)))) ||
+	     (rc = db_run(db, "UPDATE ticket_counts SET n = n + (status = ?1) - (status = ?2)"
+			  " WHERE status IN (?1, ?2)", DB_BINDS(DB_TEXT(name), DB_TEXT(was.status))))))
+		return rc;
+	return db_run(db, "UPDATE tickets SET status = ?2, priority = ?3, assignee_id = ?4"
+		      " WHERE id = ?1",
+		      DB_BINDS(DB_INT(ticket_id), DB_TEXT(name), DB_INT(priority), DB_ID(assignee_id)));
 }
 
 #define TICKET_SELECT \
@@ -58,220 +84,254 @@ int db_ticket_event(struct db *db, int64_t ticket_id, int64_t now, int64_t actor
 	" LEFT JOIN tills tl ON tl.id = ts.till_id LEFT JOIN people c ON c.id = ts.cashier_id" \
 	" LEFT JOIN people a ON a.id = ts.assignee_id "
 
-static int ticket_rows(struct db *db, sqlite3_stmt *st, int (*fn)(const struct ticket_row *, void *), void *arg,
-		       int *count)
+/* db_ticket_*()'s callback and how many rows it was given. */
+struct ticket_rows {
+	int (*fn)(const struct ticket_row *, void *);
+	void *arg;
+	int count;
+};
+
+static int ticket_row(sqlite3_stmt *st, void *arg)
 {
-	int rc = 0;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		struct ticket_row r = {
-			.id = sqlite3_column_int64(st, 0),
-			.store_id = sqlite3_column_int64(st, 1),
-			.till_id = sqlite3_column_int64(st, 2),
-			.org = db_text(st, 3),
-			.store = db_text(st, 4),
-			.address = db_text(st, 5),
-			.till = db_text(st, 6),
-			.cashier = db_text(st, 7),
-			.assignee = db_text(st, 8),
-			.source = db_text(st, 9),
-			.title = db_text(st, 10),
-			.priority = sqlite3_column_int(st, 12),
-			.created_at = sqlite3_column_int64(st, 13),
-			.updated_at = sqlite3_column_int64(st, 14),
-			.timezone = db_text(st, 15),
-			.cashier_id = sqlite3_column_int64(st, 16),
-			.assignee_id = sqlite3_column_int64(st, 17),
-			.cashier_tg = sqlite3_column_int64(st, 18),
-			.kb_article_id = sqlite3_column_int64(st, 19),
-			.kb_title = db_text(st, 20),
-			.due_at = sqlite3_column_int64(st, 21),
-			.breached = sqlite3_column_int(st, 22),
-			.assignee_disabled = sqlite3_column_int(st, 23),
-		};
-		ticket_status_parse(&r.status, db_text(st, 11));
-		(*count)++;
-		rc = fn(&r, arg);
-	}
-	db_finish(db, st);
-	return rc;
+	struct ticket_rows *rows = arg;
+	struct ticket_row r = {
+		.id = sqlite3_column_int64(st, 0),
+		.store_id = sqlite3_column_int64(st, 1),
+		.till_id = sqlite3_column_int64(st, 2),
+		.org = db_text(st, 3),
+		.store = db_text(st, 4),
+		.address = db_text(st, 5),
+		.till = db_text(st, 6),
+		.cashier = db_text(st, 7),
+		.assignee = db_text(st, 8),
+		.source = db_text(st, 9),
+		.title = db_text(st, 10),
+		.priority = sqlite3_column_int(st, 12),
+		.created_at = sqlite3_column_int64(st, 13),
+		.updated_at = sqlite3_column_int64(st, 14),
+		.timezone = db_text(st, 15),
+		.cashier_id = sqlite3_column_int64(st, 16),
+		.assignee_id = sqlite3_column_int64(st, 17),
+		.cashier_tg = sqlite3_column_int64(st, 18),
+		.kb_article_id = sqlite3_column_int64(st, 19),
+		.kb_title = db_text(st, 20),
+		.due_at = sqlite3_column_int64(st, 21),
+		.breached = sqlite3_column_int(st, 22),
+		.assignee_disabled = sqlite3_column_int(st, 23),
+	};
+	ticket_status_parse(&r.status, db_text(st, 11));
+	rows->count++;
+	return rows->fn(&r, rows->arg);
 }
 
 int db_ticket_list(struct db *db, const struct ticket_filter *f,
 		   int (*fn)(const struct ticket_row *, void *), void *arg)
 {
-	sqlite3_stmt *st;
-	int count = 0;
-	if (db_prepare(db, &st, TICKET_SELECT
-		       "WHERE (?1 OR ts.store_id = ?2) AND (?3 OR s.org_id = ?4)"
-		       " AND (?5 = 0 OR ts.status IN ('new', 'claimed'))"
-		       " ORDER BY ts.id DESC LIMIT ?6"))
-		return TD_ERR;
-	sqlite3_bind_int(st, 1, f->all_stores);
-	sqlite3_bind_int64(st, 2, f->store_id);
-	sqlite3_bind_int(st, 3, f->all_orgs);
-	sqlite3_bind_int64(st, 4, f->org_id);
-	sqlite3_bind_int(st, 5, f->open_only);
-	sqlite3_bind_int(st, 6, f->limit > 0 ? f->limit : -1);
-	return ticket_rows(db, st, fn, arg, &count);
+	struct ticket_rows rows = { fn, arg, 0 };
+	return db_query_each(db, TICKET_SELECT
+			     "WHERE (?1 OR ts.store_id = ?2) AND (?3 OR s.org_id = ?4)"
+			     " AND (?5 = 0 OR ts.status IN ('new', 'claimed'))"
+			     " ORDER BY ts.id DESC LIMIT ?6",
+			     DB_BINDS(DB_INT(f->all_stores), DB_INT(f->store_id), DB_INT(f->all_orgs),
+				      DB_INT(f->org_id), DB_INT(f->open_only),
+				      DB_INT(f->limit > 0 ? f->limit : -1)), ticket_row, &rows);
 }
 
 int db_ticket_get(struct db *db, int64_t id, int (*fn)(const struct ticket_row *, void *),
 		  void *arg)
 {
-	sqlite3_stmt *st;
-	int count = 0;
-	if (db_prepare(db, &st, TICKET_SELECT "WHERE ts.id = ?1"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = ticket_rows(db, st, fn, arg, &count);
-	return rc ? rc : count ? 0 : TD_ENOTFOUND;
+	struct ticket_rows rows = { fn, arg, 0 };
+	return db_query_one(db, TICKET_SELECT "WHERE ts.id = ?1", DB_BINDS(DB_INT(id)), ticket_row,
+			    &rows);
 }
 
 int db_ticket_open_of(struct db *db, int64_t cashier_id, int64_t *out)
 {
-	sqlite3_stmt *st;
-	int rc = TD_ENOTFOUND;
-	if (db_prepare(db, &st, "SELECT max(id) FROM ticket_state WHERE cashier_id = ?1"
-			       " AND status IN ('new', 'claimed', 'resolved')"
-			       " AND store_id = (SELECT store_id FROM people WHERE id = ?1)"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, cashier_id);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		*out = sqlite3_column_int64(st, 0);
-		rc = 0;
-	}
-	db_finish(db, st);
+	return db_query_int(db, "SELECT max(id) FROM ticket_state WHERE cashier_id = ?1"
+			    " AND status IN ('new', 'claimed', 'resolved')"
+			    " AND store_id = (SELECT store_id FROM people WHERE id = ?1)",
+			    DB_BINDS(DB_INT(cashier_id)), out);
+}
+
+int db_ticket_open_for_check(struct db *db, int64_t till_id, const char *check, int64_t *out)
+{
+	return db_query_int(db, "SELECT max(id) FROM tickets WHERE till_id = ?1 AND agent_check = ?2"
+			    " AND status IN ('new', 'claimed', 'resolved')",
+			    DB_BINDS(DB_INT(till_id), DB_TEXT(check)), out);
+}
+
+/*
+ * Anyone's queue in three reads of indexes, none of every open ticket: the
+ * running deadlines nearest first (a ticket's nearest one only: no earlier
+ * timer of the same ticket), then the open tickets without one oldest
+ * first, then the count (kept by the database per status). CROSS JOIN
+ * keeps the timers the outer loop, so the walk stops at the limit.
+ */
+#define QUEUE_HEAD \
+	TICKET_SELECT "WHERE ts.id IN (SELECT r.ticket_id FROM sla_timers r CROSS JOIN tickets t" \
+	" ON t.id = r.ticket_id WHERE r.met_at IS NULL AND r.due_at IS NOT NULL" \
+	" AND t.status IN ('new', 'claimed') AND NOT EXISTS (SELECT 1 FROM sla_timers o" \
+	"  WHERE o.ticket_id = r.ticket_id AND o.met_at IS NULL" \
+	"  AND (o.due_at < r.due_at OR (o.due_at = r.due_at AND o.kind < r.kind)))" \
+	" ORDER BY r.due_at, t.created_at, t.id LIMIT ?1)" \
+	" ORDER BY next_due, ts.created_at, ts.id"
+#define QUEUE_TAIL \
+	TICKET_SELECT "WHERE ts.id IN (SELECT t.id FROM tickets t" \
+	" WHERE t.status IN ('new', 'claimed') AND NOT EXISTS (SELECT 1 FROM sla_timers o" \
+	"  WHERE o.ticket_id = t.id AND o.met_at IS NULL AND o.due_at IS NOT NULL)" \
+	" ORDER BY t.created_at, t.id LIMIT ?1)" \
+	" ORDER BY ts.created_at, ts.id"
+/* One engineer's queue: their own open tickets are few; sort them all, join the head. */
+#define QUEUE_MINE \
+	TICKET_SELECT "WHERE ts.id IN (SELECT t.id FROM tickets t LEFT JOIN sla_timers r" \
+	" ON r.ticket_id = t.id AND r.met_at IS NULL" \
+	" WHERE t.status IN ('new', 'claimed') AND t.assignee_id = ?2 GROUP BY t.id" \
+	" ORDER BY min(r.due_at) IS NULL, min(r.due_at), t.created_at, t.id LIMIT ?1)" \
+	" ORDER BY next_due = 0, next_due, ts.created_at, ts.id"
+
+int db_ticket_queue(struct db *db, int64_t assignee_id, int limit, int *total,
+		    int (*fn)(const struct ticket_row *, void *), void *arg)
+{
+	struct ticket_rows rows = { fn, arg, 0 };
+	int64_t count;
+	int rc;
+	if (limit <= 0)
+		limit = INT_MAX;
+	if (assignee_id)
+		rc = db_query_each(db, QUEUE_MINE, DB_BINDS(DB_INT(limit), DB_INT(assignee_id)),
+				   ticket_row, &rows);
+	else if (!(rc = db_query_each(db, QUEUE_HEAD, DB_BINDS(DB_INT(limit)), ticket_row, &rows)) &&
+		 rows.count < limit)
+		rc = db_query_each(db, QUEUE_TAIL, DB_BINDS(DB_INT(limit - rows.count)), ticket_row,
+				   &rows);
+	if (rc)
+		return rc;
+	if (assignee_id)
+		rc = db_query_int(db, "SELECT count(*) FROM tickets WHERE status IN ('new', 'claimed')"
+				  " AND assignee_id = ?1", DB_BINDS(DB_INT(assignee_id)), &count);
+	else
+		rc = db_query_int(db, "SELECT coalesce(sum(n), 0) FROM ticket_counts"
+				  " WHERE status IN ('new', 'claimed')", DB_NO_BINDS, &count);
+	*total = rc ? rows.count : (int)count;
 	return rc;
 }
 
-int db_ticket_queue(struct db *db, int64_t assignee_id,
-		    int (*fn)(const struct ticket_row *, void *), void *arg)
+/* The tickets a bulk change applies to, with their state before it. */
+struct ticket_states {
+	struct ticket_state_of {
+		int64_t id, assignee_id;
+		enum ticket_status status;
+		int priority;
+	} *t;
+	size_t n, cap;
+};
+
+static int state_row(sqlite3_stmt *st, void *arg)
 {
-	sqlite3_stmt *st;
-	int count = 0;
-	if (db_prepare(db, &st, TICKET_SELECT
-		       "WHERE ts.status IN ('new', 'claimed') AND (?1 = 0 OR ts.assignee_id = ?1)"
-		       " ORDER BY next_due = 0, next_due, ts.created_at, ts.id"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, assignee_id);
-	return ticket_rows(db, st, fn, arg, &count);
+	struct ticket_states *l = arg;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 8;
+		l->t = xrealloc(l->t, l->cap * sizeof(*l->t));
+	}
+	struct ticket_state_of *t = &l->t[l->n++];
+	t->id = sqlite3_column_int64(st, 0);
+	ticket_status_parse(&t->status, db_text(st, 1));
+	t->priority = sqlite3_column_int(st, 2);
+	t->assignee_id = sqlite3_column_int64(st, 3);
+	return 0;
 }
 
-/* Steps an INSERT ... RETURNING ticket_id, collecting the ids; finishes st. */
-static int collect_ids(struct db *db, sqlite3_stmt *st, int64_t **out, size_t *n)
+/*
+ * Appends a history row of kind (by the system, with body) to each ticket
+ * sql selects (id, status, priority, assignee), through db_ticket_event()
+ * like any change; requeue puts each back in the queue, else the state stays.
+ * Gives their ids in *out (malloc'd, NULL when none).
+ */
+static int change_each(struct db *db, const char *sql, const struct db_bind *binds, int64_t now,
+		       enum history_kind kind, const char *body, bool requeue, int64_t **out, size_t *n)
 {
-	size_t cap = 0;
-	int rc;
+	struct ticket_states l = { 0 };
+	int rc = db_query_each(db, sql, binds, state_row, &l);
 	*out = NULL;
 	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 8;
-			*out = xrealloc(*out, cap * sizeof(**out));
-		}
-		(*out)[(*n)++] = sqlite3_column_int64(st, 0);
+	for (size_t i = 0; !rc && i < l.n; i++) {
+		struct ticket_state_of *t = &l.t[i];
+		rc = db_ticket_event(db, t->id, now, 0, kind, requeue ? TICKET_NEW : t->status,
+				     t->priority, requeue ? 0 : t->assignee_id, body);
 	}
-	rc = rc == SQLITE_DONE ? 0 : db_map(db, rc);
-	db_finish(db, st);
-	if (rc) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
+	if (!rc && l.n) {
+		*out = xrealloc(NULL, l.n * sizeof(**out));
+		for (size_t i = 0; i < l.n; i++)
+			(*out)[i] = l.t[i].id;
+		*n = l.n;
 	}
+	free(l.t);
 	return rc;
 }
 
 int db_ticket_requeue_assigned(struct db *db, int64_t assignee_id, int64_t now,
 			       const char *body, int64_t **out, size_t *n)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "INSERT INTO ticket_events(ticket_id, at, actor_id, kind, status,"
-			       " priority, assignee_id, body)"
-			       " SELECT id, ?2, NULL, 'requeued', 'new', priority, NULL, ?3"
-			       " FROM ticket_state WHERE status = 'claimed' AND assignee_id = ?1"
-			       " ORDER BY id RETURNING ticket_id"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, assignee_id);
-	sqlite3_bind_int64(st, 2, now);
-	db_bind_text(st, 3, body);
-	return collect_ids(db, st, out, n);
+	return change_each(db, "SELECT id, status, priority, coalesce(assignee_id, 0) FROM tickets"
+			   " WHERE status = 'claimed' AND assignee_id = ?1 ORDER BY id",
+			   DB_BINDS(DB_INT(assignee_id)), now, HISTORY_REQUEUED, body, true, out, n);
 }
 
 int db_ticket_note_cashier(struct db *db, int64_t cashier_id, int64_t store_id, int64_t now,
 			   enum history_kind kind, const char *body, int64_t **out, size_t *n)
 {
-	sqlite3_stmt *st;
-	if (db_prepare(db, &st, "INSERT INTO ticket_events(ticket_id, at, actor_id, kind, status,"
-			       " priority, assignee_id, body)"
-			       " SELECT id, ?3, NULL, ?4, status, priority, assignee_id, ?5"
-			       " FROM ticket_state WHERE cashier_id = ?1 AND store_id = ?2"
-			       "   AND status IN ('new', 'claimed', 'resolved')"
-			       " ORDER BY id RETURNING ticket_id"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, cashier_id);
-	sqlite3_bind_int64(st, 2, store_id);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_text(st, 4, history_kind_name(kind), -1, SQLITE_STATIC);
-	db_bind_text(st, 5, body);
-	return collect_ids(db, st, out, n);
+	return change_each(db, "SELECT id, status, priority, coalesce(assignee_id, 0) FROM tickets"
+			   " WHERE cashier_id = ?1 AND store_id = ?2"
+			   "   AND status IN ('new', 'claimed', 'resolved') ORDER BY id",
+			   DB_BINDS(DB_INT(cashier_id), DB_INT(store_id)), now, kind, body, false, out, n);
 }
 
 bool db_ticket_has_event(struct db *db, int64_t id, enum history_kind kind)
 {
-	sqlite3_stmt *st;
-	bool found = false;
-	if (db_prepare(db, &st, "SELECT 1 FROM ticket_events WHERE ticket_id = ? AND kind = ?"))
-		return false;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, history_kind_name(kind), -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	db_finish(db, st);
-	return found;
+	int64_t one;
+	return !db_query_int(db, "SELECT 1 FROM ticket_events WHERE ticket_id = ? AND kind = ?",
+			     DB_BINDS(DB_INT(id), DB_TEXT(history_kind_name(kind))), &one);
+}
+
+struct history_rows {
+	int (*fn)(const struct ticket_event_row *, void *);
+	void *arg;
+};
+
+static int history_row(sqlite3_stmt *st, void *arg)
+{
+	struct history_rows *rows = arg;
+	struct ticket_event_row r = {
+		.id = sqlite3_column_int64(st, 0),
+		.at = sqlite3_column_int64(st, 1),
+		.actor = db_text(st, 2),
+		.kind = db_text(st, 3),
+		.body = db_text(st, 4),
+		.priority = sqlite3_column_int(st, 6),
+		.assignee = db_text(st, 7),
+	};
+	ticket_status_parse(&r.status, db_text(st, 5));
+	return rows->fn(&r, rows->arg);
 }
 
 int db_ticket_history(struct db *db, int64_t id,
 		      int (*fn)(const struct ticket_event_row *, void *), void *arg)
 {
-	sqlite3_stmt *st;
-	int rc = 0;
-	if (db_prepare(db, &st,
-		       "SELECT e.id, e.at, coalesce(p.name, ''), e.kind, coalesce(e.body, ''),"
-		       " e.status, e.priority, coalesce(a.name, '')"
-		       " FROM ticket_events e LEFT JOIN people p ON p.id = e.actor_id"
-		       " LEFT JOIN people a ON a.id = e.assignee_id"
-		       " WHERE e.ticket_id = ? ORDER BY e.id"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		struct ticket_event_row r = {
-			.id = sqlite3_column_int64(st, 0),
-			.at = sqlite3_column_int64(st, 1),
-			.actor = db_text(st, 2),
-			.kind = db_text(st, 3),
-			.body = db_text(st, 4),
-			.priority = sqlite3_column_int(st, 6),
-			.assignee = db_text(st, 7),
-		};
-		ticket_status_parse(&r.status, db_text(st, 5));
-		rc = fn(&r, arg);
-	}
-	db_finish(db, st);
-	return rc;
+	struct history_rows rows = { fn, arg };
+	return db_query_each(db, "SELECT e.id, e.at, coalesce(p.name, ''), e.kind, coalesce(e.body, ''),"
+			     " e.status, e.priority, coalesce(a.name, '')"
+			     " FROM ticket_events e LEFT JOIN people p ON p.id = e.actor_id"
+			     " LEFT JOIN people a ON a.id = e.assignee_id"
+			     " WHERE e.ticket_id = ? ORDER BY e.id", DB_BINDS(DB_INT(id)), history_row,
+			     &rows);
 }
 
 int db_ack_due(struct db *db, int64_t chat_id, int64_t now, int64_t gap, bool *due)
 {
-	sqlite3_stmt *st;
-	int rc;
-	if (db_prepare(db, &st, "INSERT INTO chat_acks(chat_id, acked_at) VALUES (?1, ?2)"
-			       " ON CONFLICT(chat_id) DO UPDATE SET acked_at = excluded.acked_at"
-			       " WHERE acked_at <= ?2 - ?3"))
-		return TD_ERR;
-	sqlite3_bind_int64(st, 1, chat_id);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, gap);
-	if ((rc = db_step_done(db, st)))
-		return rc;
-	*due = sqlite3_changes(db->h) > 0;
-	return 0;
+	int rc = db_run(db, "INSERT INTO chat_acks(chat_id, acked_at) VALUES (?1, ?2)"
+			" ON CONFLICT(chat_id) DO UPDATE SET acked_at = excluded.acked_at"
+			" WHERE acked_at <= ?2 - ?3", DB_BINDS(DB_INT(chat_id), DB_INT(now), DB_INT(gap)));
+	if (!rc)
+		*due = sqlite3_changes(db->h) > 0;
+	return rc;
 }

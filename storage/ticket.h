@@ -2,9 +2,10 @@
  * ticket.h - tickets and their history.
  *
  * A ticket row holds what never changes (store, till, cashier, source,
- * title, opening time). Everything else is history: each state change is a
- * new ticket_events row carrying the state after it, so the current state is
- * the newest row and the past is never rewritten.
+ * title, opening time) and its current state. Every state change is a new
+ * ticket_events row carrying the state after it, written by
+ * db_ticket_event() together with that state on the ticket, in the same
+ * transaction, so the two never disagree and the past is never rewritten.
  */
 #ifndef TD_TICKET_H
 #define TD_TICKET_H
@@ -18,6 +19,7 @@ struct ticket_new {
 	const char *title;
 	int priority;                           /* 1 (critical) .. 4 (low) */
 	int64_t kb_article_id;                  /* the knowledge base's best article, 0: none */
+	const char *agent_check;                /* the till agent's check that opened it, NULL: none */
 };
 
 struct ticket_row {
@@ -54,7 +56,8 @@ int db_ticket_open(struct db *db, int64_t *out, const struct ticket_new *t, int6
 /*
  * Appends a history row: kind (opened, claimed, released, note, ...), the
  * actor (0: system), the new status, priority and assignee (0: none) and an
- * optional body.
+ * optional body; and makes that the ticket's state (and the counts per
+ * status), in the caller's transaction. The one writer of ticket history.
  */
 int db_ticket_event(struct db *db, int64_t ticket_id, int64_t now, int64_t actor_id,
 		    enum history_kind kind, enum ticket_status status, int priority,
@@ -87,10 +90,18 @@ int db_ticket_get(struct db *db, int64_t id, int (*fn)(const struct ticket_row *
 int db_ticket_open_of(struct db *db, int64_t cashier_id, int64_t *out);
 
 /*
- * Lists open tickets (new, claimed), the nearest SLA deadline first, then
- * those without one oldest first; assignee_id 0: anyone's.
+ * The till's newest unfinished ticket (new, claimed, resolved) opened by
+ * its agent for check (agent_check); TD_ENOTFOUND if none.
  */
-int db_ticket_queue(struct db *db, int64_t assignee_id,
+int db_ticket_open_for_check(struct db *db, int64_t till_id, const char *check, int64_t *out);
+
+/*
+ * The head of the open tickets (new, claimed): the nearest SLA deadline
+ * first, then those without one oldest first; assignee_id 0: anyone's.
+ * Calls fn for the first limit of them (0: all) and gives how many there
+ * are in *total. Reads indexes only, whatever the number of tickets.
+ */
+int db_ticket_queue(struct db *db, int64_t assignee_id, int limit, int *total,
 		    int (*fn)(const struct ticket_row *, void *), void *arg);
 
 /*

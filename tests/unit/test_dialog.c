@@ -752,7 +752,7 @@ static void knowledge_base(void)
 	if (kb_set_load(&set, path, &errors))
 		fail_msg("%s", buf_cstr(&errors));
 	assert_int_equal(db_begin(desk), 0);
-	assert_int_equal(db_kb_import(desk, &set, NOW, &st), 0);
+	assert_int_equal(kb_set_import(desk, &set, NOW, &st), 0);
 	assert_int_equal(db_commit(desk), 0);
 	kb_set_release(&set);
 	buf_release(&errors);

@@ -913,7 +913,7 @@ static struct kb_import_stats import_dir(struct db *db, int64_t now)
 	if (kb_set_load(&set, path, &errors))
 		fail_msg("%s", buf_cstr(&errors));
 	assert_int_equal(db_begin(db), 0);
-	assert_int_equal(db_kb_import(db, &set, now, &st), 0);
+	assert_int_equal(kb_set_import(db, &set, now, &st), 0);
 	assert_int_equal(db_commit(db), 0);
 	kb_set_release(&set);
 	buf_release(&errors);
@@ -1430,7 +1430,7 @@ static void test_kb_search__prefilter_never_skips_a_matching_pattern(void **stat
 		fail_msg("%s", buf_cstr(&errors));
 	struct db *db = open_db();
 	assert_int_equal(db_begin(db), 0);
-	assert_int_equal(db_kb_import(db, &set, NOW, &st), 0);
+	assert_int_equal(kb_set_import(db, &set, NOW, &st), 0);
 	assert_int_equal(db_commit(db), 0);
 	struct kb *kb = kb_new();
 	size_t checked = 0, with_hits = 0;

@@ -15,6 +15,7 @@
 #include "storage/chain.h"
 #include "storage/db.h"
 #include "storage/outbox.h"
+#include "storage/sla.h"
 #include "storage/ticket.h"
 
 static char dir[] = "/tmp/tilldesk-storage-XXXXXX";
@@ -754,6 +755,212 @@ static void test_person__history_is_append_only(void **state)
 	sqlite3_close(h);
 }
 
+/* ---- a ticket's stored state ---- */
+
+/*
+ * Replays every history row, oldest first, into the state it leaves, and
+ * asserts that each ticket holds exactly that state and that the counts per
+ * status agree. Read through SQLite itself: the storage API is under test.
+ */
+static void assert_state_is_the_replay(const char *path)
+{
+	enum { MAX_TICKETS = 64 };
+	struct { char status[16]; int priority; int64_t assignee; bool seen; } want[MAX_TICKETS] = { 0 };
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	int tickets = 0;
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT ticket_id, status, priority,"
+					    " coalesce(assignee_id, 0) FROM ticket_events ORDER BY id",
+					    -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		assert_in_range(id, 1, MAX_TICKETS - 1);
+		snprintf(want[id].status, sizeof(want[id].status), "%s", sqlite3_column_text(st, 1));
+		want[id].priority = sqlite3_column_int(st, 2);
+		want[id].assignee = sqlite3_column_int64(st, 3);
+		want[id].seen = true;
+	}
+	sqlite3_finalize(st);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT id, coalesce(status, ''), priority,"
+					    " coalesce(assignee_id, 0) FROM tickets", -1, &st, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		assert_true(want[id].seen);
+		assert_string_equal(sqlite3_column_text(st, 1), want[id].status);
+		assert_int_equal(sqlite3_column_int(st, 2), want[id].priority);
+		assert_int_equal(sqlite3_column_int64(st, 3), want[id].assignee);
+		tickets++;
+	}
+	sqlite3_finalize(st);
+	assert_true(tickets > 0);
+	/* The counts per status are those of the tickets. */
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM (SELECT status, count(*) AS n"
+					    " FROM tickets GROUP BY status EXCEPT"
+					    " SELECT status, n FROM ticket_counts WHERE n > 0)", -1, &st,
+					    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+}
+
+static void test_ticket__stored_state_is_the_replay_of_its_history(void **state)
+{
+	(void)state;
+	int64_t store, x, y, t[6], *ids;
+	size_t n;
+	char path[256];
+	struct db *db = people_db("replay.db", &store, &x, &y);
+	assert_int_equal(db_begin(db), 0);
+	for (int i = 0; i < 6; i++)
+		open_ticket(db, store, &t[i]);
+	assert_int_equal(db_ticket_event(db, t[0], 110, x, HISTORY_CLAIMED, TICKET_CLAIMED, 2, x, NULL), 0);
+	assert_int_equal(db_ticket_event(db, t[1], 111, y, HISTORY_CLAIMED, TICKET_CLAIMED, 3, y, NULL), 0);
+	assert_int_equal(db_ticket_event(db, t[1], 112, y, HISTORY_RESOLVED, TICKET_RESOLVED, 3, y, "ok"), 0);
+	assert_int_equal(db_ticket_event(db, t[2], 113, x, HISTORY_CLAIMED, TICKET_CLAIMED, 1, x, NULL), 0);
+	assert_int_equal(db_ticket_event(db, t[3], 114, y, HISTORY_RESOLVED, TICKET_RESOLVED, 3, y, NULL), 0);
+	assert_int_equal(db_ticket_event(db, t[3], 115, 0, HISTORY_CONFIRMED, TICKET_CLOSED, 3, y, NULL), 0);
+	assert_int_equal(db_ticket_event(db, t[4], 116, 0, HISTORY_PRIORITY, TICKET_NEW, 1, 0, NULL), 0);
+	assert_int_equal(db_commit(db), 0);
+	/* The bulk writer too: X's claimed tickets go back to the queue. */
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_ticket_requeue_assigned(db, x, 120, "access revoked", &ids, &n), 0);
+	assert_int_equal(n, 2);
+	free(ids);
+	assert_int_equal(db_ticket_event(db, t[5], 121, y, HISTORY_CLAIMED, TICKET_CLAIMED, 4, y, NULL), 0);
+	assert_int_equal(db_commit(db), 0);
+	db_close(db);
+	path_of(path, sizeof(path), "replay.db");
+	assert_state_is_the_replay(path);
+}
+
+static void test_ticket__migration_stores_the_state_of_existing_tickets(void **state)
+{
+	(void)state;
+	char path[256], err[256];
+	struct db *db;
+	sqlite3 *h;
+	path_of(path, sizeof(path), "backfill.db");
+	assert_int_equal(db_open_raw(&db, path, err, sizeof(err)), 0);
+	assert_int_equal(db_migrate(db, db_schema_latest() - 1), 0);
+	db_close(db);
+	/* Tickets written before the state was stored: only their history knows it. */
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h,
+		"INSERT INTO orgs(id, name, created_at) VALUES (1, 'Ромашка', 1);"
+		"INSERT INTO stores(id, org_id, name, timezone, hours, created_at)"
+		" VALUES (1, 1, 'Магазин', 'Europe/Moscow', '24/7', 1);"
+		"INSERT INTO people(id, tg_user_id, name, role, created_at) VALUES (7, 21, 'X', 'engineer', 1);"
+		"INSERT INTO tickets(id, store_id, source, title, created_at) VALUES"
+		" (1, 1, 'cli', 'a', 100), (2, 1, 'cli', 'b', 100), (3, 1, 'cli', 'c', 100);"
+		"INSERT INTO ticket_events(ticket_id, at, actor_id, kind, status, priority, assignee_id) VALUES"
+		" (1, 100, NULL, 'opened', 'new', 3, NULL), (2, 100, NULL, 'opened', 'new', 3, NULL),"
+		" (3, 100, NULL, 'opened', 'new', 2, NULL), (2, 110, 7, 'claimed', 'claimed', 3, 7),"
+		" (3, 111, 7, 'claimed', 'claimed', 1, 7), (3, 112, 7, 'resolved', 'resolved', 1, 7),"
+		" (1, 113, 7, 'claimed', 'claimed', 4, 7), (3, 114, NULL, 'closed', 'closed', 1, 7),"
+		" (1, 115, NULL, 'requeued', 'new', 4, NULL);", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(db_open(&db, path, err, sizeof(err)), 0);
+	db_close(db);
+	assert_state_is_the_replay(path);
+}
+
+static int queue_id(const struct ticket_row *r, void *arg)
+{
+	int64_t *ids = arg;
+	while (*ids)
+		ids++;
+	*ids = r->id;
+	return 0;
+}
+
+static void test_ticket__queue_gives_the_nearest_deadlines_then_the_oldest_and_counts_all(void **state)
+{
+	(void)state;
+	int64_t store, x, y, t[6], got[8] = { 0 };
+	int total = -1;
+	struct db *db = people_db("queue.db", &store, &x, &y);
+	assert_int_equal(db_begin(db), 0);
+	for (int i = 0; i < 6; i++)
+		open_ticket(db, store, &t[i]);
+	/* t0: due at 900 (its reaction met, its resolution later); t1: 500; t3: 700 and 600. */
+	const struct { int i; enum sla_kind kind; int64_t due; } timers[] = {
+		{ 0, SLA_REACTION, 300 }, { 0, SLA_RESOLUTION, 900 }, { 1, SLA_RESOLUTION, 500 },
+		{ 3, SLA_REACTION, 700 }, { 3, SLA_RESOLUTION, 600 }, { 4, SLA_REACTION, 400 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(timers); i++) {
+		struct sla_timer tm = { t[timers[i].i], timers[i].kind, 3600, 100, timers[i].due,
+					timers[i].due - 60, 0, 0, 0, 0 };
+		assert_int_equal(db_sla_set(db, &tm), 0);
+	}
+	assert_int_equal(db_sla_met(db, t[0], SLA_REACTION, 150, 50), 0);
+	/* t4 is resolved: out of the queue; t2 and t5 have no deadline; X holds t3 and t5. */
+	assert_int_equal(db_ticket_event(db, t[4], 120, y, HISTORY_RESOLVED, TICKET_RESOLVED, 3, y, NULL), 0);
+	assert_int_equal(db_ticket_event(db, t[3], 121, x, HISTORY_CLAIMED, TICKET_CLAIMED, 3, x, NULL), 0);
+	assert_int_equal(db_ticket_event(db, t[5], 122, x, HISTORY_CLAIMED, TICKET_CLAIMED, 3, x, NULL), 0);
+	assert_int_equal(db_commit(db), 0);
+
+	assert_int_equal(db_ticket_queue(db, 0, 0, &total, queue_id, got), 0);
+	int64_t all[] = { t[1], t[3], t[0], t[2], t[5], 0 };
+	assert_memory_equal(got, all, sizeof(all));
+	assert_int_equal(total, 5);
+	/* The head only, yet every open ticket counted. */
+	memset(got, 0, sizeof(got));
+	assert_int_equal(db_ticket_queue(db, 0, 2, &total, queue_id, got), 0);
+	int64_t head[] = { t[1], t[3], 0 };
+	assert_memory_equal(got, head, sizeof(head));
+	assert_int_equal(total, 5);
+	/* One with a deadline, then past the deadlines: the oldest without one. */
+	memset(got, 0, sizeof(got));
+	assert_int_equal(db_ticket_queue(db, 0, 4, &total, queue_id, got), 0);
+	int64_t four[] = { t[1], t[3], t[0], t[2], 0 };
+	assert_memory_equal(got, four, sizeof(four));
+	/* X's own. */
+	memset(got, 0, sizeof(got));
+	assert_int_equal(db_ticket_queue(db, x, 30, &total, queue_id, got), 0);
+	int64_t mine[] = { t[3], t[5], 0 };
+	assert_memory_equal(got, mine, sizeof(mine));
+	assert_int_equal(total, 2);
+	db_close(db);
+}
+
+static void test_ticket__an_agent_finds_its_unfinished_ticket_by_till_and_check(void **state)
+{
+	(void)state;
+	int64_t store, x, y, till, other, first, second, found = 0;
+	struct db *db = people_db("agent.db", &store, &x, &y);
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_till_add(db, &till, store, "Касса 1", "hash-1"), 0);
+	assert_int_equal(db_till_add(db, &other, store, "Касса 2", "hash-2"), 0);
+	struct ticket_new t = { .store_id = store, .till_id = till, .source = "agent",
+				.title = "ФН заполнен", .priority = 2, .agent_check = "fiscal_drive" };
+	assert_int_equal(db_ticket_open(db, &first, &t, 100), 0);
+	assert_int_equal(db_commit(db), 0);
+
+	assert_int_equal(db_ticket_open_for_check(db, till, "fiscal_drive", &found), 0);
+	assert_int_equal(found, first);
+	assert_int_equal(db_ticket_open_for_check(db, till, "printer", &found), TD_ENOTFOUND);
+	assert_int_equal(db_ticket_open_for_check(db, other, "fiscal_drive", &found), TD_ENOTFOUND);
+	/* Resolved, it is still the one to update; closed, it is not. */
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_ticket_event(db, first, 110, x, HISTORY_RESOLVED, TICKET_RESOLVED, 2, x, NULL), 0);
+	assert_int_equal(db_commit(db), 0);
+	assert_int_equal(db_ticket_open_for_check(db, till, "fiscal_drive", &found), 0);
+	assert_int_equal(found, first);
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_ticket_event(db, first, 120, 0, HISTORY_CONFIRMED, TICKET_CLOSED, 2, x, NULL), 0);
+	assert_int_equal(db_commit(db), 0);
+	assert_int_equal(db_ticket_open_for_check(db, till, "fiscal_drive", &found), TD_ENOTFOUND);
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_ticket_open(db, &second, &t, 130), 0);
+	assert_int_equal(db_commit(db), 0);
+	assert_int_equal(db_ticket_open_for_check(db, till, "fiscal_drive", &found), 0);
+	assert_int_equal(found, second);
+	db_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -778,6 +985,10 @@ int main(void)
 		cmocka_unit_test(test_person__list_filters_by_org_store_and_role),
 		cmocka_unit_test(test_person__migration_keeps_blocked_and_enables_everyone),
 		cmocka_unit_test(test_person__history_is_append_only),
+		cmocka_unit_test(test_ticket__stored_state_is_the_replay_of_its_history),
+		cmocka_unit_test(test_ticket__migration_stores_the_state_of_existing_tickets),
+		cmocka_unit_test(test_ticket__queue_gives_the_nearest_deadlines_then_the_oldest_and_counts_all),
+		cmocka_unit_test(test_ticket__an_agent_finds_its_unfinished_ticket_by_till_and_check),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
