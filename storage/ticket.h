@@ -104,22 +104,6 @@ int db_ticket_open_for_check(struct db *db, int64_t till_id, const char *check, 
 int db_ticket_queue(struct db *db, int64_t assignee_id, int limit, int *total,
 		    int (*fn)(const struct ticket_row *, void *), void *arg);
 
-/*
- * Puts every ticket claimed by assignee_id back into the queue: a
- * "requeued" history row each (status new, no assignee, by the system,
- * with body), in the caller's transaction. Gives their ids in *out
- * (malloc'd, the caller frees it; NULL when none) and their number in *n.
- */
-int db_ticket_requeue_assigned(struct db *db, int64_t assignee_id, int64_t now,
-			       const char *body, int64_t **out, size_t *n);
-/*
- * Appends a history row of kind (state unchanged, by the system, with
- * body) to every unfinished ticket (new, claimed, resolved) of cashier_id
- * at store_id. Gives their ids like db_ticket_requeue_assigned().
- */
-int db_ticket_note_cashier(struct db *db, int64_t cashier_id, int64_t store_id, int64_t now,
-			   enum history_kind kind, const char *body, int64_t **out, size_t *n);
-
 /* True when the ticket's history has an event of this kind. */
 bool db_ticket_has_event(struct db *db, int64_t id, enum history_kind kind);
 

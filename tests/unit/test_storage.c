@@ -531,63 +531,6 @@ static void open_ticket(struct db *db, int64_t store, int64_t *out)
 	assert_int_equal(db_ticket_open(db, out, &t, 100), 0);
 }
 
-struct state_seen {
-	int64_t id;
-	enum ticket_status status;
-	int64_t assignee;
-};
-
-static int state_of(const struct ticket_row *r, void *arg)
-{
-	struct state_seen *s = arg;
-	s->id = r->id;
-	s->status = r->status;
-	s->assignee = r->assignee_id;
-	return 0;
-}
-
-static void test_person__requeue_takes_back_only_their_claimed_tickets(void **state)
-{
-	(void)state;
-	int64_t store, x, y, t[4], *ids;
-	size_t n;
-	struct db *db = people_db("requeue.db", &store, &x, &y);
-	assert_int_equal(db_begin(db), 0);
-	for (int i = 0; i < 4; i++)
-		open_ticket(db, store, &t[i]);
-	/* X holds t0 and t2, Y holds t1; X resolved t3. */
-	assert_int_equal(db_ticket_event(db, t[0], 110, x, HISTORY_CLAIMED, TICKET_CLAIMED, 3, x, NULL), 0);
-	assert_int_equal(db_ticket_event(db, t[1], 110, y, HISTORY_CLAIMED, TICKET_CLAIMED, 3, y, NULL), 0);
-	assert_int_equal(db_ticket_event(db, t[2], 110, x, HISTORY_CLAIMED, TICKET_CLAIMED, 2, x, NULL), 0);
-	assert_int_equal(db_ticket_event(db, t[3], 110, x, HISTORY_RESOLVED, TICKET_RESOLVED, 3, x, "ok"), 0);
-
-	assert_int_equal(db_ticket_requeue_assigned(db, x, 120, "access revoked: X", &ids, &n), 0);
-	assert_int_equal(db_commit(db), 0);
-	assert_int_equal(n, 2);
-	assert_int_equal(ids[0], t[0]);
-	assert_int_equal(ids[1], t[2]);
-	free(ids);
-	const struct { int64_t id; enum ticket_status status; int64_t assignee; } want[] = {
-		{ t[0], TICKET_NEW, 0 }, { t[1], TICKET_CLAIMED, y },
-		{ t[2], TICKET_NEW, 0 }, { t[3], TICKET_RESOLVED, x },
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
-		struct state_seen s;
-		assert_int_equal(db_ticket_get(db, want[i].id, state_of, &s), 0);
-		assert_int_equal(s.status, want[i].status);
-		assert_int_equal(s.assignee, want[i].assignee);
-	}
-	assert_true(db_ticket_has_event(db, t[2], HISTORY_REQUEUED));
-	assert_false(db_ticket_has_event(db, t[1], HISTORY_REQUEUED));
-	/* Nothing left to take back: no ids. */
-	assert_int_equal(db_begin(db), 0);
-	assert_int_equal(db_ticket_requeue_assigned(db, x, 130, "again", &ids, &n), 0);
-	assert_int_equal(db_commit(db), 0);
-	assert_int_equal(n, 0);
-	assert_null(ids);
-	db_close(db);
-}
-
 static int disabled_at_of(const struct person_row *r, void *arg)
 {
 	*(int64_t *)arg = r->disabled_at;
@@ -809,8 +752,7 @@ static void assert_state_is_the_replay(const char *path)
 static void test_ticket__stored_state_is_the_replay_of_its_history(void **state)
 {
 	(void)state;
-	int64_t store, x, y, t[6], *ids;
-	size_t n;
+	int64_t store, x, y, t[6];
 	char path[256];
 	struct db *db = people_db("replay.db", &store, &x, &y);
 	assert_int_equal(db_begin(db), 0);
@@ -824,11 +766,10 @@ static void test_ticket__stored_state_is_the_replay_of_its_history(void **state)
 	assert_int_equal(db_ticket_event(db, t[3], 115, 0, HISTORY_CONFIRMED, TICKET_CLOSED, 3, y, NULL), 0);
 	assert_int_equal(db_ticket_event(db, t[4], 116, 0, HISTORY_PRIORITY, TICKET_NEW, 1, 0, NULL), 0);
 	assert_int_equal(db_commit(db), 0);
-	/* The bulk writer too: X's claimed tickets go back to the queue. */
+	/* X's claimed tickets go back to the queue, as the engine requeues them. */
 	assert_int_equal(db_begin(db), 0);
-	assert_int_equal(db_ticket_requeue_assigned(db, x, 120, "access revoked", &ids, &n), 0);
-	assert_int_equal(n, 2);
-	free(ids);
+	assert_int_equal(db_ticket_event(db, t[0], 120, 0, HISTORY_REQUEUED, TICKET_NEW, 2, 0, "access revoked"), 0);
+	assert_int_equal(db_ticket_event(db, t[2], 120, 0, HISTORY_REQUEUED, TICKET_NEW, 1, 0, "access revoked"), 0);
 	assert_int_equal(db_ticket_event(db, t[5], 121, y, HISTORY_CLAIMED, TICKET_CLAIMED, 4, y, NULL), 0);
 	assert_int_equal(db_commit(db), 0);
 	db_close(db);
@@ -979,7 +920,6 @@ int main(void)
 		cmocka_unit_test(test_db__files_of_another_account_are_refused),
 		cmocka_unit_test(test_db__our_own_files_pass_and_the_path_is_resolved),
 		cmocka_unit_test(test_db__a_backup_is_its_owners_alone_and_never_written_through_a_link),
-		cmocka_unit_test(test_person__requeue_takes_back_only_their_claimed_tickets),
 		cmocka_unit_test(test_person__disabled_person_cannot_redeem_an_invite),
 		cmocka_unit_test(test_person__a_private_message_clears_blocked_never_disabled),
 		cmocka_unit_test(test_person__list_filters_by_org_store_and_role),
