@@ -153,32 +153,6 @@ int callback_handle(struct dialog *d, const struct tg_update *u);
 /* "2026-11-22 10:15": t in the zone called zone. */
 void local_time(char *out, size_t n, int64_t t, const char *zone);
 
-/* What an event does to a ticket's SLA timers (the engine's table says which). */
-enum sla_effect {
-	SLA_EFFECT_NONE,
-	SLA_EFFECT_START,      /* opened: both timers start */
-	SLA_EFFECT_RECOMPUTE,  /* the priority changed: new budgets, same start */
-	SLA_EFFECT_REACTED,    /* claimed: reaction is met */
-	SLA_EFFECT_ANSWERED,   /* an engineer's reply: reaction met, the clock waits for the cashier */
-	SLA_EFFECT_RESUME,     /* the cashier spoke: the clock runs again */
-	SLA_EFFECT_RESOLVED,   /* resolution is met */
-	SLA_EFFECT_REOPENED,   /* resolution runs again */
-};
-/* SLA (sla.c): applies effect to the ticket's timers; nothing without an SLA config. */
-int sla_apply(struct dialog *d, int64_t ticket_id, enum sla_effect effect);
-struct sla_timer;
-/*
- * Tells of timer t's warning or breach (what: enum sla_notice): the
- * engineers, or with owners the organisation's owners.
- */
-int sla_tell(struct dialog *d, const struct sla_timer *t, int what, bool owners);
-/*
- * Appends the cashier's promise, after the text before: the ticket's
- * running deadlines in the store's local time. Nothing when none runs.
- */
-int sla_promise(struct dialog *d, int64_t ticket_id, const char *before, struct buf *b);
-/* Sends the warnings and breach notices due at d->now; one transaction is the caller's. */
-int sla_tick(struct dialog *d);
 
 /*
  * ---- access.c: an admin revoking, restoring or moving a person ----

@@ -295,7 +295,7 @@ static int notice_cashier_opened(struct change *c, struct buf *b)
 	char data[2][32];
 	int rc;
 	msg_buf(b, MSG_BOT_TICKET_OPENED, (long long)c->t.id);
-	if ((rc = sla_promise(c->d, c->t.id, "\n", b)))
+	if ((rc = sla_watch_promise(c->d, c->t.id, "\n", b)))
 		return rc;
 	msg_buf(b, MSG_BOT_TILL_WORKS_Q);
 	button_data(data[0], sizeof(data[0]), VERB_PRIORITY, c->t.id, 3);
@@ -360,7 +360,7 @@ static int notice_cashier_priority(struct change *c, struct buf *b)
 {
 	int rc;
 	msg_buf(b, c->priority == 1 ? MSG_BOT_PRIORITY_DOWN : MSG_BOT_PRIORITY_NORMAL, (long long)c->t.id);
-	if ((rc = sla_promise(c->d, c->t.id, "\n", b)))
+	if ((rc = sla_watch_promise(c->d, c->t.id, "\n", b)))
 		return rc;
 	return tell_cashier(c, LINK_QUESTION, buf_cstr(b));
 }
@@ -439,8 +439,8 @@ static int notice(struct change *c, unsigned which)
 	case N_ENGINEERS_AUTO_RESOLVED:
 		rc = tell_engineers(c, &b, MSG_ENGINE_AUTO_RESOLVED, NULL);
 		break;
-	case N_SLA_ENGINEERS: rc = sla_tell(d, c->a->timer, sla_notice_of(c), false); break;
-	case N_SLA_OWNERS: rc = sla_tell(d, c->a->timer, sla_notice_of(c), true); break;
+	case N_SLA_ENGINEERS: rc = sla_watch_tell(d, c->a->timer, sla_notice_of(c), false); break;
+	case N_SLA_OWNERS: rc = sla_watch_tell(d, c->a->timer, sla_notice_of(c), true); break;
 	}
 	buf_release(&b);
 	return rc;
@@ -524,7 +524,7 @@ int engine_apply(struct dialog *d, enum ticket_event ev, const struct actor *who
 	if (!rc && c.r->clears_state && actor_id(who))
 		rc = db_state_clear(d->db, actor_id(who));
 	if (!rc)
-		rc = sla_apply(d, c.t.id, c.r->sla);
+		rc = sla_watch_apply(d, c.t.id, c.r->sla);
 	for (unsigned bit = 1; !rc && bit && bit <= c.r->notices; bit <<= 1)
 		if (c.r->notices & bit)
 			rc = notice(&c, bit);

@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include "bot/dialog.h"
+#include "bot/sla_watch.h"
 #include "bot/intake.h"
 #include "bot/poller.h"
 #include "bot/telegram.h"
@@ -75,7 +76,7 @@ int scheduler_run(const struct config *cfg, struct sender *sender, const volatil
 		};
 		int rc = db_begin(db);
 		int64_t before = db_total_changes(db);
-		if (!rc && !(rc = sla_tick(&d)))
+		if (!rc && !(rc = sla_watch_tick(&d)))
 			rc = db_commit(db);
 		if (rc) {
 			db_rollback(db);

@@ -20,7 +20,7 @@ int poller_run(const struct config *cfg, struct sender *sender, const volatile i
 
 /*
  * The scheduler: every second, in one transaction, sends the SLA warnings
- * and breach notices that are due (bot/sla.c) and kicks the sender.
+ * and breach notices that are due (bot/sla_watch.c) and kicks the sender.
  */
 int scheduler_run(const struct config *cfg, struct sender *sender, const volatile int *stop);
 

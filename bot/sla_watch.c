@@ -1,9 +1,10 @@
 /*
- * sla.c - a ticket's SLA timers as the dialog sees them: started when a
+ * sla_watch.c - a ticket's SLA timers as the dialog sees them: started when a
  * ticket opens, recomputed when its priority changes, paused while it
  * waits for the cashier, stopped by the first claim or reply (reaction)
  * and the resolution; and the scheduler's warnings and breach notices.
  */
+#include "bot/sla_watch.h"
 #include "bot/engine.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -34,10 +35,10 @@ static int calendar_load(struct calendar *c, const struct sla_place *pl, bool al
 /* SLA seconds of a budget: working days are the store's working day each. */
 static int64_t budget_seconds(const struct calendar *c, int64_t v, bool days)
 {
-	return days ? v * sla_day_seconds(&c->cal) : v;
+	return days ? v * sla_clock_day_seconds(&c->cal) : v;
 }
 
-/* An instant from core/sla as stored: 0 for paused or never. */
+/* An instant from core/sla_clock as stored: 0 for paused or never. */
 static int64_t stored(int64_t t)
 {
 	return t == SLA_NEVER || t == SLA_PAUSED ? 0 : t;
@@ -63,8 +64,8 @@ static int recompute(struct dialog *d, const struct calendar *c, struct sla_time
 	if (rc)
 		return rc;
 	int64_t warn = t->budget * d->cfg->sla_warn_at / 100;
-	t->due_at = stored(sla_deadline(&c->cal, t->started_at, t->budget, pauses, n));
-	t->warn_at = stored(sla_deadline(&c->cal, t->started_at, warn, pauses, n));
+	t->due_at = stored(sla_clock_deadline(&c->cal, t->started_at, t->budget, pauses, n));
+	t->warn_at = stored(sla_clock_deadline(&c->cal, t->started_at, warn, pauses, n));
 	free(pauses);
 	return db_sla_set(d->db, t);
 }
@@ -139,7 +140,7 @@ static int meet(struct dialog *d, int64_t ticket_id, enum sla_kind kind)
 	const struct sla_policy *p;
 	struct calendar c;
 	size_t n;
-	int rc = sla_tick(d);
+	int rc = sla_watch_tick(d);
 	if (!rc)
 		rc = db_sla_get(d->db, ticket_id, kind, &t);
 	if (rc || t.met_at)
@@ -152,14 +153,14 @@ static int meet(struct dialog *d, int64_t ticket_id, enum sla_kind kind)
 	if (!rc || rc == TD_ENOTFOUND) {
 		const struct sla_calendar always = { NULL, NULL, true };
 		rc = db_sla_met(d->db, ticket_id, kind, d->now,
-				sla_used(rc ? &always : &c.cal, t.started_at, d->now, pauses, n));
+				sla_clock_used(rc ? &always : &c.cal, t.started_at, d->now, pauses, n));
 	}
 	free(pauses);
 	tz_free(c.tz);
 	return rc;
 }
 
-int sla_apply(struct dialog *d, int64_t ticket_id, enum sla_effect effect)
+int sla_watch_apply(struct dialog *d, int64_t ticket_id, enum sla_effect effect)
 {
 	bool changed = false;
 	int rc;
@@ -192,7 +193,7 @@ int sla_apply(struct dialog *d, int64_t ticket_id, enum sla_effect effect)
 	return 0;
 }
 
-int sla_promise(struct dialog *d, int64_t ticket_id, const char *before, struct buf *b)
+int sla_watch_promise(struct dialog *d, int64_t ticket_id, const char *before, struct buf *b)
 {
 	char at[2][32];
 	bool running[2];
@@ -268,7 +269,7 @@ static int render(const struct ticket_row *r, void *arg)
 	return 0;
 }
 
-int sla_tell(struct dialog *d, const struct sla_timer *t, int what, bool owners)
+int sla_watch_tell(struct dialog *d, const struct sla_timer *t, int what, bool owners)
 {
 	struct buf b = BUF_INIT(16384);
 	struct notice_row n = { .b = &b, .t = *t, .what = (enum sla_notice)what, .owners = owners };
@@ -326,7 +327,7 @@ static int notice(const struct sla_timer *t, enum sla_notice what, void *arg)
 	return rc;
 }
 
-int sla_tick(struct dialog *d)
+int sla_watch_tick(struct dialog *d)
 {
 	return db_sla_due(d->db, d->now, notice, d);
 }
