@@ -121,7 +121,7 @@ static int apply_policy(struct dialog *d, const struct ticket_row *r)
 static int reapply(struct dialog *d, int64_t ticket_id)
 {
 	struct ticket_row r;
-	int rc = ticket_load(d, ticket_id, &r);
+	int rc = dialog_ticket_load(d, ticket_id, &r);
 	if (rc)
 		return rc == TD_ENOTFOUND ? 0 : rc;
 	return apply_policy(d, &r);
@@ -146,7 +146,7 @@ static int meet(struct dialog *d, int64_t ticket_id, enum sla_kind kind)
 	if (rc || t.met_at)
 		return rc == TD_ENOTFOUND ? 0 : rc;
 	memset(&c, 0, sizeof(c));
-	if ((rc = ticket_load(d, ticket_id, &r)) || (rc = pauses_of(d, &t, &pauses, &n)))
+	if ((rc = dialog_ticket_load(d, ticket_id, &r)) || (rc = pauses_of(d, &t, &pauses, &n)))
 		return rc;
 	/* A policy gone from the config, or a zone that no longer loads: count round the clock. */
 	rc = ticket_clock(d, &r, &p, &c);
@@ -208,7 +208,7 @@ int sla_watch_promise(struct dialog *d, int64_t ticket_id, const char *before, s
 			return rc;
 		running[k] = !rc && !t.met_at && t.due_at;
 		if (running[k])
-			local_time(at[k], sizeof(at[k]), t.due_at, pl.timezone);
+			reply_local_time(at[k], sizeof(at[k]), t.due_at, pl.timezone);
 	}
 	if (running[SLA_REACTION] || running[SLA_RESOLUTION])
 		buf_puts(b, before);
@@ -236,7 +236,7 @@ static int tell_owner(const struct person_row *p, void *arg)
 	enum person_role role;
 	if (!o->rc && !p->blocked && !p->disabled_at && p->tg_user_id && p->org_id == o->org_id &&
 	    !person_role_parse(&role, p->role) && role == ROLE_OWNER)
-		o->rc = say(o->d, p->tg_user_id, o->html, NULL, 0, 0, NULL);
+		o->rc = reply_say(o->d, p->tg_user_id, o->html, NULL, 0, 0, NULL);
 	return o->rc;
 }
 
@@ -251,21 +251,21 @@ static int render(const struct ticket_row *r, void *arg)
 {
 	struct notice_row *n = arg;
 	char due[32];
-	local_time(due, sizeof(due), n->t.due_at, r->timezone);
+	reply_local_time(due, sizeof(due), n->t.due_at, r->timezone);
 	bool reaction = n->t.kind == SLA_REACTION;
 	if (n->owners) {
 		msg_buf(n->b, reaction ? MSG_SLA_OWNER_REACTION : MSG_SLA_OWNER_RESOLUTION,
 			(long long)r->id, due, r->timezone);
-		esc(n->b, r->org);
+		reply_esc(n->b, r->org);
 		buf_puts(n->b, " · ");
-		esc(n->b, r->store);
+		reply_esc(n->b, r->store);
 		return 0;
 	}
 	enum msg_id id = n->what == SLA_WARNING
 		? (reaction ? MSG_SLA_WARN_REACTION : MSG_SLA_WARN_RESOLUTION)
 		: (reaction ? MSG_SLA_BREACH_REACTION : MSG_SLA_BREACH_RESOLUTION);
 	msg_buf(n->b, id, (long long)r->id, r->priority, due, r->timezone);
-	esc(n->b, r->title);
+	reply_esc(n->b, r->title);
 	return 0;
 }
 
@@ -291,9 +291,9 @@ int sla_watch_tell(struct dialog *d, const struct sla_timer *t, int what, bool o
 	if (what == SLA_WARNING && t->kind == SLA_REACTION) {
 		char data[32];
 		button_data(data, sizeof(data), VERB_CLAIM, t->ticket_id, 0);
-		claim = keyboard_row(1, (const char *[]){ msg(MSG_BTN_CLAIM) }, (const char *[]){ data });
+		claim = reply_keyboard_row(1, (const char *[]){ msg(MSG_BTN_CLAIM) }, (const char *[]){ data });
 	}
-	rc = say(d, d->engineers_chat, buf_cstr(&b), claim, 0, t->ticket_id, NULL);
+	rc = reply_say(d, d->engineers_chat, buf_cstr(&b), claim, 0, t->ticket_id, NULL);
 done:
 	buf_release(&b);
 	return rc;
