@@ -36,11 +36,42 @@ static void deadline(struct db *db, int64_t ticket_id, enum sla_kind kind, const
 		buf_puts(b, at);
 }
 
+/* The card's last line and its buttons, for the ticket's status. */
+static void render_status(struct card *c, const struct ticket_row *r)
+{
+	struct buf *b = &c->html;
+	char data[2][32];
+
+	switch (r->status) {
+	case TICKET_NEW:
+		msg_buf(b, MSG_CARD_STATUS_NEW);
+		button_data(data[0], sizeof(data[0]), VERB_CLAIM, r->id, 0);
+		c->keyboard = reply_keyboard_row(1, (const char *[]){ msg(MSG_BTN_CLAIM) },
+						 (const char *[]){ data[0] });
+		break;
+	case TICKET_CLAIMED:
+		msg_buf(b, MSG_CARD_STATUS_CLAIMED, "");
+		reply_esc(b, r->assignee);
+		button_data(data[0], sizeof(data[0]), VERB_CLOSE, r->id, 0);
+		button_data(data[1], sizeof(data[1]), VERB_RELEASE, r->id, 0);
+		c->keyboard = reply_keyboard_row(2, (const char *[]){ msg(MSG_BTN_CLOSE), msg(MSG_BTN_RELEASE) },
+						 (const char *[]){ data[0], data[1] });
+		break;
+	case TICKET_RESOLVED:
+		msg_buf(b, MSG_CARD_STATUS_RESOLVED, "");
+		reply_esc(b, r->assignee);
+		break;
+	case TICKET_CLOSED:
+		msg_buf(b, MSG_CARD_STATUS_CLOSED);
+		break;
+	}
+}
+
 static int render(const struct ticket_row *r, void *arg)
 {
 	struct card *c = arg;
 	struct buf *b = &c->html;
-	char opened[32], data[3][32];
+	char opened[32];
 
 	reply_local_time(opened, sizeof(opened), r->created_at, r->timezone);
 	msg_buf(b, MSG_CARD_HEAD, (long long)r->id, r->priority);
@@ -78,29 +109,7 @@ static int render(const struct ticket_row *r, void *arg)
 		buf_puts(b, "</i>\n\n");
 	}
 
-	switch (r->status) {
-	case TICKET_NEW:
-		msg_buf(b, MSG_CARD_STATUS_NEW);
-		button_data(data[0], sizeof(data[0]), VERB_CLAIM, r->id, 0);
-		c->keyboard = reply_keyboard_row(1, (const char *[]){ msg(MSG_BTN_CLAIM) },
-						 (const char *[]){ data[0] });
-		break;
-	case TICKET_CLAIMED:
-		msg_buf(b, MSG_CARD_STATUS_CLAIMED, "");
-		reply_esc(b, r->assignee);
-		button_data(data[0], sizeof(data[0]), VERB_CLOSE, r->id, 0);
-		button_data(data[1], sizeof(data[1]), VERB_RELEASE, r->id, 0);
-		c->keyboard = reply_keyboard_row(2, (const char *[]){ msg(MSG_BTN_CLOSE), msg(MSG_BTN_RELEASE) },
-						 (const char *[]){ data[0], data[1] });
-		break;
-	case TICKET_RESOLVED:
-		msg_buf(b, MSG_CARD_STATUS_RESOLVED, "");
-		reply_esc(b, r->assignee);
-		break;
-	case TICKET_CLOSED:
-		msg_buf(b, MSG_CARD_STATUS_CLOSED);
-		break;
-	}
+	render_status(c, r);
 	return 0;
 }
 

@@ -154,12 +154,52 @@ done:
 	return rc;
 }
 
+/*
+ * A registered cashier's message that is no command: it joins the ticket
+ * it replies to or their open one, answers an article that waits, or is a
+ * new problem (the knowledge base first, then a ticket).
+ */
+static int cashier_message(struct dialog *d, const struct person *p, const struct tg_update *u)
+{
+	enum dialog_state state;
+	int64_t ticket = 0, state_ticket;
+	int rc;
+
+	/* A reply to one of the bot's messages joins that ticket, if it is theirs. */
+	char role[16];
+	bool joined = false;
+	if (u->reply_to && !db_link_find(d->db, u->chat_id, u->reply_to, &ticket, role, sizeof(role)) &&
+	    ((rc = join_ticket(d, p, u, ticket, &joined)) || joined))
+		return rc;
+	/* After /new, or while an article waits, the message is about a new problem. */
+	bool fresh = !dialog_state(d, p->id, &state, &state_ticket) &&
+		     (state == STATE_NEW_TICKET || state == STATE_SUGGESTED);
+	if (!fresh && !db_ticket_open_of(d->db, p->id, &ticket) &&
+	    ((rc = join_ticket(d, p, u, ticket, &joined)) || joined))
+		return rc;
+	/* An article waits for the cashier's answer: words can be that answer. */
+	bool handled = false;
+	if ((rc = advice_typed(d, p, u, &handled)) || handled)
+		return rc;
+	/* A greeting or thanks alone is no problem yet: ask for it, open nothing. */
+	if (!u->photo && !u->document && chatter_only(u->text))
+		return reply_msg(d, u->chat_id, MSG_BOT_DESCRIBE_PROBLEM);
+	/* A new problem: the knowledge base answers first, when it is sure. */
+	bool answered = false;
+	int64_t hint = 0;
+	if ((rc = advice_offer(d, p, u, &answered, &hint)) || answered)
+		return rc;
+	struct report r = {
+		.words = message_body(u), .photo = u->photo, .document = u->document,
+		.kb_article_id = hint, .priority = 3,
+	};
+	return cashier_open_ticket(d, p, u, &r, &ticket);
+}
+
 int cashier_handle(struct dialog *d, const struct tg_update *u)
 {
 	struct person p;
 	const char *arg;
-	enum dialog_state state;
-	int64_t ticket = 0, state_ticket;
 	int rc;
 
 	if ((arg = dialog_command_arg(u->text, "/start")) && *arg)
@@ -189,35 +229,7 @@ int cashier_handle(struct dialog *d, const struct tg_update *u)
 	if (!*u->text && !u->photo && !u->document)
 		return reply_msg(d, u->chat_id, MSG_BOT_SEND_TEXT);
 
-	/* A reply to one of the bot's messages joins that ticket, if it is theirs. */
-	char role[16];
-	bool joined = false;
-	if (u->reply_to && !db_link_find(d->db, u->chat_id, u->reply_to, &ticket, role, sizeof(role)) &&
-	    ((rc = join_ticket(d, &p, u, ticket, &joined)) || joined))
-		return rc;
-	/* After /new, or while an article waits, the message is about a new problem. */
-	bool fresh = !dialog_state(d, p.id, &state, &state_ticket) &&
-		     (state == STATE_NEW_TICKET || state == STATE_SUGGESTED);
-	if (!fresh && !db_ticket_open_of(d->db, p.id, &ticket) &&
-	    ((rc = join_ticket(d, &p, u, ticket, &joined)) || joined))
-		return rc;
-	/* An article waits for the cashier's answer: words can be that answer. */
-	bool handled = false;
-	if ((rc = advice_typed(d, &p, u, &handled)) || handled)
-		return rc;
-	/* A greeting or thanks alone is no problem yet: ask for it, open nothing. */
-	if (!u->photo && !u->document && chatter_only(u->text))
-		return reply_msg(d, u->chat_id, MSG_BOT_DESCRIBE_PROBLEM);
-	/* A new problem: the knowledge base answers first, when it is sure. */
-	bool answered = false;
-	int64_t hint = 0;
-	if ((rc = advice_offer(d, &p, u, &answered, &hint)) || answered)
-		return rc;
-	struct report r = {
-		.words = message_body(u), .photo = u->photo, .document = u->document,
-		.kb_article_id = hint, .priority = 3,
-	};
-	return cashier_open_ticket(d, &p, u, &r, &ticket);
+	return cashier_message(d, &p, u);
 }
 
 /* ---- buttons ---- */

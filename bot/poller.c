@@ -47,6 +47,18 @@ static int hello(struct tg *tg, struct db *db, const volatile int *stop)
 	return 0;
 }
 
+/* getUpdates' parameters but the offset: the kinds of update the bot handles, the wait. */
+static json_object *poll_params(const struct config *cfg)
+{
+	json_object *params = json_object_new_object();
+	json_object *allowed = json_object_new_array();
+	json_object_array_add(allowed, json_object_new_string("message"));
+	json_object_array_add(allowed, json_object_new_string("callback_query"));
+	json_object_object_add(params, "allowed_updates", allowed);
+	json_object_object_add(params, "timeout", json_object_new_int64(cfg->tg_poll_timeout));
+	return params;
+}
+
 int poller_run(const struct config *cfg, struct sender *sender, const volatile int *stop)
 {
 	struct db *db;
@@ -65,12 +77,7 @@ int poller_run(const struct config *cfg, struct sender *sender, const volatile i
 	int rc = hello(tg, db, stop);
 	struct intake in;
 	intake_init(&in, db, kb, cfg);
-	json_object *params = json_object_new_object();
-	json_object *allowed = json_object_new_array();
-	json_object_array_add(allowed, json_object_new_string("message"));
-	json_object_array_add(allowed, json_object_new_string("callback_query"));
-	json_object_object_add(params, "allowed_updates", allowed);
-	json_object_object_add(params, "timeout", json_object_new_int64(cfg->tg_poll_timeout));
+	json_object *params = poll_params(cfg);
 
 	while (!rc && !*stop) {
 		struct tg_result r;
