@@ -159,12 +159,9 @@ int advice_press(struct dialog *d, const struct tg_update *u, const struct butto
 
 	if (db_kb_suggestion(d->db, k->id, &s))
 		return reply_answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
-	if ((rc = dialog_person(d, u->from_id, &p)) == TD_ENOTFOUND)
-		return reply_answer(d, u, msg(MSG_BOT_NEED_INVITE_SHORT), true);
-	if (rc)
+	bool refused;
+	if ((rc = dialog_presser(d, u, &p, &refused)) || refused)
 		return rc;
-	if (p.disabled)
-		return access_refuse(d, u);
 	/* Only the cashier it was shown to, in their own chat, and only once. */
 	if (s.person_id != p.id || u->chat_id != u->from_id || *s.outcome)
 		return reply_answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);

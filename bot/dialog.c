@@ -112,6 +112,18 @@ int dialog_handle(struct dialog *d, const struct tg_update *u)
 	return 0;
 }
 
+int dialog_presser(struct dialog *d, const struct tg_update *u, struct person *out,
+		   bool *refused)
+{
+	int rc = dialog_person(d, u->from_id, out);
+	*refused = rc == TD_ENOTFOUND || (!rc && out->disabled);
+	if (rc == TD_ENOTFOUND)
+		return reply_answer(d, u, msg(MSG_BOT_NEED_INVITE_SHORT), true);
+	if (!rc && out->disabled)
+		return access_refuse(d, u);
+	return rc;
+}
+
 int dialog_press(struct dialog *d, const struct tg_update *u)
 {
 	struct button k;
@@ -125,12 +137,9 @@ int dialog_press(struct dialog *d, const struct tg_update *u)
 		return advice_press(d, u, &k);
 	if (dialog_ticket_load(d, k.id, &t))
 		return reply_answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
-	if ((rc = dialog_person(d, u->from_id, &p)) == TD_ENOTFOUND)
-		return reply_answer(d, u, msg(MSG_BOT_NEED_INVITE_SHORT), true);
-	if (rc)
+	bool refused;
+	if ((rc = dialog_presser(d, u, &p, &refused)) || refused)
 		return rc;
-	if (p.disabled)
-		return access_refuse(d, u);
 	switch (k.verb) {
 	case VERB_CLAIM:
 	case VERB_RELEASE:

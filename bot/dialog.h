@@ -51,6 +51,13 @@ int dialog_handle(struct dialog *d, const struct tg_update *u);
  * cashier's to cashier_press(), after the presser is known and allowed in.
  */
 int dialog_press(struct dialog *d, const struct tg_update *u);
+/*
+ * The person who pressed u, in *out, when they are registered and allowed
+ * in; otherwise sets *refused and answers the press (an invite is needed,
+ * or their access is revoked). 0, or a database error.
+ */
+int dialog_presser(struct dialog *d, const struct tg_update *u, struct person *out,
+		   bool *refused);
 
 /* ---- shared by cashier.c, engineer.c and card.c ---- */
 
