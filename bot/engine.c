@@ -266,7 +266,7 @@ static int tell_cashier(struct change *c, enum link_role pressed, const char *ht
 static int say_attachment(struct dialog *d, int64_t chat, const struct event_args *a,
 			  const char *caption, int64_t reply_to, int64_t ticket_id)
 {
-	return reply_file(d, chat, a->photo ? "sendPhoto" : "sendDocument",
+	return reply_file(d, chat, a->photo ? NOTICE_PHOTO : NOTICE_DOCUMENT,
 			  a->photo ? a->photo : a->document, caption, reply_to, ticket_id,
 			  link_role_name(LINK_RELAY));
 }

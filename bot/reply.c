@@ -126,11 +126,11 @@ int reply_quiet(struct dialog *d, int64_t chat_id, const char *html)
 	return tell(d, &n, html, NULL, 0, NULL, NULL);
 }
 
-int reply_file(struct dialog *d, int64_t chat_id, const char *method, const char *file_id,
+int reply_file(struct dialog *d, int64_t chat_id, enum notice_kind kind, const char *file_id,
 	       const char *caption, int64_t reply_to, int64_t ticket_id, const char *link_role)
 {
 	struct notice n = {
-		.kind = !strcmp(method, "sendPhoto") ? NOTICE_PHOTO : NOTICE_DOCUMENT,
+		.kind = kind == NOTICE_PHOTO ? NOTICE_PHOTO : NOTICE_DOCUMENT,
 		.chat_id = chat_id,
 		.ref = file_id,
 		.reply_to = reply_to,

@@ -43,8 +43,8 @@ int reply_say(struct dialog *d, int64_t chat_id, const char *html, struct notice
 int reply_msg(struct dialog *d, int64_t chat_id, enum msg_id id, ...);
 /* Queues a short HTML text that arrives without a notification sound. */
 int reply_quiet(struct dialog *d, int64_t chat_id, const char *html);
-/* Queues a photo or document by file_id with an HTML caption. */
-int reply_file(struct dialog *d, int64_t chat_id, const char *method, const char *file_id,
+/* Queues a file by file_id with an HTML caption; kind NOTICE_PHOTO or NOTICE_DOCUMENT. */
+int reply_file(struct dialog *d, int64_t chat_id, enum notice_kind kind, const char *file_id,
 	       const char *caption, int64_t reply_to, int64_t ticket_id, const char *link_role);
 /* Queues an edit of the ticket's message of role in chat_id. */
 int reply_edit(struct dialog *d, int64_t chat_id, int64_t ticket_id, const char *role,
