@@ -15,8 +15,8 @@
 int access_refuse(struct dialog *d, const struct tg_update *u)
 {
 	if (u->kind == UPDATE_CALLBACK)
-		return answer(d, u, msg(MSG_BOT_ACCESS_REVOKED), true);
-	return say(d, u->chat_id, msg(MSG_BOT_ACCESS_REVOKED), NULL, u->message_id, 0, NULL);
+		return reply_answer(d, u, msg(MSG_BOT_ACCESS_REVOKED), true);
+	return reply_say(d, u->chat_id, msg(MSG_BOT_ACCESS_REVOKED), NULL, u->message_id, 0, NULL);
 }
 
 struct id_list {
@@ -192,10 +192,10 @@ int access_move(struct dialog *d, int64_t person_id, int64_t store_id, const cha
 		goto done;
 	if (!p.disabled && p.tg_user_id) {
 		struct buf store = BUF_INIT(1024);
-		esc(&store, to.name);
+		reply_esc(&store, to.name);
 		msg_buf(&hello, MSG_BOT_MOVED_TO_STORE, buf_cstr(&store));
 		buf_release(&store);
-		rc = say(d, p.tg_user_id, buf_cstr(&hello), NULL, 0, 0, NULL);
+		rc = reply_say(d, p.tg_user_id, buf_cstr(&hello), NULL, 0, 0, NULL);
 	}
 	if (!rc)
 		log_info("person %lld moved from store %lld to %lld by %s", (long long)p.id,

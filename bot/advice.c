@@ -26,7 +26,7 @@ enum { PRESS_HELPED = 1, PRESS_NOT_HELPED = 2 };
 static void article_html(struct buf *b, const struct kb_entry *e)
 {
 	buf_puts(b, "📘 <b>");
-	esc(b, e->title);
+	reply_esc(b, e->title);
 	buf_puts(b, "</b>\n\n");
 	bool bold = false;
 	for (const char *p = e->body; *p;) {
@@ -35,7 +35,7 @@ static void article_html(struct buf *b, const struct kb_entry *e)
 		char *part = xmalloc(n + 1);
 		memcpy(part, p, n);
 		part[n] = '\0';
-		esc(b, part);
+		reply_esc(b, part);
 		free(part);
 		if (!star)
 			break;
@@ -97,9 +97,9 @@ int advice_offer(struct dialog *d, const struct person *p, const struct tg_updat
 	msg_buf(&b, MSG_BOT_KB_DID_IT_HELP);
 	button_data(data[0], sizeof(data[0]), VERB_ADVICE, suggestion, PRESS_HELPED);
 	button_data(data[1], sizeof(data[1]), VERB_ADVICE, suggestion, PRESS_NOT_HELPED);
-	struct notice_actions *kb = keyboard_column(2, (const char *[]){ msg(MSG_BTN_KB_HELPED), msg(MSG_BTN_KB_NOT_HELPED) },
-					  (const char *[]){ data[0], data[1] });
-	rc = say(d, u->chat_id, buf_cstr(&b), kb, u->message_id, 0, NULL);
+	struct notice_actions *kb = reply_keyboard_column(2, (const char *[]){ msg(MSG_BTN_KB_HELPED), msg(MSG_BTN_KB_NOT_HELPED) },
+							  (const char *[]){ data[0], data[1] });
+	rc = reply_say(d, u->chat_id, buf_cstr(&b), kb, u->message_id, 0, NULL);
 	buf_release(&b);
 	if (!rc) {
 		*answered = true;
@@ -118,7 +118,7 @@ static int helped(struct dialog *d, const struct kb_suggestion *s, int64_t chat_
 	if ((rc = db_kb_outcome(d->db, s->id, "helped", 0, d->now)) ||
 	    (rc = db_state_clear(d->db, s->person_id)))
 		return rc;
-	return say_msg(d, chat_id, MSG_BOT_KB_GLAD);
+	return reply_msg(d, chat_id, MSG_BOT_KB_GLAD);
 }
 
 /*
@@ -158,22 +158,19 @@ int advice_press(struct dialog *d, const struct tg_update *u, const struct butto
 	int choice = k->arg, rc;
 
 	if (db_kb_suggestion(d->db, k->id, &s))
-		return answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
-	if ((rc = dialog_person(d, u->from_id, &p)) == TD_ENOTFOUND)
-		return answer(d, u, msg(MSG_BOT_NEED_INVITE_SHORT), true);
-	if (rc)
+		return reply_answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
+	bool refused;
+	if ((rc = dialog_presser(d, u, &p, &refused)) || refused)
 		return rc;
-	if (p.disabled)
-		return access_refuse(d, u);
 	/* Only the cashier it was shown to, in their own chat, and only once. */
 	if (s.person_id != p.id || u->chat_id != u->from_id || *s.outcome)
-		return answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
+		return reply_answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
 	if (choice == PRESS_HELPED)
-		return (rc = helped(d, &s, u->chat_id)) ? rc : answer(d, u, msg(MSG_BOT_KB_COUNTED), false);
+		return (rc = helped(d, &s, u->chat_id)) ? rc : reply_answer(d, u, msg(MSG_BOT_KB_COUNTED), false);
 	rc = not_helped(d, &p, &s, u, &ticket);
 	if (rc == TD_ENOTFOUND)
-		return answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
-	return rc ? rc : answer(d, u, NULL, false);
+		return reply_answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
+	return rc ? rc : reply_answer(d, u, NULL, false);
 }
 
 int advice_search(struct dialog *d, const struct tg_update *u, const char *words)
@@ -182,13 +179,13 @@ int advice_search(struct dialog *d, const struct tg_update *u, const char *words
 	struct kb_entry e;
 	int n, rc;
 	if (!*words)
-		return say_msg(d, u->chat_id, MSG_BOT_KB_USAGE);
+		return reply_msg(d, u->chat_id, MSG_BOT_KB_USAGE);
 	if ((rc = best(d, words, hits, LOOKUP_HITS, &n)))
 		return rc;
 	if (!n || 100 * hits[0].confidence < d->cfg->kb_hint)
-		return say_msg(d, u->chat_id, MSG_BOT_KB_NOTHING);
+		return reply_msg(d, u->chat_id, MSG_BOT_KB_NOTHING);
 	if ((rc = db_kb_get(d->db, hits[0].article_id, &e)))
-		return rc == TD_ENOTFOUND ? say_msg(d, u->chat_id, MSG_BOT_KB_NOTHING) : rc;
+		return rc == TD_ENOTFOUND ? reply_msg(d, u->chat_id, MSG_BOT_KB_NOTHING) : rc;
 	struct buf b = BUF_INIT(ADVICE_MAX);
 	article_html(&b, &e);
 	kb_entry_release(&e);
@@ -200,10 +197,10 @@ int advice_search(struct dialog *d, const struct tg_update *u, const char *words
 			msg_buf(&b, MSG_BOT_KB_ALSO);
 		also = true;
 		buf_puts(&b, "\n• ");
-		esc(&b, e.title);
+		reply_esc(&b, e.title);
 		kb_entry_release(&e);
 	}
-	rc = say(d, u->chat_id, buf_cstr(&b), NULL, u->message_id, 0, NULL);
+	rc = reply_say(d, u->chat_id, buf_cstr(&b), NULL, u->message_id, 0, NULL);
 	buf_release(&b);
 	return rc;
 }

@@ -25,7 +25,7 @@ static void deadline(struct db *db, int64_t ticket_id, enum sla_kind kind, const
 		msg_buf(b, MSG_CARD_DEADLINE_NONE);
 		return;
 	}
-	local_time(at, sizeof(at), t.due_at, zone);
+	reply_local_time(at, sizeof(at), t.due_at, zone);
 	if (t.breached_at)
 		msg_buf(b, MSG_CARD_DEADLINE_BREACHED, at);
 	else if (t.met_at)
@@ -36,30 +36,61 @@ static void deadline(struct db *db, int64_t ticket_id, enum sla_kind kind, const
 		buf_puts(b, at);
 }
 
+/* The card's last line and its buttons, for the ticket's status. */
+static void render_status(struct card *c, const struct ticket_row *r)
+{
+	struct buf *b = &c->html;
+	char data[2][32];
+
+	switch (r->status) {
+	case TICKET_NEW:
+		msg_buf(b, MSG_CARD_STATUS_NEW);
+		button_data(data[0], sizeof(data[0]), VERB_CLAIM, r->id, 0);
+		c->keyboard = reply_keyboard_row(1, (const char *[]){ msg(MSG_BTN_CLAIM) },
+						 (const char *[]){ data[0] });
+		break;
+	case TICKET_CLAIMED:
+		msg_buf(b, MSG_CARD_STATUS_CLAIMED, "");
+		reply_esc(b, r->assignee);
+		button_data(data[0], sizeof(data[0]), VERB_CLOSE, r->id, 0);
+		button_data(data[1], sizeof(data[1]), VERB_RELEASE, r->id, 0);
+		c->keyboard = reply_keyboard_row(2, (const char *[]){ msg(MSG_BTN_CLOSE), msg(MSG_BTN_RELEASE) },
+						 (const char *[]){ data[0], data[1] });
+		break;
+	case TICKET_RESOLVED:
+		msg_buf(b, MSG_CARD_STATUS_RESOLVED, "");
+		reply_esc(b, r->assignee);
+		break;
+	case TICKET_CLOSED:
+		msg_buf(b, MSG_CARD_STATUS_CLOSED);
+		break;
+	}
+}
+
 static int render(const struct ticket_row *r, void *arg)
 {
 	struct card *c = arg;
 	struct buf *b = &c->html;
-	char opened[32], data[3][32];
+	char opened[32];
 
-	local_time(opened, sizeof(opened), r->created_at, r->timezone);
+	reply_local_time(opened, sizeof(opened), r->created_at, r->timezone);
 	msg_buf(b, MSG_CARD_HEAD, (long long)r->id, r->priority);
 	buf_puts(b, "\n<b>");
-	esc(b, r->org);
+	reply_esc(b, r->org);
 	buf_puts(b, "</b> · ");
-	esc(b, r->store);
+	reply_esc(b, r->store);
 	if (*r->address) {
 		buf_puts(b, ", ");
-		esc(b, r->address);
+		reply_esc(b, r->address);
 	}
 	buf_putc(b, '\n');
 	if (*r->till) {
 		msg_buf(b, MSG_CARD_TILL);
-		esc(b, r->till);
+		reply_esc(b, r->till);
 		buf_putc(b, '\n');
 	}
 	msg_buf(b, MSG_CARD_CASHIER);
-	esc(b, *r->cashier ? r->cashier : "—");
+	reply_esc(b, *r->cashier ? r->cashier : "—");
 	buf_putc(b, '\n');
 	msg_buf(b, MSG_CARD_OPENED, opened, r->timezone);
 	struct buf reaction = BUF_INIT(256), resolution = BUF_INIT(256);
@@ -70,37 +101,15 @@ static int render(const struct ticket_row *r, void *arg)
 	buf_release(&reaction);
 	buf_release(&resolution);
 	buf_puts(b, "\n\n<blockquote>");
-	esc(b, r->title);
+	reply_esc(b, r->title);
 	buf_puts(b, "</blockquote>\n\n");
 	if (r->kb_article_id) {
 		msg_buf(b, MSG_CARD_KB_HINT);
-		esc(b, r->kb_title);
+		reply_esc(b, r->kb_title);
 		buf_puts(b, "</i>\n\n");
 	}
 
-	switch (r->status) {
-	case TICKET_NEW:
-		msg_buf(b, MSG_CARD_STATUS_NEW);
-		button_data(data[0], sizeof(data[0]), VERB_CLAIM, r->id, 0);
-		c->keyboard = keyboard_row(1, (const char *[]){ msg(MSG_BTN_CLAIM) },
-					   (const char *[]){ data[0] });
-		break;
-	case TICKET_CLAIMED:
-		msg_buf(b, MSG_CARD_STATUS_CLAIMED, "");
-		esc(b, r->assignee);
-		button_data(data[0], sizeof(data[0]), VERB_CLOSE, r->id, 0);
-		button_data(data[1], sizeof(data[1]), VERB_RELEASE, r->id, 0);
-		c->keyboard = keyboard_row(2, (const char *[]){ msg(MSG_BTN_CLOSE), msg(MSG_BTN_RELEASE) },
-					   (const char *[]){ data[0], data[1] });
-		break;
-	case TICKET_RESOLVED:
-		msg_buf(b, MSG_CARD_STATUS_RESOLVED, "");
-		esc(b, r->assignee);
-		break;
-	case TICKET_CLOSED:
-		msg_buf(b, MSG_CARD_STATUS_CLOSED);
-		break;
-	}
+	render_status(c, r);
 	return 0;
 }
 
@@ -127,9 +136,9 @@ static int card_send(struct dialog *d, int64_t ticket_id, bool edit)
 	if ((rc = card_render(d, ticket_id, &c)))
 		return rc;
 	if (edit)
-		rc = say_edit(d, d->engineers_chat, ticket_id, link_role_name(LINK_CARD), buf_cstr(&c.html), c.keyboard);
+		rc = reply_edit(d, d->engineers_chat, ticket_id, link_role_name(LINK_CARD), buf_cstr(&c.html), c.keyboard);
 	else
-		rc = say(d, d->engineers_chat, buf_cstr(&c.html), c.keyboard, 0, ticket_id, link_role_name(LINK_CARD));
+		rc = reply_say(d, d->engineers_chat, buf_cstr(&c.html), c.keyboard, 0, ticket_id, link_role_name(LINK_CARD));
 	buf_release(&c.html);
 	return rc;
 }

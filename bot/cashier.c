@@ -15,21 +15,6 @@
 #define TEXT_MAX (64u << 10)
 #define ACK_GAP 60   /* seconds: at most one acknowledgement of follow-ups a minute per chat */
 
-const char *command_arg(const char *text, const char *cmd)
-{
-	size_t n = strlen(cmd);
-	if (strncmp(text, cmd, n))
-		return NULL;
-	const char *p = text + n;
-	if (*p == '@')
-		p += strcspn(p, " \n");
-	else if (*p && *p != ' ' && *p != '\n')
-		return NULL;
-	while (*p == ' ' || *p == '\n')
-		p++;
-	return p;
-}
-
 static int registered(struct dialog *d, const struct tg_update *u, const char *code)
 {
 	char hash[65];
@@ -37,7 +22,7 @@ static int registered(struct dialog *d, const struct tg_update *u, const char *c
 	token_hash(hash, code);
 	int rc = db_invite_redeem(d->db, &person, hash, u->from_id, u->from_name, d->now);
 	if (rc == TD_ENOTFOUND)
-		return say_msg(d, u->chat_id, MSG_BOT_INVITE_INVALID);
+		return reply_msg(d, u->chat_id, MSG_BOT_INVITE_INVALID);
 	if (rc == TD_EDENIED)
 		return access_refuse(d, u);
 	if (rc)
@@ -46,8 +31,8 @@ static int registered(struct dialog *d, const struct tg_update *u, const char *c
 	if ((rc = dialog_person(d, u->from_id, &p)))
 		return rc;
 	log_info("person %lld registered as %s", (long long)p.id, person_role_name(p.role));
-	return say_msg(d, u->chat_id, p.role == ROLE_CASHIER ? MSG_BOT_WELCOME_CASHIER :
-		       p.role == ROLE_OWNER ? MSG_BOT_WELCOME_OWNER : MSG_BOT_WELCOME_ENGINEER);
+	return reply_msg(d, u->chat_id, p.role == ROLE_CASHIER ? MSG_BOT_WELCOME_CASHIER :
+			 p.role == ROLE_OWNER ? MSG_BOT_WELCOME_OWNER : MSG_BOT_WELCOME_ENGINEER);
 }
 
 /* What a message says, for history: its text, or a mark for a file. */
@@ -93,7 +78,7 @@ static int acknowledge(struct dialog *d, int64_t chat_id)
 	int rc = db_ack_due(d->db, chat_id, d->now, ACK_GAP, &due);
 	if (rc || !due)
 		return rc;
-	return say_quiet(d, chat_id, msg(MSG_BOT_FOLLOW_UP_ACK));
+	return reply_quiet(d, chat_id, msg(MSG_BOT_FOLLOW_UP_ACK));
 }
 
 /*
@@ -127,21 +112,6 @@ static int join_ticket(struct dialog *d, const struct person *p, const struct tg
 	return rc ? rc : acknowledge(d, u->chat_id);
 }
 
-static int copy_ticket(const struct ticket_row *r, void *arg)
-{
-	struct ticket_row *t = arg;
-	*t = *r;
-	/* Strings are not needed beyond the ids and state. */
-	t->org = t->store = t->address = t->timezone = t->till = t->cashier = t->assignee = "";
-	t->source = t->title = t->kb_title = "";
-	return 0;
-}
-
-int ticket_load(struct dialog *d, int64_t id, struct ticket_row *out)
-{
-	return db_ticket_get(d->db, id, copy_ticket, out);
-}
-
 struct my_list {
 	struct buf *b;
 	int n;
@@ -154,10 +124,10 @@ static int list_line(const struct ticket_row *r, void *arg)
 	msg_buf(l->b, MSG_BOT_MY_LINE, (long long)r->id, r->priority,
 		msg(r->status == TICKET_NEW ? MSG_STATUS_NEW : MSG_STATUS_CLAIMED));
 	if (r->due_at) {
-		local_time(due, sizeof(due), r->due_at, r->timezone);
+		reply_local_time(due, sizeof(due), r->due_at, r->timezone);
 		msg_buf(l->b, MSG_BOT_MY_DUE, due);
 	}
-	esc(l->b, r->title);
+	reply_esc(l->b, r->title);
 	buf_putc(l->b, '\n');
 	l->n++;
 	return 0;
@@ -178,74 +148,108 @@ static int my_tickets(struct dialog *d, const struct person *p, int64_t chat_id)
 		buf_reset(&b);
 		msg_buf(&b, MSG_BOT_MY_NONE);
 	}
-	rc = say(d, chat_id, buf_cstr(&b), NULL, 0, 0, NULL);
+	rc = reply_say(d, chat_id, buf_cstr(&b), NULL, 0, 0, NULL);
 done:
 	buf_release(&b);
 	return rc;
+}
+
+/*
+ * A registered cashier's message that is no command: it joins the ticket
+ * it replies to or their open one, answers an article that waits, or is a
+ * new problem (the knowledge base first, then a ticket).
+ */
+static int cashier_message(struct dialog *d, const struct person *p, const struct tg_update *u)
+{
+	enum dialog_state state;
+	int64_t ticket = 0, state_ticket;
+	int rc;
+
+	/* A reply to one of the bot's messages joins that ticket, if it is theirs. */
+	char role[16];
+	bool joined = false;
+	if (u->reply_to && !db_link_find(d->db, u->chat_id, u->reply_to, &ticket, role, sizeof(role)) &&
+	    ((rc = join_ticket(d, p, u, ticket, &joined)) || joined))
+		return rc;
+	/* After /new, or while an article waits, the message is about a new problem. */
+	bool fresh = !dialog_state(d, p->id, &state, &state_ticket) &&
+		     (state == STATE_NEW_TICKET || state == STATE_SUGGESTED);
+	if (!fresh && !db_ticket_open_of(d->db, p->id, &ticket) &&
+	    ((rc = join_ticket(d, p, u, ticket, &joined)) || joined))
+		return rc;
+	/* An article waits for the cashier's answer: words can be that answer. */
+	bool handled = false;
+	if ((rc = advice_typed(d, p, u, &handled)) || handled)
+		return rc;
+	/* A greeting or thanks alone is no problem yet: ask for it, open nothing. */
+	if (!u->photo && !u->document && chatter_only(u->text))
+		return reply_msg(d, u->chat_id, MSG_BOT_DESCRIBE_PROBLEM);
+	/* A new problem: the knowledge base answers first, when it is sure. */
+	bool answered = false;
+	int64_t hint = 0;
+	if ((rc = advice_offer(d, p, u, &answered, &hint)) || answered)
+		return rc;
+	struct report r = {
+		.words = message_body(u), .photo = u->photo, .document = u->document,
+		.kb_article_id = hint, .priority = 3,
+	};
+	return cashier_open_ticket(d, p, u, &r, &ticket);
 }
 
 int cashier_handle(struct dialog *d, const struct tg_update *u)
 {
 	struct person p;
 	const char *arg;
-	enum dialog_state state;
-	int64_t ticket = 0, state_ticket;
 	int rc;
 
-	if ((arg = command_arg(u->text, "/start")) && *arg)
+	if ((arg = dialog_command_arg(u->text, "/start")) && *arg)
 		return registered(d, u, arg);
 	rc = dialog_person(d, u->from_id, &p);
 	if (rc == TD_ENOTFOUND)
-		return say_msg(d, u->chat_id, MSG_BOT_NEED_INVITE);
+		return reply_msg(d, u->chat_id, MSG_BOT_NEED_INVITE);
 	if (rc)
 		return rc;
 	if (p.disabled)
 		return access_refuse(d, u);
-	if ((arg = command_arg(u->text, "/kb")))
+	if ((arg = dialog_command_arg(u->text, "/kb")))
 		return advice_search(d, u, arg);
 	if (p.role != ROLE_CASHIER)
-		return say_msg(d, u->chat_id, MSG_BOT_STAFF_USE_GROUP);
-	if (command_arg(u->text, "/start") || command_arg(u->text, "/help"))
-		return say_msg(d, u->chat_id, MSG_BOT_CASHIER_HELP);
-	if (command_arg(u->text, "/my"))
+		return reply_msg(d, u->chat_id, MSG_BOT_STAFF_USE_GROUP);
+	if (dialog_command_arg(u->text, "/start") || dialog_command_arg(u->text, "/help"))
+		return reply_msg(d, u->chat_id, MSG_BOT_CASHIER_HELP);
+	if (dialog_command_arg(u->text, "/my"))
 		return my_tickets(d, &p, u->chat_id);
-	if (command_arg(u->text, "/new")) {
+	if (dialog_command_arg(u->text, "/new")) {
 		if ((rc = db_state_set(d->db, p.id, dialog_state_name(STATE_NEW_TICKET), 0, d->now)))
 			return rc;
-		return say_msg(d, u->chat_id, MSG_BOT_DESCRIBE_NEW);
+		return reply_msg(d, u->chat_id, MSG_BOT_DESCRIBE_NEW);
 	}
 	if (u->text[0] == '/')
-		return say_msg(d, u->chat_id, MSG_BOT_UNKNOWN_COMMAND);
+		return reply_msg(d, u->chat_id, MSG_BOT_UNKNOWN_COMMAND);
 	if (!*u->text && !u->photo && !u->document)
-		return say_msg(d, u->chat_id, MSG_BOT_SEND_TEXT);
+		return reply_msg(d, u->chat_id, MSG_BOT_SEND_TEXT);
 
-	/* A reply to one of the bot's messages joins that ticket, if it is theirs. */
-	char role[16];
-	bool joined = false;
-	if (u->reply_to && !db_link_find(d->db, u->chat_id, u->reply_to, &ticket, role, sizeof(role)) &&
-	    ((rc = join_ticket(d, &p, u, ticket, &joined)) || joined))
-		return rc;
-	/* After /new, or while an article waits, the message is about a new problem. */
-	bool fresh = !dialog_state(d, p.id, &state, &state_ticket) &&
-		     (state == STATE_NEW_TICKET || state == STATE_SUGGESTED);
-	if (!fresh && !db_ticket_open_of(d->db, p.id, &ticket) &&
-	    ((rc = join_ticket(d, &p, u, ticket, &joined)) || joined))
-		return rc;
-	/* An article waits for the cashier's answer: words can be that answer. */
-	bool handled = false;
-	if ((rc = advice_typed(d, &p, u, &handled)) || handled)
-		return rc;
-	/* A greeting or thanks alone is no problem yet: ask for it, open nothing. */
-	if (!u->photo && !u->document && chatter_only(u->text))
-		return say_msg(d, u->chat_id, MSG_BOT_DESCRIBE_PROBLEM);
-	/* A new problem: the knowledge base answers first, when it is sure. */
-	bool answered = false;
-	int64_t hint = 0;
-	if ((rc = advice_offer(d, &p, u, &answered, &hint)) || answered)
-		return rc;
-	struct report r = {
-		.words = message_body(u), .photo = u->photo, .document = u->document,
-		.kb_article_id = hint, .priority = 3,
+	return cashier_message(d, &p, u);
+}
+
+/* ---- buttons ---- */
+
+int cashier_press(struct dialog *d, const struct tg_update *u, const struct person *p,
+		  const struct button *k)
+{
+	static const enum ticket_event events[BUTTON_VERB_COUNT] = {
+		[VERB_PRIORITY] = EV_PRIORITY, [VERB_CONFIRM] = EV_CONFIRM,
+		[VERB_REOPEN] = EV_REOPEN, [VERB_RATE] = EV_RATE,
 	};
-	return cashier_open_ticket(d, &p, u, &r, &ticket);
+	const struct actor who = actor_person(p);
+	const struct event_args a = {
+		.priority = k->arg, .score = k->arg, .chat_id = u->chat_id, .pressed = true,
+	};
+	/* A cashier's buttons work only in their own chat. */
+	if (u->chat_id != u->from_id)
+		return reply_answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
+	int rc = engine_apply(d, events[k->verb], &who, k->id, &a);
+	if (rc == ENGINE_EDENIED || rc == ENGINE_ESTALE || rc == TD_ENOTFOUND)
+		return reply_answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
+	return rc ? rc : reply_answer(d, u, NULL, false);
 }

@@ -1,22 +1,12 @@
 /*
- * dialog.c - routing updates to the cashier and engineer flows, and the
- * helpers both use to speak through the outbox.
+ * dialog.c - routing: which flow gets an update (the cashier's, the
+ * engineer's), which side's handler gets a press, and who the sender is.
  */
 #include "bot/dialog.h"
-#include "core/tz.h"
-#include "core/html.h"
-#include "core/notice.h"
 #include "core/log.h"
 #include "storage/chain.h"
 #include "storage/outbox.h"
 #include "storage/ticket.h"
-
-#define HTML_MAX (256u << 10)
-
-void esc(struct buf *b, const char *s)
-{
-	html_escape(b, s);
-}
 
 static int copy_person(const struct person_row *r, void *arg)
 {
@@ -56,162 +46,34 @@ int dialog_state(struct dialog *d, int64_t person_id, enum dialog_state *out, in
 	return dialog_state_parse(out, kind) ? TD_ENOTFOUND : 0;
 }
 
-/* Buttons in rows of per_row; labels and data are copied. */
-static struct notice_actions *keyboard(size_t n, const char *const *labels,
-				       const char *const *data, size_t per_row)
+const char *dialog_command_arg(const char *text, const char *cmd)
 {
-	struct notice_actions *kb = xcalloc(1, sizeof(*kb));
-	for (size_t i = 0; i < n; i++)
-		if (notice_action_add(kb, i / per_row, labels[i], data[i]))
-			log_warn("dialog: a keyboard of more than %d buttons loses '%s'",
-				 NOTICE_ACTIONS_MAX, data[i]);
-	return kb;
+	size_t n = strlen(cmd);
+	if (strncmp(text, cmd, n))
+		return NULL;
+	const char *p = text + n;
+	if (*p == '@')
+		p += strcspn(p, " \n");
+	else if (*p && *p != ' ' && *p != '\n')
+		return NULL;
+	while (*p == ' ' || *p == '\n')
+		p++;
+	return p;
 }
 
-struct notice_actions *keyboard_row(size_t n, const char *const *labels, const char *const *data)
+static int copy_ticket(const struct ticket_row *r, void *arg)
 {
-	return keyboard(n, labels, data, n ? n : 1);
+	struct ticket_row *t = arg;
+	*t = *r;
+	/* Strings are not needed beyond the ids and state. */
+	t->org = t->store = t->address = t->timezone = t->till = t->cashier = t->assignee = "";
+	t->source = t->title = t->kb_title = "";
+	return 0;
 }
 
-struct notice_actions *keyboard_column(size_t n, const char *const *labels,
-				       const char *const *data)
+int dialog_ticket_load(struct dialog *d, int64_t id, struct ticket_row *out)
 {
-	return keyboard(n, labels, data, 1);
-}
-
-/*
- * Queues notice n with its keyboard (consumed, may be NULL), as the
- * ticket's link_role message or an edit of its edit_role one.
- */
-static int queue(struct dialog *d, struct notice *n, struct notice_actions *kb,
-		 int64_t ticket_id, const char *link_role, const char *edit_role)
-{
-	struct buf actions = BUF_INIT(HTML_MAX);
-	int rc = notice_actions_store(&actions, kb);
-	n->actions = buf_cstr(&actions);
-	struct outbox_new m = {
-		.n = *n,
-		.ticket_id = ticket_id,
-		.link_role = link_role,
-		.edit_role = edit_role,
-	};
-	if (!rc)
-		rc = db_outbox_add(d->db, &m, d->now);
-	buf_release(&actions);
-	free(kb);
-	return rc;
-}
-
-/*
- * The body of a notice from HTML the dialog made: a catalogue text itself
- * (msg()'s pointer) is stored by its key, so the sender renders it in the
- * config's language; anything composed is stored as one markup argument.
- */
-static void set_body(struct notice *n, struct buf *args, const char *html)
-{
-	enum msg_id id;
-	/* A text with a '%' was used as it is, not as a format: it stays as it is. */
-	if (html && !strchr(html, '%') && !msg_by_text(&id, html))
-		n->msg_key = msg_key(id);
-	else if (html && *html)
-		notice_arg_markup(args, html);
-	n->args = buf_cstr(args);
-}
-
-/* Queues notice n with body html; the rest as queue(). */
-static int tell(struct dialog *d, struct notice *n, const char *html, struct notice_actions *kb,
-		int64_t ticket_id, const char *link_role, const char *edit_role)
-{
-	struct buf args = BUF_INIT(HTML_MAX);
-	set_body(n, &args, html);
-	int rc = args.failed ? TD_ENOMEM : queue(d, n, kb, ticket_id, link_role, edit_role);
-	buf_release(&args);
-	return rc;
-}
-
-int say(struct dialog *d, int64_t chat_id, const char *html, struct notice_actions *keyboard,
-	int64_t reply_to, int64_t ticket_id, const char *link_role)
-{
-	if (!chat_id) {
-		free(keyboard);
-		return 0;
-	}
-	struct notice n = { .kind = NOTICE_SAY, .chat_id = chat_id, .reply_to = reply_to };
-	return tell(d, &n, html, keyboard, ticket_id, link_role, NULL);
-}
-
-int say_msg(struct dialog *d, int64_t chat_id, enum msg_id id, ...)
-{
-	if (!chat_id)
-		return 0;
-	struct buf args = BUF_INIT(HTML_MAX);
-	struct notice n = { .kind = NOTICE_SAY, .chat_id = chat_id, .msg_key = msg_key(id) };
-	va_list ap;
-	va_start(ap, id);
-	int rc = notice_args_v(&args, id, ap);
-	va_end(ap);
-	n.args = buf_cstr(&args);
-	if (!rc)
-		rc = args.failed ? TD_ENOMEM : queue(d, &n, NULL, 0, NULL, NULL);
-	buf_release(&args);
-	return rc;
-}
-
-int say_quiet(struct dialog *d, int64_t chat_id, const char *html)
-{
-	if (!chat_id)
-		return 0;
-	struct notice n = { .kind = NOTICE_SAY, .chat_id = chat_id, .flags = NOTICE_SILENT };
-	return tell(d, &n, html, NULL, 0, NULL, NULL);
-}
-
-int say_file(struct dialog *d, int64_t chat_id, const char *method, const char *file_id,
-	     const char *caption, int64_t reply_to, int64_t ticket_id, const char *link_role)
-{
-	struct notice n = {
-		.kind = !strcmp(method, "sendPhoto") ? NOTICE_PHOTO : NOTICE_DOCUMENT,
-		.chat_id = chat_id,
-		.ref = file_id,
-		.reply_to = reply_to,
-	};
-	return tell(d, &n, caption, NULL, ticket_id, link_role, NULL);
-}
-
-int say_edit(struct dialog *d, int64_t chat_id, int64_t ticket_id, const char *role,
-	     const char *html, struct notice_actions *keyboard)
-{
-	struct notice n = { .kind = NOTICE_EDIT, .chat_id = chat_id };
-	return tell(d, &n, html, keyboard, ticket_id, NULL, role);
-}
-
-int answer(struct dialog *d, const struct tg_update *u, const char *text, bool alert)
-{
-	struct notice n = {
-		.kind = NOTICE_ANSWER,
-		.ref = u->callback_id,
-		.flags = alert ? NOTICE_ALERT : 0,
-	};
-	return tell(d, &n, text, NULL, 0, NULL, NULL);
-}
-
-int ask(struct dialog *d, int64_t chat_id, const char *html, int64_t ticket_id,
-	const char *link_role)
-{
-	struct notice n = { .kind = NOTICE_ASK, .chat_id = chat_id };
-	return tell(d, &n, html, NULL, ticket_id, link_role, NULL);
-}
-
-void local_time(char *out, size_t n, int64_t t, const char *zone)
-{
-	struct tz *tz;
-	struct tm tm;
-	if (tz_load(&tz, zone)) {
-		snprintf(out, n, "%lld", (long long)t);
-		return;
-	}
-	tz_local(tz, t, &tm);
-	strftime(out, n, "%Y-%m-%d %H:%M", &tm);
-	tz_free(tz);
+	return db_ticket_get(d->db, id, copy_ticket, out);
 }
 
 bool dialog_in_engineers_chat(const struct dialog *d, int64_t chat_id)
@@ -229,7 +91,7 @@ int dialog_handle(struct dialog *d, const struct tg_update *u)
 		return rc;
 	switch (u->kind) {
 	case UPDATE_CALLBACK:
-		return callback_handle(d, u);
+		return dialog_press(d, u);
 	case UPDATE_MESSAGE:
 		if (u->migrate_to && dialog_in_engineers_chat(d, u->chat_id)) {
 			log_info("engineers' chat %lld became %lld", (long long)u->chat_id,
@@ -248,4 +110,48 @@ int dialog_handle(struct dialog *d, const struct tg_update *u)
 	}
 	log_debug("dialog: update %lld of a kind the bot does not handle", (long long)u->update_id);
 	return 0;
+}
+
+int dialog_presser(struct dialog *d, const struct tg_update *u, struct person *out,
+		   bool *refused)
+{
+	int rc = dialog_person(d, u->from_id, out);
+	*refused = rc == TD_ENOTFOUND || (!rc && out->disabled);
+	if (rc == TD_ENOTFOUND)
+		return reply_answer(d, u, msg(MSG_BOT_NEED_INVITE_SHORT), true);
+	if (!rc && out->disabled)
+		return access_refuse(d, u);
+	return rc;
+}
+
+int dialog_press(struct dialog *d, const struct tg_update *u)
+{
+	struct button k;
+	struct person p;
+	struct ticket_row t;
+	int rc;
+
+	if (button_parse(&k, u->callback_data))
+		return reply_answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
+	if (k.verb == VERB_ADVICE)
+		return advice_press(d, u, &k);
+	if (dialog_ticket_load(d, k.id, &t))
+		return reply_answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
+	bool refused;
+	if ((rc = dialog_presser(d, u, &p, &refused)) || refused)
+		return rc;
+	switch (k.verb) {
+	case VERB_CLAIM:
+	case VERB_RELEASE:
+	case VERB_CLOSE:
+		return engineer_press(d, u, &p, &k);
+	case VERB_PRIORITY:
+	case VERB_CONFIRM:
+	case VERB_REOPEN:
+	case VERB_RATE:
+		return cashier_press(d, u, &p, &k);
+	case VERB_ADVICE:
+		break;
+	}
+	return reply_answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
 }

@@ -2,10 +2,16 @@
  * dialog.h - what the bot does with an update: pure logic over the
  * database. It decides the state change and writes the replies into the
  * outbox, all inside the caller's transaction; it knows nothing of HTTP.
+ *
+ * dialog.c routes an update to its flow: cashier.c, engineer.c (each with
+ * its own buttons), advice.c (the knowledge base), card.c (the engineers'
+ * card), access.c (an admin's revocations); every change of a ticket goes
+ * through bot/engine.c, every reply through the toolkit bot/reply.h.
  */
 #ifndef TD_DIALOG_H
 #define TD_DIALOG_H
 
+#include "bot/reply.h"
 #include "bot/update.h"
 #include "core/buf.h"
 #include "core/msg.h"
@@ -33,8 +39,25 @@ struct person {
 	bool disabled;   /* an admin revoked their access */
 };
 
-/* Handles one update. 0, or a database error (the caller rolls back). */
+/*
+ * Handles one update: a message goes to the cashier's flow (a private
+ * chat) or the engineer's (the engineers' chat), a press to dialog_press().
+ * 0, or a database error (the caller rolls back).
+ */
 int dialog_handle(struct dialog *d, const struct tg_update *u);
+/*
+ * A press of a button, callback data "verb:ticket[:arg]": the advice's
+ * buttons to advice_press(), the card's to engineer_press(), the
+ * cashier's to cashier_press(), after the presser is known and allowed in.
+ */
+int dialog_press(struct dialog *d, const struct tg_update *u);
+/*
+ * The person who pressed u, in *out, when they are registered and allowed
+ * in; otherwise sets *refused and answers the press (an invite is needed,
+ * or their access is revoked). 0, or a database error.
+ */
+int dialog_presser(struct dialog *d, const struct tg_update *u, struct person *out,
+		   bool *refused);
 
 /* ---- shared by cashier.c, engineer.c and card.c ---- */
 
@@ -52,59 +75,17 @@ int dialog_person_by_id(struct dialog *d, int64_t id, struct person *out);
 /* What the person's next message answers, and its ticket; TD_ENOTFOUND: nothing. */
 int dialog_state(struct dialog *d, int64_t person_id, enum dialog_state *out, int64_t *ticket_id);
 
-/*
- * Buttons: one row of them, labels from the catalogue (msg()'s texts, so
- * the sender renders them in the config's language; other labels are
- * literals), data "verb:ticket[:arg]". The caller owns the result, which
- * say() and say_edit() consume (free() it otherwise).
- */
-struct notice_actions *keyboard_row(size_t n, const char *const *labels,
-				    const char *const *data);
-/* The same, one button per row (for long labels). */
-struct notice_actions *keyboard_column(size_t n, const char *const *labels,
-				       const char *const *data);
-
-/*
- * Each of these queues a notice (core/notice.h) in the outbox; the sender
- * renders it for the channel at send time (bot/render_tg.c: the HTML,
- * splitting a long text, the keyboard with the last part).
- *
- * say() queues an HTML message to chat_id (msg()'s text itself is kept by
- * its catalogue key, anything composed as it is). reply_to 0 for none.
- * When ticket_id and link_role are given, the sent message is remembered
- * as the ticket's. keyboard is consumed (may be NULL).
- */
-int say(struct dialog *d, int64_t chat_id, const char *html, struct notice_actions *keyboard,
-	int64_t reply_to, int64_t ticket_id, const char *link_role);
-/* Queues a catalogue message by key with its arguments (plain; the renderer escapes them). */
-int say_msg(struct dialog *d, int64_t chat_id, enum msg_id id, ...);
-/* Queues a short HTML text that arrives without a notification sound. */
-int say_quiet(struct dialog *d, int64_t chat_id, const char *html);
-/* Queues a photo or document by file_id with an HTML caption. */
-int say_file(struct dialog *d, int64_t chat_id, const char *method, const char *file_id,
-	     const char *caption, int64_t reply_to, int64_t ticket_id, const char *link_role);
-/* Queues an edit of the ticket's message of role in chat_id. */
-int say_edit(struct dialog *d, int64_t chat_id, int64_t ticket_id, const char *role,
-	     const char *html, struct notice_actions *keyboard);
-/* Answers a callback query (text may be NULL; alert shows a dialog box). */
-int answer(struct dialog *d, const struct tg_update *u, const char *text, bool alert);
-/* Queues a force-reply question, remembered as the ticket's link_role message. */
-int ask(struct dialog *d, int64_t chat_id, const char *html, int64_t ticket_id,
-	const char *link_role);
-
-/* Escapes user text into b for HTML parse mode. */
-void esc(struct buf *b, const char *s);
 
 /* The ticket's card (engineers' chat) and its buttons for its state. */
 int card_post(struct dialog *d, int64_t ticket_id);
 int card_update(struct dialog *d, int64_t ticket_id);
 
 /* "/cmd" or "/cmd@bot" at the start of text: the argument after it, or NULL. */
-const char *command_arg(const char *text, const char *cmd);
+const char *dialog_command_arg(const char *text, const char *cmd);
 
 struct ticket_row;
 /* A ticket's ids and state (its strings are blanked). */
-int ticket_load(struct dialog *d, int64_t id, struct ticket_row *out);
+int dialog_ticket_load(struct dialog *d, int64_t id, struct ticket_row *out);
 
 int cashier_handle(struct dialog *d, const struct tg_update *u);
 
@@ -147,38 +128,15 @@ int advice_press(struct dialog *d, const struct tg_update *u, const struct butto
 /* /kb words: the best articles, for anyone registered. */
 int advice_search(struct dialog *d, const struct tg_update *u, const char *words);
 int engineer_handle(struct dialog *d, const struct tg_update *u);
-/* Callback data "verb:ticket[:arg]" from either side. */
-int callback_handle(struct dialog *d, const struct tg_update *u);
+struct button;
+/* The card's buttons in the engineers' chat: «Взять», «Отпустить», «Закрыть». */
+int engineer_press(struct dialog *d, const struct tg_update *u, const struct person *p,
+		   const struct button *k);
+/* The cashier's buttons in their private chat: priority, confirm, reopen, rate. */
+int cashier_press(struct dialog *d, const struct tg_update *u, const struct person *p,
+		  const struct button *k);
 
-/* "2026-11-22 10:15": t in the zone called zone. */
-void local_time(char *out, size_t n, int64_t t, const char *zone);
 
-/* What an event does to a ticket's SLA timers (the engine's table says which). */
-enum sla_effect {
-	SLA_EFFECT_NONE,
-	SLA_EFFECT_START,      /* opened: both timers start */
-	SLA_EFFECT_RECOMPUTE,  /* the priority changed: new budgets, same start */
-	SLA_EFFECT_REACTED,    /* claimed: reaction is met */
-	SLA_EFFECT_ANSWERED,   /* an engineer's reply: reaction met, the clock waits for the cashier */
-	SLA_EFFECT_RESUME,     /* the cashier spoke: the clock runs again */
-	SLA_EFFECT_RESOLVED,   /* resolution is met */
-	SLA_EFFECT_REOPENED,   /* resolution runs again */
-};
-/* SLA (sla.c): applies effect to the ticket's timers; nothing without an SLA config. */
-int sla_apply(struct dialog *d, int64_t ticket_id, enum sla_effect effect);
-struct sla_timer;
-/*
- * Tells of timer t's warning or breach (what: enum sla_notice): the
- * engineers, or with owners the organisation's owners.
- */
-int sla_tell(struct dialog *d, const struct sla_timer *t, int what, bool owners);
-/*
- * Appends the cashier's promise, after the text before: the ticket's
- * running deadlines in the store's local time. Nothing when none runs.
- */
-int sla_promise(struct dialog *d, int64_t ticket_id, const char *before, struct buf *b);
-/* Sends the warnings and breach notices due at d->now; one transaction is the caller's. */
-int sla_tick(struct dialog *d);
 
 /*
  * ---- access.c: an admin revoking, restoring or moving a person ----

@@ -220,7 +220,7 @@ static int load(struct change *c, enum ticket_event ev, int64_t ticket_id)
 		ticket_to_be(&c->t, c->who, c->a);
 		return verdict(c, false);
 	}
-	int rc = ticket_load(c->d, ticket_id, &c->t);
+	int rc = dialog_ticket_load(c->d, ticket_id, &c->t);
 	return rc ? rc : verdict(c, true);
 }
 
@@ -258,24 +258,24 @@ static const char *words(const struct change *c)
 static int tell_cashier(struct change *c, enum link_role pressed, const char *html)
 {
 	if (c->a->pressed)
-		return say_edit(c->d, c->a->chat_id, c->t.id, link_role_name(pressed), html, NULL);
-	return say(c->d, c->a->chat_id ? c->a->chat_id : c->t.cashier_tg, html, NULL, 0, c->t.id, NULL);
+		return reply_edit(c->d, c->a->chat_id, c->t.id, link_role_name(pressed), html, NULL);
+	return reply_say(c->d, c->a->chat_id ? c->a->chat_id : c->t.cashier_tg, html, NULL, 0, c->t.id, NULL);
 }
 
 /* A file (Telegram file_id) with an HTML caption. */
 static int say_attachment(struct dialog *d, int64_t chat, const struct event_args *a,
 			  const char *caption, int64_t reply_to, int64_t ticket_id)
 {
-	return say_file(d, chat, a->photo ? "sendPhoto" : "sendDocument",
-			a->photo ? a->photo : a->document, caption, reply_to, ticket_id,
-			link_role_name(LINK_RELAY));
+	return reply_file(d, chat, a->photo ? NOTICE_PHOTO : NOTICE_DOCUMENT,
+			  a->photo ? a->photo : a->document, caption, reply_to, ticket_id,
+			  link_role_name(LINK_RELAY));
 }
 
 /* «💬 №N, кассир NAME»: whose words or file in the engineers' chat, and for which ticket. */
 static void cashier_says(const struct change *c, struct buf *b)
 {
 	msg_buf(b, MSG_BOT_CASHIER_SAYS, (long long)c->t.id, "");
-	esc(b, actor_name(c));
+	reply_esc(b, actor_name(c));
 }
 
 static int notice_file_to_engineers(struct change *c, struct buf *b)
@@ -295,48 +295,48 @@ static int notice_cashier_opened(struct change *c, struct buf *b)
 	char data[2][32];
 	int rc;
 	msg_buf(b, MSG_BOT_TICKET_OPENED, (long long)c->t.id);
-	if ((rc = sla_promise(c->d, c->t.id, "\n", b)))
+	if ((rc = sla_watch_promise(c->d, c->t.id, "\n", b)))
 		return rc;
 	msg_buf(b, MSG_BOT_TILL_WORKS_Q);
 	button_data(data[0], sizeof(data[0]), VERB_PRIORITY, c->t.id, 3);
 	button_data(data[1], sizeof(data[1]), VERB_PRIORITY, c->t.id, 1);
-	struct notice_actions *kb = keyboard_row(2, (const char *[]){ msg(MSG_BTN_TILL_WORKS), msg(MSG_BTN_TILL_DOWN) },
-				       (const char *[]){ data[0], data[1] });
-	return say(c->d, c->a->chat_id, buf_cstr(b), kb, c->a->reply_to, c->t.id,
-		   link_role_name(LINK_QUESTION));
+	struct notice_actions *kb = reply_keyboard_row(2, (const char *[]){ msg(MSG_BTN_TILL_WORKS), msg(MSG_BTN_TILL_DOWN) },
+						       (const char *[]){ data[0], data[1] });
+	return reply_say(c->d, c->a->chat_id, buf_cstr(b), kb, c->a->reply_to, c->t.id,
+			 link_role_name(LINK_QUESTION));
 }
 
 static int notice_cashier_claimed(struct change *c, struct buf *b)
 {
 	msg_buf(b, MSG_BOT_CLAIMED, (long long)c->t.id, "");
-	esc(b, actor_name(c));
-	return say(c->d, c->t.cashier_tg, buf_cstr(b), NULL, 0, c->t.id, link_role_name(LINK_RELAY));
+	reply_esc(b, actor_name(c));
+	return reply_say(c->d, c->t.cashier_tg, buf_cstr(b), NULL, 0, c->t.id, link_role_name(LINK_RELAY));
 }
 
 static int notice_cashier_reply(struct change *c, struct buf *b)
 {
 	/* Disabled, or moved to another store: the words stay in the history only. */
 	if (c->t.cashier_id && !c->t.cashier_tg)
-		return say_msg(c->d, c->d->engineers_chat, MSG_BOT_CASHIER_UNREACHABLE, (long long)c->t.id);
+		return reply_msg(c->d, c->d->engineers_chat, MSG_BOT_CASHIER_UNREACHABLE, (long long)c->t.id);
 	msg_buf(b, MSG_BOT_ENGINEER_SAYS, (long long)c->t.id, "");
-	esc(b, actor_name(c));
+	reply_esc(b, actor_name(c));
 	buf_puts(b, ":\n");
-	esc(b, words(c));
+	reply_esc(b, words(c));
 	if (c->a->photo || c->a->document)
 		return say_attachment(c->d, c->t.cashier_tg, c->a, buf_cstr(b), 0, c->t.id);
-	return say(c->d, c->t.cashier_tg, buf_cstr(b), NULL, 0, c->t.id, link_role_name(LINK_RELAY));
+	return reply_say(c->d, c->t.cashier_tg, buf_cstr(b), NULL, 0, c->t.id, link_role_name(LINK_RELAY));
 }
 
 static int notice_cashier_resolved(struct change *c, struct buf *b)
 {
 	char data[2][32];
 	msg_buf(b, MSG_BOT_RESOLVED, (long long)c->t.id);
-	esc(b, words(c));
+	reply_esc(b, words(c));
 	button_data(data[0], sizeof(data[0]), VERB_CONFIRM, c->t.id, 0);
 	button_data(data[1], sizeof(data[1]), VERB_REOPEN, c->t.id, 0);
-	struct notice_actions *kb = keyboard_row(2, (const char *[]){ msg(MSG_BTN_WORKS), msg(MSG_BTN_STILL_BROKEN) },
-				       (const char *[]){ data[0], data[1] });
-	return say(c->d, c->t.cashier_tg, buf_cstr(b), kb, 0, c->t.id, link_role_name(LINK_CONFIRM));
+	struct notice_actions *kb = reply_keyboard_row(2, (const char *[]){ msg(MSG_BTN_WORKS), msg(MSG_BTN_STILL_BROKEN) },
+						       (const char *[]){ data[0], data[1] });
+	return reply_say(c->d, c->t.cashier_tg, buf_cstr(b), kb, 0, c->t.id, link_role_name(LINK_CONFIRM));
 }
 
 static int notice_cashier_confirmed(struct change *c, struct buf *b)
@@ -350,17 +350,17 @@ static int notice_cashier_confirmed(struct change *c, struct buf *b)
 	msg_buf(b, MSG_BOT_RATE, (long long)c->t.id);
 	for (int i = 0; i < 5; i++)
 		button_data(data[i], sizeof(data[i]), VERB_RATE, c->t.id, i + 1);
-	struct notice_actions *kb = keyboard_row(5, (const char *[]){ "1", "2", "3", "4", "5" },
-				       (const char *[]){ data[0], data[1], data[2], data[3], data[4] });
-	return say(c->d, c->a->chat_id ? c->a->chat_id : c->t.cashier_tg, buf_cstr(b), kb, 0, c->t.id,
-		   link_role_name(LINK_RATING));
+	struct notice_actions *kb = reply_keyboard_row(5, (const char *[]){ "1", "2", "3", "4", "5" },
+						       (const char *[]){ data[0], data[1], data[2], data[3], data[4] });
+	return reply_say(c->d, c->a->chat_id ? c->a->chat_id : c->t.cashier_tg, buf_cstr(b), kb, 0, c->t.id,
+			 link_role_name(LINK_RATING));
 }
 
 static int notice_cashier_priority(struct change *c, struct buf *b)
 {
 	int rc;
 	msg_buf(b, c->priority == 1 ? MSG_BOT_PRIORITY_DOWN : MSG_BOT_PRIORITY_NORMAL, (long long)c->t.id);
-	if ((rc = sla_promise(c->d, c->t.id, "\n", b)))
+	if ((rc = sla_watch_promise(c->d, c->t.id, "\n", b)))
 		return rc;
 	return tell_cashier(c, LINK_QUESTION, buf_cstr(b));
 }
@@ -372,11 +372,11 @@ static int notice_engineers_message(struct change *c, struct buf *b)
 	int64_t card = card_message(c->d, c->t.id);
 	cashier_says(c, b);
 	buf_puts(b, ":\n");
-	esc(b, words(c));
+	reply_esc(b, words(c));
 	if (c->a->photo || c->a->document)
 		return say_attachment(c->d, c->d->engineers_chat, c->a, buf_cstr(b), card, c->t.id);
-	return say(c->d, c->d->engineers_chat, buf_cstr(b), NULL, card, c->t.id,
-		   link_role_name(LINK_RELAY));
+	return reply_say(c->d, c->d->engineers_chat, buf_cstr(b), NULL, card, c->t.id,
+			 link_role_name(LINK_RELAY));
 }
 
 /* A catalogue message to the engineers about the ticket, under its card, with the escaped words. */
@@ -385,8 +385,8 @@ static int tell_engineers(struct change *c, struct buf *b, enum msg_id id, const
 	int64_t card = card_message(c->d, c->t.id);
 	msg_buf(b, id, (long long)c->t.id, "");
 	if (words)
-		esc(b, words);
-	return say(c->d, c->d->engineers_chat, buf_cstr(b), NULL, card, c->t.id, NULL);
+		reply_esc(b, words);
+	return reply_say(c->d, c->d->engineers_chat, buf_cstr(b), NULL, card, c->t.id, NULL);
 }
 
 static enum sla_notice sla_notice_of(const struct change *c)
@@ -419,10 +419,10 @@ static int notice(struct change *c, unsigned which)
 	case N_CASHIER_PRIORITY: rc = notice_cashier_priority(c, &b); break;
 	case N_ENGINEERS_MESSAGE: rc = notice_engineers_message(c, &b); break;
 	case N_ENGINEERS_RESOLVED:
-		rc = say_msg(d, d->engineers_chat, MSG_BOT_RESOLVED_NOTE, (long long)c->t.id);
+		rc = reply_msg(d, d->engineers_chat, MSG_BOT_RESOLVED_NOTE, (long long)c->t.id);
 		break;
 	case N_ENGINEERS_REOPENED:
-		rc = say_msg(d, d->engineers_chat, MSG_BOT_REOPENED_NOTE, (long long)c->t.id);
+		rc = reply_msg(d, d->engineers_chat, MSG_BOT_REOPENED_NOTE, (long long)c->t.id);
 		break;
 	case N_ENGINEERS_REQUEUED:
 		rc = tell_engineers(c, &b, MSG_BOT_REQUEUED_NOTE, c->a->name);
@@ -439,8 +439,8 @@ static int notice(struct change *c, unsigned which)
 	case N_ENGINEERS_AUTO_RESOLVED:
 		rc = tell_engineers(c, &b, MSG_ENGINE_AUTO_RESOLVED, NULL);
 		break;
-	case N_SLA_ENGINEERS: rc = sla_tell(d, c->a->timer, sla_notice_of(c), false); break;
-	case N_SLA_OWNERS: rc = sla_tell(d, c->a->timer, sla_notice_of(c), true); break;
+	case N_SLA_ENGINEERS: rc = sla_watch_tell(d, c->a->timer, sla_notice_of(c), false); break;
+	case N_SLA_OWNERS: rc = sla_watch_tell(d, c->a->timer, sla_notice_of(c), true); break;
 	}
 	buf_release(&b);
 	return rc;
@@ -524,7 +524,7 @@ int engine_apply(struct dialog *d, enum ticket_event ev, const struct actor *who
 	if (!rc && c.r->clears_state && actor_id(who))
 		rc = db_state_clear(d->db, actor_id(who));
 	if (!rc)
-		rc = sla_apply(d, c.t.id, c.r->sla);
+		rc = sla_watch_apply(d, c.t.id, c.r->sla);
 	for (unsigned bit = 1; !rc && bit && bit <= c.r->notices; bit <<= 1)
 		if (c.r->notices & bit)
 			rc = notice(&c, bit);

@@ -18,6 +18,7 @@
 #define TD_ENGINE_H
 
 #include "bot/dialog.h"
+#include "bot/sla_watch.h"
 
 enum ticket_event {
 	EV_OPEN,          /* a cashier reports a problem: a new ticket */

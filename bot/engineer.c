@@ -28,8 +28,8 @@ static int resolve(struct dialog *d, const struct person *p, int64_t id, const c
 	const struct event_args a = { .body = text };
 	int rc = engine_apply(d, EV_RESOLVE, &who, id, &a);
 	if (rc == TD_ENOTFOUND)
-		return say_msg(d, d->engineers_chat, MSG_BOT_NO_SUCH_TICKET);
-	return refused(rc) ? say_msg(d, d->engineers_chat, MSG_BOT_CANNOT_CLOSE, (long long)id) : rc;
+		return reply_msg(d, d->engineers_chat, MSG_BOT_NO_SUCH_TICKET);
+	return refused(rc) ? reply_msg(d, d->engineers_chat, MSG_BOT_CANNOT_CLOSE, (long long)id) : rc;
 }
 
 /* An engineer's reply (text, photo, document) goes to the cashier. */
@@ -39,7 +39,7 @@ static int relay_to_cashier(struct dialog *d, const struct person *p, int64_t id
 	const struct actor who = actor_person(p);
 	const struct event_args a = { .body = u->text, .photo = u->photo, .document = u->document };
 	int rc = engine_apply(d, EV_REPLY, &who, id, &a);
-	return refused(rc) ? say_msg(d, d->engineers_chat, MSG_BOT_TICKET_IS_CLOSED, (long long)id) : rc;
+	return refused(rc) ? reply_msg(d, d->engineers_chat, MSG_BOT_TICKET_IS_CLOSED, (long long)id) : rc;
 }
 
 /* Lines of /queue and /mine: one message, the nearest deadlines; the rest are counted. */
@@ -55,9 +55,9 @@ static int queue_line(const struct ticket_row *r, void *arg)
 {
 	struct queue_ctx *q = arg;
 	msg_buf(q->b, MSG_BOT_QUEUE_LINE, (long long)r->id, r->priority, "");
-	esc(q->b, r->store);
+	reply_esc(q->b, r->store);
 	buf_puts(q->b, " — ");
-	esc(q->b, *r->assignee ? r->assignee : msg(MSG_STATUS_NEW));
+	reply_esc(q->b, *r->assignee ? r->assignee : msg(MSG_STATUS_NEW));
 	if (r->due_at && r->due_at <= q->now) {
 		msg_buf(q->b, MSG_BOT_QUEUE_OVERDUE);
 		msg_span(q->b, q->now - r->due_at);
@@ -69,7 +69,7 @@ static int queue_line(const struct ticket_row *r, void *arg)
 		msg_span(q->b, r->due_at - q->now);
 	}
 	buf_puts(q->b, "\n    ");
-	esc(q->b, r->title);
+	reply_esc(q->b, r->title);
 	buf_putc(q->b, '\n');
 	return 0;
 }
@@ -87,7 +87,7 @@ static int show_queue(struct dialog *d, int64_t assignee)
 		msg_buf(&b, MSG_BOT_QUEUE_MORE, q.n - QUEUE_SHOWN, q.n);
 	}
 	if (!rc)
-		rc = say(d, d->engineers_chat, buf_cstr(&b), NULL, 0, 0, NULL);
+		rc = reply_say(d, d->engineers_chat, buf_cstr(&b), NULL, 0, 0, NULL);
 	buf_release(&b);
 	return rc;
 }
@@ -98,10 +98,10 @@ static int history_line(const struct ticket_event_row *e, void *arg)
 	char at[32];
 	clock_format_utc(at, sizeof(at), e->at);
 	buf_printf(b, "%s · <b>%s</b> · ", at, e->kind);
-	esc(b, *e->actor ? e->actor : "—");
+	reply_esc(b, *e->actor ? e->actor : "—");
 	if (*e->body) {
 		buf_puts(b, ": ");
-		esc(b, e->body);
+		reply_esc(b, e->body);
 	}
 	buf_putc(b, '\n');
 	return 0;
@@ -111,13 +111,13 @@ static int show_ticket(struct dialog *d, int64_t id)
 {
 	struct buf b = BUF_INIT(1u << 20);
 	struct ticket_row t;
-	int rc = ticket_load(d, id, &t);
+	int rc = dialog_ticket_load(d, id, &t);
 	if (rc == TD_ENOTFOUND)
-		rc = say_msg(d, d->engineers_chat, MSG_BOT_NO_SUCH_TICKET);
+		rc = reply_msg(d, d->engineers_chat, MSG_BOT_NO_SUCH_TICKET);
 	else if (!rc) {
 		msg_buf(&b, MSG_BOT_HISTORY_HEAD, (long long)id);
 		if (!(rc = db_ticket_history(d->db, id, history_line, &b)))
-			rc = say(d, d->engineers_chat, buf_cstr(&b), NULL, 0, 0, NULL);
+			rc = reply_say(d, d->engineers_chat, buf_cstr(&b), NULL, 0, 0, NULL);
 	}
 	buf_release(&b);
 	return rc;
@@ -152,36 +152,36 @@ static int engineer_command(struct dialog *d, const struct person *p, const stru
 	int64_t id;
 	int rc;
 
-	if (command_arg(u->text, "/queue"))
+	if (dialog_command_arg(u->text, "/queue"))
 		return show_queue(d, 0);
-	if (command_arg(u->text, "/mine"))
+	if (dialog_command_arg(u->text, "/mine"))
 		return show_queue(d, p->id);
-	if (command_arg(u->text, "/help") || command_arg(u->text, "/start"))
-		return say_msg(d, d->engineers_chat, MSG_BOT_ENGINEER_HELP);
-	if ((arg = command_arg(u->text, "/kb")))
+	if (dialog_command_arg(u->text, "/help") || dialog_command_arg(u->text, "/start"))
+		return reply_msg(d, d->engineers_chat, MSG_BOT_ENGINEER_HELP);
+	if ((arg = dialog_command_arg(u->text, "/kb")))
 		return advice_search(d, u, arg);
-	if ((arg = command_arg(u->text, "/ticket"))) {
+	if ((arg = dialog_command_arg(u->text, "/ticket"))) {
 		if (!ticket_and_text(arg, &id, &rest))
-			return say_msg(d, d->engineers_chat, MSG_BOT_USAGE_TICKET);
+			return reply_msg(d, d->engineers_chat, MSG_BOT_USAGE_TICKET);
 		return show_ticket(d, id);
 	}
-	if ((arg = command_arg(u->text, "/note"))) {
+	if ((arg = dialog_command_arg(u->text, "/note"))) {
 		if (!ticket_and_text(arg, &id, &rest) || !*rest)
-			return say_msg(d, d->engineers_chat, MSG_BOT_USAGE_NOTE);
+			return reply_msg(d, d->engineers_chat, MSG_BOT_USAGE_NOTE);
 		const struct actor who = actor_person(p);
 		const struct event_args a = { .body = rest };
 		if ((rc = engine_apply(d, EV_NOTE, &who, id, &a)) == TD_ENOTFOUND)
-			return say_msg(d, d->engineers_chat, MSG_BOT_NO_SUCH_TICKET);
+			return reply_msg(d, d->engineers_chat, MSG_BOT_NO_SUCH_TICKET);
 		if (refused(rc))
-			return say_msg(d, d->engineers_chat, MSG_BOT_ENGINEERS_ONLY);
-		return rc ? rc : say_msg(d, d->engineers_chat, MSG_BOT_NOTE_ADDED, (long long)id);
+			return reply_msg(d, d->engineers_chat, MSG_BOT_ENGINEERS_ONLY);
+		return rc ? rc : reply_msg(d, d->engineers_chat, MSG_BOT_NOTE_ADDED, (long long)id);
 	}
-	if ((arg = command_arg(u->text, "/close"))) {
+	if ((arg = dialog_command_arg(u->text, "/close"))) {
 		if (!ticket_and_text(arg, &id, &rest) || !*rest)
-			return say_msg(d, d->engineers_chat, MSG_BOT_USAGE_CLOSE);
+			return reply_msg(d, d->engineers_chat, MSG_BOT_USAGE_CLOSE);
 		return resolve(d, p, id, rest);
 	}
-	return say_msg(d, d->engineers_chat, MSG_BOT_UNKNOWN_COMMAND);
+	return reply_msg(d, d->engineers_chat, MSG_BOT_UNKNOWN_COMMAND);
 }
 
 int engineer_handle(struct dialog *d, const struct tg_update *u)
@@ -205,10 +205,10 @@ int engineer_handle(struct dialog *d, const struct tg_update *u)
 		return engineer_command(d, &p, u);
 	bool resolving = !dialog_state(d, p.id, &state, &state_ticket) && state == STATE_RESOLUTION;
 	if (u->reply_to && !db_link_find(d->db, u->chat_id, u->reply_to, &ticket, role, sizeof(role)) &&
-	    !ticket_load(d, ticket, &t)) {
+	    !dialog_ticket_load(d, ticket, &t)) {
 		if (!link_role_parse(&link, role) && link == LINK_RESOLUTION)
 			return *u->text ? resolve(d, &p, t.id, u->text) :
-				say_msg(d, d->engineers_chat, MSG_BOT_USAGE_CLOSE);
+				reply_msg(d, d->engineers_chat, MSG_BOT_USAGE_CLOSE);
 		return relay_to_cashier(d, &p, t.id, u);
 	}
 	if (!resolving)
@@ -222,16 +222,15 @@ int engineer_handle(struct dialog *d, const struct tg_update *u)
 
 /* ---- buttons ---- */
 
-/* The engineers' buttons on the card: «Взять», «Отпустить», «Закрыть». */
-static int engineer_press(struct dialog *d, const struct tg_update *u, const struct person *p,
-			  const struct button *k)
+int engineer_press(struct dialog *d, const struct tg_update *u, const struct person *p,
+		   const struct button *k)
 {
 	const struct actor who = actor_person(p);
 	struct buf b = BUF_INIT(4096);
 	int rc;
 
 	if (!dialog_in_engineers_chat(d, u->chat_id))
-		return answer(d, u, msg(MSG_BOT_ENGINEERS_ONLY), true);
+		return reply_answer(d, u, msg(MSG_BOT_ENGINEERS_ONLY), true);
 	switch (k->verb) {
 	case VERB_CLAIM:
 		rc = engine_apply(d, EV_CLAIM, &who, k->id, NULL);
@@ -244,74 +243,18 @@ static int engineer_press(struct dialog *d, const struct tg_update *u, const str
 		break;
 	}
 	if (rc == ENGINE_EDENIED || rc == TD_ENOTFOUND) {
-		rc = answer(d, u, msg(rc == TD_ENOTFOUND ? MSG_BOT_STALE_BUTTON : MSG_BOT_ENGINEERS_ONLY), true);
+		rc = reply_answer(d, u, msg(rc == TD_ENOTFOUND ? MSG_BOT_STALE_BUTTON : MSG_BOT_ENGINEERS_ONLY), true);
 	} else if (rc == ENGINE_ESTALE) {
-		rc = answer(d, u, msg(k->verb == VERB_CLAIM ? MSG_BOT_ALREADY_CLAIMED : MSG_BOT_NOT_YOURS), true);
+		rc = reply_answer(d, u, msg(k->verb == VERB_CLAIM ? MSG_BOT_ALREADY_CLAIMED : MSG_BOT_NOT_YOURS), true);
 	} else if (!rc && k->verb == VERB_CLOSE) {
 		msg_buf(&b, MSG_BOT_ASK_RESOLUTION, (long long)k->id, "");
-		esc(&b, p->name);
+		reply_esc(&b, p->name);
 		if (!(rc = db_state_set(d->db, p->id, dialog_state_name(STATE_RESOLUTION), k->id, d->now)) &&
-		    !(rc = ask(d, d->engineers_chat, buf_cstr(&b), k->id, link_role_name(LINK_RESOLUTION))))
-			rc = answer(d, u, NULL, false);
+		    !(rc = reply_ask(d, d->engineers_chat, buf_cstr(&b), k->id, link_role_name(LINK_RESOLUTION))))
+			rc = reply_answer(d, u, NULL, false);
 	} else if (!rc) {
-		rc = answer(d, u, k->verb == VERB_CLAIM ? msg(MSG_BOT_YOU_CLAIMED) : NULL, false);
+		rc = reply_answer(d, u, k->verb == VERB_CLAIM ? msg(MSG_BOT_YOU_CLAIMED) : NULL, false);
 	}
 	buf_release(&b);
 	return rc;
-}
-
-/* The cashier's buttons, in their private chat: priority, confirm, reopen, rate. */
-static int cashier_press(struct dialog *d, const struct tg_update *u, const struct person *p,
-			 const struct button *k)
-{
-	static const enum ticket_event events[BUTTON_VERB_COUNT] = {
-		[VERB_PRIORITY] = EV_PRIORITY, [VERB_CONFIRM] = EV_CONFIRM,
-		[VERB_REOPEN] = EV_REOPEN, [VERB_RATE] = EV_RATE,
-	};
-	const struct actor who = actor_person(p);
-	const struct event_args a = {
-		.priority = k->arg, .score = k->arg, .chat_id = u->chat_id, .pressed = true,
-	};
-	/* A cashier's buttons work only in their own chat. */
-	if (u->chat_id != u->from_id)
-		return answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
-	int rc = engine_apply(d, events[k->verb], &who, k->id, &a);
-	if (rc == ENGINE_EDENIED || rc == ENGINE_ESTALE || rc == TD_ENOTFOUND)
-		return answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
-	return rc ? rc : answer(d, u, NULL, false);
-}
-
-int callback_handle(struct dialog *d, const struct tg_update *u)
-{
-	struct button k;
-	struct person p;
-	struct ticket_row t;
-	int rc;
-
-	if (button_parse(&k, u->callback_data))
-		return answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
-	if (k.verb == VERB_ADVICE)
-		return advice_press(d, u, &k);
-	if (ticket_load(d, k.id, &t))
-		return answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
-	if ((rc = dialog_person(d, u->from_id, &p)) == TD_ENOTFOUND)
-		return answer(d, u, msg(MSG_BOT_NEED_INVITE_SHORT), true);
-	if (rc)
-		return rc;
-	if (p.disabled)
-		return access_refuse(d, u);
-	switch (k.verb) {
-	case VERB_CLAIM:
-	case VERB_RELEASE:
-	case VERB_CLOSE:
-		return engineer_press(d, u, &p, &k);
-	case VERB_PRIORITY:
-	case VERB_CONFIRM:
-	case VERB_REOPEN:
-	case VERB_RATE:
-		return cashier_press(d, u, &p, &k);
-	case VERB_ADVICE:
-		break;
-	}
-	return answer(d, u, msg(MSG_BOT_STALE_BUTTON), true);
 }

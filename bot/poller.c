@@ -1,5 +1,7 @@
-#include <unistd.h>
-
+/*
+ * poller.c - long polling Telegram: getUpdates, each update handed to
+ * intake (bot/intake.c) with its offset in one transaction.
+ */
 #include "bot/dialog.h"
 #include "bot/intake.h"
 #include "bot/poller.h"
@@ -10,23 +12,11 @@
 #include "kb/search.h"
 #include "storage/outbox.h"
 
-static _Atomic int64_t poll_turn_ms, tick_ms;
+static _Atomic int64_t poll_turn_ms;
 
 int64_t poller_last_turn_ms(void)
 {
 	return poll_turn_ms;
-}
-
-int64_t scheduler_last_tick_ms(void)
-{
-	return tick_ms;
-}
-
-/* Sleeps up to ms, waking early when *stop is set. */
-static void nap(int64_t ms, const volatile int *stop)
-{
-	for (int64_t t = 0; t < ms && !*stop; t += 100)
-		usleep(100 * 1000);
 }
 
 /* Checks the token and learns the bot's username (for invite links). */
@@ -52,43 +42,21 @@ static int hello(struct tg *tg, struct db *db, const volatile int *stop)
 			return TD_ERR;
 		}
 		log_warn("poller: cannot reach Telegram (%s); retrying", r.description);
-		nap(wait, stop);
+		clock_nap(wait, stop);
 	}
 	return 0;
 }
 
-int scheduler_run(const struct config *cfg, struct sender *sender, const volatile int *stop)
+/* getUpdates' parameters but the offset: the kinds of update the bot handles, the wait. */
+static json_object *poll_params(const struct config *cfg)
 {
-	struct db *db;
-	char err[512];
-	if (db_open(&db, cfg->database, err, sizeof(err))) {
-		log_error("scheduler: %s", err);
-		return TD_ERR;
-	}
-	/* Each tick is one transaction: a notice and the record that it was sent go together. */
-	while (!*stop) {
-		struct dialog d = {
-			.db = db,
-			.engineers_chat = cfg->tg_engineers_chat ? db_chat_current(db, cfg->tg_engineers_chat) : 0,
-			.now = clock_now(),
-			.cfg = cfg,
-		};
-		int rc = db_begin(db);
-		int64_t before = db_total_changes(db);
-		if (!rc && !(rc = sla_tick(&d)))
-			rc = db_commit(db);
-		if (rc) {
-			db_rollback(db);
-			log_warn("scheduler: tick failed (%s)", db_errmsg(db));
-		} else {
-			tick_ms = clock_mono_ms();
-			if (db_total_changes(db) != before)
-				sender_kick(sender);
-		}
-		nap(1000, stop);
-	}
-	db_close(db);
-	return 0;
+	json_object *params = json_object_new_object();
+	json_object *allowed = json_object_new_array();
+	json_object_array_add(allowed, json_object_new_string("message"));
+	json_object_array_add(allowed, json_object_new_string("callback_query"));
+	json_object_object_add(params, "allowed_updates", allowed);
+	json_object_object_add(params, "timeout", json_object_new_int64(cfg->tg_poll_timeout));
+	return params;
 }
 
 int poller_run(const struct config *cfg, struct sender *sender, const volatile int *stop)
@@ -109,12 +77,7 @@ int poller_run(const struct config *cfg, struct sender *sender, const volatile i
 	int rc = hello(tg, db, stop);
 	struct intake in;
 	intake_init(&in, db, kb, cfg);
-	json_object *params = json_object_new_object();
-	json_object *allowed = json_object_new_array();
-	json_object_array_add(allowed, json_object_new_string("message"));
-	json_object_array_add(allowed, json_object_new_string("callback_query"));
-	json_object_object_add(params, "allowed_updates", allowed);
-	json_object_object_add(params, "timeout", json_object_new_int64(cfg->tg_poll_timeout));
+	json_object *params = poll_params(cfg);
 
 	while (!rc && !*stop) {
 		struct tg_result r;
@@ -136,7 +99,7 @@ int poller_run(const struct config *cfg, struct sender *sender, const volatile i
 			backoff = backoff ? (backoff < 30000 ? backoff * 2 : 30000) : 500;
 			/* After a 429 the next tg_call waits out retry_after itself. */
 			if (!r.retry_after)
-				nap(backoff, stop);
+				clock_nap(backoff, stop);
 			continue;
 		}
 		backoff = 0;
@@ -144,7 +107,7 @@ int poller_run(const struct config *cfg, struct sender *sender, const volatile i
 		for (size_t i = 0; i < n && !*stop; i++) {
 			if (intake_update(&in, json_object_array_get_idx(r.result, i))) {
 				/* Not confirmed: the same update comes again (set aside after its last try). */
-				nap(1000, stop);
+				clock_nap(1000, stop);
 				break;
 			}
 		}

@@ -19,17 +19,10 @@
 int poller_run(const struct config *cfg, struct sender *sender, const volatile int *stop);
 
 /*
- * The scheduler: every second, in one transaction, sends the SLA warnings
- * and breach notices that are due (bot/sla.c) and kicks the sender.
- */
-int scheduler_run(const struct config *cfg, struct sender *sender, const volatile int *stop);
-
-/*
- * When each loop last went round (clock_mono_ms(), 0 before the first): the
- * poller's before and after each getUpdates, the scheduler's after each
- * tick it committed. The daemon's watchdog reads them from another thread.
+ * When the loop last went round (clock_mono_ms(), 0 before the first):
+ * before and after each getUpdates. The daemon's watchdog reads it from
+ * another thread.
  */
 int64_t poller_last_turn_ms(void);
-int64_t scheduler_last_tick_ms(void);
 
 #endif

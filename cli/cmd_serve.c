@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bot/poller.h"
+#include "bot/scheduler.h"
 #include "bot/sender.h"
 #include "cli/cli.h"
 #include "core/clock.h"

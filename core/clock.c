@@ -1,4 +1,5 @@
 #include <stdatomic.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 
@@ -45,4 +46,10 @@ void clock_format_utc(char *out, size_t n, int64_t t)
 	struct tm tm;
 	gmtime_r(&tt, &tm);
 	strftime(out, n, "%Y-%m-%d %H:%M", &tm);
+}
+
+void clock_nap(int64_t ms, const volatile int *stop)
+{
+	for (int64_t t = 0; t < ms && !*stop; t += 100)
+		usleep(100 * 1000);
 }

@@ -16,6 +16,9 @@ int64_t clock_mono_ms(void);
 /* Microseconds of the same clock, for timing stages. */
 int64_t clock_mono_us(void);
 
+/* Sleeps up to ms, waking within 100 ms once *stop is set (a thread's loop). */
+void clock_nap(int64_t ms, const volatile int *stop);
+
 /* Pins the clock at t (t > 0) or returns it to the system clock (t == 0). */
 void clock_set(int64_t t);
 /* Moves a pinned clock, or offsets the system clock, by delta seconds. */

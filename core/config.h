@@ -13,7 +13,7 @@
 /*
  * One SLA policy: for a service tier and a priority, the reaction and
  * resolution budgets. A budget is SLA seconds, or working days (the
- * store's working day, see sla_day_seconds) when its _days flag is set;
+ * store's working day, see sla_clock_day_seconds) when its _days flag is set;
  * 0: none. always: the clock runs round the clock, not in working hours.
  */
 struct sla_policy {

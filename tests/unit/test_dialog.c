@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bot/dialog.h"
+#include "bot/sla_watch.h"
 #include "bot/render_tg.h"
 #include "core/config.h"
 #include "core/buf.h"
@@ -1595,7 +1596,7 @@ static size_t tick_at(int64_t t)
 {
 	dlg.now = t;
 	assert_int_equal(db_begin(desk), 0);
-	assert_int_equal(sla_tick(&dlg), 0);
+	assert_int_equal(sla_watch_tick(&dlg), 0);
 	assert_int_equal(db_commit(desk), 0);
 	return take();
 }

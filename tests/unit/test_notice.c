@@ -49,7 +49,7 @@ static const char *param(const struct tg_render *r, size_t i, const char *key)
 	return json_object_object_get_ex(r->v[i].params, key, &v) ? json_object_get_string(v) : NULL;
 }
 
-/* The arguments say_msg() would store for id. */
+/* The arguments reply_msg() would store for id. */
 static void args_of(struct buf *args, enum msg_id id, ...)
 {
 	va_list ap;

@@ -11,7 +11,7 @@
 
 #include "core/common.h"
 #include "core/hours.h"
-#include "core/sla.h"
+#include "core/sla_clock.h"
 #include "core/tz.h"
 #include "tests/unit/zones.h"
 
@@ -62,7 +62,7 @@ static void assert_instant(const struct tz *tz, int64_t got, int64_t want, const
 			 show(tz, want, w, sizeof(w)));
 }
 
-/* sla_add: one row per case; want NULL means SLA_NEVER. */
+/* sla_clock_add: one row per case; want NULL means SLA_NEVER. */
 
 struct add_case {
 	const char *zone, *hours;
@@ -81,21 +81,21 @@ static void check_add(const struct add_case *rows, size_t n)
 		struct sla_calendar cal = { tz, &h, r->always };
 		int64_t start = at(tz, r->start);
 		int64_t want = r->want ? at(tz, r->want) : SLA_NEVER;
-		int64_t got = sla_add(&cal, start, r->seconds);
+		int64_t got = sla_clock_add(&cal, start, r->seconds);
 		char what[256];
 		snprintf(what, sizeof(what), "%s [%s%s] from %s + %llds", r->zone, r->hours,
 			 r->always ? ", always" : "", r->start, (long long)r->seconds);
 		assert_instant(tz, got, want, what);
 		if (r->want && r->seconds > 0) {
-			int64_t back = sla_elapsed(&cal, start, got);
+			int64_t back = sla_clock_elapsed(&cal, start, got);
 			if (back != r->seconds)
-				fail_msg("%s: sla_elapsed back is %lld", what, (long long)back);
+				fail_msg("%s: sla_clock_elapsed back is %lld", what, (long long)back);
 		}
 		tz_free(tz);
 	}
 }
 
-static void test_sla__deadline_skips_nights_and_weekends(void **state)
+static void test_sla_clock__deadline_skips_nights_and_weekends(void **state)
 {
 	(void)state;
 	static const struct add_case rows[] = {
@@ -114,7 +114,7 @@ static void test_sla__deadline_skips_nights_and_weekends(void **state)
 	check_add(rows, ARRAY_SIZE(rows));
 }
 
-static void test_sla__deadline_at_the_edges_of_a_span(void **state)
+static void test_sla_clock__deadline_at_the_edges_of_a_span(void **state)
 {
 	(void)state;
 	static const struct add_case rows[] = {
@@ -137,7 +137,7 @@ static void test_sla__deadline_at_the_edges_of_a_span(void **state)
 	check_add(rows, ARRAY_SIZE(rows));
 }
 
-static void test_sla__deadline_over_midnight_and_the_week_end(void **state)
+static void test_sla_clock__deadline_over_midnight_and_the_week_end(void **state)
 {
 	(void)state;
 	static const struct add_case rows[] = {
@@ -156,7 +156,7 @@ static void test_sla__deadline_over_midnight_and_the_week_end(void **state)
 	check_add(rows, ARRAY_SIZE(rows));
 }
 
-static void test_sla__deadline_skips_days_off(void **state)
+static void test_sla_clock__deadline_skips_days_off(void **state)
 {
 	(void)state;
 	static const struct add_case rows[] = {
@@ -175,7 +175,7 @@ static void test_sla__deadline_skips_days_off(void **state)
 	check_add(rows, ARRAY_SIZE(rows));
 }
 
-static void test_sla__round_the_clock_counts_every_second(void **state)
+static void test_sla_clock__round_the_clock_counts_every_second(void **state)
 {
 	(void)state;
 	static const struct add_case rows[] = {
@@ -191,7 +191,7 @@ static void test_sla__round_the_clock_counts_every_second(void **state)
 	check_add(rows, ARRAY_SIZE(rows));
 }
 
-static void test_sla__daylight_saving_nights_are_shorter_and_longer(void **state)
+static void test_sla_clock__daylight_saving_nights_are_shorter_and_longer(void **state)
 {
 	(void)state;
 	static const struct add_case rows[] = {
@@ -219,7 +219,7 @@ static void test_sla__daylight_saving_nights_are_shorter_and_longer(void **state
 	check_add(rows, ARRAY_SIZE(rows));
 }
 
-static void test_sla__repeated_hour_counts_twice(void **state)
+static void test_sla_clock__repeated_hour_counts_twice(void **state)
 {
 	(void)state;
 	struct tz *tz = load("Europe/Berlin");
@@ -228,22 +228,22 @@ static void test_sla__repeated_hour_counts_twice(void **state)
 	int64_t start = at(tz, "2025-10-26 00:00");
 
 	/* 02:30 the second time, in CET. */
-	assert_instant(tz, sla_add(&cal, start, H(3) + M(30)), utc(2025, 10, 26, 1, 30, 0), "02:30 CET");
-	assert_int_equal(sla_elapsed(&cal, start, at(tz, "2025-10-27 00:00")), H(7));
+	assert_instant(tz, sla_clock_add(&cal, start, H(3) + M(30)), utc(2025, 10, 26, 1, 30, 0), "02:30 CET");
+	assert_int_equal(sla_clock_elapsed(&cal, start, at(tz, "2025-10-27 00:00")), H(7));
 
 	/* A span ending inside the repeated hour opens again when the clocks go back. */
 	struct hours early = parse_hours("Sun 01:00-02:30");
 	cal.hours = &early;
 	start = at(tz, "2025-10-26 01:00");
-	assert_int_equal(sla_elapsed(&cal, at(tz, "2025-10-26 00:00"), at(tz, "2025-10-27 00:00")), H(2));
-	assert_instant(tz, sla_add(&cal, start, H(1) + M(30)), utc(2025, 10, 26, 0, 30, 0), "02:30 CEST");
-	assert_instant(tz, sla_add(&cal, start, H(1) + M(31)), utc(2025, 10, 26, 1, 1, 0), "02:01 CET");
-	assert_instant(tz, sla_add(&cal, start, H(2)), utc(2025, 10, 26, 1, 30, 0), "02:30 CET");
-	assert_instant(tz, sla_add(&cal, start, H(2) + 1), at(tz, "2025-11-02 01:00:01"), "next Sunday");
+	assert_int_equal(sla_clock_elapsed(&cal, at(tz, "2025-10-26 00:00"), at(tz, "2025-10-27 00:00")), H(2));
+	assert_instant(tz, sla_clock_add(&cal, start, H(1) + M(30)), utc(2025, 10, 26, 0, 30, 0), "02:30 CEST");
+	assert_instant(tz, sla_clock_add(&cal, start, H(1) + M(31)), utc(2025, 10, 26, 1, 1, 0), "02:01 CET");
+	assert_instant(tz, sla_clock_add(&cal, start, H(2)), utc(2025, 10, 26, 1, 30, 0), "02:30 CET");
+	assert_instant(tz, sla_clock_add(&cal, start, H(2) + 1), at(tz, "2025-11-02 01:00:01"), "next Sunday");
 	tz_free(tz);
 }
 
-static void test_sla__span_ending_in_a_skipped_hour_closes_at_the_jump(void **state)
+static void test_sla_clock__span_ending_in_a_skipped_hour_closes_at_the_jump(void **state)
 {
 	(void)state;
 	struct tz *tz = load("Europe/Berlin");
@@ -252,13 +252,13 @@ static void test_sla__span_ending_in_a_skipped_hour_closes_at_the_jump(void **st
 	int64_t start = at(tz, "2025-03-30 01:00");
 
 	/* The clocks jump from 02:00 to 03:00, past the span's end. */
-	assert_int_equal(sla_elapsed(&cal, at(tz, "2025-03-30 00:00"), at(tz, "2025-03-31 00:00")), H(1));
-	assert_instant(tz, sla_add(&cal, start, H(1)), at(tz, "2025-03-30 03:00"), "at the jump");
-	assert_instant(tz, sla_add(&cal, start, H(1) + 1), at(tz, "2025-04-06 01:00:01"), "next Sunday");
+	assert_int_equal(sla_clock_elapsed(&cal, at(tz, "2025-03-30 00:00"), at(tz, "2025-03-31 00:00")), H(1));
+	assert_instant(tz, sla_clock_add(&cal, start, H(1)), at(tz, "2025-03-30 03:00"), "at the jump");
+	assert_instant(tz, sla_clock_add(&cal, start, H(1) + 1), at(tz, "2025-04-06 01:00:01"), "next Sunday");
 	tz_free(tz);
 }
 
-static void test_sla__same_instant_in_vladivostok_and_kaliningrad(void **state)
+static void test_sla_clock__same_instant_in_vladivostok_and_kaliningrad(void **state)
 {
 	(void)state;
 	struct tz *vvo = load("Asia/Vladivostok"), *kgd = load("Europe/Kaliningrad");
@@ -269,17 +269,17 @@ static void test_sla__same_instant_in_vladivostok_and_kaliningrad(void **state)
 	/* Monday 16:00 in Vladivostok is 08:00 in Kaliningrad. */
 	assert_int_equal(t, at(vvo, "2025-01-13 16:00"));
 	assert_int_equal(t, at(kgd, "2025-01-13 08:00"));
-	assert_instant(vvo, sla_add(&east, t, H(3)), at(vvo, "2025-01-14 10:00"), "Vladivostok");
-	assert_instant(vvo, sla_add(&east, t, H(3)), utc(2025, 1, 14, 0, 0, 0), "Vladivostok, UTC");
-	assert_instant(kgd, sla_add(&west, t, H(3)), at(kgd, "2025-01-13 12:00"), "Kaliningrad");
-	assert_instant(kgd, sla_add(&west, t, H(3)), utc(2025, 1, 13, 10, 0, 0), "Kaliningrad, UTC");
-	assert_int_equal(sla_elapsed(&east, t, utc(2025, 1, 13, 12, 0, 0)), H(2));
-	assert_int_equal(sla_elapsed(&west, t, utc(2025, 1, 13, 12, 0, 0)), H(5));
+	assert_instant(vvo, sla_clock_add(&east, t, H(3)), at(vvo, "2025-01-14 10:00"), "Vladivostok");
+	assert_instant(vvo, sla_clock_add(&east, t, H(3)), utc(2025, 1, 14, 0, 0, 0), "Vladivostok, UTC");
+	assert_instant(kgd, sla_clock_add(&west, t, H(3)), at(kgd, "2025-01-13 12:00"), "Kaliningrad");
+	assert_instant(kgd, sla_clock_add(&west, t, H(3)), utc(2025, 1, 13, 10, 0, 0), "Kaliningrad, UTC");
+	assert_int_equal(sla_clock_elapsed(&east, t, utc(2025, 1, 13, 12, 0, 0)), H(2));
+	assert_int_equal(sla_clock_elapsed(&west, t, utc(2025, 1, 13, 12, 0, 0)), H(5));
 	tz_free(vvo);
 	tz_free(kgd);
 }
 
-static void test_sla__never_open_store_has_no_deadline(void **state)
+static void test_sla_clock__never_open_store_has_no_deadline(void **state)
 {
 	(void)state;
 	struct tz *tz = load("Europe/Moscow");
@@ -288,22 +288,22 @@ static void test_sla__never_open_store_has_no_deadline(void **state)
 	int64_t t = at(tz, "2025-01-13 10:00");
 	const struct sla_pause open_pause = { t + H(1), 0 };
 
-	assert_true(sla_add(&cal, t, 1) == SLA_NEVER);
-	assert_true(sla_add(&cal, t, 0) == t);
-	assert_int_equal(sla_elapsed(&cal, t, t + H(1000)), 0);
-	assert_int_equal(sla_day_seconds(&cal), 0);
-	assert_true(sla_deadline(&cal, t, H(4), NULL, 0) == SLA_NEVER);
-	assert_true(sla_deadline(&cal, t, H(4), &open_pause, 1) == SLA_NEVER);
-	assert_int_equal(sla_used(&cal, t, t + H(100), &open_pause, 1), 0);
+	assert_true(sla_clock_add(&cal, t, 1) == SLA_NEVER);
+	assert_true(sla_clock_add(&cal, t, 0) == t);
+	assert_int_equal(sla_clock_elapsed(&cal, t, t + H(1000)), 0);
+	assert_int_equal(sla_clock_day_seconds(&cal), 0);
+	assert_true(sla_clock_deadline(&cal, t, H(4), NULL, 0) == SLA_NEVER);
+	assert_true(sla_clock_deadline(&cal, t, H(4), &open_pause, 1) == SLA_NEVER);
+	assert_int_equal(sla_clock_used(&cal, t, t + H(100), &open_pause, 1), 0);
 
 	/* The always flag needs no hours at all. */
 	cal = (struct sla_calendar){ NULL, NULL, true };
-	assert_true(sla_add(&cal, t, H(1)) == t + H(1));
-	assert_int_equal(sla_day_seconds(&cal), 86400);
+	assert_true(sla_clock_add(&cal, t, H(1)) == t + H(1));
+	assert_int_equal(sla_clock_day_seconds(&cal), 86400);
 	tz_free(tz);
 }
 
-static void test_sla__walks_stop_at_the_horizon(void **state)
+static void test_sla_clock__walks_stop_at_the_horizon(void **state)
 {
 	(void)state;
 	struct tz *tz = load("Europe/Moscow");
@@ -312,24 +312,24 @@ static void test_sla__walks_stop_at_the_horizon(void **state)
 	int64_t t = at(tz, "2025-01-13 10:00");
 
 	/* A minute a week: a year holds about 52 of them, a century about 5218. */
-	assert_instant(tz, sla_add(&cal, t, M(52)), at(tz, "2026-01-11 12:01"), "52 Sundays");
-	assert_true(sla_add(&cal, t, M(6000)) == SLA_NEVER);
-	assert_true(sla_add(&always, t, SLA_HORIZON + 1) == SLA_NEVER);
-	assert_true(sla_add(&always, INT64_MAX - 10, 100) == SLA_NEVER);
-	assert_int_equal(sla_elapsed(&always, t, SLA_NEVER), SLA_HORIZON);
-	assert_int_equal(sla_elapsed(&always, INT64_MIN, INT64_MAX), SLA_HORIZON);
-	assert_int_equal(sla_elapsed(&cal, t, t - 1), 0);
+	assert_instant(tz, sla_clock_add(&cal, t, M(52)), at(tz, "2026-01-11 12:01"), "52 Sundays");
+	assert_true(sla_clock_add(&cal, t, M(6000)) == SLA_NEVER);
+	assert_true(sla_clock_add(&always, t, SLA_HORIZON + 1) == SLA_NEVER);
+	assert_true(sla_clock_add(&always, INT64_MAX - 10, 100) == SLA_NEVER);
+	assert_int_equal(sla_clock_elapsed(&always, t, SLA_NEVER), SLA_HORIZON);
+	assert_int_equal(sla_clock_elapsed(&always, INT64_MIN, INT64_MAX), SLA_HORIZON);
+	assert_int_equal(sla_clock_elapsed(&cal, t, t - 1), 0);
 	/* Absurd instants give no deadline and no overflow. */
-	assert_true(sla_add(&cal, INT64_MAX - 1000, 10) == SLA_NEVER);
-	assert_true(sla_add(&cal, INT64_MIN, 10) == SLA_NEVER);
-	assert_int_equal(sla_elapsed(&cal, INT64_MAX - 1000, INT64_MAX), 0);
-	assert_int_equal(sla_elapsed(&cal, INT64_MIN, INT64_MIN + H(1)), 0);
+	assert_true(sla_clock_add(&cal, INT64_MAX - 1000, 10) == SLA_NEVER);
+	assert_true(sla_clock_add(&cal, INT64_MIN, 10) == SLA_NEVER);
+	assert_int_equal(sla_clock_elapsed(&cal, INT64_MAX - 1000, INT64_MAX), 0);
+	assert_int_equal(sla_clock_elapsed(&cal, INT64_MIN, INT64_MIN + H(1)), 0);
 	tz_free(tz);
 }
 
-/* sla_day_seconds */
+/* sla_clock_day_seconds */
 
-static void test_sla__working_day_length(void **state)
+static void test_sla_clock__working_day_length(void **state)
 {
 	(void)state;
 	static const struct {
@@ -355,7 +355,7 @@ static void test_sla__working_day_length(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
 		struct hours h = parse_hours(rows[i].hours);
 		struct sla_calendar cal = { tz, &h, rows[i].always };
-		int64_t got = sla_day_seconds(&cal);
+		int64_t got = sla_clock_day_seconds(&cal);
 		if (got != rows[i].want)
 			fail_msg("[%s%s]: %lld s a day, want %lld", rows[i].hours,
 				 rows[i].always ? ", always" : "", (long long)got, (long long)rows[i].want);
@@ -363,24 +363,24 @@ static void test_sla__working_day_length(void **state)
 	tz_free(tz);
 }
 
-static void test_sla__thirty_working_days_compute_fast(void **state)
+static void test_sla_clock__thirty_working_days_compute_fast(void **state)
 {
 	(void)state;
 	struct tz *msk = load("Europe/Moscow"), *ber = load("Europe/Berlin");
 	struct hours h = parse_hours(WEEKDAYS);
 	struct sla_calendar cal = { msk, &h, false }, berlin = { ber, &h, false };
-	int64_t budget = 30 * sla_day_seconds(&cal);
+	int64_t budget = 30 * sla_clock_day_seconds(&cal);
 
 	/* Six weeks; a slow walk shows in the test's run time. */
 	for (int i = 0; i < 200; i++) {
-		assert_instant(msk, sla_add(&cal, at(msk, "2025-01-13 09:00"), budget),
+		assert_instant(msk, sla_clock_add(&cal, at(msk, "2025-01-13 09:00"), budget),
 			       at(msk, "2025-02-21 18:00"), "Moscow");
-		assert_instant(msk, sla_add(&cal, at(msk, "2025-01-11 12:00"), budget),
+		assert_instant(msk, sla_clock_add(&cal, at(msk, "2025-01-11 12:00"), budget),
 			       at(msk, "2025-02-21 18:00"), "Moscow, from Saturday");
-		assert_instant(ber, sla_add(&berlin, at(ber, "2025-03-03 09:00"), budget),
+		assert_instant(ber, sla_clock_add(&berlin, at(ber, "2025-03-03 09:00"), budget),
 			       at(ber, "2025-04-11 18:00"), "Berlin, over the spring change");
 	}
-	assert_int_equal(sla_elapsed(&cal, at(msk, "2025-01-13 00:00"), at(msk, "2025-02-22 00:00")), budget);
+	assert_int_equal(sla_clock_elapsed(&cal, at(msk, "2025-01-13 00:00"), at(msk, "2025-02-22 00:00")), budget);
 	tz_free(msk);
 	tz_free(ber);
 }
@@ -402,7 +402,7 @@ static size_t make_pauses(const struct tz *tz, const char *const wall[3][2], str
 	return n;
 }
 
-static void test_sla__deadline_with_pauses(void **state)
+static void test_sla_clock__deadline_with_pauses(void **state)
 {
 	(void)state;
 	static const struct pause_case rows[] = {
@@ -451,16 +451,16 @@ static void test_sla__deadline_with_pauses(void **state)
 		struct sla_pause p[3];
 		size_t n = make_pauses(tz, r->pause, p);
 		int64_t start = at(tz, r->start);
-		int64_t got = sla_deadline(&cal, start, r->budget, n ? p : NULL, n);
+		int64_t got = sla_clock_deadline(&cal, start, r->budget, n ? p : NULL, n);
 		assert_instant(tz, got, r->want ? at(tz, r->want) : SLA_PAUSED, r->what);
-		if (r->want && sla_used(&cal, start, got, p, n) != r->budget)
-			fail_msg("%s: sla_used to the deadline is %lld", r->what,
-				 (long long)sla_used(&cal, start, got, p, n));
+		if (r->want && sla_clock_used(&cal, start, got, p, n) != r->budget)
+			fail_msg("%s: sla_clock_used to the deadline is %lld", r->what,
+				 (long long)sla_clock_used(&cal, start, got, p, n));
 	}
 	tz_free(tz);
 }
 
-static void test_sla__used_leaves_out_pauses(void **state)
+static void test_sla_clock__used_leaves_out_pauses(void **state)
 {
 	(void)state;
 	static const struct {
@@ -491,7 +491,7 @@ static void test_sla__used_leaves_out_pauses(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
 		struct sla_pause p[3];
 		size_t n = make_pauses(tz, rows[i].pause, p);
-		int64_t got = sla_used(&cal, at(tz, rows[i].start), at(tz, rows[i].now), p, n);
+		int64_t got = sla_clock_used(&cal, at(tz, rows[i].start), at(tz, rows[i].now), p, n);
 		if (got != rows[i].want)
 			fail_msg("%s: used %lld s, want %lld", rows[i].what, (long long)got,
 				 (long long)rows[i].want);
@@ -508,7 +508,7 @@ static const char *const prop_hours[] = {
 	"Mon-Sun 01:00-04:00, Sat 10:00-16:30", "Sun 22:00-06:00, Tue 12:00-13:00",
 };
 
-static void test_sla__elapsed_undoes_add(void **state)
+static void test_sla_clock__elapsed_undoes_add(void **state)
 {
 	(void)state;
 	static const int64_t durations[] = { 1, 59, H(1) + 7, H(4) + 7, H(27) };
@@ -524,13 +524,13 @@ static void test_sla__elapsed_undoes_add(void **state)
 				int64_t s0 = tz_mktime(tz, from[f].y, from[f].mon, from[f].d, 0, 0, 0);
 				for (int64_t s = s0; s < s0 + 20 * 86400; s += H(7) + M(13) + 17) {
 					for (size_t i = 0; i < ARRAY_SIZE(durations); i++) {
-						int64_t d = durations[i], end = sla_add(&cal, s, d);
-						if (end <= s || sla_elapsed(&cal, s, end) != d ||
-						    sla_elapsed(&cal, end - 1, end) != 1)
+						int64_t d = durations[i], end = sla_clock_add(&cal, s, d);
+						if (end <= s || sla_clock_elapsed(&cal, s, end) != d ||
+						    sla_clock_elapsed(&cal, end - 1, end) != 1)
 							fail_msg("%s [%s] from %lld + %lld: %lld, back %lld",
 								 prop_zones[z], prop_hours[k], (long long)s,
 								 (long long)d, (long long)end,
-								 (long long)sla_elapsed(&cal, s, end));
+								 (long long)sla_clock_elapsed(&cal, s, end));
 					}
 				}
 			}
@@ -543,7 +543,7 @@ static void test_sla__elapsed_undoes_add(void **state)
  * Against a minute-by-minute count with hours_open_at(): these zones'
  * offsets are whole minutes, so a UTC minute is open or closed throughout.
  */
-static void test_sla__agrees_with_counting_minutes(void **state)
+static void test_sla_clock__agrees_with_counting_minutes(void **state)
 {
 	(void)state;
 	enum { MINUTES = 5 * 24 * 60 };
@@ -574,7 +574,7 @@ static void test_sla__agrees_with_counting_minutes(void **state)
 					i = j;
 					j = x;
 				}
-				int64_t got = sla_elapsed(&cal, base + M(i), base + M(j));
+				int64_t got = sla_clock_elapsed(&cal, base + M(i), base + M(j));
 				if (got != M(open[j] - open[i]))
 					fail_msg("%s [%s] minutes %d..%d: %lld s, want %lld", windows[w].zone,
 						 prop_hours[k], i, j, (long long)got,
@@ -586,7 +586,7 @@ static void test_sla__agrees_with_counting_minutes(void **state)
 				int e = i;
 				while (open[e] - open[i] < d)
 					e++;
-				int64_t end = sla_add(&cal, base + M(i), M(d));
+				int64_t end = sla_clock_add(&cal, base + M(i), M(d));
 				if (end != base + M(e))
 					fail_msg("%s [%s] minute %d + %lld min: %lld, want minute %d",
 						 windows[w].zone, prop_hours[k], i, (long long)d,
@@ -600,23 +600,23 @@ static void test_sla__agrees_with_counting_minutes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sla__deadline_skips_nights_and_weekends),
-		cmocka_unit_test(test_sla__deadline_at_the_edges_of_a_span),
-		cmocka_unit_test(test_sla__deadline_over_midnight_and_the_week_end),
-		cmocka_unit_test(test_sla__deadline_skips_days_off),
-		cmocka_unit_test(test_sla__round_the_clock_counts_every_second),
-		cmocka_unit_test(test_sla__daylight_saving_nights_are_shorter_and_longer),
-		cmocka_unit_test(test_sla__repeated_hour_counts_twice),
-		cmocka_unit_test(test_sla__span_ending_in_a_skipped_hour_closes_at_the_jump),
-		cmocka_unit_test(test_sla__same_instant_in_vladivostok_and_kaliningrad),
-		cmocka_unit_test(test_sla__never_open_store_has_no_deadline),
-		cmocka_unit_test(test_sla__walks_stop_at_the_horizon),
-		cmocka_unit_test(test_sla__working_day_length),
-		cmocka_unit_test(test_sla__thirty_working_days_compute_fast),
-		cmocka_unit_test(test_sla__deadline_with_pauses),
-		cmocka_unit_test(test_sla__used_leaves_out_pauses),
-		cmocka_unit_test(test_sla__elapsed_undoes_add),
-		cmocka_unit_test(test_sla__agrees_with_counting_minutes),
+		cmocka_unit_test(test_sla_clock__deadline_skips_nights_and_weekends),
+		cmocka_unit_test(test_sla_clock__deadline_at_the_edges_of_a_span),
+		cmocka_unit_test(test_sla_clock__deadline_over_midnight_and_the_week_end),
+		cmocka_unit_test(test_sla_clock__deadline_skips_days_off),
+		cmocka_unit_test(test_sla_clock__round_the_clock_counts_every_second),
+		cmocka_unit_test(test_sla_clock__daylight_saving_nights_are_shorter_and_longer),
+		cmocka_unit_test(test_sla_clock__repeated_hour_counts_twice),
+		cmocka_unit_test(test_sla_clock__span_ending_in_a_skipped_hour_closes_at_the_jump),
+		cmocka_unit_test(test_sla_clock__same_instant_in_vladivostok_and_kaliningrad),
+		cmocka_unit_test(test_sla_clock__never_open_store_has_no_deadline),
+		cmocka_unit_test(test_sla_clock__walks_stop_at_the_horizon),
+		cmocka_unit_test(test_sla_clock__working_day_length),
+		cmocka_unit_test(test_sla_clock__thirty_working_days_compute_fast),
+		cmocka_unit_test(test_sla_clock__deadline_with_pauses),
+		cmocka_unit_test(test_sla_clock__used_leaves_out_pauses),
+		cmocka_unit_test(test_sla_clock__elapsed_undoes_add),
+		cmocka_unit_test(test_sla_clock__agrees_with_counting_minutes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,10 @@
 /*
- * sla.c - a ticket's SLA timers as the dialog sees them: started when a
+ * sla_watch.c - a ticket's SLA timers as the dialog sees them: started when a
  * ticket opens, recomputed when its priority changes, paused while it
  * waits for the cashier, stopped by the first claim or reply (reaction)
  * and the resolution; and the scheduler's warnings and breach notices.
  */
+#include "bot/sla_watch.h"
 #include "bot/engine.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -34,10 +35,10 @@ static int calendar_load(struct calendar *c, const struct sla_place *pl, bool al
 /* SLA seconds of a budget: working days are the store's working day each. */
 static int64_t budget_seconds(const struct calendar *c, int64_t v, bool days)
 {
-	return days ? v * sla_day_seconds(&c->cal) : v;
+	return days ? v * sla_clock_day_seconds(&c->cal) : v;
 }
 
-/* An instant from core/sla as stored: 0 for paused or never. */
+/* An instant from core/sla_clock as stored: 0 for paused or never. */
 static int64_t stored(int64_t t)
 {
 	return t == SLA_NEVER || t == SLA_PAUSED ? 0 : t;
@@ -63,8 +64,8 @@ static int recompute(struct dialog *d, const struct calendar *c, struct sla_time
 	if (rc)
 		return rc;
 	int64_t warn = t->budget * d->cfg->sla_warn_at / 100;
-	t->due_at = stored(sla_deadline(&c->cal, t->started_at, t->budget, pauses, n));
-	t->warn_at = stored(sla_deadline(&c->cal, t->started_at, warn, pauses, n));
+	t->due_at = stored(sla_clock_deadline(&c->cal, t->started_at, t->budget, pauses, n));
+	t->warn_at = stored(sla_clock_deadline(&c->cal, t->started_at, warn, pauses, n));
 	free(pauses);
 	return db_sla_set(d->db, t);
 }
@@ -120,7 +121,7 @@ static int apply_policy(struct dialog *d, const struct ticket_row *r)
 static int reapply(struct dialog *d, int64_t ticket_id)
 {
 	struct ticket_row r;
-	int rc = ticket_load(d, ticket_id, &r);
+	int rc = dialog_ticket_load(d, ticket_id, &r);
 	if (rc)
 		return rc == TD_ENOTFOUND ? 0 : rc;
 	return apply_policy(d, &r);
@@ -139,27 +140,27 @@ static int meet(struct dialog *d, int64_t ticket_id, enum sla_kind kind)
 	const struct sla_policy *p;
 	struct calendar c;
 	size_t n;
-	int rc = sla_tick(d);
+	int rc = sla_watch_tick(d);
 	if (!rc)
 		rc = db_sla_get(d->db, ticket_id, kind, &t);
 	if (rc || t.met_at)
 		return rc == TD_ENOTFOUND ? 0 : rc;
 	memset(&c, 0, sizeof(c));
-	if ((rc = ticket_load(d, ticket_id, &r)) || (rc = pauses_of(d, &t, &pauses, &n)))
+	if ((rc = dialog_ticket_load(d, ticket_id, &r)) || (rc = pauses_of(d, &t, &pauses, &n)))
 		return rc;
 	/* A policy gone from the config, or a zone that no longer loads: count round the clock. */
 	rc = ticket_clock(d, &r, &p, &c);
 	if (!rc || rc == TD_ENOTFOUND) {
 		const struct sla_calendar always = { NULL, NULL, true };
 		rc = db_sla_met(d->db, ticket_id, kind, d->now,
-				sla_used(rc ? &always : &c.cal, t.started_at, d->now, pauses, n));
+				sla_clock_used(rc ? &always : &c.cal, t.started_at, d->now, pauses, n));
 	}
 	free(pauses);
 	tz_free(c.tz);
 	return rc;
 }
 
-int sla_apply(struct dialog *d, int64_t ticket_id, enum sla_effect effect)
+int sla_watch_apply(struct dialog *d, int64_t ticket_id, enum sla_effect effect)
 {
 	bool changed = false;
 	int rc;
@@ -192,7 +193,7 @@ int sla_apply(struct dialog *d, int64_t ticket_id, enum sla_effect effect)
 	return 0;
 }
 
-int sla_promise(struct dialog *d, int64_t ticket_id, const char *before, struct buf *b)
+int sla_watch_promise(struct dialog *d, int64_t ticket_id, const char *before, struct buf *b)
 {
 	char at[2][32];
 	bool running[2];
@@ -207,7 +208,7 @@ int sla_promise(struct dialog *d, int64_t ticket_id, const char *before, struct 
 			return rc;
 		running[k] = !rc && !t.met_at && t.due_at;
 		if (running[k])
-			local_time(at[k], sizeof(at[k]), t.due_at, pl.timezone);
+			reply_local_time(at[k], sizeof(at[k]), t.due_at, pl.timezone);
 	}
 	if (running[SLA_REACTION] || running[SLA_RESOLUTION])
 		buf_puts(b, before);
@@ -235,7 +236,7 @@ static int tell_owner(const struct person_row *p, void *arg)
 	enum person_role role;
 	if (!o->rc && !p->blocked && !p->disabled_at && p->tg_user_id && p->org_id == o->org_id &&
 	    !person_role_parse(&role, p->role) && role == ROLE_OWNER)
-		o->rc = say(o->d, p->tg_user_id, o->html, NULL, 0, 0, NULL);
+		o->rc = reply_say(o->d, p->tg_user_id, o->html, NULL, 0, 0, NULL);
 	return o->rc;
 }
 
@@ -250,25 +251,25 @@ static int render(const struct ticket_row *r, void *arg)
 {
 	struct notice_row *n = arg;
 	char due[32];
-	local_time(due, sizeof(due), n->t.due_at, r->timezone);
+	reply_local_time(due, sizeof(due), n->t.due_at, r->timezone);
 	bool reaction = n->t.kind == SLA_REACTION;
 	if (n->owners) {
 		msg_buf(n->b, reaction ? MSG_SLA_OWNER_REACTION : MSG_SLA_OWNER_RESOLUTION,
 			(long long)r->id, due, r->timezone);
-		esc(n->b, r->org);
+		reply_esc(n->b, r->org);
 		buf_puts(n->b, " · ");
-		esc(n->b, r->store);
+		reply_esc(n->b, r->store);
 		return 0;
 	}
 	enum msg_id id = n->what == SLA_WARNING
 		? (reaction ? MSG_SLA_WARN_REACTION : MSG_SLA_WARN_RESOLUTION)
 		: (reaction ? MSG_SLA_BREACH_REACTION : MSG_SLA_BREACH_RESOLUTION);
 	msg_buf(n->b, id, (long long)r->id, r->priority, due, r->timezone);
-	esc(n->b, r->title);
+	reply_esc(n->b, r->title);
 	return 0;
 }
 
-int sla_tell(struct dialog *d, const struct sla_timer *t, int what, bool owners)
+int sla_watch_tell(struct dialog *d, const struct sla_timer *t, int what, bool owners)
 {
 	struct buf b = BUF_INIT(16384);
 	struct notice_row n = { .b = &b, .t = *t, .what = (enum sla_notice)what, .owners = owners };
@@ -290,9 +291,9 @@ int sla_tell(struct dialog *d, const struct sla_timer *t, int what, bool owners)
 	if (what == SLA_WARNING && t->kind == SLA_REACTION) {
 		char data[32];
 		button_data(data, sizeof(data), VERB_CLAIM, t->ticket_id, 0);
-		claim = keyboard_row(1, (const char *[]){ msg(MSG_BTN_CLAIM) }, (const char *[]){ data });
+		claim = reply_keyboard_row(1, (const char *[]){ msg(MSG_BTN_CLAIM) }, (const char *[]){ data });
 	}
-	rc = say(d, d->engineers_chat, buf_cstr(&b), claim, 0, t->ticket_id, NULL);
+	rc = reply_say(d, d->engineers_chat, buf_cstr(&b), claim, 0, t->ticket_id, NULL);
 done:
 	buf_release(&b);
 	return rc;
@@ -326,7 +327,7 @@ static int notice(const struct sla_timer *t, enum sla_notice what, void *arg)
 	return rc;
 }
 
-int sla_tick(struct dialog *d)
+int sla_watch_tick(struct dialog *d)
 {
 	return db_sla_due(d->db, d->now, notice, d);
 }

@@ -1,5 +1,5 @@
 /*
- * sla.c - SLA clock arithmetic: walk real time in stretches over which the
+ * sla_clock.c - SLA clock arithmetic: walk real time in stretches over which the
  * store stays open or stays closed.
  *
  * tz.h tells the offset at an instant but not when it next changes, so a
@@ -8,7 +8,7 @@
  * it. No zone changes its offset twice within a day.
  */
 #include "core/common.h"
-#include "core/sla.h"
+#include "core/sla_clock.h"
 
 #define DAY_MINUTES (24 * 60)
 #define DAY_SECONDS ((int64_t)86400)
@@ -89,7 +89,7 @@ static int64_t stretch_end(const struct sla_calendar *cal, int64_t t, bool *open
 	return hi;
 }
 
-int64_t sla_add(const struct sla_calendar *cal, int64_t start, int64_t seconds)
+int64_t sla_clock_add(const struct sla_calendar *cal, int64_t start, int64_t seconds)
 {
 	if (seconds <= 0)
 		return start;
@@ -116,7 +116,7 @@ int64_t sla_add(const struct sla_calendar *cal, int64_t start, int64_t seconds)
 	return SLA_NEVER;
 }
 
-int64_t sla_elapsed(const struct sla_calendar *cal, int64_t from, int64_t to)
+int64_t sla_clock_elapsed(const struct sla_calendar *cal, int64_t from, int64_t to)
 {
 	if (to <= from || never_open(cal))
 		return 0;
@@ -141,7 +141,7 @@ int64_t sla_elapsed(const struct sla_calendar *cal, int64_t from, int64_t to)
 	return used;
 }
 
-int64_t sla_day_seconds(const struct sla_calendar *cal)
+int64_t sla_clock_day_seconds(const struct sla_calendar *cal)
 {
 	if (runs_always(cal))
 		return DAY_SECONDS;
@@ -170,7 +170,7 @@ int64_t sla_day_seconds(const struct sla_calendar *cal)
 	return open / days;
 }
 
-int64_t sla_deadline(const struct sla_calendar *cal, int64_t start, int64_t budget,
+int64_t sla_clock_deadline(const struct sla_calendar *cal, int64_t start, int64_t budget,
 		     const struct sla_pause *pauses, size_t n)
 {
 	int64_t t = start, left = budget;
@@ -184,19 +184,19 @@ int64_t sla_deadline(const struct sla_calendar *cal, int64_t start, int64_t budg
 		if (p->to && p->to <= t)
 			continue;
 		if (p->from > t) {
-			int64_t ran = sla_elapsed(cal, t, p->from);
+			int64_t ran = sla_clock_elapsed(cal, t, p->from);
 			if (ran >= left)
-				return sla_add(cal, t, left);
+				return sla_clock_add(cal, t, left);
 			left -= ran;
 		}
 		if (!p->to)
 			return SLA_PAUSED;
 		t = p->to;
 	}
-	return sla_add(cal, t, left);
+	return sla_clock_add(cal, t, left);
 }
 
-int64_t sla_used(const struct sla_calendar *cal, int64_t start, int64_t now,
+int64_t sla_clock_used(const struct sla_calendar *cal, int64_t start, int64_t now,
 		 const struct sla_pause *pauses, size_t n)
 {
 	int64_t t = start, used = 0;
@@ -206,8 +206,8 @@ int64_t sla_used(const struct sla_calendar *cal, int64_t start, int64_t now,
 		int64_t to = pauses[i].to && pauses[i].to < now ? pauses[i].to : now;
 		if (to <= t)
 			continue;
-		used += sla_elapsed(cal, t, from);
+		used += sla_clock_elapsed(cal, t, from);
 		t = to;
 	}
-	return used + sla_elapsed(cal, t, now);
+	return used + sla_clock_elapsed(cal, t, now);
 }
