@@ -12,7 +12,7 @@
 #ifndef TD_STORAGE_SLA_H
 #define TD_STORAGE_SLA_H
 
-#include "core/sla.h"
+#include "core/sla_clock.h"
 #include "storage/db.h"
 
 enum sla_kind { SLA_REACTION, SLA_RESOLUTION };
