@@ -173,6 +173,23 @@ int notice_arg_list(struct buf *args, const char *items)
 	return arg_add(args, 'l', items, strlen(items));
 }
 
+static void span_unit(void *arg, enum msg_id id, long long n, bool first)
+{
+	struct buf *items = arg;
+	if (!first)
+		notice_arg_text(items, " ");
+	notice_arg_msg(items, id, n);
+}
+
+int notice_arg_span(struct buf *args, int64_t seconds)
+{
+	struct buf items = BUF_INIT(1024);
+	msg_span_each(seconds, span_unit, &items);
+	int rc = items.failed ? TD_ENOMEM : notice_arg_list(args, buf_cstr(&items));
+	buf_release(&items);
+	return rc;
+}
+
 int notice_arg_msg(struct buf *args, enum msg_id id, ...)
 {
 	struct buf parts = BUF_INIT(args->cap);

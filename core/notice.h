@@ -102,6 +102,8 @@ int notice_arg_msg(struct buf *args, enum msg_id id, ...);
 int notice_arg_msg_parts(struct buf *args, enum msg_id id, const char *parts);
 /* Appends a list: items, arguments built by these functions, one after another. */
 int notice_arg_list(struct buf *args, const char *items);
+/* Appends a span of time as msg_span() writes it, as a list of its units' messages. */
+int notice_arg_span(struct buf *args, int64_t seconds);
 /*
  * Appends the arguments ap holds for the catalogue text of id, each
  * formatted as its conversion asks (%lld, %.1f, %s...) and stored as plain

@@ -446,6 +446,21 @@ static void test_notice__a_row_queued_with_one_markup_argument_renders_as_before
 	buf_release(&out);
 }
 
+static void test_notice__a_span_renders_as_msg_span_writes_it(void **state)
+{
+	(void)state;
+	static const int64_t spans[] = { 0, 40, 65, 3600 + 5, 3 * 3600 + 5 * 60, 2 * 86400 + 3600 };
+	for (size_t i = 0; i < ARRAY_SIZE(spans); i++) {
+		struct buf args = BUF_INIT(4096), want = BUF_INIT(4096);
+		notice_arg_span(&args, spans[i]);
+		msg_span(&want, spans[i]);
+		struct notice n = { .kind = NOTICE_SAY, .chat_id = 1, .args = buf_cstr(&args) };
+		body_is(&n, msg_language(), buf_cstr(&want));
+		buf_release(&args);
+		buf_release(&want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -461,6 +476,7 @@ int main(void)
 		cmocka_unit_test(test_notice__each_text_is_escaped_once_at_its_own_level),
 		cmocka_unit_test(test_notice__nesting_past_the_depth_limit_does_not_render),
 		cmocka_unit_test(test_notice__a_row_queued_with_one_markup_argument_renders_as_before),
+		cmocka_unit_test(test_notice__a_span_renders_as_msg_span_writes_it),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
