@@ -32,8 +32,10 @@ struct notice_actions *reply_keyboard_column(size_t n, const char *const *labels
  * renders it for the channel at send time (bot/render_tg.c: the HTML,
  * splitting a long text, the keyboard with the last part).
  *
- * reply_say() queues an HTML message to chat_id (msg()'s text itself is kept by
- * its catalogue key, anything composed as it is). reply_to 0 for none.
+ * reply_say() queues an HTML message to chat_id: msg()'s text itself is kept by
+ * its catalogue key; anything else is stored as it is, one markup argument
+ * in one language, so a body composed of catalogue pieces goes through
+ * reply_say_parts() below instead. reply_to 0 for none.
  * When ticket_id and link_role are given, the sent message is remembered
  * as the ticket's. keyboard is consumed (may be NULL).
  */
