@@ -191,11 +191,8 @@ int access_move(struct dialog *d, int64_t person_id, int64_t store_id, const cha
 	    (rc = db_state_clear(d->db, p.id)))
 		goto done;
 	if (!p.disabled && p.tg_user_id) {
-		struct buf store = BUF_INIT(1024);
-		reply_esc(&store, to.name);
-		msg_buf(&hello, MSG_BOT_MOVED_TO_STORE, buf_cstr(&store));
-		buf_release(&store);
-		rc = reply_say(d, p.tg_user_id, buf_cstr(&hello), NULL, 0, 0, NULL);
+		notice_arg_msg(&hello, MSG_BOT_MOVED_TO_STORE, to.name);
+		rc = reply_say_parts(d, p.tg_user_id, &hello, NULL, 0, 0, NULL);
 	}
 	if (!rc)
 		log_info("person %lld moved from store %lld to %lld by %s", (long long)p.id,

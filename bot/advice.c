@@ -22,12 +22,12 @@
 
 enum { PRESS_HELPED = 1, PRESS_NOT_HELPED = 2 };
 
-/* An article's body as Telegram HTML: escaped, with **bold** kept. */
-static void article_html(struct buf *b, const struct kb_entry *e)
+/* An article as notice arguments (core/notice.h): its texts, with **bold** kept as tags. */
+static void article_parts(struct buf *b, const struct kb_entry *e)
 {
-	buf_puts(b, "📘 <b>");
-	reply_esc(b, e->title);
-	buf_puts(b, "</b>\n\n");
+	notice_arg_markup(b, "📘 <b>");
+	notice_arg_text(b, e->title);
+	notice_arg_markup(b, "</b>\n\n");
 	bool bold = false;
 	for (const char *p = e->body; *p;) {
 		const char *star = strstr(p, "**");
@@ -35,16 +35,16 @@ static void article_html(struct buf *b, const struct kb_entry *e)
 		char *part = xmalloc(n + 1);
 		memcpy(part, p, n);
 		part[n] = '\0';
-		reply_esc(b, part);
+		notice_arg_text(b, part);
 		free(part);
 		if (!star)
 			break;
-		buf_puts(b, bold ? "</b>" : "<b>");
+		notice_arg_markup(b, bold ? "</b>" : "<b>");
 		bold = !bold;
 		p = star + 2;
 	}
 	if (bold)
-		buf_puts(b, "</b>");
+		notice_arg_markup(b, "</b>");
 }
 
 /* The best hit for text, if any; TD_EINVAL text counts as none. */
@@ -92,14 +92,14 @@ int advice_offer(struct dialog *d, const struct person *p, const struct tg_updat
 	    (rc = db_state_set(d->db, p->id, dialog_state_name(STATE_SUGGESTED), 0, d->now)))
 		goto done;
 	struct buf b = BUF_INIT(ADVICE_MAX);
-	article_html(&b, &e);
-	buf_puts(&b, "\n\n");
-	msg_buf(&b, MSG_BOT_KB_DID_IT_HELP);
+	article_parts(&b, &e);
+	notice_arg_markup(&b, "\n\n");
+	notice_arg_msg(&b, MSG_BOT_KB_DID_IT_HELP);
 	button_data(data[0], sizeof(data[0]), VERB_ADVICE, suggestion, PRESS_HELPED);
 	button_data(data[1], sizeof(data[1]), VERB_ADVICE, suggestion, PRESS_NOT_HELPED);
 	struct notice_actions *kb = reply_keyboard_column(2, (const char *[]){ msg(MSG_BTN_KB_HELPED), msg(MSG_BTN_KB_NOT_HELPED) },
 							  (const char *[]){ data[0], data[1] });
-	rc = reply_say(d, u->chat_id, buf_cstr(&b), kb, u->message_id, 0, NULL);
+	rc = reply_say_parts(d, u->chat_id, &b, kb, u->message_id, 0, NULL);
 	buf_release(&b);
 	if (!rc) {
 		*answered = true;
@@ -187,20 +187,20 @@ int advice_search(struct dialog *d, const struct tg_update *u, const char *words
 	if ((rc = db_kb_get(d->db, hits[0].article_id, &e)))
 		return rc == TD_ENOTFOUND ? reply_msg(d, u->chat_id, MSG_BOT_KB_NOTHING) : rc;
 	struct buf b = BUF_INIT(ADVICE_MAX);
-	article_html(&b, &e);
+	article_parts(&b, &e);
 	kb_entry_release(&e);
 	bool also = false;
 	for (int i = 1; i < n; i++) {
 		if (100 * hits[i].confidence < d->cfg->kb_hint || db_kb_get(d->db, hits[i].article_id, &e))
 			continue;
 		if (!also)
-			msg_buf(&b, MSG_BOT_KB_ALSO);
+			notice_arg_msg(&b, MSG_BOT_KB_ALSO);
 		also = true;
-		buf_puts(&b, "\n• ");
-		reply_esc(&b, e.title);
+		notice_arg_markup(&b, "\n• ");
+		notice_arg_text(&b, e.title);
 		kb_entry_release(&e);
 	}
-	rc = reply_say(d, u->chat_id, buf_cstr(&b), NULL, u->message_id, 0, NULL);
+	rc = reply_say_parts(d, u->chat_id, &b, NULL, u->message_id, 0, NULL);
 	buf_release(&b);
 	return rc;
 }

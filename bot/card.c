@@ -11,58 +11,59 @@
 
 struct card {
 	struct db *db;
-	struct buf html;
+	struct buf parts;    /* the card's notice arguments (core/notice.h) */
 	struct notice_actions *keyboard;
 };
 
-/* Appends one timer's state for the card: its deadline in the store's zone, or why there is none. */
+/*
+ * Appends one timer's state for the card as one argument: its deadline in
+ * the store's zone, or why there is none.
+ */
 static void deadline(struct db *db, int64_t ticket_id, enum sla_kind kind, const char *zone,
 		     struct buf *b)
 {
 	struct sla_timer t;
 	char at[32];
 	if (db_sla_get(db, ticket_id, kind, &t)) {
-		msg_buf(b, MSG_CARD_DEADLINE_NONE);
+		notice_arg_msg(b, MSG_CARD_DEADLINE_NONE);
 		return;
 	}
 	reply_local_time(at, sizeof(at), t.due_at, zone);
 	if (t.breached_at)
-		msg_buf(b, MSG_CARD_DEADLINE_BREACHED, at);
+		notice_arg_msg(b, MSG_CARD_DEADLINE_BREACHED, at);
 	else if (t.met_at)
-		msg_buf(b, MSG_CARD_DEADLINE_MET);
+		notice_arg_msg(b, MSG_CARD_DEADLINE_MET);
 	else if (!t.due_at)
-		msg_buf(b, MSG_CARD_DEADLINE_PAUSED);
+		notice_arg_msg(b, MSG_CARD_DEADLINE_PAUSED);
 	else
-		buf_puts(b, at);
+		notice_arg_text(b, at);
 }
 
 /* The card's last line and its buttons, for the ticket's status. */
 static void render_status(struct card *c, const struct ticket_row *r)
 {
-	struct buf *b = &c->html;
+	struct buf *b = &c->parts;
 	char data[2][32];
 
 	switch (r->status) {
 	case TICKET_NEW:
-		msg_buf(b, MSG_CARD_STATUS_NEW);
+		notice_arg_msg(b, MSG_CARD_STATUS_NEW);
 		button_data(data[0], sizeof(data[0]), VERB_CLAIM, r->id, 0);
 		c->keyboard = reply_keyboard_row(1, (const char *[]){ msg(MSG_BTN_CLAIM) },
 						 (const char *[]){ data[0] });
 		break;
 	case TICKET_CLAIMED:
-		msg_buf(b, MSG_CARD_STATUS_CLAIMED, "");
-		reply_esc(b, r->assignee);
+		notice_arg_msg(b, MSG_CARD_STATUS_CLAIMED, r->assignee);
 		button_data(data[0], sizeof(data[0]), VERB_CLOSE, r->id, 0);
 		button_data(data[1], sizeof(data[1]), VERB_RELEASE, r->id, 0);
 		c->keyboard = reply_keyboard_row(2, (const char *[]){ msg(MSG_BTN_CLOSE), msg(MSG_BTN_RELEASE) },
 						 (const char *[]){ data[0], data[1] });
 		break;
 	case TICKET_RESOLVED:
-		msg_buf(b, MSG_CARD_STATUS_RESOLVED, "");
-		reply_esc(b, r->assignee);
+		notice_arg_msg(b, MSG_CARD_STATUS_RESOLVED, r->assignee);
 		break;
 	case TICKET_CLOSED:
-		msg_buf(b, MSG_CARD_STATUS_CLOSED);
+		notice_arg_msg(b, MSG_CARD_STATUS_CLOSED);
 		break;
 	}
 }
@@ -70,43 +71,42 @@ static void render_status(struct card *c, const struct ticket_row *r)
 static int render(const struct ticket_row *r, void *arg)
 {
 	struct card *c = arg;
-	struct buf *b = &c->html;
+	struct buf *b = &c->parts;
 	char opened[32];
 
 	reply_local_time(opened, sizeof(opened), r->created_at, r->timezone);
-	msg_buf(b, MSG_CARD_HEAD, (long long)r->id, r->priority);
-	buf_puts(b, "\n<b>");
-	reply_esc(b, r->org);
-	buf_puts(b, "</b> · ");
-	reply_esc(b, r->store);
+	notice_arg_msg(b, MSG_CARD_HEAD, (long long)r->id, r->priority);
+	notice_arg_markup(b, "\n<b>");
+	notice_arg_text(b, r->org);
+	notice_arg_markup(b, "</b> · ");
+	notice_arg_text(b, r->store);
 	if (*r->address) {
-		buf_puts(b, ", ");
-		reply_esc(b, r->address);
+		notice_arg_markup(b, ", ");
+		notice_arg_text(b, r->address);
 	}
-	buf_putc(b, '\n');
+	notice_arg_markup(b, "\n");
 	if (*r->till) {
-		msg_buf(b, MSG_CARD_TILL);
-		reply_esc(b, r->till);
-		buf_putc(b, '\n');
+		notice_arg_msg(b, MSG_CARD_TILL);
+		notice_arg_text(b, r->till);
+		notice_arg_markup(b, "\n");
 	}
-	msg_buf(b, MSG_CARD_CASHIER);
-	reply_esc(b, *r->cashier ? r->cashier : "—");
-	buf_putc(b, '\n');
-	msg_buf(b, MSG_CARD_OPENED, opened, r->timezone);
-	struct buf reaction = BUF_INIT(256), resolution = BUF_INIT(256);
-	deadline(c->db, r->id, SLA_REACTION, r->timezone, &reaction);
-	deadline(c->db, r->id, SLA_RESOLUTION, r->timezone, &resolution);
-	buf_putc(b, '\n');
-	msg_buf(b, MSG_CARD_DEADLINES, buf_cstr(&reaction), buf_cstr(&resolution));
-	buf_release(&reaction);
-	buf_release(&resolution);
-	buf_puts(b, "\n\n<blockquote>");
-	reply_esc(b, r->title);
-	buf_puts(b, "</blockquote>\n\n");
+	notice_arg_msg(b, MSG_CARD_CASHIER);
+	notice_arg_text(b, *r->cashier ? r->cashier : "—");
+	notice_arg_markup(b, "\n");
+	notice_arg_msg(b, MSG_CARD_OPENED, opened, r->timezone);
+	struct buf deadlines = BUF_INIT(1024);
+	deadline(c->db, r->id, SLA_REACTION, r->timezone, &deadlines);
+	deadline(c->db, r->id, SLA_RESOLUTION, r->timezone, &deadlines);
+	notice_arg_markup(b, "\n");
+	notice_arg_msg_parts(b, MSG_CARD_DEADLINES, buf_cstr(&deadlines));
+	buf_release(&deadlines);
+	notice_arg_markup(b, "\n\n<blockquote>");
+	notice_arg_text(b, r->title);
+	notice_arg_markup(b, "</blockquote>\n\n");
 	if (r->kb_article_id) {
-		msg_buf(b, MSG_CARD_KB_HINT);
-		reply_esc(b, r->kb_title);
-		buf_puts(b, "</i>\n\n");
+		notice_arg_msg(b, MSG_CARD_KB_HINT);
+		notice_arg_text(b, r->kb_title);
+		notice_arg_markup(b, "</i>\n\n");
 	}
 
 	render_status(c, r);
@@ -117,10 +117,10 @@ static int card_render(struct dialog *d, int64_t ticket_id, struct card *c)
 {
 	c->keyboard = NULL;
 	c->db = d->db;
-	buf_init(&c->html, CARD_MAX);
+	buf_init(&c->parts, CARD_MAX);
 	int rc = db_ticket_get(d->db, ticket_id, render, c);
 	if (rc) {
-		buf_release(&c->html);
+		buf_release(&c->parts);
 		free(c->keyboard);
 	}
 	return rc;
@@ -136,10 +136,12 @@ static int card_send(struct dialog *d, int64_t ticket_id, bool edit)
 	if ((rc = card_render(d, ticket_id, &c)))
 		return rc;
 	if (edit)
-		rc = reply_edit(d, d->engineers_chat, ticket_id, link_role_name(LINK_CARD), buf_cstr(&c.html), c.keyboard);
+		rc = reply_edit_parts(d, d->engineers_chat, ticket_id, link_role_name(LINK_CARD), &c.parts,
+				      c.keyboard);
 	else
-		rc = reply_say(d, d->engineers_chat, buf_cstr(&c.html), c.keyboard, 0, ticket_id, link_role_name(LINK_CARD));
-	buf_release(&c.html);
+		rc = reply_say_parts(d, d->engineers_chat, &c.parts, c.keyboard, 0, ticket_id,
+				     link_role_name(LINK_CARD));
+	buf_release(&c.parts);
 	return rc;
 }
 

@@ -121,16 +121,26 @@ static int list_line(const struct ticket_row *r, void *arg)
 {
 	struct my_list *l = arg;
 	char due[32];
-	msg_buf(l->b, MSG_BOT_MY_LINE, (long long)r->id, r->priority,
-		msg(r->status == TICKET_NEW ? MSG_STATUS_NEW : MSG_STATUS_CLAIMED));
+	char id[24], priority[16];
+	struct buf line = BUF_INIT(1024), row = BUF_INIT(16384);
+	/* The status is a catalogue word of its own, in the line's language. */
+	snprintf(id, sizeof(id), "%lld", (long long)r->id);
+	snprintf(priority, sizeof(priority), "%d", r->priority);
+	notice_arg_text(&line, id);
+	notice_arg_text(&line, priority);
+	notice_arg_msg(&line, r->status == TICKET_NEW ? MSG_STATUS_NEW : MSG_STATUS_CLAIMED);
+	notice_arg_msg_parts(&row, MSG_BOT_MY_LINE, buf_cstr(&line));
 	if (r->due_at) {
 		reply_local_time(due, sizeof(due), r->due_at, r->timezone);
-		msg_buf(l->b, MSG_BOT_MY_DUE, due);
+		notice_arg_msg(&row, MSG_BOT_MY_DUE, due);
 	}
-	reply_esc(l->b, r->title);
-	buf_putc(l->b, '\n');
+	notice_arg_text(&row, r->title);
+	notice_arg_markup(&row, "\n");
+	int rc = line.failed || row.failed ? TD_ENOMEM : notice_arg_list(l->b, buf_cstr(&row));
+	buf_release(&line);
+	buf_release(&row);
 	l->n++;
-	return 0;
+	return rc;
 }
 
 static int my_tickets(struct dialog *d, const struct person *p, int64_t chat_id)
@@ -140,15 +150,15 @@ static int my_tickets(struct dialog *d, const struct person *p, int64_t chat_id)
 	struct ticket_filter f = { .all_orgs = true, .open_only = true, .limit = 30 };
 	int rc;
 	f.store_id = p->store_id;
-	msg_buf(&b, MSG_BOT_MY_HEAD);
+	notice_arg_msg(&b, MSG_BOT_MY_HEAD);
 	/* A cashier sees their store's open tickets, nobody else's. */
 	if ((rc = db_ticket_list(d->db, &f, list_line, &l)))
 		goto done;
 	if (!l.n) {
 		buf_reset(&b);
-		msg_buf(&b, MSG_BOT_MY_NONE);
+		notice_arg_msg(&b, MSG_BOT_MY_NONE);
 	}
-	rc = reply_say(d, chat_id, buf_cstr(&b), NULL, 0, 0, NULL);
+	rc = reply_say_parts(d, chat_id, &b, NULL, 0, 0, NULL);
 done:
 	buf_release(&b);
 	return rc;

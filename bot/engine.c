@@ -255,18 +255,19 @@ static const char *words(const struct change *c)
 }
 
 /* The cashier's notice: an edit of the message they pressed, or a new message. */
-static int tell_cashier(struct change *c, enum link_role pressed, const char *html)
+static int tell_cashier(struct change *c, enum link_role pressed, const struct buf *parts)
 {
 	if (c->a->pressed)
-		return reply_edit(c->d, c->a->chat_id, c->t.id, link_role_name(pressed), html, NULL);
-	return reply_say(c->d, c->a->chat_id ? c->a->chat_id : c->t.cashier_tg, html, NULL, 0, c->t.id, NULL);
+		return reply_edit_parts(c->d, c->a->chat_id, c->t.id, link_role_name(pressed), parts, NULL);
+	return reply_say_parts(c->d, c->a->chat_id ? c->a->chat_id : c->t.cashier_tg, parts, NULL, 0,
+			       c->t.id, NULL);
 }
 
-/* A file (Telegram file_id) with an HTML caption. */
+/* A file (Telegram file_id) with a composed caption. */
 static int say_attachment(struct dialog *d, int64_t chat, const struct event_args *a,
-			  const char *caption, int64_t reply_to, int64_t ticket_id)
+			  const struct buf *caption, int64_t reply_to, int64_t ticket_id)
 {
-	return reply_file(d, chat, a->photo ? NOTICE_PHOTO : NOTICE_DOCUMENT,
+	return reply_file_parts(d, chat, a->photo ? NOTICE_PHOTO : NOTICE_DOCUMENT,
 			  a->photo ? a->photo : a->document, caption, reply_to, ticket_id,
 			  link_role_name(LINK_RELAY));
 }
@@ -274,8 +275,7 @@ static int say_attachment(struct dialog *d, int64_t chat, const struct event_arg
 /* «💬 №N, кассир NAME»: whose words or file in the engineers' chat, and for which ticket. */
 static void cashier_says(const struct change *c, struct buf *b)
 {
-	msg_buf(b, MSG_BOT_CASHIER_SAYS, (long long)c->t.id, "");
-	reply_esc(b, actor_name(c));
+	notice_arg_msg(b, MSG_BOT_CASHIER_SAYS, (long long)c->t.id, actor_name(c));
 }
 
 static int notice_file_to_engineers(struct change *c, struct buf *b)
@@ -287,30 +287,29 @@ static int notice_file_to_engineers(struct change *c, struct buf *b)
 	 * says which ticket it belongs to (the words are on the card).
 	 */
 	cashier_says(c, b);
-	return say_attachment(c->d, c->d->engineers_chat, c->a, buf_cstr(b), 0, c->t.id);
+	return say_attachment(c->d, c->d->engineers_chat, c->a, b, 0, c->t.id);
 }
 
 static int notice_cashier_opened(struct change *c, struct buf *b)
 {
 	char data[2][32];
 	int rc;
-	msg_buf(b, MSG_BOT_TICKET_OPENED, (long long)c->t.id);
+	notice_arg_msg(b, MSG_BOT_TICKET_OPENED, (long long)c->t.id);
 	if ((rc = sla_watch_promise(c->d, c->t.id, "\n", b)))
 		return rc;
-	msg_buf(b, MSG_BOT_TILL_WORKS_Q);
+	notice_arg_msg(b, MSG_BOT_TILL_WORKS_Q);
 	button_data(data[0], sizeof(data[0]), VERB_PRIORITY, c->t.id, 3);
 	button_data(data[1], sizeof(data[1]), VERB_PRIORITY, c->t.id, 1);
 	struct notice_actions *kb = reply_keyboard_row(2, (const char *[]){ msg(MSG_BTN_TILL_WORKS), msg(MSG_BTN_TILL_DOWN) },
 						       (const char *[]){ data[0], data[1] });
-	return reply_say(c->d, c->a->chat_id, buf_cstr(b), kb, c->a->reply_to, c->t.id,
-			 link_role_name(LINK_QUESTION));
+	return reply_say_parts(c->d, c->a->chat_id, b, kb, c->a->reply_to, c->t.id,
+			       link_role_name(LINK_QUESTION));
 }
 
 static int notice_cashier_claimed(struct change *c, struct buf *b)
 {
-	msg_buf(b, MSG_BOT_CLAIMED, (long long)c->t.id, "");
-	reply_esc(b, actor_name(c));
-	return reply_say(c->d, c->t.cashier_tg, buf_cstr(b), NULL, 0, c->t.id, link_role_name(LINK_RELAY));
+	notice_arg_msg(b, MSG_BOT_CLAIMED, (long long)c->t.id, actor_name(c));
+	return reply_say_parts(c->d, c->t.cashier_tg, b, NULL, 0, c->t.id, link_role_name(LINK_RELAY));
 }
 
 static int notice_cashier_reply(struct change *c, struct buf *b)
@@ -318,51 +317,50 @@ static int notice_cashier_reply(struct change *c, struct buf *b)
 	/* Disabled, or moved to another store: the words stay in the history only. */
 	if (c->t.cashier_id && !c->t.cashier_tg)
 		return reply_msg(c->d, c->d->engineers_chat, MSG_BOT_CASHIER_UNREACHABLE, (long long)c->t.id);
-	msg_buf(b, MSG_BOT_ENGINEER_SAYS, (long long)c->t.id, "");
-	reply_esc(b, actor_name(c));
-	buf_puts(b, ":\n");
-	reply_esc(b, words(c));
+	notice_arg_msg(b, MSG_BOT_ENGINEER_SAYS, (long long)c->t.id, actor_name(c));
+	notice_arg_markup(b, ":\n");
+	notice_arg_text(b, words(c));
 	if (c->a->photo || c->a->document)
-		return say_attachment(c->d, c->t.cashier_tg, c->a, buf_cstr(b), 0, c->t.id);
-	return reply_say(c->d, c->t.cashier_tg, buf_cstr(b), NULL, 0, c->t.id, link_role_name(LINK_RELAY));
+		return say_attachment(c->d, c->t.cashier_tg, c->a, b, 0, c->t.id);
+	return reply_say_parts(c->d, c->t.cashier_tg, b, NULL, 0, c->t.id, link_role_name(LINK_RELAY));
 }
 
 static int notice_cashier_resolved(struct change *c, struct buf *b)
 {
 	char data[2][32];
-	msg_buf(b, MSG_BOT_RESOLVED, (long long)c->t.id);
-	reply_esc(b, words(c));
+	notice_arg_msg(b, MSG_BOT_RESOLVED, (long long)c->t.id);
+	notice_arg_text(b, words(c));
 	button_data(data[0], sizeof(data[0]), VERB_CONFIRM, c->t.id, 0);
 	button_data(data[1], sizeof(data[1]), VERB_REOPEN, c->t.id, 0);
 	struct notice_actions *kb = reply_keyboard_row(2, (const char *[]){ msg(MSG_BTN_WORKS), msg(MSG_BTN_STILL_BROKEN) },
 						       (const char *[]){ data[0], data[1] });
-	return reply_say(c->d, c->t.cashier_tg, buf_cstr(b), kb, 0, c->t.id, link_role_name(LINK_CONFIRM));
+	return reply_say_parts(c->d, c->t.cashier_tg, b, kb, 0, c->t.id, link_role_name(LINK_CONFIRM));
 }
 
 static int notice_cashier_confirmed(struct change *c, struct buf *b)
 {
 	char data[5][32];
 	int rc;
-	msg_buf(b, MSG_BOT_CONFIRMED, (long long)c->t.id);
-	if ((rc = tell_cashier(c, LINK_CONFIRM, buf_cstr(b))))
+	notice_arg_msg(b, MSG_BOT_CONFIRMED, (long long)c->t.id);
+	if ((rc = tell_cashier(c, LINK_CONFIRM, b)))
 		return rc;
 	buf_reset(b);
-	msg_buf(b, MSG_BOT_RATE, (long long)c->t.id);
+	notice_arg_msg(b, MSG_BOT_RATE, (long long)c->t.id);
 	for (int i = 0; i < 5; i++)
 		button_data(data[i], sizeof(data[i]), VERB_RATE, c->t.id, i + 1);
 	struct notice_actions *kb = reply_keyboard_row(5, (const char *[]){ "1", "2", "3", "4", "5" },
 						       (const char *[]){ data[0], data[1], data[2], data[3], data[4] });
-	return reply_say(c->d, c->a->chat_id ? c->a->chat_id : c->t.cashier_tg, buf_cstr(b), kb, 0, c->t.id,
-			 link_role_name(LINK_RATING));
+	return reply_say_parts(c->d, c->a->chat_id ? c->a->chat_id : c->t.cashier_tg, b, kb, 0, c->t.id,
+			       link_role_name(LINK_RATING));
 }
 
 static int notice_cashier_priority(struct change *c, struct buf *b)
 {
 	int rc;
-	msg_buf(b, c->priority == 1 ? MSG_BOT_PRIORITY_DOWN : MSG_BOT_PRIORITY_NORMAL, (long long)c->t.id);
+	notice_arg_msg(b, c->priority == 1 ? MSG_BOT_PRIORITY_DOWN : MSG_BOT_PRIORITY_NORMAL, (long long)c->t.id);
 	if ((rc = sla_watch_promise(c->d, c->t.id, "\n", b)))
 		return rc;
-	return tell_cashier(c, LINK_QUESTION, buf_cstr(b));
+	return tell_cashier(c, LINK_QUESTION, b);
 }
 
 static int notice_engineers_message(struct change *c, struct buf *b)
@@ -371,22 +369,22 @@ static int notice_engineers_message(struct change *c, struct buf *b)
 		return 0;
 	int64_t card = card_message(c->d, c->t.id);
 	cashier_says(c, b);
-	buf_puts(b, ":\n");
-	reply_esc(b, words(c));
+	notice_arg_markup(b, ":\n");
+	notice_arg_text(b, words(c));
 	if (c->a->photo || c->a->document)
-		return say_attachment(c->d, c->d->engineers_chat, c->a, buf_cstr(b), card, c->t.id);
-	return reply_say(c->d, c->d->engineers_chat, buf_cstr(b), NULL, card, c->t.id,
-			 link_role_name(LINK_RELAY));
+		return say_attachment(c->d, c->d->engineers_chat, c->a, b, card, c->t.id);
+	return reply_say_parts(c->d, c->d->engineers_chat, b, NULL, card, c->t.id,
+			       link_role_name(LINK_RELAY));
 }
 
 /* A catalogue message to the engineers about the ticket, under its card, with the escaped words. */
 static int tell_engineers(struct change *c, struct buf *b, enum msg_id id, const char *words)
 {
 	int64_t card = card_message(c->d, c->t.id);
-	msg_buf(b, id, (long long)c->t.id, "");
+	notice_arg_msg(b, id, (long long)c->t.id, "");
 	if (words)
-		reply_esc(b, words);
-	return reply_say(c->d, c->d->engineers_chat, buf_cstr(b), NULL, card, c->t.id, NULL);
+		notice_arg_text(b, words);
+	return reply_say_parts(c->d, c->d->engineers_chat, b, NULL, card, c->t.id, NULL);
 }
 
 static enum sla_notice sla_notice_of(const struct change *c)
@@ -409,12 +407,12 @@ static int notice(struct change *c, unsigned which)
 	case N_CASHIER_RESOLVED: rc = notice_cashier_resolved(c, &b); break;
 	case N_CASHIER_CONFIRMED: rc = notice_cashier_confirmed(c, &b); break;
 	case N_CASHIER_REOPENED:
-		msg_buf(&b, MSG_BOT_REOPENED, (long long)c->t.id);
-		rc = tell_cashier(c, LINK_CONFIRM, buf_cstr(&b));
+		notice_arg_msg(&b, MSG_BOT_REOPENED, (long long)c->t.id);
+		rc = tell_cashier(c, LINK_CONFIRM, &b);
 		break;
 	case N_CASHIER_RATED:
-		msg_buf(&b, MSG_BOT_THANKS, c->a->score);
-		rc = tell_cashier(c, LINK_RATING, buf_cstr(&b));
+		notice_arg_msg(&b, MSG_BOT_THANKS, c->a->score);
+		rc = tell_cashier(c, LINK_RATING, &b);
 		break;
 	case N_CASHIER_PRIORITY: rc = notice_cashier_priority(c, &b); break;
 	case N_ENGINEERS_MESSAGE: rc = notice_engineers_message(c, &b); break;

@@ -51,43 +51,50 @@ struct queue_ctx {
 	int n;      /* every open ticket, shown or not */
 };
 
+/* One row of the list: catalogue pieces and the ticket's fields, rendered at send time. */
 static int queue_line(const struct ticket_row *r, void *arg)
 {
 	struct queue_ctx *q = arg;
-	msg_buf(q->b, MSG_BOT_QUEUE_LINE, (long long)r->id, r->priority, "");
-	reply_esc(q->b, r->store);
-	buf_puts(q->b, " — ");
-	reply_esc(q->b, *r->assignee ? r->assignee : msg(MSG_STATUS_NEW));
+	struct buf row = BUF_INIT(16384);
+	notice_arg_msg(&row, MSG_BOT_QUEUE_LINE, (long long)r->id, r->priority, "");
+	notice_arg_text(&row, r->store);
+	notice_arg_markup(&row, " — ");
+	if (*r->assignee)
+		notice_arg_text(&row, r->assignee);
+	else
+		notice_arg_msg(&row, MSG_STATUS_NEW);
 	if (r->due_at && r->due_at <= q->now) {
-		msg_buf(q->b, MSG_BOT_QUEUE_OVERDUE);
-		msg_span(q->b, q->now - r->due_at);
+		notice_arg_msg(&row, MSG_BOT_QUEUE_OVERDUE);
+		notice_arg_span(&row, q->now - r->due_at);
 	} else if (r->breached) {
-		msg_buf(q->b, MSG_BOT_QUEUE_BREACHED);
+		notice_arg_msg(&row, MSG_BOT_QUEUE_BREACHED);
 	}
 	if (r->due_at > q->now) {
-		msg_buf(q->b, MSG_BOT_QUEUE_DUE);
-		msg_span(q->b, r->due_at - q->now);
+		notice_arg_msg(&row, MSG_BOT_QUEUE_DUE);
+		notice_arg_span(&row, r->due_at - q->now);
 	}
-	buf_puts(q->b, "\n    ");
-	reply_esc(q->b, r->title);
-	buf_putc(q->b, '\n');
-	return 0;
+	notice_arg_markup(&row, "\n    ");
+	notice_arg_text(&row, r->title);
+	notice_arg_markup(&row, "\n");
+	int rc = row.failed ? TD_ENOMEM : notice_arg_list(q->b, buf_cstr(&row));
+	buf_release(&row);
+	return rc;
 }
 
 static int show_queue(struct dialog *d, int64_t assignee)
 {
 	struct buf b = BUF_INIT(1u << 20);
 	struct queue_ctx q = { &b, d->now, 0 };
-	msg_buf(&b, assignee ? MSG_BOT_MINE_HEAD : MSG_BOT_QUEUE_HEAD);
+	notice_arg_msg(&b, assignee ? MSG_BOT_MINE_HEAD : MSG_BOT_QUEUE_HEAD);
 	int rc = db_ticket_queue(d->db, assignee, QUEUE_SHOWN, &q.n, queue_line, &q);
 	if (!rc && !q.n) {
 		buf_reset(&b);
-		msg_buf(&b, MSG_BOT_QUEUE_EMPTY);
+		notice_arg_msg(&b, MSG_BOT_QUEUE_EMPTY);
 	} else if (q.n > QUEUE_SHOWN) {
-		msg_buf(&b, MSG_BOT_QUEUE_MORE, q.n - QUEUE_SHOWN, q.n);
+		notice_arg_msg(&b, MSG_BOT_QUEUE_MORE, q.n - QUEUE_SHOWN, q.n);
 	}
 	if (!rc)
-		rc = reply_say(d, d->engineers_chat, buf_cstr(&b), NULL, 0, 0, NULL);
+		rc = reply_say_parts(d, d->engineers_chat, &b, NULL, 0, 0, NULL);
 	buf_release(&b);
 	return rc;
 }
@@ -97,13 +104,16 @@ static int history_line(const struct ticket_event_row *e, void *arg)
 	struct buf *b = arg;
 	char at[32];
 	clock_format_utc(at, sizeof(at), e->at);
-	buf_printf(b, "%s · <b>%s</b> · ", at, e->kind);
-	reply_esc(b, *e->actor ? e->actor : "—");
+	notice_arg_text(b, at);
+	notice_arg_markup(b, " · <b>");
+	notice_arg_text(b, e->kind);
+	notice_arg_markup(b, "</b> · ");
+	notice_arg_text(b, *e->actor ? e->actor : "—");
 	if (*e->body) {
-		buf_puts(b, ": ");
-		reply_esc(b, e->body);
+		notice_arg_markup(b, ": ");
+		notice_arg_text(b, e->body);
 	}
-	buf_putc(b, '\n');
+	notice_arg_markup(b, "\n");
 	return 0;
 }
 
@@ -115,9 +125,9 @@ static int show_ticket(struct dialog *d, int64_t id)
 	if (rc == TD_ENOTFOUND)
 		rc = reply_msg(d, d->engineers_chat, MSG_BOT_NO_SUCH_TICKET);
 	else if (!rc) {
-		msg_buf(&b, MSG_BOT_HISTORY_HEAD, (long long)id);
+		notice_arg_msg(&b, MSG_BOT_HISTORY_HEAD, (long long)id);
 		if (!(rc = db_ticket_history(d->db, id, history_line, &b)))
-			rc = reply_say(d, d->engineers_chat, buf_cstr(&b), NULL, 0, 0, NULL);
+			rc = reply_say_parts(d, d->engineers_chat, &b, NULL, 0, 0, NULL);
 	}
 	buf_release(&b);
 	return rc;
@@ -247,10 +257,9 @@ int engineer_press(struct dialog *d, const struct tg_update *u, const struct per
 	} else if (rc == ENGINE_ESTALE) {
 		rc = reply_answer(d, u, msg(k->verb == VERB_CLAIM ? MSG_BOT_ALREADY_CLAIMED : MSG_BOT_NOT_YOURS), true);
 	} else if (!rc && k->verb == VERB_CLOSE) {
-		msg_buf(&b, MSG_BOT_ASK_RESOLUTION, (long long)k->id, "");
-		reply_esc(&b, p->name);
+		notice_arg_msg(&b, MSG_BOT_ASK_RESOLUTION, (long long)k->id, p->name);
 		if (!(rc = db_state_set(d->db, p->id, dialog_state_name(STATE_RESOLUTION), k->id, d->now)) &&
-		    !(rc = reply_ask(d, d->engineers_chat, buf_cstr(&b), k->id, link_role_name(LINK_RESOLUTION))))
+		    !(rc = reply_ask_parts(d, d->engineers_chat, &b, k->id, link_role_name(LINK_RESOLUTION))))
 			rc = reply_answer(d, u, NULL, false);
 	} else if (!rc) {
 		rc = reply_answer(d, u, k->verb == VERB_CLAIM ? msg(MSG_BOT_YOU_CLAIMED) : NULL, false);

@@ -79,13 +79,26 @@ static void set_body(struct notice *n, struct buf *args, const char *html)
 	n->args = buf_cstr(args);
 }
 
-/* Queues notice n with body html; the rest as queue(). */
-static int tell(struct dialog *d, struct notice *n, const char *html, struct notice_actions *kb,
-		int64_t ticket_id, const char *link_role, const char *edit_role)
+/*
+ * Queues notice n with body html, or with the composed body parts when
+ * parts is not NULL; the rest as queue().
+ */
+static int tell(struct dialog *d, struct notice *n, const char *html, const struct buf *parts,
+		struct notice_actions *kb, int64_t ticket_id, const char *link_role,
+		const char *edit_role)
 {
 	struct buf args = BUF_INIT(HTML_MAX);
-	set_body(n, &args, html);
-	int rc = args.failed ? TD_ENOMEM : queue(d, n, kb, ticket_id, link_role, edit_role);
+	int rc;
+	if (parts)
+		n->args = buf_cstr(parts);
+	else
+		set_body(n, &args, html);
+	if (args.failed || (parts && parts->failed)) {
+		free(kb);
+		rc = TD_ENOMEM;
+	} else {
+		rc = queue(d, n, kb, ticket_id, link_role, edit_role);
+	}
 	buf_release(&args);
 	return rc;
 }
@@ -98,7 +111,7 @@ int reply_say(struct dialog *d, int64_t chat_id, const char *html, struct notice
 		return 0;
 	}
 	struct notice n = { .kind = NOTICE_SAY, .chat_id = chat_id, .reply_to = reply_to };
-	return tell(d, &n, html, keyboard, ticket_id, link_role, NULL);
+	return tell(d, &n, html, NULL, keyboard, ticket_id, link_role, NULL);
 }
 
 int reply_msg(struct dialog *d, int64_t chat_id, enum msg_id id, ...)
@@ -123,7 +136,7 @@ int reply_quiet(struct dialog *d, int64_t chat_id, const char *html)
 	if (!chat_id)
 		return 0;
 	struct notice n = { .kind = NOTICE_SAY, .chat_id = chat_id, .flags = NOTICE_SILENT };
-	return tell(d, &n, html, NULL, 0, NULL, NULL);
+	return tell(d, &n, html, NULL, NULL, 0, NULL, NULL);
 }
 
 int reply_file(struct dialog *d, int64_t chat_id, enum notice_kind kind, const char *file_id,
@@ -135,14 +148,14 @@ int reply_file(struct dialog *d, int64_t chat_id, enum notice_kind kind, const c
 		.ref = file_id,
 		.reply_to = reply_to,
 	};
-	return tell(d, &n, caption, NULL, ticket_id, link_role, NULL);
+	return tell(d, &n, caption, NULL, NULL, ticket_id, link_role, NULL);
 }
 
 int reply_edit(struct dialog *d, int64_t chat_id, int64_t ticket_id, const char *role,
 	       const char *html, struct notice_actions *keyboard)
 {
 	struct notice n = { .kind = NOTICE_EDIT, .chat_id = chat_id };
-	return tell(d, &n, html, keyboard, ticket_id, NULL, role);
+	return tell(d, &n, html, NULL, keyboard, ticket_id, NULL, role);
 }
 
 int reply_answer(struct dialog *d, const struct tg_update *u, const char *text, bool alert)
@@ -152,14 +165,53 @@ int reply_answer(struct dialog *d, const struct tg_update *u, const char *text, 
 		.ref = u->callback_id,
 		.flags = alert ? NOTICE_ALERT : 0,
 	};
-	return tell(d, &n, text, NULL, 0, NULL, NULL);
+	return tell(d, &n, text, NULL, NULL, 0, NULL, NULL);
 }
 
 int reply_ask(struct dialog *d, int64_t chat_id, const char *html, int64_t ticket_id,
 	      const char *link_role)
 {
 	struct notice n = { .kind = NOTICE_ASK, .chat_id = chat_id };
-	return tell(d, &n, html, NULL, ticket_id, link_role, NULL);
+	return tell(d, &n, html, NULL, NULL, ticket_id, link_role, NULL);
+}
+
+int reply_say_parts(struct dialog *d, int64_t chat_id, const struct buf *parts,
+		    struct notice_actions *keyboard, int64_t reply_to, int64_t ticket_id,
+		    const char *link_role)
+{
+	if (!chat_id) {
+		free(keyboard);
+		return 0;
+	}
+	struct notice n = { .kind = NOTICE_SAY, .chat_id = chat_id, .reply_to = reply_to };
+	return tell(d, &n, NULL, parts, keyboard, ticket_id, link_role, NULL);
+}
+
+int reply_edit_parts(struct dialog *d, int64_t chat_id, int64_t ticket_id, const char *role,
+		     const struct buf *parts, struct notice_actions *keyboard)
+{
+	struct notice n = { .kind = NOTICE_EDIT, .chat_id = chat_id };
+	return tell(d, &n, NULL, parts, keyboard, ticket_id, NULL, role);
+}
+
+int reply_file_parts(struct dialog *d, int64_t chat_id, enum notice_kind kind,
+		     const char *file_id, const struct buf *parts, int64_t reply_to,
+		     int64_t ticket_id, const char *link_role)
+{
+	struct notice n = {
+		.kind = kind == NOTICE_PHOTO ? NOTICE_PHOTO : NOTICE_DOCUMENT,
+		.chat_id = chat_id,
+		.ref = file_id,
+		.reply_to = reply_to,
+	};
+	return tell(d, &n, NULL, parts, NULL, ticket_id, link_role, NULL);
+}
+
+int reply_ask_parts(struct dialog *d, int64_t chat_id, const struct buf *parts,
+		    int64_t ticket_id, const char *link_role)
+{
+	struct notice n = { .kind = NOTICE_ASK, .chat_id = chat_id };
+	return tell(d, &n, NULL, parts, NULL, ticket_id, link_role, NULL);
 }
 
 void reply_local_time(char *out, size_t n, int64_t t, const char *zone)

@@ -32,8 +32,10 @@ struct notice_actions *reply_keyboard_column(size_t n, const char *const *labels
  * renders it for the channel at send time (bot/render_tg.c: the HTML,
  * splitting a long text, the keyboard with the last part).
  *
- * reply_say() queues an HTML message to chat_id (msg()'s text itself is kept by
- * its catalogue key, anything composed as it is). reply_to 0 for none.
+ * reply_say() queues an HTML message to chat_id: msg()'s text itself is kept by
+ * its catalogue key; anything else is stored as it is, one markup argument
+ * in one language, so a body composed of catalogue pieces goes through
+ * reply_say_parts() below instead. reply_to 0 for none.
  * When ticket_id and link_role are given, the sent message is remembered
  * as the ticket's. keyboard is consumed (may be NULL).
  */
@@ -54,6 +56,25 @@ int reply_answer(struct dialog *d, const struct tg_update *u, const char *text, 
 /* Queues a force-reply question, remembered as the ticket's link_role message. */
 int reply_ask(struct dialog *d, int64_t chat_id, const char *html, int64_t ticket_id,
 	      const char *link_role);
+
+/*
+ * The same four with a composed body: parts holds notice arguments
+ * (core/notice.h: notice_arg_msg() for each catalogue piece,
+ * notice_arg_text() for the user's words, notice_arg_markup() only for the
+ * tags between pieces) that the sender renders one after another in the
+ * config's language at send time. parts is borrowed; use these, not the
+ * HTML ones, for any body that holds catalogue text and something else.
+ */
+int reply_say_parts(struct dialog *d, int64_t chat_id, const struct buf *parts,
+		    struct notice_actions *keyboard, int64_t reply_to, int64_t ticket_id,
+		    const char *link_role);
+int reply_edit_parts(struct dialog *d, int64_t chat_id, int64_t ticket_id, const char *role,
+		     const struct buf *parts, struct notice_actions *keyboard);
+int reply_file_parts(struct dialog *d, int64_t chat_id, enum notice_kind kind,
+		     const char *file_id, const struct buf *parts, int64_t reply_to,
+		     int64_t ticket_id, const char *link_role);
+int reply_ask_parts(struct dialog *d, int64_t chat_id, const struct buf *parts,
+		    int64_t ticket_id, const char *link_role);
 
 /* Escapes user text into b for HTML parse mode. */
 void reply_esc(struct buf *b, const char *s);

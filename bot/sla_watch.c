@@ -211,13 +211,13 @@ int sla_watch_promise(struct dialog *d, int64_t ticket_id, const char *before, s
 			reply_local_time(at[k], sizeof(at[k]), t.due_at, pl.timezone);
 	}
 	if (running[SLA_REACTION] || running[SLA_RESOLUTION])
-		buf_puts(b, before);
+		notice_arg_markup(b, before);
 	if (running[SLA_REACTION] && running[SLA_RESOLUTION])
-		msg_buf(b, MSG_BOT_PROMISE_BOTH, at[SLA_REACTION], at[SLA_RESOLUTION]);
+		notice_arg_msg(b, MSG_BOT_PROMISE_BOTH, at[SLA_REACTION], at[SLA_RESOLUTION]);
 	else if (running[SLA_REACTION])
-		msg_buf(b, MSG_BOT_PROMISE_REACTION, at[SLA_REACTION]);
+		notice_arg_msg(b, MSG_BOT_PROMISE_REACTION, at[SLA_REACTION]);
 	else if (running[SLA_RESOLUTION])
-		msg_buf(b, MSG_BOT_PROMISE_RESOLUTION, at[SLA_RESOLUTION]);
+		notice_arg_msg(b, MSG_BOT_PROMISE_RESOLUTION, at[SLA_RESOLUTION]);
 	return 0;
 }
 
@@ -226,7 +226,7 @@ int sla_watch_promise(struct dialog *d, int64_t ticket_id, const char *before, s
 struct owners {
 	struct dialog *d;
 	int64_t org_id;
-	const char *html;
+	const struct buf *parts;
 	int rc;
 };
 
@@ -236,7 +236,7 @@ static int tell_owner(const struct person_row *p, void *arg)
 	enum person_role role;
 	if (!o->rc && !p->blocked && !p->disabled_at && p->tg_user_id && p->org_id == o->org_id &&
 	    !person_role_parse(&role, p->role) && role == ROLE_OWNER)
-		o->rc = reply_say(o->d, p->tg_user_id, o->html, NULL, 0, 0, NULL);
+		o->rc = reply_say_parts(o->d, p->tg_user_id, o->parts, NULL, 0, 0, NULL);
 	return o->rc;
 }
 
@@ -254,18 +254,18 @@ static int render(const struct ticket_row *r, void *arg)
 	reply_local_time(due, sizeof(due), n->t.due_at, r->timezone);
 	bool reaction = n->t.kind == SLA_REACTION;
 	if (n->owners) {
-		msg_buf(n->b, reaction ? MSG_SLA_OWNER_REACTION : MSG_SLA_OWNER_RESOLUTION,
-			(long long)r->id, due, r->timezone);
-		reply_esc(n->b, r->org);
-		buf_puts(n->b, " · ");
-		reply_esc(n->b, r->store);
+		notice_arg_msg(n->b, reaction ? MSG_SLA_OWNER_REACTION : MSG_SLA_OWNER_RESOLUTION,
+			       (long long)r->id, due, r->timezone);
+		notice_arg_text(n->b, r->org);
+		notice_arg_markup(n->b, " · ");
+		notice_arg_text(n->b, r->store);
 		return 0;
 	}
 	enum msg_id id = n->what == SLA_WARNING
 		? (reaction ? MSG_SLA_WARN_REACTION : MSG_SLA_WARN_RESOLUTION)
 		: (reaction ? MSG_SLA_BREACH_REACTION : MSG_SLA_BREACH_RESOLUTION);
-	msg_buf(n->b, id, (long long)r->id, r->priority, due, r->timezone);
-	reply_esc(n->b, r->title);
+	notice_arg_msg(n->b, id, (long long)r->id, r->priority, due, r->timezone);
+	notice_arg_text(n->b, r->title);
 	return 0;
 }
 
@@ -280,7 +280,7 @@ int sla_watch_tell(struct dialog *d, const struct sla_timer *t, int what, bool o
 		goto done;
 	if (owners) {
 		if (!(rc = db_sla_place(d->db, t->ticket_id, &pl))) {
-			struct owners o = { d, pl.org_id, buf_cstr(&b), 0 };
+			struct owners o = { d, pl.org_id, &b, 0 };
 			rc = db_person_list(d->db, NULL, tell_owner, &o);
 			rc = rc ? rc : o.rc;
 		}
@@ -293,7 +293,7 @@ int sla_watch_tell(struct dialog *d, const struct sla_timer *t, int what, bool o
 		button_data(data, sizeof(data), VERB_CLAIM, t->ticket_id, 0);
 		claim = reply_keyboard_row(1, (const char *[]){ msg(MSG_BTN_CLAIM) }, (const char *[]){ data });
 	}
-	rc = reply_say(d, d->engineers_chat, buf_cstr(&b), claim, 0, t->ticket_id, NULL);
+	rc = reply_say_parts(d, d->engineers_chat, &b, claim, 0, t->ticket_id, NULL);
 done:
 	buf_release(&b);
 	return rc;

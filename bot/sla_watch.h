@@ -33,8 +33,10 @@ int sla_watch_apply(struct dialog *d, int64_t ticket_id, enum sla_effect effect)
  */
 int sla_watch_tell(struct dialog *d, const struct sla_timer *t, int what, bool owners);
 /*
- * Appends the cashier's promise, after the text before: the ticket's
- * running deadlines in the store's local time. Nothing when none runs.
+ * Appends the cashier's promise to the notice arguments b (core/notice.h),
+ * after the markup before: the ticket's running deadlines in the store's
+ * local time, as a catalogue message rendered at send time. Nothing when
+ * none runs.
  */
 int sla_watch_promise(struct dialog *d, int64_t ticket_id, const char *before, struct buf *b);
 /* Sends the warnings and breach notices due at d->now; one transaction is the caller's. */

@@ -100,7 +100,8 @@ int msg_buf(struct buf *b, enum msg_id id, ...)
 	return rc;
 }
 
-void msg_span(struct buf *b, int64_t seconds)
+void msg_span_each(int64_t seconds,
+		   void (*each)(void *arg, enum msg_id id, long long n, bool first), void *arg)
 {
 	static const struct { int64_t size; enum msg_id id; } units[] = {
 		{ 86400, MSG_SPAN_DAYS }, { 3600, MSG_SPAN_HOURS },
@@ -108,7 +109,7 @@ void msg_span(struct buf *b, int64_t seconds)
 	};
 	int shown = 0;
 	if (seconds <= 0) {
-		msg_buf(b, MSG_SPAN_SECONDS, 0LL);
+		each(arg, MSG_SPAN_SECONDS, 0LL, true);
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(units) && shown < 2; i++) {
@@ -117,10 +118,21 @@ void msg_span(struct buf *b, int64_t seconds)
 			shown += shown > 0;  /* "1 ч 5 с" would mislead: stop at a gap */
 			continue;
 		}
-		if (shown)
-			buf_putc(b, ' ');
-		msg_buf(b, units[i].id, (long long)n);
+		each(arg, units[i].id, (long long)n, !shown);
 		seconds -= n * units[i].size;
 		shown++;
 	}
+}
+
+static void span_unit(void *arg, enum msg_id id, long long n, bool first)
+{
+	struct buf *b = arg;
+	if (!first)
+		buf_putc(b, ' ');
+	msg_buf(b, id, n);
+}
+
+void msg_span(struct buf *b, int64_t seconds)
+{
+	msg_span_each(seconds, span_unit, b);
 }

@@ -47,5 +47,8 @@ int msg_buf(struct buf *b, enum msg_id id, ...);
 int msg_vbuf(struct buf *b, enum msg_id id, va_list ap);
 /* Appends a span of time in its two largest units: "1 ч 5 мин", "40 с". */
 void msg_span(struct buf *b, int64_t seconds);
+/* The units msg_span() shows for seconds, largest first: each gets its message and count. */
+void msg_span_each(int64_t seconds,
+		   void (*each)(void *arg, enum msg_id id, long long n, bool first), void *arg);
 
 #endif

@@ -159,19 +159,64 @@ int notice_args_v(struct buf *args, enum msg_id id, va_list ap)
 	return rc;
 }
 
-/* Reads the argument at *p into type, s, len and moves *p past it. */
-static int arg_next(const char **p, char *type, const char **s, size_t *len)
+int notice_arg_msg_parts(struct buf *args, enum msg_id id, const char *parts)
+{
+	const char *key = msg_key(id);
+	size_t klen = strlen(key), plen = strlen(parts);
+	buf_printf(args, "m%zu:%s|", klen + 1 + plen, key);
+	buf_add(args, parts, plen);
+	return buf_putc(args, ',');
+}
+
+int notice_arg_list(struct buf *args, const char *items)
+{
+	return arg_add(args, 'l', items, strlen(items));
+}
+
+static void span_unit(void *arg, enum msg_id id, long long n, bool first)
+{
+	struct buf *items = arg;
+	if (!first)
+		notice_arg_text(items, " ");
+	notice_arg_msg(items, id, n);
+}
+
+int notice_arg_span(struct buf *args, int64_t seconds)
+{
+	struct buf items = BUF_INIT(1024);
+	msg_span_each(seconds, span_unit, &items);
+	int rc = items.failed ? TD_ENOMEM : notice_arg_list(args, buf_cstr(&items));
+	buf_release(&items);
+	return rc;
+}
+
+int notice_arg_msg(struct buf *args, enum msg_id id, ...)
+{
+	struct buf parts = BUF_INIT(args->cap);
+	va_list ap;
+	va_start(ap, id);
+	int rc = notice_args_v(&parts, id, ap);
+	va_end(ap);
+	if (!rc)
+		rc = parts.failed ? TD_ENOMEM : notice_arg_msg_parts(args, id, buf_cstr(&parts));
+	buf_release(&parts);
+	return rc;
+}
+
+/* Reads the argument at *p (before lim) into type, s, len and moves *p past it. */
+static int arg_next(const char **p, const char *lim, char *type, const char **s, size_t *len)
 {
 	char *end;
 	const char *q = *p;
-	if (*q != 't' && *q != 'h')
+	if (q >= lim || !strchr("thml", *q) || !*q)
 		return TD_EINVAL;
 	*type = *q++;
-	if (*q < '0' || *q > '9')
+	if (q >= lim || *q < '0' || *q > '9')
 		return TD_EINVAL;
 	errno = 0;
 	unsigned long long n = strtoull(q, &end, 10);
-	if (errno || *end != ':' || n > strlen(end + 1) || end[1 + n] != ',')
+	if (errno || end >= lim || *end != ':' || n >= (unsigned long long)(lim - end - 1) ||
+	    end[1 + n] != ',')
 		return TD_EINVAL;
 	*s = end + 1;
 	*len = (size_t)n;
@@ -179,61 +224,101 @@ static int arg_next(const char **p, char *type, const char **s, size_t *len)
 	return 0;
 }
 
-/* Appends len bytes of s as the argument type becomes in text of as. */
-static void arg_put(struct buf *out, char type, const char *s, size_t len, enum notice_text_as as)
+static int render_msg(struct buf *out, const char *key, size_t key_len, const char *a,
+		      const char *lim, enum msg_lang lang, int depth);
+
+/*
+ * Appends the argument (type, len bytes of s) as HTML: a text escaped, a
+ * markup as it is, a nested message or a list rendered at depth.
+ */
+static int arg_html(struct buf *out, char type, const char *s, size_t len, enum msg_lang lang,
+		    int depth)
 {
-	char *copy = xcalloc(1, len + 1);
-	memcpy(copy, s, len);
-	if (type == 'h' && as == NOTICE_TEXT_PLAIN)
-		html_to_text(out, copy);
-	else if (type == 't' && as == NOTICE_TEXT_HTML)
+	const char *bar, *lim = s + len;
+	if (type == 'h') {
+		buf_add(out, s, len);
+		return 0;
+	}
+	if (type == 't') {
+		char *copy = xcalloc(1, len + 1);
+		memcpy(copy, s, len);
 		html_escape(out, copy);
-	else
-		buf_puts(out, copy);
-	free(copy);
+		free(copy);
+		return 0;
+	}
+	if (depth >= NOTICE_DEPTH_MAX)
+		return TD_EINVAL;
+	if (type == 'm') {
+		if (!(bar = memchr(s, '|', len)))
+			return TD_EINVAL;
+		return render_msg(out, s, (size_t)(bar - s), bar + 1, lim, lang, depth + 1);
+	}
+	for (const char *p = s; p < lim; ) {  /* a list: its items one after another */
+		int rc = arg_next(&p, lim, &type, &s, &len);
+		if (!rc)
+			rc = arg_html(out, type, s, len, lang, depth + 1);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Appends, as HTML, the catalogue text of key in lang with the arguments a..lim. */
+static int render_msg(struct buf *out, const char *key, size_t key_len, const char *a,
+		      const char *lim, enum msg_lang lang, int depth)
+{
+	char name[128], type;
+	const char *s;
+	size_t len;
+	enum msg_id id;
+	int rc = 0;
+	if (key_len >= sizeof(name))
+		return TD_EINVAL;
+	memcpy(name, key, key_len);
+	name[key_len] = '\0';
+	if (msg_by_key(&id, name))
+		return TD_EINVAL;
+	const char *t = msg_in(lang, id);
+	for (const char *p; !rc && (p = strchr(t, '%')); t = conversion_end(p)) {
+		buf_add(out, t, (size_t)(p - t));
+		if (p[1] == '%')
+			buf_putc(out, '%');
+		else if (!(rc = arg_next(&a, lim, &type, &s, &len)))
+			/* The catalogue's markup is written for HTML: the arguments join it so. */
+			rc = arg_html(out, type, s, len, lang, depth);
+	}
+	if (!rc)
+		buf_puts(out, t);
+	return rc;
 }
 
 int notice_text(struct buf *out, const struct notice *n, enum msg_lang lang,
 		enum notice_text_as as)
 {
-	const char *a = n->args ? n->args : "", *s;
-	size_t len;
-	char type;
-	enum msg_id id;
-	if (!n->msg_key) {
-		if (!*a)
-			return 0;
-		if (arg_next(&a, &type, &s, &len))
-			return TD_EINVAL;
-		arg_put(out, type, s, len, as);
-		return out->failed ? TD_ENOMEM : 0;
-	}
-	if (msg_by_key(&id, n->msg_key))
-		return TD_EINVAL;
-	struct buf tmpl = BUF_INIT(1u << 20);
-	const char *t = msg_in(lang, id);
-	for (const char *p; (p = strchr(t, '%')); ) {
-		buf_add(&tmpl, t, (size_t)(p - t));
-		const char *end = conversion_end(p);
-		if (p[1] == '%') {
-			buf_putc(&tmpl, '%');
-		} else {
-			if (arg_next(&a, &type, &s, &len)) {
-				buf_release(&tmpl);
-				return TD_EINVAL;
-			}
-			/* The catalogue's markup is written for HTML: the arguments join it so. */
-			arg_put(&tmpl, type, s, len, NOTICE_TEXT_HTML);
-		}
-		t = end;
-	}
-	buf_puts(&tmpl, t);
-	if (as == NOTICE_TEXT_PLAIN)
-		html_to_text(out, buf_cstr(&tmpl));
-	else
-		buf_puts(out, buf_cstr(&tmpl));
-	buf_release(&tmpl);
-	return out->failed ? TD_ENOMEM : 0;
+	const char *a = n->args ? n->args : "", *lim = a + strlen(a);
+	struct buf html = BUF_INIT(1u << 20);
+	int rc = 0;
+	if (n->msg_key)
+		rc = render_msg(&html, n->msg_key, strlen(n->msg_key), a, lim, lang, 0);
+	else if (as == NOTICE_TEXT_PLAIN && lim - a > 0 && *a == 't') {
+		/* One plain argument stays as it is: no round trip through HTML. */
+		const char *s;
+		size_t len;
+		char type;
+		if (!(rc = arg_next(&a, lim, &type, &s, &len)))
+			buf_add(out, s, len);
+		buf_release(&html);
+		return rc ? rc : out->failed ? TD_ENOMEM : 0;
+	} else
+		rc = arg_html(&html, 'l', a, (size_t)(lim - a), lang, -1);
+	if (!rc && html.failed)
+		rc = TD_ENOMEM;
+	if (!rc && as == NOTICE_TEXT_PLAIN)
+		html_to_text(out, buf_cstr(&html));
+	else if (!rc)
+		buf_puts(out, buf_cstr(&html));
+	buf_release(&html);
+	return rc ? rc : out->failed ? TD_ENOMEM : 0;
 }
 
 int notice_action_add(struct notice_actions *a, size_t row, const char *label,

@@ -14,10 +14,23 @@
  *   kind      "text", "ask", "edit", "photo", "document", "answer", or
  *             "tg_json" for a row queued before notices (sent as it is)
  *   msg_key   the catalogue key (core/messages.def, e.g. "BOT_REOPENED"),
- *             NULL: the body is the single markup argument
- *   args      the arguments in order, each "<t|h><bytes>:<bytes>,": t a
- *             plain text the renderer escapes, h markup (the catalogue's
- *             HTML subset, already escaped) that it passes as it is
+ *             NULL: the body is its arguments one after another (a row
+ *             queued before nested messages has one markup argument, and
+ *             renders as it did)
+ *   args      the arguments in order, each "<kind><bytes>:<bytes>,", kind:
+ *               t  a plain text the renderer escapes
+ *               h  markup (the catalogue's HTML subset, already escaped)
+ *                  passed as it is; only tags the dialog writes between
+ *                  pieces ("<b>", "\n"), never catalogue text
+ *               m  a nested catalogue message, "KEY|" then its own
+ *                  arguments in this same form: "m22:BOT_CLAIMED|t1:7,t1:a,,"
+ *                  renders BOT_CLAIMED with 7 and a, in the notice's language
+ *               l  a list: its bytes are arguments in this same form,
+ *                  rendered one after another (the rows of /queue: one
+ *                  m argument a row)
+ *             An m or l argument is one level deeper than its container;
+ *             past NOTICE_DEPTH_MAX levels the notice does not render.
+ *             Each text is escaped once, where it joins its own message.
  *   actions   one button a line, "<row>\t<verb:ticket[:arg]>\t<k|t>:<label>":
  *             the row it sits in, what pressing it means, and its label,
  *             k a catalogue key, t a literal (digits of a rating)
@@ -50,6 +63,8 @@ enum {
 /* The most buttons a notice carries, and the longest action a button names. */
 #define NOTICE_ACTIONS_MAX 8
 #define NOTICE_ACTION_MAX 64
+/* How deep nested messages and lists may go (the card needs 2). */
+#define NOTICE_DEPTH_MAX 4
 
 /* A notice; every string is borrowed (from the builder or the outbox row). */
 struct notice {
@@ -78,6 +93,17 @@ int notice_kind_parse(enum notice_kind *out, const char *name);
 int notice_arg_text(struct buf *args, const char *s);
 /* Appends one markup argument (already escaped for the catalogue's HTML). */
 int notice_arg_markup(struct buf *args, const char *html);
+/*
+ * Appends a nested message: id with the arguments ap holds, stored as
+ * notice_args_v() stores them (plain texts).
+ */
+int notice_arg_msg(struct buf *args, enum msg_id id, ...);
+/* Appends a nested message: id with parts, arguments built by these functions. */
+int notice_arg_msg_parts(struct buf *args, enum msg_id id, const char *parts);
+/* Appends a list: items, arguments built by these functions, one after another. */
+int notice_arg_list(struct buf *args, const char *items);
+/* Appends a span of time as msg_span() writes it, as a list of its units' messages. */
+int notice_arg_span(struct buf *args, int64_t seconds);
 /*
  * Appends the arguments ap holds for the catalogue text of id, each
  * formatted as its conversion asks (%lld, %.1f, %s...) and stored as plain
@@ -115,8 +141,9 @@ enum notice_text_as {
 };
 /*
  * Appends the notice's body in lang: the catalogue text of msg_key with
- * the arguments in place of its conversions, or the markup argument.
- * TD_EINVAL for an unknown key or malformed arguments.
+ * the arguments in place of its conversions, nested messages rendered in
+ * lang too; without a key, the arguments one after another. TD_EINVAL for
+ * an unknown key, malformed arguments or nesting past NOTICE_DEPTH_MAX.
  */
 int notice_text(struct buf *out, const struct notice *n, enum msg_lang lang,
 		enum notice_text_as as);

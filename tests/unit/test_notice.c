@@ -334,6 +334,133 @@ static void test_outbox__a_pending_row_from_before_notices_is_sent_as_it_was(voi
 	db_close(db);
 }
 
+/* The body of n as HTML in lang, expecting success. */
+static void body_is(const struct notice *n, enum msg_lang lang, const char *want)
+{
+	struct buf out = BUF_INIT(1u << 16);
+	assert_int_equal(notice_text(&out, n, lang, NOTICE_TEXT_HTML), 0);
+	assert_string_equal(buf_cstr(&out), want);
+	buf_release(&out);
+}
+
+static void test_notice__a_nested_message_renders_in_each_language_from_one_row(void **state)
+{
+	(void)state;
+	struct buf args = BUF_INIT(4096), deadlines = BUF_INIT(4096);
+	/* CARD_DEADLINES with a nested "breached (at)" and a nested list "1 h 5 min". */
+	struct buf span = BUF_INIT(4096);
+	notice_arg_msg(&deadlines, MSG_CARD_DEADLINE_BREACHED, "10:15");
+	notice_arg_msg(&span, MSG_SPAN_HOURS, 1LL);
+	notice_arg_text(&span, " ");
+	notice_arg_msg(&span, MSG_SPAN_MINUTES, 5LL);
+	notice_arg_list(&deadlines, buf_cstr(&span));
+	notice_arg_msg_parts(&args, MSG_CARD_DEADLINES, buf_cstr(&deadlines));
+	notice_arg_markup(&args, "\n");
+	notice_arg_msg(&args, MSG_BOT_CLAIMED, 7LL, "Пётр");
+	struct notice n = { .kind = NOTICE_SAY, .chat_id = 1, .args = buf_cstr(&args) };
+	body_is(&n, LANG_RU, "Срок реакции: 🔥 нарушен (10:15), решения: 1 ч 5 мин\n"
+		"🔧 Заявку №7 взял инженер Пётр");
+	body_is(&n, LANG_EN, "Reaction due: 🔥 breached (10:15), resolution due: 1 h 5 min\n"
+		"🔧 Ticket #7 was taken by engineer Пётр");
+	/* The same nested message under a key: the key's text holds it. */
+	buf_reset(&args);
+	notice_arg_text(&args, "9");
+	notice_arg_msg(&args, MSG_SPAN_MINUTES, 3LL);
+	struct notice keyed = { .kind = NOTICE_SAY, .chat_id = 1, .msg_key = "BOT_CLAIMED",
+				.args = buf_cstr(&args) };
+	body_is(&keyed, LANG_EN, "🔧 Ticket #9 was taken by engineer 3 min");
+	buf_release(&args);
+	buf_release(&deadlines);
+	buf_release(&span);
+}
+
+static void test_notice__each_text_is_escaped_once_at_its_own_level(void **state)
+{
+	(void)state;
+	struct buf args = BUF_INIT(4096), inner = BUF_INIT(4096), list = BUF_INIT(4096);
+	notice_arg_msg(&inner, MSG_CARD_DEADLINE_BREACHED, "a<b>&amp;");
+	notice_arg_text(&inner, "<i>&");
+	notice_arg_msg_parts(&list, MSG_CARD_DEADLINES, buf_cstr(&inner));
+	notice_arg_text(&args, "<1>");
+	notice_arg_list(&args, buf_cstr(&list));
+	struct notice n = { .kind = NOTICE_SAY, .chat_id = 1, .msg_key = "BOT_CLAIMED",
+			    .args = buf_cstr(&args) };
+	/* %lld holds "<1>" here: an argument is text, whatever its conversion. */
+	body_is(&n, LANG_EN, "🔧 Ticket #&lt;1&gt; was taken by engineer "
+		"Reaction due: 🔥 breached (a&lt;b&gt;&amp;amp;), resolution due: &lt;i&gt;&amp;");
+	/* Plain text unescapes once: the user's own "&amp;" survives as typed. */
+	struct buf out = BUF_INIT(4096);
+	assert_int_equal(notice_text(&out, &n, LANG_EN, NOTICE_TEXT_PLAIN), 0);
+	assert_string_equal(buf_cstr(&out), "🔧 Ticket #<1> was taken by engineer "
+			    "Reaction due: 🔥 breached (a<b>&amp;), resolution due: <i>&");
+	buf_release(&out);
+	buf_release(&args);
+	buf_release(&inner);
+	buf_release(&list);
+}
+
+static void test_notice__nesting_past_the_depth_limit_does_not_render(void **state)
+{
+	(void)state;
+	struct buf level = BUF_INIT(4096), next = BUF_INIT(4096), out = BUF_INIT(4096);
+	notice_arg_text(&level, "x");
+	/* NOTICE_DEPTH_MAX levels render; one more is refused. */
+	for (int depth = 1; depth <= NOTICE_DEPTH_MAX + 1; depth++) {
+		buf_reset(&next);
+		notice_arg_list(&next, buf_cstr(&level));
+		buf_reset(&level);
+		buf_puts(&level, buf_cstr(&next));
+		struct notice n = { .kind = NOTICE_SAY, .chat_id = 1, .msg_key = "SPAN_HOURS",
+				    .args = buf_cstr(&level) };
+		buf_reset(&out);
+		if (depth <= NOTICE_DEPTH_MAX) {
+			assert_int_equal(notice_text(&out, &n, LANG_EN, NOTICE_TEXT_HTML), 0);
+			assert_string_equal(buf_cstr(&out), "x h");
+		} else {
+			assert_int_equal(notice_text(&out, &n, LANG_EN, NOTICE_TEXT_HTML), TD_EINVAL);
+		}
+	}
+	/* A nested argument that claims more bytes than its container holds is refused. */
+	struct notice bad = { .kind = NOTICE_SAY, .chat_id = 1, .args = "m14:SPAN_HOURS|t5:1,,t1:2," };
+	assert_int_equal(notice_text(&out, &bad, LANG_EN, NOTICE_TEXT_HTML), TD_EINVAL);
+	buf_release(&level);
+	buf_release(&next);
+	buf_release(&out);
+}
+
+static void test_notice__a_row_queued_with_one_markup_argument_renders_as_before(void **state)
+{
+	(void)state;
+	/* The stored form of a body composed at queue time, before nested messages. */
+	struct notice n = { .kind = NOTICE_SAY, .chat_id = -100,
+			    .args = "h46:🔧 Заявку №3 взял <b>A&amp;B</b>," };
+	struct tg_render r;
+	body_is(&n, LANG_EN, "🔧 Заявку №3 взял <b>A&amp;B</b>");
+	render(&r, &n, LANG_EN);
+	assert_string_equal(param(&r, 0, "text"), "🔧 Заявку №3 взял <b>A&amp;B</b>");
+	assert_string_equal(param(&r, 0, "parse_mode"), "HTML");
+	tg_render_release(&r);
+	struct buf out = BUF_INIT(4096);
+	assert_int_equal(notice_text(&out, &n, LANG_EN, NOTICE_TEXT_PLAIN), 0);
+	assert_string_equal(buf_cstr(&out), "🔧 Заявку №3 взял A&B");
+	buf_release(&out);
+}
+
+static void test_notice__a_span_renders_as_msg_span_writes_it(void **state)
+{
+	(void)state;
+	static const int64_t spans[] = { 0, 40, 65, 3600 + 5, 3 * 3600 + 5 * 60, 2 * 86400 + 3600 };
+	for (size_t i = 0; i < ARRAY_SIZE(spans); i++) {
+		struct buf args = BUF_INIT(4096), want = BUF_INIT(4096);
+		notice_arg_span(&args, spans[i]);
+		msg_span(&want, spans[i]);
+		struct notice n = { .kind = NOTICE_SAY, .chat_id = 1, .args = buf_cstr(&args) };
+		body_is(&n, msg_language(), buf_cstr(&want));
+		buf_release(&args);
+		buf_release(&want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +472,11 @@ int main(void)
 		cmocka_unit_test(test_render_tg__files_answers_edits_and_silence),
 		cmocka_unit_test(test_outbox__a_notice_comes_back_as_it_was_queued),
 		cmocka_unit_test(test_outbox__a_pending_row_from_before_notices_is_sent_as_it_was),
+		cmocka_unit_test(test_notice__a_nested_message_renders_in_each_language_from_one_row),
+		cmocka_unit_test(test_notice__each_text_is_escaped_once_at_its_own_level),
+		cmocka_unit_test(test_notice__nesting_past_the_depth_limit_does_not_render),
+		cmocka_unit_test(test_notice__a_row_queued_with_one_markup_argument_renders_as_before),
+		cmocka_unit_test(test_notice__a_span_renders_as_msg_span_writes_it),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
