@@ -2,6 +2,9 @@
  * chatter.c - small talk: the list of chatter words and the folding both
  * sides of a comparison go through.
  */
+#include <pthread.h>
+#include <stdlib.h>
+
 #include "core/chatter.h"
 
 /* Words long enough to forgive a typo in: shorter ones are too alike. */
@@ -137,9 +140,48 @@ bool chatter_word_in(const struct chatter_word *w, const char *const *list)
 	return false;
 }
 
+/*
+ * The chatter list decoded once and sorted by length: the knowledge base
+ * asks for every word it indexes, and decoding the list's UTF-8 at each
+ * question made an import of 10,000 articles take 30 s instead of 3. A word
+ * is compared only with those of its length, one letter more or less.
+ */
+static struct chatter_word chatter_decoded[ARRAY_SIZE(chatter_words)];
+static size_t chatter_count, chatter_from[CHATTER_WORD_MAX + 3];
+static pthread_once_t chatter_once = PTHREAD_ONCE_INIT;
+
+static int by_length(const void *a, const void *b)
+{
+	size_t x = ((const struct chatter_word *)a)->n, y = ((const struct chatter_word *)b)->n;
+	return (x > y) - (x < y);
+}
+
+static void chatter_decode(void)
+{
+	for (const char *const *list = chatter_words; *list; list++) {
+		const char *s = *list;
+		if (chatter_next(&s, &chatter_decoded[chatter_count]))
+			chatter_count++;
+	}
+	qsort(chatter_decoded, chatter_count, sizeof(*chatter_decoded), by_length);
+	/* chatter_from[n]: the first word of length n or more. */
+	for (size_t n = 0, i = 0; n < ARRAY_SIZE(chatter_from); n++) {
+		while (i < chatter_count && chatter_decoded[i].n < n)
+			i++;
+		chatter_from[n] = i;
+	}
+}
+
 bool chatter_is(const struct chatter_word *w)
 {
-	return chatter_word_in(w, chatter_words);
+	pthread_once(&chatter_once, chatter_decode);
+	size_t lo = w->n ? w->n - 1 : 0, hi = w->n + 2;
+	if (hi >= ARRAY_SIZE(chatter_from))
+		hi = ARRAY_SIZE(chatter_from) - 1;
+	for (size_t i = chatter_from[lo]; i < chatter_from[hi]; i++)
+		if (chatter_word_eq(w, &chatter_decoded[i]))
+			return true;
+	return false;
 }
 
 bool chatter_is_stop_word(const char *s, size_t len)
