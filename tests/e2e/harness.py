@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unittest
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -187,3 +188,17 @@ class Desk:
         """One more cashier of the store opens their own invite link."""
         self.says(user_id, name, "/start " + self.invite("cashier"))
         self.wait_text(user_id, "вы подключены")
+
+
+class DeskTest(unittest.TestCase):
+    """A test with a desk of its own: the chain, the daemon running, the
+    cashier and the engineer registered through their invites."""
+
+    def setUp(self):
+        self.desk = Desk()
+        self.desk.setup_chain()
+        self.desk.start()
+        self.desk.register()
+
+    def tearDown(self):
+        self.desk.close()

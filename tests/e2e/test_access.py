@@ -9,22 +9,13 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import BIN, CASHIER, ENGINEER, GROUP, Desk  # noqa: E402
+from harness import BIN, CASHIER, ENGINEER, GROUP, DeskTest  # noqa: E402
 
 PETR = 6002
 REFUSAL = "Ваш доступ к поддержке отключён"
 
 
-class Access(unittest.TestCase):
-    def setUp(self):
-        self.desk = Desk()
-        self.desk.setup_chain()
-        self.desk.start()
-        self.desk.register()
-
-    def tearDown(self):
-        self.desk.close()
-
+class Access(DeskTest):
     def admin(self, *args):
         """An admin command next to the running daemon. As root it becomes general.user
         (nobody) itself: started as nobody, it could not even run a binary in a clone

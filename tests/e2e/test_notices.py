@@ -8,19 +8,10 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import CASHIER, ENGINEER, GROUP, Desk  # noqa: E402
+from harness import CASHIER, ENGINEER, GROUP, DeskTest  # noqa: E402
 
 
-class Notices(unittest.TestCase):
-    def setUp(self):
-        self.desk = Desk()
-        self.desk.setup_chain()
-        self.desk.start()
-        self.desk.register()
-
-    def tearDown(self):
-        self.desk.close()
-
+class Notices(DeskTest):
     def settled(self):
         deadline = time.time() + 15
         while time.time() < deadline and self.desk.sql(

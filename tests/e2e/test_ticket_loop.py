@@ -8,19 +8,10 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import CASHIER, ENGINEER, GROUP, Desk, button  # noqa: E402
+from harness import CASHIER, ENGINEER, GROUP, Desk, DeskTest, button  # noqa: E402
 
 
-class TicketLoop(unittest.TestCase):
-    def setUp(self):
-        self.desk = Desk()
-        self.desk.setup_chain()
-        self.desk.start()
-        self.desk.register()
-
-    def tearDown(self):
-        self.desk.close()
-
+class TicketLoop(DeskTest):
     def test_cashier_reports_engineer_claims_talks_closes_cashier_confirms_and_rates(self):
         d = self.desk
         d.cashier_says("Касса не печатает чек, ошибка <ФН> & 235")
