@@ -32,6 +32,8 @@ HELP = """\
   /p N.K               нажать кнопку K сообщения №N (press button K of message N)
   /photo подпись       кассир шлёт фото с подписью (the cashier sends a photo)
   /wait N [сек]        ждать, пока сообщений станет N (wait for N bot messages)
+  /wait ТЕКСТ [сек]    ждать, пока сообщение (или его правка) не покажет ТЕКСТ
+                       (wait until a message, as sent or edited, shows TEXT)
   /sleep сек           пауза (pause)
   /list                показать все сообщения заново (show all messages again)
   /help                эта справка (this help)
@@ -216,8 +218,9 @@ class Console:
             lines.append("  " + "  ".join("[%d] %s%s" % (i + 1, bt.get("text", ""),
                                                          " (%s)" % bt["url"] if bt.get("url") else "")
                                           for i, bt in enumerate(item["buttons"])))
+        item["shown"] = "\n".join(lines)
         self.last_activity = time.monotonic()
-        self.out("\n".join(lines))
+        self.out(item["shown"])
 
     # ---- background polling
 
@@ -343,13 +346,22 @@ class Console:
             self.say(self.cashier, self.cashier["id"], rest, photo=True)
         elif cmd == "/wait":
             parts = rest.split()
-            want = int(parts[0])
-            limit = float(parts[1]) if len(parts) > 1 else 10.0
+            limit = 10.0
+            if len(parts) > 1 and parts[-1].replace(".", "", 1).isdigit():
+                limit = float(parts.pop())
+            if parts[0].isdigit():
+                want = int(parts[0])
+                what = "%d" % want
+                seen = lambda: len(self.items) >= want      # noqa: E731
+            else:
+                # What the chats show now: an edit replaces the message it edits.
+                what = " ".join(parts)
+                seen = lambda: any(what in it.get("shown", "") for it in self.items)  # noqa: E731
             t0 = time.monotonic()
-            while len(self.items) < want and time.monotonic() - t0 < limit:
+            while not seen() and time.monotonic() - t0 < limit:
                 time.sleep(0.05)
-            if len(self.items) < want:
-                self.out("! не дождались (timed out): %d < %d" % (len(self.items), want))
+            if not seen():
+                self.out("! не дождались (timed out): %s (%d)" % (what, len(self.items)))
         elif cmd == "/sleep":
             time.sleep(float(rest or "1"))
         elif cmd == "/list":
