@@ -3,7 +3,8 @@
 #   make              build ./tilldesk (into build/)
 #   make test         install missing Debian packages, build, run every test,
 #                     then run them all again under ASan + UBSan
-#   make check        the tests once, in the current build (no sanitizers)
+#   make check        the tests once, in the current build (no sanitizers),
+#                     TEST_JOBS=8 at a time (tests/run.py)
 #   make deps         install the Debian packages the build and tests need
 #   make run          install, build and start tilldesk on its defaults (README)
 #   make install      PREFIX=/usr/local DESTDIR= (binary, config example, systemd unit)
@@ -73,20 +74,22 @@ $(O)/tests/%: tests/unit/%.c $(TEST_OBJ) $(O)/libtilldesk.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(TESTLIBS) $(ALL_LDFLAGS)
 
-check: $(O)/tilldesk $(TESTS)
-	@set -e; for t in $(TESTS); do \
-		echo "== $$t"; TILLDESK_BIN=$(O)/tilldesk $$t; done
-	@set -e; for t in tests/e2e/test_*.sh; do \
-		echo "== $$t"; TILLDESK_BIN=$(O)/tilldesk bash $$t; done
-	@echo "== tests/tgemu/test_tgemu.py"; python3 tests/tgemu/test_tgemu.py >$(O)/tgemu-test.log 2>&1 \
-		|| { tail -30 $(O)/tgemu-test.log; exit 1; }
-	@set -e; for t in tests/e2e/test_*.py; do \
-		echo "== $$t"; TILLDESK_BIN=$(O)/tilldesk python3 $$t; done
-	@echo "all tests passed ($(O))"
+# What the tests run: the daemon, the unit tests (and, below, the fuzz corpora's replay drivers).
+check-build: $(O)/tilldesk $(TESTS)
 
+# tests/run.py runs every test of the build, TEST_JOBS at a time (the
+# end-to-end ones mostly wait on the emulator's Telegram limits), each one's
+# output whole when it ends, the failed ones named again at the end.
+TEST_JOBS ?= 8
+check: check-build
+	@python3 tests/run.py --jobs $(TEST_JOBS) $(O)
+
+# Both builds first (all cores), then both passes' tests in one pool.
+BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps
-	$(MAKE) check
-	$(MAKE) SANITIZE=1 check
+	$(MAKE) -j$(BUILD_JOBS) check-build
+	$(MAKE) -j$(BUILD_JOBS) SANITIZE=1 check-build
+	@python3 tests/run.py --jobs $(TEST_JOBS) build build-san
 
 deps:
 	@scripts/deps.sh
@@ -105,7 +108,7 @@ install: $(O)/tilldesk
 clean:
 	rm -rf build build-san build-fuzz tilldesk
 
-.PHONY: all check test deps run install clean tilldesk
+.PHONY: all check check-build test deps run install clean tilldesk
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 
 # The knowledge-base search and SLA benchmarks (bench/kb_run.sh, bench/sla_bench.c).
@@ -124,7 +127,7 @@ $(O)/bench/queue_bench: bench/queue_bench.c $(O)/libtilldesk.a
 # make fuzz: builds every tests/fuzz/fuzz_*.c with clang's libFuzzer, ASan and
 # UBSan into build-fuzz/ and runs each for FUZZ_TIME seconds on a scratch
 # corpus (build-fuzz/corpus/NAME, seeded from tests/fuzz/corpus/NAME, not
-# committed). `make check` replays the committed corpora with $(CC).
+# committed). `make check` replays the committed corpora with $(CC) (REPLAYS).
 FUZZ_TIME ?= 60
 FUZZ_CC   ?= clang
 FUZZ_O     = build-fuzz
@@ -162,11 +165,11 @@ $(O)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz_util
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(ALL_LDFLAGS)
 
+check-build: $(REPLAYS)
+
 fuzz-replay: $(REPLAYS)
 	@set -e; for n in $(FUZZ_NAMES); do \
 		echo "== replay tests/fuzz/corpus/$$n"; $(O)/fuzz/replay_$$n tests/fuzz/corpus/$$n; done
-
-check: fuzz-replay
 
 .PHONY: fuzz fuzz-build fuzz-replay
 -include $(FUZZ_LIB_OBJ:.o=.d)
