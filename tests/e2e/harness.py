@@ -172,6 +172,30 @@ class Desk:
     def answers(self):
         return self.control("callback_answers")
 
+    def answered(self, press, timeout=15):
+        """The bot's answer to a press (what press() returned). The answer
+        leaves through the outbox, written with what the press changed: once
+        it is here, the press has been handled."""
+        qid = press["callback_query_id"]
+        end = time.time() + timeout
+        while time.time() < end:
+            for a in self.answers()["answers"]:
+                if a["callback_query_id"] == qid:
+                    return a
+            time.sleep(0.1)
+        raise AssertionError("the press %s (%r) was not answered" % (qid, press["update"]))
+
+    def settled(self, timeout=15):
+        """Waits until the outbox holds nothing pending: all the bot meant to
+        send so far, it has sent (a test may then assert what did not come)."""
+        end = time.time() + timeout
+        while time.time() < end:
+            if self.sql("select count(*) from outbox where state = 'pending'") == "0":
+                return
+            time.sleep(0.1)
+        raise AssertionError("the outbox still holds %s pending rows" %
+                             self.sql("select count(*) from outbox where state = 'pending'"))
+
     def sql(self, query):
         r = subprocess.run(["sqlite3", self.db, query], capture_output=True, text=True, check=True)
         return r.stdout.strip()

@@ -76,7 +76,7 @@ class Access(DeskTest):
                       " where ticket_id = 1 order by id)")
         self.assertEqual(kinds, "opened claimed requeued claimed")
         self.assertEqual(d.sql("select kind from person_events"), "disabled")
-        time.sleep(1)
+        d.settled()
         self.assertEqual(d.answers()["unanswered"], [])
 
     def test_disabled_cashier_is_refused_and_opens_nothing(self):

@@ -4,7 +4,6 @@ first, then the problem; an answer typed instead of pressed; a photo with a
 caption that the knowledge base answers; follow-ups acknowledged quietly."""
 import os
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -52,8 +51,8 @@ class CashierDialog(unittest.TestCase):
         self.assertEqual(d.sql("SELECT title FROM tickets"), "не печатает чеки")
         self.assertEqual(d.sql("SELECT outcome || ' ' || ticket_id FROM kb_suggestions"), "not_helped 1")
         # The buttons are spent: «Не помогло» pressed now opens nothing more.
-        d.press(CASHIER, CASHIER, advice["message_id"], button(advice, NOT_HELPED))
-        time.sleep(1)
+        d.answered(d.press(CASHIER, CASHIER, advice["message_id"], button(advice, NOT_HELPED)))
+        d.settled()
         self.assertEqual(d.sql("SELECT count(*) FROM tickets"), "1")
         self.assertEqual(self.count(CASHIER, ACK), 0)
 
@@ -63,7 +62,7 @@ class CashierDialog(unittest.TestCase):
         self.assertTrue(ack["disable_notification"])
         d.cashier_says("и лампочка мигает")
         d.wait_text(GROUP, "и лампочка мигает")
-        time.sleep(1)
+        d.settled()
         self.assertEqual(self.count(CASHIER, ACK), 1)
         self.assertEqual(d.sql("SELECT count(*) FROM tickets"), "1")
 

@@ -60,7 +60,7 @@ class TicketLoop(DeskTest):
         self.assertEqual(kinds, "opened priority claimed reply message note resolved confirmed rated")
         self.assertNotIn("ФН почти заполнен", " ".join(m["text"] for m in d.sent(CASHIER)))
         # Every callback query was answered.
-        time.sleep(1)
+        d.settled()
         self.assertEqual(d.answers()["unanswered"], [])
 
     def test_stranger_and_bad_invite_get_a_polite_answer_and_nothing_is_stored(self):
@@ -77,11 +77,11 @@ class TicketLoop(DeskTest):
         d.cashier_says("Сканер не читает коды")
         card = d.wait_text(GROUP, "Заявка №1")
         # A cashier pressing the engineers' button, forged data, a ticket that does not exist.
-        d.press(CASHIER, GROUP, card["message_id"], "c:1")
-        d.press(ENGINEER, GROUP, card["message_id"], "c:999")
-        d.press(ENGINEER, GROUP, card["message_id"], "c:1:1; DROP TABLE tickets")
-        d.press(ENGINEER, GROUP, card["message_id"], "x:1")   # not claimed yet
-        time.sleep(2)
+        for press in (d.press(CASHIER, GROUP, card["message_id"], "c:1"),
+                      d.press(ENGINEER, GROUP, card["message_id"], "c:999"),
+                      d.press(ENGINEER, GROUP, card["message_id"], "c:1:1; DROP TABLE tickets"),
+                      d.press(ENGINEER, GROUP, card["message_id"], "x:1")):   # not claimed yet
+            d.answered(press)
         self.assertEqual(d.sql("select status from ticket_state where id = 1"), "new")
         answers = d.answers()
         self.assertEqual(answers["unanswered"], [])
@@ -92,9 +92,8 @@ class TicketLoop(DeskTest):
         d.wait_text(6002, "инженер")
         d.press(ENGINEER, GROUP, card["message_id"], "c:1")
         d.wait_text(CASHIER, "взял инженер Иван")
-        d.press(6002, GROUP, card["message_id"], "x:1")
-        d.press(6002, GROUP, card["message_id"], "u:1")
-        time.sleep(2)
+        d.answered(d.press(6002, GROUP, card["message_id"], "x:1"))
+        d.answered(d.press(6002, GROUP, card["message_id"], "u:1"))
         self.assertEqual(d.sql("select status || ' ' || assignee_id from ticket_state where id = 1"),
                          "claimed 2")
 
@@ -178,7 +177,9 @@ class Robustness(unittest.TestCase):
         from harness import BIN
         other = subprocess.Popen([BIN, "-c", d.cfg, "serve"], stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
-        time.sleep(4)
+        deadline = time.time() + 15
+        while time.time() < deadline and not d.control("stats")["errors"].get("409"):
+            time.sleep(0.1)
         other.terminate()
         other.wait(10)
         self.assertGreater(d.control("stats")["errors"].get("409", 0), 0)
