@@ -2012,6 +2012,7 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(n) if n > 0 else b""
 
     def _send(self, status, body, ctype="application/json"):
+        self._log_call(status)
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -2019,6 +2020,11 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def _log_call(self, status):
+        log, self.pending_log = getattr(self, "pending_log", None), None
+        if log:
+            log(status)
 
     def _json(self, status, obj):
         self._send(status, json.dumps(obj, ensure_ascii=False).encode("utf-8"))
@@ -2030,6 +2036,7 @@ class Handler(BaseHTTPRequestHandler):
         self._json(e.code, obj)
 
     def _drop(self):
+        self._log_call(0)
         self.close_connection = True
         try:
             self.connection.shutdown(socket.SHUT_RDWR)
@@ -2113,6 +2120,11 @@ class Handler(BaseHTTPRequestHandler):
         arrived = time.time()
         fault = None
         chat_id = None
+        # Noted as the answer leaves, before the client can read it: the call
+        # log never misses a call the client saw answered, nor puts it after
+        # the client's next one.
+        self.pending_log = lambda st: emu.log_call(method, chat_id, st, arrived,
+                                                   fault["kind"] if fault else None)
         status = 200
         try:
             p = self._params(query, body)
@@ -2160,7 +2172,7 @@ class Handler(BaseHTTPRequestHandler):
             sys.stderr.write("tgemu: internal error in %s: %r\n" % (method, e))
             self._json(500, {"ok": False, "error_code": 500,
                              "description": "Internal Server Error: tgemu bug: %s" % e})
-        emu.log_call(method, chat_id, status, arrived, fault["kind"] if fault else None)
+        self._log_call(status)
         emu.log("%s %s -> %s%s (%d ms)" % (self.command, method, status or "dropped",
                                           " [fault %s]" % fault["kind"] if fault else "",
                                           (time.monotonic() - started) * 1000))
