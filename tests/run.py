@@ -119,13 +119,14 @@ def save_times(builds, jobs):
 
 
 def order(jobs, known):
-    """Longest first, by the last run's times. Without them, the end-to-end
-    Python tests (the long waits) first, then the shell ones, the rest last."""
+    """Longest first, by the last run's times. Without them (a fresh clone):
+    the jobs that take turns first (the demo's, the longest chain), then the
+    end-to-end Python tests (the long waits), the shell ones, the rest."""
     def rank(j):
         if j.key in known:
             return (0, -known[j.key])
-        kind = 1 if j.argv[0] == sys.executable and "/e2e/" in j.argv[1] else 2 if j.argv[0] == "bash" else 3
-        return (kind, 0)
+        e2e_py = j.argv[0] == sys.executable and "/e2e/" in j.argv[1]
+        return (1 if j.lock else 2 if e2e_py else 3 if j.argv[0] == "bash" else 4, 0)
     return sorted(jobs, key=rank)
 
 
