@@ -1,8 +1,8 @@
 # tilldesk - build, test, install.
 #
 #   make              build ./tilldesk (into build/)
-#   make test         install missing Debian packages, build, run every test,
-#                     then run them all again under ASan + UBSan
+#   make test         install missing Debian packages, build plain and under
+#                     ASan + UBSan, run every test of both builds (together)
 #   make check        the tests once, in the current build (no sanitizers),
 #                     TEST_JOBS=8 at a time (tests/run.py)
 #   make deps         install the Debian packages the build and tests need

@@ -223,7 +223,7 @@ def main():
     save_times(builds, jobs)
     took = time.monotonic() - started
     slowest = sorted(jobs, key=lambda j: -j.took)[:5]
-    print("slowest: " + ", ".join("%s %.0f s" % (j.name, j.took) for j in slowest))
+    print("slowest: " + ", ".join("[%s] %s %.0f s" % (j.build, j.name, j.took) for j in slowest))
     if failed:
         print("FAILED (%d of %d, %s):" % (len(failed), total, " ".join(builds)))
         for j in failed:
