@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs the suite of one or more builds (`make check`, `make test`).
 
-    python3 tests/run.py [--jobs N] [--timeout S] BUILD_DIR...
+    python3 tests/run.py [--jobs N] [--timeout S] [--only TEXT] BUILD_DIR...
 
 The jobs of every build dir given (build, build-san) go into one pool and
 run N at a time: the unit tests, the fuzz corpora replays, the end-to-end
@@ -144,7 +144,16 @@ def run(job, timeout):
         job.output, _ = p.communicate(timeout=timeout)
         job.rc = p.returncode
     except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
+        # TERM first, for the test's own clean-up (its scratch directory), then KILL.
+        os.killpg(p.pid, signal.SIGTERM)
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         job.output, _ = p.communicate()
         job.output += b"\n(killed after %d s)\n" % timeout
         job.rc = -1
@@ -154,8 +163,9 @@ def run(job, timeout):
 
 def main():
     ap = argparse.ArgumentParser(description="Runs the tests of the given build dirs, N at a time.")
-    ap.add_argument("--jobs", "-j", type=int, default=int(os.environ.get("JOBS") or 6))
+    ap.add_argument("--jobs", "-j", type=int, default=int(os.environ.get("TEST_JOBS") or 8))
     ap.add_argument("--timeout", type=int, default=600, help="seconds one job may take")
+    ap.add_argument("--only", metavar="TEXT", help="only the jobs whose name holds TEXT")
     ap.add_argument("builds", nargs="+", help="build dirs (build, build-san)")
     a = ap.parse_args()
     os.chdir(ROOT)
@@ -163,7 +173,7 @@ def main():
     builds = [os.path.relpath(os.path.abspath(b), ROOT) for b in a.builds]
     jobs = []
     for b in builds:
-        jobs += jobs_of(b)
+        jobs += [j for j in jobs_of(b) if not a.only or a.only in j.name]
     queue = order(jobs, load_times(builds))
     total = len(queue)
 
