@@ -84,12 +84,13 @@ TEST_JOBS ?= 8
 check: check-build
 	@python3 tests/run.py --jobs $(TEST_JOBS) $(O)
 
-# Both builds first (all cores), then both passes' tests in one pool.
+# The plain build first (all cores); then its tests run while the sanitizer
+# build (niced: the tests come first) is made, and that build's tests after it.
 BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps
 	$(MAKE) -j$(BUILD_JOBS) check-build
-	$(MAKE) -j$(BUILD_JOBS) SANITIZE=1 check-build
-	@python3 tests/run.py --jobs $(TEST_JOBS) build build-san
+	@python3 tests/run.py --jobs $(TEST_JOBS) build \
+		"build-san=nice -n 10 $(MAKE) -s -j$(BUILD_JOBS) SANITIZE=1 check-build"
 
 deps:
 	@scripts/deps.sh

@@ -16,6 +16,10 @@ Each job's output (stdout and stderr together) is printed whole when it
 ends, under a line naming it; a failed one is named again at the end and
 the exit status is 1. The longest jobs are started first: their times of
 the last run are kept in BUILD_DIR/test-times.json.
+
+`make test` gives build-san as build-san=COMMAND: the sanitizer build runs
+(niced) as the first job while the plain build's tests run, and its tests
+start once it has passed.
 """
 import argparse
 import glob
@@ -36,8 +40,9 @@ LOCKS = {"tests/e2e/test_demo.sh": "demo", "tests/e2e/test_demo_anywhere.sh": "d
 
 
 class Job:
-    def __init__(self, build, name, argv, lock=None):
+    def __init__(self, build, name, argv, lock=None, after=None):
         self.build, self.name, self.argv, self.lock = build, name, argv, lock
+        self.after = after          # a job that must have passed first (the build)
         self.key = "%s %s" % (build, name)
         self.output, self.rc, self.took = b"", None, 0.0
 
@@ -166,19 +171,30 @@ def main():
     ap.add_argument("--jobs", "-j", type=int, default=int(os.environ.get("TEST_JOBS") or 8))
     ap.add_argument("--timeout", type=int, default=600, help="seconds one job may take")
     ap.add_argument("--only", metavar="TEXT", help="only the jobs whose name holds TEXT")
-    ap.add_argument("builds", nargs="+", help="build dirs (build, build-san)")
+    ap.add_argument("builds", nargs="+", metavar="DIR[=COMMAND]",
+                    help="build dirs (build, build-san); with =COMMAND, the command builds "
+                         "DIR first while the other dirs' tests run")
     a = ap.parse_args()
     os.chdir(ROOT)
     sys.path.insert(0, E2E)
-    builds = [os.path.relpath(os.path.abspath(b), ROOT) for b in a.builds]
-    jobs = []
-    for b in builds:
-        jobs += [j for j in jobs_of(b) if not a.only or a.only in j.name]
-    queue = order(jobs, load_times(builds))
+    builds, jobs, first = [], [], []
+    for arg in a.builds:
+        b, _, command = arg.partition("=")
+        b = os.path.relpath(os.path.abspath(b), ROOT)
+        builds.append(b)
+        mine = [j for j in jobs_of(b) if not a.only or a.only in j.name]
+        if command:
+            build = Job(b, "build: " + command, ["sh", "-c", command])
+            first.append(build)
+            for j in mine:
+                j.after = build
+        jobs += mine
+    queue = first + order(jobs, load_times(builds))
+    jobs = first + jobs
     total = len(queue)
 
     lock = threading.Condition()
-    held, running, failed = set(), [0], []
+    held, running, failed, unbuilt = set(), [0], [], []
     out = sys.stdout.buffer
     started = time.monotonic()
 
@@ -188,7 +204,8 @@ def main():
                 while True:
                     if not queue:
                         return
-                    job = next((j for j in queue if j.lock is None or j.lock not in held), None)
+                    job = next((j for j in queue if (j.lock is None or j.lock not in held)
+                                and (j.after is None or j.after.rc == 0)), None)
                     if job:
                         break
                     lock.wait()
@@ -203,12 +220,16 @@ def main():
                 verdict = "ok" if job.rc == 0 else "FAILED (exit %s)" % job.rc
                 if job.rc != 0:
                     failed.append(job)
+                    # A failed build: its tests cannot run.
+                    unbuilt.extend(j for j in queue if j.after is job)
+                    queue[:] = [j for j in queue if j.after is not job]
                 out.write(b"== [%s] %s\n" % (job.build.encode(), job.name.encode()))
                 out.write(job.output)
                 if job.output and not job.output.endswith(b"\n"):
                     out.write(b"\n")
-                out.write(b"-- %s: %s in %.1f s (%d/%d)\n"
-                          % (job.name.encode(), verdict.encode(), job.took, running[0], total))
+                out.write(b"-- [%s] %s: %s in %.1f s (%d/%d)\n"
+                          % (job.build.encode(), job.name.encode(), verdict.encode(), job.took,
+                             running[0], total))
                 out.flush()
                 lock.notify_all()
 
@@ -238,6 +259,9 @@ def main():
         print("FAILED (%d of %d, %s):" % (len(failed), total, " ".join(builds)))
         for j in failed:
             print("  [%s] %s" % (j.build, j.name))
+        if unbuilt:
+            print("not run, their build failed: %d tests of %s"
+                  % (len(unbuilt), " ".join(sorted({j.build for j in unbuilt}))))
         sys.exit(1)
     print("all %d tests passed (%s) in %.0f s, %d at a time" % (total, " ".join(builds), took, a.jobs))
 
