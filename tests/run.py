@@ -115,7 +115,8 @@ def load_times(builds):
 
 def save_times(builds, jobs):
     for build in builds:
-        done = {j.key: round(j.took, 1) for j in jobs if j.build == build and j.rc is not None}
+        done = load_times([build])      # a run of a few (--only) keeps the others' times
+        done.update({j.key: round(j.took, 1) for j in jobs if j.build == build and j.rc is not None})
         try:
             with open(times_file(build), "w") as f:
                 json.dump(done, f, indent=0, sort_keys=True)
