@@ -145,6 +145,41 @@ int db_ticket_get(struct db *db, int64_t id, int (*fn)(const struct ticket_row *
 			    &rows);
 }
 
+/* db_ticket_brief()'s row: the columns of TICKET_SELECT it keeps, by the same rules. */
+static int ticket_brief_row(sqlite3_stmt *st, void *arg)
+{
+	struct ticket_row *t = arg;
+	*t = (struct ticket_row){
+		.id = sqlite3_column_int64(st, 0),
+		.store_id = sqlite3_column_int64(st, 1),
+		.till_id = sqlite3_column_int64(st, 2),
+		.cashier_id = sqlite3_column_int64(st, 3),
+		.assignee_id = sqlite3_column_int64(st, 4),
+		.cashier_tg = sqlite3_column_int64(st, 5),
+		.priority = sqlite3_column_int(st, 7),
+		.created_at = sqlite3_column_int64(st, 8),
+		.assignee_disabled = sqlite3_column_int(st, 9),
+		.org = "", .store = "", .address = "", .timezone = "", .till = "", .cashier = "",
+		.assignee = "", .source = "", .title = "", .kb_title = "",
+	};
+	ticket_status_parse(&t->status, db_text(st, 6));
+	return 0;
+}
+
+int db_ticket_brief(struct db *db, int64_t id, struct ticket_row *out)
+{
+	/* The stored state and two people by their keys: no view, no deadlines. */
+	return db_query_one(db, "SELECT t.id, t.store_id, coalesce(t.till_id, 0),"
+			    " coalesce(t.cashier_id, 0), coalesce(t.assignee_id, 0),"
+			    " CASE WHEN c.disabled_at IS NULL AND c.store_id = t.store_id"
+			    "  THEN coalesce(c.tg_user_id, 0) ELSE 0 END,"
+			    " t.status, t.priority, t.created_at, a.disabled_at IS NOT NULL"
+			    " FROM tickets t LEFT JOIN people c ON c.id = t.cashier_id"
+			    " LEFT JOIN people a ON a.id = t.assignee_id"
+			    " WHERE t.id = ?1 AND t.status IS NOT NULL",
+			    DB_BINDS(DB_INT(id)), ticket_brief_row, out);
+}
+
 int db_ticket_open_of(struct db *db, int64_t cashier_id, int64_t *out)
 {
 	return db_query_int(db, "SELECT max(id) FROM ticket_state WHERE cashier_id = ?1"

@@ -84,6 +84,13 @@ int db_ticket_list(struct db *db, const struct ticket_filter *f,
 int db_ticket_get(struct db *db, int64_t id, int (*fn)(const struct ticket_row *, void *),
 		  void *arg);
 /*
+ * One ticket's ids and state into *out, for deciding (the engine's load):
+ * what db_ticket_get() gives, but its strings "", no deadline (due_at 0,
+ * breached false), updated_at 0 and kb_article_id 0. Reads the ticket and
+ * its two people by their keys only. TD_ENOTFOUND if there is none.
+ */
+int db_ticket_brief(struct db *db, int64_t id, struct ticket_row *out);
+/*
  * The cashier's newest ticket not yet closed at their current store (one
  * left at a store they moved from stays there); TD_ENOTFOUND if none.
  */
