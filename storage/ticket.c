@@ -36,12 +36,22 @@ int db_ticket_event(struct db *db, int64_t ticket_id, int64_t now, int64_t actor
 		    enum history_kind kind, enum ticket_status status, int priority,
 		    int64_t assignee_id, const char *body)
 {
+	const struct history_words w = { .body = body };
+	return db_ticket_event_words(db, ticket_id, now, actor_id, kind, status, priority,
+				     assignee_id, &w);
+}
+
+int db_ticket_event_words(struct db *db, int64_t ticket_id, int64_t now, int64_t actor_id,
+			  enum history_kind kind, enum ticket_status status, int priority,
+			  int64_t assignee_id, const struct history_words *w)
+{
 	const char *name = ticket_status_name(status);
 	int rc;
 	if ((rc = db_run(db, "INSERT INTO ticket_events(ticket_id, at, actor_id, kind, status,"
-			 " priority, assignee_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			 " priority, assignee_id, body, msg_key, args) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			 DB_BINDS(DB_INT(ticket_id), DB_INT(now), DB_ID(actor_id), DB_TEXT(history_kind_name(kind)),
-				  DB_TEXT(name), DB_INT(priority), DB_ID(assignee_id), DB_TEXT(body)))))
+				  DB_TEXT(name), DB_INT(priority), DB_ID(assignee_id), DB_TEXT(w->body),
+				  DB_TEXT(w->msg_key), DB_TEXT(w->msg_key ? w->args : NULL)))))
 		return rc;
 	/*
 	 * The state the history row leaves. Most rows (messages, notes) leave
@@ -274,6 +284,8 @@ static int history_row(sqlite3_stmt *st, void *arg)
 		.body = db_text(st, 4),
 		.priority = sqlite3_column_int(st, 6),
 		.assignee = db_text(st, 7),
+		.msg_key = db_text(st, 8),
+		.args = db_text(st, 9),
 	};
 	ticket_status_parse(&r.status, db_text(st, 5));
 	return rows->fn(&r, rows->arg);
@@ -284,8 +296,8 @@ int db_ticket_history(struct db *db, int64_t id,
 {
 	struct history_rows rows = { fn, arg };
 	return db_query_each(db, "SELECT e.id, e.at, coalesce(p.name, ''), e.kind, coalesce(e.body, ''),"
-			     " e.status, e.priority, coalesce(a.name, '')"
-			     " FROM ticket_events e LEFT JOIN people p ON p.id = e.actor_id"
+			     " e.status, e.priority, coalesce(a.name, ''), coalesce(e.msg_key, ''),"
+			     " coalesce(e.args, '') FROM ticket_events e LEFT JOIN people p ON p.id = e.actor_id"
 			     " LEFT JOIN people a ON a.id = e.assignee_id"
 			     " WHERE e.ticket_id = ? ORDER BY e.id", DB_BINDS(DB_INT(id)), history_row,
 			     &rows);
