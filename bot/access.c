@@ -61,10 +61,10 @@ static int apply_each(struct dialog *d, struct id_list *c, enum ticket_event ev,
 	return rc;
 }
 
-/* Each ticket the person claimed goes back to the queue. */
-static int requeue(struct dialog *d, const struct person *p, const char *reason, size_t *n)
+/* Each ticket the person claimed goes back to the queue, with why in its history. */
+static int requeue(struct dialog *d, const struct person *p, const struct event_msg *why, size_t *n)
 {
-	const struct event_args a = { .body = reason, .name = p->name };
+	const struct event_args a = { .name = p->name, .history = why };
 	struct id_list c = { 0 };
 	int total;
 	int rc = db_ticket_queue(d->db, p->id, 0, &total, claimed_one, &c);
@@ -88,10 +88,10 @@ static int unfinished_one(const struct ticket_row *r, void *arg)
 	return 0;
 }
 
-/* Each unfinished ticket of the cashier at their store notes that they left it. */
-static int leave(struct dialog *d, const struct person *p, const char *reason, size_t *n)
+/* Each unfinished ticket of the cashier at their store notes that they left it, and why. */
+static int leave(struct dialog *d, const struct person *p, const struct event_msg *why, size_t *n)
 {
-	const struct event_args a = { .body = reason, .name = p->name };
+	const struct event_args a = { .name = p->name, .history = why };
 	struct ticket_filter f = { .store_id = p->store_id, .all_orgs = true };
 	struct theirs t = { .cashier_id = p->id };
 	int rc = db_ticket_list(d->db, &f, unfinished_one, &t);
@@ -105,7 +105,7 @@ static int leave(struct dialog *d, const struct person *p, const char *reason, s
 int access_disable(struct dialog *d, int64_t person_id, const char *admin, size_t *requeued)
 {
 	struct person p;
-	struct buf body = BUF_INIT(1024);
+	struct buf args = BUF_INIT(1024);
 	int rc;
 
 	*requeued = 0;
@@ -113,18 +113,20 @@ int access_disable(struct dialog *d, int64_t person_id, const char *admin, size_
 		return rc;
 	if (p.disabled)
 		return TD_EEXISTS;
-	msg_buf(&body, MSG_HISTORY_ACCESS_REVOKED, p.name);
+	notice_arg_text(&args, p.name);
+	const struct event_msg why = { MSG_HISTORY_ACCESS_REVOKED, buf_cstr(&args) };
 	/* A half-typed resolution dies with the access; the tickets go back to everyone. */
-	if ((rc = db_person_set_disabled(d->db, p.id, d->now)) ||
-	    (rc = db_person_event(d->db, p.id, d->now, "disabled", admin, NULL)) ||
+	if ((rc = args.failed ? TD_ENOMEM : 0) ||
+	    (rc = db_person_set_disabled(d->db, p.id, d->now)) ||
+	    (rc = db_person_event(d->db, p.id, d->now, PERSON_DISABLED, admin, NULL, NULL)) ||
 	    (rc = db_state_clear(d->db, p.id)) ||
-	    (rc = requeue(d, &p, buf_cstr(&body), requeued)))
+	    (rc = requeue(d, &p, &why, requeued)))
 		goto done;
 	if (!rc)
 		log_info("person %lld disabled by %s; %zu ticket(s) back in the queue",
 			 (long long)p.id, admin, *requeued);
 done:
-	buf_release(&body);
+	buf_release(&args);
 	return rc;
 }
 
@@ -137,7 +139,7 @@ int access_enable(struct dialog *d, int64_t person_id, const char *admin)
 	if (!p.disabled)
 		return TD_EEXISTS;
 	if ((rc = db_person_set_disabled(d->db, p.id, 0)) ||
-	    (rc = db_person_event(d->db, p.id, d->now, "enabled", admin, NULL)))
+	    (rc = db_person_event(d->db, p.id, d->now, PERSON_ENABLED, admin, NULL, NULL)))
 		return rc;
 	log_info("person %lld enabled by %s", (long long)p.id, admin);
 	return 0;
@@ -161,7 +163,7 @@ int access_move(struct dialog *d, int64_t person_id, int64_t store_id, const cha
 {
 	struct person p;
 	struct store_brief to;
-	struct buf body = BUF_INIT(1024), hello = BUF_INIT(1024);
+	struct buf args = BUF_INIT(1024), hello = BUF_INIT(1024);
 	int rc;
 
 	*left = 0;
@@ -184,10 +186,12 @@ int access_move(struct dialog *d, int64_t person_id, int64_t store_id, const cha
 	 * stops seeing them (a cashier sees only their own store's tickets) and
 	 * the engineers learn that nobody there answers for them any more.
 	 */
-	msg_buf(&body, MSG_HISTORY_CASHIER_MOVED, p.name, to.name);
-	if ((rc = leave(d, &p, buf_cstr(&body), left)) ||
+	notice_arg_text(&args, p.name);
+	notice_arg_text(&args, to.name);
+	const struct event_msg why = { MSG_HISTORY_CASHIER_MOVED, buf_cstr(&args) };
+	if ((rc = args.failed ? TD_ENOMEM : 0) || (rc = leave(d, &p, &why, left)) ||
 	    (rc = db_person_move(d->db, p.id, store_id, to.org_id)) ||
-	    (rc = db_person_event(d->db, p.id, d->now, "moved", admin, buf_cstr(&body))) ||
+	    (rc = db_person_event(d->db, p.id, d->now, PERSON_MOVED, admin, msg_key(why.id), why.args)) ||
 	    (rc = db_state_clear(d->db, p.id)))
 		goto done;
 	if (!p.disabled && p.tg_user_id) {
@@ -198,7 +202,7 @@ int access_move(struct dialog *d, int64_t person_id, int64_t store_id, const cha
 		log_info("person %lld moved from store %lld to %lld by %s", (long long)p.id,
 			 (long long)p.store_id, (long long)store_id, admin);
 done:
-	buf_release(&body);
+	buf_release(&args);
 	buf_release(&hello);
 	return rc;
 }

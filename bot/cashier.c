@@ -81,35 +81,36 @@ static int acknowledge(struct dialog *d, int64_t chat_id)
 	return reply_quiet(d, chat_id, msg(MSG_BOT_FOLLOW_UP_ACK));
 }
 
-/*
- * The cashier's message joins ticket id: words after a resolution, instead
- * of the buttons, first reopen it (it is not fixed).
- */
 static bool refused(int rc)
 {
 	return rc == ENGINE_EDENIED || rc == ENGINE_ESTALE;
 }
 
 /*
- * *joined unless the engine lets the cashier neither reopen ticket id nor
- * speak on it (not theirs, or closed): then nothing is done.
+ * The cashier's message joins ticket id: words after a resolution, instead
+ * of the buttons, first reopen it (it is not fixed). *joined unless the
+ * engine lets the cashier neither speak on it nor reopen it (not theirs,
+ * or closed): then nothing is done. The message is tried first: it is
+ * what nearly every follow-up is, and a refusal changes nothing, so a
+ * follow-up loads the ticket once.
  */
 static int join_ticket(struct dialog *d, const struct person *p, const struct tg_update *u,
 		       int64_t id, bool *joined)
 {
 	const struct actor who = actor_person(p);
 	const struct event_args a = { .chat_id = u->chat_id };
-	int rc = engine_apply(d, EV_REOPEN, &who, id, &a);
+	int rc = cashier_add_message(d, p, u, id);
 	*joined = !refused(rc);
-	if (!rc)  /* The cashier was just told the ticket is open again: no acknowledgement. */
-		return cashier_add_message(d, p, u, id);
-	if (!refused(rc))
-		return rc;
-	rc = cashier_add_message(d, p, u, id);
+	if (!rc)
+		return acknowledge(d, u->chat_id);
+	if (rc != ENGINE_ESTALE)
+		return *joined ? rc : 0;
+	rc = engine_apply(d, EV_REOPEN, &who, id, &a);
 	*joined = !refused(rc);
 	if (!*joined)
 		return 0;
-	return rc ? rc : acknowledge(d, u->chat_id);
+	/* The cashier was just told the ticket is open again: no acknowledgement. */
+	return rc ? rc : cashier_add_message(d, p, u, id);
 }
 
 struct my_list {

@@ -61,19 +61,9 @@ const char *dialog_command_arg(const char *text, const char *cmd)
 	return p;
 }
 
-static int copy_ticket(const struct ticket_row *r, void *arg)
-{
-	struct ticket_row *t = arg;
-	*t = *r;
-	/* Strings are not needed beyond the ids and state. */
-	t->org = t->store = t->address = t->timezone = t->till = t->cashier = t->assignee = "";
-	t->source = t->title = t->kb_title = "";
-	return 0;
-}
-
 int dialog_ticket_load(struct dialog *d, int64_t id, struct ticket_row *out)
 {
-	return db_ticket_get(d->db, id, copy_ticket, out);
+	return db_ticket_brief(d->db, id, out);
 }
 
 bool dialog_in_engineers_chat(const struct dialog *d, int64_t chat_id)

@@ -84,7 +84,7 @@ int card_update(struct dialog *d, int64_t ticket_id);
 const char *dialog_command_arg(const char *text, const char *cmd);
 
 struct ticket_row;
-/* A ticket's ids and state (its strings are blanked). */
+/* A ticket's ids and state, for deciding: see db_ticket_brief(). */
 int dialog_ticket_load(struct dialog *d, int64_t id, struct ticket_row *out);
 
 int cashier_handle(struct dialog *d, const struct tg_update *u);

@@ -492,6 +492,8 @@ static int open_ticket(struct change *c)
 
 static const char *body_of(const struct change *c, char *score, size_t n)
 {
+	if (c->a->history)
+		return NULL;  /* the words are a catalogue message: words_of() */
 	if (c->r->history == HISTORY_RATED) {
 		snprintf(score, n, "%d", c->a->score);
 		return score;
@@ -504,6 +506,15 @@ static const char *body_of(const struct change *c, char *score, size_t n)
 	return c->a->body;
 }
 
+/* The history row's words: body_of()'s text, or the catalogue message the event brings. */
+static struct history_words words_of(const struct change *c, char *score, size_t n)
+{
+	const struct event_msg *m = c->a->history;
+	if (m)
+		return (struct history_words){ .msg_key = msg_key(m->id), .args = m->args };
+	return (struct history_words){ .body = body_of(c, score, n) };
+}
+
 int engine_apply(struct dialog *d, enum ticket_event ev, const struct actor *who,
 		 int64_t ticket_id, const struct event_args *args)
 {
@@ -514,11 +525,12 @@ int engine_apply(struct dialog *d, enum ticket_event ev, const struct actor *who
 	if (rc)
 		return rc;
 	decide(&c);
+	const struct history_words w = words_of(&c, score, sizeof(score));
 	if (c.r->from & FROM_NONE)
 		rc = open_ticket(&c);
 	else
-		rc = db_ticket_event(d->db, c.t.id, d->now, actor_id(who), history_of(&c), c.to,
-				     c.priority, c.assignee, body_of(&c, score, sizeof(score)));
+		rc = db_ticket_event_words(d->db, c.t.id, d->now, actor_id(who), history_of(&c), c.to,
+					   c.priority, c.assignee, &w);
 	if (!rc && c.r->clears_state && actor_id(who))
 		rc = db_state_clear(d->db, actor_id(who));
 	if (!rc)

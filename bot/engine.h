@@ -53,6 +53,12 @@ struct actor {
 	int64_t till_id;              /* ACTOR_AGENT: the till whose token it showed */
 };
 
+/* A catalogue message with its arguments (core/notice.h's stored form); borrowed. */
+struct event_msg {
+	enum msg_id id;
+	const char *args;
+};
+
 /* What an event carries besides the ticket; strings are borrowed, unused fields zero. */
 struct event_args {
 	const char *body;             /* words: message, reply, note, resolution, reason */
@@ -68,6 +74,11 @@ struct event_args {
 	/* A button press: the cashier's notice edits the pressed message instead of a new one. */
 	bool pressed;
 	const char *name;             /* requeue, cashier moved: whom it is about */
+	/*
+	 * Requeue, cashier moved: the history row's words as a catalogue
+	 * message, rendered in the reader's language when shown (NULL: body).
+	 */
+	const struct event_msg *history;
 	const struct sla_timer *timer; /* warning, escalate: the timer due */
 	int64_t *out_id;              /* open, agent open: the new ticket's id (may be NULL) */
 };

@@ -109,9 +109,14 @@ static int history_line(const struct ticket_event_row *e, void *arg)
 	notice_arg_text(b, e->kind);
 	notice_arg_markup(b, "</b> · ");
 	notice_arg_text(b, *e->actor ? e->actor : "—");
-	if (*e->body) {
+	enum msg_id id;
+	/* The desk's own words are rendered in the reader's language, when the notice is sent. */
+	if (*e->msg_key && !msg_by_key(&id, e->msg_key)) {
 		notice_arg_markup(b, ": ");
-		notice_arg_text(b, e->body);
+		notice_arg_msg_parts(b, id, e->args);
+	} else if (*e->msg_key || *e->body) {
+		notice_arg_markup(b, ": ");
+		notice_arg_text(b, *e->body ? e->body : e->msg_key);  /* an unknown key: say which */
 	}
 	notice_arg_markup(b, "\n");
 	return 0;

@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "core/buf.h"
+#include "core/notice.h"
 #include "storage/chain.h"
 #include "storage/sla.h"
 #include "storage/ticket.h"
@@ -128,13 +129,29 @@ static int print_sla(struct show_ctx *s, int64_t id, enum sla_kind kind)
 	return 0;
 }
 
+/*
+ * A history row's words in the command line's language: the desk's own
+ * (a catalogue message) rendered now, a person's as they were written.
+ */
+static const char *event_words(struct buf *b, const struct ticket_event_row *e)
+{
+	const struct notice n = { .kind = NOTICE_SAY, .msg_key = e->msg_key, .args = e->args };
+	if (!*e->msg_key)
+		return e->body;
+	/* A key this build does not know (a newer one wrote it): at least say which. */
+	return notice_text(b, &n, msg_language(), NOTICE_TEXT_PLAIN) ? e->msg_key : buf_cstr(b);
+}
+
 static int print_event(const struct ticket_event_row *e, void *arg)
 {
 	struct show_ctx *s = arg;
+	struct buf words = BUF_INIT(64u << 10);
 	char at[64];
 	cli_time(at, sizeof(at), e->at, s->zone);
 	fprintf(s->c->out, "  %s  %-10s %-9s P%d  %-16s %s\n", at, e->kind,
-		ticket_status_name(e->status), e->priority, *e->actor ? e->actor : "-", e->body);
+		ticket_status_name(e->status), e->priority, *e->actor ? e->actor : "-",
+		event_words(&words, e));
+	buf_release(&words);
 	return 0;
 }
 

@@ -47,6 +47,14 @@ static const char *const role_names[] = {
 };
 _Static_assert(ARRAY_SIZE(role_names) == PERSON_ROLE_COUNT, "a role without its text");
 
+static const char *const person_event_names[] = {
+	[PERSON_DISABLED] = "disabled",
+	[PERSON_ENABLED] = "enabled",
+	[PERSON_MOVED] = "moved",
+};
+_Static_assert(ARRAY_SIZE(person_event_names) == PERSON_EVENT_KIND_COUNT,
+	       "a person's history kind without its text");
+
 static const char *const link_names[] = {
 	[LINK_CARD] = "card",
 	[LINK_RELAY] = "relay",
@@ -113,6 +121,7 @@ static int parse_in(int *out, const char *const *names, size_t n, const char *na
 ENUM_TEXT(ticket_status, ticket_status, status_names)
 ENUM_TEXT(history_kind, history_kind, kind_names)
 ENUM_TEXT(person_role, person_role, role_names)
+ENUM_TEXT(person_event_kind, person_event_kind, person_event_names)
 ENUM_TEXT(link_role, link_role, link_names)
 ENUM_TEXT(dialog_state, dialog_state, state_names)
 

@@ -1,7 +1,8 @@
 /*
  * ticket_enums.h - the closed sets of words a ticket is made of: its
- * statuses, the kinds of its history rows, people's roles, the roles of
- * the chat messages linked to it, and the verbs of its buttons.
+ * statuses, the kinds of its history rows, people's roles and the kinds
+ * of their history rows, the roles of the chat messages linked to it, and
+ * the verbs of its buttons.
  *
  * Each set is an enum with one table in ticket_enums.c giving its text.
  * For every set the stored text (a database column) and the wire text
@@ -57,6 +58,17 @@ enum person_role { ROLE_CASHIER, ROLE_ENGINEER, ROLE_ADMIN, ROLE_OWNER };
 
 const char *person_role_name(enum person_role r);
 int person_role_parse(enum person_role *out, const char *name);
+
+/* What an admin did to a person, stored in person_events.kind. */
+enum person_event_kind {
+	PERSON_DISABLED,  /* access revoked */
+	PERSON_ENABLED,   /* access restored */
+	PERSON_MOVED,     /* a cashier moved to another store */
+};
+#define PERSON_EVENT_KIND_COUNT 3
+
+const char *person_event_kind_name(enum person_event_kind k);
+int person_event_kind_parse(enum person_event_kind *out, const char *name);
 
 /* What a chat message linked to a ticket is, stored in message_links.role. */
 enum link_role {

@@ -370,12 +370,13 @@ int db_person_move(struct db *db, int64_t id, int64_t store_id, int64_t org_id)
 		      DB_BINDS(DB_INT(id), DB_ID(store_id), DB_ID(org_id)));
 }
 
-int db_person_event(struct db *db, int64_t id, int64_t now, const char *kind, const char *actor,
-		    const char *body)
+int db_person_event(struct db *db, int64_t id, int64_t now, enum person_event_kind kind,
+		    const char *actor, const char *msg_key, const char *args)
 {
-	return db_run(db, "INSERT INTO person_events(person_id, at, kind, actor, body)"
-		      " VALUES (?, ?, ?, ?, ?)",
-		      DB_BINDS(DB_INT(id), DB_INT(now), DB_TEXT(kind), DB_TEXT(actor), DB_TEXT(body)));
+	return db_run(db, "INSERT INTO person_events(person_id, at, kind, actor, msg_key, args)"
+		      " VALUES (?, ?, ?, ?, ?, ?)",
+		      DB_BINDS(DB_INT(id), DB_INT(now), DB_TEXT(person_event_kind_name(kind)),
+			       DB_TEXT(actor), DB_TEXT(msg_key), DB_TEXT(msg_key ? args : NULL)));
 }
 
 int db_state_set(struct db *db, int64_t person_id, const char *kind, int64_t ticket_id,

@@ -10,6 +10,7 @@
 #ifndef TD_CHAIN_H
 #define TD_CHAIN_H
 
+#include "core/ticket_enums.h"
 #include "storage/db.h"
 
 struct org_row {
@@ -116,9 +117,13 @@ int db_person_list(struct db *db, const struct person_filter *f,
 int db_person_set_disabled(struct db *db, int64_t id, int64_t at);
 /* Gives a person another store (and that store's organisation). */
 int db_person_move(struct db *db, int64_t id, int64_t store_id, int64_t org_id);
-/* Records what an admin (their login) did to a person: disabled, enabled, moved. */
-int db_person_event(struct db *db, int64_t id, int64_t now, const char *kind, const char *actor,
-		    const char *body);
+/*
+ * Records what an admin (their login) did to a person, with its words as a
+ * catalogue message (msg_key, NULL for none, and args in core/notice.h's
+ * stored form) rendered in the reader's language.
+ */
+int db_person_event(struct db *db, int64_t id, int64_t now, enum person_event_kind kind,
+		    const char *actor, const char *msg_key, const char *args);
 
 /*
  * What a person is in the middle of: "resolution" (an engineer typing how a

@@ -351,6 +351,18 @@ static const char *const migrations[] = {
 	"  WHERE status IN ('new', 'claimed', 'resolved');"
 	/* /queue: the running deadlines, nearest first (breached ones too). */
 	"CREATE INDEX sla_timers_next ON sla_timers(due_at) WHERE met_at IS NULL;",
+	/*
+	 * 14: history rows whose words are the desk's own (an access revoked,
+	 * a cashier moved) keep a catalogue key and its arguments (the
+	 * outbox's stored form, core/notice.h), rendered in the reader's
+	 * language when shown. Older rows keep their text in body: history
+	 * is append-only, and a text cannot be parsed back into its
+	 * arguments (a name may hold the separators).
+	 */
+	"ALTER TABLE ticket_events ADD COLUMN msg_key TEXT;"  /* NULL: the words are body */
+	"ALTER TABLE ticket_events ADD COLUMN args TEXT;"
+	"ALTER TABLE person_events ADD COLUMN msg_key TEXT;"
+	"ALTER TABLE person_events ADD COLUMN args TEXT;",
 };
 
 int db_schema_latest(void)

@@ -36,12 +36,22 @@ int db_ticket_event(struct db *db, int64_t ticket_id, int64_t now, int64_t actor
 		    enum history_kind kind, enum ticket_status status, int priority,
 		    int64_t assignee_id, const char *body)
 {
+	const struct history_words w = { .body = body };
+	return db_ticket_event_words(db, ticket_id, now, actor_id, kind, status, priority,
+				     assignee_id, &w);
+}
+
+int db_ticket_event_words(struct db *db, int64_t ticket_id, int64_t now, int64_t actor_id,
+			  enum history_kind kind, enum ticket_status status, int priority,
+			  int64_t assignee_id, const struct history_words *w)
+{
 	const char *name = ticket_status_name(status);
 	int rc;
 	if ((rc = db_run(db, "INSERT INTO ticket_events(ticket_id, at, actor_id, kind, status,"
-			 " priority, assignee_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			 " priority, assignee_id, body, msg_key, args) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			 DB_BINDS(DB_INT(ticket_id), DB_INT(now), DB_ID(actor_id), DB_TEXT(history_kind_name(kind)),
-				  DB_TEXT(name), DB_INT(priority), DB_ID(assignee_id), DB_TEXT(body)))))
+				  DB_TEXT(name), DB_INT(priority), DB_ID(assignee_id), DB_TEXT(w->body),
+				  DB_TEXT(w->msg_key), DB_TEXT(w->msg_key ? w->args : NULL)))))
 		return rc;
 	/*
 	 * The state the history row leaves. Most rows (messages, notes) leave
@@ -145,6 +155,41 @@ int db_ticket_get(struct db *db, int64_t id, int (*fn)(const struct ticket_row *
 			    &rows);
 }
 
+/* db_ticket_brief()'s row: the columns of TICKET_SELECT it keeps, by the same rules. */
+static int ticket_brief_row(sqlite3_stmt *st, void *arg)
+{
+	struct ticket_row *t = arg;
+	*t = (struct ticket_row){
+		.id = sqlite3_column_int64(st, 0),
+		.store_id = sqlite3_column_int64(st, 1),
+		.till_id = sqlite3_column_int64(st, 2),
+		.cashier_id = sqlite3_column_int64(st, 3),
+		.assignee_id = sqlite3_column_int64(st, 4),
+		.cashier_tg = sqlite3_column_int64(st, 5),
+		.priority = sqlite3_column_int(st, 7),
+		.created_at = sqlite3_column_int64(st, 8),
+		.assignee_disabled = sqlite3_column_int(st, 9),
+		.org = "", .store = "", .address = "", .timezone = "", .till = "", .cashier = "",
+		.assignee = "", .source = "", .title = "", .kb_title = "",
+	};
+	ticket_status_parse(&t->status, db_text(st, 6));
+	return 0;
+}
+
+int db_ticket_brief(struct db *db, int64_t id, struct ticket_row *out)
+{
+	/* The stored state and two people by their keys: no view, no deadlines. */
+	return db_query_one(db, "SELECT t.id, t.store_id, coalesce(t.till_id, 0),"
+			    " coalesce(t.cashier_id, 0), coalesce(t.assignee_id, 0),"
+			    " CASE WHEN c.disabled_at IS NULL AND c.store_id = t.store_id"
+			    "  THEN coalesce(c.tg_user_id, 0) ELSE 0 END,"
+			    " t.status, t.priority, t.created_at, a.disabled_at IS NOT NULL"
+			    " FROM tickets t LEFT JOIN people c ON c.id = t.cashier_id"
+			    " LEFT JOIN people a ON a.id = t.assignee_id"
+			    " WHERE t.id = ?1 AND t.status IS NOT NULL",
+			    DB_BINDS(DB_INT(id)), ticket_brief_row, out);
+}
+
 int db_ticket_open_of(struct db *db, int64_t cashier_id, int64_t *out)
 {
 	return db_query_int(db, "SELECT max(id) FROM ticket_state WHERE cashier_id = ?1"
@@ -239,6 +284,8 @@ static int history_row(sqlite3_stmt *st, void *arg)
 		.body = db_text(st, 4),
 		.priority = sqlite3_column_int(st, 6),
 		.assignee = db_text(st, 7),
+		.msg_key = db_text(st, 8),
+		.args = db_text(st, 9),
 	};
 	ticket_status_parse(&r.status, db_text(st, 5));
 	return rows->fn(&r, rows->arg);
@@ -249,8 +296,8 @@ int db_ticket_history(struct db *db, int64_t id,
 {
 	struct history_rows rows = { fn, arg };
 	return db_query_each(db, "SELECT e.id, e.at, coalesce(p.name, ''), e.kind, coalesce(e.body, ''),"
-			     " e.status, e.priority, coalesce(a.name, '')"
-			     " FROM ticket_events e LEFT JOIN people p ON p.id = e.actor_id"
+			     " e.status, e.priority, coalesce(a.name, ''), coalesce(e.msg_key, ''),"
+			     " coalesce(e.args, '') FROM ticket_events e LEFT JOIN people p ON p.id = e.actor_id"
 			     " LEFT JOIN people a ON a.id = e.assignee_id"
 			     " WHERE e.ticket_id = ? ORDER BY e.id", DB_BINDS(DB_INT(id)), history_row,
 			     &rows);

@@ -45,6 +45,12 @@ struct ticket_event_row {
 	int64_t id, at;
 	const char *actor;   /* "" for the system */
 	const char *kind, *body;
+	/*
+	 * The words as a catalogue message ("" for none: they are body): its
+	 * key and its arguments in core/notice.h's stored form, for the
+	 * reader to render in their language.
+	 */
+	const char *msg_key, *args;
 	enum ticket_status status;
 	int priority;
 	const char *assignee;
@@ -62,6 +68,21 @@ int db_ticket_open(struct db *db, int64_t *out, const struct ticket_new *t, int6
 int db_ticket_event(struct db *db, int64_t ticket_id, int64_t now, int64_t actor_id,
 		    enum history_kind kind, enum ticket_status status, int priority,
 		    int64_t assignee_id, const char *body);
+
+/*
+ * A history row's words: a text as it was written (a cashier's, an
+ * engineer's), or a catalogue message of the desk's own (msg_key not
+ * NULL: its key, and args its arguments in core/notice.h's stored form),
+ * which the reader renders in their language. Strings are borrowed.
+ */
+struct history_words {
+	const char *body;
+	const char *msg_key, *args;
+};
+/* db_ticket_event() with the words w. */
+int db_ticket_event_words(struct db *db, int64_t ticket_id, int64_t now, int64_t actor_id,
+			  enum history_kind kind, enum ticket_status status, int priority,
+			  int64_t assignee_id, const struct history_words *w);
 
 /*
  * "Every store" is said explicitly, never by an id of 0: a person without a
@@ -83,6 +104,13 @@ int db_ticket_list(struct db *db, const struct ticket_filter *f,
 /* One ticket: TD_ENOTFOUND if there is none with that id. */
 int db_ticket_get(struct db *db, int64_t id, int (*fn)(const struct ticket_row *, void *),
 		  void *arg);
+/*
+ * One ticket's ids and state into *out, for deciding (the engine's load):
+ * what db_ticket_get() gives, but its strings "", no deadline (due_at 0,
+ * breached false), updated_at 0 and kb_article_id 0. Reads the ticket and
+ * its two people by their keys only. TD_ENOTFOUND if there is none.
+ */
+int db_ticket_brief(struct db *db, int64_t id, struct ticket_row *out);
 /*
  * The cashier's newest ticket not yet closed at their current store (one
  * left at a store they moved from stays there); TD_ENOTFOUND if none.

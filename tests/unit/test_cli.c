@@ -20,12 +20,17 @@ static char dir[] = "/tmp/tilldesk-cli-XXXXXX";
 static char cfg_path[256], db_path[256];
 static char *out_text, *err_text;
 
-static void write_config(const char *extra)
+static void write_config_in(const char *language, const char *extra)
 {
 	FILE *f = fopen(cfg_path, "w");
-	fprintf(f, "[general]\nlanguage = en\ndatabase = %s\n[telegram]\nbot_username = till_help_bot\n%s",
-		db_path, extra);
+	fprintf(f, "[general]\nlanguage = %s\ndatabase = %s\n[telegram]\nbot_username = till_help_bot\n%s",
+		language, db_path, extra);
 	fclose(f);
+}
+
+static void write_config(const char *extra)
+{
+	write_config_in("en", extra);
 }
 
 static int setup(void **state)
@@ -621,6 +626,38 @@ static void test_cli__person_disable_requeues_and_enable_restores(void **state)
 	assert_contains(out_text, "has access already");
 }
 
+static void test_cli__ticket_history_speaks_the_readers_language(void **state)
+{
+	(void)state;
+	int64_t store, ticket, ivan;
+	write_config_in("ru", "engineers_chat = -100\n");
+	make_chain();
+	struct db *db = open_db();
+	assert_int_equal(db_store_find(db, &store, 0, "Ромашка-1"), 0);
+	assert_int_equal(db_begin(db), 0);
+	ivan = joins(db, "Иван", "engineer", 0, 21);
+	struct ticket_new t = { .store_id = store, .source = "cli", .title = "чек", .priority = 3 };
+	assert_int_equal(db_ticket_open(db, &ticket, &t, clock_now()), 0);
+	assert_int_equal(db_ticket_event(db, ticket, clock_now(), ivan, HISTORY_CLAIMED, TICKET_CLAIMED, 3,
+					 ivan, NULL), 0);
+	/* A row written before history kept keys: its text, in the language of its day. */
+	assert_int_equal(db_ticket_event(db, ticket, clock_now(), ivan, HISTORY_NOTE, TICKET_CLAIMED, 3,
+					 ivan, "доступ отключён: Пётр"), 0);
+	assert_int_equal(db_commit(db), 0);
+	db_close(db);
+	assert_int_equal(run("person", "disable", "Иван", NULL), 0);  /* the desk speaks Russian */
+
+	write_config_in("en", "engineers_chat = -100\n");
+	assert_int_equal(run("ticket", "show", "1", NULL), 0);
+	assert_contains(out_text, "requeued");
+	assert_contains(out_text, "access revoked: Иван");
+	assert_null(strstr(out_text, "доступ отключён: Иван"));
+	assert_contains(out_text, "доступ отключён: Пётр");
+	write_config_in("ru", "engineers_chat = -100\n");
+	assert_int_equal(run("ticket", "show", "1", NULL), 0);
+	assert_contains(out_text, "доступ отключён: Иван");
+}
+
 static void test_cli__person_move_and_bad_arguments(void **state)
 {
 	(void)state;
@@ -717,6 +754,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cli__report_sla_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli__backup_is_a_complete_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli__person_disable_requeues_and_enable_restores, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cli__ticket_history_speaks_the_readers_language, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli__person_move_and_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli__unknown_commands_and_help, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli__config_typo_stops_with_file_and_line, setup, teardown),

@@ -1918,7 +1918,8 @@ static void test_dialog__disabled_engineers_tickets_go_back_to_the_queue_with_a_
 	assert_string_equal(status(1), "new");
 	assert_int_equal(assignee(1), 0);
 	assert_string_equal(last_event(1), "requeued");
-	assert_string_equal(last_body(1), text(MSG_HISTORY_ACCESS_REVOKED, "Иван"));
+	assert_string_equal(query_text("SELECT msg_key FROM ticket_events WHERE ticket_id = 1"
+				       " ORDER BY id DESC"), "HISTORY_ACCESS_REVOKED");
 	assert_int_equal(query_int("SELECT actor_id IS NULL FROM ticket_events WHERE ticket_id = 1"
 				   " ORDER BY id DESC"), 1);
 	assert_string_equal(state_of(IVAN), "");
@@ -2064,6 +2065,36 @@ static void test_dialog__moved_cashier_leaves_open_tickets_with_the_old_store(vo
 	db_rollback(desk);
 }
 
+static void test_dialog__access_history_is_shown_in_the_readers_language(void **state)
+{
+	(void)state;
+	int64_t other;
+	size_t left;
+	everyone_joins();
+	reports(ANNA, "Не печатает чек");
+	claims(IVAN, 1);
+	admin_disables(IVAN);  /* written while the desk speaks Russian */
+	assert_int_equal(db_begin(desk), 0);
+	assert_int_equal(db_store_add(desk, &other, org, "Магазин 2", "", "Europe/Moscow", "24/7"), 0);
+	assert_int_equal(access_move(&dlg, person(ANNA), other, "root", &left), 0);
+	assert_int_equal(db_commit(desk), 0);
+	take();
+
+	/* The desk speaks English now: the history says so, names as they were. */
+	assert_int_equal(msg_set_language("en"), 0);
+	says_in_group(PETR, "/ticket 1");
+	assert_int_equal(n_out, 1);
+	assert_contains(out[0].text, "requeued");
+	assert_contains(out[0].text, text(MSG_HISTORY_ACCESS_REVOKED, "Иван"));
+	assert_contains(out[0].text, "access revoked: Иван");
+	assert_contains(out[0].text, "Анна: moved to the store 'Магазин 2'");
+	assert_lacks(out[0].text, "доступ");
+	assert_lacks(out[0].text, "переведён");
+	assert_string_equal(query_text("SELECT kind || ' ' || msg_key FROM person_events"
+				       " WHERE person_id = %lld", (long long)person(ANNA)),
+			    "moved HISTORY_CASHIER_MOVED");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2123,6 +2154,7 @@ int main(void)
 		T(test_dialog__reopened_ticket_of_a_disabled_engineer_goes_to_the_queue),
 		T(test_dialog__blocked_the_bot_and_disabled_are_separate_facts),
 		T(test_dialog__moved_cashier_leaves_open_tickets_with_the_old_store),
+		T(test_dialog__access_history_is_shown_in_the_readers_language),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
