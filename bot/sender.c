@@ -26,6 +26,29 @@ struct bucket {
 	int64_t last_ms;
 };
 
+/*
+ * The overall pace: one call per slot of a fixed grid. A call that leaves
+ * late (the thread woke a little after its slot) leaves the grid in place,
+ * so lateness is not lost as with a bucket of capacity 1, and never two
+ * calls for one slot, as a larger bucket would after an idle spell.
+ */
+struct pace {
+	int64_t next_us, interval_us;
+};
+
+static bool pace_ready(const struct pace *p, int64_t now_us)
+{
+	return now_us >= p->next_us;
+}
+
+static void pace_take(struct pace *p, int64_t now_us)
+{
+	/* Idle for more than a slot: the grid starts again now. */
+	if (now_us - p->next_us >= p->interval_us)
+		p->next_us = now_us;
+	p->next_us += p->interval_us;
+}
+
 struct chat_slot {
 	int64_t chat_id;
 	struct bucket b;
@@ -42,7 +65,7 @@ struct sender {
 	struct tg *tg;
 	struct tg_pause *pause;   /* after a 429, shared with the poller's client */
 	enum msg_lang lang;       /* what notices are rendered in: the config's language */
-	struct bucket global;
+	struct pace global;
 	double chat_rate, group_rate;  /* per second */
 	struct chat_slot chats[CHAT_SLOTS];
 	struct flight *flights;   /* max_in_flight slots, each one call at most */
@@ -478,18 +501,18 @@ static bool flying(const struct sender *s, int64_t chat_id, int64_t id)
  */
 static bool paced(struct sender *s, int64_t chat_id, bool *global_empty)
 {
-	int64_t now = clock_mono_ms();
+	int64_t now_us = clock_mono_us(), now = now_us / 1000;
 	struct bucket *b = chat_id ? chat_bucket(s, chat_id, now) : NULL;
 	*global_empty = false;
-	if (!bucket_ready(&s->global, now)) {
-		/* Sleep just until the next token rather than a whole tick. */
-		s->wait_ms = (int64_t)ceil((1.0 - s->global.tokens) / s->global.rate * 1000.0);
+	if (!pace_ready(&s->global, now_us)) {
+		/* Sleep just until the next slot rather than a whole tick. */
+		s->wait_ms = (s->global.next_us - now_us + 999) / 1000;
 		*global_empty = true;
 		return false;
 	}
 	if (b && !bucket_ready(b, now))
 		return false;
-	s->global.tokens -= 1;
+	pace_take(&s->global, now_us);
 	if (b)
 		b->tokens -= 1;
 	return true;
@@ -602,14 +625,13 @@ int sender_start(struct sender **out, const struct config *cfg, const volatile i
 	tg_set_in_flight(s->tg, s->max_in_flight);
 	/*
 	 * A margin under each limit: Telegram measures on arrival, we on
-	 * departure. Globally one message a second: a token bucket of
-	 * capacity 1 at 29/s spaces departures 34.5 ms apart, so 31 of them
-	 * span 1.034 s, and no second of arrivals holds 31 while the network
-	 * varies by less than 17 ms either way.
+	 * departure. Globally one message a second: slots 34.5 ms apart (29/s)
+	 * put 31 departures over 1.034 s, so no second of arrivals holds 31
+	 * while the network's variation plus our lateness stays under 34 ms.
 	 */
 	s->chat_rate = 0.9 * (double)cfg->tg_chat_rate;
 	s->group_rate = (double)(cfg->tg_group_rate - 1) / 60.0;
-	bucket_init(&s->global, (double)cfg->tg_global_rate - 1, 1, clock_mono_ms());
+	s->global = (struct pace){ clock_mono_us(), 1000000 / (cfg->tg_global_rate - 1) };
 	if (pthread_create(&s->thread, NULL, sender_main, s)) {
 		tg_free(s->tg);
 		free(s->flights);

@@ -199,8 +199,11 @@ int http_multi_post(struct http_multi *m, const char *url, const char *what,
 	snprintf(r->what, sizeof(r->what), "%s", what);
 	r->headers = headers_for(content_type);
 	setup(r->curl, &r->t, url, r->headers, body, len, timeout_ms);
-	/* Wait for a connection that may multiplex rather than open another at once. */
-	curl_easy_setopt(r->curl, CURLOPT_PIPEWAIT, 1L);
+	/*
+	 * No CURLOPT_PIPEWAIT: over HTTP/1.1 it holds every call until the
+	 * first connection's first answer, and they then leave together,
+	 * bunched, which the caller's pacing cannot see.
+	 */
 	curl_easy_setopt(r->curl, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(r->curl, CURLOPT_PRIVATE, r);
 	if (curl_multi_add_handle(m->multi, r->curl) != CURLM_OK) {
