@@ -2179,8 +2179,14 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(emu.one_way())
             arrived = time.time()
             fault = emu.take_fault(method, chat_id)
+            late = 0.0
             if fault and fault["kind"] == "delay":
-                time.sleep(fault["seconds"])
+                # apply: the call takes effect at once, its answer is late
+                # (a bot killed meanwhile never learns that it went)
+                if fault["apply"]:
+                    late = fault["seconds"]
+                else:
+                    time.sleep(fault["seconds"])
                 fault = None
             if fault and fault["kind"] == "429":
                 secs = max(1, int(math.ceil(fault["seconds"])))
@@ -2196,7 +2202,7 @@ class Handler(BaseHTTPRequestHandler):
             obj = {"ok": True, "result": result}
             if desc:
                 obj["description"] = desc
-            time.sleep(emu.one_way())       # and the answer travels back
+            time.sleep(emu.one_way() + late)        # and the answer travels back
             self._json(200, obj)
         except RawResponse:
             kind = fault["kind"]
