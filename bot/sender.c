@@ -17,6 +17,11 @@
 #define IDLE_WAIT_MS 50
 /* How long a stopping sender waits for the calls in flight to be answered. */
 #define STOP_GRACE_MS 3000
+/*
+ * What the network may add to one call's way to Telegram and not to the
+ * next's: global_rate + 1 calls leave over at least 1 s plus this.
+ */
+#define ARRIVAL_SPREAD_US 50000
 /* Message ids after a possibly doubled card that are probed for its copy. */
 #define PROBE_MAX 10
 
@@ -410,6 +415,8 @@ none:
  * message, "not found" on none). One call per chat is in flight, so no
  * other message of the bot lies in that range.
  */
+static void probe_next(struct sender *s, const struct flight *f, bool found);
+
 static bool probe(struct sender *s, const struct row *r)
 {
 	char why[128];
@@ -420,6 +427,9 @@ static bool probe(struct sender *s, const struct row *r)
 	notice_copy(&f->r.n, &r->n);
 	f->probe_id = r->flight_after + 1;
 	if (tg_render(&f->calls, &f->r.n, s->lang, why, sizeof(why))) {
+		/* It rendered when it was sent; if it no longer does, there is nothing to compare. */
+		f->probe_id = f->r.probe_end;
+		probe_next(s, f, false);
 		flight_end(s, f);
 		return false;
 	}
@@ -510,8 +520,13 @@ static bool paced(struct sender *s, int64_t chat_id, bool *global_empty)
 		*global_empty = true;
 		return false;
 	}
-	if (b && !bucket_ready(b, now))
+	if (b && !bucket_ready(b, now)) {
+		/* Or until this chat's next token, when that comes sooner. */
+		int64_t ms = (int64_t)ceil((1.0 - b->tokens) / b->rate * 1000.0);
+		if (ms < s->wait_ms)
+			s->wait_ms = ms;
 		return false;
+	}
 	pace_take(&s->global, now_us);
 	if (b)
 		b->tokens -= 1;
@@ -625,13 +640,14 @@ int sender_start(struct sender **out, const struct config *cfg, const volatile i
 	tg_set_in_flight(s->tg, s->max_in_flight);
 	/*
 	 * A margin under each limit: Telegram measures on arrival, we on
-	 * departure. Globally one message a second: slots 34.5 ms apart (29/s)
-	 * put 31 departures over 1.034 s, so no second of arrivals holds 31
-	 * while the network's variation plus our lateness stays under 34 ms.
+	 * departure. Overall: at 30/s, slots 35 ms apart (28.57/s) put 31
+	 * departures over 1.05 s, so no second of arrivals holds 31 while the
+	 * network's variation (and the thread's lateness) stays under 50 ms.
 	 */
 	s->chat_rate = 0.9 * (double)cfg->tg_chat_rate;
 	s->group_rate = (double)(cfg->tg_group_rate - 1) / 60.0;
-	s->global = (struct pace){ clock_mono_us(), 1000000 / (cfg->tg_global_rate - 1) };
+	s->global = (struct pace){ clock_mono_us(),
+				   (1000000 + ARRIVAL_SPREAD_US) / cfg->tg_global_rate };
 	if (pthread_create(&s->thread, NULL, sender_main, s)) {
 		tg_free(s->tg);
 		free(s->flights);
