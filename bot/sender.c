@@ -22,6 +22,8 @@
  * next's: global_rate + 1 calls leave over at least 1 s plus this.
  */
 #define ARRIVAL_SPREAD_US 50000
+/* How far the overall pace may lag behind the clock and catch up (see pace_take). */
+#define PACE_LAG_US 20000
 /* Message ids after a possibly doubled card that are probed for its copy. */
 #define PROBE_MAX 10
 
@@ -48,8 +50,13 @@ static bool pace_ready(const struct pace *p, int64_t now_us)
 
 static void pace_take(struct pace *p, int64_t now_us)
 {
-	/* Idle for more than a slot: the grid starts again now. */
-	if (now_us - p->next_us >= p->interval_us)
+	/*
+	 * Idle for more than a slot: the grid starts again now. Where slots
+	 * are shorter than PACE_LAG_US (limits far above Telegram's), one
+	 * pass may take the slots of that long, not one slot per pass.
+	 */
+	int64_t lag = p->interval_us > PACE_LAG_US ? p->interval_us : PACE_LAG_US;
+	if (now_us - p->next_us >= lag)
 		p->next_us = now_us;
 	p->next_us += p->interval_us;
 }
