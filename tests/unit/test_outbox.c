@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "bot/dialog.h"
+#include "bot/reply.h"
 #include "storage/db.h"
 #include "storage/outbox.h"
 
@@ -181,6 +183,35 @@ static void test_outbox__a_definite_answer_clears_the_mark(void **state)
 	assert_int_equal(s.v[1].flight_after, -1);
 }
 
+/*
+ * While an update from a private chat is handled, what goes back to that
+ * chat is a reply; an answer to a press is an answer; the rest (the card
+ * for the group, a notice to someone else) waits behind them.
+ */
+static void test_outbox__the_dialog_puts_each_notice_in_its_lane(void **state)
+{
+	(void)state;
+	struct dialog d = { .db = db, .now = 100, .writer = 5001 };
+	struct tg_update press = { .callback_id = "77" };
+	assert_int_equal(reply_say(&d, -1001, "<b>card</b>", NULL, 0, 0, NULL), 0);
+	assert_int_equal(reply_say(&d, 5002, "someone else", NULL, 0, 0, NULL), 0);
+	assert_int_equal(reply_say(&d, 5001, "your ticket", NULL, 0, 0, NULL), 0);
+	assert_int_equal(reply_answer(&d, &press, NULL, false), 0);
+	d.writer = 0;   /* the scheduler, an agent: nobody is waiting */
+	assert_int_equal(reply_say(&d, 5003, "reminder", NULL, 0, 0, NULL), 0);
+
+	struct seen s = { .n = 0 };
+	assert_int_equal(db_outbox_due(db, 100, 16, see, &s), 0);
+	assert_int_equal(s.n, 5);
+	const int64_t chats[] = { 0, 5001, -1001, 5002, 5003 };
+	const enum outbox_lane lanes[] = { OUTBOX_ANSWER, OUTBOX_REPLY, OUTBOX_BULK, OUTBOX_BULK,
+					   OUTBOX_BULK };
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(s.v[i].n.chat_id, chats[i]);
+		assert_int_equal(s.v[i].lane, lanes[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +222,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_outbox__a_card_in_flight_keeps_its_first_bound_until_answered,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox__a_definite_answer_clears_the_mark,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox__the_dialog_puts_each_notice_in_its_lane,
 						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
