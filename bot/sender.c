@@ -443,7 +443,12 @@ static bool probe(struct sender *s, const struct row *r)
 	f->own = json_object_new_object();
 	json_object_object_add(f->own, "chat_id", json_object_new_int64(r->n.chat_id));
 	json_object_object_add(f->own, "message_id", json_object_new_int64(f->probe_id));
-	if (json_object_object_get_ex(f->calls.v[f->calls.n - 1].params, "reply_markup", &markup))
+	/*
+	 * Only an inline keyboard can be edited; a message without one (a
+	 * forced reply's question) is "not modified" by an edit without one.
+	 */
+	if (json_object_object_get_ex(f->calls.v[f->calls.n - 1].params, "reply_markup", &markup) &&
+	    json_object_object_get_ex(markup, "inline_keyboard", NULL))
 		json_object_object_add(f->own, "reply_markup", json_object_get(markup));
 	flight_start(s, f);
 	return true;
