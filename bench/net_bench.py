@@ -3,7 +3,7 @@
 answer delay (issue 13). Each benchmark runs at every delay given.
 
   python3 bench/net_bench.py [--delays 0,50,150,300] [--jitter MS]
-                             [--only delivery,relay,button,inflight]
+                             [--only delivery,relay,button,inflight,contend]
                              [--in-flight N] [--json FILE]
 
 delivery  rows for 50 private chats, Telegram's limits on (emulator and
@@ -17,6 +17,10 @@ button    5,000 rows wait for 100 groups (limits on, so the global rate is
           the press to Telegram's receipt of answerCallbackQuery (p50, p99).
 inflight  100 chats, limits off, max_in_flight 64: daemon CPU per delivered
           message, VmRSS and VmHWM, the most calls the emulator saw at once.
+contend   (only when asked) 20 registered cashiers send 1,000 messages while
+          1,000 rows for 50 chats are being delivered: how long the poller
+          took, and how long each thread waited for the write lock (the
+          daemon logs it when it stops).
 
 A config key the daemon does not know (max_in_flight, before issue 13) is
 left out of its config when --in-flight is 0.
@@ -188,6 +192,38 @@ def bench_inflight(delay, jitter, in_flight, window=8):
         d.close()
 
 
+def bench_contend(delay, jitter, in_flight, cashiers=20, n=1000):
+    """The poller handles n cashiers' messages while the sender delivers: lock waits of both."""
+    d = NetBench(limits=True, in_flight=in_flight)
+    ctl = Ctl(d.url)
+    try:
+        d.setup_chain()
+        ids = [500000 + i for i in range(cashiers)]
+        d.register_cashiers(ids)
+        d.wait_outbox_empty()
+        d.stop()
+        others = [200000 + i for i in range(50)]
+        private_chats(ctl, others)
+        fill(d, others, 50 * 20)
+        ctl.post("latency", {"ms": delay, "jitter_ms": jitter})
+        d.start()
+        t0 = time.monotonic()
+        bench.inject(d.url, [(ids[i % cashiers], "Касса не печатает чек (%d)" % i) for i in range(n)])
+        while ctl.get("stats")["pending_updates"]:
+            time.sleep(0.05)
+        handled = time.monotonic() - t0
+        sent0, t1 = ctl.get("stats")["messages_sent"], time.monotonic()
+        time.sleep(5)
+        rate = (ctl.get("stats")["messages_sent"] - sent0) / (time.monotonic() - t1)
+        d.stop()
+        return {"updates": n, "handled_s": handled, "rate_after": rate,
+                "errors429": ctl.get("stats")["errors429"],
+                "lock_waits": [line for _, line in d.lines if "write lock" in line]}
+    finally:
+        ctl.close()
+        d.close()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--delays", default="0,50,150,300")
@@ -225,6 +261,11 @@ def main():
                 " VmRSS %.1f MiB (HWM %.1f), in flight <= %d"
                 % (delay, r["rate"], r["cpu_ms_per_msg"], r["rss_kb"] / 1024, r["hwm_kb"] / 1024,
                    r["max_in_flight"]))
+        if "contend" in only:
+            r = out["contend"] = bench_contend(delay, jit, a.in_flight)
+            log("%4d ms %d updates handled in %.1f s while delivering (then %.1f msg/s, %d x 429): %s"
+                % (delay, r["updates"], r["handled_s"], r["rate_after"], r["errors429"],
+                   " / ".join(x.split("info: ")[-1] for x in r["lock_waits"])))
     if a.json:
         with open(a.json, "w") as f:
             json.dump(res, f, indent=1)
