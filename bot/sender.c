@@ -15,8 +15,12 @@
 #define CHAT_SLOTS 4096
 #define SEND_TIMEOUT_MS 30000
 #define IDLE_WAIT_MS 50
-/* How long a stopping sender waits for the calls in flight to be answered. */
-#define STOP_GRACE_MS 3000
+/*
+ * How long a stopping sender waits for the calls in flight to be answered
+ * (SIGTERM must end the daemon within 2 s); a call answered later is sent
+ * again after the restart, as after a crash.
+ */
+#define STOP_GRACE_MS 1000
 /*
  * What the network may add to one call's way to Telegram and not to the
  * next's: global_rate + 1 calls leave over at least 1 s plus this.
