@@ -581,6 +581,12 @@ static int fill(struct sender *s)
 			notice_release(&rows[i].n);
 		b.n = 0;
 	}
+	/* No slot yet: no row could start, so the due query can wait for one. */
+	int64_t now_us = clock_mono_us();
+	if (!empty && !pace_ready(&s->global, now_us)) {
+		s->wait_ms = (s->global.next_us - now_us + 999) / 1000;
+		empty = true;
+	}
 	if (!empty && !db_outbox_due(s->db, clock_now(), b.cap, collect, &b)) {
 		for (int i = 0; i < b.n && s->in_flight < s->max_in_flight && !empty; i++)
 			if (!flying(s, rows[i].n.chat_id, rows[i].id) &&
