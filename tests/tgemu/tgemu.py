@@ -2229,13 +2229,12 @@ class Handler(BaseHTTPRequestHandler):
             sys.stderr.write("tgemu: internal error in %s: %r\n" % (method, e))
             self._json(500, {"ok": False, "error_code": 500,
                              "description": "Internal Server Error: tgemu bug: %s" % e})
-        finally:
-            if counted:
-                emu.leave(chat_id)
         emu.log_call(method, chat_id, status, arrived, fault["kind"] if fault else None)
         emu.log("%s %s -> %s%s (%d ms)" % (self.command, method, status or "dropped",
                                           " [fault %s]" % fault["kind"] if fault else "",
                                           (time.monotonic() - started) * 1000))
+        if counted:     # every exception of the call was caught above
+            emu.leave(chat_id)
 
     def _control(self, name, query):
         emu = self.emu
