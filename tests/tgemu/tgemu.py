@@ -2109,6 +2109,10 @@ class Handler(BaseHTTPRequestHandler):
             self._json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+        finally:
+            flying, self.flying = getattr(self, "flying", None), None
+            if flying:
+                self.emu.leave(flying[0])
 
     def _file(self, token, fpath):
         if token != self.emu.token:
@@ -2168,13 +2172,12 @@ class Handler(BaseHTTPRequestHandler):
         chat_id = None
         status = 200
         polling = method.lower() == "getupdates"
-        counted = False
         try:
             p = self._params(query, body)
             chat_id = p.values.get("chat_id")
             if not polling:
                 emu.enter(chat_id)
-                counted = True
+                self.flying = [chat_id]     # left in _handle, whatever happens
             # The request travels to Telegram, which counts it on arrival.
             time.sleep(emu.one_way())
             arrived = time.time()
@@ -2233,8 +2236,6 @@ class Handler(BaseHTTPRequestHandler):
         emu.log("%s %s -> %s%s (%d ms)" % (self.command, method, status or "dropped",
                                           " [fault %s]" % fault["kind"] if fault else "",
                                           (time.monotonic() - started) * 1000))
-        if counted:     # every exception of the call was caught above
-            emu.leave(chat_id)
 
     def _control(self, name, query):
         emu = self.emu
