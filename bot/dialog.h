@@ -28,6 +28,7 @@ struct dialog {
 	int64_t now;
 	struct kb *kb;           /* the knowledge base's searcher; NULL: no advice */
 	const struct config *cfg; /* the kb thresholds, SLA policies; NULL: no advice, no SLA */
+	int64_t writer;          /* the private chat whose update is handled, 0: none; its replies go first */
 };
 
 /* A registered person, as the dialog sees them. */

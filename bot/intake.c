@@ -30,6 +30,7 @@ static int apply(struct intake *in, const struct tg_update *u)
 		.now = clock_now(),
 		.kb = in->kb,
 		.cfg = cfg,
+		.writer = u->private_chat ? u->chat_id : 0,
 	};
 	return dialog_handle(&d, u);
 }

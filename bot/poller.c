@@ -110,14 +110,16 @@ int poller_run(const struct config *cfg, struct sender *sender, const volatile i
 				clock_nap(1000, stop);
 				break;
 			}
+			/* Its replies may go now, not after the rest of the batch (a wake-up never blocks). */
+			if (sender)
+				sender_kick(sender);
 		}
-		if (n && sender)
-			sender_kick(sender);
 		tg_result_release(&r);
 	}
 	json_object_put(params);
 	kb_free(kb);
 	tg_free(tg);
+	db_log_lock_waits(db, "poller");
 	db_close(db);
 	return rc;
 }

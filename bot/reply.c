@@ -41,6 +41,20 @@ struct notice_actions *reply_keyboard_column(size_t n, const char *const *labels
 }
 
 /*
+ * A press's spinner turns until it is answered; a person who just wrote
+ * waits for the reply; cards, edits and notices to others can wait a little.
+ */
+static enum outbox_lane lane_of(const struct dialog *d, const struct notice *n,
+				const char *edit_role)
+{
+	if (n->kind == NOTICE_ANSWER)
+		return OUTBOX_ANSWER;
+	if (d->writer && n->chat_id == d->writer && !edit_role)
+		return OUTBOX_REPLY;
+	return OUTBOX_BULK;
+}
+
+/*
  * Queues notice n with its keyboard (consumed, may be NULL), as the
  * ticket's link_role message or an edit of its edit_role one.
  */
@@ -55,6 +69,7 @@ static int queue(struct dialog *d, struct notice *n, struct notice_actions *kb,
 		.ticket_id = ticket_id,
 		.link_role = link_role,
 		.edit_role = edit_role,
+		.lane = lane_of(d, n, edit_role),
 	};
 	if (!rc)
 		rc = db_outbox_add(d->db, &m, d->now);

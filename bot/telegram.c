@@ -16,8 +16,16 @@ struct tg_pause {
 	int64_t until_ms;   /* clock_mono_ms() when calls may go again */
 };
 
+/* A call in flight through the multi interface, until tg_finished(). */
+struct tg_flight {
+	struct http_response resp;
+	char method[48];
+	void *user;
+};
+
 struct tg {
 	struct http *http;
+	struct http_multi *multi;   /* NULL until tg_set_in_flight() */
 	char *base;   /* api_url + "/bot" + token: a secret, never logged */
 	struct tg_pause *pause, *own;
 };
@@ -94,6 +102,7 @@ void tg_free(struct tg *tg)
 	if (!tg)
 		return;
 	http_free(tg->http);
+	http_multi_free(tg->multi);
 	tg_pause_free(tg->own);
 	free(tg->base);
 	free(tg);
@@ -186,6 +195,30 @@ int tg_answer_decode(struct tg_result *out, const char *body, size_t len, long s
 	return out->outcome == TG_OK ? 0 : TD_ERR;
 }
 
+/*
+ * Reads the answer to method (http_post()'s rc and resp) into out, which
+ * the caller zeroed as a retry; a 429 pauses every client sharing the pause.
+ */
+static void answered(struct tg *tg, struct tg_result *out, const char *method, int rc,
+		     const struct http_response *resp)
+{
+	if (rc)
+		snprintf(out->description, sizeof(out->description), "%s",
+			 rc == TD_ENOMEM ? "answer too large" : "network error");
+	else
+		tg_answer_decode(out, buf_cstr(&resp->body), resp->body.len, resp->status);
+	/* A 429 tells the whole bot to wait; one without retry_after waits a second. */
+	if (out->error_code == 429 && !out->retry_after)
+		out->retry_after = 1;
+	if (out->retry_after) {
+		log_warn("telegram: %s: %s; no call to Telegram for %d s", method, out->description,
+			 out->retry_after);
+		pause_for(tg->pause, out->retry_after);
+	}
+	if (out->outcome != TG_OK)
+		log_debug("telegram: %s: %d %s", method, out->error_code, out->description);
+}
+
 int tg_call(struct tg *tg, struct tg_result *out, const char *method, json_object *params,
 	    long timeout_ms, const volatile int *abort_flag)
 {
@@ -203,22 +236,57 @@ int tg_call(struct tg *tg, struct tg_result *out, const char *method, json_objec
 	/* The URL holds the token: only the method is ever logged. */
 	int rc = http_post(tg->http, url, method, "application/json", body, strlen(body), timeout_ms,
 			   &resp, abort_flag);
-	if (rc)
-		snprintf(out->description, sizeof(out->description), "%s",
-			 rc == TD_ENOMEM ? "answer too large" : "network error");
-	else
-		tg_answer_decode(out, buf_cstr(&resp.body), resp.body.len, resp.status);
-	/* A 429 tells the whole bot to wait; one without retry_after waits a second. */
-	if (out->error_code == 429 && !out->retry_after)
-		out->retry_after = 1;
-	if (out->retry_after) {
-		log_warn("telegram: %s: %s; no call to Telegram for %d s", method, out->description,
-			 out->retry_after);
-		pause_for(tg->pause, out->retry_after);
-	}
+	answered(tg, out, method, rc, &resp);
 done:
 	buf_release(&resp.body);
-	if (out->outcome != TG_OK)
-		log_debug("telegram: %s: %d %s", method, out->error_code, out->description);
 	return out->outcome == TG_OK ? 0 : TD_ERR;
+}
+
+void tg_set_in_flight(struct tg *tg, int n)
+{
+	if (!tg->multi)
+		tg->multi = http_multi_new(n);
+}
+
+int tg_start(struct tg *tg, const char *method, json_object *params, long timeout_ms, void *user)
+{
+	char url[1024];
+	const char *body = params ? json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN) : "{}";
+	struct tg_flight *f = xcalloc(1, sizeof(*f));
+	f->resp.body = (struct buf)BUF_INIT(TG_ANSWER_MAX);
+	f->user = user;
+	snprintf(f->method, sizeof(f->method), "%s", method);
+	snprintf(url, sizeof(url), "%s/%s", tg->base, method);
+	if (http_multi_post(tg->multi, url, f->method, "application/json", body, strlen(body),
+			    timeout_ms, &f->resp, f)) {
+		free(f);
+		return TD_ERR;
+	}
+	return 0;
+}
+
+int tg_run(struct tg *tg, int timeout_ms)
+{
+	return http_multi_run(tg->multi, timeout_ms);
+}
+
+bool tg_finished(struct tg *tg, struct tg_result *out, void **user)
+{
+	void *p;
+	int rc;
+	if (!http_multi_next(tg->multi, &p, &rc))
+		return false;
+	struct tg_flight *f = p;
+	memset(out, 0, sizeof(*out));
+	out->outcome = TG_RETRY;
+	answered(tg, out, f->method, rc, &f->resp);
+	*user = f->user;
+	buf_release(&f->resp.body);
+	free(f);
+	return true;
+}
+
+void tg_wakeup(struct tg *tg)
+{
+	http_multi_wakeup(tg->multi);
 }

@@ -71,6 +71,23 @@ int tg_call(struct tg *tg, struct tg_result *out, const char *method, json_objec
 void tg_result_release(struct tg_result *r);
 
 /*
+ * Several calls in flight (libcurl's multi interface), for one thread.
+ * tg_set_in_flight() readies tg for n at once (kept-alive connections).
+ * tg_start() starts method with params (borrowed, serialised at once)
+ * without waiting, nor waiting out the pause: the caller checks
+ * tg_pause_left_ms() first. tg_run() moves the calls on, sleeping at most
+ * timeout_ms (also with none in flight) unless tg_wakeup() (any thread)
+ * ends the sleep; it returns how many are in flight. tg_finished() gives a
+ * finished call's answer as tg_call() would (a 429 sets the pause) and the
+ * user pointer given to tg_start(); false when none is left.
+ */
+void tg_set_in_flight(struct tg *tg, int n);
+int tg_start(struct tg *tg, const char *method, json_object *params, long timeout_ms, void *user);
+int tg_run(struct tg *tg, int timeout_ms);
+bool tg_finished(struct tg *tg, struct tg_result *out, void **user);
+void tg_wakeup(struct tg *tg);
+
+/*
  * Decodes Telegram's answer body[0..len) (borrowed), which came with HTTP
  * status, into out (zeroed by the caller). A body that is not Telegram's
  * JSON is a retry, or a refusal for a 4xx. Returns 0 for TG_OK, else TD_ERR.

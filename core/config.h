@@ -39,6 +39,7 @@ struct config {
 	long long tg_chat_rate;   /* messages per second to one chat */
 	long long tg_group_rate;  /* messages per minute to one group */
 	long long tg_global_rate; /* messages per second overall */
+	long long tg_max_in_flight; /* Bot API calls the sender has in flight at once */
 	/* [kb] */
 	long long kb_threshold;   /* % confidence from which the bot answers with an article */
 	long long kb_hint;        /* % confidence from which a card shows an article as a hint */

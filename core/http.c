@@ -54,53 +54,201 @@ void http_free(struct http *h)
 	free(h);
 }
 
-int http_post(struct http *h, const char *url, const char *what, const char *content_type,
-	      const char *body, size_t len, long timeout_ms, struct http_response *resp,
-	      const volatile int *abort_flag)
+/* The options every POST sets: url, body (copied), headers, the body callback, time-outs. */
+static void setup(CURL *c, struct transfer *t, const char *url, struct curl_slist *headers,
+		  const char *body, size_t len, long timeout_ms)
 {
-	struct transfer t = { resp, abort_flag };
-	struct curl_slist *headers = NULL;
-	char ct[128], *type = NULL;
-	int rc = 0;
-
-	snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
-	headers = curl_slist_append(headers, ct);
-	/* No "Expect: 100-continue" round trip for larger bodies. */
-	headers = curl_slist_append(headers, "Expect:");
-
-	CURL *c = h->curl;
-	curl_easy_reset(c);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_POST, 1L);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	/* Copied: a call in flight outlives the caller's body. */
+	curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, t);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, t->abort_flag ? 0L : 1L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 10000 ? timeout_ms : 10000L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "tilldesk/0.1");
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	t->resp->status = 0;
+	t->resp->content_type[0] = '\0';
+}
 
-	resp->status = 0;
-	resp->content_type[0] = '\0';
-	CURLcode res = curl_easy_perform(c);
+static struct curl_slist *headers_for(const char *content_type)
+{
+	char ct[128];
+	struct curl_slist *headers = NULL;
+	snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
+	headers = curl_slist_append(headers, ct);
+	/* No "Expect: 100-continue" round trip for larger bodies. */
+	return curl_slist_append(headers, "Expect:");
+}
+
+/* What a finished transfer gives its caller: 0, TD_ERR or TD_ENOMEM (as http_post). */
+static int finish(CURL *c, CURLcode res, struct http_response *resp, const char *what)
+{
+	char *type = NULL;
 	if (res == CURLE_OK) {
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
 		if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type)
 			snprintf(resp->content_type, sizeof(resp->content_type), "%s", type);
-	} else if (res == CURLE_WRITE_ERROR && resp->body.failed) {
-		log_warn("http: the answer to %s is larger than %zu bytes", what, resp->body.cap);
-		rc = TD_ENOMEM;
-	} else {
-		log_debug("http: %s: %s", what, curl_easy_strerror(res));
-		rc = TD_ERR;
+		return 0;
 	}
+	if (res == CURLE_WRITE_ERROR && resp->body.failed) {
+		log_warn("http: the answer to %s is larger than %zu bytes", what, resp->body.cap);
+		return TD_ENOMEM;
+	}
+	log_debug("http: %s: %s", what, curl_easy_strerror(res));
+	return TD_ERR;
+}
+
+int http_post(struct http *h, const char *url, const char *what, const char *content_type,
+	      const char *body, size_t len, long timeout_ms, struct http_response *resp,
+	      const volatile int *abort_flag)
+{
+	struct transfer t = { resp, abort_flag };
+	struct curl_slist *headers = headers_for(content_type);
+	CURL *c = h->curl;
+	curl_easy_reset(c);
+	setup(c, &t, url, headers, body, len, timeout_ms);
+	/* Progress is polled only for the abort flag. */
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	int rc = finish(c, curl_easy_perform(c), resp, what);
 	curl_slist_free_all(headers);
 	return rc;
+}
+
+/* One request of a struct http_multi, from http_multi_post() to http_multi_next(). */
+struct http_req {
+	CURL *curl;
+	struct curl_slist *headers;
+	struct transfer t;
+	char what[64];
+	void *user;
+	struct http_req *next;   /* in the list of requests in flight */
+};
+
+struct http_multi {
+	CURLM *multi;
+	struct http_req *reqs;
+	int running;
+};
+
+struct http_multi *http_multi_new(long max_connections)
+{
+	struct http_multi *m = xcalloc(1, sizeof(*m));
+	m->multi = curl_multi_init();
+	if (!m->multi)
+		fatal("cannot initialise libcurl's multi interface");
+	/* Several kept-alive connections to the one host, or one multiplexed (HTTP/2). */
+	curl_multi_setopt(m->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	curl_multi_setopt(m->multi, CURLMOPT_MAX_HOST_CONNECTIONS, max_connections);
+	curl_multi_setopt(m->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max_connections);
+	curl_multi_setopt(m->multi, CURLMOPT_MAXCONNECTS, max_connections);
+	return m;
+}
+
+static void req_free(struct http_multi *m, struct http_req *r)
+{
+	curl_multi_remove_handle(m->multi, r->curl);
+	curl_easy_cleanup(r->curl);
+	curl_slist_free_all(r->headers);
+	free(r);
+}
+
+/* Takes r out of m's list. */
+static void req_unlink(struct http_multi *m, struct http_req *r)
+{
+	for (struct http_req **p = &m->reqs; *p; p = &(*p)->next)
+		if (*p == r) {
+			*p = r->next;
+			return;
+		}
+}
+
+void http_multi_free(struct http_multi *m)
+{
+	if (!m)
+		return;
+	while (m->reqs) {
+		struct http_req *r = m->reqs;
+		m->reqs = r->next;
+		req_free(m, r);
+	}
+	curl_multi_cleanup(m->multi);
+	free(m);
+}
+
+int http_multi_post(struct http_multi *m, const char *url, const char *what,
+		    const char *content_type, const char *body, size_t len, long timeout_ms,
+		    struct http_response *resp, void *user)
+{
+	struct http_req *r = xcalloc(1, sizeof(*r));
+	r->curl = curl_easy_init();
+	if (!r->curl) {
+		free(r);
+		return TD_ERR;
+	}
+	r->t.resp = resp;
+	r->user = user;
+	snprintf(r->what, sizeof(r->what), "%s", what);
+	r->headers = headers_for(content_type);
+	setup(r->curl, &r->t, url, r->headers, body, len, timeout_ms);
+	/*
+	 * No CURLOPT_PIPEWAIT: over HTTP/1.1 it holds every call until the
+	 * first connection's first answer, and they then leave together,
+	 * bunched, which the caller's pacing cannot see.
+	 */
+	curl_easy_setopt(r->curl, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(r->curl, CURLOPT_PRIVATE, r);
+	if (curl_multi_add_handle(m->multi, r->curl) != CURLM_OK) {
+		curl_easy_cleanup(r->curl);
+		curl_slist_free_all(r->headers);
+		free(r);
+		return TD_ERR;
+	}
+	r->next = m->reqs;
+	m->reqs = r;
+	return 0;
+}
+
+int http_multi_run(struct http_multi *m, int timeout_ms)
+{
+	int running = 0;
+	/* Start what was added, then wait for the network or a wake-up, then move on. */
+	curl_multi_perform(m->multi, &running);
+	/* curl_multi_poll() sleeps even with nothing in flight, until http_multi_wakeup(). */
+	if (timeout_ms > 0)
+		curl_multi_poll(m->multi, NULL, 0, timeout_ms, NULL);
+	curl_multi_perform(m->multi, &running);
+	m->running = running;
+	return running;
+}
+
+bool http_multi_next(struct http_multi *m, void **user, int *rc)
+{
+	int left;
+	CURLMsg *msg;
+	while ((msg = curl_multi_info_read(m->multi, &left))) {
+		struct http_req *r = NULL;
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+		*rc = finish(r->curl, msg->data.result, r->t.resp, r->what);
+		*user = r->user;
+		req_unlink(m, r);
+		req_free(m, r);
+		return true;
+	}
+	return false;
+}
+
+void http_multi_wakeup(struct http_multi *m)
+{
+	curl_multi_wakeup(m->multi);
 }

@@ -35,6 +35,41 @@ int http_post(struct http *h, const char *url, const char *what, const char *con
 	      const char *body, size_t len, long timeout_ms, struct http_response *resp,
 	      const volatile int *abort_flag);
 
+/*
+ * Several requests in flight at once, for one thread: libcurl's multi
+ * interface. Connections are kept alive and reused, at most max_connections
+ * to the host (HTTP/1.1 carries one request at a time on each; an HTTP/2
+ * server that offers it gets them multiplexed on one). Not thread-safe
+ * except http_multi_wakeup().
+ */
+struct http_multi;
+
+struct http_multi *http_multi_new(long max_connections);
+/* Frees m; requests still in flight are dropped, their responses untouched. */
+void http_multi_free(struct http_multi *m);
+/*
+ * Starts a POST as http_post() (body is copied). resp is the caller's,
+ * initialised as for http_post(), and must stay valid until
+ * http_multi_next() hands back user with it. 0, or TD_ERR when it could
+ * not be started.
+ */
+int http_multi_post(struct http_multi *m, const char *url, const char *what,
+		    const char *content_type, const char *body, size_t len, long timeout_ms,
+		    struct http_response *resp, void *user);
+/*
+ * Moves the requests on, sleeping at most timeout_ms (also with none in
+ * flight) for the network or http_multi_wakeup(). Returns how many are
+ * still in flight.
+ */
+int http_multi_run(struct http_multi *m, int timeout_ms);
+/*
+ * A finished request: true, with its user pointer and what http_post()
+ * would have returned in *rc; false when no other has finished.
+ */
+bool http_multi_next(struct http_multi *m, void **user, int *rc);
+/* Ends the sleep of http_multi_run() early; safe from any thread. */
+void http_multi_wakeup(struct http_multi *m);
+
 /* Process-wide set-up and tear-down of libcurl; call once from main. */
 int http_global_init(void);
 void http_global_cleanup(void);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "storage/internal.h"
 
@@ -392,10 +393,30 @@ int db_schema_version(struct db *db)
 
 int db_begin(struct db *db)
 {
+	int64_t t0 = clock_mono_us();
 	int rc = db_exec(db, "BEGIN IMMEDIATE");
+	int64_t us = clock_mono_us() - t0;
+	db->waits.begins++;
+	db->waits.waited += us > 1000;
+	db->waits.total_us += us;
+	if (us > db->waits.max_us)
+		db->waits.max_us = us;
 	if (!rc)
 		db->in_tx = true;
 	return rc;
+}
+
+void db_lock_waits(const struct db *db, struct db_waits *out)
+{
+	*out = db->waits;
+}
+
+void db_log_lock_waits(const struct db *db, const char *who)
+{
+	const struct db_waits *w = &db->waits;
+	log_info("%s: %lld transactions waited %.1f ms in all for the write lock"
+		 " (%lld over 1 ms, the longest %.1f ms)", who, (long long)w->begins,
+		 (double)w->total_us / 1000.0, (long long)w->waited, (double)w->max_us / 1000.0);
 }
 
 int db_commit(struct db *db)

@@ -70,6 +70,17 @@ void db_stop_on(const volatile int *flag);
 
 /* BEGIN IMMEDIATE; nesting is not supported. TD_EBUSY past the busy timeout. */
 int db_begin(struct db *db);
+
+/* How long this connection's db_begin() calls waited for the write lock. */
+struct db_waits {
+	int64_t begins;      /* db_begin() calls */
+	int64_t waited;      /* of them, those that took over 1 ms */
+	int64_t total_us, max_us;
+};
+/* The figures so far (*out). */
+void db_lock_waits(const struct db *db, struct db_waits *out);
+/* Logs them (info), naming the thread who, at its end. */
+void db_log_lock_waits(const struct db *db, const char *who);
 int db_commit(struct db *db);
 /* Safe to call when no transaction is open. */
 void db_rollback(struct db *db);

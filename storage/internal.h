@@ -15,6 +15,7 @@
 struct db {
 	sqlite3 *h;
 	bool in_tx;
+	struct db_waits waits;   /* how long db_begin() waited for the write lock */
 	/*
 	 * Compiled statements, kept for the life of the connection: compiling
 	 * SQL was half of the cost of handling an update.

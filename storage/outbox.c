@@ -6,8 +6,8 @@ int db_outbox_add(struct db *db, const struct outbox_new *m, int64_t now)
 	sqlite3_stmt *st;
 	if (db_prepare(db, &st, "INSERT INTO outbox(channel, chat_id, method, payload, ticket_id,"
 			       " link_role, edit_role, created_at, kind, msg_key, args, actions, ref,"
-			       " reply_to, flags) VALUES ('telegram', ?, '', '', ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-			       " ?, ?)"))
+			       " reply_to, flags, lane) VALUES ('telegram', ?, '', '', ?, ?, ?, ?, ?, ?, ?, ?,"
+			       " ?, ?, ?, ?)"))
 		return TD_ERR;
 	db_bind_id(st, 1, m->n.chat_id);
 	db_bind_id(st, 2, m->ticket_id);
@@ -21,6 +21,7 @@ int db_outbox_add(struct db *db, const struct outbox_new *m, int64_t now)
 	sqlite3_bind_text(st, 10, m->n.ref ? m->n.ref : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 11, m->n.reply_to);
 	sqlite3_bind_int(st, 12, (int)m->n.flags);
+	sqlite3_bind_int(st, 13, (int)m->lane);
 	return db_step_done(db, st);
 }
 
@@ -28,7 +29,8 @@ int db_outbox_add(struct db *db, const struct outbox_new *m, int64_t now)
 #define ROW_COLUMNS(o) o "id, coalesce(" o "chat_id, 0), " o "method, " o "payload," \
 	" coalesce(" o "ticket_id, 0), coalesce(" o "link_role, ''), coalesce(" o "edit_role, '')," \
 	" " o "attempts, " o "kind, " o "msg_key, " o "args, " o "actions, " o "ref, " o "reply_to," \
-	" " o "flags, " o "parts_sent"
+	" " o "flags, " o "parts_sent, " o "lane, coalesce(" o "flight_after, -1)," \
+	" coalesce(" o "message_id, 0), " o "probe_end"
 
 static struct outbox_row row_of(sqlite3_stmt *st)
 {
@@ -50,6 +52,10 @@ static struct outbox_row row_of(sqlite3_stmt *st)
 		.edit_role = db_text(st, 6),
 		.attempts = sqlite3_column_int(st, 7),
 		.parts_sent = sqlite3_column_int(st, 15),
+		.lane = (enum outbox_lane)sqlite3_column_int(st, 16),
+		.flight_after = sqlite3_column_int64(st, 17),
+		.message_id = sqlite3_column_int64(st, 18),
+		.probe_end = sqlite3_column_int64(st, 19),
 	};
 	/* An unknown kind (a newer release's) fails as bad JSON rather than being guessed at. */
 	if (notice_kind_parse(&r.n.kind, db_text(st, 8)))
@@ -97,7 +103,7 @@ int db_outbox_due(struct db *db, int64_t now, int limit,
 		       "  SELECT id FROM outbox INDEXED BY outbox_queue WHERE state = 'pending'"
 		       "   AND channel = 'telegram' AND chat_id IS NULL)"
 		       " SELECT " ROW_COLUMNS("o.") " FROM heads h JOIN outbox o ON o.id = h.id"
-		       " WHERE o.not_before <= ?1 ORDER BY o.id LIMIT ?2",
+		       " WHERE o.not_before <= ?1 ORDER BY o.lane DESC, o.id LIMIT ?2",
 		       DB_BINDS(DB_INT(now), DB_INT(limit)), outbox_row, &rows);
 }
 
@@ -127,7 +133,7 @@ static int link_sent(struct db *db, int64_t id, int64_t message_id)
 int db_outbox_sent(struct db *db, int64_t id, int64_t message_id, int64_t now)
 {
 	int rc = db_run(db, "UPDATE outbox SET state = 'sent', sent_at = ?, message_id = ?,"
-			" attempts = attempts + 1 WHERE id = ?",
+			" attempts = attempts + 1, flight_after = NULL WHERE id = ?",
 			DB_BINDS(DB_INT(now), DB_ID(message_id), DB_INT(id)));
 	if (rc || !message_id)
 		return rc;
@@ -142,8 +148,8 @@ int db_outbox_retry(struct db *db, int64_t id, int64_t not_before, const char *e
 
 int db_outbox_failed(struct db *db, int64_t id, const char *error)
 {
-	return db_run(db, "UPDATE outbox SET state = 'failed', error = ?, attempts = attempts + 1"
-		      " WHERE id = ?", DB_BINDS(DB_TEXT(error), DB_INT(id)));
+	return db_run(db, "UPDATE outbox SET state = 'failed', error = ?, attempts = attempts + 1,"
+		      " flight_after = NULL WHERE id = ?", DB_BINDS(DB_TEXT(error), DB_INT(id)));
 }
 
 int db_outbox_set_payload(struct db *db, int64_t id, const char *payload)
@@ -160,11 +166,47 @@ int db_outbox_add_flags(struct db *db, int64_t id, unsigned flags)
 
 int db_outbox_part_sent(struct db *db, int64_t id, int64_t message_id)
 {
-	int rc = db_run(db, "UPDATE outbox SET parts_sent = parts_sent + 1, error = NULL WHERE id = ?",
+	int rc = db_run(db, "UPDATE outbox SET parts_sent = parts_sent + 1, error = NULL,"
+			" flight_after = NULL WHERE id = ?",
 			DB_BINDS(DB_INT(id)));
 	if (rc || !message_id)
 		return rc;
 	return link_sent(db, id, message_id);
+}
+
+int db_outbox_flying(struct db *db, int64_t id, int64_t last_message_id)
+{
+	/* An earlier try's bound stays: its copy may lie just after it. */
+	return db_run(db, "UPDATE outbox SET flight_after = coalesce(flight_after, ?) WHERE id = ?",
+		      DB_BINDS(DB_INT(last_message_id), DB_INT(id)));
+}
+
+int db_outbox_probe_set(struct db *db, int64_t id, int64_t after, int64_t end)
+{
+	/* nullif: -1 is "nothing left", stored as NULL. */
+	return db_run(db, "UPDATE outbox SET flight_after = nullif(?, -1), probe_end = ? WHERE id = ?",
+		      DB_BINDS(DB_INT(after < 0 ? -1 : after), DB_INT(end), DB_INT(id)));
+}
+
+int db_outbox_probes(struct db *db, int (*fn)(const struct outbox_row *, void *), void *arg)
+{
+	struct outbox_rows rows = { fn, arg, NULL };
+	return db_query_each(db, "SELECT " ROW_COLUMNS("") " FROM outbox INDEXED BY outbox_probe"
+			     " WHERE state = 'sent' AND flight_after IS NOT NULL ORDER BY id",
+			     DB_NO_BINDS, outbox_row, &rows);
+}
+
+int db_chat_last_message(struct db *db, int64_t chat_id, int64_t *out)
+{
+	/*
+	 * A chat's rows go out in id order, so its newest sent row holds its
+	 * newest message; a long text's earlier parts are only in tg_links.
+	 */
+	return db_query_int(db, "SELECT max(coalesce((SELECT message_id FROM outbox INDEXED BY outbox_chat"
+			    " WHERE chat_id = ?1 AND state = 'sent' AND message_id IS NOT NULL"
+			    " ORDER BY id DESC LIMIT 1), 0),"
+			    " coalesce((SELECT max(message_id) FROM tg_links WHERE chat_id = ?1), 0))",
+			    DB_BINDS(DB_INT(chat_id)), out);
 }
 
 int db_outbox_count(struct db *db, const char *state, int64_t *out)

@@ -16,6 +16,17 @@
 #include "core/notice.h"
 #include "storage/db.h"
 
+/*
+ * Which chats' rows go first when not all can (the global rate, the calls
+ * in flight): a higher lane first, then the older row. A chat's own rows
+ * always go in id order, whatever their lanes.
+ */
+enum outbox_lane {
+	OUTBOX_BULK = 0,      /* cards, card edits, relays, notices nobody waits for */
+	OUTBOX_REPLY = 1,     /* a reply to a person who just wrote to the bot */
+	OUTBOX_ANSWER = 2,    /* the answer to a button press: its spinner turns */
+};
+
 struct outbox_row {
 	int64_t id;
 	struct notice n;            /* strings borrowed; n.chat_id 0: no chat (an answer) */
@@ -24,19 +35,26 @@ struct outbox_row {
 	const char *edit_role;      /* "" or edit the ticket's message of this role */
 	int attempts;
 	int parts_sent;             /* messages of this notice already accepted */
+	enum outbox_lane lane;
+	int64_t flight_after;       /* -1: none; else see db_outbox_flying() */
+	int64_t message_id;         /* what Telegram answered (a sent row), 0: none */
+	int64_t probe_end;          /* a probed row: the first id not to probe */
 };
 
 struct outbox_new {
 	struct notice n;            /* borrowed; not NOTICE_LEGACY */
 	int64_t ticket_id;
 	const char *link_role, *edit_role;  /* NULL for none */
+	enum outbox_lane lane;
 };
 
 int db_outbox_add(struct db *db, const struct outbox_new *m, int64_t now);
 
 /*
  * Calls fn for the first pending row of each chat (in id order), if due by
- * now, at most limit rows. Rows without a chat are each their own queue.
+ * now, at most limit rows, higher lanes first, then by id. Rows without a
+ * chat are each their own queue. Its cost follows the number of chats
+ * with pending rows, not the backlog.
  */
 int db_outbox_due(struct db *db, int64_t now, int limit,
 		  int (*fn)(const struct outbox_row *, void *), void *arg);
@@ -67,6 +85,22 @@ int db_outbox_add_flags(struct db *db, int64_t id, unsigned flags);
  * db_outbox_sent(); the row stays pending for the next part.
  */
 int db_outbox_part_sent(struct db *db, int64_t id, int64_t message_id);
+/*
+ * Row id's call is about to go out and may reach Telegram without its
+ * answer being recorded: remembers the chat's last recorded message id
+ * (db_chat_last_message()) unless an earlier try already did.
+ * db_outbox_sent(), _part_sent() and _failed() forget it; _retry() keeps it.
+ */
+int db_outbox_flying(struct db *db, int64_t id, int64_t last_message_id);
+/*
+ * After row id was sent again: the ids after `after` and before end are
+ * to be probed for an earlier copy (after -1: nothing left to probe).
+ */
+int db_outbox_probe_set(struct db *db, int64_t id, int64_t after, int64_t end);
+/* Calls fn for each sent row whose earlier copy is still to be looked for. */
+int db_outbox_probes(struct db *db, int (*fn)(const struct outbox_row *, void *), void *arg);
+/* The newest message id the bot recorded in chat_id (0: none). */
+int db_chat_last_message(struct db *db, int64_t chat_id, int64_t *out);
 /* Counts rows by state, for tests and status. */
 int db_outbox_count(struct db *db, const char *state, int64_t *out);
 

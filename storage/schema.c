@@ -363,6 +363,19 @@ static const char *const migrations[] = {
 	"ALTER TABLE ticket_events ADD COLUMN args TEXT;"
 	"ALTER TABLE person_events ADD COLUMN msg_key TEXT;"
 	"ALTER TABLE person_events ADD COLUMN args TEXT;",
+	/*
+	 * 15: delivery lanes and calls in flight. lane orders the chats'
+	 * heads: 2 answers to a press, 1 replies to a person who just wrote,
+	 * 0 the rest (cards, edits, bulk notices); a chat's rows stay in id
+	 * order. flight_after, on a row with a link_role, says its call may
+	 * have reached Telegram without an answer (a crash, a time-out): the
+	 * chat's last recorded message id then. Pending, it is sent again; sent,
+	 * the ids between flight_after and message_id are probed for the copy.
+	 */
+	"ALTER TABLE outbox ADD COLUMN lane INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN flight_after INTEGER;"
+	"ALTER TABLE outbox ADD COLUMN probe_end INTEGER NOT NULL DEFAULT 0;" /* the first id not probed */
+	"CREATE INDEX outbox_probe ON outbox(id) WHERE state = 'sent' AND flight_after IS NOT NULL;",
 };
 
 int db_schema_latest(void)

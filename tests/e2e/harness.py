@@ -36,9 +36,11 @@ def button(msg, label):
 
 
 class Desk:
-    def __init__(self, limits=True, group_limit=None, chat_rate=None, extra_config=""):
+    def __init__(self, limits=True, group_limit=None, chat_rate=None, extra_config="", delay_ms=0,
+                 jitter_ms=0):
         self.dir = tempfile.mkdtemp(prefix="tilldesk-e2e-")
-        args = [sys.executable, EMU, "--port", "0", "--limits", "on" if limits else "off"]
+        args = [sys.executable, EMU, "--port", "0", "--limits", "on" if limits else "off",
+                "--delay", str(delay_ms), "--jitter", str(jitter_ms)]
         if group_limit:
             args += ["--group-limit", str(group_limit)]
         if chat_rate:

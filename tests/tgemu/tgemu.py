@@ -3,6 +3,7 @@
 
     python3 tests/tgemu/tgemu.py --port PORT [--token TOKEN] [--bot-username NAME]
                                  [--limits on|off] [--state-file F] [--verbose]
+                                 [--delay MS] [--jitter MS]
 
 Serves the Bot API at http://127.0.0.1:PORT/bot<TOKEN>/<method> and files at
 /file/bot<TOKEN>/<path>, plus a test-only control API under /control/.
@@ -588,7 +589,8 @@ def api(name):
 class Emulator:
     def __init__(self, token=DEFAULT_TOKEN, username=DEFAULT_USERNAME, limits=True,
                  state_file=None, verbose=False, html_strict=True, callback_expiry=0,
-                 first_update_id=None, group_limit=20, chat_rate=1.0):
+                 first_update_id=None, group_limit=20, chat_rate=1.0, delay_ms=0.0,
+                 jitter_ms=0.0):
         self.token = token
         head = token.split(":", 1)[0]
         self.bot_id = int(head) if head.isdigit() else 123456789
@@ -601,6 +603,7 @@ class Emulator:
         self.lock = threading.RLock()
         self.cond = threading.Condition(self.lock)
         self.limiter = Limiter(group_limit, chat_rate)
+        self.delay_ms, self.jitter_ms = delay_ms, jitter_ms
         self.poller = None
         self.terminated = set()
         self.next_conflict = 0.0
@@ -640,6 +643,10 @@ class Emulator:
         self.call_seq = 0
         self.stats = {"calls": {}, "errors": {}, "errors429": 0, "errors429_by_chat": {},
                       "faults_injected": 0, "updates_filtered": 0}
+        self.in_flight = 0          # Bot API calls being served now (getUpdates aside)
+        self.max_in_flight = 0
+        self.max_in_flight_chat = {}    # chat_id -> most calls for it served at once
+        self.in_flight_chat = {}
         self.limiter.reset()
         self.next_conflict = 0.0
 
@@ -1824,6 +1831,48 @@ class Emulator:
             self.faults.append(f)
             return {"faults": [dict(x) for x in self.faults]}
 
+    def c_latency(self, body):
+        ms, jitter = body.get("ms", 0), body.get("jitter_ms", 0)
+        for v in (ms, jitter):
+            if not isinstance(v, (int, float)) or v < 0 or v > 60000:
+                raise ControlError("ms and jitter_ms must be numbers from 0 to 60000")
+        if jitter > ms:
+            raise ControlError("jitter_ms must not exceed ms")
+        with self.lock:
+            self.delay_ms, self.jitter_ms = float(ms), float(jitter)
+            if body.get("reset_peak", True):
+                self.max_in_flight = 0
+                self.max_in_flight_chat = {}
+            return {"ms": self.delay_ms, "jitter_ms": self.jitter_ms}
+
+    def one_way(self):
+        """Seconds a request (or its answer) spends on the network: half the
+        round trip, give or take half the jitter, drawn for each direction."""
+        with self.lock:
+            d, j = self.delay_ms, self.jitter_ms
+        if d <= 0:
+            return 0.0
+        return max(0.0, d / 2 + random.uniform(-j / 2, j / 2)) / 1000.0
+
+    def enter(self, chat_id):
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            if chat_id is not None:
+                k = str(chat_id)
+                n = self.in_flight_chat.get(k, 0) + 1
+                self.in_flight_chat[k] = n
+                self.max_in_flight_chat[k] = max(self.max_in_flight_chat.get(k, 0), n)
+
+    def leave(self, chat_id):
+        with self.lock:
+            self.in_flight -= 1
+            if chat_id is not None:
+                k = str(chat_id)
+                self.in_flight_chat[k] -= 1
+                if not self.in_flight_chat[k]:
+                    del self.in_flight_chat[k]
+
     def c_limits(self, body):
         with self.lock:
             self.limits_on = bool(body.get("on", True))
@@ -1895,6 +1944,9 @@ class Emulator:
                     "allowed_updates": self.s["allowed_updates"],
                     "long_polling": self.poller is not None,
                     "limits": self.limits_on,
+                    "delay_ms": self.delay_ms, "jitter_ms": self.jitter_ms,
+                    "in_flight": self.in_flight, "max_in_flight": self.max_in_flight,
+                    "max_in_flight_per_chat": max(self.max_in_flight_chat.values(), default=0),
                     "messages_sent": len(self.s["sent"])}
 
     def c_calls(self, q):
@@ -1958,7 +2010,8 @@ CONTROL_POST = {"message": Emulator.c_message, "callback": Emulator.c_callback,
                 "update": Emulator.c_update, "group": Emulator.c_group,
                 "migrate": Emulator.c_migrate, "block": Emulator.c_block,
                 "kick": Emulator.c_kick, "fault": Emulator.c_fault,
-                "limits": Emulator.c_limits, "reset": Emulator.c_reset}
+                "limits": Emulator.c_limits, "reset": Emulator.c_reset,
+                "latency": Emulator.c_latency}
 CONTROL_GET = {"sent": Emulator.c_sent, "callback_answers": Emulator.c_callback_answers,
                "stats": Emulator.c_stats, "wait": Emulator.c_wait,
                "history": Emulator.c_history, "updates": Emulator.c_updates,
@@ -2063,6 +2116,10 @@ class Handler(BaseHTTPRequestHandler):
             self._json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+        finally:
+            flying, self.flying = getattr(self, "flying", None), None
+            if flying:
+                self.emu.leave(flying[0])
 
     def _file(self, token, fpath):
         if token != self.emu.token:
@@ -2126,12 +2183,25 @@ class Handler(BaseHTTPRequestHandler):
         self.pending_log = lambda st: emu.log_call(method, chat_id, st, arrived,
                                                    fault["kind"] if fault else None)
         status = 200
+        polling = method.lower() == "getupdates"
         try:
             p = self._params(query, body)
             chat_id = p.values.get("chat_id")
+            if not polling:
+                emu.enter(chat_id)
+                self.flying = [chat_id]     # left in _handle, whatever happens
+            # The request travels to Telegram, which counts it on arrival.
+            time.sleep(emu.one_way())
+            arrived = time.time()
             fault = emu.take_fault(method, chat_id)
+            late = 0.0
             if fault and fault["kind"] == "delay":
-                time.sleep(fault["seconds"])
+                # apply: the call takes effect at once, its answer is late
+                # (a bot killed meanwhile never learns that it went)
+                if fault["apply"]:
+                    late = fault["seconds"]
+                else:
+                    time.sleep(fault["seconds"])
                 fault = None
             if fault and fault["kind"] == "429":
                 secs = max(1, int(math.ceil(fault["seconds"])))
@@ -2147,6 +2217,7 @@ class Handler(BaseHTTPRequestHandler):
             obj = {"ok": True, "result": result}
             if desc:
                 obj["description"] = desc
+            time.sleep(emu.one_way() + late)        # and the answer travels back
             self._json(200, obj)
         except RawResponse:
             kind = fault["kind"]
@@ -2165,6 +2236,7 @@ class Handler(BaseHTTPRequestHandler):
         except ApiError as e:
             status = e.code
             emu.count_error(e.code)
+            time.sleep(emu.one_way())
             self._api_error(e)
         except Exception as e:      # a bug in tgemu: say so, keep serving
             status = 500
@@ -2212,7 +2284,7 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-    request_queue_size = 64
+    request_queue_size = 256
 
     def handle_error(self, request, client_address):
         # the default prints a traceback; keep it to one line (and never a URL)
@@ -2240,16 +2312,24 @@ def main(argv=None):
                     help="messages per rolling minute to one group (default 20, as Telegram)")
     ap.add_argument("--chat-rate", type=float, default=1.0,
                     help="messages per second to one chat, bursts of 3 (default 1, as Telegram)")
+    ap.add_argument("--delay", type=float, default=0, metavar="MS",
+                    help="round trip of every Bot API call in ms, half on the way in (calls are "
+                         "counted against the limits on arrival), half on the way out (default 0)")
+    ap.add_argument("--jitter", type=float, default=0, metavar="MS",
+                    help="the round trip varies by up to this much, each way drawn apart "
+                         "(default 0; at most --delay)")
     ap.add_argument("--verbose", action="store_true", help="log one line per call to stderr")
     a = ap.parse_args(argv)
     if ":" not in a.token:
         ap.error("--token must look like <bot id>:<secret>")
+    if a.delay < 0 or a.jitter < 0 or a.jitter > a.delay:
+        ap.error("--delay and --jitter must be >= 0, and --jitter at most --delay")
 
     emu = Emulator(token=a.token, username=a.bot_username, limits=a.limits == "on",
                    state_file=a.state_file, verbose=a.verbose,
                    html_strict=a.html_strict == "on", callback_expiry=a.callback_expiry,
                    first_update_id=a.first_update_id or None, group_limit=a.group_limit,
-                   chat_rate=a.chat_rate)
+                   chat_rate=a.chat_rate, delay_ms=a.delay, jitter_ms=a.jitter)
     srv = Server(("127.0.0.1", a.port), Handler)
     srv.emu = emu
     stop = threading.Event()

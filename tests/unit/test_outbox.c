@@ -1,0 +1,230 @@
+/* Unit tests: the outbox's lanes and the bookkeeping of calls in flight. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "bot/dialog.h"
+#include "bot/reply.h"
+#include "storage/db.h"
+#include "storage/outbox.h"
+
+static char dir[] = "/tmp/tilldesk-outbox-XXXXXX";
+static struct db *db;
+
+/* Each test has a database of its own. */
+static int setup(void **state)
+{
+	char path[256], err[256];
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/tilldesk-outbox-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/outbox.db", dir);
+	return db_open(&db, path, err, sizeof(err));
+}
+
+static int teardown(void **state)
+{
+	char path[256];
+	(void)state;
+	db_close(db);
+	static const char *const files[] = { "outbox.db", "outbox.db-wal", "outbox.db-shm" };
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	return rmdir(dir);
+}
+
+static int64_t add(int64_t chat, enum outbox_lane lane, const char *link_role)
+{
+	struct outbox_new m = {
+		.n = { .kind = chat ? NOTICE_SAY : NOTICE_ANSWER, .chat_id = chat },
+		.lane = lane,
+		.link_role = link_role,
+	};
+	int64_t id;
+	assert_int_equal(db_outbox_add(db, &m, 100), 0);
+	assert_int_equal(db_outbox_last(db, &id), 0);
+	return id;
+}
+
+struct seen {
+	struct outbox_row v[16];
+	int n;
+};
+
+static int see(const struct outbox_row *r, void *arg)
+{
+	struct seen *s = arg;
+	if (s->n < 16) {
+		s->v[s->n] = *r;
+		s->v[s->n].n.args = NULL;   /* borrowed strings die with the step */
+		s->n++;
+	}
+	return 0;
+}
+
+/*
+ * A press's answer first, then the reply to the person who just wrote,
+ * then cards and the rest, each lane oldest first; a chat's own rows keep
+ * their order whatever their lanes.
+ */
+static void test_outbox__due_gives_answers_then_replies_then_the_rest(void **state)
+{
+	(void)state;
+	int64_t card1 = add(-5, OUTBOX_BULK, "card");
+	add(-5, OUTBOX_BULK, "card");
+	int64_t notice7 = add(7, OUTBOX_BULK, NULL);
+	add(7, OUTBOX_REPLY, NULL);          /* behind the notice of its own chat */
+	int64_t reply8 = add(8, OUTBOX_REPLY, NULL);
+	int64_t card9 = add(-9, OUTBOX_BULK, "card");
+	int64_t answer = add(0, OUTBOX_ANSWER, NULL);
+
+	struct seen s = { .n = 0 };
+	assert_int_equal(db_outbox_due(db, 100, 16, see, &s), 0);
+	assert_int_equal(s.n, 5);
+	const int64_t want[] = { answer, reply8, card1, notice7, card9 };
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(s.v[i].id, want[i]);
+	assert_int_equal(s.v[0].lane, OUTBOX_ANSWER);
+	assert_int_equal(s.v[1].lane, OUTBOX_REPLY);
+	assert_int_equal(s.v[2].lane, OUTBOX_BULK);
+
+	/* With room for two, the answer and the reply go before the older cards. */
+	s.n = 0;
+	assert_int_equal(db_outbox_due(db, 100, 2, see, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.v[0].id, answer);
+	assert_int_equal(s.v[1].id, reply8);
+}
+
+/* Thousands of cards waiting in a few chats do not push a later answer out of the batch. */
+static void test_outbox__an_answer_is_due_first_behind_thousands_of_cards(void **state)
+{
+	(void)state;
+	assert_int_equal(db_begin(db), 0);
+	for (int i = 0; i < 3000; i++)
+		add(-100 - i % 100, OUTBOX_BULK, "card");
+	assert_int_equal(db_commit(db), 0);
+	int64_t answer = add(0, OUTBOX_ANSWER, NULL);
+	struct seen s = { .n = 0 };
+	assert_int_equal(db_outbox_due(db, 100, 16, see, &s), 0);
+	assert_int_equal(s.n, 16);
+	assert_int_equal(s.v[0].id, answer);
+	/* The rest are the chats' heads, oldest first: rows 1..15. */
+	for (int i = 1; i < 16; i++)
+		assert_int_equal(s.v[i].id, i);
+}
+
+/*
+ * A card's call in flight remembers the chat's last recorded message, and
+ * keeps the first try's bound through retries; an answer forgets it.
+ */
+static void test_outbox__a_card_in_flight_keeps_its_first_bound_until_answered(void **state)
+{
+	(void)state;
+	int64_t last;
+	int64_t earlier = add(-5, OUTBOX_BULK, NULL);
+	int64_t card = add(-5, OUTBOX_BULK, "card");
+	assert_int_equal(db_chat_last_message(db, -5, &last), 0);
+	assert_int_equal(last, 0);
+	assert_int_equal(db_outbox_sent(db, earlier, 43, 100), 0);
+	assert_int_equal(db_chat_last_message(db, -5, &last), 0);
+	assert_int_equal(last, 43);
+
+	assert_int_equal(db_outbox_flying(db, card, 43), 0);
+	assert_int_equal(db_outbox_retry(db, card, 0, "network error"), 0);
+	assert_int_equal(db_outbox_flying(db, card, 44), 0);   /* a second try */
+	struct seen s = { .n = 0 };
+	assert_int_equal(db_outbox_due(db, 100, 16, see, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.v[0].id, card);
+	assert_int_equal(s.v[0].flight_after, 43);
+
+	/* Sent again: the ids from 44 to 46 are to be probed; none is while none is set. */
+	assert_int_equal(db_outbox_sent(db, card, 47, 100), 0);
+	s.n = 0;
+	assert_int_equal(db_outbox_probes(db, see, &s), 0);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(db_outbox_probe_set(db, card, 43, 47), 0);
+	assert_int_equal(db_outbox_probes(db, see, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.v[0].flight_after, 43);
+	assert_int_equal(s.v[0].probe_end, 47);
+	assert_int_equal(s.v[0].message_id, 47);
+	/* Probed to the end (or found): nothing is left to look for. */
+	assert_int_equal(db_outbox_probe_set(db, card, -1, 47), 0);
+	s.n = 0;
+	assert_int_equal(db_outbox_probes(db, see, &s), 0);
+	assert_int_equal(s.n, 0);
+}
+
+/* A row's first part or a failure forgets the mark; other rows never get one. */
+static void test_outbox__a_definite_answer_clears_the_mark(void **state)
+{
+	(void)state;
+	int64_t a = add(-5, OUTBOX_BULK, "card"), b = add(-6, OUTBOX_BULK, "card");
+	int64_t c = add(7, OUTBOX_REPLY, NULL);
+	assert_int_equal(db_outbox_flying(db, a, 3), 0);
+	assert_int_equal(db_outbox_flying(db, b, 3), 0);
+	assert_int_equal(db_outbox_part_sent(db, a, 4), 0);
+	assert_int_equal(db_outbox_failed(db, b, "chat not found"), 0);
+	struct seen s = { .n = 0 };
+	assert_int_equal(db_outbox_due(db, 100, 16, see, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.v[0].id, c);
+	assert_int_equal(s.v[0].flight_after, -1);
+	assert_int_equal(s.v[1].id, a);
+	assert_int_equal(s.v[1].flight_after, -1);
+}
+
+/*
+ * While an update from a private chat is handled, what goes back to that
+ * chat is a reply; an answer to a press is an answer; the rest (the card
+ * for the group, a notice to someone else) waits behind them.
+ */
+static void test_outbox__the_dialog_puts_each_notice_in_its_lane(void **state)
+{
+	(void)state;
+	struct dialog d = { .db = db, .now = 100, .writer = 5001 };
+	struct tg_update press = { .callback_id = "77" };
+	assert_int_equal(reply_say(&d, -1001, "<b>card</b>", NULL, 0, 0, NULL), 0);
+	assert_int_equal(reply_say(&d, 5002, "someone else", NULL, 0, 0, NULL), 0);
+	assert_int_equal(reply_say(&d, 5001, "your ticket", NULL, 0, 0, NULL), 0);
+	assert_int_equal(reply_answer(&d, &press, NULL, false), 0);
+	d.writer = 0;   /* the scheduler, an agent: nobody is waiting */
+	assert_int_equal(reply_say(&d, 5003, "reminder", NULL, 0, 0, NULL), 0);
+
+	struct seen s = { .n = 0 };
+	assert_int_equal(db_outbox_due(db, 100, 16, see, &s), 0);
+	assert_int_equal(s.n, 5);
+	const int64_t chats[] = { 0, 5001, -1001, 5002, 5003 };
+	const enum outbox_lane lanes[] = { OUTBOX_ANSWER, OUTBOX_REPLY, OUTBOX_BULK, OUTBOX_BULK,
+					   OUTBOX_BULK };
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(s.v[i].n.chat_id, chats[i]);
+		assert_int_equal(s.v[i].lane, lanes[i]);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_outbox__due_gives_answers_then_replies_then_the_rest,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox__an_answer_is_due_first_behind_thousands_of_cards,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox__a_card_in_flight_keeps_its_first_bound_until_answered,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox__a_definite_answer_clears_the_mark,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox__the_dialog_puts_each_notice_in_its_lane,
+						setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
