@@ -8,18 +8,19 @@ case $BIN in */build-san/*)
 esac
 root=$(cd "$(dirname "$0")/../.." && pwd)
 rm -rf "$root/demo"
-# After each step the console waits for what the bot answers (a message
-# number, or a text a message or its edit shows), never a fixed time: the
-# button pressed next must be the one on screen.
+# After each step the console waits for what the bot answers (a text a
+# message or its edit shows), never a fixed time, and presses buttons and
+# replies to messages by what they show: the cashier's reply and the
+# group's card travel at once, so their numbers depend on which lands first.
 out=$(cd "$root" && printf '%s\n' \
 	"Касса гудит и пахнет гарью" "/wait Касса сейчас работает? 15" \
-	"/p 2" "/wait срочный приоритет P1 15" \
-	"/p 1.1" "/wait Закрыть 15" \
-	"/r 1 Замените рулон бумаги" "/wait 4 15" \
-	"/p 1.1" "/wait опишите решение 15" \
-	"/r 5 Заменили рулон" "/wait Работает ✅ 15" \
-	"/p 1" "/wait Оцените 15" \
-	"/p 5" "/wait Спасибо за оценку 15" \
+	"/p «Нет, касса стоит»" "/wait срочный приоритет P1 15" \
+	"/p «Взять»" "/wait Закрыть 15" \
+	"/r «Статус:» Замените рулон бумаги" "/wait Замените рулон бумаги 15" \
+	"/p «Закрыть»" "/wait опишите решение 15" \
+	"/r «опишите решение» Заменили рулон" "/wait Работает ✅ 15" \
+	"/p «Работает ✅»" "/wait Оцените 15" \
+	"/p «5»" "/wait Спасибо за оценку 15" \
 	"/quit" | TILLDESK_CONFIG= timeout 120 scripts/run.sh 2>&1) ||
 	{ printf '%s\n' "$out" | tail -40; fail "demo: scripts/run.sh failed"; }
 for want in "Заявка №1 принята" "взял инженер Иван" "Замените рулон бумаги" \

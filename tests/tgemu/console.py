@@ -27,9 +27,13 @@ HELP = """\
   /e текст             инженер пишет в группе (the engineer writes in the group)
   /r N текст           ответ на сообщение бота №N (reply to bot message N;
                        from the engineer in the group, from the cashier in private)
+  /r «ТЕКСТ» текст     ответ на последнее сообщение, где видно ТЕКСТ
+                       (reply to the latest message showing TEXT)
   /p N                 нажать кнопку N последнего сообщения с кнопками
                        (press button N of the last message with buttons)
   /p N.K               нажать кнопку K сообщения №N (press button K of message N)
+  /p «ТЕКСТ»           нажать последнюю кнопку, на которой написано ТЕКСТ
+                       (press the latest button labelled TEXT)
   /photo подпись       кассир шлёт фото с подписью (the cashier sends a photo)
   /wait N [сек]        ждать, пока сообщений станет N (wait for N bot messages)
   /wait ТЕКСТ [сек]    ждать, пока сообщение (или его правка) не покажет ТЕКСТ
@@ -190,7 +194,8 @@ class Console:
             edited = not again
         item = self.items[num - 1]
         item.update({"chat_id": m["chat_id"], "message_id": m["message_id"],
-                     "buttons": m.get("buttons") or [], "where": where})
+                     "buttons": m.get("buttons") or [], "where": where,
+                     "deleted": bool(m.get("deleted"))})
         if item["buttons"] and not m.get("deleted"):
             self.last_buttons = num
         when = time.strftime("%H:%M:%S", time.localtime(m.get("edit_date") or m.get("date")
@@ -283,8 +288,27 @@ class Console:
             raise ValueError("нет сообщения [%d] (no message %d)" % (num, num))
         return self.items[num - 1]
 
+    def shown(self, text):
+        """The newest message that shows text (as sent or edited)."""
+        for it in reversed(self.items):
+            if not it.get("deleted") and text in it.get("shown", ""):
+                return it
+        raise ValueError("нет сообщения с «%s» (no message shows '%s')" % (text, text))
+
+    def labelled(self, text):
+        """The newest message with a button labelled text, and that button's number."""
+        for num in range(len(self.items), 0, -1):
+            if self.items[num - 1].get("deleted"):
+                continue
+            for k, btn in enumerate(self.items[num - 1]["buttons"], 1):
+                if text in btn.get("text", ""):
+                    return num, k
+        raise ValueError("нет кнопки «%s» (no button '%s')" % (text, text))
+
     def press(self, arg):
-        if "." in arg:
+        if arg.startswith("«") and arg.endswith("»"):
+            mnum, bnum = self.labelled(arg[1:-1])
+        elif "." in arg:
             mnum, bnum = (int(x) for x in arg.split(".", 1))
         else:
             if self.last_buttons is None:
@@ -336,8 +360,12 @@ class Console:
         elif cmd == "/e":
             self.say(self.engineer, self.group, rest)
         elif cmd == "/r":
-            n, _, text = rest.partition(" ")
-            it = self.item(int(n))
+            if rest.startswith("«") and "»" in rest:
+                what, _, text = rest[1:].partition("»")
+                it, text = self.shown(what), text.strip()
+            else:
+                n, _, text = rest.partition(" ")
+                it = self.item(int(n))
             who = self.engineer if it["where"] == "group" else self.cashier
             self.say(who, it["chat_id"], text, reply_to=it["message_id"])
         elif cmd == "/p":
