@@ -5,6 +5,7 @@
 
 struct http {
 	CURL *curl;
+	char *header;   /* one more header line for every request; may be a secret */
 };
 
 struct transfer {
@@ -51,29 +52,39 @@ void http_free(struct http *h)
 	if (!h)
 		return;
 	curl_easy_cleanup(h->curl);
+	if (h->header)
+		explicit_bzero(h->header, strlen(h->header));
+	free(h->header);
 	free(h);
 }
 
-int http_post(struct http *h, const char *url, const char *what, const char *content_type,
-	      const char *body, size_t len, long timeout_ms, struct http_response *resp,
-	      const volatile int *abort_flag)
+void http_set_header(struct http *h, const char *line)
+{
+	if (h->header)
+		explicit_bzero(h->header, strlen(h->header));
+	free(h->header);
+	h->header = line ? xstrdup(line) : NULL;
+}
+
+/* One request: a POST of body when body is not NULL, else a GET. */
+static int perform(struct http *h, const char *url, const char *what, struct curl_slist *headers,
+		   const char *body, size_t len, long timeout_ms, struct http_response *resp,
+		   const volatile int *abort_flag)
 {
 	struct transfer t = { resp, abort_flag };
-	struct curl_slist *headers = NULL;
-	char ct[128], *type = NULL;
+	char *type = NULL;
 	int rc = 0;
 
-	snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
-	headers = curl_slist_append(headers, ct);
-	/* No "Expect: 100-continue" round trip for larger bodies. */
-	headers = curl_slist_append(headers, "Expect:");
-
+	if (h->header)
+		headers = curl_slist_append(headers, h->header);
 	CURL *c = h->curl;
 	curl_easy_reset(c);
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_POST, 1L);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
@@ -103,4 +114,29 @@ int http_post(struct http *h, const char *url, const char *what, const char *con
 	}
 	curl_slist_free_all(headers);
 	return rc;
+}
+
+int http_post(struct http *h, const char *url, const char *what, const char *content_type,
+	      const char *body, size_t len, long timeout_ms, struct http_response *resp,
+	      const volatile int *abort_flag)
+{
+	struct curl_slist *headers = NULL;
+	char ct[128];
+	snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
+	headers = curl_slist_append(headers, ct);
+	/* No "Expect: 100-continue" round trip for larger bodies. */
+	headers = curl_slist_append(headers, "Expect:");
+	return perform(h, url, what, headers, body, len, timeout_ms, resp, abort_flag);
+}
+
+int http_get(struct http *h, const char *url, const char *what, const char *accept,
+	     long timeout_ms, struct http_response *resp, const volatile int *abort_flag)
+{
+	struct curl_slist *headers = NULL;
+	char line[128];
+	if (accept) {
+		snprintf(line, sizeof(line), "Accept: %s", accept);
+		headers = curl_slist_append(headers, line);
+	}
+	return perform(h, url, what, headers, NULL, 0, timeout_ms, resp, abort_flag);
 }

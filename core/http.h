@@ -35,6 +35,17 @@ int http_post(struct http *h, const char *url, const char *what, const char *con
 	      const char *body, size_t len, long timeout_ms, struct http_response *resp,
 	      const volatile int *abort_flag);
 
+/* GETs url, asking for accept (e.g. "application/json"; NULL: any); as http_post. */
+int http_get(struct http *h, const char *url, const char *what, const char *accept,
+	     long timeout_ms, struct http_response *resp, const volatile int *abort_flag);
+
+/*
+ * Sends line (e.g. "Authorization: Bearer ...") with every request of h
+ * from now on; NULL: none. The line may be a secret: it is never logged
+ * and is wiped when replaced or freed.
+ */
+void http_set_header(struct http *h, const char *line);
+
 /* Process-wide set-up and tear-down of libcurl; call once from main. */
 int http_global_init(void);
 void http_global_cleanup(void);
