@@ -60,6 +60,13 @@ struct check_results {
 struct check_result *check_add(struct check_results *rs, const char *check, const char *code,
 			       enum check_state state, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/*
+ * check_add with the summary from the message catalogue (core/messages.def)
+ * in Russian, the language of the wire (doc/AGENT-API.md), whatever the
+ * process's language: every text users see lives in the catalogue.
+ */
+struct check_result *check_add_msg(struct check_results *rs, const char *check, const char *code,
+				   enum check_state state, int msg_id, ...);
 void check_detail(struct check_result *r, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void check_perf_add(struct check_result *r, const struct check_perf *p);
@@ -89,9 +96,16 @@ struct check_kind {
 	int (*ready)(void *self, char *err, size_t errlen);
 	void (*run)(void *self, const struct check_ctx *ctx, struct check_results *out);
 	void (*destroy)(void *self);
+	/* Its section for the agent's example config: comment lines and keys. */
+	const char *example;
 };
 
 /* The built-in kinds, by name; NULL when there is none. */
 const struct check_kind *check_kind_find(const char *name);
+/* The i-th built-in kind (the example config lists them); NULL past the last. */
+const struct check_kind *check_kind_at(size_t i);
+
+/* The state called name ("ok", "warning" ...): 0, or TD_EINVAL. */
+int check_state_parse(enum check_state *out, const char *name);
 
 #endif

@@ -100,11 +100,15 @@ static int perform(struct http *h, const char *url, const char *what, struct cur
 
 	resp->status = 0;
 	resp->content_type[0] = '\0';
+	resp->retry_after = 0;
 	CURLcode res = curl_easy_perform(c);
 	if (res == CURLE_OK) {
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
 		if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type)
 			snprintf(resp->content_type, sizeof(resp->content_type), "%s", type);
+		curl_off_t retry = 0;
+		if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &retry) == CURLE_OK && retry > 0)
+			resp->retry_after = retry > 86400 ? 86400 : (long)retry;
 	} else if (res == CURLE_WRITE_ERROR && resp->body.failed) {
 		log_warn("http: the answer to %s is larger than %zu bytes", what, resp->body.cap);
 		rc = TD_ENOMEM;

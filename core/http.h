@@ -15,6 +15,7 @@ struct http_response {
 	long status;          /* HTTP status, 0 when no answer came */
 	struct buf body;      /* the answer, capped */
 	char content_type[64];
+	long retry_after;     /* seconds of a Retry-After header (429, 503), 0 when none */
 };
 
 /* Creates a client. Release with http_free(). */
