@@ -73,7 +73,7 @@ static int check_entry(void *obj, const char *section, const char *name, const c
 		return TD_EINVAL;
 	}
 	struct agent_check *c = check_of(cfg, section);
-	if (c && c != &cfg->checks[cfg->n_checks - 1]) {
+	if (c && (!cfg->loading || c != &cfg->checks[cfg->loading - 1])) {
 		snprintf(err, errlen, "[%s] appears twice", section);
 		return TD_EINVAL;
 	}
@@ -83,6 +83,7 @@ static int check_entry(void *obj, const char *section, const char *name, const c
 			return TD_EINVAL;
 		}
 		c = check_new(cfg, kind, section);
+		cfg->loading = cfg->n_checks;
 	}
 	if (kind->set(c->self, name, value, reason, sizeof(reason))) {
 		snprintf(err, errlen, "%s.%s: %s", section, name, reason);
@@ -96,6 +97,7 @@ static int check_section_end(void *obj, const char *section, char *err, size_t e
 	struct agent_config *cfg = obj;
 	struct agent_check *c = check_of(cfg, section);
 	char reason[400];
+	cfg->loading = 0;
 	if (c && c->kind->ready(c->self, reason, sizeof(reason))) {
 		snprintf(err, errlen, "[%s]: %s", section, reason);
 		return TD_EINVAL;

@@ -34,6 +34,7 @@ struct agent_config {
 	struct agent_check *checks;
 	size_t n_checks;
 	unsigned secrets_exposed_mode;  /* the file's mode when it holds the token readable by others */
+	size_t loading;         /* while loading: 1 + the index of the check being read, 0: none */
 };
 
 /*
