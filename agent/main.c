@@ -25,17 +25,33 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
+/* One row of the table: columns padded by characters, not bytes (Russian headers). */
+static void print_row(const char *check, const char *code, const char *state, const char *summary)
+{
+	const char *cols[] = { check, code, state };
+	static const size_t width[] = { 10, 16, 10 };
+	for (size_t i = 0; i < ARRAY_SIZE(cols); i++) {
+		size_t chars = 0;
+		for (const char *p = cols[i]; *p; p++)
+			chars += ((unsigned char)*p & 0xc0) != 0x80;
+		fputs(cols[i], stdout);
+		for (; chars < width[i]; chars++)
+			fputc(' ', stdout);
+		fputc(' ', stdout);
+	}
+	printf("%s\n", summary);
+}
+
 static void print_table(const struct check_results *rs)
 {
-	msg_fprintf(stdout, MSG_AGENT_TABLE_HEAD, msg(MSG_AGENT_COL_CHECK), msg(MSG_AGENT_COL_CODE),
-		    msg(MSG_AGENT_COL_STATE), msg(MSG_AGENT_COL_SUMMARY));
+	print_row(msg(MSG_AGENT_COL_CHECK), msg(MSG_AGENT_COL_CODE), msg(MSG_AGENT_COL_STATE),
+		  msg(MSG_AGENT_COL_SUMMARY));
 	for (size_t i = 0; i < rs->n; i++) {
 		char state[16];
 		snprintf(state, sizeof(state), "%s", check_state_name(rs->v[i].state));
 		for (char *p = state; *p; p++)
 			*p = (char)(*p - 'a' + 'A');
-		msg_fprintf(stdout, MSG_AGENT_TABLE_HEAD, rs->v[i].check, rs->v[i].code, state,
-			    rs->v[i].summary);
+		print_row(rs->v[i].check, rs->v[i].code, state, rs->v[i].summary);
 	}
 }
 

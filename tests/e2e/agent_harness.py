@@ -21,6 +21,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 AGENT = os.environ.get("TILLDESK_AGENT_BIN") or os.path.join(
@@ -191,3 +192,15 @@ class Till:
     def log_text(self):
         with open(os.path.join(self.dir, "agent.log"), "rb") as f:
             return f.read().decode(errors="replace")
+
+
+class AgentTest(unittest.TestCase):
+    """A fake ingest and one till per test."""
+
+    def setUp(self):
+        self.ingest = FakeIngest()
+        self.till = Till(self.ingest)
+
+    def tearDown(self):
+        self.till.close()
+        self.ingest.close()

@@ -5,18 +5,10 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from agent_harness import FakeIngest, Till  # noqa: E402
+from agent_harness import AgentTest  # noqa: E402
 
 
-class AgentChangeTest(unittest.TestCase):
-    def setUp(self):
-        self.ingest = FakeIngest()
-        self.till = Till(self.ingest)
-
-    def tearDown(self):
-        self.till.close()
-        self.ingest.close()
-
+class AgentChangeTest(AgentTest):
     def test_a_drive_expiring_in_10_days_is_on_the_server_within_one_pass(self):
         self.till.pos_writes(expires_in_days=10)
         started = time.time()

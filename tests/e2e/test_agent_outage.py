@@ -7,22 +7,14 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from agent_harness import FakeIngest, Till  # noqa: E402
+from agent_harness import AgentTest  # noqa: E402
 
 
 def seq(event_id):
     return int(event_id.rsplit("-", 1)[1])
 
 
-class AgentOutageTest(unittest.TestCase):
-    def setUp(self):
-        self.ingest = FakeIngest()
-        self.till = Till(self.ingest)
-
-    def tearDown(self):
-        self.till.close()
-        self.ingest.close()
-
+class AgentOutageTest(AgentTest):
     def assert_every_event_once(self):
         """The agent stopped: what the server stored and what still waits in the
         spool (the last pass's, at most) are the spool's sequence without a gap
