@@ -10,9 +10,9 @@ static const struct cfg_key keys[] = {
 	  "Base URL of the tilldesk server's ingest (its [ingest] listen), such as\n"
 	  "http://desk.example:8461; events go to SERVER/api/v1/events." },
 	{ "agent", "token", CFG_SECRET, F(token), 0, 0, NULL, "TILLDESK_AGENT_TOKEN", "",
-	  "The till's token from 'tilldesk till add' (or 'tilldesk till token TILL\n"
-	  "--rotate'). Never logged. Better kept in token_file; the environment\n"
-	  "variable TILLDESK_AGENT_TOKEN, when set, takes precedence." },
+	  "The till's token, printed once by 'tilldesk till add'. Never logged.\n"
+	  "Better kept in token_file; the environment variable\n"
+	  "TILLDESK_AGENT_TOKEN, when set, takes precedence." },
 	{ "agent", "token_file", CFG_STRING, F(token_file), 0, 0, NULL, NULL, "",
 	  "A file holding the token on its first line instead; it must belong to\n"
 	  "the agent's account and have mode 0600, else the agent refuses to start." },
