@@ -154,6 +154,8 @@ static int cmd_run(const struct agent_config *cfg)
 	signal(SIGPIPE, SIG_IGN);
 	agent_init(&a, cfg);
 	uploader_init(&u, cfg->server, cfg->token, (long)cfg->timeout * 1000, cfg->retry_max * 1000);
+	/* SIGTERM ends a request under way: its batch stays in the spool, sent again later. */
+	u.abort_flag = &stop_flag;
 	log_info("agent: %zu checks every %llds to %s", cfg->n_checks, (long long)cfg->interval,
 		 cfg->server);
 

@@ -16,7 +16,7 @@ static int http_poster(void *arg, const char *body, size_t len, struct http_resp
 {
 	struct uploader *u = arg;
 	return http_post(u->http, u->url, "events", "application/json", body, len, u->timeout_ms,
-			 resp, NULL);
+			 resp, u->abort_flag);
 }
 
 void uploader_init(struct uploader *u, const char *server, const char *token, long timeout_ms,

@@ -29,6 +29,7 @@ struct uploader {
 	bool skew_known;
 	int64_t skew_ms;         /* the server's time minus ours at its last 200 */
 	long long sent;          /* events acknowledged since start */
+	const volatile int *abort_flag;  /* set: a request under way ends at once (stopping) */
 };
 
 /*
