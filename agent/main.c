@@ -103,8 +103,14 @@ static int show_event(void *arg, const char *id, enum spool_kind kind, const cha
 static int cmd_spool(const struct agent_config *cfg)
 {
 	struct spool *sp;
-	struct spool_stats st;
+	struct spool_stats st = { 0 };
 	char err[512], when[24];
+	if (access(cfg->spool, F_OK)) {
+		/* Nothing was ever spooled; a look does not create the file (as root, it
+		 * would belong to root and the service could not open it). */
+		msg_fprintf(stdout, MSG_AGENT_SPOOL_SUMMARY, 0LL, 0LL, 0LL, cfg->spool);
+		return 0;
+	}
 	if (spool_open(&sp, cfg->spool, cfg->spool_max, clock_now(), err, sizeof(err))) {
 		msg_fprintf(stderr, MSG_AGENT_SPOOL_OPEN, err);
 		fputc('\n', stderr);
