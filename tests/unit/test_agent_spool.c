@@ -173,6 +173,43 @@ static void test_agent_spool__ids_never_repeat_across_acks_and_reopening(void **
 	remove_spool(sp);
 }
 
+/* The kinds of the events one pass with these states of fn.x and fn.y stores. */
+static void pass_kinds(struct agent *a, struct spool *sp, enum check_state x, enum check_state y,
+		       char *out, size_t n)
+{
+	struct check_results rs = { 0 };
+	struct spool_batch b;
+	size_t changes;
+	check_add(&rs, "fn", "fn.x", x, "x");
+	check_add(&rs, "fn", "fn.y", y, "y");
+	assert_int_equal(agent_store(a, &rs, 1764115300, sp, &changes), 0);
+	check_results_release(&rs);
+	json_object *o = batch(sp, 500, &b);
+	snprintf(out, n, "%s %s", event_field(o, 0, "kind"), event_field(o, 1, "kind"));
+	assert_int_equal(spool_ack(sp, &b), 0);
+	json_object_put(o);
+}
+
+static void test_agent__the_first_pass_and_a_new_state_are_changes_the_rest_heartbeats(void **state)
+{
+	(void)state;
+	struct spool *sp = fresh_spool(1000);
+	struct agent_config cfg = { .state_dir = "/tmp", .fsrar_id = "" };
+	struct agent a;
+	char kinds[64];
+	agent_init(&a, &cfg);
+	pass_kinds(&a, sp, CHECK_OK, CHECK_OK, kinds, sizeof(kinds));
+	assert_string_equal(kinds, "change change");
+	pass_kinds(&a, sp, CHECK_OK, CHECK_OK, kinds, sizeof(kinds));
+	assert_string_equal(kinds, "heartbeat heartbeat");
+	pass_kinds(&a, sp, CHECK_OK, CHECK_WARNING, kinds, sizeof(kinds));
+	assert_string_equal(kinds, "heartbeat change");
+	pass_kinds(&a, sp, CHECK_OK, CHECK_WARNING, kinds, sizeof(kinds));
+	assert_string_equal(kinds, "heartbeat heartbeat");
+	agent_release(&a);
+	remove_spool(sp);
+}
+
 /* ---- the uploader, its server faked ---- */
 
 struct fake_server {
@@ -331,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_agent_spool__drops_are_reported_in_the_next_batch_and_cleared_by_its_ack),
 		cmocka_unit_test(test_agent_spool__a_batch_is_the_oldest_events_in_the_api_shape),
 		cmocka_unit_test(test_agent_spool__ids_never_repeat_across_acks_and_reopening),
+		cmocka_unit_test(test_agent__the_first_pass_and_a_new_state_are_changes_the_rest_heartbeats),
 		cmocka_unit_test(test_agent_uploader__a_200_removes_the_batch_and_gives_the_server_time),
 		cmocka_unit_test(test_agent_uploader__a_413_halves_the_batch),
 		cmocka_unit_test(test_agent_uploader__refusals_and_outages_keep_the_events_and_back_off),
