@@ -1,11 +1,12 @@
 """A till's fiscal drive expiring in 10 days reaches the server within one pass."""
 import os
+import subprocess
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from agent_harness import AgentTest  # noqa: E402
+from agent_harness import AGENT, AgentTest  # noqa: E402
 
 
 class AgentChangeTest(AgentTest):
@@ -42,6 +43,22 @@ class AgentChangeTest(AgentTest):
         # Once acknowledged, nothing waits in the spool.
         time.sleep(0.3)
         self.assertEqual(self.ingest.duplicates, 0)
+
+    def test_check_prints_one_pass_as_a_table_and_exits_with_the_worst_state(self):
+        self.till.pos_writes(expires_in_days=2, flags=0x02)
+        r = subprocess.run([AGENT, "-c", self.till.cfg, "check"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)  # CRITICAL, as plugins exit
+        rows = [line.split(None, 3) for line in r.stdout.splitlines()]
+        self.assertEqual(rows[0], ["проверка", "код", "состояние", "итог"])
+        by_code = {row[1]: row for row in rows[1:]}
+        self.assertEqual(by_code["fn.expiring"][2], "CRITICAL")
+        self.assertIn("истекает через 2 дн.", by_code["fn.expiring"][3])
+        self.assertEqual(by_code["fn.flags"][2], "WARNING")
+        self.assertEqual(by_code["clock.skew"][2], "UNKNOWN")  # the service never ran
+        # A healthy drive with the clock unknown: UNKNOWN is the worst, exit 3.
+        self.till.pos_writes()
+        r = subprocess.run([AGENT, "-c", self.till.cfg, "check"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 3)
 
 
 if __name__ == "__main__":
