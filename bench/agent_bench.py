@@ -15,10 +15,17 @@ them); RssAnon is the agent's own memory; Pss shares each library page among
 the processes mapping it. Also times `tilldesk-agent check` (one pass, a
 fresh process) with getrusage: its wall and CPU time.
 
+Then the drain after an outage: the agent's spool is filled with 50,000
+heartbeats (written straight into its SQLite file, as a long outage would
+leave them), the agent started against the fake ingest, and the time from its
+start until the ingest holds all 50,000 is taken (batches of 500; the
+Python ingest parses and stores each batch, so it bounds the rate).
+
     python3 bench/agent_bench.py [PASSES]
 """
 import os
 import resource
+import sqlite3
 import subprocess
 import sys
 import time
@@ -83,6 +90,39 @@ def main():
         cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / runs
         print("check: %.1f ms wall, %.1f ms CPU per process (start-up included)"
               % ((time.time() - t0) * 1000 / runs, cpu * 1000))
+    finally:
+        till.close()
+        ingest.close()
+    drain()
+
+
+def drain(total=50000):
+    ingest = FakeIngest()
+    till = Till(ingest)
+    try:
+        # The agent creates its spool; the outage's backlog goes straight into it.
+        subprocess.run([AGENT, "-c", till.cfg, "spool"], capture_output=True)
+        till.start()
+        ingest.wait_for(code="fn.expiring", kind="change")
+        till.kill()
+        db = sqlite3.connect(till.spool)
+        event = '{"kind":"heartbeat","check":"fn","code":"fn.unsent","status":"ok",' \
+                '"message":"неотправленных в ОФД документов нет","observed_at":1764115260,' \
+                '"data":{"unsent_count":"0"},"perf":[{"label":"unsent","value":0}]}'
+        db.executemany("INSERT INTO events(kind, observed_at, json) VALUES (1, 1764115260, ?)",
+                       [(event,)] * total)
+        db.commit()
+        db.close()
+        before = len(ingest.ids())
+        t0 = time.time()
+        till.start()
+        while len(ingest.ids()) < before + total:
+            time.sleep(0.02)
+        took = time.time() - t0
+        hwm, anon = status_kb(till.agent.pid, "VmHWM"), status_kb(till.agent.pid, "RssAnon")
+        till.kill()
+        print("drain: %d events in %.2f s = %.0f events/s (agent start-up included);"
+              " VmHWM %d kB, RssAnon after %d kB" % (total, took, total / took, hwm, anon))
     finally:
         till.close()
         ingest.close()
