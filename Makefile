@@ -170,3 +170,15 @@ check: fuzz-replay
 
 .PHONY: fuzz fuzz-build fuzz-replay
 -include $(FUZZ_LIB_OBJ:.o=.d)
+
+# The agent's checks (agent/check*.c, issue 14): their unit tests
+# (tests/unit/test_check_*.c) link them on top of the library.
+AGENT_CHECK_SRCS = $(wildcard agent/check*.c)
+AGENT_CHECK_OBJ  = $(AGENT_CHECK_SRCS:%.c=$(O)/%.o)
+$(O)/libagent_checks.a: $(AGENT_CHECK_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+$(O)/tests/test_check_%: tests/unit/test_check_%.c $(O)/libagent_checks.a $(O)/libtilldesk.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(TESTLIBS) $(ALL_LDFLAGS)
+-include $(AGENT_CHECK_OBJ:.o=.d)
