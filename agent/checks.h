@@ -59,4 +59,12 @@ void check_one_line(struct buf *out, const char *s, size_t len);
  */
 size_t check_plugin_perf_parse(struct check_result *r, const char *s);
 
+/*
+ * The utm check's reading of an answered /api/info/list (info[0..len)) and
+ * of the /home page (NULL when it did not answer): every result but a
+ * CRITICAL utm.down. self is a utm instance. Exposed for tests.
+ */
+void check_utm_judge(void *self, const struct check_ctx *ctx, const char *info, size_t len,
+		     const char *home, struct check_results *out);
+
 #endif
