@@ -80,7 +80,11 @@ struct check_ctx {
  * caller adds "file:line: "), ready() once after the section (a missing
  * required key), run() once per pass, appending its results. Each check
  * section of the config makes one instance; a kind may be configured
- * several times ([check.tcp ofd], [check.tcp bank]).
+ * several times ([check.tcp ofd], [check.tcp bank]). Before the
+ * section's keys, set() gets the key "instance" with the section's
+ * instance name ("ofd" of [check.tcp ofd]; nothing is sent for a bare
+ * [check.tcp], whose instance is the kind's name): it names default codes
+ * (ofd.unreachable) and a plugin check's name on the wire.
  */
 struct check_kind {
 	const char *name;

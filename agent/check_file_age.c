@@ -20,9 +20,7 @@
 #define FILE_AGE_MAX (366 * 86400)
 
 struct file_age {
-	char instance[33];
-	char code[65];
-	bool code_set;
+	struct check_naming naming;
 	char *file;
 	int64_t warn, crit;  /* seconds, 0: not set */
 };
@@ -30,7 +28,7 @@ struct file_age {
 static void *file_age_create(void)
 {
 	struct file_age *f = xcalloc(1, sizeof(*f));
-	snprintf(f->instance, sizeof(f->instance), "file_age");
+	check_naming_init(&f->naming, "file_age");
 	return f;
 }
 
@@ -38,12 +36,9 @@ static int file_age_set(void *self, const char *key, const char *value, char *er
 {
 	struct file_age *f = self;
 
-	if (!strcmp(key, CHECK_KEY_INSTANCE))
-		return check_set_instance(f->instance, value, err, errlen);
-	if (!strcmp(key, "code")) {
-		f->code_set = true;
-		return check_set_code(f->code, value, err, errlen);
-	}
+	int rc = check_naming_set(&f->naming, key, value, err, errlen);
+	if (rc != TD_ENOTFOUND)
+		return rc;
 	if (!strcmp(key, "file")) {
 		if (*value != '/') {
 			snprintf(err, errlen, "file '%s': give an absolute path", value);
@@ -72,8 +67,7 @@ static int file_age_ready(void *self, char *err, size_t errlen)
 			 (long long)f->crit);
 		return TD_EINVAL;
 	}
-	if (!f->code_set)
-		check_default_code(f->code, f->instance, "stale");
+	check_naming_ready(&f->naming, "stale");
 	return 0;
 }
 
@@ -84,7 +78,7 @@ static void file_age_run(void *self, const struct check_ctx *ctx, struct check_r
 	struct stat st;
 
 	if (stat(f->file, &st)) {
-		r = check_addm(out, "file_age", f->code, CHECK_UNKNOWN, MSG_CHECK_FILE_MISSING, f->file,
+		r = check_addm(out, "file_age", f->naming.code, CHECK_UNKNOWN, MSG_CHECK_FILE_MISSING, f->file,
 			       strerror(errno));
 		check_detail(r, "file", "%s", f->file);
 		return;
@@ -97,7 +91,7 @@ static void file_age_run(void *self, const struct check_ctx *ctx, struct check_r
 			     : CHECK_OK;
 	struct buf span = BUF_INIT(128);
 	msg_span(&span, age);
-	r = check_addm(out, "file_age", f->code, s, MSG_CHECK_FILE_AGE, f->file, buf_cstr(&span));
+	r = check_addm(out, "file_age", f->naming.code, s, MSG_CHECK_FILE_AGE, f->file, buf_cstr(&span));
 	buf_release(&span);
 	check_detail(r, "file", "%s", f->file);
 	check_detail(r, "age_s", "%lld", (long long)age);

@@ -36,9 +36,7 @@
 #define PLUGIN_PERF_MAX 16
 
 struct plugin {
-	char instance[33];
-	char code[65];
-	bool code_set;
+	struct check_naming naming;
 	char *argv[PLUGIN_ARGS_MAX + 1];
 	size_t argc;
 	int64_t timeout;  /* seconds */
@@ -47,7 +45,7 @@ struct plugin {
 static void *plugin_create(void)
 {
 	struct plugin *p = xcalloc(1, sizeof(*p));
-	snprintf(p->instance, sizeof(p->instance), "plugin");
+	check_naming_init(&p->naming, "plugin");
 	p->timeout = 10;
 	return p;
 }
@@ -118,12 +116,9 @@ static int plugin_set(void *self, const char *key, const char *value, char *err,
 {
 	struct plugin *p = self;
 
-	if (!strcmp(key, CHECK_KEY_INSTANCE))
-		return check_set_instance(p->instance, value, err, errlen);
-	if (!strcmp(key, "code")) {
-		p->code_set = true;
-		return check_set_code(p->code, value, err, errlen);
-	}
+	int rc = check_naming_set(&p->naming, key, value, err, errlen);
+	if (rc != TD_ENOTFOUND)
+		return rc;
 	if (!strcmp(key, "command"))
 		return split_command(p, value, err, errlen);
 	if (!strcmp(key, "timeout"))
@@ -138,8 +133,8 @@ static int plugin_ready(void *self, char *err, size_t errlen)
 		snprintf(err, errlen, "a plugin check needs a command");
 		return TD_EINVAL;
 	}
-	if (!p->code_set)
-		check_default_code(p->code, "plugin", p->instance);
+	if (!p->naming.code_set)
+		check_default_code(p->naming.code, "plugin", p->naming.instance);
 	return 0;
 }
 
@@ -454,15 +449,17 @@ static void plugin_run(void *self, const struct check_ctx *ctx, struct check_res
 	struct outcome o;
 	struct check_result *r;
 	const char *name = p->argv[0];
+	/* A plugin reports as its instance: [check.plugin ntp] is check "ntp". */
+	const char *check = p->naming.instance, *code = p->naming.code;
 	(void)ctx;
 
 	if (run_plugin(p, &output, &o) || o.exec_errno) {
-		r = check_addm(out, p->instance, p->code, CHECK_UNKNOWN, MSG_CHECK_PLUGIN_EXEC, name,
+		r = check_addm(out, check, code, CHECK_UNKNOWN, MSG_CHECK_PLUGIN_EXEC, name,
 			       strerror(o.exec_errno ? o.exec_errno : EAGAIN));
 		goto done;
 	}
 	if (o.timed_out) {
-		r = check_addm(out, p->instance, p->code, CHECK_UNKNOWN, MSG_CHECK_PLUGIN_TIMEOUT, name,
+		r = check_addm(out, check, code, CHECK_UNKNOWN, MSG_CHECK_PLUGIN_TIMEOUT, name,
 			       (long long)p->timeout);
 		goto done;
 	}
@@ -473,16 +470,16 @@ static void plugin_run(void *self, const struct check_ctx *ctx, struct check_res
 	check_one_line(&summary, text, bar);
 
 	if (WIFSIGNALED(o.status)) {
-		r = check_addm(out, p->instance, p->code, CHECK_UNKNOWN, MSG_CHECK_PLUGIN_SIGNAL, name,
+		r = check_addm(out, check, code, CHECK_UNKNOWN, MSG_CHECK_PLUGIN_SIGNAL, name,
 			       WTERMSIG(o.status));
 	} else if (WEXITSTATUS(o.status) > CHECK_UNKNOWN) {
-		r = check_addm(out, p->instance, p->code, CHECK_UNKNOWN, MSG_CHECK_PLUGIN_BAD_EXIT, name,
+		r = check_addm(out, check, code, CHECK_UNKNOWN, MSG_CHECK_PLUGIN_BAD_EXIT, name,
 			       WEXITSTATUS(o.status), buf_cstr(&summary));
 	} else if (!summary.len) {
-		r = check_addm(out, p->instance, p->code, (enum check_state)WEXITSTATUS(o.status),
+		r = check_addm(out, check, code, (enum check_state)WEXITSTATUS(o.status),
 			       MSG_CHECK_PLUGIN_SILENT, name);
 	} else {
-		r = check_add(out, p->instance, p->code, (enum check_state)WEXITSTATUS(o.status), "%s",
+		r = check_add(out, check, code, (enum check_state)WEXITSTATUS(o.status), "%s",
 			      buf_cstr(&summary));
 	}
 	/* Perfdata: after the first line's bar, and everything after the long text's first bar. */

@@ -18,9 +18,7 @@
 #include "core/buf.h"
 
 struct process {
-	char instance[33];
-	char code[65];
-	bool code_set;
+	struct check_naming naming;
 	char name[256];
 	char *pidfile;
 	long long min;
@@ -29,7 +27,7 @@ struct process {
 static void *process_create(void)
 {
 	struct process *p = xcalloc(1, sizeof(*p));
-	snprintf(p->instance, sizeof(p->instance), "process");
+	check_naming_init(&p->naming, "process");
 	p->min = 1;
 	return p;
 }
@@ -38,12 +36,9 @@ static int process_set(void *self, const char *key, const char *value, char *err
 {
 	struct process *p = self;
 
-	if (!strcmp(key, CHECK_KEY_INSTANCE))
-		return check_set_instance(p->instance, value, err, errlen);
-	if (!strcmp(key, "code")) {
-		p->code_set = true;
-		return check_set_code(p->code, value, err, errlen);
-	}
+	int rc = check_naming_set(&p->naming, key, value, err, errlen);
+	if (rc != TD_ENOTFOUND)
+		return rc;
 	if (!strcmp(key, "process")) {
 		if (!*value || strlen(value) >= sizeof(p->name) || strchr(value, '/')) {
 			snprintf(err, errlen, "process '%s': give a program's name, without a path", value);
@@ -78,8 +73,7 @@ static int process_ready(void *self, char *err, size_t errlen)
 		snprintf(err, errlen, "a process check needs process or pidfile");
 		return TD_EINVAL;
 	}
-	if (!p->code_set)
-		check_default_code(p->code, p->instance, "down");
+	check_naming_ready(&p->naming, "down");
 	return 0;
 }
 
@@ -162,10 +156,10 @@ static void process_run(void *self, const struct check_ctx *ctx, struct check_re
 				why = *p->name ? "no such process by that name" : "no such process";
 		}
 		if (why) {
-			r = check_addm(out, "process", p->code, CHECK_CRITICAL, MSG_CHECK_PROCESS_PIDFILE,
+			r = check_addm(out, "process", p->naming.code, CHECK_CRITICAL, MSG_CHECK_PROCESS_PIDFILE,
 				       p->pidfile, why);
 		} else {
-			r = check_addm(out, "process", p->code, CHECK_OK, MSG_CHECK_PROCESS_UP,
+			r = check_addm(out, "process", p->naming.code, CHECK_OK, MSG_CHECK_PROCESS_UP,
 				       *p->name ? p->name : p->pidfile, 1LL);
 			check_detail(r, "pid", "%lld", pid);
 		}
@@ -173,9 +167,9 @@ static void process_run(void *self, const struct check_ctx *ctx, struct check_re
 	}
 	long long n = count_by_name(p->name);
 	if (n >= p->min)
-		r = check_addm(out, "process", p->code, CHECK_OK, MSG_CHECK_PROCESS_UP, p->name, n);
+		r = check_addm(out, "process", p->naming.code, CHECK_OK, MSG_CHECK_PROCESS_UP, p->name, n);
 	else
-		r = check_addm(out, "process", p->code, CHECK_CRITICAL, MSG_CHECK_PROCESS_DOWN, p->name);
+		r = check_addm(out, "process", p->naming.code, CHECK_CRITICAL, MSG_CHECK_PROCESS_DOWN, p->name);
 	struct check_perf perf = { .label = "procs", .value = (double)n, .crit = (double)p->min,
 				   .has = CHECK_PERF_CRIT };
 	check_perf_add(r, &perf);

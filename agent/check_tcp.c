@@ -24,9 +24,7 @@
 #define TCP_TIMEOUT_MAX 300
 
 struct tcp {
-	char instance[33];
-	char code[65];
-	bool code_set;
+	struct check_naming naming;
 	char host[256];
 	char port[8];
 	int64_t timeout;  /* seconds */
@@ -35,7 +33,7 @@ struct tcp {
 static void *tcp_create(void)
 {
 	struct tcp *t = xcalloc(1, sizeof(*t));
-	snprintf(t->instance, sizeof(t->instance), "tcp");
+	check_naming_init(&t->naming, "tcp");
 	t->timeout = 5;
 	return t;
 }
@@ -45,12 +43,9 @@ static int tcp_set(void *self, const char *key, const char *value, char *err, si
 	struct tcp *t = self;
 	long long port;
 
-	if (!strcmp(key, CHECK_KEY_INSTANCE))
-		return check_set_instance(t->instance, value, err, errlen);
-	if (!strcmp(key, "code")) {
-		t->code_set = true;
-		return check_set_code(t->code, value, err, errlen);
-	}
+	int rc = check_naming_set(&t->naming, key, value, err, errlen);
+	if (rc != TD_ENOTFOUND)
+		return rc;
 	if (!strcmp(key, "host")) {
 		if (!*value || strlen(value) >= sizeof(t->host) || strpbrk(value, " \t/")) {
 			snprintf(err, errlen, "host '%s': give a host name or an address", value);
@@ -79,8 +74,7 @@ static int tcp_ready(void *self, char *err, size_t errlen)
 		snprintf(err, errlen, "a tcp check needs host and port");
 		return TD_EINVAL;
 	}
-	if (!t->code_set)
-		check_default_code(t->code, t->instance, "unreachable");
+	check_naming_ready(&t->naming, "unreachable");
 	return 0;
 }
 
@@ -143,7 +137,7 @@ static void tcp_run(void *self, const struct check_ctx *ctx, struct check_result
 
 	int gai = getaddrinfo(t->host, t->port, &hints, &res);
 	if (gai) {
-		r = check_addm(out, "tcp", t->code, CHECK_CRITICAL, MSG_CHECK_TCP_DOWN, t->host, t->port,
+		r = check_addm(out, "tcp", t->naming.code, CHECK_CRITICAL, MSG_CHECK_TCP_DOWN, t->host, t->port,
 			       gai_strerror(gai));
 		goto details;
 	}
@@ -152,14 +146,14 @@ static void tcp_run(void *self, const struct check_ctx *ctx, struct check_result
 			break;
 		if (!connect_one(ai, deadline, &last_errno)) {
 			long long ms = (long long)(clock_mono_ms() - start);
-			r = check_addm(out, "tcp", t->code, CHECK_OK, MSG_CHECK_TCP_UP, t->host, t->port, ms);
+			r = check_addm(out, "tcp", t->naming.code, CHECK_OK, MSG_CHECK_TCP_UP, t->host, t->port, ms);
 			struct check_perf p = { .label = "time", .uom = "ms", .value = (double)ms,
 						.max = (double)t->timeout * 1000, .has = CHECK_PERF_MAX };
 			check_perf_add(r, &p);
 			goto details;
 		}
 	}
-	r = check_addm(out, "tcp", t->code, CHECK_CRITICAL, MSG_CHECK_TCP_DOWN, t->host, t->port,
+	r = check_addm(out, "tcp", t->naming.code, CHECK_CRITICAL, MSG_CHECK_TCP_DOWN, t->host, t->port,
 		       strerror(last_errno));
 details:
 	check_detail(r, "tcp.address", "%s:%s", t->host, t->port);

@@ -37,6 +37,30 @@ void check_default_code(char out[65], const char *instance, const char *suffix)
 	snprintf(out, 65, "%s.%s", instance, suffix);
 }
 
+void check_naming_init(struct check_naming *n, const char *kind)
+{
+	memset(n, 0, sizeof(*n));
+	snprintf(n->instance, sizeof(n->instance), "%s", kind);
+}
+
+int check_naming_set(struct check_naming *n, const char *key, const char *value, char *err,
+		     size_t errlen)
+{
+	if (!strcmp(key, CHECK_KEY_INSTANCE))
+		return check_set_instance(n->instance, value, err, errlen);
+	if (!strcmp(key, "code")) {
+		n->code_set = true;
+		return check_set_code(n->code, value, err, errlen);
+	}
+	return TD_ENOTFOUND;
+}
+
+void check_naming_ready(struct check_naming *n, const char *suffix)
+{
+	if (!n->code_set)
+		check_default_code(n->code, n->instance, suffix);
+}
+
 int check_set_duration(int64_t *out, const char *key, const char *value, int64_t max, char *err,
 		       size_t errlen)
 {

@@ -30,6 +30,20 @@ int check_set_instance(char out[33], const char *value, char *err, size_t errlen
 int check_set_code(char out[65], const char *value, char *err, size_t errlen);
 /* "<instance>.<suffix>", cut to a code's 64 bytes. */
 void check_default_code(char out[65], const char *instance, const char *suffix);
+
+/* What names the one code of a kind that watches one thing (tcp, process, file_age, plugin). */
+struct check_naming {
+	char instance[33];
+	char code[65];
+	bool code_set;            /* "code" was given; else ready() derives it */
+};
+/* The instance is the kind's name until "instance" says otherwise. */
+void check_naming_init(struct check_naming *n, const char *kind);
+/* Takes the keys "instance" and "code": 0 or TD_EINVAL; TD_ENOTFOUND for any other key. */
+int check_naming_set(struct check_naming *n, const char *key, const char *value, char *err,
+		     size_t errlen);
+/* Unless "code" was given, the code is "<instance>.<suffix>". */
+void check_naming_ready(struct check_naming *n, const char *suffix);
 /* A duration ("10s", "5m", "30d") over 0 and at most max seconds, for key. */
 int check_set_duration(int64_t *out, const char *key, const char *value, int64_t max, char *err,
 		       size_t errlen);
