@@ -3,7 +3,8 @@
  * the one a pidfile names.
  *
  *   [check.process pos]
- *   process = frontol     ; by name: the kernel's (/proc/PID/comm) or argv[0]'s base name
+ *   process = frontol     ; by name: the kernel's (/proc/PID/comm), or argv[0]'s base
+ *                         ; name when it is longer than the kernel's 15 bytes
  *   pidfile = /run/pos.pid ; or by pidfile (with process too, the pid must have that name)
  *   min = 1               ; running copies needed by name; default 1
  *   code = pos.down       ; default <instance>.down
@@ -12,6 +13,8 @@
  * /proc is read directly, so only Linux is served.
  */
 #include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <sys/types.h>
 
 #include "agent/checks.h"
@@ -82,38 +85,41 @@ static ssize_t read_proc(long pid, const char *what, char *out, size_t n)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%ld/%s", pid, what);
-	FILE *f = fopen(path, "r");
-	if (!f)
+	/* Plain read(2): a scan opens a file per process, and stdio's buffer costs. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return -1;
-	size_t got = fread(out, 1, n - 1, f);
-	fclose(f);
-	out[got] = '\0';
-	return (ssize_t)got;
+	ssize_t got = read(fd, out, n - 1);
+	close(fd);
+	out[got > 0 ? got : 0] = '\0';
+	return got;
 }
 
-/* Whether pid lives (not a zombie) and, when name is set, is called name. */
+/*
+ * Whether pid lives (not a zombie) and, when name is set, is called name.
+ * One read of /proc/PID/stat for most processes: it holds the state and
+ * the kernel's name; argv[0] is read only when that name was cut short.
+ */
 static bool alive_as(long pid, const char *name)
 {
 	char buf[4096];
 	if (read_proc(pid, "stat", buf, sizeof(buf)) < 0)
 		return false;
-	const char *paren = strrchr(buf, ')');
-	if (!paren || paren[1] != ' ' || paren[2] == 'Z' || paren[2] == 'X')
+	const char *open_ = strchr(buf, '('), *paren = strrchr(buf, ')');
+	if (!open_ || !paren || paren < open_ || paren[1] != ' ' || paren[2] == 'Z' || paren[2] == 'X')
 		return false;
 	if (!*name)
 		return true;
-	if (read_proc(pid, "comm", buf, sizeof(buf)) > 0) {
-		buf[strcspn(buf, "\n")] = '\0';
-		if (!strcmp(buf, name))
-			return true;
-	}
-	/* comm holds 15 bytes at most; argv[0] holds the whole name. */
-	if (read_proc(pid, "cmdline", buf, sizeof(buf)) > 0) {
-		const char *slash = strrchr(buf, '/');
-		if (!strcmp(slash ? slash + 1 : buf, name))
-			return true;
-	}
-	return false;
+	size_t comm = (size_t)(paren - open_ - 1);
+	if (comm == strlen(name) && !memcmp(open_ + 1, name, comm))
+		return true;
+	/* The kernel keeps 15 bytes of a name; argv[0] holds the whole of it. */
+	if (comm < 15 || strlen(name) <= comm || memcmp(open_ + 1, name, comm))
+		return false;
+	if (read_proc(pid, "cmdline", buf, sizeof(buf)) <= 0)
+		return false;
+	const char *slash = strrchr(buf, '/');
+	return !strcmp(slash ? slash + 1 : buf, name);
 }
 
 static long long count_by_name(const char *name)

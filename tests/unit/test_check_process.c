@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,6 +65,27 @@ static void test_check_process__found_by_its_whole_name_or_not_at_all(void **sta
 
 	r = run((const char *[]){ "process", "test_check_process", "min", "1000", NULL }, &rs);
 	assert_int_equal(r->state, CHECK_CRITICAL);
+	/* Nor is it found by a longer name that its cut kernel name begins. */
+	r = run((const char *[]){ "process", "test_check_processes", NULL }, &rs);
+	assert_int_equal(r->state, CHECK_CRITICAL);
+
+	/* A short name is the kernel's: a child of ours that runs sleep. */
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		execlp("sleep", "sleep", "5", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200; i++) {
+		r = run((const char *[]){ "process", "sleep", NULL }, &rs);
+		if (r->state == CHECK_OK)
+			break;
+		struct timespec ts = { 0, 5 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	kill(child, SIGKILL);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	assert_int_equal(r->state, CHECK_OK);
 	check_results_release(&rs);
 }
 
