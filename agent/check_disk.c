@@ -241,7 +241,7 @@ static void disk_run(void *self, const struct check_ctx *ctx, struct check_resul
 		struct check_perf p = { .value = avail, .warn = limit_amount(&d->warn, total),
 					.crit = limit_amount(&d->crit, total), .min = 0, .max = total,
 					.has = CHECK_PERF_WARN | CHECK_PERF_CRIT | CHECK_PERF_MIN | CHECK_PERF_MAX };
-		snprintf(p.label, sizeof(p.label), "%s", d->mounts[i]);
+		utf8_snprintf(p.label, sizeof(p.label), "%s", d->mounts[i]);
 		snprintf(p.uom, sizeof(p.uom), "B");
 		check_perf_add(rs_space, &p);
 		if (rs_inodes && st[i].f_files) {
@@ -250,7 +250,7 @@ static void disk_run(void *self, const struct check_ctx *ctx, struct check_resul
 						 .warn = limit_amount(&d->inode_warn, files),
 						 .crit = limit_amount(&d->inode_crit, files), .min = 0,
 						 .max = files, .has = p.has };
-			snprintf(p.label, sizeof(p.label), "%s inodes", d->mounts[i]);
+			utf8_snprintf(p.label, sizeof(p.label), "%s inodes", d->mounts[i]);
 			check_perf_add(rs_inodes, &p);
 		}
 	}

@@ -279,13 +279,15 @@ static void utm_run(void *self, const struct check_ctx *ctx, struct check_result
 		u->http = http_new();
 	snprintf(url, sizeof(url), "%s/api/info/list", u->url);
 	int rc = http_get(u->http, url, "utm info", "application/json", (long)u->timeout * 1000, &info, NULL);
+	if (rc == TD_ENOMEM) {
+		/* It answered, past any sane size: up, but unreadable. */
+		check_utm_judge(u, ctx, "", 0, NULL, out);
+		goto done;
+	}
 	if (rc || info.status != 200) {
-		if (rc)
-			snprintf(reason, sizeof(reason), "%s", rc == TD_ENOMEM ? "> 256 KiB" : "-");
-		else
-			snprintf(reason, sizeof(reason), "HTTP %ld", info.status);
+		snprintf(reason, sizeof(reason), "HTTP %ld", info.status);
 		struct check_result *r = check_addm(out, "utm", "utm.down", CHECK_CRITICAL, MSG_CHECK_UTM_DOWN,
-						    rc == TD_ERR ? u->url : reason);
+						    rc ? u->url : reason);
 		check_detail(r, "url", "%s", u->url);
 		goto done;
 	}

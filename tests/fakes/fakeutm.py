@@ -3,17 +3,19 @@
 
     python3 tests/fakes/fakeutm.py [--port 0] [--rsa-days 200] [--gost-days 200]
         [--owner 030000123456] [--rsa-error TEXT] [--home-problem] [--html] [--status 200]
+        [--pad BYTES]
 
 Prints "PORT <n>" on its first line once it listens on 127.0.0.1, then
 serves until killed (SIGTERM or SIGINT end it quietly).
 
   GET /api/info/list   the УТМ's JSON (or, with --html, an HTML page, as
-                       older УТМ versions answer), with status --status
+                       older УТМ versions answer), with status --status;
+                       --pad adds a member of that many bytes (an oversized answer)
   GET /home            the home page: «Проблемы с RSA» with --home-problem,
                        and the unsent-cheques line
   POST /_fake          a JSON object of the options above (rsa_days,
                        gost_days, owner, rsa_error, home_problem, html,
-                       status) changes them while it runs (for end-to-end
+                       status, pad) changes them while it runs (for end-to-end
                        tests)
 
 The JSON shape imitated is the one public monitoring scripts for УТМ 4.x
@@ -58,6 +60,7 @@ def info(opts):
                  "isValid": "valid" if opts["gost_days"] > 0 else "expired",
                  "issuer": "ООО \"Тестовый УЦ\""},
         "license": True,
+        **({"padding": "x" * opts["pad"]} if opts["pad"] else {}),
     }
 
 
@@ -77,10 +80,11 @@ def main():
     ap.add_argument("--home-problem", action="store_true")
     ap.add_argument("--html", action="store_true")
     ap.add_argument("--status", type=int, default=200)
+    ap.add_argument("--pad", type=int, default=0)
     a = ap.parse_args()
     opts = {"rsa_days": a.rsa_days, "gost_days": a.gost_days, "owner": a.owner,
             "rsa_error": a.rsa_error, "home_problem": a.home_problem, "html": a.html,
-            "status": a.status}
+            "status": a.status, "pad": a.pad}
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, fmt, *args):

@@ -268,6 +268,20 @@ static void test_check_utm__live_no_answer_or_an_error_status_is_down_and_nothin
 	check_results_release(&rs);
 }
 
+static void test_check_utm__live_an_oversized_answer_is_up_but_unreadable(void **state)
+{
+	(void)state;
+	struct check_results rs = { 0 };
+	struct fake f;
+	fake_start(&f, (const char *[]){ "--pad", "300000", NULL });
+	live(f.url, &rs);
+	fake_stop(&f);
+	assert_int_equal(rs.n, 3);
+	assert_int_equal(state_of(&rs, "utm.down"), CHECK_OK);
+	assert_int_equal(state_of(&rs, "utm.cert_rsa"), CHECK_UNKNOWN);
+	check_results_release(&rs);
+}
+
 static void test_check_utm__settings_are_checked(void **state)
 {
 	(void)state;
@@ -304,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_check_utm__an_html_answer_is_up_but_unreadable),
 		cmocka_unit_test(test_check_utm__live_an_expiring_key_and_the_home_pages_banner),
 		cmocka_unit_test(test_check_utm__live_no_answer_or_an_error_status_is_down_and_nothing_else),
+		cmocka_unit_test(test_check_utm__live_an_oversized_answer_is_up_but_unreadable),
 		cmocka_unit_test(test_check_utm__settings_are_checked),
 	};
 	return cmocka_run_group_tests(tests, global_setup, global_teardown);
