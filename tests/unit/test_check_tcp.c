@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "tests/unit/check_test.h"
 
 /* A listening socket on 127.0.0.1; its port into port (text). */
@@ -20,7 +21,7 @@ static int listener(char port[8])
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(fd >= 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(fd, 4), 0);
+	assert_int_equal(listen(fd, 1), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
 	snprintf(port, 8, "%u", ntohs(a.sin_port));
 	return fd;
@@ -75,6 +76,33 @@ static void test_check_tcp__a_closed_port_is_critical_at_once(void **state)
 	check_results_release(&rs);
 }
 
+static void test_check_tcp__a_port_that_never_answers_times_out(void **state)
+{
+	(void)state;
+	char port[8];
+	int fd = listener(port);
+	int fill[8];
+	/* A listener that never accepts: once its queue is full, SYNs go unanswered. */
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				 .sin_port = htons((uint16_t)strtol(port, NULL, 10)) };
+	for (size_t i = 0; i < ARRAY_SIZE(fill); i++) {
+		fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		connect(fill[i], (struct sockaddr *)&a, sizeof(a));
+	}
+	struct check_results rs = { 0 };
+	int64_t t0 = clock_mono_ms();
+	run((const char *[]){ "host", "127.0.0.1", "port", port, "timeout", "1s", NULL }, &rs);
+	int64_t took = clock_mono_ms() - t0;
+	for (size_t i = 0; i < ARRAY_SIZE(fill); i++)
+		close(fill[i]);
+	close(fd);
+
+	assert_int_equal(rs.v[0].state, CHECK_CRITICAL);
+	assert_non_null(strstr(rs.v[0].summary, strerror(ETIMEDOUT)));
+	assert_true(took >= 900 && took < 2500);
+	check_results_release(&rs);
+}
+
 static void test_check_tcp__a_bare_section_watches_tcp_unreachable(void **state)
 {
 	(void)state;
@@ -106,6 +134,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check_tcp__a_listening_port_is_ok_with_its_time),
 		cmocka_unit_test(test_check_tcp__a_closed_port_is_critical_at_once),
+		cmocka_unit_test(test_check_tcp__a_port_that_never_answers_times_out),
 		cmocka_unit_test(test_check_tcp__a_bare_section_watches_tcp_unreachable),
 		cmocka_unit_test(test_check_tcp__bad_settings_are_refused_with_the_reason),
 	};
