@@ -70,11 +70,11 @@ $(O)/%.o: %.c
 # tilldesk-agent (agent/, README "The till agent"): the checks, the spool and the
 # uploader in their own archive, on the pieces of libtilldesk.a they use
 # (log, clock, buf, json, http, config engine, storage/db + spool). It links
-# only the libraries those need: no PCRE2, stemmer or libsystemd.
-AGENT_PKGS = inih sqlite3 libcurl json-c libcrypto
+# only the libraries those need (PCRE2 and the stemmer for the log check), not libsystemd.
+AGENT_PKGS = inih sqlite3 libcurl json-c libcrypto libpcre2-8
 AGENT_SRC  = $(filter-out agent/main.c,$(wildcard agent/*.c))
 AGENT_OBJ  = $(AGENT_SRC:%.c=$(O)/%.o)
-AGENT_LIBS = $(shell pkg-config --libs $(AGENT_PKGS)) -lpthread -lm
+AGENT_LIBS = $(shell pkg-config --libs $(AGENT_PKGS)) -lstemmer -lpthread -lm
 
 $(O)/libtilldesk-agent.a: $(AGENT_OBJ)
 	@mkdir -p $(@D)

@@ -84,6 +84,13 @@ static int check_entry(void *obj, const char *section, const char *name, const c
 		}
 		c = check_new(cfg, kind, section);
 		cfg->loading = cfg->n_checks;
+		/* [check.tcp ofd]: the instance's name comes before its keys. */
+		const char *instance = section + 6 + len + strspn(section + 6 + len, " \t");
+		if (*instance && kind->set(c->self, CHECK_KEY_INSTANCE, instance, reason,
+					   sizeof(reason))) {
+			snprintf(err, errlen, "[%s]: %s", section, reason);
+			return TD_EINVAL;
+		}
 	}
 	if (kind->set(c->self, name, value, reason, sizeof(reason))) {
 		snprintf(err, errlen, "%s.%s: %s", section, name, reason);

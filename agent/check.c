@@ -1,5 +1,6 @@
 /* What every check shares: results, their details and perfdata, the kinds. */
 #include "agent/check.h"
+#include "agent/checks.h"
 #include "core/msg.h"
 
 /* The most a summary holds, in bytes (doc/AGENT-API.md's message). */
@@ -11,12 +12,17 @@
  */
 extern const struct check_kind check_fn;
 extern const struct check_kind check_clock;
-/* ---- kinds of other branches: utm, tcp, disk, process, log, file_age, plugin (issue 14) ---- */
 
 static const struct check_kind *const kinds[] = {
 	&check_fn,
 	&check_clock,
-	/* ---- add &check_utm, &check_tcp ... here at merge ---- */
+	&check_utm,
+	&check_tcp,
+	&check_disk,
+	&check_process,
+	&check_log,
+	&check_file_age,
+	&check_plugin,
 };
 
 const struct check_kind *check_kind_find(const char *name)

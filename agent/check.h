@@ -87,7 +87,11 @@ struct check_ctx {
  * caller adds "file:line: "), ready() once after the section (a missing
  * required key), run() once per pass, appending its results. Each check
  * section of the config makes one instance; a kind may be configured
- * several times ([check.tcp ofd], [check.tcp bank]).
+ * several times ([check.tcp ofd], [check.tcp bank]). Before the
+ * section's keys, set() gets the key "instance" with the section's
+ * instance name ("ofd" of [check.tcp ofd]; nothing is sent for a bare
+ * [check.tcp], whose instance is the kind's name): it names default codes
+ * (ofd.unreachable) and a plugin check's name on the wire.
  */
 struct check_kind {
 	const char *name;
@@ -99,6 +103,9 @@ struct check_kind {
 	/* Its section for the agent's example config: comment lines and keys. */
 	const char *example;
 };
+
+/* The key set() gets first with the section's instance name (see above). */
+#define CHECK_KEY_INSTANCE "instance"
 
 /* The built-in kinds, by name; NULL when there is none. */
 const struct check_kind *check_kind_find(const char *name);

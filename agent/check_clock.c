@@ -25,6 +25,10 @@ static int clock_set_key(void *self, const char *key, const char *value, char *e
 			 size_t errlen)
 {
 	struct clock_check *c = self;
+	if (!strcmp(key, CHECK_KEY_INSTANCE)) {
+		snprintf(err, errlen, "the clock check takes no name");
+		return TD_EINVAL;
+	}
 	int64_t *field = !strcmp(key, "warn") ? &c->warn : !strcmp(key, "crit") ? &c->crit : NULL;
 	if (!field) {
 		snprintf(err, errlen, "unknown key '%s'", key);

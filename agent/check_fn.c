@@ -372,6 +372,9 @@ static void *fn_create(void)
 static int fn_set(void *self, const char *key, const char *value, char *err, size_t errlen)
 {
 	struct fn_check *c = self;
+	/* The name only tells two sections apart: each reports the fn.* codes. */
+	if (!strcmp(key, CHECK_KEY_INSTANCE))
+		return 0;
 	static const struct { const char *key; size_t off; } durations[] = {
 		{ "timeout", offsetof(struct fn_check, timeout) },
 		{ "expiry_warn", offsetof(struct fn_check, lim.expiry_warn) },
