@@ -57,7 +57,7 @@ static struct agent_check *check_new(struct agent_config *cfg, const struct chec
 	return c;
 }
 
-/* [check.KIND] and [check.KIND NAME]: each key to the kind's set(). */
+/* [check.KIND] and [check.KIND NAME]: each key to the kind's set(); name NULL: no keys. */
 static int check_entry(void *obj, const char *section, const char *name, const char *value,
 		       char *err, size_t errlen)
 {
@@ -92,6 +92,8 @@ static int check_entry(void *obj, const char *section, const char *name, const c
 			return TD_EINVAL;
 		}
 	}
+	if (!name)   /* a section with no keys: the kind's defaults */
+		return 0;
 	if (kind->set(c->self, name, value, reason, sizeof(reason))) {
 		snprintf(err, errlen, "%s.%s: %s", section, name, reason);
 		return TD_EINVAL;

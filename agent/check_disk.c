@@ -269,4 +269,13 @@ const struct check_kind check_disk = {
 	.ready = disk_ready,
 	.run = disk_run,
 	.destroy = disk_destroy,
+	.example =
+		"; Free space and inodes of the mounts, below a share (10%) or an amount\n"
+		"; (2G). Codes: disk.space, disk.inodes.\n"
+		"[check.disk]\n"
+		"mounts = /\n"
+		"warn = 10%\n"
+		"crit = 5%\n"
+		"inode_warn = 10%\n"
+		"inode_crit = 5%\n",
 };

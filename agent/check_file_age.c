@@ -115,4 +115,11 @@ const struct check_kind check_file_age = {
 	.ready = file_age_ready,
 	.run = file_age_run,
 	.destroy = file_age_destroy,
+	.example =
+		"; A file older than a limit, e.g. the last exchange with the back office.\n"
+		"; Code: NAME.stale.\n"
+		"; [check.file_age exchange]\n"
+		"; file = /var/lib/pos/exchange/last_ok\n"
+		"; warn = 2h\n"
+		"; crit = 1d\n",
 };

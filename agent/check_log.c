@@ -451,4 +451,12 @@ const struct check_kind check_log = {
 	.ready = log_ready,
 	.run = log_run,
 	.destroy = log_destroy,
+	.example =
+		"; New lines of a log matched by patterns: pattern.N = STATE CODE REGEX\n"
+		"; (caseless). charset converts the file (POS logs are often CP1251).\n"
+		"; [check.log pos]\n"
+		"; file = /var/log/pos/pos.log\n"
+		"; charset = CP1251\n"
+		"; max_read = 1M\n"
+		"; pattern.1 = critical fn.blocked Вход в режим заблокирован\n",
 };

@@ -521,4 +521,10 @@ const struct check_kind check_plugin = {
 	.ready = plugin_ready,
 	.run = plugin_run,
 	.destroy = plugin_destroy,
+	.example =
+		"; Any Nagios / Monitoring Plugins plugin (no shell): exit 0-3 is the state.\n"
+		"; Code: plugin.NAME; killed with its process group after timeout.\n"
+		"; [check.plugin ntp]\n"
+		"; command = /usr/lib/nagios/plugins/check_ntp_time -H pool.ntp.org -w 60 -c 240\n"
+		"; timeout = 10s\n",
 };

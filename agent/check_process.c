@@ -195,4 +195,10 @@ const struct check_kind check_process = {
 	.ready = process_ready,
 	.run = process_run,
 	.destroy = process_destroy,
+	.example =
+		"; The POS software running: by name and/or pidfile. Code: NAME.down.\n"
+		"; [check.process pos]\n"
+		"; process = frontol\n"
+		"; pidfile = /run/pos.pid\n"
+		"; min = 1\n",
 };

@@ -173,4 +173,11 @@ const struct check_kind check_tcp = {
 	.ready = tcp_ready,
 	.run = tcp_run,
 	.destroy = tcp_destroy,
+	.example =
+		"; A TCP connect with a time-out, e.g. the OFD's endpoint (ask your OFD).\n"
+		"; Code: NAME.unreachable ([check.tcp ofd]: ofd.unreachable), or code = ...\n"
+		"; [check.tcp ofd]\n"
+		"; host = k-server.1-ofd.ru\n"
+		"; port = 7777\n"
+		"; timeout = 5s\n",
 };

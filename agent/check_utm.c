@@ -316,4 +316,13 @@ const struct check_kind check_utm = {
 	.ready = utm_ready,
 	.run = utm_run,
 	.destroy = utm_destroy,
+	.example =
+		"; ЕГАИС: the УТМ on this PC (stores that sell alcohol). Codes: utm.down,\n"
+		"; utm.cert_rsa, utm.cert_gost, utm.fsrar_id (with [agent] fsrar_id), utm.rsa.\n"
+		"; [check.utm]\n"
+		"; url = http://localhost:8080\n"
+		"; timeout = 10s\n"
+		"; A certificate's expiry: warning, critical.\n"
+		"; cert_warn = 30d\n"
+		"; cert_crit = 7d\n",
 };

@@ -204,6 +204,7 @@ int main(int argc, char **argv)
 	char err[1024];
 	int i, rc;
 
+	log_set_program("tilldesk-agent");
 	msg_set_language("ru");
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {

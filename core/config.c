@@ -178,7 +178,7 @@ static int sla_row(void *obj, const struct cfg_key *k, const char *name, const c
 static int sla_other(void *obj, const char *section, const char *name, const char *value,
 		     char *err, size_t errlen)
 {
-	if (strcmp(section, "sla") || !strchr(name, '.'))
+	if (!name || strcmp(section, "sla") || !strchr(name, '.'))
 		return CFG_NOT_MINE;
 	return sla_set(obj, name, value, err, errlen);
 }

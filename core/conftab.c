@@ -118,22 +118,43 @@ static int key_set(const struct cfg_table *t, void *obj, const struct cfg_key *k
  * short, a "syntax error" on the wrong line). Stops the parse instead.
  * It also notes where the last [section] header stood.
  */
+struct load_state;
+
 struct line_reader {
 	FILE *f;
 	int line;       /* lines read so far */
 	int too_long;   /* the line that did not fit, 0 for none */
 	int max;        /* the longest line that fits, in bytes */
 	int section_line;  /* the line of the last [section] header */
+	char section[256]; /* its name, as inih will read it */
+	bool used;         /* an entry of it came */
+	struct load_state *st;
 };
+
+static int empty_section(struct load_state *st);
+
+/* Reads "[ name ]" (inih trims the name) into r->section. */
+static void header_seen(struct line_reader *r, const char *line)
+{
+	const char *p = line + strspn(line, " \t") + 1;
+	p += strspn(p, " \t");
+	size_t n = strcspn(p, "]");
+	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	snprintf(r->section, sizeof(r->section), "%.*s", (int)n, p);
+	r->section_line = r->line;
+	r->used = false;
+}
 
 static char *read_line(char *str, int num, void *stream)
 {
 	struct line_reader *r = stream;
-	if (!fgets(str, num, r->f))
+	/* Every entry before this line is handled: a section left empty shows now. */
+	if (!fgets(str, num, r->f) || (str[strspn(str, " \t")] == '[' && empty_section(r->st)))
 		return NULL;
 	r->line++;
 	if (str[strspn(str, " \t")] == '[')
-		r->section_line = r->line;
+		header_seen(r, str);
 	size_t n = strlen(str);
 	if (n + 1 == (size_t)num && str[n - 1] != '\n') {
 		int c = getc(r->f);
@@ -208,6 +229,7 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 	int rc = TD_EINVAL;
 	size_t i;
 
+	st->r->used = true;
 	if (st->open[0] && strcmp(st->open, section)) {
 		rc = close_section(st, reason, sizeof(reason));
 		if (rc)
@@ -247,6 +269,38 @@ done:
 	return rc == 0;
 }
 
+/*
+ * The [section] just read had no entries: a section of rows keeps its
+ * defaults, other() may take it (a check that needs no keys), anything
+ * else is a typo. Reported at the header's line; true when it failed.
+ */
+static int empty_section(struct load_state *st)
+{
+	struct line_reader *r = st->r;
+	const struct cfg_table *t = st->t;
+	char reason[512];
+	if (!r->section_line || r->used || st->failed)
+		return 0;
+	r->used = true;
+	for (size_t j = 0; j < t->n_keys; j++)
+		if (!strcmp(t->keys[j].section, r->section))
+			return 0;
+	int rc = t->other ? t->other(st->obj, r->section, NULL, NULL, reason, sizeof(reason)) :
+		CFG_NOT_MINE;
+	if (rc == CFG_NOT_MINE) {
+		snprintf(reason, sizeof(reason), "unknown section [%s]", r->section);
+		rc = TD_EINVAL;
+	} else if (!rc && t->section_end) {
+		rc = t->section_end(st->obj, r->section, reason, sizeof(reason));
+	}
+	if (rc) {
+		st->failed = true;
+		st->err_line = r->section_line;
+		snprintf(st->err, st->errlen, "%s", reason);
+	}
+	return rc;
+}
+
 void cfg_release(const struct cfg_table *t, void *obj)
 {
 	if (t->release)
@@ -270,6 +324,7 @@ static int load_file(const struct cfg_table *t, void *obj, const char *path,
 	struct load_state st = { .t = t, .obj = obj, .r = &r, .err = reason,
 				 .errlen = sizeof(reason) };
 	int rc = TD_EINVAL, line;
+	r.st = &st;
 
 	r.f = fopen(path, "r");
 	if (!r.f) {
@@ -278,6 +333,8 @@ static int load_file(const struct cfg_table *t, void *obj, const char *path,
 	}
 	st.seen = xcalloc(t->n_keys ? t->n_keys : 1, sizeof(*st.seen));
 	line = ini_parse_stream(read_line, &r, on_ini_entry, &st);
+	if (!line && !st.failed)
+		empty_section(&st);
 	if (!line && !st.failed && close_section(&st, reason, sizeof(reason))) {
 		st.failed = true;
 		line = st.err_line;

@@ -47,6 +47,7 @@ struct cfg_table {
 	/*
 	 * An entry that matches no row: 0 when taken, CFG_NOT_MINE, or
 	 * TD_EINVAL with err. A taken key set twice is refused by the engine.
+	 * name and value NULL: a [section] of no row that holds no entries.
 	 */
 	int (*other)(void *obj, const char *section, const char *name, const char *value,
 		     char *err, size_t errlen);

@@ -82,6 +82,15 @@ static void test_agent_config__check_sections_go_to_their_kinds(void **state)
 	assert_string_equal(cfg.checks[1].kind->name, "clock");
 	agent_config_release(&cfg);
 
+	/* A section without keys runs its kind with the defaults. */
+	assert_int_equal(load(&cfg, "[check.disk]\n\n[check.utm]\n[check.tcp ofd]\nhost = h\nport = 1\n",
+			      err, sizeof(err)), 0);
+	assert_int_equal(cfg.n_checks, 4);
+	assert_string_equal(cfg.checks[0].kind->name, "disk");
+	assert_string_equal(cfg.checks[1].kind->name, "utm");
+	assert_string_equal(cfg.checks[2].section, "check.tcp ofd");
+	agent_config_release(&cfg);
+
 	/* A kind may run twice under two names. */
 	assert_int_equal(load(&cfg, "[check.fn a]\nfile = /a\n[check.fn b]\ncommand = true\n", err,
 			      sizeof(err)), 0);
@@ -97,6 +106,9 @@ static void test_agent_config__mistakes_are_reported_at_their_line(void **state)
 	assert_error("[agent]\ninterval = 0\n", 2, "out of range");
 	assert_error("[check.fn]\nfile = /x\nflie = /y\n", 3, "check.fn.flie: unknown key 'flie'");
 	assert_error("[check.fm]\nfile = /x\n", 2, "no check of kind 'fm'");
+	assert_error("[check.dsk]\n[check.utm]\n", 1, "no check of kind 'dsk'");
+	assert_error("[check.clock pc]\n", 1, "the clock check takes no name");
+	assert_error("[check.tcp]\nport = 1\n", 1, "host");
 	assert_error("[check.fn]\nfile = /x\nfile = /y\n", 3, "check.fn.file is set twice");
 	/* A section missing what it needs: at its header, when it ends or at the end. */
 	assert_error("; a till\n\n[check.fn]\ntimeout = 5s\n[agent]\nserver = http://x\n", 3,
