@@ -170,7 +170,8 @@ static void test_agent_config__the_example_file_matches_the_table(void **state)
 		fail_msg("dist/tilldesk-agent.ini.example is stale: run build/tilldesk-agent config"
 			 " example > dist/tilldesk-agent.ini.example");
 	assert_int_equal(load(&cfg, generated, err, sizeof(err)), 0);
-	assert_int_equal(cfg.n_checks, 2);
+	assert_int_equal(cfg.n_checks, 3);  /* fn, disk and the clock: the others are examples in comments */
+	assert_string_equal(cfg.checks[2].kind->name, "disk");
 	agent_config_release(&cfg);
 	free(generated);
 }
