@@ -7,7 +7,7 @@
 #                     TEST_JOBS=8 at a time (tests/run.py)
 #   make deps         install the Debian packages the build and tests need
 #   make run          install, build and start tilldesk on its defaults (README)
-#   make install      PREFIX=/usr/local DESTDIR= (binary, config example, systemd unit)
+#   make install      PREFIX=/usr/local DESTDIR= (binaries, config examples, systemd units)
 #   make SANITIZE=1   build into build-san/ with -fsanitize=address,undefined
 #   make fuzz         build the libFuzzer targets with clang, run each FUZZ_TIME=60 s
 
@@ -51,7 +51,7 @@ LIB_OBJ  = $(LIB_SRC:%.c=$(O)/%.o)
 CLI_OBJ  = $(CLI_SRC:%.c=$(O)/%.o)
 TESTS    = $(TEST_SRC:tests/unit/%.c=$(O)/tests/%)
 
-all: $(O)/tilldesk tilldesk
+all: $(O)/tilldesk tilldesk $(O)/tilldesk-agent
 
 # ./tilldesk always points at the latest plain build for README examples.
 tilldesk: $(O)/tilldesk
@@ -68,14 +68,30 @@ $(O)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+# tilldesk-agent (agent/, README "The till agent"): the checks, the spool and the
+# uploader in their own archive, on the pieces of libtilldesk.a they use
+# (log, clock, buf, json, http, config engine, storage/db + spool). It links
+# only the libraries those need (PCRE2 and the stemmer for the log check), not libsystemd.
+AGENT_PKGS = inih sqlite3 libcurl json-c libcrypto libpcre2-8
+AGENT_SRC  = $(filter-out agent/main.c,$(wildcard agent/*.c))
+AGENT_OBJ  = $(AGENT_SRC:%.c=$(O)/%.o)
+AGENT_LIBS = $(shell pkg-config --libs $(AGENT_PKGS)) -lstemmer -lpthread -lm
+
+$(O)/libtilldesk-agent.a: $(AGENT_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(O)/tilldesk-agent: $(O)/agent/main.o $(O)/libtilldesk-agent.a $(O)/libtilldesk.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(AGENT_LIBS)
+
 # Tests link the command line too (all but main) to run commands in-process.
 TEST_OBJ = $(filter-out $(O)/cli/main.o,$(CLI_OBJ))
-$(O)/tests/%: tests/unit/%.c $(TEST_OBJ) $(O)/libtilldesk.a
+$(O)/tests/%: tests/unit/%.c $(TEST_OBJ) $(O)/libtilldesk-agent.a $(O)/libtilldesk.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(TESTLIBS) $(ALL_LDFLAGS)
 
-# What the tests run: the daemon, the unit tests (and, below, the fuzz corpora's replay drivers).
-check-build: $(O)/tilldesk $(TESTS)
+# What the tests run: the daemon, the agent, the unit tests (and, below, the fuzz corpora's replay drivers).
+check-build: $(O)/tilldesk $(O)/tilldesk-agent $(TESTS)
 
 # tests/run.py runs every test of the build, TEST_JOBS at a time (the
 # end-to-end ones mostly wait on the emulator's Telegram limits), each one's
@@ -98,13 +114,18 @@ deps:
 run:
 	@scripts/run.sh
 
-install: $(O)/tilldesk
+install: $(O)/tilldesk $(O)/tilldesk-agent
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)
 	install -m 755 $(O)/tilldesk $(DESTDIR)$(BINDIR)/tilldesk
 	install -m 644 config.example.ini $(DESTDIR)$(SHAREDIR)/config.example.ini
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|@BINDIR@|$(BINDIR)|g' dist/tilldesk.service >$(O)/tilldesk.service
 	install -m 644 $(O)/tilldesk.service $(DESTDIR)$(UNITDIR)/tilldesk.service
+	install -m 755 $(O)/tilldesk-agent $(DESTDIR)$(BINDIR)/tilldesk-agent
+	install -m 644 dist/tilldesk-agent.ini.example $(DESTDIR)$(SHAREDIR)/tilldesk-agent.ini.example
+	install -m 644 agent/FN-STATE.md $(DESTDIR)$(SHAREDIR)/FN-STATE.md
+	sed 's|@BINDIR@|$(BINDIR)|g' dist/tilldesk-agent.service >$(O)/tilldesk-agent.service
+	install -m 644 $(O)/tilldesk-agent.service $(DESTDIR)$(UNITDIR)/tilldesk-agent.service
 
 clean:
 	rm -rf build build-san build-fuzz tilldesk

@@ -1,22 +1,9 @@
-#include <ini.h>
-#include <sys/stat.h>
-
+/* The daemon's settings: its table on the engine of core/conftab.c. */
 #include "core/config.h"
 #include "core/log.h"
 
-enum cfg_type { CFG_STRING, CFG_SECRET, CFG_INT, CFG_DURATION, CFG_CHOICE, CFG_SLA };
-
-struct cfg_key {
-	const char *section;
-	const char *name;
-	enum cfg_type type;
-	size_t offset;          /* into struct config */
-	long long min, max;     /* CFG_INT, CFG_DURATION (seconds) */
-	const char *choices;    /* CFG_CHOICE: "a|b|c" */
-	const char *env;        /* environment variable that overrides, or NULL */
-	const char *def;        /* default, parsed like a value from the file */
-	const char *help;       /* one or more lines for config.example.ini */
-};
+/* An [sla] policy row: parsed by sla_set(); its min is the priority. */
+#define CFG_SLA CFG_CUSTOM
 
 #define F(field) offsetof(struct config, field)
 #define DAY (24LL * 3600)
@@ -96,48 +83,6 @@ static const struct cfg_key keys[] = {
 	{ "smtp", "from", CFG_STRING, F(smtp_from), 0, 0, NULL, NULL, "tilldesk@localhost",
 	  "Sender address of the mail tilldesk sends." },
 };
-
-/* The longest duration a config takes, in any unit. */
-#define DURATION_MAX (100LL * 365 * 86400)
-
-int config_parse_duration(int64_t *out, const char *s)
-{
-	static const struct { char unit; int64_t secs; } units[] = {
-		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 },
-	};
-	if (!strcmp(s, "0")) {
-		*out = 0;
-		return 0;
-	}
-	int64_t total = 0;
-	const char *p = s;
-	if (!*p)
-		return TD_EINVAL;
-	while (*p) {
-		if (*p < '0' || *p > '9')
-			return TD_EINVAL;
-		int64_t n = 0;
-		while (*p >= '0' && *p <= '9') {
-			n = n * 10 + (*p++ - '0');
-			/* Bounded by the total, not by a digit count: what config show
-			 * prints in seconds must read back. */
-			if (n > DURATION_MAX)
-				return TD_EINVAL;
-		}
-		size_t i;
-		for (i = 0; i < ARRAY_SIZE(units); i++)
-			if (*p == units[i].unit)
-				break;
-		if (i == ARRAY_SIZE(units))
-			return TD_EINVAL;
-		p++;
-		total += n * units[i].secs;
-		if (total > DURATION_MAX)
-			return TD_EINVAL;
-	}
-	*out = total;
-	return 0;
-}
 
 /* One SLA budget: a duration, "Nwd" (working days) or "-" (none). */
 static int parse_budget(int64_t *out, bool *days, const char *s)
@@ -226,256 +171,55 @@ const struct sla_policy *config_sla_policy(const struct config *cfg, const char 
 	return standard;
 }
 
-static bool choice_ok(const char *choices, const char *v)
-{
-	size_t n = strlen(v);
-	for (const char *p = choices; *p;) {
-		const char *bar = strchr(p, '|');
-		size_t len = bar ? (size_t)(bar - p) : strlen(p);
-		if (len == n && !strncmp(p, v, n))
-			return true;
-		p += len + (bar ? 1 : 0);
-	}
-	return false;
-}
-
-/* Checks value against key and stores it; on error writes the reason. */
-static int key_set(struct config *cfg, const struct cfg_key *k, const char *value,
+static int sla_row(void *obj, const struct cfg_key *k, const char *name, const char *value,
 		   char *err, size_t errlen)
 {
-	void *field = (char *)cfg + k->offset;
-	long long i;
-	int64_t d;
-
-	switch (k->type) {
-	case CFG_STRING:
-	case CFG_SECRET:
-	case CFG_CHOICE:
-		if (k->type == CFG_CHOICE && !choice_ok(k->choices, value)) {
-			snprintf(err, errlen, "%s.%s: '%s' is not one of %s", k->section, k->name,
-				 value, k->choices);
-			return TD_EINVAL;
-		}
-		if (!utf8_valid(value, strlen(value))) {
-			snprintf(err, errlen, "%s.%s: value is not valid UTF-8", k->section, k->name);
-			return TD_EINVAL;
-		}
-		free(*(char **)field);
-		*(char **)field = xstrdup(value);
-		return 0;
-	case CFG_INT:
-		if (parse_int(&i, value, k->min, k->max)) {
-			snprintf(err, errlen, "%s.%s: '%s' is not an integer from %lld to %lld",
-				 k->section, k->name, value, k->min, k->max);
-			return TD_EINVAL;
-		}
-		*(long long *)field = i;
-		return 0;
-	case CFG_DURATION:
-		if (config_parse_duration(&d, value)) {
-			snprintf(err, errlen, "%s.%s: '%s' is not a duration (such as 90s, 15m, 4h, 2d)",
-				 k->section, k->name, value);
-			return TD_EINVAL;
-		}
-		if (d < k->min || d > k->max) {
-			snprintf(err, errlen, "%s.%s: %s is out of range (%llds to %llds)",
-				 k->section, k->name, value, k->min, k->max);
-			return TD_EINVAL;
-		}
-		*(int64_t *)field = d;
-		return 0;
-	case CFG_SLA:
-		return sla_set(cfg, k->name, value, err, errlen);
-	}
-	return TD_EINVAL;
+	(void)k;
+	return sla_set(obj, name, value, err, errlen);
 }
 
-struct load_state {
-	struct config *cfg;
-	bool seen[ARRAY_SIZE(keys)];
-	char extra[256][48];  /* [sla] policies of other tiers seen so far */
-	size_t n_extra;
-	char *err;
-	size_t errlen;
-	bool failed;
-};
-
-/* A policy of a tier other than standard's; set twice is refused like any key. */
-static int other_tier(struct load_state *st, const char *name, const char *value, char *err,
-		      size_t errlen)
+/* [sla] policies of tiers other than standard's: no row of their own. */
+static int sla_other(void *obj, const char *section, const char *name, const char *value,
+		     char *err, size_t errlen)
 {
-	for (size_t j = 0; j < st->n_extra; j++) {
-		if (!strcmp(st->extra[j], name)) {
-			snprintf(err, errlen, "sla.%s is set twice", name);
-			return TD_EINVAL;
-		}
-	}
-	if (st->n_extra == ARRAY_SIZE(st->extra) || strlen(name) >= sizeof(st->extra[0])) {
-		snprintf(err, errlen, "sla.%s: too many policies, or the name is too long", name);
-		return TD_EINVAL;
-	}
-	snprintf(st->extra[st->n_extra++], sizeof(st->extra[0]), "%s", name);
-	return sla_set(st->cfg, name, value, err, errlen);
+	if (!name || strcmp(section, "sla") || !strchr(name, '.'))
+		return CFG_NOT_MINE;
+	return sla_set(obj, name, value, err, errlen);
 }
 
-static int on_ini_entry(void *user, const char *section, const char *name, const char *value)
+static void sla_release(void *obj)
 {
-	struct load_state *st = user;
-	char reason[512];
-	int rc = TD_EINVAL;
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(keys); i++)
-		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
-			break;
-	if (i == ARRAY_SIZE(keys) && !strcmp(section, "sla") && strchr(name, '.')) {
-		rc = other_tier(st, name, value, reason, sizeof(reason));
-	} else if (i == ARRAY_SIZE(keys)) {
-		bool known_section = false;
-		for (size_t j = 0; j < ARRAY_SIZE(keys); j++)
-			known_section |= !strcmp(keys[j].section, section);
-		if (!*section)
-			snprintf(reason, sizeof(reason), "key '%s' outside any [section]", name);
-		else if (known_section)
-			snprintf(reason, sizeof(reason), "unknown key '%s' in [%s]", name, section);
-		else
-			snprintf(reason, sizeof(reason), "unknown section [%s]", section);
-	} else if (st->seen[i]) {
-		snprintf(reason, sizeof(reason), "%s.%s is set twice", section, name);
-	} else {
-		st->seen[i] = true;
-		rc = key_set(st->cfg, &keys[i], value, reason, sizeof(reason));
-	}
-	if (rc && !st->failed) {
-		/* inih reports the first failing line; keep the matching reason. */
-		st->failed = true;
-		snprintf(st->err, st->errlen, "%s", reason);
-	}
-	return rc == 0;
-}
-
-void config_release(struct config *cfg)
-{
+	struct config *cfg = obj;
 	free(cfg->sla);
 	cfg->sla = NULL;
 	cfg->n_sla = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-		if (keys[i].type == CFG_STRING || keys[i].type == CFG_SECRET ||
-		    keys[i].type == CFG_CHOICE) {
-			char **field = (char **)((char *)cfg + keys[i].offset);
-			free(*field);
-			*field = NULL;
-		}
-	}
 }
 
-/*
- * inih's reader, fgets() but for lines longer than inih's buffer: inih
- * would parse the rest of such a line as a line of its own (a value cut
- * short, a "syntax error" on the wrong line). Stops the parse instead.
- */
-struct line_reader {
-	FILE *f;
-	int line;       /* lines read so far */
-	int too_long;   /* the line that did not fit, 0 for none */
-	int max;        /* the longest line that fits, in bytes */
+static const struct cfg_table table = {
+	.keys = keys,
+	.n_keys = ARRAY_SIZE(keys),
+	.preamble = "; tilldesk configuration. Every key is optional: the values shown are\n"
+		    "; the built-in defaults. Durations take units: 90s, 15m, 4h, 2d.\n"
+		    "; Generated by 'tilldesk config example'.\n",
+	.custom = sla_row,
+	.other = sla_other,
+	.release = sla_release,
 };
 
-static char *read_line(char *str, int num, void *stream)
+void config_release(struct config *cfg)
 {
-	struct line_reader *r = stream;
-	if (!fgets(str, num, r->f))
-		return NULL;
-	r->line++;
-	size_t n = strlen(str);
-	if (n + 1 == (size_t)num && str[n - 1] != '\n') {
-		int c = getc(r->f);
-		if (c == '\n' || c == EOF)  /* it fitted, but for its newline */
-			return str;
-		r->too_long = r->line;
-		r->max = num - 1;
-		return NULL;
-	}
-	return str;
+	cfg_release(&table, cfg);
 }
 
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
-	char reason[512];
-
 	memset(cfg, 0, sizeof(*cfg));
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-		if (key_set(cfg, &keys[i], keys[i].def, reason, sizeof(reason)))
-			fatal("built-in default is invalid: %s", reason);
-
-	if (path) {
-		struct load_state st = { .cfg = cfg, .err = reason, .errlen = sizeof(reason) };
-		FILE *f = fopen(path, "r");
-		if (!f) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			goto fail;
-		}
-		struct line_reader r = { .f = f };
-		int line = ini_parse_stream(read_line, &r, on_ini_entry, &st);
-		struct stat fst;
-		bool secret = false;
-		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-			secret |= st.seen[i] && keys[i].type == CFG_SECRET;
-		if (secret && !fstat(fileno(f), &fst) && (fst.st_mode & (S_IRGRP | S_IROTH)))
-			cfg->secrets_exposed_mode = fst.st_mode & 07777;
-		fclose(f);
-		if (!line && r.too_long) {
-			line = r.too_long;
-			st.failed = true;
-			snprintf(reason, sizeof(reason), "line longer than %d bytes", r.max);
-		}
-		if (line) {
-			if (line > 0 && !st.failed)
-				snprintf(reason, sizeof(reason), "syntax error (expected 'key = value' or '[section]')");
-			else if (line < 0)
-				snprintf(reason, sizeof(reason), "cannot read the file");
-			snprintf(err, errlen, "%s:%d: %s", path, line > 0 ? line : 0, reason);
-			goto fail;
-		}
-	}
-
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-		const char *v = keys[i].env ? getenv(keys[i].env) : NULL;
-		if (v && key_set(cfg, &keys[i], v, reason, sizeof(reason))) {
-			snprintf(err, errlen, "%s: %s", keys[i].env, reason);
-			goto fail;
-		}
-	}
-	return 0;
-fail:
-	config_release(cfg);
-	return TD_EINVAL;
-}
-
-static void write_help(FILE *out, const char *help)
-{
-	for (const char *p = help; *p;) {
-		const char *nl = strchr(p, '\n');
-		int len = nl ? (int)(nl - p) : (int)strlen(p);
-		fprintf(out, "; %.*s\n", len, p);
-		p += len + (nl ? 1 : 0);
-	}
+	return cfg_load(&table, cfg, path, &cfg->secrets_exposed_mode, err, errlen);
 }
 
 void config_write_example(FILE *out)
 {
-	const char *section = NULL;
-	fputs("; tilldesk configuration. Every key is optional: the values shown are\n"
-	      "; the built-in defaults. Durations take units: 90s, 15m, 4h, 2d.\n"
-	      "; Generated by 'tilldesk config example'.\n", out);
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-		if (!section || strcmp(section, keys[i].section)) {
-			section = keys[i].section;
-			fprintf(out, "\n[%s]\n", section);
-		}
-		write_help(out, keys[i].help);
-		fprintf(out, "%s = %s\n", keys[i].name, keys[i].def);
-	}
+	cfg_write_example(&table, out);
 }
 
 static void write_budget(FILE *out, int64_t v, bool days)

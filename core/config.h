@@ -2,13 +2,14 @@
  * config.h - tilldesk's settings: one table, one INI file, the environment.
  *
  * Every key is a row of the table in config.c (section, name, type, bounds,
- * default, help). The same table validates the file, fills struct config,
- * reports "file:line: message" errors and prints config.example.ini.
+ * default, help). The same table, on the engine of core/conftab.h, validates
+ * the file, fills struct config, reports "file:line: message" errors and
+ * prints config.example.ini. (config_parse_duration is conftab.h's.)
  */
 #ifndef TD_CONFIG_H
 #define TD_CONFIG_H
 
-#include "core/common.h"
+#include "core/conftab.h"
 
 /*
  * One SLA policy: for a service tier and a priority, the reaction and
@@ -79,8 +80,5 @@ const struct sla_policy *config_sla_policy(const struct config *cfg, const char 
 void config_write_example(FILE *out);
 /* Writes the effective settings, secrets masked, to out. */
 void config_write_effective(const struct config *cfg, FILE *out);
-
-/* Parses "90s", "15m", "4h", "2d", "1h30m" (or "0") into seconds. */
-int config_parse_duration(int64_t *out, const char *s);
 
 #endif

@@ -5,6 +5,7 @@
 
 struct http {
 	CURL *curl;
+	char *header;   /* one more header line for every request; may be a secret */
 };
 
 struct transfer {
@@ -51,18 +52,32 @@ void http_free(struct http *h)
 	if (!h)
 		return;
 	curl_easy_cleanup(h->curl);
+	http_set_header(h, NULL);
 	free(h);
 }
 
-/* The options every POST sets: url, body (copied), headers, the body callback, time-outs. */
+void http_set_header(struct http *h, const char *line)
+{
+	if (h->header)
+		explicit_bzero(h->header, strlen(h->header));
+	free(h->header);
+	h->header = line ? xstrdup(line) : NULL;
+}
+
+/*
+ * The options every request sets: url, body (copied; NULL: a GET),
+ * headers, the body callback, time-outs.
+ */
 static void setup(CURL *c, struct transfer *t, const char *url, struct curl_slist *headers,
 		  const char *body, size_t len, long timeout_ms)
 {
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_POST, 1L);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	/* Copied: a call in flight outlives the caller's body. */
-	curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS, body);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+		/* Copied: a call in flight outlives the caller's body. */
+		curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS, body);
+	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
@@ -77,6 +92,7 @@ static void setup(CURL *c, struct transfer *t, const char *url, struct curl_slis
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	t->resp->status = 0;
 	t->resp->content_type[0] = '\0';
+	t->resp->retry_after = 0;
 }
 
 static struct curl_slist *headers_for(const char *content_type)
@@ -97,6 +113,9 @@ static int finish(CURL *c, CURLcode res, struct http_response *resp, const char 
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
 		if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type)
 			snprintf(resp->content_type, sizeof(resp->content_type), "%s", type);
+		curl_off_t retry = 0;
+		if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &retry) == CURLE_OK && retry > 0)
+			resp->retry_after = retry > 86400 ? 86400 : (long)retry;
 		return 0;
 	}
 	if (res == CURLE_WRITE_ERROR && resp->body.failed) {
@@ -107,13 +126,15 @@ static int finish(CURL *c, CURLcode res, struct http_response *resp, const char 
 	return TD_ERR;
 }
 
-int http_post(struct http *h, const char *url, const char *what, const char *content_type,
-	      const char *body, size_t len, long timeout_ms, struct http_response *resp,
-	      const volatile int *abort_flag)
+/* One request of h, waited for; headers are freed. */
+static int perform(struct http *h, const char *url, const char *what, struct curl_slist *headers,
+		   const char *body, size_t len, long timeout_ms, struct http_response *resp,
+		   const volatile int *abort_flag)
 {
 	struct transfer t = { resp, abort_flag };
-	struct curl_slist *headers = headers_for(content_type);
 	CURL *c = h->curl;
+	if (h->header)
+		headers = curl_slist_append(headers, h->header);
 	curl_easy_reset(c);
 	setup(c, &t, url, headers, body, len, timeout_ms);
 	/* Progress is polled only for the abort flag. */
@@ -121,6 +142,26 @@ int http_post(struct http *h, const char *url, const char *what, const char *con
 	int rc = finish(c, curl_easy_perform(c), resp, what);
 	curl_slist_free_all(headers);
 	return rc;
+}
+
+int http_post(struct http *h, const char *url, const char *what, const char *content_type,
+	      const char *body, size_t len, long timeout_ms, struct http_response *resp,
+	      const volatile int *abort_flag)
+{
+	return perform(h, url, what, headers_for(content_type), body, len, timeout_ms, resp,
+		       abort_flag);
+}
+
+int http_get(struct http *h, const char *url, const char *what, const char *accept,
+	     long timeout_ms, struct http_response *resp, const volatile int *abort_flag)
+{
+	char line[128];
+	struct curl_slist *headers = NULL;
+	if (accept) {
+		snprintf(line, sizeof(line), "Accept: %s", accept);
+		headers = curl_slist_append(headers, line);
+	}
+	return perform(h, url, what, headers, NULL, 0, timeout_ms, resp, abort_flag);
 }
 
 /* One request of a struct http_multi, from http_multi_post() to http_multi_next(). */

@@ -15,6 +15,7 @@ struct http_response {
 	long status;          /* HTTP status, 0 when no answer came */
 	struct buf body;      /* the answer, capped */
 	char content_type[64];
+	long retry_after;     /* seconds of a Retry-After header (429, 503), 0 when none */
 };
 
 /* Creates a client. Release with http_free(). */
@@ -34,6 +35,17 @@ void http_free(struct http *h);
 int http_post(struct http *h, const char *url, const char *what, const char *content_type,
 	      const char *body, size_t len, long timeout_ms, struct http_response *resp,
 	      const volatile int *abort_flag);
+
+/* GETs url, asking for accept (e.g. "application/json"; NULL: any); as http_post. */
+int http_get(struct http *h, const char *url, const char *what, const char *accept,
+	     long timeout_ms, struct http_response *resp, const volatile int *abort_flag);
+
+/*
+ * Sends line (e.g. "Authorization: Bearer ...") with every request of h
+ * from now on; NULL: none. The line may be a secret: it is never logged
+ * and is wiped when replaced or freed. (Not for struct http_multi.)
+ */
+void http_set_header(struct http *h, const char *line);
 
 /*
  * Several requests in flight at once, for one thread: libcurl's multi

@@ -8,12 +8,18 @@
 #define LOG_MASK "***"
 
 static enum log_level min_level = LOG_INFO;
+static const char *program = "tilldesk";
 static char *secrets[LOG_SECRETS_MAX];
 static void (*sink)(const char *, void *);
 static void *sink_arg;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
+
+void log_set_program(const char *name)
+{
+	program = name;
+}
 
 void log_set_level(enum log_level level)
 {
@@ -133,7 +139,7 @@ static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		len = snprintf(small, sizeof(small), "(a log line was lost: out of memory)");
 	}
 
-	size_t n = (size_t)snprintf(line, sizeof(line), "tilldesk[%d]: %s: ", (int)getpid(),
+	size_t n = (size_t)snprintf(line, sizeof(line), "%s[%d]: %s: ", program, (int)getpid(),
 				    level_names[level]);
 	pthread_mutex_lock(&log_lock);
 	if (!mask_into(line, sizeof(line), &n, text, (size_t)len))

@@ -15,6 +15,8 @@
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
+/* The name lines start with ("tilldesk" unless told); the string must live on. */
+void log_set_program(const char *name);
 void log_set_level(enum log_level level);
 /* Parses "debug", "info", "warn", "error". 0 or TD_EINVAL. */
 int log_level_parse(enum log_level *out, const char *name);

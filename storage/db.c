@@ -305,7 +305,7 @@ int db_check_files(struct db_file_check *out, const char *path, uid_t uid)
 	return 0;
 }
 
-int db_open_raw(struct db **out, const char *path, char *err, size_t errlen)
+int db_connect(struct db **out, const char *path, char *err, size_t errlen)
 {
 	struct db_file_check chk;
 	bool in_memory = !strcmp(path, ":memory:");  /* no file to check */
@@ -327,10 +327,6 @@ int db_open_raw(struct db **out, const char *path, char *err, size_t errlen)
 			 db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
 		goto fail;
 	}
-	if (db_kb_register(db)) {
-		snprintf(err, errlen, "%s: cannot register the knowledge-base tokenizer", path);
-		goto fail;
-	}
 	sqlite3_busy_handler(db->h, busy_wait, NULL);
 	sqlite3_extended_result_codes(db->h, 1);
 	/* journal_mode answers a row; sqlite3_exec ignores it. */
@@ -350,27 +346,25 @@ fail:
 	return TD_ERR;
 }
 
-int db_open(struct db **out, const char *path, char *err, size_t errlen)
+int db_open_schema(struct db **out, const char *path, const char *schema, int version,
+		   char *err, size_t errlen)
 {
 	struct db *db;
-	if (db_open_raw(&db, path, err, errlen))
+	char bump[64];
+	if (db_connect(&db, path, err, errlen))
 		return TD_ERR;
 	int have = db_schema_version(db);
-	if (have > db_schema_latest()) {
-		snprintf(err, errlen, "%s: schema version %d is newer than this tilldesk (%d)",
-			 path, have, db_schema_latest());
-		goto fail;
+	if (have >= version)
+		goto ok;
+	snprintf(bump, sizeof(bump), "PRAGMA user_version = %d;", version);
+	if (have < 0 || db_begin(db) || db_exec(db, schema) || db_exec(db, bump) || db_commit(db)) {
+		snprintf(err, errlen, "%s: cannot create the schema: %s", path, sqlite3_errmsg(db->h));
+		db_close(db);
+		return TD_ERR;
 	}
-	if (have < 0 || db_migrate(db, db_schema_latest())) {
-		snprintf(err, errlen, "%s: cannot migrate the schema: %s", path,
-			 sqlite3_errmsg(db->h));
-		goto fail;
-	}
+ok:
 	*out = db;
 	return 0;
-fail:
-	db_close(db);
-	return TD_ERR;
 }
 
 void db_close(struct db *db)

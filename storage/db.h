@@ -54,6 +54,16 @@ int db_open(struct db **out, const char *path, char *err, size_t errlen);
 int db_open_raw(struct db **out, const char *path, char *err, size_t errlen);
 void db_close(struct db *db);
 
+/*
+ * Opens (creating if needed) a database of another schema than the
+ * daemon's (the till agent's spool): its files checked as db_open() does,
+ * no knowledge base, no migrations; schema (statements) runs once, in a
+ * transaction, when the file's user_version is below version, which it
+ * then becomes. Close with db_close().
+ */
+int db_open_schema(struct db **out, const char *path, const char *schema, int version,
+		   char *err, size_t errlen);
+
 /* The newest schema version this build knows. */
 int db_schema_latest(void);
 /* The file's version (PRAGMA user_version). */

@@ -28,6 +28,13 @@ struct db {
 };
 
 /*
+ * Opens (creating if needed) the SQLite file at path, its files checked as
+ * db_check_files() does, in WAL mode with the busy handler: what every
+ * database of ours shares, before its own tokenizers and schema.
+ */
+int db_connect(struct db **out, const char *path, char *err, size_t errlen);
+
+/*
  * Gives a statement for sql, from the connection's cache when it has one
  * that is not in use; logs and returns TD_ERR on failure. Hand it back with
  * db_finish() (or db_step_done(), which finishes it).

@@ -407,3 +407,47 @@ int db_migrate(struct db *db, int version)
 		log_debug("database: migrated to schema version %d", have + 1);
 	}
 }
+
+/*
+ * The daemon's database: the generic connection (db_connect) with the
+ * knowledge base's tokenizer registered, then this file's migrations. They
+ * live here, not in db.c, so that a program with another schema (the till
+ * agent's spool) links db.c without the knowledge base.
+ */
+int db_open_raw(struct db **out, const char *path, char *err, size_t errlen)
+{
+	struct db *db;
+	int rc = db_connect(&db, path, err, errlen);
+	if (rc)
+		return rc;
+	if (db_kb_register(db)) {
+		snprintf(err, errlen, "%s: cannot register the knowledge-base tokenizer", path);
+		db_close(db);
+		return TD_ERR;
+	}
+	*out = db;
+	return 0;
+}
+
+int db_open(struct db **out, const char *path, char *err, size_t errlen)
+{
+	struct db *db;
+	if (db_open_raw(&db, path, err, errlen))
+		return TD_ERR;
+	int have = db_schema_version(db);
+	if (have > db_schema_latest()) {
+		snprintf(err, errlen, "%s: schema version %d is newer than this tilldesk (%d)",
+			 path, have, db_schema_latest());
+		goto fail;
+	}
+	if (have < 0 || db_migrate(db, db_schema_latest())) {
+		snprintf(err, errlen, "%s: cannot migrate the schema: %s", path,
+			 sqlite3_errmsg(db->h));
+		goto fail;
+	}
+	*out = db;
+	return 0;
+fail:
+	db_close(db);
+	return TD_ERR;
+}

@@ -83,6 +83,10 @@ static void test_config__unknown_section_is_an_error(void **state)
 {
 	(void)state;
 	assert_error("[general]\nlanguage = ru\n\n[telgram]\ntoken = x\n", 5, "unknown section [telgram]");
+	/* A misspelt section with nothing in it is a typo too, at its header. */
+	assert_error("[general]\nlanguage = ru\n[telgram]\n[kb]\nthreshold = 50\n", 3,
+		     "unknown section [telgram]");
+	assert_error("[general]\n[ telgram ]\n", 2, "unknown section [telgram]");
 }
 
 static void test_config__key_outside_a_section_is_an_error(void **state)

@@ -1,0 +1,52 @@
+/*
+ * agent_config.h - tilldesk-agent's settings: the [agent] table on the
+ * daemon's config engine (core/conftab.h) and the [check.KIND] sections,
+ * each handed to its kind (agent/check.h).
+ */
+#ifndef TD_AGENT_CONFIG_H
+#define TD_AGENT_CONFIG_H
+
+#include "agent/check.h"
+
+#define AGENT_CONFIG_DEFAULT "/etc/tilldesk-agent/agent.ini"
+
+/* One configured check: [check.KIND] or [check.KIND NAME]. */
+struct agent_check {
+	const struct check_kind *kind;
+	void *self;             /* the kind's instance, owned */
+	char section[96];       /* "check.tcp ofd" */
+};
+
+struct agent_config {
+	/* [agent] */
+	char *server;           /* base URL of the daemon's ingest */
+	char *token;            /* secret: the till's token, from token or token_file */
+	char *token_file;
+	int64_t interval;       /* seconds between passes */
+	int64_t timeout;        /* one request to the server, seconds */
+	int64_t retry_max;      /* the longest backoff, seconds */
+	char *spool;
+	char *state_dir;
+	char *fsrar_id;
+	long long spool_max;
+	char *log_level;
+	/* [check.*], in the file's order; clock is always there */
+	struct agent_check *checks;
+	size_t n_checks;
+	unsigned secrets_exposed_mode;  /* the file's mode when it holds the token readable by others */
+	size_t loading;         /* while loading: 1 + the index of the check being read, 0: none */
+};
+
+/*
+ * Loads path (NULL: defaults only). The token comes from token_file when it
+ * is set; the file must be ours and 0600 (cfg_read_secret_file). Returns 0,
+ * or TD_EINVAL with "file:line: reason" in err (cfg then holds nothing).
+ * Release with agent_config_release().
+ */
+int agent_config_load(struct agent_config *cfg, const char *path, char *err, size_t errlen);
+void agent_config_release(struct agent_config *cfg);
+
+/* The example settings file: the [agent] table and every kind's section. */
+void agent_config_write_example(FILE *out);
+
+#endif
