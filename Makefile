@@ -17,7 +17,7 @@ SHAREDIR = $(PREFIX)/share/tilldesk
 # systemd reads units from /usr/lib/systemd/system and /usr/local/lib/systemd/system.
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 
-PKGS     = inih sqlite3 libcurl json-c libpcre2-8 libsystemd libcrypto
+PKGS     = inih sqlite3 libcurl json-c libpcre2-8 libsystemd libcrypto libmicrohttpd
 TEST_PKGS = cmocka
 
 CC      ?= cc
@@ -42,7 +42,7 @@ endif
 ALL_CFLAGS = $(WARN) $(OPT) $(SANFLAGS) $(PKGCFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
-LIB_SRC  = $(wildcard core/*.c storage/*.c kb/*.c bot/*.c)
+LIB_SRC  = $(wildcard core/*.c storage/*.c kb/*.c bot/*.c ingest/*.c)
 CLI_SRC  = $(wildcard cli/*.c)
 TEST_SRC = $(wildcard tests/unit/test_*.c)
 
