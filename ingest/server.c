@@ -284,15 +284,15 @@ static bool json_content_type(struct MHD_Connection *c)
 
 /*
  * Everything that can be told before the body: content type, size, token,
- * rate. Returns MHD_YES with *answered false to go on reading the body.
+ * rate. An answer queued now ends the request (MHD reads no body); else
+ * MHD_YES goes on reading it.
  */
 static enum MHD_Result events_begin(struct ingest *in, struct MHD_Connection *c,
-				    struct request *r, bool *answered)
+				    struct request *r)
 {
 	const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	long long n;
 	int slot, wait, rc;
-	*answered = true;
 	if (!json_content_type(c))
 		return answer_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "not application/json", 0);
 	if (len && (parse_int(&n, len, 0, INT64_MAX) || n > INGEST_BODY_MAX))
@@ -310,7 +310,6 @@ static enum MHD_Result events_begin(struct ingest *in, struct MHD_Connection *c,
 		log_debug("ingest: till %lld: over its rate, retry in %ds", (long long)r->till, wait);
 		return answer_error(c, MHD_HTTP_TOO_MANY_REQUESTS, "too many requests", wait);
 	}
-	*answered = false;
 	return MHD_YES;
 }
 
@@ -373,7 +372,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
 	struct ingest *in = cls;
 	struct request *r = *con_cls;
-	bool answered;
 	(void)version;
 
 	if (!r) {
@@ -389,8 +387,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		client_address(c, r->addr, sizeof(r->addr));
 		if (r->route == ROUTE_HEALTH)
 			return MHD_YES;
-		enum MHD_Result rc = events_begin(in, c, r, &answered);
-		return rc;
+		return events_begin(in, c, r);
 	}
 	if (r->route == ROUTE_EVENTS && *upload_size) {
 		/* A chunked body has no length to refuse up front: keep reading, keep nothing. */
