@@ -21,8 +21,12 @@
 
 /* Two cores: two threads answer, one parsing while the other writes. */
 #define INGEST_THREADS 2
-/* Per connection, for the request line and headers (the body is ours). */
-#define CONNECTION_MEMORY (16 * 1024)
+/*
+ * Per connection, for the request line, the headers (an agent's take a few
+ * hundred bytes) and the read buffer; the body is copied out as it comes.
+ * Small, as a thousand tills may hold a connection each.
+ */
+#define CONNECTION_MEMORY (8 * 1024)
 #define TOKEN_MAX 256
 /* How long the database may stay busy before a batch gets 503, and the agent's wait. */
 #define BUSY_RETRY_AFTER 5
@@ -43,7 +47,7 @@ struct ingest {
 	struct MHD_Daemon *mhd;
 	struct buckets *buckets;
 
-	/* One connection per answering thread; a thread takes a free one. */
+	/* One connection per answering thread; a thread (or the pruning) takes a free one. */
 	pthread_mutex_t pool_lock;
 	pthread_cond_t pool_free;
 	struct db *pool[INGEST_THREADS];
@@ -55,7 +59,6 @@ struct ingest {
 	struct watch *watches;
 	pthread_t maintenance;
 	bool maintenance_started;
-	struct db *maintenance_db;
 	volatile int stop;
 };
 
@@ -203,17 +206,19 @@ static void cut_slow_clients(struct ingest *in)
 static void prune_heartbeats(struct ingest *in)
 {
 	int64_t before = clock_now() - in->cfg->ingest_heartbeat_keep;
-	int deleted, total = 0;
+	int deleted, total = 0, slot, rc;
 	do {
+		struct db *db = pool_take(in, &slot);
 		pthread_mutex_lock(&in->write_lock);
-		int rc = db_begin(in->maintenance_db);
+		rc = db_begin(db);
 		if (!rc)
-			rc = db_agent_prune(in->maintenance_db, before, PRUNE_CHUNK, &deleted);
+			rc = db_agent_prune(db, before, PRUNE_CHUNK, &deleted);
 		if (!rc)
-			rc = db_commit(in->maintenance_db);
+			rc = db_commit(db);
 		if (rc)
-			db_rollback(in->maintenance_db);
+			db_rollback(db);
 		pthread_mutex_unlock(&in->write_lock);
+		pool_give(in, slot);
 		if (rc)
 			return;
 		total += deleted;
@@ -518,10 +523,6 @@ int ingest_start(struct ingest *in, char *err, size_t errlen)
 			return TD_ERR;
 		}
 	}
-	if (db_open(&in->maintenance_db, in->cfg->database, why, sizeof(why))) {
-		snprintf(err, errlen, "ingest: %s", why);
-		return TD_ERR;
-	}
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	if (in->addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -572,7 +573,6 @@ void ingest_free(struct ingest *in)
 		MHD_stop_daemon(in->mhd);
 	for (int i = 0; i < INGEST_THREADS; i++)
 		db_close(in->pool[i]);
-	db_close(in->maintenance_db);
 	buckets_free(in->buckets);
 	free(in->tls_cert);
 	if (in->tls_key) {
