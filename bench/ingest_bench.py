@@ -44,6 +44,17 @@ class Conn:
         self.reader = self.writer = None
 
     async def post(self, body):
+        """Posts on the kept connection; one the server closed (idle past its timeout) is
+        opened again, as libcurl does."""
+        if self.writer:
+            try:
+                return await self.post_once(body)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                self.writer.close()
+                self.writer = None
+        return await self.post_once(body)
+
+    async def post_once(self, body):
         if not self.writer:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         self.writer.write(("POST /api/v1/events HTTP/1.1\r\nHost: b\r\nContent-Type: application/json\r\n"
@@ -185,6 +196,10 @@ def main():
         print("| daemon VmHWM after the throughput phase, MB | %.1f |" % (rss_kb(pid)[1] / 1024))
         print("| database size after, MB | %.1f |" % (os.path.getsize(d.db) / 1e6))
     finally:
+        # What the daemon said about connections it ended, for a run that went wrong.
+        with open(os.path.join(d.dir, "serve.log"), errors="replace") as f:
+            ended = [l.strip() for l in f if "cut off" in l or "libmicrohttpd" in l]
+        print("daemon on connections: %d lines%s" % (len(ended), "".join("\n  " + l for l in ended[:8])))
         d.close()
 
 

@@ -8,6 +8,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "core/buf.h"
@@ -68,6 +69,7 @@ enum route { ROUTE_EVENTS, ROUTE_HEALTH };
 struct request {
 	enum route route;
 	int64_t till;
+	long long length;      /* Content-Length; -1 when not given (chunked) */
 	struct buf body;
 	bool too_big;
 	char addr[INET6_ADDRSTRLEN];
@@ -183,18 +185,26 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 	pthread_mutex_unlock(&in->watch_lock);
 }
 
-/* Shuts down every connection past its deadline: MHD then sees it end and closes it. */
+/*
+ * Shuts down every connection past its deadline: MHD then sees it end and
+ * closes it. Not one with bytes waiting in the kernel: then the client is
+ * not slow, the server is (busy with other batches); it gets a second more.
+ */
 static void cut_slow_clients(struct ingest *in)
 {
 	int64_t now = clock_mono_ms();
-	int cut = 0;
+	int cut = 0, waiting;
 	pthread_mutex_lock(&in->watch_lock);
 	for (struct watch *w = in->watches; w; w = w->next) {
-		if (w->deadline_ms <= now && w->fd >= 0) {
-			shutdown(w->fd, SHUT_RDWR);
-			w->deadline_ms = INT64_MAX;
-			cut++;
+		if (w->deadline_ms > now || w->fd < 0)
+			continue;
+		if (!ioctl(w->fd, FIONREAD, &waiting) && waiting > 0) {
+			w->deadline_ms = now + 1000;
+			continue;
 		}
+		shutdown(w->fd, SHUT_RDWR);
+		w->deadline_ms = INT64_MAX;
+		cut++;
 	}
 	pthread_mutex_unlock(&in->watch_lock);
 	if (cut)
@@ -298,6 +308,7 @@ static enum MHD_Result events_begin(struct ingest *in, struct MHD_Connection *c,
 	const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	long long n;
 	int slot, wait, rc;
+	r->length = -1;
 	if (!json_content_type(c))
 		return answer_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "not application/json", 0);
 	if (len && (parse_int(&n, len, 0, INT64_MAX) || n > INGEST_BODY_MAX))
@@ -315,6 +326,7 @@ static enum MHD_Result events_begin(struct ingest *in, struct MHD_Connection *c,
 		log_debug("ingest: till %lld: over its rate, retry in %ds", (long long)r->till, wait);
 		return answer_error(c, MHD_HTTP_TOO_MANY_REQUESTS, "too many requests", wait);
 	}
+	r->length = len ? n : -1;
 	return MHD_YES;
 }
 
@@ -327,6 +339,12 @@ static enum MHD_Result events_end(struct ingest *in, struct MHD_Connection *c, s
 
 	if (r->too_big)
 		return answer_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body over 1 MiB", 0);
+	/*
+	 * Stopping: what MHD still has read is answered at once, unstored (the
+	 * agent sends it again), so that serve stops in time under load too.
+	 */
+	if (in->stop)
+		return answer_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "stopping", BUSY_RETRY_AFTER);
 	if (ingest_decode(&batch, r->body.data ? r->body.data : "", r->body.len, err, sizeof(err))) {
 		log_info("ingest: till %lld: batch refused: %s", (long long)r->till, err);
 		return answer_error(c, MHD_HTTP_BAD_REQUEST, err, 0);
@@ -390,14 +408,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->route = events ? ROUTE_EVENTS : ROUTE_HEALTH;
 		buf_init(&r->body, INGEST_BODY_MAX);
 		client_address(c, r->addr, sizeof(r->addr));
-		if (r->route == ROUTE_HEALTH)
+		if (r->route == ROUTE_HEALTH) {
+			watch_set(in, c, INT64_MAX);  /* a GET is in with its headers */
 			return MHD_YES;
+		}
 		return events_begin(in, c, r);
 	}
 	if (r->route == ROUTE_EVENTS && *upload_size) {
 		/* A chunked body has no length to refuse up front: keep reading, keep nothing. */
 		if (!r->too_big && buf_add(&r->body, upload, *upload_size))
 			r->too_big = true;
+		/*
+		 * All of it is in: from here the wait is the server's (MHD may call
+		 * us for the end in a later round), not a slow client's.
+		 */
+		if (r->length >= 0 && (long long)r->body.len >= r->length)
+			watch_set(in, c, INT64_MAX);
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -536,6 +562,7 @@ int ingest_start(struct ingest *in, char *err, size_t errlen)
 	if (!in->tls_cert)
 		tls[0].option = MHD_OPTION_END;
 	in->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, in,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, in,  /* first: it logs the options' errors */
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&in->addr,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)INGEST_THREADS,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)in->cfg->ingest_connections,
@@ -544,7 +571,6 @@ int ingest_start(struct ingest *in, char *err, size_t errlen)
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, in,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, in,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, in,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 		MHD_OPTION_ARRAY, tls,
 		MHD_OPTION_END);
