@@ -70,6 +70,7 @@ struct request {
 	enum route route;
 	int64_t till;
 	long long length;      /* Content-Length; -1 when not given (chunked) */
+	int64_t started_ms;    /* when its headers were in */
 	struct buf body;
 	bool too_big;
 	char addr[INET6_ADDRSTRLEN];
@@ -186,19 +187,29 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 }
 
 /*
- * Shuts down every connection past its deadline: MHD then sees it end and
- * closes it. Not one with bytes waiting in the kernel: then the client is
- * not slow, the server is (busy with other batches); it gets a second more.
+ * True when the client's bytes wait in the kernel for us: then the client
+ * is not slow, the server is (busy with other batches).
+ */
+static bool bytes_waiting(int fd)
+{
+	int n;
+	return fd >= 0 && !ioctl(fd, FIONREAD, &n) && n > 0;
+}
+
+/*
+ * Shuts down every connection whose request line and headers are not in
+ * by its deadline (idle ones too): MHD then sees it end and closes it. One
+ * with bytes waiting gets a second more.
  */
 static void cut_slow_clients(struct ingest *in)
 {
 	int64_t now = clock_mono_ms();
-	int cut = 0, waiting;
+	int cut = 0;
 	pthread_mutex_lock(&in->watch_lock);
 	for (struct watch *w = in->watches; w; w = w->next) {
 		if (w->deadline_ms > now || w->fd < 0)
 			continue;
-		if (!ioctl(w->fd, FIONREAD, &waiting) && waiting > 0) {
+		if (bytes_waiting(w->fd)) {
 			w->deadline_ms = now + 1000;
 			continue;
 		}
@@ -208,8 +219,23 @@ static void cut_slow_clients(struct ingest *in)
 	}
 	pthread_mutex_unlock(&in->watch_lock);
 	if (cut)
-		log_info("ingest: cut off %d connection%s slower than %llds", cut, cut == 1 ? "" : "s",
-			 (long long)in->cfg->ingest_timeout);
+		log_debug("ingest: closed %d connection%s idle, or without a request's headers, for %llds",
+			  cut, cut == 1 ? "" : "s", (long long)in->cfg->ingest_timeout);
+}
+
+/*
+ * The body's own deadline, checked as its pieces come: timeout from the
+ * headers, unless the rest waits in the kernel (the server is behind). A
+ * client that stops sending altogether meets MHD's idle timeout instead.
+ */
+static bool body_too_slow(struct ingest *in, struct MHD_Connection *c, const struct request *r)
+{
+	if (r->length >= 0 && (long long)r->body.len >= r->length)
+		return false;
+	if (clock_mono_ms() - r->started_ms <= in->cfg->ingest_timeout * 1000)
+		return false;
+	const union MHD_ConnectionInfo *i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	return !(i && bytes_waiting(i->connect_fd));
 }
 
 /* Deletes heartbeats past [ingest] heartbeat_keep, a chunk at a time between batches. */
@@ -406,29 +432,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r = xcalloc(1, sizeof(*r));
 		*con_cls = r;
 		r->route = events ? ROUTE_EVENTS : ROUTE_HEALTH;
+		r->started_ms = clock_mono_ms();
 		buf_init(&r->body, INGEST_BODY_MAX);
 		client_address(c, r->addr, sizeof(r->addr));
-		if (r->route == ROUTE_HEALTH) {
-			watch_set(in, c, INT64_MAX);  /* a GET is in with its headers */
-			return MHD_YES;
-		}
-		return events_begin(in, c, r);
+		/*
+		 * The headers are in: the watch lets go (MHD may read the rest, and
+		 * call us, rounds later when busy); the body has its own deadline.
+		 */
+		watch_set(in, c, INT64_MAX);
+		return r->route == ROUTE_HEALTH ? MHD_YES : events_begin(in, c, r);
 	}
 	if (r->route == ROUTE_EVENTS && *upload_size) {
 		/* A chunked body has no length to refuse up front: keep reading, keep nothing. */
 		if (!r->too_big && buf_add(&r->body, upload, *upload_size))
 			r->too_big = true;
-		/*
-		 * All of it is in: from here the wait is the server's (MHD may call
-		 * us for the end in a later round), not a slow client's.
-		 */
-		if (r->length >= 0 && (long long)r->body.len >= r->length)
-			watch_set(in, c, INT64_MAX);
 		*upload_size = 0;
+		if (body_too_slow(in, c, r)) {
+			log_info("ingest: %s: cut off, its body slower than %llds", r->addr,
+				 (long long)in->cfg->ingest_timeout);
+			return MHD_NO;
+		}
 		return MHD_YES;
 	}
-	/* The request is in; answering it is not a slow client. */
-	watch_set(in, c, INT64_MAX);
 	return r->route == ROUTE_HEALTH ? health(in, c) : events_end(in, c, r);
 }
 

@@ -195,35 +195,45 @@ class Events(IngestDesk):
         self.assertEqual(get(self.desk, "/api/v1/health"), (200, {"status": "ok"}))
         self.assertEqual(get(self.desk, "/nothing")[0], 404)
 
+    def slow_client(self, head, body, agent):
+        """Sends head at once, then body a byte a second, while agent is served as usual;
+        the seconds after which the daemon cut the slow client off (None: never)."""
+        slow = socket.create_connection(("127.0.0.1", self.desk.ingest_port))
+        slow.sendall(head)
+        slow.settimeout(1.0)
+        start = time.monotonic()
+        try:
+            for i, byte in enumerate(body):
+                slow.send(bytes([byte]))
+                if i % 2 == 0:
+                    self.assertEqual(agent.send([event("s-%s-%d" % (len(head), i))])[0], 200)
+                try:
+                    if slow.recv(1) == b"":
+                        return time.monotonic() - start
+                except socket.timeout:
+                    pass
+        except OSError:
+            return time.monotonic() - start
+        finally:
+            slow.close()
+        return None
+
     def test_a_client_sending_one_byte_a_second_is_cut_off_and_others_are_served(self):
         d = self.desk
-        agent = Agent(d, new_till(d, "Касса 6"))
-        slow = socket.create_connection(("127.0.0.1", d.ingest_port))
-        request = b"POST /api/v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-        start = time.monotonic()
-        cut_at = None
-        for i, byte in enumerate(request * 4):
-            try:
-                slow.send(bytes([byte]))
-            except OSError:
-                cut_at = time.monotonic() - start
-                break
-            if i % 2 == 0:  # meanwhile, an agent is served as usual
-                self.assertEqual(agent.send([event("s-%d" % i)])[0], 200)
-            slow.settimeout(1.0)
-            try:
-                if slow.recv(1) == b"":
-                    cut_at = time.monotonic() - start
-                    break
-            except socket.timeout:
-                pass
-            except OSError:
-                cut_at = time.monotonic() - start
-                break
-        slow.close()
-        self.assertIsNotNone(cut_at, "the slow client was never cut off")
-        self.assertLess(cut_at, TIMEOUT + 2)
-        print("\n  slow client cut off after %.1f s" % cut_at, file=sys.stderr)
+        token = new_till(d, "Касса 6")
+        agent = Agent(d, token)
+        # Its headers, a byte a second.
+        cut = self.slow_client(b"", b"POST /api/v1/events HTTP/1.1\r\nHost: x\r\n" * 4, agent)
+        self.assertIsNotNone(cut, "the slow client was never cut off")
+        self.assertLess(cut, TIMEOUT + 2)
+        # Its body, a byte a second, after headers sent at once.
+        head = ("POST /api/v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                "Authorization: Bearer %s\r\nContent-Length: 200\r\n\r\n" % token).encode()
+        cut_body = self.slow_client(head, b'{"events": [' + b" " * 180, agent)
+        self.assertIsNotNone(cut_body, "the slow body was never cut off")
+        self.assertLess(cut_body, TIMEOUT + 2)
+        print("\n  slow headers cut off after %.1f s, slow body after %.1f s" % (cut, cut_body),
+              file=sys.stderr)
 
 
 class Crash(IngestDesk):
