@@ -169,6 +169,7 @@ def main():
         d.sql("insert into tills(store_id, name, token_hash, created_at) values " + rows)
         d.start()
         pid = d.daemon.pid
+        print("daemon pid %d, ingest port %d" % (pid, d.ingest_port), file=sys.stderr, flush=True)
         idle = rss_kb(pid)
 
         lat, rss = asyncio.run(heartbeats_and_latency(d.ingest_port, tokens[:a.tills], tokens[a.tills],

@@ -48,7 +48,7 @@ struct ingest {
 	struct MHD_Daemon *mhd;
 	struct buckets *buckets;
 
-	/* One connection per answering thread; a thread (or the pruning) takes a free one. */
+	/* One connection per answering thread; a thread takes a free one. */
 	pthread_mutex_t pool_lock;
 	pthread_cond_t pool_free;
 	struct db *pool[INGEST_THREADS];
@@ -60,6 +60,7 @@ struct ingest {
 	struct watch *watches;
 	pthread_t maintenance;
 	bool maintenance_started;
+	struct db *maintenance_db;   /* checkpoints and pruning, off the answering threads */
 	volatile int stop;
 };
 
@@ -242,9 +243,9 @@ static bool body_too_slow(struct ingest *in, struct MHD_Connection *c, const str
 static void prune_heartbeats(struct ingest *in)
 {
 	int64_t before = clock_now() - in->cfg->ingest_heartbeat_keep;
-	int deleted, total = 0, slot, rc;
+	int deleted, total = 0, rc;
+	struct db *db = in->maintenance_db;
 	do {
-		struct db *db = pool_take(in, &slot);
 		pthread_mutex_lock(&in->write_lock);
 		rc = db_begin(db);
 		if (!rc)
@@ -254,7 +255,6 @@ static void prune_heartbeats(struct ingest *in)
 		if (rc)
 			db_rollback(db);
 		pthread_mutex_unlock(&in->write_lock);
-		pool_give(in, slot);
 		if (rc)
 			return;
 		total += deleted;
@@ -266,9 +266,17 @@ static void prune_heartbeats(struct ingest *in)
 static void *maintenance_thread(void *arg)
 {
 	struct ingest *in = arg;
-	int64_t pruned = 0;
+	int64_t pruned = 0, checkpointed = 0;
 	while (!in->stop) {
 		cut_slow_clients(in);
+		/*
+		 * The answering threads' commits never checkpoint (a commit that
+		 * did would hold every other batch behind its sync): done here.
+		 */
+		if (clock_mono_ms() - checkpointed >= 1000) {
+			db_wal_checkpoint(in->maintenance_db);
+			checkpointed = clock_mono_ms();
+		}
 		if (clock_mono_ms() - pruned >= PRUNE_EVERY_MS) {
 			prune_heartbeats(in);
 			pruned = clock_mono_ms();
@@ -567,12 +575,17 @@ fail:
 
 int ingest_start(struct ingest *in, char *err, size_t errlen)
 {
-	char why[256];
+	char why[256] = "cannot set up a connection";
 	for (int i = 0; i < INGEST_THREADS; i++) {
-		if (db_open(&in->pool[i], in->cfg->database, why, sizeof(why))) {
+		if (db_open(&in->pool[i], in->cfg->database, why, sizeof(why)) ||
+		    db_wal_autocheckpoint(in->pool[i], false)) {
 			snprintf(err, errlen, "ingest: %s", why);
 			return TD_ERR;
 		}
+	}
+	if (db_open(&in->maintenance_db, in->cfg->database, why, sizeof(why))) {
+		snprintf(err, errlen, "ingest: %s", why);
+		return TD_ERR;
 	}
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	if (in->addr.ss_family == AF_INET6)
@@ -624,6 +637,7 @@ void ingest_free(struct ingest *in)
 		MHD_stop_daemon(in->mhd);
 	for (int i = 0; i < INGEST_THREADS; i++)
 		db_close(in->pool[i]);
+	db_close(in->maintenance_db);
 	buckets_free(in->buckets);
 	free(in->tls_cert);
 	if (in->tls_key) {
