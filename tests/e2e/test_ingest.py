@@ -9,6 +9,9 @@ import os
 import re
 import signal
 import socket
+import sqlite3
+import ssl
+import subprocess
 import sys
 import threading
 import time
@@ -191,6 +194,28 @@ class Events(IngestDesk):
         # Still serving.
         self.assertEqual(agent.send([event("ok-2")])[0], 200)
 
+    def test_while_another_process_holds_the_database_the_agent_is_told_to_come_back(self):
+        d = self.desk
+        agent = Agent(d, new_till(d, "Касса 9"))
+        # An admin's sqlite3 session (or a backup tool) takes the write lock and keeps it.
+        lock = sqlite3.connect(d.db, isolation_level=None, timeout=10)
+        lock.execute("BEGIN IMMEDIATE")
+        try:
+            t = time.monotonic()
+            status, headers, body = agent.send([event("busy-1")])
+            took = time.monotonic() - t
+            self.assertEqual((status, body), (503, {"error": "database busy"}))
+            self.assertGreaterEqual(int(headers["Retry-After"]), 1)
+            self.assertLess(took, 8)
+            # Reading still works: the load balancer keeps the daemon.
+            self.assertEqual(get(d, "/api/v1/health"), (200, {"status": "ok"}))
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        self.assertEqual(self.stored("Касса 9"), 0)
+        status, _, body = agent.send([event("busy-1")])
+        self.assertEqual((status, body["accepted"]), (200, 1))
+
     def test_health_answers_for_load_balancers(self):
         self.assertEqual(get(self.desk, "/api/v1/health"), (200, {"status": "ok"}))
         self.assertEqual(get(self.desk, "/nothing")[0], 404)
@@ -285,6 +310,36 @@ class Crash(IngestDesk):
         self.assertEqual(int(d.sql("select count(*) from agent_events")), 500 * len(batches))
         print("\n  killed with %d of %d events stored" % (stored_before, 500 * len(batches)),
               file=sys.stderr)
+
+
+class Https(unittest.TestCase):
+    def test_with_a_certificate_and_key_the_agent_posts_over_https(self):
+        d = Desk()
+        try:
+            cert, key = os.path.join(d.dir, "cert.pem"), os.path.join(d.dir, "key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                            "-keyout", key, "-out", cert], check=True, capture_output=True)
+            os.chmod(key, 0o600)  # root's only: serve reads it before it becomes nobody
+            with open(d.cfg) as f:
+                cfg = f.read()
+            with open(d.cfg, "w") as f:
+                f.write(cfg.replace("[ingest]\n", "[ingest]\ntls_cert = %s\ntls_key = %s\n" % (cert, key)))
+            d.setup_chain()
+            token = new_till(d, "Касса TLS")
+            d.start()
+            ctx = ssl.create_default_context(cafile=cert)
+            c = http.client.HTTPSConnection("127.0.0.1", d.ingest_port, context=ctx, timeout=10)
+            c.request("POST", "/api/v1/events", body=batch([event("tls-1")]),
+                      headers={"Content-Type": "application/json", "Authorization": "Bearer " + token})
+            r = c.getresponse()
+            self.assertEqual((r.status, json.loads(r.read())["accepted"]), (200, 1))
+            c.close()
+            # Plain HTTP on that port gets no answer.
+            with self.assertRaises((http.client.HTTPException, OSError)):
+                get(d, "/api/v1/health")
+        finally:
+            d.close()
 
 
 class Rate(IngestDesk):
