@@ -9,6 +9,7 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "core/buf.h"
@@ -573,6 +574,21 @@ fail:
 	return TD_EINVAL;
 }
 
+/*
+ * Each connection is a descriptor, and systemd's soft limit is 1,024: raise
+ * it towards the hard limit so that [ingest] connections can be met.
+ */
+static void allow_descriptors(rlim_t want)
+{
+	struct rlimit r;
+	if (getrlimit(RLIMIT_NOFILE, &r) || r.rlim_cur >= want)
+		return;
+	r.rlim_cur = want < r.rlim_max ? want : r.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &r) || r.rlim_cur < want)
+		log_warn("ingest: %llu open files allowed, fewer than connections needs",
+			 (unsigned long long)r.rlim_cur);
+}
+
 int ingest_start(struct ingest *in, char *err, size_t errlen)
 {
 	char why[256] = "cannot set up a connection";
@@ -587,6 +603,8 @@ int ingest_start(struct ingest *in, char *err, size_t errlen)
 		snprintf(err, errlen, "ingest: %s", why);
 		return TD_ERR;
 	}
+	/* The connections, and the database's files and the other threads' sockets. */
+	allow_descriptors((rlim_t)in->cfg->ingest_connections + 64);
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	if (in->addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
