@@ -13,6 +13,7 @@
 #include "core/token.h"
 #include "ingest/bucket.h"
 #include "ingest/decode.h"
+#include "ingest/ingest.h"
 #include "storage/chain.h"
 #include "storage/events.h"
 
@@ -248,6 +249,49 @@ static void test_ingest__malformed_deep_oversized_and_non_utf8_bodies_are_refuse
 	buf_puts(&b, "\"}");
 	assert_non_null(strstr(reason_of(b.data, b.len), "more than 1048576"));
 	buf_release(&b);
+}
+
+/* ---- the endpoint's settings ---- */
+
+/* ingest_new() on the defaults but [ingest] listen, tls_cert and tls_key; its result, the reason in err. */
+static int ingest_with(const char *listen, const char *cert, const char *key, char *err, size_t n)
+{
+	struct config cfg;
+	struct ingest *in = NULL;
+	char why[256];
+	assert_int_equal(config_load(&cfg, NULL, why, sizeof(why)), 0);
+	free(cfg.ingest_listen);
+	free(cfg.ingest_tls_cert);
+	free(cfg.ingest_tls_key);
+	cfg.ingest_listen = xstrdup(listen);
+	cfg.ingest_tls_cert = xstrdup(cert);
+	cfg.ingest_tls_key = xstrdup(key);
+	*err = '\0';
+	int rc = ingest_new(&in, &cfg, err, n);
+	if (!*listen)
+		assert_null(in);
+	ingest_free(in);
+	config_release(&cfg);
+	return rc;
+}
+
+static void test_ingest__listen_and_tls_settings_are_checked_before_serving(void **state)
+{
+	(void)state;
+	char err[256];
+	assert_int_equal(ingest_with("127.0.0.1:8461", "", "", err, sizeof(err)), 0);
+	assert_int_equal(ingest_with("[::1]:8461", "", "", err, sizeof(err)), 0);
+	assert_int_equal(ingest_with("", "", "", err, sizeof(err)), 0);  /* off */
+	assert_int_equal(ingest_with("localhost:8461", "", "", err, sizeof(err)), TD_EINVAL);
+	assert_non_null(strstr(err, "ingest.listen: 'localhost:8461' is not ADDRESS:PORT"));
+	assert_int_equal(ingest_with("127.0.0.1", "", "", err, sizeof(err)), TD_EINVAL);
+	assert_int_equal(ingest_with("127.0.0.1:0", "", "", err, sizeof(err)), TD_EINVAL);
+	assert_int_equal(ingest_with("127.0.0.1:65536", "", "", err, sizeof(err)), TD_EINVAL);
+	assert_int_equal(ingest_with("127.0.0.1:8461", "/x/cert.pem", "", err, sizeof(err)), TD_EINVAL);
+	assert_string_equal(err, "ingest: tls_cert and tls_key go together");
+	assert_int_equal(ingest_with("127.0.0.1:8461", "/nonexistent/cert.pem", "/nonexistent/key.pem",
+				     err, sizeof(err)), TD_EINVAL);
+	assert_non_null(strstr(err, "ingest.tls_cert: /nonexistent/cert.pem: No such file"));
 }
 
 /* ---- the token bucket ---- */
@@ -502,6 +546,7 @@ int main(void)
 		cmocka_unit_test(test_ingest__data_and_perf_sizes_are_capped),
 		cmocka_unit_test(test_ingest__the_batch_members_are_checked),
 		cmocka_unit_test(test_ingest__malformed_deep_oversized_and_non_utf8_bodies_are_refused),
+		cmocka_unit_test(test_ingest__listen_and_tls_settings_are_checked_before_serving),
 		cmocka_unit_test(test_ingest__a_till_past_its_burst_waits_for_its_rate),
 		cmocka_unit_test(test_events__a_batch_sent_twice_is_stored_once),
 		cmocka_unit_test(test_events__check_state_follows_the_newest_observation),
