@@ -107,8 +107,8 @@ static const struct cfg_key keys[] = {
 	  "Connections from one address at most (a store's tills behind one NAT\n"
 	  "share one); 0: no limit." },
 	{ "ingest", "timeout", CFG_DURATION, F(ingest_timeout), 1, 600, NULL, NULL, "10s",
-	  "Time a request may take to arrive whole, and a connection may stay idle:\n"
-	  "a client sending slowly is cut off (1s to 10m)." },
+	  "Time a request's headers, then its body, may take to arrive, and a\n"
+	  "connection may stay idle: a client sending slowly is cut off (1s to 10m)." },
 	{ "ingest", "rate", CFG_INT, F(ingest_rate), 1, 100000, NULL, NULL, "20",
 	  "Requests per second one till may make (a batch holds up to 500 events);\n"
 	  "more get 429 with Retry-After." },
