@@ -6,9 +6,10 @@
  * A small pool of threads answers; each has its own database connection,
  * and batches are written one at a time (SQLite has one writer), so that
  * two of them never wait on each other's lock. Slow clients are cut off:
- * a request must arrive whole within [ingest] timeout of the connection's
- * start or of its previous answer. A maintenance thread enforces that and
- * prunes old heartbeats.
+ * a request's headers must arrive within [ingest] timeout of the
+ * connection's start or of its previous answer, its body within the same
+ * time of its headers. A maintenance thread watches the headers,
+ * checkpoints the database and prunes old heartbeats.
  */
 #ifndef TD_INGEST_H
 #define TD_INGEST_H
