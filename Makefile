@@ -18,7 +18,7 @@ SHAREDIR = $(PREFIX)/share/tilldesk
 # systemd reads units from /usr/lib/systemd/system and /usr/local/lib/systemd/system.
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 
-PKGS     = inih sqlite3 libcurl json-c libpcre2-8 libsystemd libcrypto
+PKGS     = inih sqlite3 libcurl json-c libpcre2-8 libsystemd libcrypto libmicrohttpd
 TEST_PKGS = cmocka
 
 CC      ?= cc
@@ -43,7 +43,7 @@ endif
 ALL_CFLAGS = $(WARN) $(OPT) $(SANFLAGS) $(PKGCFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
-LIB_SRC  = $(wildcard core/*.c storage/*.c kb/*.c bot/*.c)
+LIB_SRC  = $(wildcard core/*.c storage/*.c kb/*.c bot/*.c ingest/*.c)
 CLI_SRC  = $(wildcard cli/*.c)
 TEST_SRC = $(wildcard tests/unit/test_*.c)
 
@@ -131,7 +131,7 @@ clean:
 	rm -rf build build-san build-fuzz tilldesk
 
 .PHONY: all check check-build test deps run install clean tilldesk
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(AGENT_OBJ:.o=.d) $(O)/agent/main.d
 
 # The knowledge-base search and SLA benchmarks (bench/kb_run.sh, bench/sla_bench.c).
 $(O)/bench/kb_bench: bench/kb_bench.c $(TEST_OBJ) $(O)/libtilldesk.a

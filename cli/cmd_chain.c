@@ -13,6 +13,7 @@
 #include "core/token.h"
 #include "core/tz.h"
 #include "storage/chain.h"
+#include "storage/events.h"
 #include "storage/outbox.h"
 
 #define NAME_MAX_BYTES 200
@@ -333,6 +334,62 @@ static int till_add(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+struct token_args {
+	struct place_args place;
+	bool rotate;
+};
+
+static int token_opt(struct cli *c, int opt, const char *val, void *arg)
+{
+	struct token_args *a = arg;
+	if (opt == 'r') {
+		a->rotate = true;
+		return 0;
+	}
+	return place_opt(c, opt, val, &a->place);
+}
+
+/*
+ * A new agent token, printed once; the database keeps only its hash, so
+ * the old token stops working with the commit (the endpoint looks every
+ * request's token up).
+ */
+static int till_token(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "org", required_argument, NULL, 'o' },
+		{ "store", required_argument, NULL, 's' },
+		{ "rotate", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct token_args a = { 0 };
+	char token[128], hash[65];
+	int64_t org_id, store_id, id;
+	bool done;
+	int rc = cli_options(c, &argc, &argv, "o:s:rh", opts, MSG_HELP_TILL_TOKEN, token_opt, &a,
+			     &done);
+	if (done || rc)
+		return rc;
+	if (argc != 1 || !a.rotate)
+		return cli_usage(c, MSG_HELP_TILL_TOKEN, false);
+	if ((rc = find_place(c, &a.place, &org_id, &store_id, NULL)) ||
+	    (rc = cli_found(c, db_till_find(c->db, &id, store_id, argv[0]), MSG_NOUN_TILL, argv[0])))
+		return rc;
+	if (token_new(token, sizeof(token), "tdk_", 32))
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_NO_RANDOM);
+	token_hash(hash, token);
+	if ((rc = begin_tx(c)))
+		return rc;
+	rc = db_till_set_token(c->db, id, hash);
+	if (rc)
+		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
+	if ((rc = finish_tx(c, rc)))
+		return rc;
+	cli_say(c, MSG_CLI_TILL_TOKEN_ROTATED, (long long)id, argv[0], token);
+	return EXIT_OK;
+}
+
 static const int till_cols[] = { 4, 16, 22, 16, 7, 0 };
 
 static int print_till(const struct till_row *r, void *arg)
@@ -368,7 +425,9 @@ static int till_list(struct cli *c, int argc, char **argv)
 
 int cmd_till(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_sub subs[] = { { "add", till_add }, { "list", till_list }, { NULL, NULL } };
+	static const struct cli_sub subs[] = {
+		{ "add", till_add }, { "list", till_list }, { "token", till_token }, { NULL, NULL },
+	};
 	return cli_dispatch(c, argc, argv, subs, MSG_HELP_TILL);
 }
 

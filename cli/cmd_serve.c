@@ -18,6 +18,7 @@
 #include "core/http.h"
 #include "core/log.h"
 #include "core/notify.h"
+#include "ingest/ingest.h"
 
 static volatile int stop_flag;
 
@@ -93,6 +94,8 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	sigset_t set;
 	pthread_t poller, scheduler;
 	struct sender *sender;
+	struct ingest *ingest;
+	char err[512];
 	int sig;
 
 	if (argc != 1)
@@ -101,16 +104,25 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	if (!*c->cfg.tg_token)
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_NO_TOKEN);
 	cli_warn_exposed_secrets(c);
+	/* The TLS key may be readable by root only: read before the drop. */
+	if (ingest_new(&ingest, &c->cfg, err, sizeof(err))) {
+		fprintf(c->err, "tilldesk: %s\n", err);
+		return EXIT_FAIL;
+	}
 	/*
 	 * The daemon never runs as root: started as root, it becomes
 	 * general.user before it opens anything, and refuses without one.
 	 */
 	int rc = cli_become_user(c, true);
-	if (rc)
+	if (rc) {
+		ingest_free(ingest);
 		return rc;
+	}
 	/* Opened and migrated here, so that a database it cannot use is told on the terminal. */
-	if (!cli_db(c))
+	if (!cli_db(c)) {
+		ingest_free(ingest);
 		return EXIT_FAIL;
+	}
 	db_close(c->db);  /* each thread opens its own connection */
 	c->db = NULL;
 
@@ -123,13 +135,28 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (http_global_init())
+	if (http_global_init()) {
+		ingest_free(ingest);
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, "libcurl");
+	}
+	/*
+	 * Bound after the drop: the default port is unprivileged (a port under
+	 * 1024 needs CAP_NET_BIND_SERVICE from the unit). Before the other
+	 * threads, so that a port in use ends serve at once.
+	 */
+	if (ingest && ingest_start(ingest, err, sizeof(err))) {
+		ingest_free(ingest);
+		http_global_cleanup();
+		fprintf(c->err, "tilldesk: %s\n", err);
+		return EXIT_FAIL;
+	}
 
 	stop_flag = 0;
 	db_stop_on(&stop_flag);  /* a lock held by another process must not delay a stop */
-	if (sender_start(&sender, &c->cfg, &stop_flag))
+	if (sender_start(&sender, &c->cfg, &stop_flag)) {
+		ingest_free(ingest);
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, "thread");
+	}
 	struct poll_args pa = { &c->cfg, sender, 0 };
 	struct poll_args sa = { &c->cfg, sender, 0 };
 	pthread_create(&poller, NULL, poll_thread, &pa);
@@ -142,6 +169,7 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 		log_info("signal %d: stopping", sig);
 	stop_flag = 1;
 	notify_stopping();
+	ingest_free(ingest);  /* answers in progress finish first */
 	pthread_join(poller, NULL);
 	pthread_join(scheduler, NULL);
 	sender_join(sender);

@@ -82,6 +82,33 @@ static const struct cfg_key keys[] = {
 	  "precedence." },
 	{ "smtp", "from", CFG_STRING, F(smtp_from), 0, 0, NULL, NULL, "tilldesk@localhost",
 	  "Sender address of the mail tilldesk sends." },
+
+	{ "ingest", "listen", CFG_STRING, F(ingest_listen), 0, 0, NULL, NULL, "127.0.0.1:8461",
+	  "Address and port where 'tilldesk serve' takes the till agents' events\n"
+	  "(doc/AGENT-API.md): IPv4 or [IPv6]:port; 0.0.0.0:8461 for every\n"
+	  "interface. Empty: no endpoint." },
+	{ "ingest", "tls_cert", CFG_STRING, F(ingest_tls_cert), 0, 0, NULL, NULL, "",
+	  "PEM certificate (chain) for HTTPS; with tls_key. Empty: plain HTTP\n"
+	  "(behind a TLS proxy, or on a trusted network)." },
+	{ "ingest", "tls_key", CFG_STRING, F(ingest_tls_key), 0, 0, NULL, NULL, "",
+	  "PEM private key of tls_cert, read before privileges are dropped." },
+	{ "ingest", "connections", CFG_INT, F(ingest_connections), 1, 100000, NULL, NULL, "1024",
+	  "Connections open at once at most; more wait in the kernel's queue." },
+	{ "ingest", "per_address", CFG_INT, F(ingest_per_address), 0, 100000, NULL, NULL, "64",
+	  "Connections from one address at most (a store's tills behind one NAT\n"
+	  "share one); 0: no limit." },
+	{ "ingest", "timeout", CFG_DURATION, F(ingest_timeout), 1, 600, NULL, NULL, "10s",
+	  "Time a request's headers, then its body, may take to arrive, and a\n"
+	  "connection may stay idle: a client sending slowly is cut off (1s to 10m)." },
+	{ "ingest", "rate", CFG_INT, F(ingest_rate), 1, 100000, NULL, NULL, "20",
+	  "Requests per second one till may make (a batch holds up to 500 events);\n"
+	  "more get 429 with Retry-After." },
+	{ "ingest", "burst", CFG_INT, F(ingest_burst), 1, 100000, NULL, NULL, "40",
+	  "Requests one till may make at once before rate applies." },
+	{ "ingest", "heartbeat_keep", CFG_DURATION, F(ingest_heartbeat_keep), 3600, 365 * DAY, NULL,
+	  NULL, "1d",
+	  "How long heartbeats are kept (to tell a repeated batch); state changes\n"
+	  "are kept for good (1h to 365d)." },
 };
 
 /* One SLA budget: a duration, "Nwd" (working days) or "-" (none). */

@@ -56,6 +56,16 @@ struct config {
 	char *smtp_user;
 	char *smtp_password;     /* secret; TILLDESK_SMTP_PASSWORD overrides */
 	char *smtp_from;
+	/* [ingest]: the till agents' HTTP endpoint (ingest/) */
+	char *ingest_listen;         /* "host:port"; "": off */
+	char *ingest_tls_cert;       /* PEM files; both set: HTTPS */
+	char *ingest_tls_key;
+	long long ingest_connections; /* open connections at most */
+	long long ingest_per_address; /* of them from one address; 0: no limit */
+	int64_t ingest_timeout;      /* seconds a request may take to arrive, and idle */
+	long long ingest_rate;       /* requests per second per till (token bucket) */
+	long long ingest_burst;      /* the bucket's size */
+	int64_t ingest_heartbeat_keep; /* seconds heartbeats are kept */
 	/* The file's mode when it holds a secret that its group or others may read; else 0. */
 	unsigned secrets_exposed_mode;
 };

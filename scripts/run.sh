@@ -54,12 +54,17 @@ fi
 # No token: everything local. The emulator's token is not a secret, but the file is ours alone.
 port=18080
 while ss -ltn 2>/dev/null | grep -q ":$port "; do port=$((port + 1)); done
+# The agents' endpoint on its usual port, or the next free one.
+ingest=8461
+while ss -ltn 2>/dev/null | grep -q ":$ingest "; do ingest=$((ingest + 1)); done
 umask 077
 cat >demo.ini <<INI
 [general]
 database = $db
 log_level = info
 $run_as
+[ingest]
+listen = 127.0.0.1:$ingest
 [telegram]
 token = 123456789:AAE-tgemu-test-token-not-a-secret-00
 api_url = http://127.0.0.1:$port

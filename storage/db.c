@@ -553,3 +553,13 @@ int64_t db_total_changes(struct db *db)
 {
 	return sqlite3_total_changes64(db->h);
 }
+
+int db_wal_autocheckpoint(struct db *db, bool on)
+{
+	return db_exec(db, on ? "PRAGMA wal_autocheckpoint=1000" : "PRAGMA wal_autocheckpoint=0");
+}
+
+int db_wal_checkpoint(struct db *db)
+{
+	return db_map(db, sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL));
+}

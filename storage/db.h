@@ -136,4 +136,14 @@ extern const struct db_fts_reader db_fts_words;
 /* Rows changed through this connection since it opened (to tell whether a transaction wrote). */
 int64_t db_total_changes(struct db *db);
 
+/*
+ * Checkpoints: by default the connection whose commit takes the WAL past
+ * 1,000 pages copies it into the database and syncs, inside that commit.
+ * A busy writer (the agents' endpoint) turns that off for its connections
+ * and checkpoints from another thread instead (PASSIVE: never waits for a
+ * reader or a writer).
+ */
+int db_wal_autocheckpoint(struct db *db, bool on);
+int db_wal_checkpoint(struct db *db);
+
 #endif

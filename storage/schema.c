@@ -376,6 +376,38 @@ static const char *const migrations[] = {
 	"ALTER TABLE outbox ADD COLUMN flight_after INTEGER;"
 	"ALTER TABLE outbox ADD COLUMN probe_end INTEGER NOT NULL DEFAULT 0;" /* the first id not probed */
 	"CREATE INDEX outbox_probe ON outbox(id) WHERE state = 'sent' AND flight_after IS NOT NULL;",
+	/*
+	 * 16: the till agents' events (doc/AGENT-API.md), idempotent by (till,
+	 * event id). A heartbeat keeps no message or data (check_states holds
+	 * its state) and is pruned after [ingest] heartbeat_keep; changes stay.
+	 * check_states: per (till, code) the newest status, since when (the
+	 * agent's clock), how many events saw it: what alerting builds on.
+	 */
+	"CREATE TABLE agent_events ("
+	"  till_id INTEGER NOT NULL REFERENCES tills(id),"
+	"  event_id TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('change', 'heartbeat')),"
+	"  check_name TEXT NOT NULL,"
+	"  code TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('ok', 'warning', 'critical', 'unknown')),"
+	"  message TEXT,"
+	"  data TEXT,"   /* JSON object */
+	"  observed_at INTEGER NOT NULL,"
+	"  received_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (till_id, event_id)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX agent_events_heartbeats ON agent_events(received_at) WHERE kind = 'heartbeat';"
+	"CREATE TABLE check_states ("
+	"  till_id INTEGER NOT NULL REFERENCES tills(id),"
+	"  code TEXT NOT NULL,"
+	"  check_name TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  message TEXT NOT NULL,"
+	"  first_seen_at INTEGER NOT NULL,"  /* the first event in this status */
+	"  last_seen_at INTEGER NOT NULL,"
+	"  count INTEGER NOT NULL,"          /* events in this status */
+	"  PRIMARY KEY (till_id, code)"
+	") WITHOUT ROWID;",
 };
 
 int db_schema_latest(void)

@@ -27,6 +27,14 @@ CASHIER = 5001
 ENGINEER = 6001
 
 
+def free_port():
+    """A TCP port nobody listens on now, on the loopback."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def button(msg, label):
     """The callback data of the button labelled label in a sent message."""
     for b in msg["buttons"]:
@@ -37,7 +45,7 @@ def button(msg, label):
 
 class Desk:
     def __init__(self, limits=True, group_limit=None, chat_rate=None, extra_config="", delay_ms=0,
-                 jitter_ms=0):
+                 jitter_ms=0, ingest_config=""):
         self.dir = tempfile.mkdtemp(prefix="tilldesk-e2e-")
         args = [sys.executable, EMU, "--port", "0", "--limits", "on" if limits else "off",
                 "--delay", str(delay_ms), "--jitter", str(jitter_ms)]
@@ -59,11 +67,16 @@ class Desk:
             os.chown(self.dir, nobody.pw_uid, nobody.pw_gid)
             run_as = "user = nobody\n"
         self.cfg = os.path.join(self.dir, "tilldesk.ini")
+        # The agents' endpoint on a port of its own, so that desks run side by side.
+        self.ingest_port = free_port()
+        self.ingest_url = "http://127.0.0.1:%d" % self.ingest_port
         with open(self.cfg, "w") as f:
             f.write("[general]\ndatabase = %s\nlanguage = ru\nlog_level = debug\n%s"
+                    "[ingest]\nlisten = 127.0.0.1:%d\n%s"
                     "[telegram]\ntoken = %s\napi_url = %s\nengineers_chat = %d\npoll_timeout = 2s\n"
                     "bot_username = tilldesk_emu_bot\n%s"
-                    % (self.db, run_as, TOKEN, self.url, GROUP, extra_config))
+                    % (self.db, run_as, self.ingest_port, ingest_config, TOKEN, self.url, GROUP,
+                       extra_config))
         self.daemon = None
         self.log = open(os.path.join(self.dir, "serve.log"), "ab")
 
