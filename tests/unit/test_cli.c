@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "scratch.h"
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/token.h"
@@ -36,8 +37,7 @@ static void write_config(const char *extra)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/tilldesk-cli-XXXXXX");
-	if (!mkdtemp(dir))
+	if (scratch_make(dir, sizeof(dir), "cli"))
 		return -1;
 	snprintf(cfg_path, sizeof(cfg_path), "%s/tilldesk.ini", dir);
 	snprintf(db_path, sizeof(db_path), "%s/desk.db", dir);
@@ -48,12 +48,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[128];
 	free(out_text);
 	free(err_text);
 	out_text = err_text = NULL;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return scratch_remove(dir);
 }
 
 /* Runs "tilldesk -c CFG args..." in-process; output lands in out_text/err_text. */

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "bot/dialog.h"
 #include "bot/sla_watch.h"
 #include "bot/render_tg.h"
@@ -409,8 +410,7 @@ static int setup(void **state)
 {
 	(void)state;
 	char path[256], err[256];
-	snprintf(dir, sizeof(dir), "/tmp/tilldesk-dialog-XXXXXX");
-	if (!mkdtemp(dir))
+	if (scratch_make(dir, sizeof(dir), "dialog"))
 		return -1;
 	snprintf(path, sizeof(path), "%s/desk.db", dir);
 	if (db_open(&desk, path, err, sizeof(err)) || msg_set_language("ru"))
@@ -440,13 +440,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[128];
 	forget_sent();
 	kb_free(dlg.kb);
 	sqlite3_close(peek);
 	db_close(desk);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return scratch_remove(dir);
 }
 
 /* Anna and Boris (cashiers), Ivan and Petr (engineers) open their invites. */

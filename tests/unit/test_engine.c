@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "bot/engine.h"
 #include "core/log.h"
 #include "core/msg.h"
@@ -169,8 +170,7 @@ static int setup(void **state)
 	static const char *const roles[W_COUNT] = { "cashier", "cashier", "engineer", "engineer",
 						    "admin", "owner" };
 	char path[256], err[256], code[32];
-	snprintf(dir, sizeof(dir), "/tmp/tilldesk-engine-XXXXXX");
-	if (!mkdtemp(dir))
+	if (scratch_make(dir, sizeof(dir), "engine"))
 		return -1;
 	snprintf(path, sizeof(path), "%s/desk.db", dir);
 	if (db_open(&desk, path, err, sizeof(err)) || msg_set_language("ru"))
@@ -196,11 +196,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[128];
 	sqlite3_close(peek);
 	db_close(desk);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return scratch_remove(dir);
 }
 
 /* A ticket of Anna's at the till, in status s (claimed and after: by Ivan). */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "scratch.h"
 #include "core/buf.h"
 #include "core/token.h"
 #include "ingest/bucket.h"
@@ -329,16 +330,13 @@ static char dir[] = "/tmp/tilldesk-ingest-XXXXXX";
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/tilldesk-ingest-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return scratch_make(dir, sizeof(dir), "ingest");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return scratch_remove(dir);
 }
 
 /* A fresh database with one till (id in *till) whose token hashes to "h1". */

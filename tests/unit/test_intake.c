@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "bot/intake.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -113,8 +114,7 @@ static int setup(void **state)
 	(void)state;
 	char path[256], err[256];
 	int64_t u;
-	snprintf(dir, sizeof(dir), "/tmp/tilldesk-intake-XXXXXX");
-	if (!mkdtemp(dir))
+	if (scratch_make(dir, sizeof(dir), "intake"))
 		return -1;
 	snprintf(path, sizeof(path), "%s/desk.db", dir);
 	if (config_load(&cfg, NULL, err, sizeof(err)) || msg_set_language("ru") ||
@@ -135,12 +135,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[128];
 	sqlite3_close(peek);
 	db_close(desk);
 	config_release(&cfg);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return scratch_remove(dir);
 }
 
 static int64_t stored_offset(void)
