@@ -19,7 +19,7 @@
 
 #include <pthread.h>
 
-#include "bot/telegram.h"
+struct tg_pause;   /* bot/telegram.h */
 #include "core/config.h"
 
 struct sender;
