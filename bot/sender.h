@@ -19,10 +19,10 @@
 
 #include <pthread.h>
 
-struct tg_pause;   /* bot/telegram.h */
 #include "core/config.h"
 
 struct sender;
+struct tg_pause;   /* bot/telegram.h */
 
 /* Starts the thread; it opens its own database connection and API client. */
 int sender_start(struct sender **out, const struct config *cfg, const volatile int *stop);
