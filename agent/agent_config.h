@@ -46,6 +46,16 @@ struct agent_config {
 int agent_config_load(struct agent_config *cfg, const char *path, char *err, size_t errlen);
 void agent_config_release(struct agent_config *cfg);
 
+/*
+ * Reads token_file (again) into cfg->token, with the checks of
+ * agent_config_load(); *changed (may be NULL) tells whether it now holds
+ * another token. The service calls it when the server refuses the token
+ * (401): after `tilldesk till token --rotate`, writing the new token into
+ * the file is all it takes. Nothing to do (0) without a token_file or when
+ * TILLDESK_AGENT_TOKEN is set. Returns 0 or TD_EINVAL with the reason in err.
+ */
+int agent_config_read_token(struct agent_config *cfg, bool *changed, char *err, size_t errlen);
+
 /* The example settings file: the [agent] table and every kind's section. */
 void agent_config_write_example(FILE *out);
 
