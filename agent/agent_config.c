@@ -145,10 +145,6 @@ int agent_config_load(struct agent_config *cfg, const char *path, char *err, siz
 	/* The clock check needs no settings: always on. */
 	if (!check_of(cfg, "check.clock"))
 		check_new(cfg, check_kind_find("clock"), "check.clock");
-	if (agent_config_read_token(cfg, NULL, err, errlen)) {
-		agent_config_release(cfg);
-		return TD_EINVAL;
-	}
 	return 0;
 }
 

@@ -265,6 +265,12 @@ int main(int argc, char **argv)
 	}
 	if (!log_level_parse(&level, cfg.log_level))
 		log_set_level(level);
+	if (!strcmp(cmd, "run") && agent_config_read_token(&cfg, NULL, err, sizeof(err))) {
+		msg_fprintf(stderr, MSG_AGENT_CONFIG, err);
+		fputc('\n', stderr);
+		agent_config_release(&cfg);
+		return EXIT_FAIL;
+	}
 	log_add_secret(cfg.token);
 	if (cfg.secrets_exposed_mode)
 		log_warn("%s holds the till's token and has mode %04o: others may read it (chmod 600,"
