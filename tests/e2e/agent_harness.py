@@ -44,8 +44,8 @@ def seq(event_id):
 class Server:
     """tilldesk serve with a chain; its ingest at self.url."""
 
-    def __init__(self):
-        self.desk = Desk(ingest_config="timeout = 3s\n")
+    def __init__(self, ingest_config=""):
+        self.desk = Desk(ingest_config="timeout = 3s\n" + ingest_config)
         self.desk.setup_chain()
         self.url = self.desk.ingest_url
         self.start()
