@@ -13,6 +13,7 @@ check, and tilldesk-agent runs with `interval = 1s`, the till's token in a
 0600 token_file.
 """
 import datetime
+import glob
 import json
 import os
 import re
@@ -176,15 +177,18 @@ class Till:
         """Starts the service; clock_offset (seconds, e.g. -300): the PC's clock is
         that far off (libfaketime, the Debian package faketime)."""
         env = dict(os.environ)
-        argv = [AGENT, "-c", self.cfg, "run"]
         if clock_offset is not None:
-            argv = ["faketime", "-f", "%+ds" % clock_offset] + argv
-            # Only the wall clock is off; the agent's intervals and curl's time-outs
-            # keep the monotonic one. A sanitizer build tolerates the preloaded library.
+            # The library itself, not the faketime command: that one forks the
+            # agent and a kill would reach only it. Only the wall clock is off;
+            # the agent's intervals and curl's time-outs keep the monotonic one.
+            # A sanitizer build tolerates the preloaded library.
+            env["LD_PRELOAD"] = glob.glob("/usr/lib/*/faketime/libfaketime.so.1")[0]
+            env["FAKETIME"] = "%+ds" % clock_offset
             env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
             env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"
         self.log.flush()
-        self.agent = subprocess.Popen(argv, stdout=self.log, stderr=self.log, env=env)
+        self.agent = subprocess.Popen([AGENT, "-c", self.cfg, "run"], stdout=self.log,
+                                      stderr=self.log, env=env)
 
     def kill(self, sig=signal.SIGKILL):
         if self.agent and self.agent.poll() is None:
