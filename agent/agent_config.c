@@ -139,22 +139,34 @@ static const struct cfg_table table = {
 
 int agent_config_load(struct agent_config *cfg, const char *path, char *err, size_t errlen)
 {
-	char token[512];
 	memset(cfg, 0, sizeof(*cfg));
 	if (cfg_load(&table, cfg, path, &cfg->secrets_exposed_mode, err, errlen))
 		return TD_EINVAL;
 	/* The clock check needs no settings: always on. */
 	if (!check_of(cfg, "check.clock"))
 		check_new(cfg, check_kind_find("clock"), "check.clock");
-	if (cfg->token_file[0] && !getenv("TILLDESK_AGENT_TOKEN")) {
-		if (cfg_read_secret_file(cfg->token_file, token, sizeof(token), err, errlen)) {
-			agent_config_release(cfg);
-			return TD_EINVAL;
-		}
+	return 0;
+}
+
+int agent_config_read_token(struct agent_config *cfg, bool *changed, char *err, size_t errlen)
+{
+	char token[512];
+	if (changed)
+		*changed = false;
+	/* The environment's token wins, as at start: the file is not ours to follow. */
+	if (!cfg->token_file[0] || getenv("TILLDESK_AGENT_TOKEN"))
+		return 0;
+	if (cfg_read_secret_file(cfg->token_file, token, sizeof(token), err, errlen))
+		return TD_EINVAL;
+	if (!cfg->token || strcmp(cfg->token, token)) {
+		if (cfg->token)
+			explicit_bzero(cfg->token, strlen(cfg->token));
 		free(cfg->token);
 		cfg->token = xstrdup(token);
-		explicit_bzero(token, sizeof(token));
+		if (changed)
+			*changed = true;
 	}
+	explicit_bzero(token, sizeof(token));
 	return 0;
 }
 

@@ -38,13 +38,25 @@ struct agent_config {
 };
 
 /*
- * Loads path (NULL: defaults only). The token comes from token_file when it
- * is set; the file must be ours and 0600 (cfg_read_secret_file). Returns 0,
- * or TD_EINVAL with "file:line: reason" in err (cfg then holds nothing).
- * Release with agent_config_release().
+ * Loads path (NULL: defaults only). token_file is not read here: only the
+ * service needs the token (agent_config_read_token), so that root may run
+ * `check` and `spool` on a token file that belongs to the agent's account.
+ * Returns 0, or TD_EINVAL with "file:line: reason" in err (cfg then holds
+ * nothing). Release with agent_config_release().
  */
 int agent_config_load(struct agent_config *cfg, const char *path, char *err, size_t errlen);
 void agent_config_release(struct agent_config *cfg);
+
+/*
+ * Reads token_file into cfg->token: the file must be ours and 0600
+ * (cfg_read_secret_file). The service calls it at start, and again when the
+ * server refuses the token (401): after `tilldesk till token --rotate`,
+ * writing the new token into the file is all it takes. *changed (may be
+ * NULL) tells whether the file now holds another token. Nothing to do (0)
+ * without a token_file or when TILLDESK_AGENT_TOKEN is set. Returns 0 or
+ * TD_EINVAL with the reason in err.
+ */
+int agent_config_read_token(struct agent_config *cfg, bool *changed, char *err, size_t errlen);
 
 /* The example settings file: the [agent] table and every kind's section. */
 void agent_config_write_example(FILE *out);

@@ -137,12 +137,39 @@ static void nap_until(int64_t deadline)
 		clock_nap(left, &stop_flag);
 }
 
-static int cmd_run(const struct agent_config *cfg)
+/*
+ * The server refused the token (401). After `tilldesk till token --rotate`
+ * the admin writes the new token into token_file: read it again at each
+ * refusal, and send with a new one at once, without a restart or a signal.
+ * last_err keeps a reading's failure from being logged at every retry.
+ */
+static void follow_token_file(struct agent_config *cfg, struct uploader *u, char *last_err,
+			      size_t n)
+{
+	char err[512];
+	bool changed;
+	u->refused = false;
+	if (agent_config_read_token(cfg, &changed, err, sizeof(err))) {
+		if (strcmp(err, last_err))
+			log_warn("agent: the server refuses the token and %s", err);
+		snprintf(last_err, n, "%s", err);
+		return;
+	}
+	last_err[0] = '\0';
+	if (!changed)
+		return;
+	log_add_secret(cfg->token);
+	uploader_set_token(u, cfg->token);
+	u->next_try_ms = 0;
+	log_info("agent: %s holds a new token: sending with it", cfg->token_file);
+}
+
+static int cmd_run(struct agent_config *cfg)
 {
 	struct agent a;
 	struct uploader u;
 	struct spool *sp;
-	char err[512];
+	char err[512], token_err[512] = "";
 	struct sigaction sa = { .sa_handler = on_signal };
 
 	if (!cfg->server[0] || !cfg->token[0]) {
@@ -182,6 +209,8 @@ static int cmd_run(const struct agent_config *cfg)
 				next_pass = clock_mono_ms() + cfg->interval * 1000;
 		}
 		int rc = uploader_drain(&u, sp, force, &stop_flag);
+		if (u.refused)
+			follow_token_file(cfg, &u, token_err, sizeof(token_err));
 		if (u.skew_known && (!a.ctx.server_skew_known || a.ctx.server_skew_ms != u.skew_ms)) {
 			a.ctx.server_skew_known = true;
 			a.ctx.server_skew_ms = u.skew_ms;
@@ -236,6 +265,12 @@ int main(int argc, char **argv)
 	}
 	if (!log_level_parse(&level, cfg.log_level))
 		log_set_level(level);
+	if (!strcmp(cmd, "run") && agent_config_read_token(&cfg, NULL, err, sizeof(err))) {
+		msg_fprintf(stderr, MSG_AGENT_CONFIG, err);
+		fputc('\n', stderr);
+		agent_config_release(&cfg);
+		return EXIT_FAIL;
+	}
 	log_add_secret(cfg.token);
 	if (cfg.secrets_exposed_mode)
 		log_warn("%s holds the till's token and has mode %04o: others may read it (chmod 600,"

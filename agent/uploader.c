@@ -22,21 +22,28 @@ static int http_poster(void *arg, const char *body, size_t len, struct http_resp
 void uploader_init(struct uploader *u, const char *server, const char *token, long timeout_ms,
 		   int64_t retry_max_ms)
 {
-	struct buf url = BUF_INIT(4096), header = BUF_INIT(1024);
+	struct buf url = BUF_INIT(4096);
 	size_t n = strlen(server);
 	memset(u, 0, sizeof(*u));
 	buf_printf(&url, "%.*s/api/v1/events", (int)(n && server[n - 1] == '/' ? n - 1 : n), server);
 	u->url = buf_detach(&url);
 	u->http = http_new();
-	buf_printf(&header, "Authorization: Bearer %s", token);
-	http_set_header(u->http, buf_cstr(&header));
-	explicit_bzero(header.data, header.len);
-	buf_release(&header);
+	uploader_set_token(u, token);
 	u->post = http_poster;
 	u->post_arg = u;
 	u->timeout_ms = timeout_ms;
 	u->retry_max_ms = retry_max_ms;
 	u->batch_max = UPLOAD_BATCH_MAX;
+}
+
+void uploader_set_token(struct uploader *u, const char *token)
+{
+	struct buf header = BUF_INIT(1024);
+	buf_printf(&header, "Authorization: Bearer %s", token);
+	http_set_header(u->http, buf_cstr(&header));
+	explicit_bzero(header.data, header.len);
+	buf_release(&header);
+	u->refused = false;
 }
 
 void uploader_release(struct uploader *u)
@@ -97,6 +104,8 @@ static int on_answer(struct uploader *u, struct spool *sp, const struct spool_ba
 			return rc;
 		note_server_time(u, resp);
 		u->failures = 0;
+		u->refused = false;
+		u->last_401_log = 0;  /* a later refusal is news again */
 		u->sent += (long long)b->n;
 		if (u->batch_max < UPLOAD_BATCH_MAX)
 			u->batch_max = u->batch_max * 2 > UPLOAD_BATCH_MAX ? UPLOAD_BATCH_MAX : u->batch_max * 2;
@@ -119,6 +128,7 @@ static int on_answer(struct uploader *u, struct spool *sp, const struct spool_ba
 		json_object_put(o);
 		break;
 	case 401:
+		u->refused = true;
 		if (!u->last_401_log || clock_mono_ms() - u->last_401_log >= LOG_401_EVERY_MS) {
 			log_error("uploader: the server does not know this till's token (401);"
 				  " events are kept until it does");

@@ -28,6 +28,8 @@ struct uploader {
 	int64_t last_401_log;    /* clock_mono_ms() of the last "unknown token" line */
 	bool skew_known;
 	int64_t skew_ms;         /* the server's time minus ours at its last 200 */
+	bool refused;            /* a 401 came: cleared by a 200, or by the caller once it
+	                          * has read its token file again */
 	long long sent;          /* events acknowledged since start */
 	const volatile int *abort_flag;  /* set: a request under way ends at once (stopping) */
 };
@@ -39,6 +41,9 @@ struct uploader {
 void uploader_init(struct uploader *u, const char *server, const char *token, long timeout_ms,
 		   int64_t retry_max_ms);
 void uploader_release(struct uploader *u);
+
+/* Sends token (borrowed) from the next request on, e.g. after a rotation. */
+void uploader_set_token(struct uploader *u, const char *token);
 
 /*
  * Sends batches while events wait and the server takes them, unless the

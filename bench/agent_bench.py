@@ -1,37 +1,45 @@
 #!/usr/bin/env python3
-"""The till agent's footprint (issue 14): RSS and CPU per pass of the built-in checks.
+"""The till agent against the real daemon (issue 14): its footprint, and a
+spool of 50,000 events drained after an outage.
 
-Runs `tilldesk-agent run` with `interval = 1s` against the e2e's fake ingest
-(tests/e2e/agent_harness.py: a Python HTTP server on the same machine) for
-PASSES passes, with a fiscal drive state file and the clock check, then reads
-the agent's /proc/PID/stat (utime + stime, clock ticks) and /proc/PID/status
-(VmRSS, VmHWM). CPU per pass = the CPU the process used between the end of
-the first pass and the end of the last, divided by the passes between them,
-so start-up (loading libraries, opening the spool) is not counted; each pass
-includes storing its events in the spool and sending them (one HTTP POST).
-VmRSS counts the pages of shared libraries the process touched (libcrypto,
-libc, SQLite, libcurl and its GnuTLS, shared with every other process using
-them); RssAnon is the agent's own memory; Pss shares each library page among
-the processes mapping it. Also times `tilldesk-agent check` (one pass, a
-fresh process) with getrusage: its wall and CPU time.
+    python3 bench/agent_bench.py [PASSES]          footprint, then one drain
+    python3 bench/agent_bench.py drain [ROUNDS] [--rate N]
 
-Then the drain after an outage: the agent's spool is filled with 50,000
-heartbeats (written straight into its SQLite file, as a long outage would
-leave them), the agent started against the fake ingest, and the time from its
-start until the ingest holds all 50,000 is taken (batches of 500; the
-Python ingest parses and stores each batch, so it bounds the rate).
+Both run `tilldesk-agent run` (`interval = 1s`, the e2e's till: `[check.fn]`
+reading a state file, `[check.utm]` against the fake УТМ, `clock`) against
+the real `tilldesk serve` of tests/e2e/agent_harness.py (its ingest on a
+loopback port, its own database, the Bot API emulator it needs), all on the
+same machine.
 
-    python3 bench/agent_bench.py [PASSES]
+Footprint: PASSES passes after the first, then the agent's /proc/PID/stat
+(utime + stime, clock ticks) and /proc/PID/status (VmRSS, VmHWM). CPU per
+pass = the CPU the process used between the end of the first pass and the
+end of the last, divided by the passes between them, so start-up (loading
+libraries, opening the spool) is not counted; each pass includes storing its
+events in the spool and sending them (one HTTP POST). VmRSS counts the pages
+of shared libraries the process touched (libcrypto, libc, SQLite, libcurl
+and its GnuTLS, shared with every other process using them); RssAnon is the
+agent's own memory; Pss shares each library page among the processes mapping
+it. Also times `tilldesk-agent check` (one pass, a fresh process) with
+getrusage: its wall and CPU time.
+
+Drain: the agent runs one pass and stops; its spool is then filled with
+50,000 heartbeats (written straight into its SQLite file, as a long outage
+would leave them); the agent is started again and the time from its start
+until the daemon's database holds all 50,000 for the till is taken (batches
+of 500, each one transaction in the daemon). The daemon keeps its defaults
+([ingest] rate = 20 requests a second per till, burst 40: a 429 makes the
+agent wait its Retry-After) unless --rate N raises the till's rate. Each
+round prints the load average before it.
 """
 import os
 import resource
-import sqlite3
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
-from agent_harness import AGENT, FakeIngest, Till  # noqa: E402
+from agent_harness import AGENT, Server, Till  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -58,26 +66,37 @@ def pss_kb(pid):
     return 0
 
 
-def main():
-    passes = int(sys.argv[1]) if len(sys.argv) > 1 else 60
-    ingest = FakeIngest()
-    till = Till(ingest)
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def count(server, till):
+    return server.sql("select count(*) from agent_events e join tills t on t.id = e.till_id"
+                      " where t.name = ?", till.name)[0][0]
+
+
+def footprint(passes):
+    server = Server()
+    till = Till(server)
     try:
         till.pos_writes(expires_in_days=10, unsent_days=4)
         till.start()
         pid = till.agent.pid
-        ingest.wait_for(code="fn.expiring", kind="change")
-        first_count = len(ingest.ids())
-        cpu0, t0 = cpu_seconds(pid), time.time()
-        while len(ingest.ids()) < first_count + passes * 7:
+        server.wait_event(till.name, code="clock.skew", kind="change", status="ok")
+        per_pass = len({e["code"] for e in server.events(till.name)})
+        first = count(server, till)
+        cpu0 = cpu_seconds(pid)
+        t0 = time.time()
+        while count(server, till) < first + passes * per_pass:
             time.sleep(0.05)
         cpu1, t1 = cpu_seconds(pid), time.time()
         rss, hwm = status_kb(pid, "VmRSS"), status_kb(pid, "VmHWM")
         anon, file_ = status_kb(pid, "RssAnon"), status_kb(pid, "RssFile")
         pss = pss_kb(pid)
         till.kill()
-        print("run: %d passes in %.1f s wall; CPU %.3f s = %.2f ms per pass" %
-              (passes, t1 - t0, cpu1 - cpu0, (cpu1 - cpu0) * 1000 / passes))
+        print("run: %d passes of %d codes in %.1f s wall; CPU %.3f s = %.2f ms per pass (load %s)" %
+              (passes, per_pass, t1 - t0, cpu1 - cpu0, (cpu1 - cpu0) * 1000 / passes, loadavg()))
         print("run: VmRSS %d kB (peak %d) = RssAnon %d kB (its own heap and stacks)"
               " + RssFile %d kB (shared libraries' pages); Pss %d kB" % (rss, hwm, anon, file_, pss))
 
@@ -92,40 +111,52 @@ def main():
               % ((time.time() - t0) * 1000 / runs, cpu * 1000))
     finally:
         till.close()
-        ingest.close()
-    drain()
+        server.close()
 
 
-def drain(total=50000):
-    ingest = FakeIngest()
-    till = Till(ingest)
+def drain(total=50000, rate=None):
+    server = Server("rate = %d\nburst = %d\n" % (rate, 2 * rate) if rate else "")
+    till = Till(server)
     try:
-        # The agent creates its spool; the outage's backlog goes straight into it.
-        subprocess.run([AGENT, "-c", till.cfg, "spool"], capture_output=True)
         till.start()
-        ingest.wait_for(code="fn.expiring", kind="change")
+        server.wait_event(till.name, code="clock.skew", kind="change", status="ok")
         till.kill()
-        db = sqlite3.connect(till.spool)
-        event = '{"kind":"heartbeat","check":"fn","code":"fn.unsent","status":"ok",' \
-                '"message":"неотправленных в ОФД документов нет","observed_at":1764115260,' \
-                '"data":{"unsent_count":"0"},"perf":[{"label":"unsent","value":0}]}'
-        db.executemany("INSERT INTO events(kind, observed_at, json) VALUES (1, 1764115260, ?)",
-                       [(event,)] * total)
-        db.commit()
-        db.close()
-        before = len(ingest.ids())
+        till.backlog(total)
+        before = count(server, till)
+        load = loadavg()
         t0 = time.time()
         till.start()
-        while len(ingest.ids()) < before + total:
+        while count(server, till) < before + total:
             time.sleep(0.02)
         took = time.time() - t0
         hwm, anon = status_kb(till.agent.pid, "VmHWM"), status_kb(till.agent.pid, "RssAnon")
         till.kill()
-        print("drain: %d events in %.2f s = %.0f events/s (agent start-up included);"
-              " VmHWM %d kB, RssAnon after %d kB" % (total, took, total / took, hwm, anon))
+        with open(os.path.join(server.desk.dir, "serve.log"), "rb") as f:
+            log = f.read()
+        print("drain: %d events in %.2f s = %.0f events/s (agent start-up included; load %s;"
+              " rate %s; %d answers 429); agent VmHWM %d kB, RssAnon after %d kB"
+              % (total, took, total / took, load, rate or "20 (default)",
+                 log.count(b"over its rate"), hwm, anon))
+        return total / took
     finally:
         till.close()
-        ingest.close()
+        server.close()
+
+
+def main():
+    args = sys.argv[1:]
+    if args and args[0] == "drain":
+        rate = None
+        if "--rate" in args:
+            i = args.index("--rate")
+            rate = int(args[i + 1])
+            del args[i:i + 2]
+        rounds = int(args[1]) if len(args) > 1 else 3
+        rates = sorted(drain(rate=rate) for _ in range(rounds))
+        print("drain: median %.0f events/s over %d rounds" % (rates[len(rates) // 2], rounds))
+        return
+    footprint(int(args[0]) if args else 60)
+    drain()
 
 
 if __name__ == "__main__":

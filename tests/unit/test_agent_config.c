@@ -34,6 +34,17 @@ static int load(struct agent_config *cfg, const char *text, char *err, size_t n)
 	return rc;
 }
 
+/* What the service does: the settings, then its token. */
+static int load_token(struct agent_config *cfg, const char *text, char *err, size_t n)
+{
+	int rc = load(cfg, text, err, n);
+	if (!rc && agent_config_read_token(cfg, NULL, err, n)) {
+		agent_config_release(cfg);
+		rc = TD_EINVAL;
+	}
+	return rc;
+}
+
 static void assert_error(const char *text, int line, const char *reason)
 {
 	struct agent_config cfg;
@@ -127,12 +138,12 @@ static void test_agent_config__the_token_file_must_be_ours_and_private(void **st
 	unsetenv("TILLDESK_AGENT_TOKEN");
 	write_file(token_path, sizeof(token_path), "tok-123\n", 0600);
 	snprintf(text, sizeof(text), "[agent]\ntoken_file = %s\n", token_path);
-	assert_int_equal(load(&cfg, text, err, sizeof(err)), 0);
+	assert_int_equal(load_token(&cfg, text, err, sizeof(err)), 0);
 	assert_string_equal(cfg.token, "tok-123");
 	agent_config_release(&cfg);
 
 	assert_int_equal(chmod(token_path, 0640), 0);
-	assert_int_equal(load(&cfg, text, err, sizeof(err)), TD_EINVAL);
+	assert_int_equal(load_token(&cfg, text, err, sizeof(err)), TD_EINVAL);
 	assert_non_null(strstr(err, "mode 0640"));
 	assert_non_null(strstr(err, "chmod 600"));
 	assert_null(strstr(err, "tok-123"));
@@ -143,13 +154,26 @@ static void test_agent_config__the_token_file_must_be_ours_and_private(void **st
 		write_file(token_path, sizeof(token_path), "tok-123\n", 0600);
 		assert_int_equal(chown(token_path, 65534, 65534), 0);
 		snprintf(text, sizeof(text), "[agent]\ntoken_file = %s\n", token_path);
-		assert_int_equal(load(&cfg, text, err, sizeof(err)), TD_EINVAL);
+		assert_int_equal(load_token(&cfg, text, err, sizeof(err)), TD_EINVAL);
 		assert_non_null(strstr(err, "not to us"));
 		unlink(token_path);
 	}
 	snprintf(text, sizeof(text), "[agent]\ntoken_file = /nonexistent/token\n");
-	assert_int_equal(load(&cfg, text, err, sizeof(err)), TD_EINVAL);
+	assert_int_equal(load_token(&cfg, text, err, sizeof(err)), TD_EINVAL);
 	assert_non_null(strstr(err, "/nonexistent/token"));
+}
+
+static void test_agent_config__check_and_spool_load_without_reading_the_token_file(void **state)
+{
+	(void)state;
+	struct agent_config cfg;
+	char text[256], err[512];
+	unsetenv("TILLDESK_AGENT_TOKEN");
+	/* Root runs `check` on a till whose token file belongs to the agent's account. */
+	snprintf(text, sizeof(text), "[agent]\ntoken_file = /nonexistent/token\n[check.fn]\nfile = /x\n");
+	assert_int_equal(load(&cfg, text, err, sizeof(err)), 0);
+	assert_int_equal(cfg.n_checks, 2);
+	agent_config_release(&cfg);
 }
 
 static void test_agent_config__the_example_file_matches_the_table(void **state)
@@ -183,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_agent_config__check_sections_go_to_their_kinds),
 		cmocka_unit_test(test_agent_config__mistakes_are_reported_at_their_line),
 		cmocka_unit_test(test_agent_config__the_token_file_must_be_ours_and_private),
+		cmocka_unit_test(test_agent_config__check_and_spool_load_without_reading_the_token_file),
 		cmocka_unit_test(test_agent_config__the_example_file_matches_the_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
