@@ -83,11 +83,12 @@ class Server:
                 "received_at")
         return [dict(zip(keys, r)) for r in rows]
 
-    def wait_event(self, till, timeout=10, **match):
-        """The first stored event of till matching, waited for."""
+    def wait_event(self, till, timeout=10, after=None, **match):
+        """The first stored event of till matching (and, with after, an id given
+        after that one), waited for."""
         end = time.time() + timeout
         while time.time() < end:
-            got = self.events(till, **match)
+            got = [e for e in self.events(till, **match) if after is None or seq(e["id"]) > seq(after)]
             if got:
                 return got[0]
             time.sleep(0.1)
