@@ -48,7 +48,7 @@ static const struct cfg_key keys[] = {
 	  "How long one getUpdates long poll waits for news (1s to 50s)." },
 	{ "telegram", "chat_rate", CFG_INT, F(tg_chat_rate), 1, 1000, NULL, NULL, "1",
 	  "Messages per second the bot sends to one chat (Telegram allows about 1)." },
-	{ "telegram", "group_rate", CFG_INT, F(tg_group_rate), 2, 6000, NULL, NULL, "20",
+	{ "telegram", "group_rate", CFG_INT, F(tg_group_rate), 2, 60000, NULL, NULL, "20",
 	  "Messages per minute the bot sends to one group (Telegram allows 20)." },
 	{ "telegram", "global_rate", CFG_INT, F(tg_global_rate), 3, 1000, NULL, NULL, "30",
 	  "Messages per second the bot sends overall (Telegram allows about 30)." },
