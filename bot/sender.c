@@ -5,10 +5,10 @@
 #include "bot/telegram.h"
 #include "core/buf.h"
 #include "core/clock.h"
-#include "core/ticket_enums.h"
 #include "core/html.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/ticket_enums.h"
 #include "storage/chain.h"
 #include "storage/outbox.h"
 
@@ -511,7 +511,10 @@ static bool probe(struct sender *s, const struct row *r)
 	       !db_chat_message_known(s->db, r->n.chat_id, f->probe_id))
 		f->probe_id++;
 	if (f->probe_id >= r->probe_end || tg_render(&f->calls, &f->r.n, s->lang, why, sizeof(why))) {
-		/* It rendered when it was sent; if it no longer does, there is nothing to compare. */
+		/*
+		 * What is left is the bot's recorded messages; or it rendered
+		 * when it was sent and no longer does: nothing to compare.
+		 */
 		f->probe_id = f->r.probe_end;
 		probe_next(s, f, false);
 		flight_end(s, f);
