@@ -8,6 +8,7 @@
 #include "core/html.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/ticket_enums.h"
 #include "storage/chain.h"
 #include "storage/outbox.h"
 
@@ -23,9 +24,19 @@
 #define STOP_GRACE_MS 1000
 /*
  * What the network may add to one call's way to Telegram and not to the
- * next's: global_rate + 1 calls leave over at least 1 s plus this.
+ * next's: the pace's grid spreads global_rate + 1 calls over 1 s plus
+ * this (and however late some leave, over 1 s plus this less
+ * DEPARTURE_SLACK_US).
  */
 #define ARRIVAL_SPREAD_US 50000
+/*
+ * How much of ARRIVAL_SPREAD_US a call that left late may take from the
+ * call global_rate slots after it before that one waits (struct pace):
+ * the thread wakes a millisecond or so after every slot, and a window of
+ * the whole 1.05 s would add those up, round after round, into a slower
+ * pace. No 31 calls leave within 1.04 s then.
+ */
+#define DEPARTURE_SLACK_US 10000
 /* How far the overall pace may lag behind the clock and catch up (see pace_take). */
 #define PACE_LAG_US 20000
 /* Message ids after a possibly doubled card that are probed for its copy. */
@@ -42,14 +53,52 @@ struct bucket {
  * late (the thread woke a little after its slot) leaves the grid in place,
  * so lateness is not lost as with a bucket of capacity 1, and never two
  * calls for one slot, as a larger bucket would after an idle spell.
+ *
+ * The grid alone lets a late call and the one `rate` slots after it
+ * leave closer than the grid says: a call that waited for the database
+ * between its slot and the network (a card's mark, behind the poller's
+ * transaction) left tens of ms late, and the call a second later on
+ * time. So the times calls really left are kept too, the last `rate` of
+ * them, and a call leaves only window_us after the one `rate` calls
+ * before it: no rate + 1 calls ever leave within window_us, 1 s +
+ * ARRIVAL_SPREAD_US - DEPARTURE_SLACK_US.
  */
 struct pace {
 	int64_t next_us, interval_us;
+	int64_t *left;      /* when the last n calls left, a ring; oldest at left[oldest] */
+	int n, oldest;
+	int64_t window_us;
 };
+
+static void pace_init(struct pace *p, int rate, int64_t now_us)
+{
+	p->window_us = 1000000 + ARRIVAL_SPREAD_US - DEPARTURE_SLACK_US;
+	p->interval_us = (1000000 + ARRIVAL_SPREAD_US) / rate;
+	p->next_us = now_us;
+	p->n = rate;
+	p->oldest = 0;
+	p->left = xcalloc((size_t)rate, sizeof(*p->left));
+	for (int i = 0; i < rate; i++)
+		p->left[i] = now_us - p->window_us;
+}
+
+/* The first time the next call may leave. */
+static int64_t pace_due(const struct pace *p)
+{
+	int64_t window_end = p->left[p->oldest] + p->window_us;
+	return window_end > p->next_us ? window_end : p->next_us;
+}
 
 static bool pace_ready(const struct pace *p, int64_t now_us)
 {
-	return now_us >= p->next_us;
+	return now_us >= pace_due(p);
+}
+
+/* A call just left (its request handed to the network). */
+static void pace_left(struct pace *p, int64_t now_us)
+{
+	p->left[p->oldest] = now_us;
+	p->oldest = (p->oldest + 1) % p->n;
 }
 
 static void pace_take(struct pace *p, int64_t now_us)
@@ -86,6 +135,7 @@ struct sender {
 	struct chat_slot chats[CHAT_SLOTS];
 	struct flight *flights;   /* max_in_flight slots, each one call at most */
 	struct row *rows;         /* fill()'s batch: BATCH + max_in_flight rows */
+	struct row *streams;      /* fill_group()'s: max_in_flight rows */
 	int max_in_flight, in_flight;
 	bool look_for_probes;     /* sent rows may wait for their copy to be looked for */
 };
@@ -143,7 +193,15 @@ static bool mend_parse_error(json_object *params)
 struct row {
 	int64_t id, ticket_id;
 	char edit_role[16];
-	bool linked;            /* it has a link_role: it must never appear twice */
+	/*
+	 * It must never appear twice: after a call that may have reached
+	 * Telegram unanswered, the chat is probed for its copy. Every
+	 * message with a link_role in a private chat; in a group, a card,
+	 * which goes alone (see busy()): its probe can only tell its copy
+	 * apart from people's messages and the bot's recorded ones. A
+	 * relay or a notice may be doubled by a crash, as any row can.
+	 */
+	bool watched;
 	int attempts, parts_sent;
 	int64_t flight_after;   /* -1, or its call may have reached Telegram unanswered */
 	int64_t message_id, probe_end;
@@ -169,8 +227,11 @@ struct flight {
 
 static void row_copy(struct row *out, const struct outbox_row *r)
 {
+	bool linked = *r->link_role != '\0';
 	*out = (struct row){ .id = r->id, .ticket_id = r->ticket_id, .attempts = r->attempts,
-			     .parts_sent = r->parts_sent, .linked = *r->link_role != '\0',
+			     .parts_sent = r->parts_sent,
+			     .watched = linked && (r->n.chat_id > 0 ||
+						   !strcmp(r->link_role, link_role_name(LINK_CARD))),
 			     .flight_after = r->flight_after, .message_id = r->message_id,
 			     .probe_end = r->probe_end };
 	notice_copy(&out->n, &r->n);
@@ -218,7 +279,7 @@ static int accepted(struct sender *s, const struct row *r, int64_t message_id, s
 	if (part + 1 < parts)
 		return db_outbox_part_sent(s->db, r->id, message_id);
 	int rc = db_outbox_sent(s->db, r->id, message_id, clock_now());
-	if (!rc && r->linked && r->flight_after >= 0 && message_id > r->flight_after + 1) {
+	if (!rc && r->watched && r->flight_after >= 0 && message_id > r->flight_after + 1) {
 		s->look_for_probes = true;
 		/* The copy came right after flight_after, unless people wrote meanwhile. */
 		rc = db_outbox_probe_set(s->db, r->id, r->flight_after,
@@ -315,7 +376,7 @@ static void settle(struct sender *s, const struct row *r, size_t part)
 static int mark_flying(struct sender *s, const struct row *r)
 {
 	int64_t last;
-	if (!r->linked || !r->n.chat_id || r->flight_after >= 0)
+	if (!r->watched || !r->n.chat_id || r->flight_after >= 0)
 		return 0;
 	int rc = db_begin(s->db);
 	if (!rc && !(rc = db_chat_last_message(s->db, r->n.chat_id, &last)) &&
@@ -353,12 +414,19 @@ static json_object *flight_params(const struct flight *f)
 	return f->kind == FLIGHT_SEND ? f->calls.v[f->part].params : f->own;
 }
 
-/* Starts f's call; a call that cannot start is a network error to retry. */
+/*
+ * Starts f's call and hands it to the network at once, so that the pace
+ * sees when it really left; a call that cannot start is a network error
+ * to retry.
+ */
 static void flight_start(struct sender *s, struct flight *f)
 {
 	struct tg_result res;
-	if (!tg_start(s->tg, flight_method(f), flight_params(f), SEND_TIMEOUT_MS, f))
+	if (!tg_start(s->tg, flight_method(f), flight_params(f), SEND_TIMEOUT_MS, f)) {
+		tg_run(s->tg, 0);
+		pace_left(&s->global, clock_mono_us());
 		return;
+	}
 	memset(&res, 0, sizeof(res));
 	res.outcome = TG_RETRY;
 	snprintf(res.description, sizeof(res.description), "cannot start the call");
@@ -423,8 +491,10 @@ none:
  * Starts the probe of the next id after a sent card's last recorded
  * message: editMessageReplyMarkup with the card's own markup is "not
  * modified" only on our identical copy ("can't be edited" on a person's
- * message, "not found" on none). One call per chat is in flight, so no
- * other message of the bot lies in that range.
+ * message, "not found" on none). The card went alone in its chat (a
+ * private chat has one call in flight, a group's card too), so the other
+ * messages of the bot in that range are the ones sent since, which are
+ * recorded and skipped.
  */
 static void probe_next(struct sender *s, const struct flight *f, bool found);
 
@@ -437,8 +507,14 @@ static bool probe(struct sender *s, const struct row *r)
 	f->r = *r;
 	notice_copy(&f->r.n, &r->n);
 	f->probe_id = r->flight_after + 1;
-	if (tg_render(&f->calls, &f->r.n, s->lang, why, sizeof(why))) {
-		/* It rendered when it was sent; if it no longer does, there is nothing to compare. */
+	while (f->probe_id < r->probe_end &&
+	       !db_chat_message_known(s->db, r->n.chat_id, f->probe_id))
+		f->probe_id++;
+	if (f->probe_id >= r->probe_end || tg_render(&f->calls, &f->r.n, s->lang, why, sizeof(why))) {
+		/*
+		 * What is left is the bot's recorded messages; or it rendered
+		 * when it was sent and no longer does: nothing to compare.
+		 */
 		f->probe_id = f->r.probe_end;
 		probe_next(s, f, false);
 		flight_end(s, f);
@@ -509,13 +585,27 @@ static void landed(struct sender *s, struct flight *f, const struct tg_result *r
 	flight_end(s, f);
 }
 
-/* Whether a call for chat (or, for a row without one, for row id) is in flight. */
-static bool flying(const struct sender *s, int64_t chat_id, int64_t id)
+/*
+ * Whether row r must wait for a call in flight: one of its own row (no
+ * chat), of its private chat, or of its stream in a group (its ticket's).
+ * A group's card, and a probe (alone), wait for every call to their chat
+ * and hold the chat while in flight: a probe must find no unrecorded
+ * message of the bot but the card's copy.
+ */
+static bool busy(const struct sender *s, const struct row *r, bool alone)
 {
 	for (int i = 0; i < s->max_in_flight; i++) {
 		const struct flight *f = &s->flights[i];
-		if (f->busy && (chat_id ? f->r.n.chat_id == chat_id : f->r.id == id))
+		if (!f->busy)
+			continue;
+		if (!r->n.chat_id) {
+			if (f->r.id == r->id)
+				return true;
+		} else if (f->r.n.chat_id == r->n.chat_id &&
+			   (r->n.chat_id > 0 || alone || r->watched || f->kind != FLIGHT_SEND ||
+			    f->r.watched || f->r.ticket_id == r->ticket_id)) {
 			return true;
+		}
 	}
 	return false;
 }
@@ -532,7 +622,7 @@ static bool paced(struct sender *s, int64_t chat_id, bool *global_empty)
 	*global_empty = false;
 	if (!pace_ready(&s->global, now_us)) {
 		/* Sleep just until the next slot rather than a whole tick. */
-		s->wait_ms = (s->global.next_us - now_us + 999) / 1000;
+		s->wait_ms = (pace_due(&s->global) - now_us + 999) / 1000;
 		*global_empty = true;
 		return false;
 	}
@@ -547,6 +637,24 @@ static bool paced(struct sender *s, int64_t chat_id, bool *global_empty)
 	if (b)
 		b->tokens -= 1;
 	return true;
+}
+
+/*
+ * Starts the heads of a group's streams, whose calls may fly together;
+ * returns how many started.
+ */
+static int fill_group(struct sender *s, int64_t chat_id, bool *empty)
+{
+	struct batch b = { s->streams, 0, s->max_in_flight };
+	int started = 0;
+	if (db_outbox_streams(s->db, chat_id, clock_now(), b.cap, collect, &b))
+		return 0;
+	for (int i = 0; i < b.n && s->in_flight < s->max_in_flight && !*empty; i++)
+		if (!busy(s, &b.v[i], false) && paced(s, chat_id, empty))
+			started += deliver(s, &b.v[i]);
+	for (int i = 0; i < b.n; i++)
+		notice_release(&b.v[i].n);
+	return started;
 }
 
 static int collect_probe(const struct outbox_row *r, void *arg)
@@ -573,8 +681,7 @@ static int fill(struct sender *s)
 		s->look_for_probes = false;
 		db_outbox_probes(s->db, collect_probe, &b);
 		for (int i = 0; i < b.n && s->in_flight < s->max_in_flight && !empty; i++)
-			if (!flying(s, rows[i].n.chat_id, rows[i].id) &&
-			    paced(s, rows[i].n.chat_id, &empty))
+			if (!busy(s, &rows[i], true) && paced(s, rows[i].n.chat_id, &empty))
 				started += probe(s, &rows[i]);
 		s->look_for_probes |= b.n > 0;
 		for (int i = 0; i < b.n; i++)
@@ -584,14 +691,16 @@ static int fill(struct sender *s)
 	/* No slot yet: no row could start, so the due query can wait for one. */
 	int64_t now_us = clock_mono_us();
 	if (!empty && !pace_ready(&s->global, now_us)) {
-		s->wait_ms = (s->global.next_us - now_us + 999) / 1000;
+		s->wait_ms = (pace_due(&s->global) - now_us + 999) / 1000;
 		empty = true;
 	}
 	if (!empty && !db_outbox_due(s->db, clock_now(), b.cap, collect, &b)) {
-		for (int i = 0; i < b.n && s->in_flight < s->max_in_flight && !empty; i++)
-			if (!flying(s, rows[i].n.chat_id, rows[i].id) &&
-			    paced(s, rows[i].n.chat_id, &empty))
+		for (int i = 0; i < b.n && s->in_flight < s->max_in_flight && !empty; i++) {
+			if (rows[i].n.chat_id < 0)
+				started += fill_group(s, rows[i].n.chat_id, &empty);
+			else if (!busy(s, &rows[i], false) && paced(s, rows[i].n.chat_id, &empty))
 				started += deliver(s, &rows[i]);
+		}
 	}
 	for (int i = 0; i < b.n; i++)
 		notice_release(&rows[i].n);
@@ -655,6 +764,7 @@ int sender_start(struct sender **out, const struct config *cfg, const volatile i
 	s->max_in_flight = (int)cfg->tg_max_in_flight;
 	s->flights = xcalloc((size_t)s->max_in_flight, sizeof(*s->flights));
 	s->rows = xcalloc((size_t)(BATCH + s->max_in_flight), sizeof(*s->rows));
+	s->streams = xcalloc((size_t)s->max_in_flight, sizeof(*s->streams));
 	s->look_for_probes = true;
 	/* Made here, not in the thread: sender_kick() may wake it at once. */
 	s->tg = tg_new(cfg->tg_api_url, s->token);
@@ -662,18 +772,19 @@ int sender_start(struct sender **out, const struct config *cfg, const volatile i
 	tg_set_in_flight(s->tg, s->max_in_flight);
 	/*
 	 * A margin under each limit: Telegram measures on arrival, we on
-	 * departure. Overall: at 30/s, slots 35 ms apart (28.57/s) put 31
-	 * departures over 1.05 s, so no second of arrivals holds 31 while the
-	 * network's variation (and the thread's lateness) stays under 50 ms.
+	 * departure. Overall: at 30/s, slots 35 ms apart (28.57/s), and no
+	 * 31 calls leaving within 1.04 s (struct pace), so no second of
+	 * arrivals holds 31 while the network's variation stays under 40 ms.
 	 */
 	s->chat_rate = 0.9 * (double)cfg->tg_chat_rate;
 	s->group_rate = (double)(cfg->tg_group_rate - 1) / 60.0;
-	s->global = (struct pace){ clock_mono_us(),
-				   (1000000 + ARRIVAL_SPREAD_US) / cfg->tg_global_rate };
+	pace_init(&s->global, (int)cfg->tg_global_rate, clock_mono_us());
 	if (pthread_create(&s->thread, NULL, sender_main, s)) {
 		tg_free(s->tg);
 		free(s->flights);
 		free(s->rows);
+		free(s->streams);
+		free(s->global.left);
 		free(s->db_path);
 		free(s->token);
 		tg_pause_free(s->pause);
@@ -701,6 +812,8 @@ void sender_join(struct sender *s)
 	tg_free(s->tg);
 	free(s->flights);
 	free(s->rows);
+	free(s->streams);
+	free(s->global.left);
 	free(s->db_path);
 	explicit_bzero(s->token, strlen(s->token));
 	free(s->token);

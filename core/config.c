@@ -35,14 +35,15 @@ static const struct cfg_key keys[] = {
 	  "How long one getUpdates long poll waits for news (1s to 50s)." },
 	{ "telegram", "chat_rate", CFG_INT, F(tg_chat_rate), 1, 1000, NULL, NULL, "1",
 	  "Messages per second the bot sends to one chat (Telegram allows about 1)." },
-	{ "telegram", "group_rate", CFG_INT, F(tg_group_rate), 2, 6000, NULL, NULL, "20",
+	{ "telegram", "group_rate", CFG_INT, F(tg_group_rate), 2, 60000, NULL, NULL, "20",
 	  "Messages per minute the bot sends to one group (Telegram allows 20)." },
 	{ "telegram", "global_rate", CFG_INT, F(tg_global_rate), 3, 1000, NULL, NULL, "30",
 	  "Messages per second the bot sends overall (Telegram allows about 30)." },
 	{ "telegram", "max_in_flight", CFG_INT, F(tg_max_in_flight), 1, 256, NULL, NULL, "16",
-	  "Bot API calls the sender keeps in flight at once (one per chat, so a\n"
-	  "chat's messages stay in order); over a network with a round trip of\n"
-	  "r seconds the sender delivers at most max_in_flight / r per second." },
+	  "Bot API calls the sender keeps in flight at once (one per private\n"
+	  "chat, one per ticket in a group, so their messages stay in order);\n"
+	  "over a network with a round trip of r seconds the sender delivers at\n"
+	  "most max_in_flight / r per second." },
 
 	{ "kb", "threshold", CFG_INT, F(kb_threshold), 1, 100, NULL, NULL, "50",
 	  "Confidence (percent) from which the bot answers a cashier with a\n"

@@ -107,6 +107,26 @@ int db_outbox_due(struct db *db, int64_t now, int limit,
 		       DB_BINDS(DB_INT(now), DB_INT(limit)), outbox_row, &rows);
 }
 
+int db_outbox_streams(struct db *db, int64_t chat_id, int64_t now, int limit,
+		      int (*fn)(const struct outbox_row *, void *), void *arg)
+{
+	struct outbox_rows rows = { fn, arg, NULL };
+	return db_query_each(db,
+		       /*
+			* The chat's first rows through outbox_queue; of each
+			* stream, the first. A private chat is one stream.
+			*/
+		       "WITH first(id, stream, not_before) AS ("
+		       "  SELECT id, CASE WHEN ?1 < 0 THEN coalesce(ticket_id, 0) ELSE 0 END, not_before"
+		       "   FROM outbox INDEXED BY outbox_queue WHERE state = 'pending'"
+		       "   AND channel = 'telegram' AND chat_id = ?1 ORDER BY id LIMIT ?3),"
+		       " heads(id, not_before, nth) AS ("
+		       "  SELECT id, not_before, row_number() OVER (PARTITION BY stream ORDER BY id) FROM first)"
+		       " SELECT " ROW_COLUMNS("o.") " FROM heads h JOIN outbox o ON o.id = h.id"
+		       " WHERE h.nth = 1 AND h.not_before <= ?2 ORDER BY o.id",
+		       DB_BINDS(DB_INT(chat_id), DB_INT(now), DB_INT(limit)), outbox_row, &rows);
+}
+
 int db_outbox_after(struct db *db, int64_t *last, int (*fn)(const struct outbox_row *, void *),
 		    void *arg)
 {
@@ -199,14 +219,27 @@ int db_outbox_probes(struct db *db, int (*fn)(const struct outbox_row *, void *)
 int db_chat_last_message(struct db *db, int64_t chat_id, int64_t *out)
 {
 	/*
-	 * A chat's rows go out in id order, so its newest sent row holds its
-	 * newest message; a long text's earlier parts are only in tg_links.
+	 * A private chat's rows go out in id order; a group's streams among
+	 * its first max_in_flight pending rows (db_outbox_streams()), so its
+	 * newest message is held by one of its newest sent rows, not always
+	 * the newest. A long text's earlier parts are only in tg_links.
 	 */
-	return db_query_int(db, "SELECT max(coalesce((SELECT message_id FROM outbox INDEXED BY outbox_chat"
-			    " WHERE chat_id = ?1 AND state = 'sent' AND message_id IS NOT NULL"
-			    " ORDER BY id DESC LIMIT 1), 0),"
+	return db_query_int(db, "SELECT max(coalesce((SELECT max(message_id) FROM (SELECT message_id"
+			    " FROM outbox INDEXED BY outbox_chat WHERE chat_id = ?1 AND state = 'sent'"
+			    " AND message_id IS NOT NULL ORDER BY id DESC"
+			    " LIMIT CASE WHEN ?1 < 0 THEN ?2 ELSE 1 END)), 0),"
 			    " coalesce((SELECT max(message_id) FROM tg_links WHERE chat_id = ?1), 0))",
-			    DB_BINDS(DB_INT(chat_id)), out);
+			    DB_BINDS(DB_INT(chat_id), DB_INT(OUTBOX_OUT_OF_ORDER)), out);
+}
+
+int db_chat_message_known(struct db *db, int64_t chat_id, int64_t message_id)
+{
+	int64_t known;
+	int rc = db_query_int(db, "SELECT EXISTS (SELECT 1 FROM tg_links WHERE chat_id = ?1"
+			      " AND message_id = ?2) OR EXISTS (SELECT 1 FROM outbox INDEXED BY outbox_chat"
+			      " WHERE chat_id = ?1 AND state = 'sent' AND message_id = ?2)",
+			      DB_BINDS(DB_INT(chat_id), DB_INT(message_id)), &known);
+	return rc ? rc : known ? 0 : TD_ENOTFOUND;
 }
 
 int db_outbox_count(struct db *db, const char *state, int64_t *out)

@@ -60,6 +60,17 @@ int db_outbox_due(struct db *db, int64_t now, int limit,
 		  int (*fn)(const struct outbox_row *, void *), void *arg);
 
 /*
+ * Calls fn, in id order, for the rows of chat_id that may go next: among
+ * its first limit pending rows, the first of each stream, if due by now.
+ * In a group (chat_id < 0) a ticket's rows are a stream, and the rows
+ * without a ticket one more: a card, its edits and the ticket's relays
+ * stay in order, other tickets' rows need not wait for them. A private
+ * chat is one stream: its first row only.
+ */
+int db_outbox_streams(struct db *db, int64_t chat_id, int64_t now, int limit,
+		      int (*fn)(const struct outbox_row *, void *), void *arg);
+
+/*
  * Calls fn for each pending row after *last (in id order), moving *last
  * past it: how a terminal channel (tilldesk chat) takes what a state
  * change queued. fn must not change the outbox.
@@ -99,8 +110,15 @@ int db_outbox_flying(struct db *db, int64_t id, int64_t last_message_id);
 int db_outbox_probe_set(struct db *db, int64_t id, int64_t after, int64_t end);
 /* Calls fn for each sent row whose earlier copy is still to be looked for. */
 int db_outbox_probes(struct db *db, int (*fn)(const struct outbox_row *, void *), void *arg);
+/*
+ * How many of a chat's rows may be sent out of id order: the most calls
+ * in flight (the config's bound on max_in_flight).
+ */
+#define OUTBOX_OUT_OF_ORDER 256
 /* The newest message id the bot recorded in chat_id (0: none). */
 int db_chat_last_message(struct db *db, int64_t chat_id, int64_t *out);
+/* 0 when message_id in chat_id is a message the bot recorded; TD_ENOTFOUND if not. */
+int db_chat_message_known(struct db *db, int64_t chat_id, int64_t message_id);
 /* Counts rows by state, for tests and status. */
 int db_outbox_count(struct db *db, const char *state, int64_t *out);
 

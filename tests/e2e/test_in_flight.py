@@ -3,6 +3,9 @@ real daemon against the emulator answering every call in 150 ms.
 
 - A chat's messages arrive in order (one call in flight per chat; a long
   text's parts one after another) while other chats are served at once.
+- In the engineers' group, each ticket's messages arrive in order (its card
+  before the card's edit, its relays one after another) while other
+  tickets' go at the same time.
 - A 429 stops every call: the calls already on their way finish, no new one
   starts until retry_after is over; then everything goes, once.
 - kill -9 with calls in flight loses nothing, doubles at most the calls
@@ -22,6 +25,9 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import CASHIER, GROUP, Desk  # noqa: E402
+
+TICKET_ROW = ("INSERT INTO outbox(channel, chat_id, method, payload, created_at, ticket_id,"
+              " link_role, edit_role) VALUES ('telegram', %d, '%s', '{\"text\":\"%s\"}', %d, %d, %s, %s);")
 
 DELAY_MS = 150
 # Generous per-chat and per-group limits on both sides: the global rate and
@@ -52,6 +58,15 @@ def queue_long(d, chat, html):
     arg = "h%d:%s," % (len(html.encode()), html)
     d.sql("INSERT INTO outbox(channel, chat_id, method, payload, created_at, kind, args)"
           " VALUES ('telegram', %d, '', '', %d, 'text', '%s')" % (chat, int(time.time()), arg))
+
+
+def queue_for_tickets(d, rows):
+    """rows: (ticket_id, method, text, link_role, edit_role) for the group, in order."""
+    now = int(time.time())
+    quote = lambda v: "'%s'" % v if v else "NULL"   # noqa: E731
+    sql = ["BEGIN;"] + [TICKET_ROW % (GROUP, method, text, now, t, quote(link), quote(edit))
+                        for t, method, text, link, edit in rows] + ["COMMIT;"]
+    subprocess.run(["sqlite3", d.db], input="\n".join(sql), text=True, check=True)
 
 
 def wait_drained(d, timeout=30):
@@ -112,6 +127,46 @@ class InFlight(unittest.TestCase):
         st = d.control("stats")
         self.assertGreaterEqual(st["max_in_flight"], 3, st)
         self.assertEqual(st["max_in_flight_per_chat"], 1, st)
+
+    def test_two_tickets_relay_into_the_group_at_once_each_in_its_own_order(self):
+        d = self.desk(limits=False, extra_config="chat_rate = 1000\ngroup_rate = 6000\n"
+                                                 "global_rate = 1000\n")
+        d.register()
+        d.another_cashier_joins(5002, "Борис")
+        d.wait_text(5002, "вы подключены")
+        d.cashier_says("Касса 1 не печатает чек")
+        d.says(5002, "Борис", "Касса 2 не печатает чек")
+        d.wait_text(GROUP, "Касса 2")
+        d.settled()
+        tickets = [int(t) for t in d.sql("select id from tickets order by id").split()]
+        self.assertEqual(len(tickets), 2)
+        since = d.control("calls")["last_seq"]
+        # Each ticket: a new card, eight relays, the card's edit; the tickets' rows alternate.
+        rows = []
+        for t in tickets:
+            rows.append((t, "sendMessage", "карточка %d" % t, "card", None))
+        for i in range(8):
+            for t in tickets:
+                rows.append((t, "sendMessage", "%d: реплика %d" % (t, i), "relay", None))
+        for t in tickets:
+            rows.append((t, "editMessageText", "карточка %d, взята" % t, None, "card"))
+        queue_for_tickets(d, rows)
+        wait_drained(d)
+        group = [m for m in history(d, GROUP) if m["message_id"] > 0]
+        for t in tickets:
+            own = [m["text"] for m in group if m["text"].startswith(("карточка %d" % t, "%d: " % t))]
+            # The card first, then its relays in order; the edit changed this card, not the old one.
+            self.assertEqual(own, ["карточка %d, взята" % t] + ["%d: реплика %d" % (t, i)
+                                                                 for i in range(8)], own)
+        # The two tickets' relays were on their way to the group at the same time.
+        calls = [c for c in d.control("calls", query="?since=%d" % since)["calls"]
+                 if c["chat_id"] == GROUP]
+        overlapping = max(sum(1 for o in calls if o["at"] <= c["at"] < o["answered_at"])
+                          for c in calls)
+        print("\n%d calls into the group, at most %d on their way at once"
+              % (len(calls), overlapping), file=sys.stderr)
+        self.assertGreaterEqual(overlapping, 2, calls)
+        self.assertEqual(d.sql("select count(*) from outbox where state = 'failed'"), "0")
 
     def test_a_429_with_many_calls_in_flight_stops_every_call_then_everything_goes_once(self):
         retry_after = 3

@@ -482,6 +482,37 @@ class RateLimits(Base):
         self.assertEqual(self.ctl_get("stats")["errors429"], 0)
         self.ctl("limits", {"on": True})
 
+    def test_calls_are_counted_when_they_arrived_not_when_a_thread_got_to_them(self):
+        # 31 calls 35 ms apart (1.05 s): Telegram takes them all, however
+        # bunched a busy machine's threads get to count them.
+        lim = tgemu.Limiter(chat_per_second=100)
+        arrivals = [1000.0 + 0.035 * i for i in range(31)]
+        checked = arrivals[::2] + arrivals[1::2]      # out of order, all at once
+        self.assertEqual([lim.check(i, False, now=t) for i, t in enumerate(checked)], [0] * 31)
+        # 31 within one second are still too many, in whatever order they are counted.
+        lim = tgemu.Limiter(chat_per_second=100)
+        arrivals = [2000.0 + 0.03 * i for i in range(31)]
+        codes = [lim.check(i, False, now=t) for i, t in enumerate(reversed(arrivals))]
+        self.assertEqual(sum(1 for c in codes if c), 1)
+
+    def test_a_call_that_arrives_while_the_emulator_is_stalled_counts_from_its_arrival(self):
+        self.user_says(32, "hi")
+        since = self.ctl_get("calls")["last_seq"]
+        os.kill(self.proc.pid, signal.SIGSTOP)
+        try:
+            sent = time.time()
+            done = threading.Thread(target=self.api, args=("sendMessage",),
+                                    kwargs={"chat_id": 32, "text": "late"})
+            done.start()
+            time.sleep(0.3)
+        finally:
+            os.kill(self.proc.pid, signal.SIGCONT)
+        done.join(10)
+        call = [c for c in self.ctl_get("calls", since=since)["calls"]
+                if c["method"] == "sendMessage"][0]
+        self.assertLess(call["at"] - sent, 0.1, call)
+        self.assertGreaterEqual(call["counted_at"] - sent, 0.25, call)
+
     def test_group_limit_20_per_minute(self):
         clock = [1000.0]
         real = tgemu.time.monotonic

@@ -13,6 +13,7 @@ Standard library only (Python 3.11). See README.md next to this file.
 
 import argparse
 import base64
+import bisect
 import email.message
 import hashlib
 import json
@@ -23,6 +24,7 @@ import re
 import secrets
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -32,6 +34,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DEFAULT_TOKEN = "123456789:AAE-tgemu-test-token-not-a-secret-00"
 DEFAULT_USERNAME = "tilldesk_emu_bot"
+
+# Linux's SO_TIMESTAMPNS (also SCM_TIMESTAMPNS); Python does not name it.
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -519,6 +524,35 @@ def parse_multipart(body, ctype):
 # --------------------------------------------------------------------------
 # rate limits
 
+class Window:
+    """Arrival times within the last span seconds, kept sorted: calls are
+    checked in the order their threads get the lock, not always the order
+    they arrived in."""
+
+    def __init__(self, span):
+        self.span, self.times = span, []
+
+    def fullest(self, now):
+        """Of the spans that would hold an arrival at now, the fullest:
+        how many arrived in it, and the first of them. With calls counted
+        in arrival order, the span just up to now."""
+        # one starting at now itself, holding what arrived after it
+        best = (bisect.bisect_left(self.times, now + self.span)
+                - bisect.bisect_left(self.times, now), now)
+        lo = bisect.bisect_right(self.times, now - self.span)
+        hi = bisect.bisect_right(self.times, now)
+        for i in range(lo, hi):
+            n = bisect.bisect_left(self.times, self.times[i] + self.span) - i
+            best = max(best, (n, self.times[i]), key=lambda b: b[0])
+        return best
+
+    def add(self, now):
+        bisect.insort(self.times, now)
+        # forget what no later arrival can count (allowing for late checks)
+        cut = bisect.bisect_right(self.times, self.times[-1] - 2 * self.span)
+        del self.times[:cut]
+
+
 class Limiter:
     def __init__(self, group_per_minute=20, chat_per_second=1.0):
         self.group_per_minute = group_per_minute
@@ -527,37 +561,38 @@ class Limiter:
 
     def reset(self):
         self.chat = {}          # chat_id -> [tokens, last]
-        self.group = {}         # chat_id -> deque of times (60 s window)
-        self.glob = deque()     # times (1 s window)
+        self.group = {}         # chat_id -> Window (60 s)
+        self.glob = Window(1.0)
 
-    def check(self, chat_id, is_group, count_global=True, count_group=True):
-        """Returns 0 if allowed (and counts it) or the retry_after in seconds."""
-        now = time.monotonic()
+    def check(self, chat_id, is_group, count_global=True, count_group=True, now=None):
+        """Returns 0 if allowed (and counts it) or the retry_after in seconds.
+        now: when the call arrived (time.monotonic()), by default now."""
+        if now is None:
+            now = time.monotonic()
         waits = []
         tokens, last = self.chat.get(chat_id, [3.0, now])
-        tokens = min(3.0, tokens + (now - last) * self.chat_per_second)
+        tokens = min(3.0, tokens + max(0.0, now - last) * self.chat_per_second)
+        last = max(last, now)
         if tokens < 1.0:
             waits.append((1.0 - tokens) / self.chat_per_second)
         gq = None
         if is_group and count_group:
-            gq = self.group.setdefault(chat_id, deque())
-            while gq and gq[0] <= now - 60.0:
-                gq.popleft()
-            if len(gq) >= self.group_per_minute:
-                waits.append(gq[0] + 60.0 - now)
+            gq = self.group.setdefault(chat_id, Window(60.0))
+            n, first = gq.fullest(now)
+            if n >= self.group_per_minute:
+                waits.append(first + 60.0 - now)
         if count_global:
-            while self.glob and self.glob[0] <= now - 1.0:
-                self.glob.popleft()
-            if len(self.glob) >= 30:
-                waits.append(self.glob[0] + 1.0 - now)
+            n, first = self.glob.fullest(now)
+            if n >= 30:
+                waits.append(first + 1.0 - now)
         if waits:
-            self.chat[chat_id] = [tokens, now]
+            self.chat[chat_id] = [tokens, last]
             return max(1, int(math.ceil(max(waits))))
-        self.chat[chat_id] = [tokens - 1.0, now]
+        self.chat[chat_id] = [tokens - 1.0, last]
         if gq is not None:
-            gq.append(now)
+            gq.add(now)
         if count_global:
-            self.glob.append(now)
+            self.glob.add(now)
         return 0
 
 
@@ -603,6 +638,8 @@ class Emulator:
         self.lock = threading.RLock()
         self.cond = threading.Condition(self.lock)
         self.limiter = Limiter(group_limit, chat_rate)
+        # The handler's thread: when its call reached "Telegram" (time.monotonic())
+        self.arrival = threading.local()
         self.delay_ms, self.jitter_ms = delay_ms, jitter_ms
         self.poller = None
         self.terminated = set()
@@ -844,8 +881,9 @@ class Emulator:
             return
         chat = cr["chat"]
         is_group = chat["type"] in ("group", "supergroup")
+        self.arrival.counted = time.time()
         wait = self.limiter.check(chat["id"], is_group, count_global=not edit,
-                                  count_group=not edit)
+                                  count_group=not edit, now=getattr(self.arrival, "at", None))
         if wait:
             self.stats["errors429"] += 1
             k = str(chat["id"])
@@ -1568,7 +1606,9 @@ class Emulator:
             self.call_seq += 1
             self.call_log.append({"seq": self.call_seq, "method": entry[0] if entry else method,
                                   "chat_id": chat, "status": status, "fault": fault,
-                                  "at": started, "answered_at": time.time()})
+                                  "at": started, "answered_at": time.time(),
+                                  # when this thread got to count it against the limits
+                                  "counted_at": getattr(self.arrival, "counted", None)})
             del self.call_log[:-CALL_LOG_MAX]
 
     def count_error(self, code):
@@ -2033,6 +2073,36 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):      # the default would log the path, i.e. the token
         pass
 
+    def setup(self):
+        super().setup()
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        except OSError:
+            pass
+
+    def handle_one_request(self):
+        self.received = self._received()
+        super().handle_one_request()
+
+    def _received(self):
+        """When the next request's first bytes reached this host (time.time()).
+
+        Telegram counts a call against its limits when it arrives. A thread
+        of this process may get to a request tens of ms later on a busy
+        machine (the CPU, the GIL, the lock), and calls that arrived apart
+        would be counted bunched: the kernel's receive stamp says when it
+        came. Waits for the request like the read that follows would; no
+        client of this emulator pipelines requests, so none is buffered."""
+        try:
+            _, anc, _, _ = self.connection.recvmsg(1, socket.CMSG_SPACE(16), socket.MSG_PEEK)
+        except OSError:
+            return time.time()
+        for level, kind, data in anc:
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
+                sec, nsec = struct.unpack("qq", data[:16])
+                return sec + nsec / 1e9
+        return time.time()
+
     @property
     def emu(self):
         return self.server.emu
@@ -2174,6 +2244,7 @@ class Handler(BaseHTTPRequestHandler):
             emu.log("%s %s -> 401" % (self.command, method or "-"))
             return
         emu.count_call(method)
+        emu.arrival.at = emu.arrival.counted = None
         arrived = time.time()
         fault = None
         chat_id = None
@@ -2190,9 +2261,12 @@ class Handler(BaseHTTPRequestHandler):
             if not polling:
                 emu.enter(chat_id)
                 self.flying = [chat_id]     # left in _handle, whatever happens
-            # The request travels to Telegram, which counts it on arrival.
-            time.sleep(emu.one_way())
-            arrived = time.time()
+            # The request travels to Telegram, which counts it on arrival:
+            # one way after it reached this host, however late we read it.
+            arrived = getattr(self, "received", None) or time.time()
+            arrived += emu.one_way()
+            time.sleep(max(0.0, arrived - time.time()))
+            emu.arrival.at = time.monotonic() - (time.time() - arrived)
             fault = emu.take_fault(method, chat_id)
             late = 0.0
             if fault and fault["kind"] == "delay":
@@ -2285,6 +2359,15 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 256
+
+    def server_bind(self):
+        # Accepted connections inherit it: a request that came while its
+        # connection waited to be accepted is stamped too (Handler._received).
+        try:
+            self.socket.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        except OSError:
+            pass
+        super().server_bind()
 
     def handle_error(self, request, client_address):
         # the default prints a traceback; keep it to one line (and never a URL)

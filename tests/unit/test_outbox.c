@@ -9,8 +9,10 @@
 
 #include "bot/dialog.h"
 #include "bot/reply.h"
+#include "storage/chain.h"
 #include "storage/db.h"
 #include "storage/outbox.h"
+#include "storage/ticket.h"
 
 static char dir[] = "/tmp/tilldesk-outbox-XXXXXX";
 static struct db *db;
@@ -40,10 +42,12 @@ static int teardown(void **state)
 	return rmdir(dir);
 }
 
-static int64_t add(int64_t chat, enum outbox_lane lane, const char *link_role)
+/* A row of ticket t (0: none) for chat in lane, a card when link_role is "card". */
+static int64_t add_row(int64_t chat, int64_t t, enum outbox_lane lane, const char *link_role)
 {
 	struct outbox_new m = {
 		.n = { .kind = chat ? NOTICE_SAY : NOTICE_ANSWER, .chat_id = chat },
+		.ticket_id = t,
 		.lane = lane,
 		.link_role = link_role,
 	};
@@ -51,6 +55,30 @@ static int64_t add(int64_t chat, enum outbox_lane lane, const char *link_role)
 	assert_int_equal(db_outbox_add(db, &m, 100), 0);
 	assert_int_equal(db_outbox_last(db, &id), 0);
 	return id;
+}
+
+static int64_t add(int64_t chat, enum outbox_lane lane, const char *link_role)
+{
+	return add_row(chat, 0, lane, link_role);
+}
+
+static int64_t add_for(int64_t chat, int64_t t, const char *link_role)
+{
+	return add_row(chat, t, OUTBOX_BULK, link_role);
+}
+
+/* n tickets of one store, their ids in out. */
+static void tickets(int64_t *out, int n)
+{
+	int64_t org, store;
+	const struct ticket_new t = { .source = "cli", .title = "Не печатает чек", .priority = 3 };
+	assert_int_equal(db_org_add(db, &org, "Ромашка", "standard", NULL), 0);
+	assert_int_equal(db_store_add(db, &store, org, "Магазин", "", "Europe/Moscow", "24/7"), 0);
+	for (int i = 0; i < n; i++) {
+		struct ticket_new ti = t;
+		ti.store_id = store;
+		assert_int_equal(db_ticket_open(db, &out[i], &ti, 100), 0);
+	}
 }
 
 struct seen {
@@ -183,6 +211,90 @@ static void test_outbox__a_definite_answer_clears_the_mark(void **state)
 	assert_int_equal(s.v[1].flight_after, -1);
 }
 
+static void assert_ids(const struct seen *s, const int64_t *want, int n)
+{
+	assert_int_equal(s->n, n);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(s->v[i].id, want[i]);
+}
+
+/*
+ * In a group, each ticket's rows are a stream and the rows without a
+ * ticket one more: the first pending row of each may go, the rest wait
+ * behind it; a row waiting for a retry holds back its own stream only.
+ */
+static void test_outbox__a_group_gives_the_first_row_of_each_ticket(void **state)
+{
+	(void)state;
+	int64_t t[3];
+	tickets(t, 3);
+	int64_t card1 = add_for(-5, t[0], "card"), card2 = add_for(-5, t[1], "card");
+	int64_t relay1 = add_for(-5, t[0], "relay");   /* behind its card */
+	int64_t notice = add_for(-5, 0, NULL);
+	add_for(-5, t[1], "relay");
+	int64_t relay3 = add_for(-5, t[2], "relay");
+	add_for(-5, 0, NULL);                       /* behind the other notice */
+	add_for(-6, t[0], "relay");                 /* another group */
+
+	struct seen s = { .n = 0 };
+	assert_int_equal(db_outbox_streams(db, -5, 100, 16, see, &s), 0);
+	assert_ids(&s, (const int64_t[]){ card1, card2, notice, relay3 }, 4);
+
+	/* Only the chat's first rows are looked at: here the first three. */
+	s.n = 0;
+	assert_int_equal(db_outbox_streams(db, -5, 100, 3, see, &s), 0);
+	assert_ids(&s, (const int64_t[]){ card1, card2 }, 2);
+
+	/* Ticket 2's card waits for a retry: its relay waits too, the others go. */
+	assert_int_equal(db_outbox_retry(db, card2, 160, "network error"), 0);
+	s.n = 0;
+	assert_int_equal(db_outbox_streams(db, -5, 100, 16, see, &s), 0);
+	assert_ids(&s, (const int64_t[]){ card1, notice, relay3 }, 3);
+
+	/* Sent, a card lets its ticket's next row go. */
+	assert_int_equal(db_outbox_sent(db, card1, 40, 100), 0);
+	s.n = 0;
+	assert_int_equal(db_outbox_streams(db, -5, 100, 16, see, &s), 0);
+	assert_ids(&s, (const int64_t[]){ relay1, notice, relay3 }, 3);
+}
+
+/* A private chat is one queue: its first row only, whatever the tickets. */
+static void test_outbox__a_private_chat_gives_only_its_first_row(void **state)
+{
+	(void)state;
+	int64_t t[2];
+	tickets(t, 2);
+	int64_t first = add_for(7, t[0], "relay");
+	add_for(7, t[1], "relay");
+	add_for(7, 0, NULL);
+	struct seen s = { .n = 0 };
+	assert_int_equal(db_outbox_streams(db, 7, 100, 16, see, &s), 0);
+	assert_ids(&s, (const int64_t[]){ first }, 1);
+	/* Not due yet: nothing of the chat goes. */
+	assert_int_equal(db_outbox_retry(db, first, 160, "network error"), 0);
+	s.n = 0;
+	assert_int_equal(db_outbox_streams(db, 7, 100, 16, see, &s), 0);
+	assert_int_equal(s.n, 0);
+}
+
+/*
+ * A group's rows go out of id order, so its last recorded message is the
+ * newest among its recent sent rows; a probe skips the bot's recorded
+ * messages.
+ */
+static void test_outbox__a_groups_last_message_is_the_newest_of_its_recent_rows(void **state)
+{
+	(void)state;
+	int64_t a = add_for(-5, 0, NULL), b = add_for(-5, 0, NULL), last;
+	assert_int_equal(db_outbox_sent(db, b, 41, 100), 0);
+	assert_int_equal(db_outbox_sent(db, a, 42, 100), 0);   /* the older row, sent later */
+	assert_int_equal(db_chat_last_message(db, -5, &last), 0);
+	assert_int_equal(last, 42);
+	assert_int_equal(db_chat_message_known(db, -5, 41), 0);
+	assert_int_equal(db_chat_message_known(db, -5, 43), TD_ENOTFOUND);
+	assert_int_equal(db_chat_message_known(db, -6, 41), TD_ENOTFOUND);
+}
+
 /*
  * While an update from a private chat is handled, what goes back to that
  * chat is a reply; an answer to a press is an answer; the rest (the card
@@ -224,6 +336,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_outbox__a_definite_answer_clears_the_mark,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox__the_dialog_puts_each_notice_in_its_lane,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox__a_group_gives_the_first_row_of_each_ticket,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox__a_private_chat_gives_only_its_first_row,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox__a_groups_last_message_is_the_newest_of_its_recent_rows,
 						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
