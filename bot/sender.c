@@ -161,14 +161,24 @@ static struct bucket *chat_bucket(struct sender *s, int64_t chat_id, int64_t now
 	size_t i = (size_t)((uint64_t)chat_id * 0x9E3779B97F4A7C15ull >> 52) % CHAT_SLOTS;
 	struct chat_slot *slot = &s->chats[i];
 	if (slot->chat_id != chat_id) {
-		/* A new chat (or a collision, which only makes pacing stricter). */
+		/*
+		 * A new chat. One that collides with another chat's slot takes
+		 * over its tokens, so two chats taking turns in a slot never
+		 * get a full bucket each time: a collision only makes pacing
+		 * stricter.
+		 */
+		struct bucket was = slot->b;
+		bool collided = slot->chat_id != 0;
 		slot->chat_id = chat_id;
-		bool group = chat_id < 0;
 		/* Capacity 1 with rate r never exceeds 1 + r in any window. */
-		if (group)
+		if (chat_id < 0)
 			bucket_init(&slot->b, fmin(s->chat_rate, s->group_rate), 1, now_ms);
 		else
 			bucket_init(&slot->b, s->chat_rate, 2, now_ms);
+		if (collided) {
+			slot->b.tokens = fmin(was.tokens, slot->b.capacity);
+			slot->b.last_ms = was.last_ms;
+		}
 	}
 	return &slot->b;
 }
@@ -729,6 +739,11 @@ static void *sender_main(void *arg)
 		log_error("sender: %s", err);
 		return NULL;
 	}
+	/*
+	 * What Telegram answered must be recorded even while the daemon stops
+	 * (the grace below), or it is sent again after the restart.
+	 */
+	db_wait_through_stop(s->db);
 	while (!*s->stop) {
 		int started = fill(s);
 		/*

@@ -97,12 +97,20 @@ struct tg *tg_new(const char *api_url, const char *token)
 	return tg;
 }
 
+/* A call still in flight when the client goes: its answer will never come. */
+static void flight_drop(void *user)
+{
+	struct tg_flight *f = user;
+	buf_release(&f->resp.body);
+	free(f);
+}
+
 void tg_free(struct tg *tg)
 {
 	if (!tg)
 		return;
 	http_free(tg->http);
-	http_multi_free(tg->multi);
+	http_multi_free(tg->multi, flight_drop);
 	tg_pause_free(tg->own);
 	free(tg->base);
 	free(tg);

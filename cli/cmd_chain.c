@@ -321,17 +321,18 @@ static int till_add(struct cli *c, int argc, char **argv)
 	if (token_new(token, sizeof(token), "tdk_", 32))
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_NO_RANDOM);
 	token_hash(hash, token);
-	if ((rc = begin_tx(c)))
-		return rc;
-	rc = db_till_add(c->db, &id, store_id, argv[0], hash);
-	if (rc == TD_EEXISTS)
-		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_TILL_EXISTS, argv[0]);
-	else if (rc)
-		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
-	if ((rc = finish_tx(c, rc)))
-		return rc;
-	cli_say(c, MSG_CLI_TILL_ADDED, (long long)id, argv[0], token);
-	return EXIT_OK;
+	if (!(rc = begin_tx(c))) {
+		rc = db_till_add(c->db, &id, store_id, argv[0], hash);
+		if (rc == TD_EEXISTS)
+			rc = cli_fail(c, EXIT_FAIL, MSG_CLI_TILL_EXISTS, argv[0]);
+		else if (rc)
+			rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
+		rc = finish_tx(c, rc);
+	}
+	if (!rc)
+		cli_say(c, MSG_CLI_TILL_ADDED, (long long)id, argv[0], token);
+	explicit_bzero(token, sizeof(token));   /* shown once, kept nowhere */
+	return rc ? rc : EXIT_OK;
 }
 
 struct token_args {
@@ -379,15 +380,16 @@ static int till_token(struct cli *c, int argc, char **argv)
 	if (token_new(token, sizeof(token), "tdk_", 32))
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_NO_RANDOM);
 	token_hash(hash, token);
-	if ((rc = begin_tx(c)))
-		return rc;
-	rc = db_till_set_token(c->db, id, hash);
-	if (rc)
-		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
-	if ((rc = finish_tx(c, rc)))
-		return rc;
-	cli_say(c, MSG_CLI_TILL_TOKEN_ROTATED, (long long)id, argv[0], token);
-	return EXIT_OK;
+	if (!(rc = begin_tx(c))) {
+		rc = db_till_set_token(c->db, id, hash);
+		if (rc)
+			rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
+		rc = finish_tx(c, rc);
+	}
+	if (!rc)
+		cli_say(c, MSG_CLI_TILL_TOKEN_ROTATED, (long long)id, argv[0], token);
+	explicit_bzero(token, sizeof(token));   /* shown once, kept nowhere */
+	return rc ? rc : EXIT_OK;
 }
 
 static const int till_cols[] = { 4, 16, 22, 16, 7, 0 };

@@ -62,6 +62,14 @@ static bool choice_ok(const char *choices, const char *v)
 }
 
 /* Checks value against key and stores it in obj; on error writes the reason. */
+/* Frees a string value; a secret's bytes are wiped first. */
+static void cfg_free_value(const struct cfg_key *k, char *v)
+{
+	if (v && k->type == CFG_SECRET)
+		explicit_bzero(v, strlen(v));
+	free(v);
+}
+
 static int key_set(const struct cfg_table *t, void *obj, const struct cfg_key *k,
 		   const char *value, char *err, size_t errlen)
 {
@@ -82,7 +90,7 @@ static int key_set(const struct cfg_table *t, void *obj, const struct cfg_key *k
 			snprintf(err, errlen, "%s.%s: value is not valid UTF-8", k->section, k->name);
 			return TD_EINVAL;
 		}
-		free(*(char **)field);
+		cfg_free_value(k, *(char **)field);
 		*(char **)field = xstrdup(value);
 		return 0;
 	case CFG_INT:
@@ -309,7 +317,7 @@ void cfg_release(const struct cfg_table *t, void *obj)
 		if (t->keys[i].type == CFG_STRING || t->keys[i].type == CFG_SECRET ||
 		    t->keys[i].type == CFG_CHOICE) {
 			char **field = (char **)((char *)obj + t->keys[i].offset);
-			free(*field);
+			cfg_free_value(&t->keys[i], *field);
 			*field = NULL;
 		}
 	}

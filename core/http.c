@@ -212,13 +212,15 @@ static void req_unlink(struct http_multi *m, struct http_req *r)
 		}
 }
 
-void http_multi_free(struct http_multi *m)
+void http_multi_free(struct http_multi *m, void (*drop)(void *user))
 {
 	if (!m)
 		return;
 	while (m->reqs) {
 		struct http_req *r = m->reqs;
 		m->reqs = r->next;
+		if (drop)
+			drop(r->user);
 		req_free(m, r);
 	}
 	curl_multi_cleanup(m->multi);

@@ -57,8 +57,11 @@ void http_set_header(struct http *h, const char *line);
 struct http_multi;
 
 struct http_multi *http_multi_new(long max_connections);
-/* Frees m; requests still in flight are dropped, their responses untouched. */
-void http_multi_free(struct http_multi *m);
+/*
+ * Frees m; requests still in flight are dropped, their responses
+ * untouched, each one's user handed to drop (when not NULL) to free.
+ */
+void http_multi_free(struct http_multi *m, void (*drop)(void *user));
 /*
  * Starts a POST as http_post() (body is copied). resp is the caller's,
  * initialised as for http_post(), and must stay valid until

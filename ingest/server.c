@@ -352,7 +352,8 @@ static enum MHD_Result events_begin(struct ingest *in, struct MHD_Connection *c,
 	rc = till_of_token(db, c, &r->till);
 	pool_give(in, slot);
 	if (rc == TD_ENOTFOUND) {
-		log_info("ingest: %s: unknown token", r->addr);
+		/* Debug: anyone may knock, and the journal is not theirs to fill. */
+		log_debug("ingest: %s: unknown token", r->addr);
 		return answer_error(c, MHD_HTTP_UNAUTHORIZED, "unknown token", 0);
 	}
 	if (rc)
@@ -404,8 +405,8 @@ static enum MHD_Result events_end(struct ingest *in, struct MHD_Connection *c, s
 	ingest_batch_release(&batch);
 	if (rc == TD_EBUSY)
 		return answer_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "database busy", BUSY_RETRY_AFTER);
-	if (rc)
-		return answer_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "database error", BUSY_RETRY_AFTER);
+	if (rc)   /* the contract knows 503 for a database that fails us, not 500 */
+		return answer_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "database error", BUSY_RETRY_AFTER);
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	/* Seconds from the one clock, milliseconds from the system's. */

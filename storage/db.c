@@ -26,9 +26,10 @@ void db_stop_on(const volatile int *flag)
 static int busy_wait(void *arg, int count)
 {
 	static const int steps[] = { 1, 2, 5, 10, 15, 20, 25, 25, 25, 50 };
+	const struct db *db = arg;
+	bool stopping = stop_flag && *stop_flag && !db->through_stop;
 	int waited = 0, step;
-	(void)arg;
-	if (stop_flag && *stop_flag)
+	if (stopping)
 		return 0;
 	for (int i = 0; i < count; i++)
 		waited += i < (int)ARRAY_SIZE(steps) ? steps[i] : 50;
@@ -36,7 +37,12 @@ static int busy_wait(void *arg, int count)
 		return 0;
 	step = count < (int)ARRAY_SIZE(steps) ? steps[count] : 50;
 	sqlite3_sleep(step < BUSY_TIMEOUT_MS - waited ? step : BUSY_TIMEOUT_MS - waited);
-	return !(stop_flag && *stop_flag);
+	return !(stop_flag && *stop_flag && !db->through_stop);
+}
+
+void db_wait_through_stop(struct db *db)
+{
+	db->through_stop = true;
 }
 
 int db_map(struct db *db, int rc)
@@ -327,7 +333,7 @@ int db_connect(struct db **out, const char *path, char *err, size_t errlen)
 			 db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
 		goto fail;
 	}
-	sqlite3_busy_handler(db->h, busy_wait, NULL);
+	sqlite3_busy_handler(db->h, busy_wait, db);
 	sqlite3_extended_result_codes(db->h, 1);
 	/* journal_mode answers a row; sqlite3_exec ignores it. */
 	/* A 1 MiB page cache per connection keeps the daemon small; the hot set is tiny. */

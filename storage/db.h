@@ -77,6 +77,12 @@ int db_migrate(struct db *db, int version);
  * for the life of the process): the statement fails with TD_EBUSY.
  */
 void db_stop_on(const volatile int *flag);
+/*
+ * From now on this connection waits for the write lock through a stop
+ * request too (still at most 5 s): for what must be recorded while the
+ * daemon stops, e.g. calls Telegram answered during the sender's grace.
+ */
+void db_wait_through_stop(struct db *db);
 
 /* BEGIN IMMEDIATE; nesting is not supported. TD_EBUSY past the busy timeout. */
 int db_begin(struct db *db);

@@ -116,9 +116,12 @@ static int store_facts(struct db *db, int64_t till_id, const struct agent_event 
 }
 
 /*
- * The newest observation of a code wins: events replayed from a spool after
- * an outage may come older than what is stored, and leave it as it is.
- * (The right-hand sides read the row before the update.)
+ * The latest event to arrive wins. A till's agent sends its spool oldest
+ * first, so arrival is the order it observed in; its clock is not a safe
+ * order (a till whose clock battery died reboots into the past, and one
+ * stray year 2100 would freeze the code). last_seen_at is the agent's time,
+ * shown, not compared. (The right-hand sides read the row before the
+ * update.)
  */
 static const char upsert_state[] =
 	"INSERT INTO check_states(till_id, code, check_name, status, message,"
@@ -130,8 +133,7 @@ static const char upsert_state[] =
 	"  count = CASE WHEN status = excluded.status THEN count + 1 ELSE 1 END,"
 	"  status = excluded.status,"
 	"  message = excluded.message,"
-	"  last_seen_at = excluded.last_seen_at"
-	" WHERE excluded.last_seen_at >= check_states.last_seen_at";
+	"  last_seen_at = excluded.last_seen_at";
 
 int db_agent_store(struct db *db, int64_t till_id, const struct agent_event *events, size_t n,
 		   int64_t now, int *accepted, int *duplicate)

@@ -15,6 +15,7 @@
 struct db {
 	sqlite3 *h;
 	bool in_tx;
+	bool through_stop;       /* db_wait_through_stop(): waits ignore a stop request */
 	struct db_waits waits;   /* how long db_begin() waited for the write lock */
 	/*
 	 * Compiled statements, kept for the life of the connection: compiling

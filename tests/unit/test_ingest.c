@@ -439,7 +439,7 @@ static void test_events__a_batch_sent_twice_is_stored_once(void **state)
 	db_close(db);
 }
 
-static void test_events__check_state_follows_the_newest_observation(void **state)
+static void test_events__check_state_follows_the_order_events_arrive_in(void **state)
 {
 	(void)state;
 	int64_t till;
@@ -452,11 +452,11 @@ static void test_events__check_state_follows_the_newest_observation(void **state
 	assert_states(db, till, "fn fn.expiring warning first=100 last=160 count=2;");
 	struct agent_event b[] = {
 		event("3", AGENT_CHANGE, "fn.expiring", AGENT_CRITICAL, 220),
-		/* From a spool replayed late: older than what is stored, it changes nothing. */
-		event("0", AGENT_HEARTBEAT, "fn.expiring", AGENT_OK, 50),
+		/* The till's clock went back (a dead clock battery): still its newest state. */
+		event("4", AGENT_CHANGE, "fn.expiring", AGENT_OK, 50),
 	};
 	store(db, till, b, 2, 300, 2, 0);
-	assert_states(db, till, "fn fn.expiring critical first=220 last=220 count=1;");
+	assert_states(db, till, "fn fn.expiring ok first=50 last=50 count=1;");
 	db_close(db);
 }
 
@@ -547,7 +547,7 @@ int main(void)
 		cmocka_unit_test(test_ingest__listen_and_tls_settings_are_checked_before_serving),
 		cmocka_unit_test(test_ingest__a_till_past_its_burst_waits_for_its_rate),
 		cmocka_unit_test(test_events__a_batch_sent_twice_is_stored_once),
-		cmocka_unit_test(test_events__check_state_follows_the_newest_observation),
+		cmocka_unit_test(test_events__check_state_follows_the_order_events_arrive_in),
 		cmocka_unit_test(test_events__reported_facts_keep_the_equipment_registry_current),
 		cmocka_unit_test(test_events__a_rotated_token_finds_the_till_and_the_old_one_nothing),
 		cmocka_unit_test(test_events__old_heartbeats_are_pruned_and_changes_kept),
