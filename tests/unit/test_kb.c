@@ -285,6 +285,36 @@ static void test_kb_article__optional_keys_default_to_empty(void **state)
 	kb_article_release(&a);
 }
 
+static void test_kb_article__agent_codes_stand_beside_cashiers_codes(void **state)
+{
+	(void)state;
+	char t[TEXT_MAX];
+	struct kb_article a;
+	struct buf cashiers = BUF_INIT(256);
+	good_with(t, 6, "codes: 0x16, fn.shift,file_age.stale , 68");
+	assert_int_equal(parse(&a, t), 0);
+	assert_true(kb_codes_name(a.codes, "fn.shift"));
+	assert_true(kb_codes_name(a.codes, "file_age.stale"));
+	assert_true(kb_codes_name(a.codes, "68"));
+	/* A code is named whole, never by a part of it. */
+	assert_false(kb_codes_name(a.codes, "fn"));
+	assert_false(kb_codes_name(a.codes, "fn.shif"));
+	assert_false(kb_codes_name(a.codes, "6"));
+	/* The full-text index reads only what a cashier may quote. */
+	kb_codes_for_cashiers(a.codes, &cashiers);
+	assert_string_equal(buf_cstr(&cashiers), "0x16, 68");
+	buf_release(&cashiers);
+	kb_article_release(&a);
+}
+
+static void test_kb_article__agent_code_not_as_the_agent_sends_it_is_refused(void **state)
+{
+	(void)state;
+	expect_edit_error(6, "codes: 0x16, Fn.Shift", 6, "an agent's code");
+	expect_edit_error(6, "codes: fn.shift-long", 6, "an agent's code");
+	expect_edit_ok(6, "codes: 0x16, fn.shift");
+}
+
 static void test_kb_article__first_line_must_open_the_header(void **state)
 {
 	(void)state;
@@ -1700,6 +1730,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		TEST(test_kb_article__good_article_has_every_field),
 		TEST(test_kb_article__optional_keys_default_to_empty),
+		TEST(test_kb_article__agent_codes_stand_beside_cashiers_codes),
+		TEST(test_kb_article__agent_code_not_as_the_agent_sends_it_is_refused),
 		TEST(test_kb_article__first_line_must_open_the_header),
 		TEST(test_kb_article__empty_file_has_no_opening_line),
 		TEST(test_kb_article__header_never_closed_is_reported_at_the_end),
