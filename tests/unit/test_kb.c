@@ -1030,6 +1030,25 @@ static void test_kb_search__words_find_their_article_above_unrelated_ones(void *
 	db_close(db);
 }
 
+static void test_kb_search__agent_codes_are_not_searched_as_words(void **state)
+{
+	(void)state;
+	write_articles();
+	write_article("kb/stale.md", "stale", "Файл давно не обновлялся",
+		      "codes: 0x99, file_age.stale\n", "Касса. Перезапустите программу.");
+	struct db *db = open_db();
+	assert_stats(import_dir(db, NOW), 5, 0, 0, 0);
+	struct kb *kb = kb_new();
+	struct kb_hit hits[HITS];
+	/* «fn.unsent» must not weigh as «fn», read as «фн», in cashiers' questions. */
+	int n = search(kb, db, "stale file age", hits);
+	assert_false(found(hits, n, id_of(db, "stale")));
+	n = search(kb, db, "ошибка 0x99", hits);
+	assert_true(found(hits, n, id_of(db, "stale")));
+	kb_free(kb);
+	db_close(db);
+}
+
 static void test_kb_search__word_every_article_has_is_not_confident(void **state)
 {
 	(void)state;
@@ -1777,6 +1796,7 @@ int main(void)
 
 		TEST_IN_DIR(test_kb_search__pattern_hit_ranks_first_with_full_confidence),
 		TEST_IN_DIR(test_kb_search__words_find_their_article_above_unrelated_ones),
+		TEST_IN_DIR(test_kb_search__agent_codes_are_not_searched_as_words),
 		TEST_IN_DIR(test_kb_search__word_every_article_has_is_not_confident),
 		TEST_IN_DIR(test_kb_search__unknown_words_give_no_confident_hit),
 		TEST_IN_DIR(test_kb_search__invalid_utf8_is_refused),
