@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "agent/check_fn.h"
+#include "agent/codes.h"
 #include "agent/exec.h"
 #include "core/clock.h"
 #include "core/conftab.h"
@@ -294,11 +295,9 @@ void fn_evaluate(const struct fn_state *st, const struct fn_limits *lim, int64_t
 /* Every code of the check UNKNOWN for the same reason: none keeps a stale state. */
 static void all_unknown(const char *reason, struct check_results *out)
 {
-	static const char *const codes[] = {
-		"fn.expiring", "fn.unsent", "fn.shift", "fn.flags", "fn.state", "fn.stale",
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(codes); i++)
-		check_add_msg(out, "fn", codes[i], CHECK_UNKNOWN, MSG_AGENT_FN_UNREADABLE, reason);
+	for (const struct agent_code *c = agent_codes; c->code; c++)
+		if (!strcmp(c->kind, "fn"))
+			check_add_msg(out, "fn", c->code, CHECK_UNKNOWN, MSG_AGENT_FN_UNREADABLE, reason);
 }
 
 /* Reads the state text from the file (its mtime as written_at) or the command. */

@@ -91,6 +91,58 @@ static bool valid_slug(const char *s)
 	return true;
 }
 
+bool kb_code_is_agent(const char *code)
+{
+	size_t n = strlen(code);
+	if (!n || n > 64 || !strchr(code, '.'))
+		return false;
+	return strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789_.") == n;
+}
+
+/* Calls fn with each code of a comma-separated list, trimmed, until it returns true. */
+static bool codes_each(const char *codes, bool (*fn)(const char *code, void *arg), void *arg)
+{
+	bool stop = false;
+	for (const char *s = codes; *s && !stop;) {
+		size_t n = strcspn(s, ",");
+		char *code = trimmed(s, n);
+		stop = *code && fn(code, arg);
+		free(code);
+		s += n + (s[n] == ',');
+	}
+	return stop;
+}
+
+static bool same_code(const char *code, void *arg)
+{
+	return !strcmp(code, arg);
+}
+
+bool kb_codes_name(const char *codes, const char *code)
+{
+	return codes_each(codes, same_code, (void *)code);
+}
+
+static bool put_cashiers_code(const char *code, void *arg)
+{
+	struct buf *out = arg;
+	if (!kb_code_is_agent(code))
+		buf_printf(out, "%s%s", out->len ? ", " : "", code);
+	return false;
+}
+
+void kb_codes_for_cashiers(const char *codes, struct buf *out)
+{
+	codes_each(codes, put_cashiers_code, out);
+}
+
+/* A code with a dot is an agent's and must be written as the agent sends it. */
+static bool bad_agent_code(const char *code, void *arg)
+{
+	(void)arg;
+	return strchr(code, '.') && !kb_code_is_agent(code);
+}
+
 static void header_line(struct parse *p, int line, const char *s, size_t n)
 {
 	const char *colon = memchr(s, ':', n);
@@ -153,6 +205,9 @@ static void header_line(struct parse *p, int line, const char *s, size_t n)
 			a->priority = (int)prio;
 		break;
 	case K_CODES:
+		if (codes_each(value, bad_agent_code, NULL))
+			fail(p, line, "codes: an agent's code is 1 to 64 of a-z, 0-9, '_' and '.'"
+			     " (\"fn.unsent\")");
 		a->codes = value;
 		value = NULL;
 		break;

@@ -74,6 +74,21 @@ struct kb_import_stats {
 int kb_set_import(struct db *db, const struct kb_set *set, int64_t now,
 		  struct kb_import_stats *out);
 
+/*
+ * An agent's check code ("fn.unsent", agent/codes.h) among an article's
+ * codes: 1-64 of [a-z0-9_.] holding a dot. Cashiers quote numbers; only
+ * the alerting looks an article up by such a code.
+ */
+bool kb_code_is_agent(const char *code);
+/* Whether the comma-separated codes (an article's) name code exactly. */
+bool kb_codes_name(const char *codes, const char *code);
+/*
+ * Appends to out the codes a cashier may quote (all but the agent's),
+ * comma-separated: what the full-text index reads of the codes, so that
+ * "fn.unsent" does not weigh as the word "fn" (ФН) in cashiers' searches.
+ */
+void kb_codes_for_cashiers(const char *codes, struct buf *out);
+
 /* "ФН", "ОФД", ... : the categories an article may name. NULL-terminated. */
 extern const char *const kb_categories[];
 

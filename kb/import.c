@@ -47,7 +47,9 @@ static int import_one(struct db *db, const struct indexer *ix, const struct kb_a
 	}
 	row.patterns = joined(a->patterns, a->n_patterns);
 	row.examples = joined(a->examples, a->n_examples);
-	const char *columns[] = { a->title, a->codes, a->keywords, row.examples, a->body };
+	struct buf codes = BUF_INIT(KB_FILE_MAX);
+	kb_codes_for_cashiers(a->codes, &codes);
+	const char *columns[] = { a->title, buf_cstr(&codes), a->keywords, row.examples, a->body };
 	for (size_t i = 0; i < ARRAY_SIZE(text); i++)
 		buf_init(&text[i], KB_FILE_MAX * 2);
 	rc = TD_ENOMEM;
@@ -65,6 +67,7 @@ static int import_one(struct db *db, const struct indexer *ix, const struct kb_a
 done:
 	for (size_t i = 0; i < ARRAY_SIZE(text); i++)
 		buf_release(&text[i]);
+	buf_release(&codes);
 	free((char *)row.patterns);
 	free((char *)row.examples);
 	return rc;

@@ -285,6 +285,36 @@ static void test_kb_article__optional_keys_default_to_empty(void **state)
 	kb_article_release(&a);
 }
 
+static void test_kb_article__agent_codes_stand_beside_cashiers_codes(void **state)
+{
+	(void)state;
+	char t[TEXT_MAX];
+	struct kb_article a;
+	struct buf cashiers = BUF_INIT(256);
+	good_with(t, 6, "codes: 0x16, fn.shift,file_age.stale , 68");
+	assert_int_equal(parse(&a, t), 0);
+	assert_true(kb_codes_name(a.codes, "fn.shift"));
+	assert_true(kb_codes_name(a.codes, "file_age.stale"));
+	assert_true(kb_codes_name(a.codes, "68"));
+	/* A code is named whole, never by a part of it. */
+	assert_false(kb_codes_name(a.codes, "fn"));
+	assert_false(kb_codes_name(a.codes, "fn.shif"));
+	assert_false(kb_codes_name(a.codes, "6"));
+	/* The full-text index reads only what a cashier may quote. */
+	kb_codes_for_cashiers(a.codes, &cashiers);
+	assert_string_equal(buf_cstr(&cashiers), "0x16, 68");
+	buf_release(&cashiers);
+	kb_article_release(&a);
+}
+
+static void test_kb_article__agent_code_not_as_the_agent_sends_it_is_refused(void **state)
+{
+	(void)state;
+	expect_edit_error(6, "codes: 0x16, Fn.Shift", 6, "an agent's code");
+	expect_edit_error(6, "codes: fn.shift-long", 6, "an agent's code");
+	expect_edit_ok(6, "codes: 0x16, fn.shift");
+}
+
 static void test_kb_article__first_line_must_open_the_header(void **state)
 {
 	(void)state;
@@ -1000,6 +1030,25 @@ static void test_kb_search__words_find_their_article_above_unrelated_ones(void *
 	db_close(db);
 }
 
+static void test_kb_search__agent_codes_are_not_searched_as_words(void **state)
+{
+	(void)state;
+	write_articles();
+	write_article("kb/stale.md", "stale", "Файл давно не обновлялся",
+		      "codes: 0x99, file_age.stale\n", "Касса. Перезапустите программу.");
+	struct db *db = open_db();
+	assert_stats(import_dir(db, NOW), 5, 0, 0, 0);
+	struct kb *kb = kb_new();
+	struct kb_hit hits[HITS];
+	/* «fn.unsent» must not weigh as «fn», read as «фн», in cashiers' questions. */
+	int n = search(kb, db, "stale file age", hits);
+	assert_false(found(hits, n, id_of(db, "stale")));
+	n = search(kb, db, "ошибка 0x99", hits);
+	assert_true(found(hits, n, id_of(db, "stale")));
+	kb_free(kb);
+	db_close(db);
+}
+
 static void test_kb_search__word_every_article_has_is_not_confident(void **state)
 {
 	(void)state;
@@ -1700,6 +1749,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		TEST(test_kb_article__good_article_has_every_field),
 		TEST(test_kb_article__optional_keys_default_to_empty),
+		TEST(test_kb_article__agent_codes_stand_beside_cashiers_codes),
+		TEST(test_kb_article__agent_code_not_as_the_agent_sends_it_is_refused),
 		TEST(test_kb_article__first_line_must_open_the_header),
 		TEST(test_kb_article__empty_file_has_no_opening_line),
 		TEST(test_kb_article__header_never_closed_is_reported_at_the_end),
@@ -1745,6 +1796,7 @@ int main(void)
 
 		TEST_IN_DIR(test_kb_search__pattern_hit_ranks_first_with_full_confidence),
 		TEST_IN_DIR(test_kb_search__words_find_their_article_above_unrelated_ones),
+		TEST_IN_DIR(test_kb_search__agent_codes_are_not_searched_as_words),
 		TEST_IN_DIR(test_kb_search__word_every_article_has_is_not_confident),
 		TEST_IN_DIR(test_kb_search__unknown_words_give_no_confident_hit),
 		TEST_IN_DIR(test_kb_search__invalid_utf8_is_refused),
