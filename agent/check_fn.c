@@ -305,15 +305,23 @@ static int read_state(struct fn_check *c, struct buf *text, int64_t *mtime, char
 		      size_t errlen)
 {
 	if (c->command) {
-		int code;
-		int rc = agent_exec(c->command, (long)(c->timeout * 1000), text, &code);
-		if (rc == TD_EBUSY)
+		/* The one command of this kind that goes through a shell: it is the vendor's line. */
+		char *argv[] = { "/bin/sh", "-c", c->command, NULL };
+		struct agent_exec_result res;
+		int code = 0;
+		if (agent_exec_argv(&res, argv, (long)(c->timeout * 1000), STATE_MAX, text) ||
+		    res.exec_errno)
+			snprintf(err, errlen, "command failed to run: %s",
+				 strerror(res.exec_errno ? res.exec_errno : EAGAIN));
+		else if (res.timed_out)
 			snprintf(err, errlen, "command ran past %llds", (long long)c->timeout);
-		else if (rc)
-			snprintf(err, errlen, "command failed to run or printed too much");
-		else if (code)
+		else if (res.truncated)
+			snprintf(err, errlen, "command printed more than %d bytes", STATE_MAX);
+		else if ((code = agent_exec_exit_code(&res)))
 			snprintf(err, errlen, "command exited with %d", code);
-		return rc ? rc : code ? TD_ERR : 0;
+		else
+			return 0;
+		return TD_ERR;
 	}
 	FILE *f = fopen(c->file, "r");
 	struct stat st;

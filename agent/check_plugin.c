@@ -12,23 +12,19 @@
  * stdin and stderr on /dev/null and without the agent's other descriptors.
  * Exit 0-3 is OK, WARNING, CRITICAL, UNKNOWN; anything else, a signal, a
  * plugin that cannot start or one past its timeout is UNKNOWN and says
- * why. The first line up to "|" is the summary; perfdata is read after the
+ * why. It runs through agent_exec_argv (agent/exec.h), as the fn check's
+ * command does. The first line up to "|" is the summary; perfdata is read after the
  * first line's "|" and after the "|" of the long text, as Nagios does.
  * At most 8 KiB of output is kept (the rest is read and dropped, so a
  * chatty plugin never blocks). The check's name on the wire is the
  * instance's ([check.plugin ntp] reports as check "ntp").
  */
-#include <fcntl.h>
 #include <math.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include "agent/checks.h"
+#include "agent/exec.h"
 #include "core/buf.h"
-#include "core/clock.h"
 
 #define PLUGIN_ARGS_MAX 64
 #define PLUGIN_OUTPUT_MAX 8192
@@ -286,174 +282,20 @@ size_t check_plugin_perf_parse(struct check_result *r, const char *s)
 	return added;
 }
 
-/* ---- running ---- */
-
-/* argv0 as execv wants it: itself when it holds a slash, else found on PATH. */
-static char *resolve(const char *argv0)
-{
-	if (strchr(argv0, '/'))
-		return xstrdup(argv0);
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	struct buf b = BUF_INIT(8192);
-	for (const char *p = path;; p++) {
-		size_t n = strcspn(p, ":");
-		buf_reset(&b);
-		buf_printf(&b, "%.*s/%s", (int)n, p, argv0);
-		if (!b.failed && access(buf_cstr(&b), X_OK) == 0)
-			return buf_detach(&b);
-		p += n;
-		if (!*p)
-			break;
-	}
-	buf_release(&b);
-	return xstrdup(argv0);  /* execv then fails with ENOENT, which is the truth */
-}
-
-struct outcome {
-	bool timed_out;
-	int exec_errno;   /* the plugin did not start: why */
-	int status;       /* waitpid's, when it ran */
-};
-
-/* Between fork and exec: only async-signal-safe calls. */
-static void child(const char *path, char *const argv[], int out_fd, int err_fd, int null_fd)
-{
-	sigset_t none;
-	setpgid(0, 0);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	dup2(null_fd, 0);
-	dup2(out_fd, 1);
-	dup2(null_fd, 2);
-	/* Every other descriptor of the agent (its spool, its sockets) stays behind. */
-	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC))
-		for (int fd = 3; fd < 1024; fd++)
-			if (fd != err_fd)
-				close(fd);
-	execv(path, argv);
-	int e = errno;
-	ssize_t w = write(err_fd, &e, sizeof(e));
-	(void)w;
-	_exit(127);
-}
-
-/* Waits for pid until deadline (monotonic ms); true when it was reaped. */
-static bool reap_by(pid_t pid, int64_t deadline, int *status)
-{
-	for (;;) {
-		pid_t w = waitpid(pid, status, WNOHANG);
-		if (w == pid || (w < 0 && errno != EINTR))
-			return true;
-		if (clock_mono_ms() >= deadline)
-			return false;
-		struct timespec ts = { 0, 5 * 1000000 };
-		nanosleep(&ts, NULL);
-	}
-}
-
-static int run_plugin(struct plugin *p, struct buf *output, struct outcome *o)
-{
-	int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	int null_fd = -1;
-	char *path = resolve(p->argv[0]);
-	int rc = TD_ERR;
-	bool reaped = false;
-
-	memset(o, 0, sizeof(*o));
-	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null_fd < 0 || pipe2(out, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
-		o->exec_errno = errno;
-		goto done;
-	}
-	int64_t deadline = clock_mono_ms() + p->timeout * 1000;
-	pid_t pid = fork();
-	if (pid < 0) {
-		o->exec_errno = errno;
-		goto done;
-	}
-	if (pid == 0)
-		child(path, p->argv, out[1], errp[1], null_fd);
-	setpgid(pid, pid);  /* both sides set it: no race with our kill below */
-	close(out[1]);
-	close(errp[1]);
-	out[1] = errp[1] = -1;
-
-	int e;
-	if (read(errp[0], &e, sizeof(e)) == (ssize_t)sizeof(e)) {
-		o->exec_errno = e;
-		waitpid(pid, NULL, 0);
-		rc = 0;
-		goto done;
-	}
-
-	char chunk[4096];
-	bool eof = false;
-	while (!eof) {
-		int64_t left = deadline - clock_mono_ms();
-		if (left <= 0) {
-			o->timed_out = true;
-			break;
-		}
-		struct pollfd pfd = { .fd = out[0], .events = POLLIN };
-		int n = poll(&pfd, 1, left < 100 ? (int)left : 100);
-		if (n < 0 && errno != EINTR)
-			break;
-		if (n > 0) {
-			ssize_t got = read(out[0], chunk, sizeof(chunk));
-			if (got <= 0) {
-				eof = got == 0 || errno != EINTR;
-				continue;
-			}
-			/* Past the cap the rest is read and dropped, so the plugin never blocks. */
-			size_t room = PLUGIN_OUTPUT_MAX - output->len;
-			buf_add(output, chunk, (size_t)got < room ? (size_t)got : room);
-			continue;
-		}
-		/* Quiet: has it ended? A child it left behind may hold the pipe open. */
-		if (!reaped && waitpid(pid, &o->status, WNOHANG) == pid)
-			reaped = true;
-		if (reaped)
-			break;
-	}
-	if (!o->timed_out && !reaped)
-		reaped = reap_by(pid, deadline, &o->status);
-	if (!reaped) {
-		o->timed_out = true;
-		kill(-pid, SIGKILL);
-		waitpid(pid, &o->status, 0);
-	}
-	/* Whatever it left running in its group goes with it. */
-	kill(-pid, SIGKILL);
-	rc = 0;
-done:
-	for (int i = 0; i < 2; i++) {
-		if (out[i] >= 0)
-			close(out[i]);
-		if (errp[i] >= 0)
-			close(errp[i]);
-	}
-	if (null_fd >= 0)
-		close(null_fd);
-	free(path);
-	return rc;
-}
-
 static void plugin_run(void *self, const struct check_ctx *ctx, struct check_results *out)
 {
 	struct plugin *p = self;
 	struct buf output = BUF_INIT(PLUGIN_OUTPUT_MAX);
 	struct buf summary = BUF_INIT(4096);
-	struct outcome o;
+	struct agent_exec_result o;
 	struct check_result *r;
 	const char *name = p->argv[0];
 	/* A plugin reports as its instance: [check.plugin ntp] is check "ntp". */
 	const char *check = p->naming.instance, *code = p->naming.code;
 	(void)ctx;
 
-	if (run_plugin(p, &output, &o) || o.exec_errno) {
+	if (agent_exec_argv(&o, p->argv, (long)(p->timeout * 1000), PLUGIN_OUTPUT_MAX, &output) ||
+	    o.exec_errno) {
 		r = check_addm(out, check, code, CHECK_UNKNOWN, MSG_CHECK_PLUGIN_EXEC, name,
 			       strerror(o.exec_errno ? o.exec_errno : EAGAIN));
 		goto done;

@@ -6,6 +6,8 @@
 #ifndef TD_TEST_CHECK_TEST_H
 #define TD_TEST_CHECK_TEST_H
 
+#include <time.h>
+
 #include "agent/checks.h"
 
 /* Creates an instance of kind from NULL-ended key, value pairs; fails the test on an error. */
@@ -52,6 +54,27 @@ static inline const char *check_test_detail(const struct check_result *r, const 
 		if (!strcmp(r->details[i].key, key))
 			return r->details[i].value;
 	return NULL;
+}
+
+/* pid was killed: gone, or init's zombie for a moment; waits up to a second. */
+static inline bool check_test_gone(pid_t pid)
+{
+	for (int i = 0; i < 100; i++) {
+		char path[64], st[256] = "";
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			return true;
+		size_t n = fread(st, 1, sizeof(st) - 1, f);
+		fclose(f);
+		st[n] = '\0';
+		const char *paren = strrchr(st, ')');
+		if (paren && paren[1] == ' ' && paren[2] == 'Z')
+			return true;
+		struct timespec ts = { 0, 10 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	return false;
 }
 
 #endif

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "agent/check.h"
 #include "agent/check_fn.h"
 #include "core/clock.h"
+#include "tests/unit/check_test.h"
 
 /* 2026-11-26 12:00:00 UTC, a Thursday. */
 #define NOW 1795694400LL
@@ -298,6 +300,53 @@ static void test_agent_fn__the_state_may_come_from_a_command_with_a_timeout(void
 	check_results_release(&rs);
 }
 
+/* One pass of [check.fn] with command; results into rs. */
+static void run_fn_command(struct check_results *rs, const char *command)
+{
+	struct check_ctx ctx = { .now = clock_now() };
+	void *self = check_test_new(check_kind_find("fn"), (const char *[]){ "command", command,
+									   "timeout", "5s", NULL });
+	check_kind_find("fn")->run(self, &ctx, rs);
+	check_kind_find("fn")->destroy(self);
+}
+
+static void test_agent_fn__a_command_leaves_nothing_running_after_the_pass(void **state)
+{
+	(void)state;
+	char pidfile[64], command[256];
+	struct check_results rs = { 0 };
+	snprintf(pidfile, sizeof(pidfile), "/tmp/test_agent_fn.%d.pid", (int)getpid());
+	/* The grandchild holds no pipe of ours: the command ends, the sleep would stay. */
+	snprintf(command, sizeof(command), "sleep 30 >/dev/null 2>&1 & echo $! > %s; "
+		 "echo '{\"mode\": \"fiscal\", \"valid_until\": \"2027-06-01\"}'", pidfile);
+	run_fn_command(&rs, command);
+	assert_int_equal(find(&rs, "fn.state")->state, CHECK_OK);
+	FILE *f = fopen(pidfile, "r");
+	assert_non_null(f);
+	long long grandchild = 0;
+	assert_int_equal(fscanf(f, "%lld", &grandchild), 1);
+	fclose(f);
+	unlink(pidfile);
+	assert_true(check_test_gone((pid_t)grandchild));
+	check_results_release(&rs);
+}
+
+static void test_agent_fn__a_command_sees_none_of_the_agents_descriptors(void **state)
+{
+	(void)state;
+	struct check_results rs = { 0 };
+	/* As the agent's spool or a socket would be: open, and not close-on-exec. */
+	int fd = open("/dev/null", O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(dup2(fd, 37), 37);
+	close(fd);
+	run_fn_command(&rs, "ls /proc/$$/fd | grep -qx 37 && echo '{\"mode\": \"archive\"}' "
+		       "|| echo '{\"mode\": \"fiscal\", \"valid_until\": \"2027-06-01\"}'");
+	close(37);
+	assert_int_equal(find(&rs, "fn.state")->state, CHECK_OK);
+	check_results_release(&rs);
+}
+
 static void test_agent_fn__a_section_needs_a_file_or_a_command(void **state)
 {
 	(void)state;
@@ -382,6 +431,8 @@ int main(void)
 		cmocka_unit_test(test_agent_fn__a_state_not_rewritten_for_30_minutes_is_stale),
 		cmocka_unit_test(test_agent_fn__an_unreadable_state_makes_every_code_unknown),
 		cmocka_unit_test(test_agent_fn__the_state_may_come_from_a_command_with_a_timeout),
+		cmocka_unit_test(test_agent_fn__a_command_leaves_nothing_running_after_the_pass),
+		cmocka_unit_test(test_agent_fn__a_command_sees_none_of_the_agents_descriptors),
 		cmocka_unit_test(test_agent_fn__a_section_needs_a_file_or_a_command),
 		cmocka_unit_test(test_agent_clock__skew_warns_over_a_minute_and_is_critical_over_four),
 		cmocka_unit_test(test_agent_check__the_worst_state_ranks_unknown_under_warning),

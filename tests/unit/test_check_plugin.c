@@ -126,27 +126,6 @@ static void test_check_plugin__a_missing_program_is_unknown_and_named(void **sta
 	assert_no_children();
 }
 
-static bool gone(pid_t pid)
-{
-	/* Killed; it may linger as init's zombie for a moment. */
-	for (int i = 0; i < 100; i++) {
-		char path[64], st[256] = "";
-		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-		FILE *f = fopen(path, "r");
-		if (!f)
-			return true;
-		size_t n = fread(st, 1, sizeof(st) - 1, f);
-		fclose(f);
-		st[n] = '\0';
-		const char *paren = strrchr(st, ')');
-		if (paren && paren[1] == ' ' && paren[2] == 'Z')
-			return true;
-		struct timespec ts = { 0, 10 * 1000000 };
-		nanosleep(&ts, NULL);
-	}
-	return false;
-}
-
 static void test_check_plugin__a_hanging_plugin_is_killed_with_its_child(void **state)
 {
 	(void)state;
@@ -168,7 +147,7 @@ static void test_check_plugin__a_hanging_plugin_is_killed_with_its_child(void **
 	assert_int_equal(fscanf(f, "%lld", &child), 1);
 	fclose(f);
 	unlink(pidfile);
-	assert_true(gone((pid_t)child));
+	assert_true(check_test_gone((pid_t)child));
 	assert_no_children();
 	check_results_release(&rs);
 }
