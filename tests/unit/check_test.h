@@ -7,6 +7,7 @@
 #define TD_TEST_CHECK_TEST_H
 
 #include <time.h>
+#include <unistd.h>
 
 #include "agent/checks.h"
 
@@ -75,6 +76,18 @@ static inline bool check_test_gone(pid_t pid)
 		nanosleep(&ts, NULL);
 	}
 	return false;
+}
+
+/* The process named by pidfile (written by a test's command) is gone; the file is removed. */
+static inline bool check_test_pidfile_gone(const char *pidfile)
+{
+	FILE *f = fopen(pidfile, "r");
+	long long pid = 0;
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%lld", &pid), 1);
+	fclose(f);
+	unlink(pidfile);
+	return check_test_gone((pid_t)pid);
 }
 
 #endif

@@ -141,13 +141,7 @@ static void test_check_plugin__a_hanging_plugin_is_killed_with_its_child(void **
 	assert_int_equal(r->state, CHECK_UNKNOWN);
 	assert_non_null(strstr(r->summary, "не ответил за 1 с"));
 	assert_true(took >= 1000 && took < 3000);
-	FILE *f = fopen(pidfile, "r");
-	assert_non_null(f);
-	long long child = 0;
-	assert_int_equal(fscanf(f, "%lld", &child), 1);
-	fclose(f);
-	unlink(pidfile);
-	assert_true(check_test_gone((pid_t)child));
+	assert_true(check_test_pidfile_gone(pidfile));
 	assert_no_children();
 	check_results_release(&rs);
 }
