@@ -102,7 +102,10 @@ int agent_store(struct agent *a, const struct check_results *rs, int64_t now, st
 	rc = spool_add(sp, items, rs->n);
 	if (rc)
 		goto done;
-	/* Stored: only now is the new state the one a change is told from. */
+	/*
+	 * Stored: only now is the new state the one a change is told from, and
+	 * what the checks read consumed (the log check's lines).
+	 */
 	for (size_t i = 0; i < rs->n; i++) {
 		struct agent_last *l = last_of(a, &rs->v[i]);
 		if (!l) {
@@ -112,6 +115,11 @@ int agent_store(struct agent *a, const struct check_results *rs, int64_t now, st
 			snprintf(l->code, sizeof(l->code), "%s", rs->v[i].code);
 		}
 		l->state = rs->v[i].state;
+	}
+	for (size_t i = 0; i < a->cfg->n_checks; i++) {
+		const struct agent_check *c = &a->cfg->checks[i];
+		if (c->kind->commit)
+			c->kind->commit(c->self, &a->ctx);
 	}
 done:
 	for (size_t i = 0; i < rs->n; i++)

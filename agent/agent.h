@@ -23,14 +23,20 @@ struct agent {
 void agent_init(struct agent *a, const struct agent_config *cfg);
 void agent_release(struct agent *a);
 
-/* Runs every check once at clock_now(); appends to out. */
+/*
+ * Runs every check once at clock_now(); appends to out. Consumes nothing:
+ * until agent_store() takes the results, the next pass reads the same log
+ * lines again (`tilldesk-agent check` is a pass and no store).
+ */
 void agent_pass(struct agent *a, struct check_results *out);
 
 /*
  * Stores rs as events observed at now: a code's first state since start,
  * or one that differs from the last pass's, is a "change"; the others are
- * heartbeats. *changes gets how many changes there were. 0 or a TD_* error
- * of the spool (then nothing was stored and the last states stay).
+ * heartbeats. *changes gets how many changes there were. Once the spool
+ * holds them, each check's commit() makes what the pass read consumed.
+ * 0 or a TD_* error of the spool (then nothing was stored, nothing is
+ * committed and the last states stay).
  */
 int agent_store(struct agent *a, const struct check_results *rs, int64_t now, struct spool *sp,
 		size_t *changes);

@@ -92,6 +92,15 @@ struct check_ctx {
  * instance name ("ofd" of [check.tcp ofd]; nothing is sent for a bare
  * [check.tcp], whose instance is the kind's name): it names default codes
  * (ofd.unreachable) and a plugin check's name on the wire.
+ *
+ * commit() (optional, NULL for most kinds) is for a check that consumes
+ * its input, as the log check its new lines: the agent calls it once the
+ * last run()'s results are stored in the spool, and only then may that
+ * input count as read (the log check saves its position here). When the
+ * spool refuses them, or for `tilldesk-agent check`, nothing commits and
+ * the next run() sees the same input again. A hook rather than a position
+ * carried in the results: results stay plain data, and what "consumed"
+ * means stays inside the one kind that has it.
  */
 struct check_kind {
 	const char *name;
@@ -99,6 +108,7 @@ struct check_kind {
 	int (*set)(void *self, const char *key, const char *value, char *err, size_t errlen);
 	int (*ready)(void *self, char *err, size_t errlen);
 	void (*run)(void *self, const struct check_ctx *ctx, struct check_results *out);
+	void (*commit)(void *self, const struct check_ctx *ctx);
 	void (*destroy)(void *self);
 	/* Its section for the agent's example config: comment lines and keys. */
 	const char *example;

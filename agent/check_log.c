@@ -20,7 +20,12 @@
  *
  * Where the reading stopped is kept in memory and in the state directory
  * (log.<instance>.pos: device, inode, offset), so a restart goes on where
- * it left off. The first pass ever starts at the file's end: old lines
+ * it left off. A pass reads from the committed position; what it read is
+ * consumed only at commit(), which the agent calls once the pass's events
+ * are in the spool: a spool that refuses them, a kill between the pass and
+ * the spool, or `tilldesk-agent check` (which never commits) leaves the
+ * lines for the next pass. A kill between the spool and the state file
+ * reports them twice, never not at all. The first pass ever starts at the file's end: old lines
  * are not news. Rotation by rename: the old file (still open) is read to
  * its end, then the new one from its start. Truncation (copytruncate, a
  * size below the offset): from the start again. Only whole lines are read,
@@ -50,6 +55,15 @@ struct log_pattern {
 	char *last_line;
 };
 
+/* Where reading stopped: the file read (kept open across a rename) and the offset in it. */
+struct log_pos {
+	int fd;                       /* -1: none open */
+	dev_t dev;
+	ino_t ino;
+	off_t offset;
+	bool positioned;              /* dev, ino, offset hold a position */
+};
+
 struct log_check {
 	char instance[33];
 	char *file;
@@ -57,12 +71,9 @@ struct log_check {
 	size_t max_read;
 	struct log_pattern patterns[LOG_PATTERNS_MAX];
 	size_t n_patterns;
-	/* where reading stopped: */
-	int fd;                       /* the file read, kept open across a rename */
-	dev_t dev;
-	ino_t ino;
-	off_t offset;
-	bool positioned;              /* dev, ino, offset hold a position */
+	struct log_pos at;            /* committed: where a pass starts */
+	struct log_pos next;          /* where the last pass stopped, until commit() */
+	bool next_ok;                 /* the last pass read without an error: next may be committed */
 	bool loaded;                  /* the saved position was looked for */
 	char saved[96];               /* what the state file holds, not to write it again */
 };
@@ -73,7 +84,7 @@ static void *log_create(void)
 	snprintf(l->instance, sizeof(l->instance), "log");
 	snprintf(l->charset, sizeof(l->charset), "UTF-8");
 	l->max_read = 1 << 20;
-	l->fd = -1;
+	l->at.fd = l->next.fd = -1;
 	return l;
 }
 
@@ -197,10 +208,10 @@ static void load_position(struct log_check *l, const struct check_ctx *ctx)
 	state_path(&path, l, ctx);
 	FILE *f = fopen(buf_cstr(&path), "r");
 	if (f && fscanf(f, "%llu %llu %lld", &dev, &ino, &off) == 3 && off >= 0) {
-		l->dev = (dev_t)dev;
-		l->ino = (ino_t)ino;
-		l->offset = (off_t)off;
-		l->positioned = true;
+		l->at.dev = (dev_t)dev;
+		l->at.ino = (ino_t)ino;
+		l->at.offset = (off_t)off;
+		l->at.positioned = true;
 	}
 	if (f)
 		fclose(f);
@@ -211,11 +222,11 @@ static void load_position(struct log_check *l, const struct check_ctx *ctx)
 static void save_position(struct log_check *l, const struct check_ctx *ctx)
 {
 	struct buf path = BUF_INIT(4096), tmp = BUF_INIT(4096);
-	if (!ctx->state_dir || !*ctx->state_dir || !l->positioned)
+	if (!ctx->state_dir || !*ctx->state_dir || !l->at.positioned)
 		return;
 	char line[sizeof(l->saved)];
-	snprintf(line, sizeof(line), "%llu %llu %lld\n", (unsigned long long)l->dev,
-		 (unsigned long long)l->ino, (long long)l->offset);
+	snprintf(line, sizeof(line), "%llu %llu %lld\n", (unsigned long long)l->at.dev,
+		 (unsigned long long)l->at.ino, (long long)l->at.offset);
 	if (!strcmp(line, l->saved))
 		return;
 	state_path(&path, l, ctx);
@@ -278,10 +289,12 @@ static void match_line(struct log_check *l, const char *line, size_t len)
 }
 
 /*
- * Reads fd from l->offset, at most *budget bytes, matching whole lines
- * (everything when final: the rotated file's last line will never end).
+ * Reads p's file from its offset, at most *budget bytes, matching whole
+ * lines (everything when final: the rotated file's last line will never
+ * end); the offset moves past what was read.
  */
-static int read_lines(struct log_check *l, iconv_t cd, size_t *budget, bool final)
+static int read_lines(struct log_check *l, struct log_pos *p, iconv_t cd, size_t *budget,
+		      bool final)
 {
 	char *data = xmalloc(*budget ? *budget : 1);
 	struct buf text = BUF_INIT(SIZE_MAX / 2);
@@ -289,7 +302,7 @@ static int read_lines(struct log_check *l, iconv_t cd, size_t *budget, bool fina
 	size_t got = 0;
 
 	while (got < *budget) {
-		ssize_t n = pread(l->fd, data + got, *budget - got, l->offset + (off_t)got);
+		ssize_t n = pread(p->fd, data + got, *budget - got, p->offset + (off_t)got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -319,7 +332,7 @@ static int read_lines(struct log_check *l, iconv_t cd, size_t *budget, bool fina
 		match_line(l, text.data + start, len);
 		start = end + 1;
 	}
-	l->offset += (off_t)use;
+	p->offset += (off_t)use;
 	*budget -= use;
 done:
 	free(data);
@@ -327,9 +340,31 @@ done:
 	return rc;
 }
 
-/* One pass over the file; 0, or a negative errno with nothing matched. */
+static void pos_close(struct log_pos *p)
+{
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+}
+
+/*
+ * The pass's own copy of the committed position (its descriptor
+ * duplicated): a pass that is not committed leaves at as it was, the
+ * rotated file it may have finished still open.
+ */
+static int pos_begin(struct log_check *l)
+{
+	pos_close(&l->next);
+	l->next = l->at;
+	if (l->at.fd >= 0 && (l->next.fd = fcntl(l->at.fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* One pass over the file into l->next; 0, or a negative errno with nothing matched. */
 static int read_new(struct log_check *l, const struct check_ctx *ctx)
 {
+	struct log_pos *p = &l->next;
 	struct stat now, open_st;
 	size_t budget = l->max_read;
 	iconv_t cd = iconv_open("UTF-8", l->charset);
@@ -339,51 +374,59 @@ static int read_new(struct log_check *l, const struct check_ctx *ctx)
 		return -errno;
 	if (!l->loaded)
 		load_position(l, ctx);
+	rc = pos_begin(l);
+	if (rc)
+		goto done;
 	int path_rc = stat(l->file, &now) ? -errno : 0;
 
-	if (l->fd >= 0 && (path_rc || now.st_dev != l->dev || now.st_ino != l->ino)) {
+	if (p->fd >= 0 && (path_rc || now.st_dev != p->dev || now.st_ino != p->ino)) {
 		/* Renamed away (or gone): finish the old file, then follow the path. */
-		rc = read_lines(l, cd, &budget, true);
+		rc = read_lines(l, p, cd, &budget, true);
 		if (rc || budget == 0)
 			goto done;  /* more of the old file next pass */
-		close(l->fd);
-		l->fd = -1;
+		pos_close(p);
 		if (path_rc)
 			goto done;
-		l->dev = now.st_dev;
-		l->ino = now.st_ino;
-		l->offset = 0;
+		p->dev = now.st_dev;
+		p->ino = now.st_ino;
+		p->offset = 0;
 	}
 	if (path_rc) {
 		rc = path_rc;
 		goto done;
 	}
-	if (l->fd < 0) {
-		l->fd = open(l->file, O_RDONLY | O_CLOEXEC);
-		if (l->fd < 0 || fstat(l->fd, &open_st)) {
+	if (p->fd < 0) {
+		p->fd = open(l->file, O_RDONLY | O_CLOEXEC);
+		if (p->fd < 0 || fstat(p->fd, &open_st)) {
 			rc = -errno;
 			goto done;
 		}
-		if (!l->positioned) {
-			/* The first pass ever: what is there already is history. */
-			l->offset = open_st.st_size;
-		} else if (open_st.st_dev != l->dev || open_st.st_ino != l->ino) {
-			l->offset = 0;  /* rotated while we were not looking */
+		if (!p->positioned) {
+			/*
+			 * The first pass ever: what is there already is history. Where
+			 * it starts is no reading, so it holds even uncommitted.
+			 */
+			p->offset = open_st.st_size;
+			l->at = (struct log_pos){ .fd = -1, .dev = open_st.st_dev,
+						  .ino = open_st.st_ino, .offset = p->offset,
+						  .positioned = true };
+		} else if (open_st.st_dev != p->dev || open_st.st_ino != p->ino) {
+			p->offset = 0;  /* rotated while we were not looking */
 		}
-		l->dev = open_st.st_dev;
-		l->ino = open_st.st_ino;
-		l->positioned = true;
+		p->dev = open_st.st_dev;
+		p->ino = open_st.st_ino;
+		p->positioned = true;
 	}
-	if (fstat(l->fd, &open_st)) {
+	if (fstat(p->fd, &open_st)) {
 		rc = -errno;
 		goto done;
 	}
-	if (open_st.st_size < l->offset)
-		l->offset = 0;  /* truncated in place */
-	rc = read_lines(l, cd, &budget, false);
+	if (open_st.st_size < p->offset)
+		p->offset = 0;  /* truncated in place */
+	rc = read_lines(l, p, cd, &budget, false);
 done:
 	iconv_close(cd);
-	save_position(l, ctx);
+	l->next_ok = rc == 0;
 	return rc;
 }
 
@@ -431,6 +474,19 @@ static void log_run(void *self, const struct check_ctx *ctx, struct check_result
 	}
 }
 
+/* The pass's events are in the spool: its lines are consumed, here and in the state file. */
+static void log_commit(void *self, const struct check_ctx *ctx)
+{
+	struct log_check *l = self;
+	if (!l->next_ok)
+		return;  /* an error: the next pass reads again from the committed position */
+	pos_close(&l->at);
+	l->at = l->next;
+	l->next.fd = -1;  /* at owns it now */
+	l->next_ok = false;
+	save_position(l, ctx);
+}
+
 static void log_destroy(void *self)
 {
 	struct log_check *l = self;
@@ -438,8 +494,8 @@ static void log_destroy(void *self)
 		kb_regex_free(l->patterns[i].re);
 		free(l->patterns[i].last_line);
 	}
-	if (l->fd >= 0)
-		close(l->fd);
+	pos_close(&l->at);
+	pos_close(&l->next);
 	free(l->file);
 	free(l);
 }
@@ -450,6 +506,7 @@ const struct check_kind check_log = {
 	.set = log_set,
 	.ready = log_ready,
 	.run = log_run,
+	.commit = log_commit,
 	.destroy = log_destroy,
 	.example =
 		"; New lines of a log matched by patterns: pattern.N = STATE CODE REGEX\n"

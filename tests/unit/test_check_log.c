@@ -1,6 +1,7 @@
 /*
  * Unit tests: the log check (agent/check_log.c): new lines only, across
- * a restart, a rotation and a truncation; CP1251; bounded reads.
+ * a restart, a rotation and a truncation; CP1251; bounded reads; lines
+ * consumed only once the spool holds their events, never by a look.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,18 +9,22 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/agent.h"
+#include "storage/db.h"
 #include "tests/unit/check_test.h"
 
-static char dir[64], logfile[96];
+static char dir[64], logfile[96], spoolfile[96];
 
 static int setup(void **state)
 {
 	(void)state;
 	snprintf(dir, sizeof(dir), "/tmp/test_check_log.%d", (int)getpid());
 	snprintf(logfile, sizeof(logfile), "%s/pos.log", dir);
+	snprintf(spoolfile, sizeof(spoolfile), "%s/spool.db", dir);
 	assert_int_equal(mkdir(dir, 0700), 0);
 	return 0;
 }
@@ -32,6 +37,11 @@ static int teardown(void **state)
 	snprintf(path, sizeof(path), "%s.1", logfile);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/log.pos.pos", dir);
+	unlink(path);
+	unlink(spoolfile);
+	snprintf(path, sizeof(path), "%s-wal", spoolfile);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s-shm", spoolfile);
 	unlink(path);
 	assert_int_equal(rmdir(dir), 0);
 	return 0;
@@ -57,12 +67,13 @@ static const char *const blocked_utf8[] = {
 	NULL,
 };
 
-/* One pass of check; its results replace *rs. */
+/* One pass of check, its results taken by the spool (committed); they replace *rs. */
 static void pass(void *check, struct check_results *rs)
 {
 	struct check_ctx ctx = { .now = 1764115200, .state_dir = dir, .fsrar_id = "" };
 	check_results_release(rs);
 	check_log.run(check, &ctx, rs);
+	check_log.commit(check, &ctx);
 }
 
 static enum check_state state_of(const struct check_results *rs, const char *code)
@@ -265,6 +276,103 @@ static void test_check_log__patterns_sharing_a_code_give_the_worst_and_a_missing
 	check_results_release(&rs);
 }
 
+/* The agent as the service runs it, with one log check [check.log pos]. */
+struct till {
+	struct agent_config cfg;
+	struct agent_check check;
+	struct agent agent;
+	struct spool *spool;
+};
+
+static void till_start(struct till *t)
+{
+	char err[256];
+	memset(t, 0, sizeof(*t));
+	t->check = (struct agent_check){ .kind = &check_log,
+					 .self = check_test_new(&check_log, blocked_utf8),
+					 .section = "check.log pos" };
+	t->cfg = (struct agent_config){ .state_dir = dir, .fsrar_id = "", .checks = &t->check,
+					.n_checks = 1 };
+	agent_init(&t->agent, &t->cfg);
+	if (spool_open(&t->spool, spoolfile, 1000, 1764115200, err, sizeof(err)))
+		fail_msg("%s", err);
+}
+
+static void till_stop(struct till *t)
+{
+	agent_release(&t->agent);
+	spool_close(t->spool);
+	check_log.destroy(t->check.self);
+}
+
+/* A pass of the service: the checks run, then their events go to the spool. */
+static int till_pass(struct till *t, struct check_results *rs)
+{
+	size_t changes;
+	check_results_release(rs);
+	agent_pass(&t->agent, rs);
+	return agent_store(&t->agent, rs, 1764115200, t->spool, &changes);
+}
+
+static void test_check_log__lines_the_spool_did_not_take_are_read_again(void **state)
+{
+	(void)state;
+	struct check_results rs = { 0 };
+	struct till t;
+	append("start\n");
+	till_start(&t);
+	assert_int_equal(till_pass(&t, &rs), 0);
+
+	/* Root's `tilldesk-agent spool` holds the spool's write lock: the pass is not stored. */
+	sqlite3 *other;
+	static const volatile int give_up = 1;
+	assert_int_equal(sqlite3_open(spoolfile, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	db_stop_on(&give_up);  /* fail at once rather than after the 5 s busy wait */
+	append("10:02 (-3933) Вход в режим заблокирован\n");
+	assert_int_not_equal(till_pass(&t, &rs), 0);
+	assert_int_equal(state_of(&rs, "fn.blocked"), CHECK_CRITICAL);
+	db_stop_on(NULL);
+	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+
+	/* The line is still news: reported once the spool takes it, then no more. */
+	assert_int_equal(till_pass(&t, &rs), 0);
+	assert_int_equal(state_of(&rs, "fn.blocked"), CHECK_CRITICAL);
+	assert_string_equal(check_test_detail(check_test_find(&rs, "fn.blocked"), "line"),
+			    "10:02 (-3933) Вход в режим заблокирован");
+	assert_int_equal(till_pass(&t, &rs), 0);
+	assert_int_equal(state_of(&rs, "fn.blocked"), CHECK_OK);
+	till_stop(&t);
+	check_results_release(&rs);
+}
+
+static void test_check_log__tilldesk_agent_check_consumes_no_line_of_the_service(void **state)
+{
+	(void)state;
+	struct check_results rs = { 0 };
+	struct till t;
+	append("start\n");
+	till_start(&t);
+	assert_int_equal(till_pass(&t, &rs), 0);
+	till_stop(&t);
+
+	/* The admin's `tilldesk-agent check` while the service is down: a pass, no spool. */
+	append("10:02 (-3933) Вход в режим заблокирован\n");
+	till_start(&t);
+	check_results_release(&rs);
+	agent_pass(&t.agent, &rs);
+	assert_int_equal(state_of(&rs, "fn.blocked"), CHECK_CRITICAL);
+	till_stop(&t);  /* as kill -9 between a pass and its spool would */
+
+	/* The service, started again, still reports the line. */
+	till_start(&t);
+	assert_int_equal(till_pass(&t, &rs), 0);
+	assert_int_equal(state_of(&rs, "fn.blocked"), CHECK_CRITICAL);
+	till_stop(&t);
+	check_results_release(&rs);
+}
+
 static void test_check_log__settings_are_checked(void **state)
 {
 	(void)state;
@@ -300,6 +408,8 @@ int main(void)
 		T(test_check_log__bad_bytes_in_a_utf8_log_do_not_hide_the_line),
 		T(test_check_log__a_pass_reads_at_most_max_read_and_waits_for_a_whole_line),
 		T(test_check_log__patterns_sharing_a_code_give_the_worst_and_a_missing_file_is_unknown),
+		T(test_check_log__lines_the_spool_did_not_take_are_read_again),
+		T(test_check_log__tilldesk_agent_check_consumes_no_line_of_the_service),
 		T(test_check_log__settings_are_checked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
