@@ -305,7 +305,7 @@ static int read_state(struct fn_check *c, struct buf *text, int64_t *mtime, char
 		      size_t errlen)
 {
 	if (c->command) {
-		/* The one command of this kind that goes through a shell: it is the vendor's line. */
+		/* Through sh -c: a vendor's line may use pipes and variables (a plugin's may not). */
 		char *argv[] = { "/bin/sh", "-c", c->command, NULL };
 		struct agent_exec_result res;
 		int code = 0;

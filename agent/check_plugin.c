@@ -13,8 +13,9 @@
  * Exit 0-3 is OK, WARNING, CRITICAL, UNKNOWN; anything else, a signal, a
  * plugin that cannot start or one past its timeout is UNKNOWN and says
  * why. It runs through agent_exec_argv (agent/exec.h), as the fn check's
- * command does. The first line up to "|" is the summary; perfdata is read after the
- * first line's "|" and after the "|" of the long text, as Nagios does.
+ * command does. The first line up to "|" is the summary; perfdata is read
+ * after the first line's "|" and after the "|" of the long text, as Nagios
+ * does.
  * At most 8 KiB of output is kept (the rest is read and dropped, so a
  * chatty plugin never blocks). The check's name on the wire is the
  * instance's ([check.plugin ntp] reports as check "ntp").
