@@ -47,9 +47,13 @@ class Server:
 
     def __init__(self, ingest_config=""):
         self.desk = Desk(ingest_config="timeout = 3s\n" + ingest_config)
-        self.desk.setup_chain()
-        self.url = self.desk.ingest_url
-        self.start()
+        try:
+            self.desk.setup_chain()
+            self.url = self.desk.ingest_url
+            self.start()
+        except BaseException:
+            self.desk.close()   # the emulator too: no test owns it yet
+            raise
 
     def new_till(self, name):
         out = self.cli("till", "add", name, "--store", STORE).stdout

@@ -6,6 +6,7 @@ registers a cashier and an engineer through real invite links, and runs
 `tilldesk serve`. Tests then talk like people: desk.cashier_says("..."),
 desk.press(...), and wait for what the bot sends.
 """
+import atexit
 import json
 import os
 import re
@@ -41,6 +42,11 @@ def button(msg, label):
         if b["text"] == label:
             return b["callback_data"]
     raise AssertionError("no button %r in %s" % (label, msg["buttons"]))
+
+# Desks not closed yet: a test whose setUp failed after making one never
+# reaches its tearDown, and its emulator and daemon must not outlive it.
+_open_desks = set()
+atexit.register(lambda: [d.close() for d in list(_open_desks)])
 
 
 class Desk:
@@ -79,6 +85,7 @@ class Desk:
                        extra_config))
         self.daemon = None
         self.log = open(os.path.join(self.dir, "serve.log"), "ab")
+        _open_desks.add(self)
 
     # ---- the admin's side
     def cli(self, *args, check=True):
@@ -128,6 +135,9 @@ class Desk:
         self.daemon = None
 
     def close(self):
+        if self not in _open_desks:
+            return
+        _open_desks.discard(self)
         self.stop()
         self.emu.terminate()
         self.emu.wait(5)
@@ -235,9 +245,8 @@ class DeskTest(unittest.TestCase):
 
     def setUp(self):
         self.desk = Desk()
+        # A cleanup, not tearDown: it runs when a later step of setUp fails too.
+        self.addCleanup(self.desk.close)
         self.desk.setup_chain()
         self.desk.start()
         self.desk.register()
-
-    def tearDown(self):
-        self.desk.close()
