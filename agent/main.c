@@ -148,20 +148,25 @@ static void follow_token_file(struct agent_config *cfg, struct uploader *u, char
 {
 	char err[512];
 	bool changed;
+	/* The token being replaced, so that the new one takes its mask's slot. */
+	char *old = xstrdup(cfg->token ? cfg->token : "");
 	u->refused = false;
 	if (agent_config_read_token(cfg, &changed, err, sizeof(err))) {
 		if (strcmp(err, last_err))
 			log_warn("agent: the server refuses the token and %s", err);
 		snprintf(last_err, n, "%s", err);
-		return;
+		goto done;
 	}
 	last_err[0] = '\0';
 	if (!changed)
-		return;
-	log_add_secret(cfg->token);
+		goto done;
+	log_replace_secret(old, cfg->token);
 	uploader_set_token(u, cfg->token);
 	u->next_try_ms = 0;
 	log_info("agent: %s holds a new token: sending with it", cfg->token_file);
+done:
+	explicit_bzero(old, strlen(old));
+	free(old);
 }
 
 static int cmd_run(struct agent_config *cfg)
