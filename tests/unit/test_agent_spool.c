@@ -173,6 +173,38 @@ static void test_agent_spool__ids_never_repeat_across_acks_and_reopening(void **
 	remove_spool(sp);
 }
 
+static void test_agent__every_string_of_an_event_is_one_line_of_utf8_within_the_contract(void **state)
+{
+	(void)state;
+	struct check_results rs = { 0 };
+	struct buf out = BUF_INIT(1 << 20);
+	char long_value[400];
+	memset(long_value, 'x', sizeof(long_value) - 1);
+	long_value[sizeof(long_value) - 1] = '\0';
+	/* A vendor tool's serial with bytes that start no character, a key too. */
+	struct check_result *r = check_add(&rs, "fn", "fn.ok", CHECK_OK, "ok");
+	check_detail(r, "fn.serial", "%s", "\xff\xfe" "9287\n0001");
+	check_detail(r, "bad\x80key", "%s", "v");
+	check_detail(r, "long", "%s", long_value);
+	/* 300 two-byte letters: past 512 bytes, cut at a whole character. */
+	free(r->summary);
+	r->summary = xcalloc(601, 1);
+	for (int i = 0; i < 300; i++)
+		memcpy(r->summary + 2 * i, "\xD1\x8F", 2);
+	assert_int_equal(agent_event_json(r, SPOOL_CHANGE, 1764115300, &out), 0);
+	assert_true(utf8_valid(out.data, out.len));
+	json_object *o = json_tokener_parse(buf_cstr(&out));
+	assert_non_null(o);
+	json_object *data = json_get_obj(o, "data");
+	assert_string_equal(json_get_str(data, "fn.serial"), "\xEF\xBF\xBD\xEF\xBF\xBD" "9287 0001");
+	assert_string_equal(json_get_str(data, "bad\xEF\xBF\xBDkey"), "v");
+	assert_int_equal(strlen(json_get_str(data, "long")), 256);
+	assert_int_equal(strlen(json_get_str(o, "message")), 512);
+	json_object_put(o);
+	buf_release(&out);
+	check_results_release(&rs);
+}
+
 /* The kinds of the events one pass with these states of fn.x and fn.y stores. */
 static void pass_kinds(struct agent *a, struct spool *sp, enum check_state x, enum check_state y,
 		       char *out, size_t n)
@@ -369,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_agent_spool__a_batch_is_the_oldest_events_in_the_api_shape),
 		cmocka_unit_test(test_agent_spool__ids_never_repeat_across_acks_and_reopening),
 		cmocka_unit_test(test_agent__the_first_pass_and_a_new_state_are_changes_the_rest_heartbeats),
+		cmocka_unit_test(test_agent__every_string_of_an_event_is_one_line_of_utf8_within_the_contract),
 		cmocka_unit_test(test_agent_uploader__a_200_removes_the_batch_and_gives_the_server_time),
 		cmocka_unit_test(test_agent_uploader__a_413_halves_the_batch),
 		cmocka_unit_test(test_agent_uploader__refusals_and_outages_keep_the_events_and_back_off),
