@@ -135,6 +135,7 @@ static int on_refusal(struct uploader *u, struct spool *sp, const struct spool_b
 	if (u->refusals < UPLOAD_REFUSALS_MAX || u->one_by_one || named_event(reason) < 0)
 		return TD_EBUSY;
 	u->one_by_one = true;
+	u->hunt_left = named_event(reason) + 1;
 	u->batch_max = 1;
 	log_warn("uploader: the same refusal again: sending one event at a time to find it");
 	return 1;
@@ -157,6 +158,12 @@ static int on_answer(struct uploader *u, struct spool *sp, const struct spool_ba
 		u->last_401_log = 0;  /* a later refusal is news again */
 		u->sent += (long long)b->n;
 		u->refusals = 0;
+		/* Past the named event without a refusal (the server changed its
+		 * mind): the hunt is over, whole batches again. */
+		if (u->one_by_one && --u->hunt_left <= 0) {
+			u->one_by_one = false;
+			u->batch_max = UPLOAD_BATCH_MAX;
+		}
 		if (u->batch_max < UPLOAD_BATCH_MAX && !u->one_by_one)
 			u->batch_max = u->batch_max * 2 > UPLOAD_BATCH_MAX ? UPLOAD_BATCH_MAX : u->batch_max * 2;
 		log_debug("uploader: %zu events acknowledged", b->n);

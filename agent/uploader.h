@@ -37,6 +37,7 @@ struct uploader {
 	int64_t refusal_seq;     /* the first event of the batch it refused */
 	int refusals;            /* that refusal, in a row */
 	bool one_by_one;         /* hunting the refused event: batches of one */
+	long hunt_left;          /* events before the hunt is over (the named one's i + 1) */
 	long long set_aside;     /* events set aside since start */
 	const volatile int *abort_flag;  /* set: a request under way ends at once (stopping) */
 };

@@ -251,6 +251,7 @@ struct fake_server {
 	size_t events[8];     /* events in each batch it got */
 	int64_t server_time;
 	const char *bad_code;  /* set: a batch holding an event of this code gets a 400 naming it */
+	size_t bad_until;      /* not 0: only in the calls before this one */
 };
 
 /* The index of the first event of code in the batch o, or -1. */
@@ -271,7 +272,7 @@ static int fake_post(void *arg, const char *body, size_t len, struct http_respon
 	json_object *o = json_tokener_parse(body);
 	(void)len;
 	size_t i = f->calls < f->n_status ? f->calls : f->n_status - 1;
-	long bad = index_of_code(o, f->bad_code);
+	long bad = f->bad_until && f->calls >= f->bad_until ? -1 : index_of_code(o, f->bad_code);
 	if (f->calls < ARRAY_SIZE(f->events))
 		f->events[f->calls] = json_object_array_length(json_get_array(o, "events"));
 	json_object_put(o);
@@ -417,6 +418,33 @@ static void test_agent_uploader__a_400_is_kept_once_then_the_named_event_is_set_
 	remove_spool(sp);
 }
 
+static void test_agent_uploader__after_the_named_event_passes_whole_batches_go_again(void **state)
+{
+	(void)state;
+	struct spool *sp = fresh_spool(50000);
+	/* The server refuses twice, then takes the event it named after all. */
+	struct fake_server f = { .status = { 200 }, .n_status = 1, .bad_code = "fn.bad", .bad_until = 2 };
+	struct uploader u;
+	struct spool_stats st;
+	add(sp, SPOOL_CHANGE, "c.0");
+	add(sp, SPOOL_CHANGE, "c.1");
+	add(sp, SPOOL_CHANGE, "fn.bad");
+	add(sp, SPOOL_CHANGE, "c.3");
+	add(sp, SPOOL_CHANGE, "c.4");
+	fake_uploader(&u, &f);
+	assert_int_equal(uploader_drain(&u, sp, false, NULL), TD_EBUSY);
+	assert_int_equal(uploader_drain(&u, sp, true, NULL), 0);
+	assert_int_equal(f.calls, 6);
+	assert_int_equal(f.events[4], 1);  /* events[2], sent alone, taken */
+	assert_int_equal(f.events[5], 2);
+	assert_int_equal(u.set_aside, 0);
+	assert_int_equal(spool_stats(sp, &st), 0);
+	assert_int_equal(st.events, 0);
+	assert_int_equal(st.refused, 0);
+	uploader_release(&u);
+	remove_spool(sp);
+}
+
 static void test_agent_uploader__a_400_that_names_no_event_keeps_the_batch(void **state)
 {
 	(void)state;
@@ -527,6 +555,7 @@ int main(void)
 		cmocka_unit_test(test_agent_uploader__a_413_halves_the_batch),
 		cmocka_unit_test(test_agent_uploader__refusals_and_outages_keep_the_events_and_back_off),
 		cmocka_unit_test(test_agent_uploader__a_400_is_kept_once_then_the_named_event_is_set_aside),
+		cmocka_unit_test(test_agent_uploader__after_the_named_event_passes_whole_batches_go_again),
 		cmocka_unit_test(test_agent_uploader__a_400_that_names_no_event_keeps_the_batch),
 		cmocka_unit_test(test_agent_spool__a_refused_event_is_kept_aside_never_batched_and_survives_reopening),
 		cmocka_unit_test(test_agent_uploader__retry_after_is_honoured),
