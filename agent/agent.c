@@ -1,10 +1,18 @@
 /* One pass of the agent: checks run, results become events in the spool. */
 #include "agent/agent.h"
+#include "agent/checks.h"
 #include "core/clock.h"
 #include "core/json.h"
 #include "core/log.h"
 
 #define EVENT_MAX (64 * 1024)
+/* The contract's bounds (doc/AGENT-API.md): the server refuses a batch past them. */
+#define EVENT_MESSAGE_MAX 512
+#define EVENT_DATA_MAX 32
+#define EVENT_KEY_MAX 64
+#define EVENT_VALUE_MAX 256
+#define EVENT_PERF_MAX 16
+#define EVENT_LABEL_MAX 64
 
 void agent_init(struct agent *a, const struct agent_config *cfg)
 {
@@ -30,13 +38,29 @@ void agent_pass(struct agent *a, struct check_results *out)
 	}
 }
 
+/*
+ * s as the contract wants every string of an event: one line of valid
+ * UTF-8 (check_one_line()), no NUL, at most max bytes cut at a whole
+ * character. Every string of an event passes here, whichever check made
+ * it: one bad byte (a vendor tool's serial) must not get a batch refused.
+ */
+static json_object *clean_string(const char *s, size_t max)
+{
+	struct buf b = BUF_INIT(EVENT_MAX);
+	check_one_line(&b, s ? s : "", s ? strlen(s) : 0);
+	size_t n = b.len > max ? utf8_cut(buf_cstr(&b), max) : b.len;
+	json_object *o = json_object_new_string_len(buf_cstr(&b), (int)n);
+	buf_release(&b);
+	return o;
+}
+
 static json_object *perf_json(const struct check_perf *p)
 {
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "label", json_object_new_string(p->label));
+	json_object_object_add(o, "label", clean_string(p->label, EVENT_LABEL_MAX));
 	json_object_object_add(o, "value", json_object_new_double(p->value));
 	if (p->uom[0])
-		json_object_object_add(o, "uom", json_object_new_string(p->uom));
+		json_object_object_add(o, "uom", clean_string(p->uom, EVENT_LABEL_MAX));
 	if (p->has & CHECK_PERF_WARN)
 		json_object_object_add(o, "warn", json_object_new_double(p->warn));
 	if (p->has & CHECK_PERF_CRIT)
@@ -57,13 +81,16 @@ int agent_event_json(const struct check_result *r, enum spool_kind kind, int64_t
 	json_object_object_add(o, "check", json_object_new_string(r->check));
 	json_object_object_add(o, "code", json_object_new_string(r->code));
 	json_object_object_add(o, "status", json_object_new_string(check_state_name(r->state)));
-	json_object_object_add(o, "message", json_object_new_string(r->summary ? r->summary : ""));
+	json_object_object_add(o, "message", clean_string(r->summary, EVENT_MESSAGE_MAX));
 	json_object_object_add(o, "observed_at", json_object_new_int64(observed_at));
-	for (size_t i = 0; i < r->n_details; i++)
-		json_object_object_add(data, r->details[i].key,
-				       json_object_new_string(r->details[i].value));
+	for (size_t i = 0; i < r->n_details && i < EVENT_DATA_MAX; i++) {
+		json_object *key = clean_string(r->details[i].key, EVENT_KEY_MAX);
+		json_object_object_add(data, json_object_get_string(key),
+				       clean_string(r->details[i].value, EVENT_VALUE_MAX));
+		json_object_put(key);
+	}
 	json_object_object_add(o, "data", data);
-	for (size_t i = 0; i < r->n_perf; i++)
+	for (size_t i = 0; i < r->n_perf && i < EVENT_PERF_MAX; i++)
 		json_object_array_add(perf, perf_json(&r->perf[i]));
 	json_object_object_add(o, "perf", perf);
 	int rc = buf_puts(out, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |

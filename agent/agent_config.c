@@ -151,13 +151,17 @@ int agent_config_load(struct agent_config *cfg, const char *path, char *err, siz
 int agent_config_read_token(struct agent_config *cfg, bool *changed, char *err, size_t errlen)
 {
 	char token[512];
+	int rc = 0;
 	if (changed)
 		*changed = false;
 	/* The environment's token wins, as at start: the file is not ours to follow. */
 	if (!cfg->token_file[0] || getenv("TILLDESK_AGENT_TOKEN"))
 		return 0;
-	if (cfg_read_secret_file(cfg->token_file, token, sizeof(token), err, errlen))
-		return TD_EINVAL;
+	/* A failed read may leave part of the file in token: wiped on every path. */
+	if (cfg_read_secret_file(cfg->token_file, token, sizeof(token), err, errlen)) {
+		rc = TD_EINVAL;
+		goto done;
+	}
 	if (!cfg->token || strcmp(cfg->token, token)) {
 		if (cfg->token)
 			explicit_bzero(cfg->token, strlen(cfg->token));
@@ -166,8 +170,9 @@ int agent_config_read_token(struct agent_config *cfg, bool *changed, char *err, 
 		if (changed)
 			*changed = true;
 	}
+done:
 	explicit_bzero(token, sizeof(token));
-	return 0;
+	return rc;
 }
 
 void agent_config_release(struct agent_config *cfg)

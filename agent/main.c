@@ -87,7 +87,8 @@ static int cmd_check(const struct agent_config *cfg)
 	return (int)worst;
 }
 
-static int show_event(void *arg, const char *id, enum spool_kind kind, const char *json)
+static int show_event(void *arg, const char *id, enum spool_kind kind, const char *json,
+		      const char *reason)
 {
 	json_object *o = json_tokener_parse(json);
 	(void)arg;
@@ -96,6 +97,8 @@ static int show_event(void *arg, const char *id, enum spool_kind kind, const cha
 		 json_get_str(o, "status") ? json_get_str(o, "status") : "?",
 		 json_get_str(o, "message") ? json_get_str(o, "message") : "");
 	msg_fprintf(stdout, MSG_AGENT_SPOOL_ROW, id, kind == SPOOL_CHANGE ? "change" : "heartbeat", what);
+	if (reason)
+		msg_fprintf(stdout, MSG_AGENT_SPOOL_REASON, reason);
 	json_object_put(o);
 	return 0;
 }
@@ -123,7 +126,11 @@ static int cmd_spool(const struct agent_config *cfg)
 			clock_format_utc(when, sizeof(when), st.oldest);
 			msg_fprintf(stdout, MSG_AGENT_SPOOL_OLDEST, when);
 		}
-		rc = spool_each(sp, 20, show_event, NULL);
+		rc = spool_each(sp, 20, false, show_event, NULL);
+	}
+	if (!rc && st.refused) {
+		msg_fprintf(stdout, MSG_AGENT_SPOOL_REFUSED, st.refused);
+		rc = spool_each(sp, 20, true, show_event, NULL);
 	}
 	spool_close(sp);
 	return rc ? EXIT_FAIL : 0;
@@ -148,20 +155,25 @@ static void follow_token_file(struct agent_config *cfg, struct uploader *u, char
 {
 	char err[512];
 	bool changed;
+	/* The token being replaced, so that the new one takes its mask's slot. */
+	char *old = xstrdup(cfg->token ? cfg->token : "");
 	u->refused = false;
 	if (agent_config_read_token(cfg, &changed, err, sizeof(err))) {
 		if (strcmp(err, last_err))
 			log_warn("agent: the server refuses the token and %s", err);
 		snprintf(last_err, n, "%s", err);
-		return;
+		goto done;
 	}
 	last_err[0] = '\0';
 	if (!changed)
-		return;
-	log_add_secret(cfg->token);
+		goto done;
+	log_replace_secret(old, cfg->token);
 	uploader_set_token(u, cfg->token);
 	u->next_try_ms = 0;
 	log_info("agent: %s holds a new token: sending with it", cfg->token_file);
+done:
+	explicit_bzero(old, strlen(old));
+	free(old);
 }
 
 static int cmd_run(struct agent_config *cfg)

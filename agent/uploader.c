@@ -91,6 +91,56 @@ static void note_server_time(struct uploader *u, const struct http_response *res
 	json_object_put(o);
 }
 
+/* The i of a reason "events[i]...", or -1 when it names no event. */
+static long named_event(const char *reason)
+{
+	static const char prefix[] = "events[";
+	long i = 0;
+	const char *p = reason + sizeof(prefix) - 1;
+	if (strncmp(reason, prefix, sizeof(prefix) - 1) || *p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9' && i < 100000; p++)
+		i = i * 10 + (*p - '0');
+	return *p == ']' ? i : -1;
+}
+
+/*
+ * A 400: a bad batch is a bug to fix, not data to lose, so it is kept; but
+ * one bad event must not hold back the rest for ever. The same refusal of
+ * the same batch twice: the events go one at a time, and the one the
+ * server names is set aside in the spool. 1: send again now, else TD_EBUSY.
+ */
+static int on_refusal(struct uploader *u, struct spool *sp, const struct spool_batch *b,
+		      const char *reason)
+{
+	log_error("uploader: the server refused a batch of %zu: %s", b->n, reason);
+	if (u->one_by_one && b->n == 1 && named_event(reason) == 0) {
+		if (spool_refuse(sp, b->first_seq, reason))
+			return TD_EBUSY;
+		u->set_aside++;
+		u->one_by_one = false;
+		u->refusals = 0;
+		u->batch_max = UPLOAD_BATCH_MAX;
+		log_error("uploader: event %lld set aside in the spool, never sent again"
+			  " (tilldesk-agent spool shows it)", (long long)b->first_seq);
+		return 1;
+	}
+	if (u->refusals && u->refusal_seq == b->first_seq && !strcmp(u->refusal, reason)) {
+		u->refusals++;
+	} else {
+		u->refusals = 1;
+		u->refusal_seq = b->first_seq;
+		snprintf(u->refusal, sizeof(u->refusal), "%s", reason);
+	}
+	if (u->refusals < UPLOAD_REFUSALS_MAX || u->one_by_one || named_event(reason) < 0)
+		return TD_EBUSY;
+	u->one_by_one = true;
+	u->hunt_left = named_event(reason) + 1;
+	u->batch_max = 1;
+	log_warn("uploader: the same refusal again: sending one event at a time to find it");
+	return 1;
+}
+
 /* What the answer to a batch means for it. 0: acknowledged, 1: send again now. */
 static int on_answer(struct uploader *u, struct spool *sp, const struct spool_batch *b,
 		     const struct http_response *resp)
@@ -107,7 +157,14 @@ static int on_answer(struct uploader *u, struct spool *sp, const struct spool_ba
 		u->refused = false;
 		u->last_401_log = 0;  /* a later refusal is news again */
 		u->sent += (long long)b->n;
-		if (u->batch_max < UPLOAD_BATCH_MAX)
+		u->refusals = 0;
+		/* Past the named event without a refusal (the server changed its
+		 * mind): the hunt is over, whole batches again. */
+		if (u->one_by_one && --u->hunt_left <= 0) {
+			u->one_by_one = false;
+			u->batch_max = UPLOAD_BATCH_MAX;
+		}
+		if (u->batch_max < UPLOAD_BATCH_MAX && !u->one_by_one)
 			u->batch_max = u->batch_max * 2 > UPLOAD_BATCH_MAX ? UPLOAD_BATCH_MAX : u->batch_max * 2;
 		log_debug("uploader: %zu events acknowledged", b->n);
 		return 0;
@@ -122,10 +179,11 @@ static int on_answer(struct uploader *u, struct spool *sp, const struct spool_ba
 		break;
 	case 400:
 		o = json_tokener_parse(buf_cstr(&resp->body));
-		/* A bad batch is a bug to fix, not data to lose: kept and retried. */
-		log_error("uploader: the server refused a batch: %s",
-			  json_get_str(o, "error") ? json_get_str(o, "error") : "(no reason)");
+		rc = on_refusal(u, sp, b, json_get_str(o, "error") ? json_get_str(o, "error") :
+				"(no reason)");
 		json_object_put(o);
+		if (rc == 1)
+			return 1;
 		break;
 	case 401:
 		u->refused = true;

@@ -31,6 +31,14 @@ struct uploader {
 	bool refused;            /* a 401 came: cleared by a 200, or by the caller once it
 	                          * has read its token file again */
 	long long sent;          /* events acknowledged since start */
+	/* A 400: the same refusal of the same oldest batch twice sends one event
+	 * at a time, and the one the server names is set aside (spool_refuse). */
+	char refusal[256];       /* the last 400's reason */
+	int64_t refusal_seq;     /* the first event of the batch it refused */
+	int refusals;            /* that refusal, in a row */
+	bool one_by_one;         /* hunting the refused event: batches of one */
+	long hunt_left;          /* events before the hunt is over (the named one's i + 1) */
+	long long set_aside;     /* events set aside since start */
 	const volatile int *abort_flag;  /* set: a request under way ends at once (stopping) */
 };
 
@@ -44,6 +52,9 @@ void uploader_release(struct uploader *u);
 
 /* Sends token (borrowed) from the next request on, e.g. after a rotation. */
 void uploader_set_token(struct uploader *u, const char *token);
+
+/* After this many identical 400s the batch goes one event at a time. */
+#define UPLOAD_REFUSALS_MAX 2
 
 /*
  * Sends batches while events wait and the server takes them, unless the

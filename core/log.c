@@ -53,13 +53,30 @@ void log_add_secret(const char *secret)
 	pthread_mutex_unlock(&log_lock);
 }
 
+static void forget_slot(size_t i)
+{
+	if (secrets[i])
+		explicit_bzero(secrets[i], strlen(secrets[i]));
+	free(secrets[i]);
+	secrets[i] = NULL;
+}
+
+void log_replace_secret(const char *old, const char *secret)
+{
+	pthread_mutex_lock(&log_lock);
+	/* The rotated-out secret gives up its slot: rotations never fill the table. */
+	for (size_t i = 0; old && *old && i < LOG_SECRETS_MAX; i++)
+		if (secrets[i] && !strcmp(secrets[i], old))
+			forget_slot(i);
+	pthread_mutex_unlock(&log_lock);
+	log_add_secret(secret);
+}
+
 void log_clear_secrets(void)
 {
 	pthread_mutex_lock(&log_lock);
-	for (size_t i = 0; i < LOG_SECRETS_MAX; i++) {
-		free(secrets[i]);
-		secrets[i] = NULL;
-	}
+	for (size_t i = 0; i < LOG_SECRETS_MAX; i++)
+		forget_slot(i);
 	pthread_mutex_unlock(&log_lock);
 }
 

@@ -23,6 +23,11 @@ int log_level_parse(enum log_level *out, const char *name);
 
 /* Registers a secret to mask; the string is copied. Empty strings are ignored. */
 void log_add_secret(const char *secret);
+/*
+ * Masks secret instead of old (a token after its rotation): old's slot is
+ * wiped and freed, so any number of rotations keeps the newest masked.
+ */
+void log_replace_secret(const char *old, const char *secret);
 void log_clear_secrets(void);
 
 /* Sends lines to fn instead of stderr (tests); NULL restores stderr. */

@@ -360,7 +360,14 @@ int db_open_schema(struct db **out, const char *path, const char *schema, int ve
 	if (db_connect(&db, path, err, errlen))
 		return TD_ERR;
 	int have = db_schema_version(db);
-	if (have >= version)
+	/* A newer program's file: its rows may mean what this one cannot know. */
+	if (have > version) {
+		snprintf(err, errlen, "%s: schema version %d is newer than this program's (%d)",
+			 path, have, version);
+		db_close(db);
+		return TD_ERR;
+	}
+	if (have == version)
 		goto ok;
 	snprintf(bump, sizeof(bump), "PRAGMA user_version = %d;", version);
 	if (have < 0 || db_begin(db) || db_exec(db, schema) || db_exec(db, bump) || db_commit(db)) {

@@ -59,7 +59,8 @@ void db_close(struct db *db);
  * daemon's (the till agent's spool): its files checked as db_open() does,
  * no knowledge base, no migrations; schema (statements) runs once, in a
  * transaction, when the file's user_version is below version, which it
- * then becomes. Close with db_close().
+ * then becomes; a file whose version is above version (a newer program's)
+ * is refused. Close with db_close().
  */
 int db_open_schema(struct db **out, const char *path, const char *schema, int version,
 		   char *err, size_t errlen);

@@ -9,7 +9,8 @@ struct spool {
 	char boot[32];
 };
 
-/* Only this file knows the spool's schema; version 1 is the first. */
+/* Only this file knows the spool's schema; each version only adds to it
+ * (IF NOT EXISTS), so the whole text brings any older file up to date. */
 static const char spool_schema[] =
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	/* AUTOINCREMENT: a sequence number is never reused, even after the
@@ -19,7 +20,16 @@ static const char spool_schema[] =
 	"  kind INTEGER NOT NULL,"          /* enum spool_kind */
 	"  observed_at INTEGER NOT NULL,"
 	"  json TEXT NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS events_heartbeats ON events(seq) WHERE kind = 1;";
+	"CREATE INDEX IF NOT EXISTS events_heartbeats ON events(seq) WHERE kind = 1;"
+	/* Version 2: events the server refused (400) one by one, set aside with its
+	 * reason so that the rest flows; kept for a person, never sent again. */
+	"CREATE TABLE IF NOT EXISTS refused ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  kind INTEGER NOT NULL,"
+	"  observed_at INTEGER NOT NULL,"
+	"  json TEXT NOT NULL,"
+	"  reason TEXT NOT NULL);";
+#define SPOOL_SCHEMA_VERSION 2
 
 static int text_col(sqlite3_stmt *st, void *arg)
 {
@@ -33,7 +43,7 @@ int spool_open(struct spool **out, const char *path, long long max, int64_t now,
 	struct spool *sp = xcalloc(1, sizeof(*sp));
 	char boot[32];
 	sp->max = max;
-	if (db_open_schema(&sp->db, path, spool_schema, 1, err, errlen))
+	if (db_open_schema(&sp->db, path, spool_schema, SPOOL_SCHEMA_VERSION, err, errlen))
 		goto fail;
 	snprintf(boot, sizeof(boot), "%lld", (long long)now);
 	/* The boot is the file's: fixed when it is created, kept ever after. */
@@ -178,6 +188,23 @@ int spool_ack(struct spool *sp, const struct spool_batch *batch)
 	return rc;
 }
 
+int spool_refuse(struct spool *sp, int64_t seq, const char *reason)
+{
+	int rc = db_begin(sp->db);
+	if (rc)
+		return rc;
+	rc = db_run(sp->db, "INSERT INTO refused(seq, kind, observed_at, json, reason)"
+		    " SELECT seq, kind, observed_at, json, ?2 FROM events WHERE seq = ?1",
+		    DB_BINDS(DB_INT(seq), DB_TEXT(reason)));
+	if (!rc)
+		rc = db_run(sp->db, "DELETE FROM events WHERE seq = ?1", DB_BINDS(DB_INT(seq)));
+	if (!rc)
+		rc = db_commit(sp->db);
+	if (rc)
+		db_rollback(sp->db);
+	return rc;
+}
+
 static int stats_row(sqlite3_stmt *st, void *arg)
 {
 	struct spool_stats *s = arg;
@@ -185,6 +212,7 @@ static int stats_row(sqlite3_stmt *st, void *arg)
 	s->changes = sqlite3_column_int64(st, 1);
 	s->oldest = sqlite3_column_int64(st, 2);
 	s->dropped = sqlite3_column_int64(st, 3);
+	s->refused = sqlite3_column_int64(st, 4);
 	return 0;
 }
 
@@ -194,13 +222,14 @@ int spool_stats(struct spool *sp, struct spool_stats *out)
 	snprintf(out->boot, sizeof(out->boot), "%s", sp->boot);
 	return db_query_one(sp->db,
 			    "SELECT count(*), count(*) FILTER (WHERE kind = 0), coalesce(min(observed_at), 0),"
-			    " (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'dropped') FROM events",
+			    " (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'dropped'),"
+			    " (SELECT count(*) FROM refused) FROM events",
 			    DB_NO_BINDS, stats_row, out);
 }
 
 struct each_walk {
 	struct spool *sp;
-	int (*fn)(void *arg, const char *id, enum spool_kind kind, const char *json);
+	spool_each_fn *fn;
 	void *arg;
 };
 
@@ -209,15 +238,16 @@ static int each_row(sqlite3_stmt *st, void *arg)
 	struct each_walk *w = arg;
 	char id[64];
 	snprintf(id, sizeof(id), "%s-%06lld", w->sp->boot, (long long)sqlite3_column_int64(st, 0));
-	return w->fn(w->arg, id, (enum spool_kind)sqlite3_column_int(st, 1), db_text(st, 2));
+	return w->fn(w->arg, id, (enum spool_kind)sqlite3_column_int(st, 1), db_text(st, 2),
+		     sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL : db_text(st, 3));
 }
 
-int spool_each(struct spool *sp, size_t max,
-	       int (*fn)(void *arg, const char *id, enum spool_kind kind, const char *json),
-	       void *arg)
+int spool_each(struct spool *sp, size_t max, bool refused, spool_each_fn *fn, void *arg)
 {
 	struct each_walk w = { sp, fn, arg };
-	return db_query_each(sp->db, "SELECT seq, kind, json FROM events ORDER BY seq LIMIT ?1",
+	return db_query_each(sp->db, refused ?
+			     "SELECT seq, kind, json, reason FROM refused ORDER BY seq LIMIT ?1" :
+			     "SELECT seq, kind, json, NULL FROM events ORDER BY seq LIMIT ?1",
 			     DB_BINDS(DB_INT((int64_t)max)), each_row, &w);
 }
 

@@ -62,9 +62,17 @@ int spool_batch(struct spool *sp, size_t max, const char *agent, struct spool_ba
  */
 int spool_ack(struct spool *sp, const struct spool_batch *batch);
 
+/*
+ * Sets the event seq aside as refused by the server for reason: kept in
+ * the spool (counted, shown by spool_each) but never in a batch again, so
+ * that one bad event does not hold back the rest.
+ */
+int spool_refuse(struct spool *sp, int64_t seq, const char *reason);
+
 /* What waits: events, of them changes, drops owed, the oldest event's observed_at (0: none). */
 struct spool_stats {
 	long long events, changes, dropped;
+	long long refused;            /* set aside by spool_refuse(), not among events */
 	int64_t oldest;
 	char boot[32];
 };
@@ -77,9 +85,13 @@ int spool_stats(struct spool *sp, struct spool_stats *out);
 int spool_meta_set(struct spool *sp, const char *key, int64_t value);
 int spool_meta_get(struct spool *sp, const char *key, int64_t *out);
 
-/* Calls fn for each waiting event, oldest first, with its id, kind and JSON (borrowed). */
-int spool_each(struct spool *sp, size_t max,
-	       int (*fn)(void *arg, const char *id, enum spool_kind kind, const char *json),
-	       void *arg);
+/*
+ * Calls fn for each waiting event (refused: each event set aside by
+ * spool_refuse()), oldest first, with its id, kind, JSON and the server's
+ * reason (NULL for a waiting event), all borrowed.
+ */
+typedef int spool_each_fn(void *arg, const char *id, enum spool_kind kind, const char *json,
+			  const char *reason);
+int spool_each(struct spool *sp, size_t max, bool refused, spool_each_fn *fn, void *arg);
 
 #endif

@@ -173,6 +173,38 @@ static void test_agent_spool__ids_never_repeat_across_acks_and_reopening(void **
 	remove_spool(sp);
 }
 
+static void test_agent__every_string_of_an_event_is_one_line_of_utf8_within_the_contract(void **state)
+{
+	(void)state;
+	struct check_results rs = { 0 };
+	struct buf out = BUF_INIT(1 << 20);
+	char long_value[400];
+	memset(long_value, 'x', sizeof(long_value) - 1);
+	long_value[sizeof(long_value) - 1] = '\0';
+	/* A vendor tool's serial with bytes that start no character, a key too. */
+	struct check_result *r = check_add(&rs, "fn", "fn.ok", CHECK_OK, "ok");
+	check_detail(r, "fn.serial", "%s", "\xff\xfe" "9287\n0001");
+	check_detail(r, "bad\x80key", "%s", "v");
+	check_detail(r, "long", "%s", long_value);
+	/* 300 two-byte letters: past 512 bytes, cut at a whole character. */
+	free(r->summary);
+	r->summary = xcalloc(601, 1);
+	for (int i = 0; i < 300; i++)
+		memcpy(r->summary + 2 * i, "\xD1\x8F", 2);
+	assert_int_equal(agent_event_json(r, SPOOL_CHANGE, 1764115300, &out), 0);
+	assert_true(utf8_valid(out.data, out.len));
+	json_object *o = json_tokener_parse(buf_cstr(&out));
+	assert_non_null(o);
+	json_object *data = json_get_obj(o, "data");
+	assert_string_equal(json_get_str(data, "fn.serial"), "\xEF\xBF\xBD\xEF\xBF\xBD" "9287 0001");
+	assert_string_equal(json_get_str(data, "bad\xEF\xBF\xBDkey"), "v");
+	assert_int_equal(strlen(json_get_str(data, "long")), 256);
+	assert_int_equal(strlen(json_get_str(o, "message")), 512);
+	json_object_put(o);
+	buf_release(&out);
+	check_results_release(&rs);
+}
+
 /* The kinds of the events one pass with these states of fn.x and fn.y stores. */
 static void pass_kinds(struct agent *a, struct spool *sp, enum check_state x, enum check_state y,
 		       char *out, size_t n)
@@ -218,7 +250,21 @@ struct fake_server {
 	size_t calls, n_status;
 	size_t events[8];     /* events in each batch it got */
 	int64_t server_time;
+	const char *bad_code;  /* set: a batch holding an event of this code gets a 400 naming it */
+	size_t bad_until;      /* not 0: only in the calls before this one */
 };
+
+/* The index of the first event of code in the batch o, or -1. */
+static long index_of_code(json_object *o, const char *code)
+{
+	json_object *events = json_get_array(o, "events");
+	for (size_t i = 0; code && i < json_object_array_length(events); i++) {
+		const char *c = json_get_str(json_object_array_get_idx(events, i), "code");
+		if (c && !strcmp(c, code))
+			return (long)i;
+	}
+	return -1;
+}
 
 static int fake_post(void *arg, const char *body, size_t len, struct http_response *resp)
 {
@@ -226,10 +272,16 @@ static int fake_post(void *arg, const char *body, size_t len, struct http_respon
 	json_object *o = json_tokener_parse(body);
 	(void)len;
 	size_t i = f->calls < f->n_status ? f->calls : f->n_status - 1;
+	long bad = f->bad_until && f->calls >= f->bad_until ? -1 : index_of_code(o, f->bad_code);
 	if (f->calls < ARRAY_SIZE(f->events))
 		f->events[f->calls] = json_object_array_length(json_get_array(o, "events"));
 	json_object_put(o);
 	f->calls++;
+	if (bad >= 0) {
+		resp->status = 400;
+		buf_printf(&resp->body, "{\"error\": \"events[%ld].message: not valid UTF-8\"}", bad);
+		return 0;
+	}
 	if (f->status[i] < 0)
 		return TD_ERR;  /* no answer: the network */
 	resp->status = f->status[i];
@@ -238,7 +290,7 @@ static int fake_post(void *arg, const char *body, size_t len, struct http_respon
 		buf_printf(&resp->body, "{\"accepted\": 1, \"duplicate\": 0, \"server_time\": %lld}",
 			   (long long)f->server_time);
 	else if (resp->status == 400)
-		buf_puts(&resp->body, "{\"error\": \"events[0].status: not one of ok\"}");
+		buf_puts(&resp->body, "{\"error\": \"dropped: not an integer\"}");
 	return 0;
 }
 
@@ -299,7 +351,7 @@ static void test_agent_uploader__a_413_halves_the_batch(void **state)
 static void test_agent_uploader__refusals_and_outages_keep_the_events_and_back_off(void **state)
 {
 	(void)state;
-	long answers[] = { 400, 401, 500, 503, -1 };
+	long answers[] = { 401, 500, 503, -1 };  /* 400: see the tests below */
 	for (size_t i = 0; i < ARRAY_SIZE(answers); i++) {
 		struct spool *sp = fresh_spool(50000);
 		struct fake_server f = { .status = { answers[i] }, .n_status = 1 };
@@ -323,6 +375,135 @@ static void test_agent_uploader__refusals_and_outages_keep_the_events_and_back_o
 		uploader_release(&u);
 		remove_spool(sp);
 	}
+}
+
+static void test_agent_uploader__a_400_is_kept_once_then_the_named_event_is_set_aside(void **state)
+{
+	(void)state;
+	struct spool *sp = fresh_spool(50000);
+	struct fake_server f = { .status = { 200 }, .n_status = 1, .bad_code = "fn.bad" };
+	struct uploader u;
+	struct spool_stats st;
+	add(sp, SPOOL_CHANGE, "c.0");
+	add(sp, SPOOL_CHANGE, "c.1");
+	add(sp, SPOOL_CHANGE, "fn.bad");
+	add(sp, SPOOL_CHANGE, "c.3");
+	add(sp, SPOOL_CHANGE, "c.4");
+	fake_uploader(&u, &f);
+	/* The first refusal: kept whole, retried after a backoff. */
+	assert_int_equal(uploader_drain(&u, sp, false, NULL), TD_EBUSY);
+	assert_int_equal(f.calls, 1);
+	assert_int_equal(spool_stats(sp, &st), 0);
+	assert_int_equal(st.events, 5);
+	assert_int_equal(st.refused, 0);
+	/* The same refusal again: one at a time, the named one set aside, the rest sent. */
+	assert_int_equal(uploader_drain(&u, sp, true, NULL), 0);
+	assert_int_equal(f.calls, 6);
+	assert_int_equal(f.events[1], 5);
+	assert_int_equal(f.events[2], 1);
+	assert_int_equal(f.events[3], 1);
+	assert_int_equal(f.events[4], 1);
+	assert_int_equal(f.events[5], 2);  /* past it, whole batches again */
+	assert_int_equal(u.set_aside, 1);
+	assert_int_equal(u.sent, 4);
+	assert_int_equal(spool_stats(sp, &st), 0);
+	assert_int_equal(st.events, 0);
+	assert_int_equal(st.refused, 1);
+	/* Never sent again: a new event goes alone. */
+	add(sp, SPOOL_CHANGE, "c.5");
+	assert_int_equal(uploader_drain(&u, sp, true, NULL), 0);
+	assert_int_equal(f.calls, 7);
+	assert_int_equal(f.events[6], 1);
+	uploader_release(&u);
+	remove_spool(sp);
+}
+
+static void test_agent_uploader__after_the_named_event_passes_whole_batches_go_again(void **state)
+{
+	(void)state;
+	struct spool *sp = fresh_spool(50000);
+	/* The server refuses twice, then takes the event it named after all. */
+	struct fake_server f = { .status = { 200 }, .n_status = 1, .bad_code = "fn.bad", .bad_until = 2 };
+	struct uploader u;
+	struct spool_stats st;
+	add(sp, SPOOL_CHANGE, "c.0");
+	add(sp, SPOOL_CHANGE, "c.1");
+	add(sp, SPOOL_CHANGE, "fn.bad");
+	add(sp, SPOOL_CHANGE, "c.3");
+	add(sp, SPOOL_CHANGE, "c.4");
+	fake_uploader(&u, &f);
+	assert_int_equal(uploader_drain(&u, sp, false, NULL), TD_EBUSY);
+	assert_int_equal(uploader_drain(&u, sp, true, NULL), 0);
+	assert_int_equal(f.calls, 6);
+	assert_int_equal(f.events[4], 1);  /* events[2], sent alone, taken */
+	assert_int_equal(f.events[5], 2);
+	assert_int_equal(u.set_aside, 0);
+	assert_int_equal(spool_stats(sp, &st), 0);
+	assert_int_equal(st.events, 0);
+	assert_int_equal(st.refused, 0);
+	uploader_release(&u);
+	remove_spool(sp);
+}
+
+static void test_agent_uploader__a_400_that_names_no_event_keeps_the_batch(void **state)
+{
+	(void)state;
+	struct spool *sp = fresh_spool(50000);
+	struct fake_server f = { .status = { 400 }, .n_status = 1 };
+	struct uploader u;
+	struct spool_stats st;
+	add(sp, SPOOL_CHANGE, "c.0");
+	add(sp, SPOOL_CHANGE, "c.1");
+	fake_uploader(&u, &f);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(uploader_drain(&u, sp, true, NULL), TD_EBUSY);
+	assert_int_equal(spool_stats(sp, &st), 0);
+	assert_int_equal(st.events, 2);
+	assert_int_equal(st.refused, 0);
+	uploader_release(&u);
+	remove_spool(sp);
+}
+
+static int collect_refused(void *arg, const char *id, enum spool_kind kind, const char *json,
+			   const char *reason)
+{
+	struct buf *out = arg;
+	(void)kind;
+	buf_printf(out, "%s %s %s;", id, json, reason ? reason : "(none)");
+	return 0;
+}
+
+static void test_agent_spool__a_refused_event_is_kept_aside_never_batched_and_survives_reopening(void **state)
+{
+	(void)state;
+	struct spool *sp = fresh_spool(1000);
+	struct spool_batch b;
+	struct spool_stats st;
+	struct buf shown = BUF_INIT(4096);
+	char err[256];
+	add(sp, SPOOL_CHANGE, "a");
+	add(sp, SPOOL_CHANGE, "bad");
+	add(sp, SPOOL_CHANGE, "c");
+	assert_int_equal(spool_refuse(sp, 2, "events[0].message: not valid UTF-8"), 0);
+	json_object *o = batch(sp, 500, &b);
+	assert_int_equal(b.n, 2);
+	assert_string_equal(event_field(o, 0, "code"), "a");
+	assert_string_equal(event_field(o, 1, "code"), "c");
+	json_object_put(o);
+	/* Acknowledging the batch around it leaves it. */
+	assert_int_equal(spool_ack(sp, &b), 0);
+	spool_close(sp);
+	assert_int_equal(spool_open(&sp, path, 1000, 1799999999, err, sizeof(err)), 0);
+	assert_int_equal(spool_stats(sp, &st), 0);
+	assert_int_equal(st.events, 0);
+	assert_int_equal(st.refused, 1);
+	assert_int_equal(spool_each(sp, 20, true, collect_refused, &shown), 0);
+	assert_string_equal(buf_cstr(&shown), "1764115200-000002 {\"kind\":\"change\",\"code\":\"bad\"}"
+			    " events[0].message: not valid UTF-8;");
+	json_object_put(batch(sp, 500, &b));
+	assert_int_equal(b.n, 0);
+	buf_release(&shown);
+	remove_spool(sp);
 }
 
 static void test_agent_uploader__retry_after_is_honoured(void **state)
@@ -369,9 +550,14 @@ int main(void)
 		cmocka_unit_test(test_agent_spool__a_batch_is_the_oldest_events_in_the_api_shape),
 		cmocka_unit_test(test_agent_spool__ids_never_repeat_across_acks_and_reopening),
 		cmocka_unit_test(test_agent__the_first_pass_and_a_new_state_are_changes_the_rest_heartbeats),
+		cmocka_unit_test(test_agent__every_string_of_an_event_is_one_line_of_utf8_within_the_contract),
 		cmocka_unit_test(test_agent_uploader__a_200_removes_the_batch_and_gives_the_server_time),
 		cmocka_unit_test(test_agent_uploader__a_413_halves_the_batch),
 		cmocka_unit_test(test_agent_uploader__refusals_and_outages_keep_the_events_and_back_off),
+		cmocka_unit_test(test_agent_uploader__a_400_is_kept_once_then_the_named_event_is_set_aside),
+		cmocka_unit_test(test_agent_uploader__after_the_named_event_passes_whole_batches_go_again),
+		cmocka_unit_test(test_agent_uploader__a_400_that_names_no_event_keeps_the_batch),
+		cmocka_unit_test(test_agent_spool__a_refused_event_is_kept_aside_never_batched_and_survives_reopening),
 		cmocka_unit_test(test_agent_uploader__retry_after_is_honoured),
 		cmocka_unit_test(test_agent_uploader__backoff_doubles_with_jitter_up_to_its_cap),
 	};

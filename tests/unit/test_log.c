@@ -71,6 +71,19 @@ static void test_log__one_byte_secret_in_a_full_line_is_masked_without_overflow(
 	expect_line(*state, text, "a***b");
 }
 
+static void test_log__the_tenth_rotated_token_is_still_masked(void **state)
+{
+	char old[32] = "", token[32], text[64];
+	log_add_secret("bot-token");  /* the other secrets of the process stay */
+	for (int i = 0; i < 10; i++) {
+		snprintf(token, sizeof(token), "till-token-%02d", i);
+		log_replace_secret(old, token);
+		snprintf(old, sizeof(old), "%s", token);
+	}
+	snprintf(text, sizeof(text), "sent %s and bot-token", token);
+	expect_line(*state, text, "sent *** and ***");
+}
+
 static void test_log__two_byte_secret_between_words(void **state)
 {
 	log_add_secret("pw");
@@ -163,6 +176,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_log__one_byte_secret_in_a_full_line_is_masked_without_overflow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log__the_tenth_rotated_token_is_still_masked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log__two_byte_secret_between_words, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log__repeated_secret_becomes_one_marker, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log__a_star_secret_ends_and_is_masked, setup, teardown),

@@ -118,6 +118,22 @@ static void test_db__newer_schema_is_refused(void **state)
 	assert_non_null(strstr(err, "newer"));
 }
 
+static void test_db__a_spool_of_a_newer_agent_is_refused(void **state)
+{
+	(void)state;
+	char path[256], err[256] = "";
+	struct db *db;
+	path_of(path, sizeof(path), "newer-spool.db");
+	assert_int_equal(db_open_schema(&db, path, "CREATE TABLE t (x);", 2, err, sizeof(err)), 0);
+	db_close(db);
+	/* An older agent (version 1) opening the newer one's file. */
+	assert_int_not_equal(db_open_schema(&db, path, "CREATE TABLE t (x);", 1, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "newer"));
+	/* Its own version still opens. */
+	assert_int_equal(db_open_schema(&db, path, "CREATE TABLE t (x);", 2, err, sizeof(err)), 0);
+	db_close(db);
+}
+
 static void test_db__wal_and_foreign_keys_are_on(void **state)
 {
 	(void)state;
@@ -979,6 +995,7 @@ int main(void)
 		cmocka_unit_test(test_db__empty_file_migrates_to_latest),
 		cmocka_unit_test(test_db__every_earlier_version_migrates_to_the_same_schema),
 		cmocka_unit_test(test_db__newer_schema_is_refused),
+		cmocka_unit_test(test_db__a_spool_of_a_newer_agent_is_refused),
 		cmocka_unit_test(test_db__wal_and_foreign_keys_are_on),
 		cmocka_unit_test(test_db__ticket_history_is_append_only),
 		cmocka_unit_test(test_db__settings_round_trip),
