@@ -303,11 +303,51 @@ static int find_place(struct cli *c, const struct place_args *a, int64_t *org_id
 	return 0;
 }
 
+/* The till a new agent token is for: store_id and name to add one, id to rotate one's token. */
+struct till_key {
+	int64_t store_id, id;
+	const char *name;
+};
+
+static int till_insert(struct cli *c, struct till_key *t, const char *hash)
+{
+	int rc = db_till_add(c->db, &t->id, t->store_id, t->name, hash);
+	if (rc == TD_EEXISTS)
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_TILL_EXISTS, t->name);
+	return rc ? cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db)) : 0;
+}
+
+static int till_rekey(struct cli *c, struct till_key *t, const char *hash)
+{
+	int rc = db_till_set_token(c->db, t->id, hash);
+	return rc ? cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db)) : 0;
+}
+
+/*
+ * Makes an agent token, has store() keep its hash in one transaction (it
+ * reports its own failure), then shows the token once with said and wipes
+ * it: only the hash is kept, anywhere.
+ */
+static int issue_token(struct cli *c, struct till_key *t, enum msg_id said,
+		       int (*store)(struct cli *, struct till_key *, const char *hash))
+{
+	char token[128], hash[65];
+	int rc;
+	if (token_new(token, sizeof(token), "tdk_", 32))
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_NO_RANDOM);
+	token_hash(hash, token);
+	if (!(rc = begin_tx(c)))
+		rc = finish_tx(c, store(c, t, hash));
+	if (!rc)
+		cli_say(c, said, (long long)t->id, t->name, token);
+	explicit_bzero(token, sizeof(token));
+	return rc ? rc : EXIT_OK;
+}
+
 static int till_add(struct cli *c, int argc, char **argv)
 {
 	struct place_args a = { 0 };
-	char token[128], hash[65];
-	int64_t org_id, store_id, id;
+	int64_t org_id, store_id;
 	bool done;
 	int rc = cli_options(c, &argc, &argv, "o:s:h", place_opts, MSG_HELP_TILL_ADD, place_opt,
 			     &a, &done);
@@ -318,21 +358,8 @@ static int till_add(struct cli *c, int argc, char **argv)
 	if ((rc = cli_check_text(c, MSG_NOUN_TILL, argv[0], NAME_MAX_BYTES)) ||
 	    (rc = find_place(c, &a, &org_id, &store_id, NULL)))
 		return rc;
-	if (token_new(token, sizeof(token), "tdk_", 32))
-		return cli_fail(c, EXIT_FAIL, MSG_CLI_NO_RANDOM);
-	token_hash(hash, token);
-	if (!(rc = begin_tx(c))) {
-		rc = db_till_add(c->db, &id, store_id, argv[0], hash);
-		if (rc == TD_EEXISTS)
-			rc = cli_fail(c, EXIT_FAIL, MSG_CLI_TILL_EXISTS, argv[0]);
-		else if (rc)
-			rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
-		rc = finish_tx(c, rc);
-	}
-	if (!rc)
-		cli_say(c, MSG_CLI_TILL_ADDED, (long long)id, argv[0], token);
-	explicit_bzero(token, sizeof(token));   /* shown once, kept nowhere */
-	return rc ? rc : EXIT_OK;
+	struct till_key t = { .store_id = store_id, .name = argv[0] };
+	return issue_token(c, &t, MSG_CLI_TILL_ADDED, till_insert);
 }
 
 struct token_args {
@@ -365,7 +392,6 @@ static int till_token(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct token_args a = { 0 };
-	char token[128], hash[65];
 	int64_t org_id, store_id, id;
 	bool done;
 	int rc = cli_options(c, &argc, &argv, "o:s:rh", opts, MSG_HELP_TILL_TOKEN, token_opt, &a,
@@ -377,19 +403,8 @@ static int till_token(struct cli *c, int argc, char **argv)
 	if ((rc = find_place(c, &a.place, &org_id, &store_id, NULL)) ||
 	    (rc = cli_found(c, db_till_find(c->db, &id, store_id, argv[0]), MSG_NOUN_TILL, argv[0])))
 		return rc;
-	if (token_new(token, sizeof(token), "tdk_", 32))
-		return cli_fail(c, EXIT_FAIL, MSG_CLI_NO_RANDOM);
-	token_hash(hash, token);
-	if (!(rc = begin_tx(c))) {
-		rc = db_till_set_token(c->db, id, hash);
-		if (rc)
-			rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
-		rc = finish_tx(c, rc);
-	}
-	if (!rc)
-		cli_say(c, MSG_CLI_TILL_TOKEN_ROTATED, (long long)id, argv[0], token);
-	explicit_bzero(token, sizeof(token));   /* shown once, kept nowhere */
-	return rc ? rc : EXIT_OK;
+	struct till_key t = { .id = id, .name = argv[0] };
+	return issue_token(c, &t, MSG_CLI_TILL_TOKEN_ROTATED, till_rekey);
 }
 
 static const int till_cols[] = { 4, 16, 22, 16, 7, 0 };
