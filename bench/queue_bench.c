@@ -23,6 +23,7 @@
 #include <getopt.h>
 #include <unistd.h>
 
+#include "bench/timing.h"
 #include "core/clock.h"
 #include "storage/chain.h"
 #include "storage/db.h"
@@ -35,12 +36,6 @@
 #define SHOWN 30    /* what the bot shows of /queue (bot/engineer.c) */
 
 static int64_t tills[STORES], engineers[ENGINEERS];
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 static int count_row(const struct ticket_row *r, void *arg)
 {
@@ -147,23 +142,26 @@ static int once(struct db *db, enum what w, int *rows, int *total)
 #endif
 }
 
+struct call {
+	struct db *db;
+	enum what w;
+	int rows, total;
+};
+
+static int call_once(void *arg)
+{
+	struct call *c = arg;
+	return once(c->db, c->w, &c->rows, &c->total);
+}
+
 static void timed(struct db *db, const char *label, enum what w, int passes)
 {
-	double *ms = calloc((size_t)passes, sizeof(*ms));
-	int rows = 0, total = 0;
-	for (int i = -passes / 10; i < passes; i++) {
-		int64_t t0 = clock_mono_us();
-		int rc = once(db, w, &rows, &total);
-		int64_t t1 = clock_mono_us();
-		if (rc)
-			die(label, db);
-		if (i >= 0)
-			ms[i] = (double)(t1 - t0) / 1000.0;
-	}
-	qsort(ms, (size_t)passes, sizeof(*ms), cmp_double);
+	struct call c = { db, w, 0, 0 };
+	struct timing t;
+	if (timing_run(passes, call_once, &c, &t))
+		die(label, db);
 	printf("%-36s p50 %9.3f ms  p99 %9.3f ms  (%d shown of %d, %d passes)\n", label,
-	       ms[passes / 2], ms[passes * 99 / 100], rows, total, passes);
-	free(ms);
+	       t.p50, t.p99, c.rows, c.total, passes);
 }
 
 int main(int argc, char **argv)

@@ -19,6 +19,7 @@
 #include <getopt.h>
 #include <unistd.h>
 
+#include "bench/timing.h"
 #include "core/clock.h"
 #include "storage/chain.h"
 #include "storage/db.h"
@@ -28,12 +29,6 @@
 #define NOW 1795000000
 #define STORES 100
 #define DUE 100
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 static int count_notice(const struct sla_timer *t, enum sla_notice what, void *arg)
 {
@@ -95,27 +90,31 @@ static void fill(struct db *db, long tickets)
 		die("commit", db);
 }
 
+struct query {
+	struct db *db;
+	int64_t now;
+	bool queue;   /* /queue, else the scheduler's due notices */
+	long rows;
+};
+
+static int query_once(void *arg)
+{
+	struct query *q = arg;
+	int total;
+	q->rows = 0;
+	return q->queue ? db_ticket_queue(q->db, 0, 0, &total, count_row, &q->rows)
+			: db_sla_due(q->db, q->now, count_notice, &q->rows);
+}
+
 /* Times passes runs of one query; prints p50, p99 and the rows it gave. */
 static void timed(struct db *db, const char *what, int passes, int64_t now, bool queue)
 {
-	double *ms = calloc((size_t)passes, sizeof(*ms));
-	long rows = 0;
-	for (int i = -passes / 10; i < passes; i++) {
-		int total;
-		rows = 0;
-		int64_t t0 = clock_mono_us();
-		int rc = queue ? db_ticket_queue(db, 0, 0, &total, count_row, &rows)
-			       : db_sla_due(db, now, count_notice, &rows);
-		int64_t t1 = clock_mono_us();
-		if (rc)
-			die(what, db);
-		if (i >= 0)
-			ms[i] = (double)(t1 - t0) / 1000.0;
-	}
-	qsort(ms, (size_t)passes, sizeof(*ms), cmp_double);
-	printf("%-44s p50 %8.3f ms  p99 %8.3f ms  (%ld rows, %d passes)\n", what,
-	       ms[passes / 2], ms[passes * 99 / 100], rows, passes);
-	free(ms);
+	struct query q = { db, now, queue, 0 };
+	struct timing t;
+	if (timing_run(passes, query_once, &q, &t))
+		die(what, db);
+	printf("%-44s p50 %8.3f ms  p99 %8.3f ms  (%ld rows, %d passes)\n", what, t.p50, t.p99,
+	       q.rows, passes);
 }
 
 int main(int argc, char **argv)
