@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "bot/dialog.h"
 #include "bot/reply.h"
 #include "storage/chain.h"
@@ -22,8 +23,7 @@ static int setup(void **state)
 {
 	char path[256], err[256];
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/tilldesk-outbox-XXXXXX");
-	if (!mkdtemp(dir))
+	if (scratch_make(dir, sizeof(dir), "outbox"))
 		return -1;
 	snprintf(path, sizeof(path), "%s/outbox.db", dir);
 	return db_open(&db, path, err, sizeof(err));
@@ -31,15 +31,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char path[256];
 	(void)state;
 	db_close(db);
-	static const char *const files[] = { "outbox.db", "outbox.db-wal", "outbox.db-shm" };
-	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	return rmdir(dir);
+	return scratch_remove(dir);
 }
 
 /* A row of ticket t (0: none) for chat in lane, a card when link_role is "card". */
