@@ -408,6 +408,89 @@ static const char *const migrations[] = {
 	"  count INTEGER NOT NULL,"          /* events in this status */
 	"  PRIMARY KEY (till_id, code)"
 	") WITHOUT ROWID;",
+	/*
+	 * 17: alerting. One alert per (till, code) at a time (a store's
+	 * "store.offline" has no till); resolved alerts stay as history.
+	 * due_at: when the scheduler must look at it next (recovery held long
+	 * enough, a quiet card edit, a flapping check settled); NULL: only a
+	 * new event changes it. flips: the recent OK/fault changes as Unix
+	 * times, space-separated, for flapping. held_by: the store alert it
+	 * waits under. storms: many tills, one code, one message.
+	 */
+	"CREATE TABLE storms ("
+	"  id INTEGER PRIMARY KEY,"
+	"  code TEXT NOT NULL,"
+	"  opened_at INTEGER NOT NULL,"
+	"  last_at INTEGER NOT NULL,"        /* the newest alert to join it */
+	"  ticket_id INTEGER REFERENCES tickets(id),"
+	"  closed_at INTEGER"
+	");"
+	"CREATE TABLE silences ("
+	"  id INTEGER PRIMARY KEY,"
+	"  till_id INTEGER REFERENCES tills(id),"   /* NULL: any till (of the store) */
+	"  store_id INTEGER REFERENCES stores(id),"  /* NULL: any store */
+	"  code TEXT,"                               /* NULL: any code */
+	"  starts_at INTEGER NOT NULL,"
+	"  ends_at INTEGER NOT NULL,"
+	"  comment TEXT NOT NULL,"
+	"  created_by TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  removed_at INTEGER,"
+	"  ended_at INTEGER,"   /* its end was handled (announced or nothing to say) */
+	"  CHECK (till_id IS NOT NULL OR store_id IS NOT NULL OR code IS NOT NULL)"
+	");"
+	"CREATE INDEX silences_live ON silences(ends_at) WHERE ended_at IS NULL;"
+	"CREATE TABLE alerts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  store_id INTEGER NOT NULL REFERENCES stores(id),"
+	"  till_id INTEGER REFERENCES tills(id),"
+	"  code TEXT NOT NULL,"
+	"  check_name TEXT NOT NULL DEFAULT '',"
+	"  state TEXT NOT NULL CHECK (state IN ('firing', 'recovering', 'resolved')),"
+	"  severity TEXT NOT NULL CHECK (severity IN ('warning', 'critical')),"
+	"  message TEXT NOT NULL DEFAULT '',"
+	"  data TEXT,"                       /* the agent's data object, JSON */
+	"  priority INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 4),"
+	"  ticket_id INTEGER REFERENCES tickets(id),"
+	"  storm_id INTEGER REFERENCES storms(id),"
+	"  held_by INTEGER REFERENCES alerts(id),"
+	"  silence_id INTEGER REFERENCES silences(id),"
+	"  opened_at INTEGER NOT NULL,"
+	"  last_seen_at INTEGER NOT NULL,"
+	"  count INTEGER NOT NULL DEFAULT 1,"
+	"  ok_since INTEGER,"                /* recovering: the first OK */
+	"  ok_count INTEGER NOT NULL DEFAULT 0,"
+	"  flips TEXT NOT NULL DEFAULT '',"
+	"  flapping INTEGER NOT NULL DEFAULT 0,"
+	"  card_at INTEGER NOT NULL DEFAULT 0," /* the card last edited for it */
+	"  card_dirty INTEGER NOT NULL DEFAULT 0,"
+	"  due_at INTEGER,"
+	"  resolved_at INTEGER"
+	");"
+	"CREATE UNIQUE INDEX alerts_live ON alerts(store_id, coalesce(till_id, 0), code)"
+	"  WHERE state != 'resolved';"
+	"CREATE INDEX alerts_due ON alerts(due_at) WHERE due_at IS NOT NULL;"
+	"CREATE INDEX alerts_ticket ON alerts(ticket_id);"
+	"CREATE INDEX alerts_storm ON alerts(storm_id) WHERE storm_id IS NOT NULL;"
+	"CREATE TABLE alert_events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  alert_id INTEGER NOT NULL REFERENCES alerts(id),"
+	"  at INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"    /* opened, raised, recovering, relapsed, recovered, flapping, ... */
+	"  body TEXT"
+	");"
+	"CREATE INDEX alert_events_alert ON alert_events(alert_id, id);"
+	"ALTER TABLE orgs ADD COLUMN tell_store INTEGER NOT NULL DEFAULT 0;" /* item 9 */
+	/* The [routing] group whose engineers' chat has the ticket; NULL: the default chat. */
+	"ALTER TABLE tickets ADD COLUMN route TEXT;"
+	/* Planned tickets for equipment reaching its end of life, one per unit and date. */
+	"CREATE TABLE forecasts ("
+	"  equipment_id INTEGER NOT NULL REFERENCES equipment(id),"
+	"  expires_on TEXT NOT NULL,"
+	"  ticket_id INTEGER REFERENCES tickets(id),"
+	"  opened_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (equipment_id, expires_on)"
+	") WITHOUT ROWID;",
 };
 
 int db_schema_latest(void)
