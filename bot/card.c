@@ -2,6 +2,7 @@
  * card.c - a ticket's card in the engineers' chat: what it says and which
  * buttons it offers in each state.
  */
+#include "bot/alert.h"
 #include "bot/dialog.h"
 #include "core/tz.h"
 #include "storage/sla.h"
@@ -10,6 +11,7 @@
 #define CARD_MAX (64u << 10)
 
 struct card {
+	struct dialog *d;
 	struct db *db;
 	struct buf parts;    /* the card's notice arguments (core/notice.h) */
 	struct notice_actions *keyboard;
@@ -103,7 +105,12 @@ static int render(const struct ticket_row *r, void *arg)
 	notice_arg_markup(b, "\n\n<blockquote>");
 	notice_arg_text(b, r->title);
 	notice_arg_markup(b, "</blockquote>\n\n");
-	if (r->kb_article_id) {
+	/* A till's own report: what its agent sees, and the article as a recommendation. */
+	if (!strcmp(r->source, "agent")) {
+		int rc = alert_card(c->d, r->id, r->timezone, b);
+		if (rc)
+			return rc;
+	} else if (r->kb_article_id) {
 		notice_arg_msg(b, MSG_CARD_KB_HINT);
 		notice_arg_text(b, r->kb_title);
 		notice_arg_markup(b, "</i>\n\n");
@@ -116,6 +123,7 @@ static int render(const struct ticket_row *r, void *arg)
 static int card_render(struct dialog *d, int64_t ticket_id, struct card *c)
 {
 	c->keyboard = NULL;
+	c->d = d;
 	c->db = d->db;
 	buf_init(&c->parts, CARD_MAX);
 	int rc = db_ticket_get(d->db, ticket_id, render, c);

@@ -98,11 +98,12 @@ static const struct rule rules[TICKET_EVENT_COUNT] = {
 			  SLA_EFFECT_RECOMPUTE, N_CARD_UPDATE | N_CASHIER_PRIORITY },
 	[EV_KB_DECLINED] = { FROM(TICKET_NEW), BY_CASHIER, TO_SAME, ASSIGNEE_KEEP,
 			     HISTORY_KB_NOT_HELPED, SLA_EFFECT_NONE, 0 },
-	[EV_AGENT_OPEN] = { FROM_NONE, BY_AGENT, TICKET_NEW, ASSIGNEE_NONE, HISTORY_OPENED,
+	/* The system: a till or a store gone silent, a storm of many tills. */
+	[EV_AGENT_OPEN] = { FROM_NONE, BY_AGENT | BY_SYSTEM, TICKET_NEW, ASSIGNEE_NONE, HISTORY_OPENED,
 			    SLA_EFFECT_START, N_CARD_POST },
-	[EV_AGENT_UPDATE] = { FROM_UNFINISHED, BY_AGENT, TO_SAME, ASSIGNEE_KEEP, HISTORY_AGENT_UPDATE,
+	[EV_AGENT_UPDATE] = { FROM_UNFINISHED, BY_AGENT | BY_SYSTEM, TO_SAME, ASSIGNEE_KEEP, HISTORY_AGENT_UPDATE,
 			      SLA_EFFECT_NONE, N_ENGINEERS_AGENT },
-	[EV_RECOVER] = { FROM_OPEN, BY_AGENT, TO_SAME, ASSIGNEE_KEEP, HISTORY_RECOVERED,
+	[EV_RECOVER] = { FROM_OPEN, BY_AGENT | BY_SYSTEM, TO_SAME, ASSIGNEE_KEEP, HISTORY_RECOVERED,
 			 SLA_EFFECT_NONE, N_ENGINEERS_RECOVERED },
 	/* Nobody confirms a ticket a till opened by itself: recovered and quiet, it closes. */
 	[EV_AUTO_RESOLVE] = { FROM_OPEN, BY_SYSTEM, TICKET_CLOSED, ASSIGNEE_KEEP, HISTORY_AUTO_RESOLVED,
@@ -115,6 +116,8 @@ static const struct rule rules[TICKET_EVENT_COUNT] = {
 			 SLA_EFFECT_NONE, N_CARD_UPDATE | N_ENGINEERS_REQUEUED },
 	[EV_CASHIER_MOVED] = { FROM_UNFINISHED, BY_SYSTEM, TO_SAME, ASSIGNEE_KEEP, HISTORY_CASHIER_MOVED,
 			       SLA_EFFECT_NONE, N_CARD_UPDATE | N_ENGINEERS_CASHIER_MOVED },
+	[EV_AGENT_RAISE] = { FROM_OPEN, BY_AGENT | BY_SYSTEM, TO_SAME, ASSIGNEE_KEEP, HISTORY_PRIORITY,
+			     SLA_EFFECT_RECOMPUTE, N_CARD_UPDATE | N_ENGINEERS_AGENT },
 };
 
 static const char *const event_names[TICKET_EVENT_COUNT] = {
@@ -125,7 +128,7 @@ static const char *const event_names[TICKET_EVENT_COUNT] = {
 	[EV_AGENT_OPEN] = "agent_open", [EV_AGENT_UPDATE] = "agent_update",
 	[EV_RECOVER] = "recover", [EV_AUTO_RESOLVE] = "auto_resolve",
 	[EV_SLA_WARNING] = "sla_warning", [EV_ESCALATE] = "escalate", [EV_REQUEUE] = "requeue",
-	[EV_CASHIER_MOVED] = "cashier_moved",
+	[EV_CASHIER_MOVED] = "cashier_moved", [EV_AGENT_RAISE] = "agent_raise",
 };
 
 const char *ticket_event_name(enum ticket_event ev)
@@ -481,7 +484,7 @@ static int open_ticket(struct change *c)
 {
 	struct ticket_new n = {
 		.store_id = c->t.store_id, .till_id = c->t.till_id, .cashier_id = c->t.cashier_id,
-		.source = c->who->kind == ACTOR_AGENT ? "agent" : "telegram",
+		.source = c->who->kind == ACTOR_PERSON ? "telegram" : "agent",
 		.title = c->a->title, .priority = c->priority, .kb_article_id = c->a->kb_article_id,
 	};
 	int rc = db_ticket_open(c->d->db, &c->t.id, &n, c->d->now);
@@ -526,8 +529,11 @@ int engine_apply(struct dialog *d, enum ticket_event ev, const struct actor *who
 		return rc;
 	decide(&c);
 	const struct history_words w = words_of(&c, score, sizeof(score));
-	if (c.r->from & FROM_NONE)
+	if (c.r->from & FROM_NONE) {
 		rc = open_ticket(&c);
+		if (!rc && c.a->opened)
+			rc = c.a->opened(d, c.t.id, c.a->opened_arg);
+	}
 	else
 		rc = db_ticket_event_words(d->db, c.t.id, d->now, actor_id(who), history_of(&c), c.to,
 					   c.priority, c.assignee, &w);

@@ -41,8 +41,9 @@ enum ticket_event {
 	EV_ESCALATE,      /* the scheduler reports a breached deadline */
 	EV_REQUEUE,       /* the assignee's access was revoked: back to the queue */
 	EV_CASHIER_MOVED, /* its cashier moved to another store: nobody there answers for it */
+	EV_AGENT_RAISE,   /* the agent's fault got worse: a higher priority, said once */
 };
-#define TICKET_EVENT_COUNT 20
+#define TICKET_EVENT_COUNT 21
 
 /* Who acts. */
 enum actor_kind { ACTOR_PERSON, ACTOR_AGENT, ACTOR_SYSTEM };
@@ -81,6 +82,12 @@ struct event_args {
 	const struct event_msg *history;
 	const struct sla_timer *timer; /* warning, escalate: the timer due */
 	int64_t *out_id;              /* open, agent open: the new ticket's id (may be NULL) */
+	/*
+	 * Open events: called with the new ticket's id before its notices
+	 * are made (the alerting links its alert, which the card shows).
+	 */
+	int (*opened)(struct dialog *d, int64_t ticket_id, void *arg);
+	void *opened_arg;
 };
 
 /* engine_apply()'s refusals: nothing was changed. */

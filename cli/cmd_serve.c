@@ -157,6 +157,7 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 		ingest_free(ingest);
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, "thread");
 	}
+	ingest_tell(ingest, sender);
 	struct poll_args pa = { &c->cfg, sender, 0 };
 	struct poll_args sa = { &c->cfg, sender, 0 };
 	pthread_create(&poller, NULL, poll_thread, &pa);

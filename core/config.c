@@ -110,7 +110,104 @@ static const struct cfg_key keys[] = {
 	  NULL, "1d",
 	  "How long heartbeats are kept (to tell a repeated batch); state changes\n"
 	  "are kept for good (1h to 365d)." },
+
+	{ "alerts", "offline_after", CFG_DURATION, F(alert_offline_after), 10, 7 * DAY, NULL, NULL,
+	  "5m",
+	  "A till whose agent is not heard for this long is offline; when every\n"
+	  "till of a store is, one store alert stands for them (10s to 7d)." },
+	{ "alerts", "recover_after", CFG_DURATION, F(alert_recover_after), 0, DAY, NULL, NULL, "2m",
+	  "How long a check must stay OK before its alert counts as recovered." },
+	{ "alerts", "recover_passes", CFG_INT, F(alert_recover_passes), 1, 1000, NULL, NULL, "2",
+	  "How many OK passes it takes as well." },
+	{ "alerts", "card_every", CFG_DURATION, F(alert_card_every), 0, DAY, NULL, NULL, "5m",
+	  "Repeats of a fault are counted on its card, edited at most this often." },
+	{ "alerts", "flap_changes", CFG_INT, F(alert_flap_changes), 2, 32, NULL, NULL, "4",
+	  "A check that changes state this many times within flap_window flaps:\n"
+	  "one notice «мигает», then silence until it has been stable for flap_settle." },
+	{ "alerts", "flap_window", CFG_DURATION, F(alert_flap_window), 1, DAY, NULL, NULL, "30m",
+	  NULL },
+	{ "alerts", "flap_settle", CFG_DURATION, F(alert_flap_settle), 1, DAY, NULL, NULL, "15m",
+	  NULL },
+	{ "alerts", "storm_min", CFG_INT, F(alert_storm_min), 2, 100000, NULL, NULL, "5",
+	  "When this many tills report one code within storm_window, the rest join\n"
+	  "one message listing the stores and tills (one ticket), edited at most\n"
+	  "every storm_every, instead of a card each." },
+	{ "alerts", "storm_window", CFG_DURATION, F(alert_storm_window), 1, DAY, NULL, NULL, "2m",
+	  NULL },
+	{ "alerts", "storm_every", CFG_DURATION, F(alert_storm_every), 1, 3600, NULL, NULL, "10s",
+	  NULL },
+
+#define PRIO(code, def, help) \
+	{ "priority", code, CFG_CUSTOM, 0, 0, 0, NULL, NULL, def, help }
+	PRIO("default", "3/2",
+	     "A ticket's priority (1 highest, 4 lowest) for a check code's WARNING and\n"
+	     "CRITICAL: \"W/C\", or one number for both. default: codes not listed\n"
+	     "(plugins' too); any code may be added as a key."),
+	PRIO("fn.blocked", "1", NULL), PRIO("fn.state", "2/1", NULL), PRIO("fn.flags", "3/2", NULL),
+	PRIO("fn.expiring", "3/2", NULL), PRIO("fn.unsent", "3/2", NULL),
+	PRIO("fn.shift", "3/2", NULL), PRIO("fn.stale", "3", NULL),
+	PRIO("utm.down", "2", NULL), PRIO("utm.rsa", "2", NULL),
+	PRIO("utm.cert_rsa", "3/2", NULL), PRIO("utm.cert_gost", "3/2", NULL),
+	PRIO("utm.fsrar_id", "3", NULL), PRIO("clock.skew", "3/2", NULL),
+	PRIO("disk.space", "3/2", NULL), PRIO("disk.inodes", "3/2", NULL),
+	PRIO("tcp.unreachable", "3/2", NULL), PRIO("ofd.unreachable", "3/2", NULL),
+	PRIO("process.down", "3/2", NULL), PRIO("pos.down", "2/1", NULL),
+	PRIO("file_age.stale", "3", NULL), PRIO("exchange.stale", "3", NULL),
+	PRIO("pos.vat", "3", NULL),
+	PRIO("till.offline", "2", "A till not heard for offline_after; a whole store: store.offline."),
+	PRIO("store.offline", "1", NULL),
+#undef PRIO
 };
+
+/* "W/C" or "P" into a code's priorities. */
+static int priority_set(struct config *cfg, const char *code, const char *value, char *err,
+			size_t errlen)
+{
+	struct alert_priority p = { 0 };
+	long long w, c;
+	char first[8];
+	const char *slash = strchr(value, '/');
+	size_t n = slash ? (size_t)(slash - value) : strlen(value);
+	bool name_ok = *code && strlen(code) < sizeof(p.code);
+	for (const char *ch = code; *ch && name_ok; ch++)
+		name_ok = (*ch >= 'a' && *ch <= 'z') || (*ch >= '0' && *ch <= '9') || *ch == '_' ||
+			  *ch == '.' || *ch == '-';
+	if (!name_ok) {
+		snprintf(err, errlen, "priority: '%s' is not a check code", code);
+		return TD_EINVAL;
+	}
+	snprintf(first, sizeof(first), "%.*s", (int)(n < sizeof(first) ? n : 0), value);
+	if (parse_int(&w, first, 1, 4) || parse_int(&c, slash ? slash + 1 : first, 1, 4)) {
+		snprintf(err, errlen, "priority.%s: '%s' is not P or W/C with priorities 1 to 4",
+			 code, value);
+		return TD_EINVAL;
+	}
+	snprintf(p.code, sizeof(p.code), "%s", code);
+	p.warning = (unsigned char)w;
+	p.critical = (unsigned char)c;
+	for (size_t i = 0; i < cfg->n_alert_prio; i++) {
+		if (!strcmp(cfg->alert_prio[i].code, code)) {
+			cfg->alert_prio[i] = p;
+			return 0;
+		}
+	}
+	cfg->alert_prio = xrealloc(cfg->alert_prio, (cfg->n_alert_prio + 1) * sizeof(p));
+	cfg->alert_prio[cfg->n_alert_prio++] = p;
+	return 0;
+}
+
+int config_alert_priority(const struct config *cfg, const char *code, bool critical)
+{
+	const struct alert_priority *def = NULL;
+	for (size_t i = 0; i < cfg->n_alert_prio; i++) {
+		const struct alert_priority *p = &cfg->alert_prio[i];
+		if (!strcmp(p->code, code))
+			return critical ? p->critical : p->warning;
+		if (!strcmp(p->code, "default"))
+			def = p;
+	}
+	return def ? (critical ? def->critical : def->warning) : 3;
+}
 
 /* One SLA budget: a duration, "Nwd" (working days) or "-" (none). */
 static int parse_budget(int64_t *out, bool *days, const char *s)
@@ -199,28 +296,34 @@ const struct sla_policy *config_sla_policy(const struct config *cfg, const char 
 	return standard;
 }
 
-static int sla_row(void *obj, const struct cfg_key *k, const char *name, const char *value,
-		   char *err, size_t errlen)
+static int custom_row(void *obj, const struct cfg_key *k, const char *name, const char *value,
+		      char *err, size_t errlen)
 {
-	(void)k;
+	if (!strcmp(k->section, "priority"))
+		return priority_set(obj, name, value, err, errlen);
 	return sla_set(obj, name, value, err, errlen);
 }
 
-/* [sla] policies of tiers other than standard's: no row of their own. */
-static int sla_other(void *obj, const char *section, const char *name, const char *value,
-		     char *err, size_t errlen)
+/* [sla] policies of tiers other than standard's, [priority] of other codes: no row of their own. */
+static int custom_other(void *obj, const char *section, const char *name, const char *value,
+			char *err, size_t errlen)
 {
+	if (name && !strcmp(section, "priority"))
+		return priority_set(obj, name, value, err, errlen);
 	if (!name || strcmp(section, "sla") || !strchr(name, '.'))
 		return CFG_NOT_MINE;
 	return sla_set(obj, name, value, err, errlen);
 }
 
-static void sla_release(void *obj)
+static void custom_release(void *obj)
 {
 	struct config *cfg = obj;
 	free(cfg->sla);
 	cfg->sla = NULL;
 	cfg->n_sla = 0;
+	free(cfg->alert_prio);
+	cfg->alert_prio = NULL;
+	cfg->n_alert_prio = 0;
 }
 
 static const struct cfg_table table = {
@@ -229,9 +332,9 @@ static const struct cfg_table table = {
 	.preamble = "; tilldesk configuration. Every key is optional: the values shown are\n"
 		    "; the built-in defaults. Durations take units: 90s, 15m, 4h, 2d.\n"
 		    "; Generated by 'tilldesk config example'.\n",
-	.custom = sla_row,
-	.other = sla_other,
-	.release = sla_release,
+	.custom = custom_row,
+	.other = custom_other,
+	.release = custom_release,
 };
 
 void config_release(struct config *cfg)
@@ -269,6 +372,31 @@ static void write_policy(FILE *out, const struct sla_policy *p)
 		fputs(" 24/7", out);
 }
 
+static void write_priority(FILE *out, const struct config *cfg, const char *code)
+{
+	int w = config_alert_priority(cfg, code, false), c = config_alert_priority(cfg, code, true);
+	if (w == c)
+		fprintf(out, "%d", w);
+	else
+		fprintf(out, "%d/%d", w, c);
+}
+
+/* The [priority] keys the file added for codes that have no row. */
+static void write_other_priorities(FILE *out, const struct config *cfg)
+{
+	for (size_t j = 0; j < cfg->n_alert_prio; j++) {
+		const char *code = cfg->alert_prio[j].code;
+		bool row = false;
+		for (size_t i = 0; i < ARRAY_SIZE(keys) && !row; i++)
+			row = !strcmp(keys[i].section, "priority") && !strcmp(keys[i].name, code);
+		if (row)
+			continue;
+		fprintf(out, "%s = ", code);
+		write_priority(out, cfg, code);
+		fputc('\n', out);
+	}
+}
+
 void config_write_effective(const struct config *cfg, FILE *out)
 {
 	const char *section = NULL;
@@ -294,10 +422,15 @@ void config_write_effective(const struct config *cfg, FILE *out)
 			fprintf(out, "%llds", (long long)*(const int64_t *)field);
 			break;
 		case CFG_SLA:
-			write_policy(out, config_sla_policy(cfg, "standard", (int)keys[i].min));
+			if (!strcmp(section, "priority"))
+				write_priority(out, cfg, keys[i].name);
+			else
+				write_policy(out, config_sla_policy(cfg, "standard", (int)keys[i].min));
 			break;
 		}
 		fputc('\n', out);
+		if (!strcmp(section, "priority") && i + 1 == ARRAY_SIZE(keys))
+			write_other_priorities(out, cfg);
 		if (keys[i].type == CFG_SLA && keys[i].min == 4) {
 			for (size_t j = 0; j < cfg->n_sla; j++) {
 				if (!strcmp(cfg->sla[j].tier, "standard"))

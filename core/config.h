@@ -25,6 +25,12 @@ struct sla_policy {
 	bool always;
 };
 
+/* A check code's ticket priorities (1-4); code "default" for codes not listed. */
+struct alert_priority {
+	char code[65];
+	unsigned char warning, critical;
+};
+
 struct config {
 	/* [general] */
 	char *language;          /* "ru" or "en" */
@@ -66,6 +72,20 @@ struct config {
 	long long ingest_rate;       /* requests per second per till (token bucket) */
 	long long ingest_burst;      /* the bucket's size */
 	int64_t ingest_heartbeat_keep; /* seconds heartbeats are kept */
+	/* [alerts]: agents' events into alerts and tickets (bot/alert.c) */
+	int64_t alert_offline_after;  /* seconds without a heartbeat: the till is offline */
+	int64_t alert_recover_after;  /* seconds OK must hold before an alert recovers */
+	long long alert_recover_passes; /* OK observations it takes as well */
+	int64_t alert_card_every;     /* seconds between quiet edits of a card */
+	long long alert_flap_changes; /* changes within flap_window that make a check flap */
+	int64_t alert_flap_window;
+	int64_t alert_flap_settle;    /* seconds without a change that end flapping */
+	long long alert_storm_min;    /* tills with one code within storm_window: a storm */
+	int64_t alert_storm_window;
+	int64_t alert_storm_every;    /* seconds between edits of a storm's message */
+	/* [priority]: a ticket's priority per check code, for WARNING and CRITICAL */
+	struct alert_priority *alert_prio;
+	size_t n_alert_prio;
 	/* The file's mode when it holds a secret that its group or others may read; else 0. */
 	unsigned secrets_exposed_mode;
 };
@@ -85,6 +105,9 @@ void config_release(struct config *cfg);
  */
 const struct sla_policy *config_sla_policy(const struct config *cfg, const char *tier,
 					   int priority);
+
+/* The priority of an alert of code at severity critical or not. */
+int config_alert_priority(const struct config *cfg, const char *code, bool critical);
 
 /* Writes config.example.ini, generated from the table, to out. */
 void config_write_example(FILE *out);

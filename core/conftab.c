@@ -406,6 +406,8 @@ fail:
 
 void cfg_write_comment(FILE *out, const char *help)
 {
+	if (!help)
+		return;
 	for (const char *p = help; *p;) {
 		const char *nl = strchr(p, '\n');
 		int len = nl ? (int)(nl - p) : (int)strlen(p);

@@ -33,6 +33,10 @@ int ingest_new(struct ingest **out, const struct config *cfg, char *err, size_t 
  */
 int ingest_start(struct ingest *in, char *err, size_t errlen);
 
+struct sender;
+/* The sender to kick when a batch's alerts queued notices (may be set after ingest_start). */
+void ingest_tell(struct ingest *in, struct sender *sender);
+
 /* Stops serving (answers in progress finish) and frees in; NULL is fine. */
 void ingest_free(struct ingest *in);
 

@@ -12,6 +12,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include "bot/alert.h"
+#include "bot/sender.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -20,6 +22,7 @@
 #include "ingest/decode.h"
 #include "ingest/ingest.h"
 #include "storage/events.h"
+#include "storage/outbox.h"
 
 /* Two cores: two threads answer, one parsing while the other writes. */
 #define INGEST_THREADS 2
@@ -63,6 +66,8 @@ struct ingest {
 	bool maintenance_started;
 	struct db *maintenance_db;   /* checkpoints and pruning, off the answering threads */
 	volatile int stop;
+	/* Told when a batch queued notices (set once the sender runs; NULL until then). */
+	struct sender *_Atomic sender;
 };
 
 enum route { ROUTE_EVENTS, ROUTE_HEALTH };
@@ -370,6 +375,7 @@ static enum MHD_Result events_begin(struct ingest *in, struct MHD_Connection *c,
 static enum MHD_Result events_end(struct ingest *in, struct MHD_Connection *c, struct request *r)
 {
 	struct ingest_batch batch;
+	bool fresh[INGEST_EVENTS_MAX];
 	char err[256], ok[128];
 	int accepted = 0, duplicate = 0, slot, rc;
 
@@ -389,13 +395,32 @@ static enum MHD_Result events_end(struct ingest *in, struct MHD_Connection *c, s
 	pthread_mutex_lock(&in->write_lock);
 	int64_t now = clock_now();
 	rc = db_begin(db);
+	int64_t before = db_total_changes(db);
 	if (!rc)
-		rc = db_agent_store(db, r->till, batch.events, batch.n, now, &accepted, &duplicate);
+		rc = db_agent_store(db, r->till, batch.events, batch.n, now, &accepted, &duplicate,
+				    fresh);
+	/* The alerts and their notices in the same transaction: a crash loses or doubles none. */
+	if (!rc && accepted) {
+		struct dialog d = {
+			.db = db,
+			.engineers_chat = in->cfg->tg_engineers_chat ?
+				db_chat_current(db, in->cfg->tg_engineers_chat) : 0,
+			.now = now,
+			.cfg = in->cfg,
+		};
+		before = db_total_changes(db);
+		rc = alert_observe(&d, r->till, batch.events, fresh, batch.n);
+	}
+	/* Kicking an idle sender costs a wake-up; a batch of heartbeats changes no alert. */
+	bool queued = !rc && accepted && db_total_changes(db) != before;
 	if (!rc)
 		rc = db_commit(db);
 	if (rc)
 		db_rollback(db);
 	pthread_mutex_unlock(&in->write_lock);
+	struct sender *sender = in->sender;
+	if (!rc && queued && sender)
+		sender_kick(sender);
 	pool_give(in, slot);
 	if (batch.dropped)
 		log_warn("ingest: till %lld: its agent's full spool dropped %lld heartbeats",
@@ -643,6 +668,12 @@ int ingest_start(struct ingest *in, char *err, size_t errlen)
 	in->maintenance_started = true;
 	log_info("ingest: listening on %s%s", in->cfg->ingest_listen, in->tls_cert ? " (HTTPS)" : "");
 	return 0;
+}
+
+void ingest_tell(struct ingest *in, struct sender *sender)
+{
+	if (in)
+		in->sender = sender;
 }
 
 void ingest_free(struct ingest *in)

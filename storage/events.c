@@ -136,7 +136,7 @@ static const char upsert_state[] =
 	"  last_seen_at = excluded.last_seen_at";
 
 int db_agent_store(struct db *db, int64_t till_id, const struct agent_event *events, size_t n,
-		   int64_t now, int *accepted, int *duplicate)
+		   int64_t now, int *accepted, int *duplicate, bool *fresh)
 {
 	int rc = 0;
 	*accepted = *duplicate = 0;
@@ -153,6 +153,8 @@ int db_agent_store(struct db *db, int64_t till_id, const struct agent_event *eve
 				     DB_INT(e->observed_at), DB_INT(now)));
 		if (rc)
 			break;
+		if (fresh)
+			fresh[i] = sqlite3_changes(db->h) > 0;
 		if (!sqlite3_changes(db->h)) {
 			(*duplicate)++;
 			continue;

@@ -49,10 +49,11 @@ int db_agent_till(struct db *db, const char *token_hash, int64_t *till_id,
  * check_states holds its state), check_states moves to the newest
  * observation of each code, the till is heard at now and its reported
  * facts update its equipment. Counts the new events in *accepted and the
- * repeats in *duplicate. In the caller's transaction.
+ * repeats in *duplicate; fresh (NULL: not wanted) gets, per event, whether
+ * it was new. In the caller's transaction.
  */
 int db_agent_store(struct db *db, int64_t till_id, const struct agent_event *events, size_t n,
-		   int64_t now, int *accepted, int *duplicate);
+		   int64_t now, int *accepted, int *duplicate, bool *fresh);
 
 /*
  * Deletes up to limit heartbeats received before `before` (changes are kept

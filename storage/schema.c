@@ -423,8 +423,12 @@ static const char *const migrations[] = {
 	"  opened_at INTEGER NOT NULL,"
 	"  last_at INTEGER NOT NULL,"        /* the newest alert to join it */
 	"  ticket_id INTEGER REFERENCES tickets(id),"
+	"  card_at INTEGER NOT NULL DEFAULT 0,"    /* its message last edited */
+	"  card_dirty INTEGER NOT NULL DEFAULT 0,"
 	"  closed_at INTEGER"
 	");"
+	"CREATE INDEX storms_ticket ON storms(ticket_id);"
+	"CREATE INDEX tills_last_seen ON tills(last_seen_at) WHERE last_seen_at IS NOT NULL;"
 	"CREATE TABLE silences ("
 	"  id INTEGER PRIMARY KEY,"
 	"  till_id INTEGER REFERENCES tills(id),"   /* NULL: any till (of the store) */

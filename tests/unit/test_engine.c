@@ -100,14 +100,15 @@ static const struct expect rules[] = {
 	{ EV_RATE, S(S_CLOSED), W(W_CASHIER), NULL, "rated", KEPT, false, 1, 0, 0 },
 	{ EV_PRIORITY, OPEN_ST, W(W_CASHIER), NULL, "priority", KEPT, true, 1, 1, 0 },
 	{ EV_KB_DECLINED, S(S_NEW), W(W_CASHIER), NULL, "kb_not_helped", KEPT, false, 0, 0, 0 },
-	{ EV_AGENT_OPEN, S(S_NONE), W(W_AGENT), "new", "opened", NOBODY, true, 0, 1, 0 },
-	{ EV_AGENT_UPDATE, UNFINISHED, W(W_AGENT), NULL, "agent_update", KEPT, false, 0, 1, 0 },
-	{ EV_RECOVER, OPEN_ST, W(W_AGENT), NULL, "recovered", KEPT, false, 0, 1, 0 },
+	{ EV_AGENT_OPEN, S(S_NONE), W(W_AGENT) | W(W_SYSTEM), "new", "opened", NOBODY, true, 0, 1, 0 },
+	{ EV_AGENT_UPDATE, UNFINISHED, W(W_AGENT) | W(W_SYSTEM), NULL, "agent_update", KEPT, false, 0, 1, 0 },
+	{ EV_RECOVER, OPEN_ST, W(W_AGENT) | W(W_SYSTEM), NULL, "recovered", KEPT, false, 0, 1, 0 },
 	{ EV_AUTO_RESOLVE, OPEN_ST, W(W_SYSTEM), "closed", "auto_resolved", KEPT, false, 0, 2, 0 },
 	{ EV_SLA_WARNING, ANY_ST, W(W_SYSTEM), NULL, "sla_warning", KEPT, false, 0, 1, 0 },
 	{ EV_ESCALATE, ANY_ST, W(W_SYSTEM), NULL, "sla_breach", KEPT, false, 0, 1, 1 },
 	{ EV_REQUEUE, S(S_CLAIMED), W(W_SYSTEM), "new", "requeued", NOBODY, false, 0, 2, 0 },
 	{ EV_CASHIER_MOVED, UNFINISHED, W(W_SYSTEM), NULL, "cashier_moved", KEPT, false, 0, 2, 0 },
+	{ EV_AGENT_RAISE, OPEN_ST, W(W_AGENT) | W(W_SYSTEM), NULL, "priority", KEPT, true, 0, 2, 0 },
 };
 
 /* ---- reading what happened, through a second connection ---- */

@@ -367,7 +367,7 @@ static void store(struct db *db, int64_t till, const struct agent_event *ev, siz
 {
 	int accepted, duplicate;
 	assert_int_equal(db_begin(db), 0);
-	assert_int_equal(db_agent_store(db, till, ev, n, now, &accepted, &duplicate), 0);
+	assert_int_equal(db_agent_store(db, till, ev, n, now, &accepted, &duplicate, NULL), 0);
 	assert_int_equal(db_commit(db), 0);
 	assert_int_equal(accepted, want_accepted);
 	assert_int_equal(duplicate, want_duplicate);
