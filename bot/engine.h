@@ -41,8 +41,9 @@ enum ticket_event {
 	EV_ESCALATE,      /* the scheduler reports a breached deadline */
 	EV_REQUEUE,       /* the assignee's access was revoked: back to the queue */
 	EV_CASHIER_MOVED, /* its cashier moved to another store: nobody there answers for it */
+	EV_FORECAST_OPEN, /* the system plans the replacement of equipment near its end of life */
 };
-#define TICKET_EVENT_COUNT 20
+#define TICKET_EVENT_COUNT 21
 
 /* Who acts. */
 enum actor_kind { ACTOR_PERSON, ACTOR_AGENT, ACTOR_SYSTEM };
@@ -68,7 +69,7 @@ struct event_args {
 	/* open: */
 	const char *title;
 	int64_t kb_article_id;        /* the knowledge base's hint, 0: none */
-	int64_t store_id, till_id;    /* agent open: the till's */
+	int64_t store_id, till_id;    /* agent open, forecast open: the till's */
 	int64_t reply_to;             /* the cashier's message the answer replies to */
 	int64_t chat_id;              /* the chat it came from (the cashier's) */
 	/* A button press: the cashier's notice edits the pressed message instead of a new one. */
@@ -80,7 +81,7 @@ struct event_args {
 	 */
 	const struct event_msg *history;
 	const struct sla_timer *timer; /* warning, escalate: the timer due */
-	int64_t *out_id;              /* open, agent open: the new ticket's id (may be NULL) */
+	int64_t *out_id;              /* the open events: the new ticket's id (may be NULL) */
 };
 
 /* engine_apply()'s refusals: nothing was changed. */

@@ -3,6 +3,7 @@
  * notices that are due (bot/sla_watch.c), each tick one transaction.
  */
 #include "bot/dialog.h"
+#include "bot/forecast.h"
 #include "bot/scheduler.h"
 #include "bot/sla_watch.h"
 #include "core/clock.h"
@@ -34,7 +35,7 @@ int scheduler_run(const struct config *cfg, struct sender *sender, const volatil
 		};
 		int rc = db_begin(db);
 		int64_t before = db_total_changes(db);
-		if (!rc && !(rc = sla_watch_tick(&d)))
+		if (!rc && !(rc = sla_watch_tick(&d)) && !(rc = forecast_tick(&d)))
 			rc = db_commit(db);
 		if (rc) {
 			db_rollback(db);

@@ -110,6 +110,11 @@ static const struct cfg_key keys[] = {
 	  NULL, "1d",
 	  "How long heartbeats are kept (to tell a repeated batch); state changes\n"
 	  "are kept for good (1h to 365d)." },
+
+	{ "alerts", "forecast_days", CFG_INT, F(alerts_forecast_days), 0, 365, NULL, NULL, "30",
+	  "Days before a fiscal drive's or a certificate's end of life (the\n"
+	  "equipment's date, in the store's days) when one planned P3 ticket opens\n"
+	  "and the organisation's owners are told; 0: never." },
 };
 
 /* One SLA budget: a duration, "Nwd" (working days) or "-" (none). */

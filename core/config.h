@@ -66,6 +66,8 @@ struct config {
 	long long ingest_rate;       /* requests per second per till (token bucket) */
 	long long ingest_burst;      /* the bucket's size */
 	int64_t ingest_heartbeat_keep; /* seconds heartbeats are kept */
+	/* [alerts] */
+	long long alerts_forecast_days; /* days ahead of an end of life a planned ticket opens; 0: never */
 	/* The file's mode when it holds a secret that its group or others may read; else 0. */
 	unsigned secrets_exposed_mode;
 };

@@ -108,6 +108,7 @@ static const struct expect rules[] = {
 	{ EV_ESCALATE, ANY_ST, W(W_SYSTEM), NULL, "sla_breach", KEPT, false, 0, 1, 1 },
 	{ EV_REQUEUE, S(S_CLAIMED), W(W_SYSTEM), "new", "requeued", NOBODY, false, 0, 2, 0 },
 	{ EV_CASHIER_MOVED, UNFINISHED, W(W_SYSTEM), NULL, "cashier_moved", KEPT, false, 0, 2, 0 },
+	{ EV_FORECAST_OPEN, S(S_NONE), W(W_SYSTEM), "new", "opened", NOBODY, true, 0, 1, 1 },
 };
 
 /* ---- reading what happened, through a second connection ---- */
