@@ -15,7 +15,6 @@
  *   build/bench/forecast_bench [--tills N] [--passes N]
  */
 #include <getopt.h>
-#include <unistd.h>
 
 #include "bench/timing.h"
 #include "bot/dialog.h"
@@ -25,6 +24,7 @@
 #include "storage/chain.h"
 #include "storage/db.h"
 #include "storage/ticket.h"
+#include "tests/unit/scratch.h"
 
 #define NOW 1795000000
 #define STORES 1000
@@ -112,11 +112,11 @@ int main(int argc, char **argv)
 		}
 	}
 
-	char dir[] = "/tmp/tilldesk-forecast-bench-XXXXXX", path[80], err[256];
+	char dir[64], path[96], err[256];
 	struct config cfg;
 	struct db *db;
 	log_set_level(LOG_WARN);
-	if (!mkdtemp(dir) || config_load(&cfg, NULL, err, sizeof(err)))
+	if (scratch_make(dir, sizeof(dir), "forecast-bench") || config_load(&cfg, NULL, err, sizeof(err)))
 		return 1;
 	snprintf(path, sizeof(path), "%s/bench.db", dir);
 	if (db_open(&db, path, err, sizeof(err))) {
@@ -152,12 +152,5 @@ int main(int argc, char **argv)
 
 	db_close(db);
 	config_release(&cfg);
-	unlink(path);
-	char side[96];
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
-	rmdir(dir);
-	return 0;
+	return scratch_remove(dir) ? 1 : 0;
 }

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "peek.h"
 #include "scratch.h"
 #include "bot/dialog.h"
 #include "bot/forecast.h"
@@ -34,36 +35,10 @@ static char dir[] = "/tmp/tilldesk-forecast-XXXXXX";
 static char path[256];
 static struct config cfg;
 static struct db *desk;
-static sqlite3 *peek;
 static int64_t org, store, till;
 static int64_t today;  /* 09:00 in Moscow (06:00 UTC) on 14 December 2026 */
 
 /* ---- reading what happened, through a second connection ---- */
-
-static int64_t query_int(const char *sql, int64_t a)
-{
-	sqlite3_stmt *st;
-	int64_t v = 0;
-	assert_int_equal(sqlite3_prepare_v2(peek, sql, -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_int64(st, 1, a);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-static const char *query_text(const char *sql, int64_t a)
-{
-	static char s[1024];
-	sqlite3_stmt *st;
-	s[0] = '\0';
-	assert_int_equal(sqlite3_prepare_v2(peek, sql, -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_int64(st, 1, a);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(s, sizeof(s), "%s", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return s;
-}
 
 static int64_t tickets(void)
 {
