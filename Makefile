@@ -140,6 +140,10 @@ $(O)/bench/kb_bench: bench/kb_bench.c $(TEST_OBJ) $(O)/libtilldesk.a
 $(O)/bench/sla_bench: bench/sla_bench.c $(O)/libtilldesk.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(ALL_LDFLAGS)
+# The forecasts' pass over a large equipment registry (bench/forecast_bench.c).
+$(O)/bench/forecast_bench: bench/forecast_bench.c $(O)/libtilldesk.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(ALL_LDFLAGS)
 # /queue and the agent's lookup over many tickets (bench/queue_bench.c, bench/RESULTS.md).
 $(O)/bench/queue_bench: bench/queue_bench.c $(O)/libtilldesk.a
 	@mkdir -p $(@D)

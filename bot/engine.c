@@ -4,6 +4,7 @@
  * access changes all arrive here.
  */
 #include "bot/engine.h"
+#include "bot/forecast.h"
 #include "core/log.h"
 #include "storage/chain.h"
 #include "storage/outbox.h"
@@ -57,6 +58,7 @@ enum {
 	N_SLA_ENGINEERS = 1u << 18,     /* the warning or breach (a reaction warning offers «Взять») */
 	N_SLA_OWNERS = 1u << 19,        /* a breach, to the organisation's owners */
 	N_ENGINEERS_CASHIER_MOVED = 1u << 20,
+	N_FORECAST_OWNERS = 1u << 21,   /* a planned replacement, to the organisation's owners */
 };
 
 struct rule {
@@ -118,6 +120,8 @@ static const struct rule rules[TICKET_EVENT_COUNT] = {
 			       SLA_EFFECT_NONE, N_CARD_UPDATE | N_ENGINEERS_CASHIER_MOVED },
 	[EV_AGENT_RAISE] = { FROM_OPEN, BY_AGENT | BY_SYSTEM, TO_SAME, ASSIGNEE_KEEP, HISTORY_PRIORITY,
 			     SLA_EFFECT_RECOMPUTE, N_CARD_UPDATE | N_ENGINEERS_AGENT },
+	[EV_FORECAST_OPEN] = { FROM_NONE, BY_SYSTEM, TICKET_NEW, ASSIGNEE_NONE, HISTORY_OPENED,
+			       SLA_EFFECT_START, N_CARD_POST | N_FORECAST_OWNERS },
 };
 
 static const char *const event_names[TICKET_EVENT_COUNT] = {
@@ -129,6 +133,7 @@ static const char *const event_names[TICKET_EVENT_COUNT] = {
 	[EV_RECOVER] = "recover", [EV_AUTO_RESOLVE] = "auto_resolve",
 	[EV_SLA_WARNING] = "sla_warning", [EV_ESCALATE] = "escalate", [EV_REQUEUE] = "requeue",
 	[EV_CASHIER_MOVED] = "cashier_moved", [EV_AGENT_RAISE] = "agent_raise",
+	[EV_FORECAST_OPEN] = "forecast_open",
 };
 
 const char *ticket_event_name(enum ticket_event ev)
@@ -442,6 +447,7 @@ static int notice(struct change *c, unsigned which)
 		break;
 	case N_SLA_ENGINEERS: rc = sla_watch_tell(d, c->a->timer, sla_notice_of(c), false); break;
 	case N_SLA_OWNERS: rc = sla_watch_tell(d, c->a->timer, sla_notice_of(c), true); break;
+	case N_FORECAST_OWNERS: rc = forecast_tell_owners(d, c->t.id); break;
 	}
 	buf_release(&b);
 	return rc;
@@ -484,6 +490,7 @@ static int open_ticket(struct change *c)
 {
 	struct ticket_new n = {
 		.store_id = c->t.store_id, .till_id = c->t.till_id, .cashier_id = c->t.cashier_id,
+		/* A ticket nobody reported is the equipment's (no 'system' source exists). */
 		.source = c->who->kind == ACTOR_PERSON ? "telegram" : "agent",
 		.title = c->a->title, .priority = c->priority, .kb_article_id = c->a->kb_article_id,
 	};

@@ -42,8 +42,9 @@ enum ticket_event {
 	EV_REQUEUE,       /* the assignee's access was revoked: back to the queue */
 	EV_CASHIER_MOVED, /* its cashier moved to another store: nobody there answers for it */
 	EV_AGENT_RAISE,   /* the agent's fault got worse: a higher priority, said once */
+	EV_FORECAST_OPEN, /* the system plans the replacement of equipment near its end of life */
 };
-#define TICKET_EVENT_COUNT 21
+#define TICKET_EVENT_COUNT 22
 
 /* Who acts. */
 enum actor_kind { ACTOR_PERSON, ACTOR_AGENT, ACTOR_SYSTEM };
@@ -69,7 +70,7 @@ struct event_args {
 	/* open: */
 	const char *title;
 	int64_t kb_article_id;        /* the knowledge base's hint, 0: none */
-	int64_t store_id, till_id;    /* agent open: the till's */
+	int64_t store_id, till_id;    /* agent open, forecast open: the till's */
 	int64_t reply_to;             /* the cashier's message the answer replies to */
 	int64_t chat_id;              /* the chat it came from (the cashier's) */
 	/* A button press: the cashier's notice edits the pressed message instead of a new one. */
@@ -81,13 +82,13 @@ struct event_args {
 	 */
 	const struct event_msg *history;
 	const struct sla_timer *timer; /* warning, escalate: the timer due */
-	int64_t *out_id;              /* open, agent open: the new ticket's id (may be NULL) */
 	/*
 	 * Open events: called with the new ticket's id before its notices
 	 * are made (the alerting links its alert, which the card shows).
 	 */
 	int (*opened)(struct dialog *d, int64_t ticket_id, void *arg);
 	void *opened_arg;
+	int64_t *out_id;              /* the open events: the new ticket's id (may be NULL) */
 };
 
 /* engine_apply()'s refusals: nothing was changed. */

@@ -7,6 +7,7 @@
 #include "core/html.h"
 #include "core/log.h"
 #include "core/tz.h"
+#include "storage/chain.h"
 #include "storage/outbox.h"
 
 #define HTML_MAX (256u << 10)
@@ -227,6 +228,31 @@ int reply_ask_parts(struct dialog *d, int64_t chat_id, const struct buf *parts,
 {
 	struct notice n = { .kind = NOTICE_ASK, .chat_id = chat_id };
 	return tell(d, &n, NULL, parts, NULL, ticket_id, link_role, NULL);
+}
+
+struct owners {
+	struct dialog *d;
+	int64_t org_id;
+	const struct buf *parts;
+	int rc;
+};
+
+static int tell_owner(const struct person_row *p, void *arg)
+{
+	struct owners *o = arg;
+	enum person_role role;
+	if (!o->rc && !p->blocked && !p->disabled_at && p->tg_user_id && p->org_id == o->org_id &&
+	    !person_role_parse(&role, p->role) && role == ROLE_OWNER)
+		o->rc = reply_say_parts(o->d, p->tg_user_id, o->parts, NULL, 0, 0, NULL);
+	return o->rc;
+}
+
+int reply_owners(struct dialog *d, int64_t org_id, const struct buf *parts)
+{
+	const struct person_filter f = { .org_id = org_id, .role = person_role_name(ROLE_OWNER) };
+	struct owners o = { d, org_id, parts, 0 };
+	int rc = db_person_list(d->db, &f, tell_owner, &o);
+	return rc ? rc : o.rc;
 }
 
 void reply_local_time(char *out, size_t n, int64_t t, const char *zone)

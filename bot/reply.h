@@ -76,6 +76,12 @@ int reply_file_parts(struct dialog *d, int64_t chat_id, enum notice_kind kind,
 int reply_ask_parts(struct dialog *d, int64_t chat_id, const struct buf *parts,
 		    int64_t ticket_id, const char *link_role);
 
+/*
+ * reply_say_parts() to each owner of the organisation registered in
+ * Telegram, whose access is not revoked and who has not blocked the bot.
+ */
+int reply_owners(struct dialog *d, int64_t org_id, const struct buf *parts);
+
 /* Escapes user text into b for HTML parse mode. */
 void reply_esc(struct buf *b, const char *s);
 

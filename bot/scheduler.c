@@ -1,14 +1,25 @@
 /*
  * scheduler.c - the daemon's one-second tick: the SLA warnings and breach
- * notices that are due (bot/sla_watch.c), each tick one transaction.
+ * notices that are due (bot/sla_watch.c), the alerts' timers (bot/alert.c),
+ * and once a minute the planned
+ * tickets of equipment near its end of life (bot/forecast.c); each tick
+ * one transaction.
  */
 #include "bot/alert.h"
 #include "bot/dialog.h"
+#include "bot/forecast.h"
 #include "bot/scheduler.h"
 #include "bot/sla_watch.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "storage/outbox.h"
+
+/*
+ * The forecasts' pass reads every unit whose date falls in the coming weeks:
+ * 2.5 ms for 10,000 tills (bench/forecast_bench.c), against 0.01 ms for an
+ * idle tick. Dates count in days, so once a minute is soon enough.
+ */
+#define FORECAST_EVERY 60
 
 static _Atomic int64_t tick_ms;
 
@@ -26,6 +37,7 @@ int scheduler_run(const struct config *cfg, struct sender *sender, const volatil
 		return TD_ERR;
 	}
 	/* Each tick is one transaction: a notice and the record that it was sent go together. */
+	int64_t forecast_at = 0;  /* the next forecasts' pass; the first tick runs one */
 	while (!*stop) {
 		struct dialog d = {
 			.db = db,
@@ -33,14 +45,19 @@ int scheduler_run(const struct config *cfg, struct sender *sender, const volatil
 			.now = clock_now(),
 			.cfg = cfg,
 		};
+		/* A clock set back does not hold the pass off for as long. */
+		bool forecast = d.now >= forecast_at || d.now < forecast_at - FORECAST_EVERY;
 		int rc = db_begin(db);
 		int64_t before = db_total_changes(db);
-		if (!rc && !(rc = sla_watch_tick(&d)) && !(rc = alert_tick(&d)))
+		if (!rc && !(rc = sla_watch_tick(&d)) && !(rc = alert_tick(&d)) &&
+		    !(rc = forecast ? forecast_tick(&d) : 0))
 			rc = db_commit(db);
 		if (rc) {
 			db_rollback(db);
 			log_warn("scheduler: tick failed (%s)", db_errmsg(db));
 		} else {
+			if (forecast)
+				forecast_at = d.now + FORECAST_EVERY;
 			tick_ms = clock_mono_ms();
 			if (db_total_changes(db) != before)
 				sender_kick(sender);

@@ -9,9 +9,10 @@
 
 /*
  * Every second until *stop is set, in one transaction, sends the SLA
- * warnings and breach notices that are due (bot/sla_watch.c) and kicks the
- * sender when the tick changed anything. 0, or TD_ERR when the database
- * cannot be opened.
+ * warnings and breach notices that are due (bot/sla_watch.c), once a
+ * minute opens the planned tickets that are due (bot/forecast.c), and
+ * kicks the sender when the tick changed anything. 0, or TD_ERR when the
+ * database cannot be opened.
  */
 int scheduler_run(const struct config *cfg, struct sender *sender, const volatile int *stop);
 

@@ -223,23 +223,6 @@ int sla_watch_promise(struct dialog *d, int64_t ticket_id, const char *before, s
 
 /* ---- the scheduler's notices ---- */
 
-struct owners {
-	struct dialog *d;
-	int64_t org_id;
-	const struct buf *parts;
-	int rc;
-};
-
-static int tell_owner(const struct person_row *p, void *arg)
-{
-	struct owners *o = arg;
-	enum person_role role;
-	if (!o->rc && !p->blocked && !p->disabled_at && p->tg_user_id && p->org_id == o->org_id &&
-	    !person_role_parse(&role, p->role) && role == ROLE_OWNER)
-		o->rc = reply_say_parts(o->d, p->tg_user_id, o->parts, NULL, 0, 0, NULL);
-	return o->rc;
-}
-
 struct notice_row {
 	struct buf *b;
 	struct sla_timer t;
@@ -279,11 +262,8 @@ int sla_watch_tell(struct dialog *d, const struct sla_timer *t, int what, bool o
 	if ((rc = db_ticket_get(d->db, t->ticket_id, render, &n)))
 		goto done;
 	if (owners) {
-		if (!(rc = db_sla_place(d->db, t->ticket_id, &pl))) {
-			struct owners o = { d, pl.org_id, &b, 0 };
-			rc = db_person_list(d->db, NULL, tell_owner, &o);
-			rc = rc ? rc : o.rc;
-		}
+		if (!(rc = db_sla_place(d->db, t->ticket_id, &pl)))
+			rc = reply_owners(d, pl.org_id, &b);
 		goto done;
 	}
 	/* The reaction warning announces the ticket again: it can be claimed from there. */

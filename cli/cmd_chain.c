@@ -71,12 +71,23 @@ struct org_args {
 	const char *tier;
 	const char *owners[OWNERS_MAX + 1];
 	size_t n_owners;
+	int tell_store;   /* -1: not given */
 };
+
+static int yes_no(struct cli *c, int *out, const char *val)
+{
+	if (strcmp(val, "yes") && strcmp(val, "no"))
+		return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_YES_NO, val);
+	*out = !strcmp(val, "yes");
+	return 0;
+}
 
 static int org_opt(struct cli *c, int opt, const char *val, void *arg)
 {
 	struct org_args *a = arg;
 	switch (opt) {
+	case 's':
+		return yes_no(c, &a->tell_store, val);
 	case 't':
 		if (!tier_valid(val))
 			return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_TIER, val);
@@ -98,13 +109,14 @@ static int org_add(struct cli *c, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "tier", required_argument, NULL, 't' },
 		{ "owner", required_argument, NULL, 'o' },
+		{ "tell-store", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct org_args a = { .tier = "standard" };
+	struct org_args a = { .tier = "standard", .tell_store = -1 };
 	bool done;
 	int64_t id;
-	int rc = cli_options(c, &argc, &argv, "t:o:h", opts, MSG_HELP_ORG_ADD, org_opt, &a, &done);
+	int rc = cli_options(c, &argc, &argv, "t:o:s:h", opts, MSG_HELP_ORG_ADD, org_opt, &a, &done);
 	if (done || rc)
 		return rc;
 	if (argc != 1)
@@ -112,6 +124,8 @@ static int org_add(struct cli *c, int argc, char **argv)
 	if ((rc = cli_check_text(c, MSG_NOUN_ORG, argv[0], NAME_MAX_BYTES)) || (rc = begin_tx(c)))
 		return rc;
 	rc = db_org_add(c->db, &id, argv[0], a.tier, a.owners);
+	if (!rc && a.tell_store == 1)
+		rc = db_org_set_tell_store(c->db, id, true);
 	if (rc == TD_EEXISTS)
 		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_ORG_EXISTS, argv[0]);
 	else if (rc)
@@ -119,10 +133,40 @@ static int org_add(struct cli *c, int argc, char **argv)
 	if ((rc = finish_tx(c, rc)))
 		return rc;
 	cli_say(c, MSG_CLI_ORG_ADDED, (long long)id, argv[0], a.tier);
+	if (a.tell_store == 1)
+		cli_say(c, MSG_CLI_ORG_TELL_STORE, (long long)id, msg(MSG_CLI_YES));
 	return EXIT_OK;
 }
 
-static const int org_cols[] = { 4, 30, 10, 8, 0 };
+/* org set ORG --tell-store yes|no */
+static int org_set(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "tell-store", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct org_args a = { .tell_store = -1 };
+	bool done;
+	int64_t id;
+	int rc = cli_options(c, &argc, &argv, "s:h", opts, MSG_HELP_ORG_SET, org_opt, &a, &done);
+	if (done || rc)
+		return rc;
+	if (argc != 1 || a.tell_store < 0)
+		return cli_usage(c, MSG_HELP_ORG_SET, false);
+	if ((rc = begin_tx(c)))
+		return rc;
+	if ((rc = cli_found(c, db_org_find(c->db, &id, argv[0]), MSG_NOUN_ORG, argv[0])))
+		return finish_tx(c, rc);
+	if (db_org_set_tell_store(c->db, id, a.tell_store))
+		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
+	if ((rc = finish_tx(c, rc)))
+		return rc;
+	cli_say(c, MSG_CLI_ORG_TELL_STORE, (long long)id, msg(a.tell_store ? MSG_CLI_YES : MSG_CLI_NO));
+	return EXIT_OK;
+}
+
+static const int org_cols[] = { 4, 30, 10, 8, 14, 0 };
 
 static int print_org(const struct org_row *r, void *arg)
 {
@@ -131,7 +175,8 @@ static int print_org(const struct org_row *r, void *arg)
 	snprintf(id, sizeof(id), "%lld", (long long)r->id);
 	snprintf(stores, sizeof(stores), "%lld", (long long)r->stores);
 	cli_row(c, org_cols, ARRAY_SIZE(org_cols),
-		(const char *[]){ id, r->name, r->tier, stores, r->owners });
+		(const char *[]){ id, r->name, r->tier, stores,
+				  msg(r->tell_store ? MSG_CLI_YES : MSG_CLI_NO), r->owners });
 	return 0;
 }
 
@@ -148,7 +193,9 @@ static int org_list(struct cli *c, int argc, char **argv)
 
 int cmd_org(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_sub subs[] = { { "add", org_add }, { "list", org_list }, { NULL, NULL } };
+	static const struct cli_sub subs[] = {
+		{ "add", org_add }, { "set", org_set }, { "list", org_list }, { NULL, NULL },
+	};
 	return cli_dispatch(c, argc, argv, subs, MSG_HELP_ORG);
 }
 

@@ -137,6 +137,11 @@ static const struct cfg_key keys[] = {
 	{ "alerts", "storm_every", CFG_DURATION, F(alert_storm_every), 1, 3600, NULL, NULL, "10s",
 	  NULL },
 
+	{ "alerts", "forecast_days", CFG_INT, F(alerts_forecast_days), 0, 365, NULL, NULL, "30",
+	  "Days before a fiscal drive's or a certificate's end of life (the\n"
+	  "equipment's date, in the store's days) when one planned P3 ticket opens\n"
+	  "and the organisation's owners are told; 0: never." },
+
 #define PRIO(code, def, help) \
 	{ "priority", code, CFG_CUSTOM, 0, 0, 0, NULL, NULL, def, help }
 	PRIO("default", "3/2",

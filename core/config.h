@@ -83,6 +83,7 @@ struct config {
 	long long alert_storm_min;    /* tills with one code within storm_window: a storm */
 	int64_t alert_storm_window;
 	int64_t alert_storm_every;    /* seconds between edits of a storm's message */
+	long long alerts_forecast_days; /* days ahead of an end of life a planned ticket opens; 0: never */
 	/* [priority]: a ticket's priority per check code, for WARNING and CRITICAL */
 	struct alert_priority *alert_prio;
 	size_t n_alert_prio;

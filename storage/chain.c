@@ -99,6 +99,7 @@ static int org_row(sqlite3_stmt *st, void *arg)
 		.tier = db_text(st, 2),
 		.owners = db_text(st, 3),
 		.stores = sqlite3_column_int64(st, 4),
+		.tell_store = sqlite3_column_int64(st, 5) != 0,
 	};
 	return rows->fn(&r, rows->arg);
 }
@@ -109,8 +110,25 @@ int db_org_list(struct db *db, int (*fn)(const struct org_row *, void *), void *
 	return db_query_each(db, "SELECT o.id, o.name, o.tier,"
 			     " (SELECT coalesce(group_concat(email, ', '), '') FROM"
 			     "   (SELECT email FROM org_owners WHERE org_id = o.id ORDER BY email)),"
-			     " (SELECT count(*) FROM stores WHERE org_id = o.id)"
+			     " (SELECT count(*) FROM stores WHERE org_id = o.id), o.tell_store"
 			     " FROM orgs o ORDER BY o.id", DB_NO_BINDS, org_row, &rows);
+}
+
+int db_org_set_tell_store(struct db *db, int64_t org_id, bool on)
+{
+	int64_t id;
+	return db_query_int(db, "UPDATE orgs SET tell_store = ?2 WHERE id = ?1 RETURNING id",
+			    DB_BINDS(DB_INT(org_id), DB_INT(on)), &id);
+}
+
+int db_org_tell_store(struct db *db, int64_t store_id, bool *out)
+{
+	int64_t v;
+	int rc = db_query_int(db, "SELECT o.tell_store FROM stores s JOIN orgs o ON o.id = s.org_id"
+			      " WHERE s.id = ?", DB_BINDS(DB_INT(store_id)), &v);
+	if (!rc)
+		*out = v != 0;
+	return rc;
 }
 
 int db_store_add(struct db *db, int64_t *out, int64_t org_id, const char *name,

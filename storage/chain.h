@@ -18,6 +18,7 @@ struct org_row {
 	const char *name, *tier;
 	const char *owners;   /* e-mail addresses, comma-separated */
 	int64_t stores;
+	bool tell_store;      /* a store's cashiers hear of its P1 and P2 faults */
 };
 
 struct store_row {
@@ -72,6 +73,13 @@ int db_person_find(struct db *db, int64_t *out, const char *ref);
 int db_org_add(struct db *db, int64_t *out, const char *name, const char *tier,
 	       const char *const *owners);
 int db_org_list(struct db *db, int (*fn)(const struct org_row *, void *), void *arg);
+/*
+ * Whether the organisation's stores are told of their P1 and P2 faults
+ * (a short message to the store's cashiers, and when it recovers).
+ * TD_ENOTFOUND for no such organisation or store.
+ */
+int db_org_set_tell_store(struct db *db, int64_t org_id, bool on);
+int db_org_tell_store(struct db *db, int64_t store_id, bool *out);
 
 int db_store_add(struct db *db, int64_t *out, int64_t org_id, const char *name,
 		 const char *address, const char *timezone, const char *hours);

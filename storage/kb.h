@@ -74,6 +74,13 @@ int db_kb_find(struct db *db, const char *slug, struct kb_entry *out);
 void kb_entry_release(struct kb_entry *e);
 /* Calls fn for each active article, by slug. */
 int db_kb_each(struct db *db, int (*fn)(const struct kb_entry *, void *), void *arg);
+/*
+ * Calls fn with the id and codes (comma-separated, as written) of each
+ * active article whose codes hold the text code, by id; the caller tells
+ * code itself from a longer one with kb_codes_name() (kb/article.h).
+ */
+int db_kb_with_code(struct db *db, const char *code,
+		    int (*fn)(int64_t id, const char *codes, void *arg), void *arg);
 
 /*
  * A full-text query. match is an FTS5 expression of quoted words; its

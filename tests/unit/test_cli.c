@@ -179,6 +179,52 @@ static void test_cli__org_add_bad_arguments_write_nothing(void **state)
 	assert_int_equal(orgs(), 0);
 }
 
+/* What the alerting asks when a fault opens at a store: does its organisation tell the store? */
+static bool store_is_told(const char *store)
+{
+	int64_t id;
+	bool on = true;
+	struct db *db = open_db();
+	assert_int_equal(db_store_find(db, &id, 0, store), 0);
+	assert_int_equal(db_org_tell_store(db, id, &on), 0);
+	db_close(db);
+	return on;
+}
+
+static void test_cli__org_set_tell_store_switches_what_the_stores_are_told(void **state)
+{
+	(void)state;
+	make_chain();
+	assert_false(store_is_told("Ромашка-1"));
+	assert_int_equal(run("org", "list", NULL), 0);
+	assert_contains(out_text, "tell store");
+	assert_contains(out_text, "gold       1        no");
+
+	assert_int_equal(run("org", "set", "Ромашка", "--tell-store", "yes", NULL), 0);
+	assert_contains(out_text, "Organisation #1: tell a store's cashiers of its P1 and P2 faults — yes.");
+	assert_true(store_is_told("Ромашка-1"));
+	assert_int_equal(run("org", "list", NULL), 0);
+	assert_contains(out_text, "gold       1        yes");
+
+	/* Bad arguments change nothing. */
+	assert_int_equal(run("org", "set", "Ромашка", "--tell-store", "maybe", NULL), EXIT_USAGE);
+	assert_contains(err_text, "'maybe': use yes or no");
+	assert_int_equal(run("org", "set", "Ромашка", NULL), EXIT_USAGE);
+	assert_int_equal(run("org", "set", "Лютик", "--tell-store", "no", NULL), EXIT_FAIL);
+	assert_true(store_is_told("Ромашка-1"));
+
+	assert_int_equal(run("org", "set", "1", "--tell-store", "no", NULL), 0);
+	assert_false(store_is_told("Ромашка-1"));
+
+	/* Set when the organisation is added. */
+	assert_int_equal(run("org", "add", "Лютик", "--tell-store", "yes", NULL), 0);
+	assert_int_equal(run("store", "add", "Лютик-1", "--org", "Лютик", "--tz", "Europe/Moscow",
+			     "--hours", "24/7", NULL), 0);
+	assert_true(store_is_told("Лютик-1"));
+	assert_int_equal(run("org", "set", "--help", NULL), 0);
+	assert_contains(out_text, "Usage: tilldesk org set ORG --tell-store yes|no");
+}
+
 static void test_cli__sql_metacharacters_are_just_text(void **state)
 {
 	(void)state;
@@ -756,6 +802,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cli__person_move_and_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli__unknown_commands_and_help, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli__config_typo_stops_with_file_and_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cli__org_set_tell_store_switches_what_the_stores_are_told,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include "peek.h"
 #include "scratch.h"
 #include "bot/engine.h"
 #include "core/log.h"
@@ -37,7 +38,6 @@
 
 static char dir[] = "/tmp/tilldesk-engine-XXXXXX";
 static struct db *desk;
-static sqlite3 *peek;
 static struct dialog dlg;
 static int64_t org, store, till, other_till;
 
@@ -109,34 +109,10 @@ static const struct expect rules[] = {
 	{ EV_REQUEUE, S(S_CLAIMED), W(W_SYSTEM), "new", "requeued", NOBODY, false, 0, 2, 0 },
 	{ EV_CASHIER_MOVED, UNFINISHED, W(W_SYSTEM), NULL, "cashier_moved", KEPT, false, 0, 2, 0 },
 	{ EV_AGENT_RAISE, OPEN_ST, W(W_AGENT) | W(W_SYSTEM), NULL, "priority", KEPT, true, 0, 2, 0 },
+	{ EV_FORECAST_OPEN, S(S_NONE), W(W_SYSTEM), "new", "opened", NOBODY, true, 0, 1, 1 },
 };
 
 /* ---- reading what happened, through a second connection ---- */
-
-static int64_t query_int(const char *sql, int64_t a)
-{
-	sqlite3_stmt *st;
-	int64_t v = 0;
-	assert_int_equal(sqlite3_prepare_v2(peek, sql, -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_int64(st, 1, a);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-static const char *query_text(const char *sql, int64_t a)
-{
-	static char s[256];
-	sqlite3_stmt *st;
-	s[0] = '\0';
-	assert_int_equal(sqlite3_prepare_v2(peek, sql, -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_int64(st, 1, a);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(s, sizeof(s), "%s", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return s;
-}
 
 static int64_t outbox_to(int64_t chat, int64_t after)
 {

@@ -1,0 +1,183 @@
+/*
+ * forecast.c - planned tickets for equipment reaching its end of life; see
+ * forecast.h.
+ */
+#include "bot/engine.h"
+#include "bot/forecast.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/tz.h"
+#include "kb/article.h"
+#include "storage/forecast.h"
+#include "storage/kb.h"
+#include "storage/sla.h"
+#include "storage/ticket.h"
+
+#define DAY 86400
+#define FORECAST_PRIORITY 3  /* planned work: the till still sells */
+#define TITLE_MAX 1024
+
+struct pass {
+	struct dialog *d;
+	long days;          /* how far ahead a ticket opens */
+	struct tz *tz;      /* the zone of the units in hand (they come zone by zone); NULL: UTC */
+	char zone[64];      /* its name */
+};
+
+/* The day (since 1970-01-01) that tz's clocks show at t; UTC's for NULL. */
+static long day_at(const struct tz *tz, int64_t t)
+{
+	int64_t local = t + (tz ? tz_offset(tz, t) : 0);
+	return (long)((local - (local < 0 ? DAY - 1 : 0)) / DAY);
+}
+
+/* A day as YYYY-MM-DD. */
+static void day_text(char *out, size_t n, long day)
+{
+	time_t t = (time_t)day * DAY;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, n, "%Y-%m-%d", &tm);
+}
+
+/* Loads the store's zone unless it is the one in hand. A zone that does not load counts as UTC. */
+static void zone_of(struct pass *p, const char *zone)
+{
+	if (!strcmp(p->zone, zone))
+		return;
+	tz_free(p->tz);
+	p->tz = NULL;
+	snprintf(p->zone, sizeof(p->zone), "%s", zone);
+	if (tz_load(&p->tz, zone))
+		log_warn("forecast: time zone '%s' does not load; its stores' days are UTC's", zone);
+}
+
+/* The agent's check code whose article tells how the unit is replaced; NULL: none. */
+static const char *code_of(const struct forecast_unit *u)
+{
+	if (!strcmp(u->kind, "fn"))
+		return "fn.expiring";
+	if (!strcmp(u->kind, "key"))
+		return strstr(u->model, "ГОСТ") || strstr(u->model, "GOST") ? "utm.cert_gost" : "utm.cert_rsa";
+	return NULL;
+}
+
+struct article {
+	const char *code;
+	int64_t id;
+};
+
+static int article_row(int64_t id, const char *codes, void *arg)
+{
+	struct article *a = arg;
+	if (!kb_codes_name(codes, a->code))
+		return 0;
+	a->id = id;
+	return 1;  /* the first found */
+}
+
+/* The active article whose codes name the unit's code, in *out; 0 for none. */
+static int article_of(struct dialog *d, const struct forecast_unit *u, int64_t *out)
+{
+	struct article a = { code_of(u), 0 };
+	int rc = a.code ? db_kb_with_code(d->db, a.code, article_row, &a) : 0;
+	*out = a.id;
+	return rc < 0 ? rc : 0;
+}
+
+/* What is to be done, by when (DD.MM.YYYY), at which till: the ticket's title. */
+static void title_of(struct buf *b, const struct forecast_unit *u, const char *due)
+{
+	if (!strcmp(u->kind, "fn")) {
+		msg_buf(b, MSG_FORECAST_TITLE_FN, *u->serial ? u->serial : u->model, u->till, due);
+	} else if (!strcmp(u->kind, "key")) {
+		msg_buf(b, MSG_FORECAST_TITLE_KEY, *u->model ? u->model : u->serial, u->till, due);
+	} else {
+		struct buf what = BUF_INIT(TITLE_MAX);
+		buf_puts(&what, u->kind);
+		for (const char *const *s = (const char *const[]){ u->model, u->serial, NULL }; *s; s++)
+			if (**s)
+				buf_printf(&what, " %s", *s);
+		msg_buf(b, MSG_FORECAST_TITLE_OTHER, buf_cstr(&what), u->till, due);
+		buf_release(&what);
+	}
+}
+
+/* Opens the unit's planned ticket when its day has come, and records it. */
+static int forecast_one(const struct forecast_unit *u, void *arg)
+{
+	struct pass *p = arg;
+	struct dialog *d = p->d;
+	long expires;
+	if (parse_date(&expires, u->expires_on))
+		return 0;  /* not a date: nothing to plan by */
+	zone_of(p, u->timezone);
+	long left = expires - day_at(p->tz, d->now);
+	if (left < 0 || left > p->days)
+		return 0;
+
+	const struct actor system = { .kind = ACTOR_SYSTEM };
+	struct buf title = BUF_INIT(TITLE_MAX);
+	char due[16];
+	int64_t article, ticket = 0;
+	int rc = article_of(d, u, &article);
+	if (rc)
+		goto done;
+	/* YYYY-MM-DD as DD.MM.YYYY */
+	snprintf(due, sizeof(due), "%.2s.%.2s.%.4s", u->expires_on + 8, u->expires_on + 5,
+		 u->expires_on);
+	title_of(&title, u, due);
+	const struct event_args a = {
+		.title = buf_cstr(&title), .priority = FORECAST_PRIORITY, .kb_article_id = article,
+		.store_id = u->store_id, .till_id = u->till_id, .out_id = &ticket,
+	};
+	if ((rc = engine_apply(d, EV_FORECAST_OPEN, &system, 0, &a)) ||
+	    (rc = db_forecast_add(d->db, u->equipment_id, u->expires_on, ticket, d->now)))
+		goto done;
+	log_info("forecast: ticket %lld: %s unit %lld of till %lld ends %s (%ld days)",
+		 (long long)ticket, u->kind, (long long)u->equipment_id, (long long)u->till_id,
+		 u->expires_on, left);
+done:
+	buf_release(&title);
+	return rc;
+}
+
+int forecast_tick(struct dialog *d)
+{
+	if (!d->cfg || !d->cfg->alerts_forecast_days)
+		return 0;
+	struct pass p = { .d = d, .days = (long)d->cfg->alerts_forecast_days };
+	char first[16], last[16];
+	long today = day_at(NULL, d->now);
+	/* A store's day is at most one from UTC's (zones run from -12 to +14 hours). */
+	day_text(first, sizeof(first), today - 1);
+	day_text(last, sizeof(last), today + p.days + 1);
+	int rc = db_forecast_due(d->db, first, last, forecast_one, &p);
+	tz_free(p.tz);
+	return rc;
+}
+
+static int owner_notice(const struct ticket_row *r, void *arg)
+{
+	struct buf *b = arg;
+	notice_arg_msg(b, MSG_FORECAST_OWNER, (long long)r->id);
+	notice_arg_text(b, r->title);
+	notice_arg_markup(b, "\n");
+	notice_arg_text(b, r->org);
+	notice_arg_markup(b, " · ");
+	notice_arg_text(b, r->store);
+	return 0;
+}
+
+int forecast_tell_owners(struct dialog *d, int64_t ticket_id)
+{
+	struct buf b = BUF_INIT(16384);
+	struct sla_place pl;
+	int rc = db_ticket_get(d->db, ticket_id, owner_notice, &b);
+	if (!rc)
+		rc = db_sla_place(d->db, ticket_id, &pl);
+	if (!rc)
+		rc = reply_owners(d, pl.org_id, &b);
+	buf_release(&b);
+	return rc;
+}
