@@ -328,8 +328,8 @@ static void some_alerts(void)
 		 " (1, %lld, %lld, 'fn.expiring', 'fn', 'firing', 'warning', 'ФН: 20 дней', 3, %lld, %lld, 12, 0, NULL, NULL, NULL),"
 		 " (2, %lld, NULL, 'store.offline', 'heartbeat', 'firing', 'critical', 'нет связи', 1, %lld, %lld, 1, 0, NULL, NULL, NULL),"
 		 " (3, %lld, %lld, 'utm.down', 'utm', 'recovering', 'critical', 'УТМ', 2, %lld, %lld, 40, 1, NULL, NULL, %lld),"
-		 " (4, %lld, %lld, 'clock.skew', 'clock', 'resolved', 'warning', 'часы', 4, %lld, %lld, 3, 0, NULL, %lld, %lld),"
-		 " (5, %lld, %lld, 'disk.space', 'disk', 'resolved', 'warning', 'диск', 3, %lld, %lld, 2, 0, NULL, %lld, %lld),"
+		 " (4, %lld, %lld, 'clock.skew', 'clock', 'resolved', 'warning', 'часы', 3, %lld, %lld, 3, 0, NULL, %lld, %lld),"
+		 " (5, %lld, %lld, 'disk.space', 'disk', 'resolved', 'warning', 'диск', 4, %lld, %lld, 2, 0, NULL, %lld, %lld),"
 		 " (6, %lld, %lld, 'fn.state', 'fn', 'firing', 'critical', 'ФН', 3, %lld, %lld, 1, 0, 2, NULL, NULL);"
 		 "INSERT INTO alert_events(alert_id, at, kind, body) VALUES"
 		 " (1, %lld, 'opened', 'warning P3'), (3, %lld, 'opened', NULL), (1, %lld, 'repeat', '12');",
@@ -372,7 +372,7 @@ static void test_alert_view__list_puts_firing_first_by_priority_then_resolved_ne
 	struct seen_alerts s = { 0 };
 	assert_int_equal(db_alert_view_list(db, NULL, T0, note_alert, &s), 0);
 	assert_int_equal(s.n, 6);
-	/* Firing: P1, then the two P3 oldest first; recovering; resolved newest first. */
+	/* Firing: P1, then the two P3 oldest first; recovering; resolved newest first, whatever their priority. */
 	int64_t order[] = { 2, 1, 6, 3, 5, 4 };
 	for (int i = 0; i < 6; i++)
 		assert_int_equal(s.ids[i], order[i]);
