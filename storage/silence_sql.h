@@ -19,8 +19,13 @@
 	"  OR (substr(" s ".code, -1) = '*'" \
 	"      AND substr(" code ", 1, length(" s ".code) - 1) = substr(" s ".code, 1, length(" s ".code) - 1)))"
 
-/* Silence row s is in force at now: started, not yet at its end, not removed. */
+/*
+ * Silence row s is in force at now: started, not yet at its end, not
+ * removed. Such a row's end was never handled either (ended_at): saying so
+ * lets the partial index silences_live serve, however many old ones there are.
+ */
 #define SILENCE_LIVE(s, now) \
-	"(" s ".starts_at <= " now " AND " now " < " s ".ends_at AND " s ".removed_at IS NULL)"
+	"(" s ".starts_at <= " now " AND " now " < " s ".ends_at AND " s ".removed_at IS NULL" \
+	" AND " s ".ended_at IS NULL)"
 
 #endif
