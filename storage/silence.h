@@ -18,7 +18,8 @@ struct silence_match {
 /*
  * The newest live silence (started, not ended, not removed at now) covering
  * an alert of store_id / till_id (0: a store alert) / code: its id in *id,
- * 0 when none does. A silence of a store covers its tills too.
+ * 0 when none does. A silence of a store covers its tills too; a
+ * silence's code ending in '*' covers every code it begins (below).
  */
 int db_silence_find(struct db *db, int64_t store_id, int64_t till_id, const char *code,
 		    int64_t now, int64_t *id);
