@@ -1,4 +1,6 @@
 #include <getopt.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/buf.h"
@@ -24,6 +26,8 @@ static const struct command commands[] = {
 	{ "invite", cmd_invite },
 	{ "person", cmd_person },
 	{ "ticket", cmd_ticket },
+	{ "alert", cmd_alert },
+	{ "silence", cmd_silence },
 	{ "report", cmd_report },
 	{ "kb", cmd_kb },
 	{ "chat", cmd_chat },
@@ -73,6 +77,47 @@ struct db *cli_db(struct cli *c)
 		return NULL;
 	}
 	return c->db;
+}
+
+int cli_begin(struct cli *c)
+{
+	if (!cli_db(c))
+		return EXIT_FAIL;
+	if (db_begin(c->db))
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
+	return 0;
+}
+
+int cli_finish(struct cli *c, int rc)
+{
+	if (rc) {
+		db_rollback(c->db);
+		return rc;
+	}
+	if (db_commit(c->db))
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
+	return 0;
+}
+
+void cli_admin_login(char *out, size_t n)
+{
+	struct passwd *pw;
+	if (!getlogin_r(out, n) && *out)
+		return;
+	pw = getpwuid(getuid());
+	snprintf(out, n, "%s", pw ? pw->pw_name : "?");
+}
+
+int cli_id_arg(struct cli *c, int argc, char **argv, enum msg_id help, long long *id)
+{
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+		return cli_usage(c, help, true);
+	if (argc != 2)
+		return cli_usage(c, help, false);
+	const char *ref = argv[1][0] == '#' ? argv[1] + 1 : argv[1];
+	if (parse_int(id, ref, 1, INT64_MAX))
+		return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_NUMBER, argv[1]);
+	return -1;
 }
 
 int cli_found(struct cli *c, int found_rc, enum msg_id what, const char *ref)

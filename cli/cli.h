@@ -46,6 +46,20 @@ int cli_check_db_files(struct cli *c);
 /* Warns on stderr when the config file holds a secret that others can read. */
 void cli_warn_exposed_secrets(struct cli *c);
 
+/* Opens the database (cli_db) and a write transaction; 0 or an exit status, reported. */
+int cli_begin(struct cli *c);
+/* Ends cli_begin()'s transaction: commits when rc is 0, else rolls back; returns rc or a reported failure. */
+int cli_finish(struct cli *c, int rc);
+/* Who runs the command, for what it records: the login, else the account's name. */
+void cli_admin_login(char *out, size_t n);
+
+/*
+ * The one argument of "show ID" and the like: argv[1], a number (with or
+ * without '#') into *id, else help or a refusal. Returns -1 to go on, or
+ * the exit status to end with.
+ */
+int cli_id_arg(struct cli *c, int argc, char **argv, enum msg_id help, long long *id);
+
 /* Prints "tilldesk: <message>" to the error stream; returns code. */
 int cli_fail(struct cli *c, int code, enum msg_id id, ...);
 /* Prints a catalogue message to the output stream. */
@@ -122,5 +136,12 @@ int cmd_doctor(struct cli *c, int argc, char **argv);
 /* doctor's report when the configuration does not load (err: file:line: reason). */
 int cmd_doctor_bad_config(struct cli *c, const char *err);
 int cmd_updates(struct cli *c, int argc, char **argv);
+int cmd_alert(struct cli *c, int argc, char **argv);
+int cmd_silence(struct cli *c, int argc, char **argv);
+
+/* A silence as `silence list` shows it (a header, then one row each; arg is the cli). */
+struct silence_row;
+void cli_silence_header(struct cli *c);
+int cli_silence_print(const struct silence_row *r, void *arg);
 
 #endif

@@ -3,7 +3,6 @@
  * a client's retail chain and who may use the bot.
  */
 #include <getopt.h>
-#include <pwd.h>
 #include <unistd.h>
 
 #include "bot/dialog.h"
@@ -19,27 +18,6 @@
 #define NAME_MAX_BYTES 200
 #define ADDRESS_MAX_BYTES 500
 #define OWNERS_MAX 16
-
-/* Runs a write inside one transaction; rc from the body decides commit. */
-static int finish_tx(struct cli *c, int rc)
-{
-	if (rc) {
-		db_rollback(c->db);
-		return rc;
-	}
-	if (db_commit(c->db))
-		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
-	return 0;
-}
-
-static int begin_tx(struct cli *c)
-{
-	if (!cli_db(c))
-		return EXIT_FAIL;
-	if (db_begin(c->db))
-		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
-	return 0;
-}
 
 static bool email_valid(const char *s)
 {
@@ -121,7 +99,7 @@ static int org_add(struct cli *c, int argc, char **argv)
 		return rc;
 	if (argc != 1)
 		return cli_usage(c, MSG_HELP_ORG_ADD, false);
-	if ((rc = cli_check_text(c, MSG_NOUN_ORG, argv[0], NAME_MAX_BYTES)) || (rc = begin_tx(c)))
+	if ((rc = cli_check_text(c, MSG_NOUN_ORG, argv[0], NAME_MAX_BYTES)) || (rc = cli_begin(c)))
 		return rc;
 	rc = db_org_add(c->db, &id, argv[0], a.tier, a.owners);
 	if (!rc && a.tell_store == 1)
@@ -130,7 +108,7 @@ static int org_add(struct cli *c, int argc, char **argv)
 		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_ORG_EXISTS, argv[0]);
 	else if (rc)
 		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
-	if ((rc = finish_tx(c, rc)))
+	if ((rc = cli_finish(c, rc)))
 		return rc;
 	cli_say(c, MSG_CLI_ORG_ADDED, (long long)id, argv[0], a.tier);
 	if (a.tell_store == 1)
@@ -154,13 +132,13 @@ static int org_set(struct cli *c, int argc, char **argv)
 		return rc;
 	if (argc != 1 || a.tell_store < 0)
 		return cli_usage(c, MSG_HELP_ORG_SET, false);
-	if ((rc = begin_tx(c)))
+	if ((rc = cli_begin(c)))
 		return rc;
 	if ((rc = cli_found(c, db_org_find(c->db, &id, argv[0]), MSG_NOUN_ORG, argv[0])))
-		return finish_tx(c, rc);
+		return cli_finish(c, rc);
 	if (db_org_set_tell_store(c->db, id, a.tell_store))
 		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
-	if ((rc = finish_tx(c, rc)))
+	if ((rc = cli_finish(c, rc)))
 		return rc;
 	cli_say(c, MSG_CLI_ORG_TELL_STORE, (long long)id, msg(a.tell_store ? MSG_CLI_YES : MSG_CLI_NO));
 	return EXIT_OK;
@@ -252,14 +230,14 @@ static int store_add(struct cli *c, int argc, char **argv)
 	hours_format(&hours, hours_text, sizeof(hours_text));
 	if (!cli_db(c) || (rc = cli_found(c, db_org_find(c->db, &org_id, a.org), MSG_NOUN_ORG, a.org)))
 		return rc ? rc : EXIT_FAIL;
-	if ((rc = begin_tx(c)))
+	if ((rc = cli_begin(c)))
 		return rc;
 	rc = db_store_add(c->db, &id, org_id, argv[0], a.address, a.tz, hours_text);
 	if (rc == TD_EEXISTS)
 		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_STORE_EXISTS, argv[0]);
 	else if (rc)
 		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
-	if ((rc = finish_tx(c, rc)))
+	if ((rc = cli_finish(c, rc)))
 		return rc;
 	cli_say(c, MSG_CLI_STORE_ADDED, (long long)id, argv[0], a.tz, hours_text);
 	return EXIT_OK;
@@ -383,8 +361,8 @@ static int issue_token(struct cli *c, struct till_key *t, enum msg_id said,
 	if (token_new(token, sizeof(token), "tdk_", 32))
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_NO_RANDOM);
 	token_hash(hash, token);
-	if (!(rc = begin_tx(c)))
-		rc = finish_tx(c, store(c, t, hash));
+	if (!(rc = cli_begin(c)))
+		rc = cli_finish(c, store(c, t, hash));
 	if (!rc)
 		cli_say(c, said, (long long)t->id, t->name, token);
 	explicit_bzero(token, sizeof(token));
@@ -549,12 +527,12 @@ static int equipment_add(struct cli *c, int argc, char **argv)
 		return rc;
 	if (a.expires && parse_date(&days, a.expires))
 		return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_DATE, a.expires);
-	if ((rc = find_place(c, &a.place, &org_id, &store_id, &till_id)) || (rc = begin_tx(c)))
+	if ((rc = find_place(c, &a.place, &org_id, &store_id, &till_id)) || (rc = cli_begin(c)))
 		return rc;
 	rc = db_equipment_add(c->db, &id, till_id, a.kind, a.model, a.serial, a.expires);
 	if (rc)
 		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
-	if ((rc = finish_tx(c, rc)))
+	if ((rc = cli_finish(c, rc)))
 		return rc;
 	cli_say(c, MSG_CLI_EQUIPMENT_ADDED, (long long)id, a.kind, a.place.till);
 	return EXIT_OK;
@@ -668,7 +646,7 @@ int cmd_invite(struct cli *c, int argc, char **argv)
 	if (token_new(code, sizeof(code), "", 16))
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_NO_RANDOM);
 	token_hash(hash, code);
-	if ((rc = begin_tx(c)))
+	if ((rc = cli_begin(c)))
 		return rc;
 	/* Engineers and admins belong to the support company, not a client. */
 	bool staff = role == ROLE_ENGINEER || role == ROLE_ADMIN;
@@ -676,7 +654,7 @@ int cmd_invite(struct cli *c, int argc, char **argv)
 			   clock_now() + ttl);
 	if (rc)
 		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
-	if ((rc = finish_tx(c, rc)))
+	if ((rc = cli_finish(c, rc)))
 		return rc;
 	cli_time(until, sizeof(until), clock_now() + ttl, NULL);
 	cli_say(c, MSG_CLI_INVITE_CREATED, a.role, until, bot, code);
@@ -748,16 +726,6 @@ static int person_list(struct cli *c, int argc, char **argv)
 	return db_person_list(c->db, &f, print_person, c) ? EXIT_FAIL : EXIT_OK;
 }
 
-/* Who ran the command, for the person's history: the login, else the account. */
-static void admin_login(char *out, size_t n)
-{
-	struct passwd *pw;
-	if (!getlogin_r(out, n) && *out)
-		return;
-	pw = getpwuid(getuid());
-	snprintf(out, n, "%s", pw ? pw->pw_name : "?");
-}
-
 /* The dialog an admin command speaks through: the outbox, the engineers' chat. */
 static void admin_dialog(struct cli *c, struct dialog *d)
 {
@@ -813,8 +781,8 @@ static int person_change(struct cli *c, int argc, char **argv, enum person_verb 
 	if ((rc = find_place(c, &a.place, &org_id, &store_id, NULL)) ||
 	    (rc = cli_found(c, db_person_find(c->db, &id, argv[0]), MSG_NOUN_PERSON, argv[0])))
 		return rc;
-	admin_login(admin, sizeof(admin));
-	if ((rc = begin_tx(c)))
+	cli_admin_login(admin, sizeof(admin));
+	if ((rc = cli_begin(c)))
 		return rc;
 	db_person_get(c->db, id, person_names, &names);
 	if (store_id)
@@ -846,7 +814,7 @@ static int person_change(struct cli *c, int argc, char **argv, enum person_verb 
 	}
 	if (rc)
 		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
-	if ((rc = finish_tx(c, rc)))
+	if ((rc = cli_finish(c, rc)))
 		return rc;
 	if (verb == PERSON_DISABLE)
 		cli_say(c, MSG_CLI_PERSON_DISABLED, (long long)id, names.name, n);

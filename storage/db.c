@@ -529,11 +529,16 @@ static int text_row(sqlite3_stmt *st, void *arg)
 	return 0;
 }
 
-int db_setting_get(struct db *db, const char *key, char *out, size_t n)
+int db_query_text(struct db *db, const char *sql, const struct db_bind *binds, char *out, size_t n)
 {
 	struct text_out o = { out, n };
-	return db_query_one(db, "SELECT value FROM settings WHERE key = ?", DB_BINDS(DB_TEXT(key)),
-			    text_row, &o);
+	return db_query_one(db, sql, binds, text_row, &o);
+}
+
+int db_setting_get(struct db *db, const char *key, char *out, size_t n)
+{
+	return db_query_text(db, "SELECT value FROM settings WHERE key = ?", DB_BINDS(DB_TEXT(key)),
+			     out, n);
 }
 
 int db_setting_set(struct db *db, const char *key, const char *value)
