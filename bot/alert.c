@@ -79,28 +79,64 @@ static int article_of(struct dialog *d, const char *code, int64_t *id)
 	return rc == TD_ENOTFOUND ? 0 : rc;
 }
 
+/* The equipment unit (kind, model) a check code is about, and its name on the card; kind NULL: none. */
+static void unit_of(const char *code, const char **kind, const char **model, const char **label)
+{
+	*kind = *model = *label = NULL;
+	if (!strncmp(code, "fn.", 3)) {
+		*kind = "fn";
+		*label = "ФН";
+	} else if (!strcmp(code, "utm.cert_rsa") || !strcmp(code, "utm.cert_gost")) {
+		*kind = "key";
+		*model = !strcmp(code, "utm.cert_rsa") ? "RSA" : "ГОСТ";
+		*label = *model;
+	}
+}
+
+/*
+ * The unfinished ticket the alert belongs to, 0 for none: the previous
+ * alert's of the same check, or — for an expiry the agent reports — the
+ * planned replacement the forecasts already opened for that unit.
+ */
+static int ticket_to_join(struct dialog *d, const struct alert *a, int64_t *id)
+{
+	struct alert prev;
+	struct ticket_row t;
+	const char *kind, *model, *label;
+	*id = 0;
+	int rc = db_alert_last(d->db, a->store_id, a->till_id, a->code, &prev);
+	if (!rc) {
+		int64_t last = prev.storm_id ? 0 : prev.ticket_id;
+		alert_release(&prev);
+		if (last && !dialog_ticket_load(d, last, &t) && t.status != TICKET_CLOSED) {
+			*id = last;
+			return 0;
+		}
+	} else if (rc != TD_ENOTFOUND) {
+		return rc;
+	}
+	unit_of(a->code, &kind, &model, &label);
+	bool expiry = !strcmp(a->code, "fn.expiring") || !strncmp(a->code, "utm.cert_", 9);
+	return expiry && a->till_id ? db_forecast_ticket(d->db, a->till_id, kind, model, id) : 0;
+}
+
 /*
  * A ticket for the alert: the previous alert's of the same check while
  * that is still unfinished (the agent adds what it sees), else a new one.
  */
 static int ticket_for(struct dialog *d, struct alert *a)
 {
-	struct alert prev;
-	struct ticket_row t;
-	int64_t kb;
-	int rc = db_alert_last(d->db, a->store_id, a->till_id, a->code, &prev);
-	if (!rc) {
-		int64_t id = prev.storm_id ? 0 : prev.ticket_id;
-		alert_release(&prev);
-		if (id && !dialog_ticket_load(d, id, &t) && t.status != TICKET_CLOSED) {
-			a->ticket_id = id;
-			if ((rc = db_alert_save(d->db, a)))
-				return rc;
-			const struct event_args args = { .body = a->message };
-			return apply(d, EV_AGENT_UPDATE, a, id, &args);
-		}
-	} else if (rc != TD_ENOTFOUND) {
+	int64_t kb, id;
+	int rc = ticket_to_join(d, a, &id);
+	if (rc)
 		return rc;
+	if (id) {
+		a->ticket_id = id;
+		if ((rc = db_alert_save(d->db, a)))
+			return rc;
+		const struct event_args args = { .body = a->message };
+		/* A planned ticket is the system's: the agent of its till may add to it too. */
+		return apply(d, EV_AGENT_UPDATE, a, id, &args);
 	}
 	if ((rc = article_of(d, a->code, &kb)))
 		return rc;
@@ -712,16 +748,9 @@ static void local(char *out, size_t n, int64_t t, const char *zone)
 /* The unit a code is about, for the card: the fiscal drive, the key of a certificate. */
 static void unit_lines(struct dialog *d, const struct alert *a, struct buf *b)
 {
-	const char *kind = NULL, *model = NULL, *label = NULL;
+	const char *kind, *model, *label;
 	char serial[128], until[32];
-	if (!strncmp(a->code, "fn.", 3)) {
-		kind = "fn";
-		label = "ФН";
-	} else if (!strcmp(a->code, "utm.cert_rsa") || !strcmp(a->code, "utm.cert_gost")) {
-		kind = "key";
-		model = !strcmp(a->code, "utm.cert_rsa") ? "RSA" : "ГОСТ";
-		label = model;
-	}
+	unit_of(a->code, &kind, &model, &label);
 	if (!kind || !a->till_id ||
 	    db_alert_unit(d->db, a->till_id, kind, model, serial, sizeof(serial), until, sizeof(until)) ||
 	    (!*serial && !*until))

@@ -119,6 +119,13 @@ int db_alerts_hold(struct db *db, int64_t store_id, const char *code, int64_t he
 /* The storm whose ticket is ticket_id, its code: TD_ENOTFOUND when it is not a storm's. */
 int db_storm_of_ticket(struct db *db, int64_t ticket_id, int64_t *id, char *code, size_t code_n);
 
+/*
+ * The planned ticket (bot/forecast.c) of the till's unit of kind (model
+ * NULL: any) that is not closed: *ticket_id, 0 for none.
+ */
+int db_forecast_ticket(struct db *db, int64_t till_id, const char *kind, const char *model,
+		       int64_t *ticket_id);
+
 /* The article whose codes name code, active: its id, TD_ENOTFOUND for none. */
 int db_kb_by_code(struct db *db, const char *code, int64_t *id);
 

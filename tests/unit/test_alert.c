@@ -9,8 +9,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <sqlite3.h>
+#include <time.h>
 #include "scratch.h"
 #include "bot/alert.h"
+#include "bot/forecast.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/msg.h"
@@ -335,6 +337,27 @@ static void test_alert__many_tills_with_one_code_make_one_storm(void **state)
 				   " AND id IN (SELECT ticket_id FROM alerts)"), 0);
 }
 
+static void test_alert__an_expiring_drive_joins_its_planned_ticket(void **state)
+{
+	(void)state;
+	char day[16];
+	int64_t unit;
+	time_t in20 = (time_t)(now + 20 * 86400);
+	struct tm tm;
+	gmtime_r(&in20, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	dlg.now = now;
+	assert_int_equal(db_begin(desk), 0);
+	assert_int_equal(db_equipment_add(desk, &unit, tills[1], "fn", "", "9999078900001234", day), 0);
+	assert_int_equal(forecast_tick(&dlg), 0);
+	assert_int_equal(db_commit(desk), 0);
+	int64_t planned = query_int("SELECT ticket_id FROM forecasts ORDER BY opened_at DESC LIMIT 1");
+	assert_true(planned > 0);
+	report(1, "fn.expiring", AGENT_WARNING, "ФН: до конца срока 20 дней");
+	assert_int_equal(ticket_of_last_alert(), planned);
+	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE msg_key IS NULL AND args LIKE '%CARD_HEAD%'"), 1);
+}
+
 int main(void)
 {
 	now = NOW;
@@ -349,6 +372,7 @@ int main(void)
 		cmocka_unit_test_setup(test_alert__a_whole_store_silent_is_one_store_alert, fresh_desk),
 		cmocka_unit_test_setup(test_alert__a_silenced_alert_tells_no_one_until_the_silence_ends, fresh_desk),
 		cmocka_unit_test_setup(test_alert__many_tills_with_one_code_make_one_storm, fresh_desk),
+		cmocka_unit_test_setup(test_alert__an_expiring_drive_joins_its_planned_ticket, fresh_desk),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
