@@ -95,6 +95,8 @@ int db_query_one(struct db *db, const char *sql, const struct db_bind *binds, db
 		 void *arg);
 /* The first column of the first row as an integer: TD_ENOTFOUND for no row or NULL. */
 int db_query_int(struct db *db, const char *sql, const struct db_bind *binds, int64_t *out);
+/* The first column of the first row as text ("" for NULL) in out: TD_ENOTFOUND for no row. */
+int db_query_text(struct db *db, const char *sql, const struct db_bind *binds, char *out, size_t n);
 /* Runs a statement without results (INSERT, UPDATE, DELETE) with binds. */
 int db_run(struct db *db, const char *sql, const struct db_bind *binds);
 /* Runs an INSERT with binds and gives the new row's id. */

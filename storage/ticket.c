@@ -6,10 +6,12 @@
 int db_ticket_open(struct db *db, int64_t *out, const struct ticket_new *t, int64_t now)
 {
 	int rc = db_run_insert(db, "INSERT INTO tickets(store_id, till_id, cashier_id, source, title,"
-			       " created_at, kb_article_id, agent_check) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			       " created_at, kb_article_id, agent_check, route)"
+			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			       DB_BINDS(DB_INT(t->store_id), DB_ID(t->till_id), DB_ID(t->cashier_id),
 					DB_TEXT(t->source), DB_TEXT(t->title), DB_INT(now),
-					DB_ID(t->kb_article_id), DB_TEXT(t->agent_check)), out);
+					DB_ID(t->kb_article_id), DB_TEXT(t->agent_check),
+					DB_TEXT(t->route)), out);
 	if (rc)
 		return rc;
 	return db_ticket_event(db, *out, now, t->cashier_id, HISTORY_OPENED, TICKET_NEW, t->priority, 0,
@@ -212,17 +214,20 @@ int db_ticket_open_for_check(struct db *db, int64_t till_id, const char *check, 
  * first, then the count (kept by the database per status). CROSS JOIN
  * keeps the timers the outer loop, so the walk stops at the limit.
  */
+/* ?3: struct ticket_routes' names (NULL: every route), ?4: its except. */
+#define QUEUE_ROUTES \
+	" AND (?3 IS NULL OR (instr(?3, ',' || coalesce(t.route, '') || ',') > 0) != ?4)"
 #define QUEUE_HEAD \
 	TICKET_SELECT "WHERE ts.id IN (SELECT r.ticket_id FROM sla_timers r CROSS JOIN tickets t" \
 	" ON t.id = r.ticket_id WHERE r.met_at IS NULL AND r.due_at IS NOT NULL" \
-	" AND t.status IN ('new', 'claimed') AND NOT EXISTS (SELECT 1 FROM sla_timers o" \
+	" AND t.status IN ('new', 'claimed')" QUEUE_ROUTES " AND NOT EXISTS (SELECT 1 FROM sla_timers o" \
 	"  WHERE o.ticket_id = r.ticket_id AND o.met_at IS NULL" \
 	"  AND (o.due_at < r.due_at OR (o.due_at = r.due_at AND o.kind < r.kind)))" \
 	" ORDER BY r.due_at, t.created_at, t.id LIMIT ?1)" \
 	" ORDER BY next_due, ts.created_at, ts.id"
 #define QUEUE_TAIL \
 	TICKET_SELECT "WHERE ts.id IN (SELECT t.id FROM tickets t" \
-	" WHERE t.status IN ('new', 'claimed') AND NOT EXISTS (SELECT 1 FROM sla_timers o" \
+	" WHERE t.status IN ('new', 'claimed')" QUEUE_ROUTES " AND NOT EXISTS (SELECT 1 FROM sla_timers o" \
 	"  WHERE o.ticket_id = t.id AND o.met_at IS NULL AND o.due_at IS NOT NULL)" \
 	" ORDER BY t.created_at, t.id LIMIT ?1)" \
 	" ORDER BY ts.created_at, ts.id"
@@ -234,10 +239,13 @@ int db_ticket_open_for_check(struct db *db, int64_t till_id, const char *check, 
 	" ORDER BY min(r.due_at) IS NULL, min(r.due_at), t.created_at, t.id LIMIT ?1)" \
 	" ORDER BY next_due = 0, next_due, ts.created_at, ts.id"
 
-int db_ticket_queue(struct db *db, int64_t assignee_id, int limit, int *total,
-		    int (*fn)(const struct ticket_row *, void *), void *arg)
+int db_ticket_queue_routed(struct db *db, int64_t assignee_id, const struct ticket_routes *routes,
+			   int limit, int *total, int (*fn)(const struct ticket_row *, void *),
+			   void *arg)
 {
 	struct ticket_rows rows = { fn, arg, 0 };
+	const char *names = routes && !assignee_id ? routes->names : NULL;
+	bool except = names && routes->except;
 	int64_t count;
 	int rc;
 	if (limit <= 0)
@@ -245,20 +253,38 @@ int db_ticket_queue(struct db *db, int64_t assignee_id, int limit, int *total,
 	if (assignee_id)
 		rc = db_query_each(db, QUEUE_MINE, DB_BINDS(DB_INT(limit), DB_INT(assignee_id)),
 				   ticket_row, &rows);
-	else if (!(rc = db_query_each(db, QUEUE_HEAD, DB_BINDS(DB_INT(limit)), ticket_row, &rows)) &&
+	else if (!(rc = db_query_each(db, QUEUE_HEAD, DB_BINDS(DB_INT(limit), DB_INT(0),
+							       DB_TEXT(names), DB_INT(except)),
+				      ticket_row, &rows)) &&
 		 rows.count < limit)
-		rc = db_query_each(db, QUEUE_TAIL, DB_BINDS(DB_INT(limit - rows.count)), ticket_row,
-				   &rows);
+		rc = db_query_each(db, QUEUE_TAIL, DB_BINDS(DB_INT(limit - rows.count), DB_INT(0),
+							    DB_TEXT(names), DB_INT(except)),
+				   ticket_row, &rows);
 	if (rc)
 		return rc;
 	if (assignee_id)
 		rc = db_query_int(db, "SELECT count(*) FROM tickets WHERE status IN ('new', 'claimed')"
 				  " AND assignee_id = ?1", DB_BINDS(DB_INT(assignee_id)), &count);
+	else if (names)
+		rc = db_query_int(db, "SELECT count(*) FROM tickets t WHERE t.status IN ('new', 'claimed')"
+				  QUEUE_ROUTES, DB_BINDS(DB_INT(0), DB_INT(0), DB_TEXT(names),
+							 DB_INT(except)), &count);
 	else
 		rc = db_query_int(db, "SELECT coalesce(sum(n), 0) FROM ticket_counts"
 				  " WHERE status IN ('new', 'claimed')", DB_NO_BINDS, &count);
 	*total = rc ? rows.count : (int)count;
 	return rc;
+}
+
+int db_ticket_queue(struct db *db, int64_t assignee_id, int limit, int *total,
+		    int (*fn)(const struct ticket_row *, void *), void *arg)
+{
+	return db_ticket_queue_routed(db, assignee_id, NULL, limit, total, fn, arg);
+}
+
+int db_ticket_route(struct db *db, int64_t id, char *out, size_t n)
+{
+	return db_query_text(db, "SELECT route FROM tickets WHERE id = ?", DB_BINDS(DB_INT(id)), out, n);
 }
 
 bool db_ticket_has_event(struct db *db, int64_t id, enum history_kind kind)
