@@ -92,11 +92,10 @@ const char *dialog_article_route(struct dialog *d, int64_t kb_article_id);
 struct ticket_routes;
 /*
  * The tickets chat_id's /queue lists, into *out: those whose chat it is
- * (the default chat: every ticket no other chat has). out->names points
- * into names (n bytes; 64 hold every group) or is NULL for every ticket.
+ * (the default chat: every ticket no other chat has). false, and *out
+ * unused, when that is every ticket.
  */
-void dialog_chat_routes(const struct dialog *d, int64_t chat_id, struct ticket_routes *out,
-			char *names, size_t n);
+bool dialog_chat_routes(const struct dialog *d, int64_t chat_id, struct ticket_routes *out);
 /*
  * The engineers' chat old_id became the supergroup new_id: d and every
  * stored reference follow it (db_chat_migrate()).

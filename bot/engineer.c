@@ -89,11 +89,10 @@ static int show_queue(struct dialog *d, int64_t chat, int64_t assignee)
 	struct buf b = BUF_INIT(1u << 20);
 	struct queue_ctx q = { &b, d->now, 0 };
 	struct ticket_routes routes;
-	char names[64];
-	dialog_chat_routes(d, chat, &routes, names, sizeof(names));
+	bool part = dialog_chat_routes(d, chat, &routes);
 	notice_arg_msg(&b, assignee ? MSG_BOT_MINE_HEAD : MSG_BOT_QUEUE_HEAD);
-	int rc = db_ticket_queue_routed(d->db, assignee, routes.names ? &routes : NULL, QUEUE_SHOWN,
-					&q.n, queue_line, &q);
+	int rc = db_ticket_queue_routed(d->db, assignee, part ? &routes : NULL, QUEUE_SHOWN, &q.n,
+					queue_line, &q);
 	if (!rc && !q.n) {
 		buf_reset(&b);
 		notice_arg_msg(&b, MSG_BOT_QUEUE_EMPTY);

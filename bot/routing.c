@@ -59,19 +59,16 @@ const char *dialog_article_route(struct dialog *d, int64_t kb_article_id)
 	return route_group_name(g);
 }
 
-void dialog_chat_routes(const struct dialog *d, int64_t chat_id, struct ticket_routes *out,
-			char *names, size_t n)
+bool dialog_chat_routes(const struct dialog *d, int64_t chat_id, struct ticket_routes *out)
 {
-	size_t len = 0;
 	/* The default chat lists what no other chat has: the tickets without a route too. */
 	out->except = chat_id == d->engineers_chat;
-	names[0] = '\0';
+	out->groups = 0;
 	for (int g = 0; g < ROUTE_GROUP_COUNT; g++)
-		if ((group_chat(d, g) == chat_id) != out->except && len < n)
-			len += (size_t)snprintf(names + len, n - len, "%s%s,", len ? "" : ",",
-						route_group_name((enum route_group)g));
+		if ((group_chat(d, g) == chat_id) != out->except)
+			out->groups |= 1u << g;
 	/* Nothing is elsewhere: the default chat lists every ticket. */
-	out->names = *names || !out->except ? names : NULL;
+	return out->groups || !out->except;
 }
 
 int dialog_chat_migrated(struct dialog *d, int64_t old_id, int64_t new_id)

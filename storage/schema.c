@@ -491,6 +491,8 @@ static const char *const migrations[] = {
 	"  opened_at INTEGER NOT NULL,"
 	"  PRIMARY KEY (equipment_id, expires_on)"
 	") WITHOUT ROWID;",
+	/* A routed chat's /queue counts its open tickets by route (README, "Routing"). */
+	"CREATE INDEX tickets_open_route ON tickets(route) WHERE status IN ('new', 'claimed');",
 };
 
 int db_schema_latest(void)

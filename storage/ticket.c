@@ -214,9 +214,12 @@ int db_ticket_open_for_check(struct db *db, int64_t till_id, const char *check, 
  * first, then the count (kept by the database per status). CROSS JOIN
  * keeps the timers the outer loop, so the walk stops at the limit.
  */
-/* ?3: struct ticket_routes' names (NULL: every route), ?4: its except. */
+/*
+ * ?3: 1 when the queue is routed, ?4..?8: its groups' names (NULL for a
+ * group not in it), ?9: except. A route NULL is in no list.
+ */
 #define QUEUE_ROUTES \
-	" AND (?3 IS NULL OR (instr(?3, ',' || coalesce(t.route, '') || ',') > 0) != ?4)"
+	" AND (?3 = 0 OR coalesce(t.route IN (?4, ?5, ?6, ?7, ?8), 0) != ?9)"
 #define QUEUE_HEAD \
 	TICKET_SELECT "WHERE ts.id IN (SELECT r.ticket_id FROM sla_timers r CROSS JOIN tickets t" \
 	" ON t.id = r.ticket_id WHERE r.met_at IS NULL AND r.due_at IS NOT NULL" \
@@ -243,35 +246,43 @@ int db_ticket_queue_routed(struct db *db, int64_t assignee_id, const struct tick
 			   int limit, int *total, int (*fn)(const struct ticket_row *, void *),
 			   void *arg)
 {
+	_Static_assert(ROUTE_GROUP_COUNT == 5, "QUEUE_ROUTES binds one name per group");
 	struct ticket_rows rows = { fn, arg, 0 };
-	const char *names = routes && !assignee_id ? routes->names : NULL;
-	bool except = names && routes->except;
-	int64_t count;
+	bool routed = routes && !assignee_id, except = routed && routes->except;
+	const char *g[ROUTE_GROUP_COUNT] = { NULL };
+	int64_t count, in;
 	int rc;
+	for (int i = 0; routed && i < ROUTE_GROUP_COUNT; i++)
+		g[i] = routes->groups & 1u << i ? route_group_name((enum route_group)i) : NULL;
+#define ROUTE_BINDS DB_INT(routed), DB_TEXT(g[0]), DB_TEXT(g[1]), DB_TEXT(g[2]), DB_TEXT(g[3]), \
+		DB_TEXT(g[4]), DB_INT(except)
 	if (limit <= 0)
 		limit = INT_MAX;
 	if (assignee_id)
 		rc = db_query_each(db, QUEUE_MINE, DB_BINDS(DB_INT(limit), DB_INT(assignee_id)),
 				   ticket_row, &rows);
-	else if (!(rc = db_query_each(db, QUEUE_HEAD, DB_BINDS(DB_INT(limit), DB_INT(0),
-							       DB_TEXT(names), DB_INT(except)),
+	else if (!(rc = db_query_each(db, QUEUE_HEAD, DB_BINDS(DB_INT(limit), DB_INT(0), ROUTE_BINDS),
 				      ticket_row, &rows)) &&
 		 rows.count < limit)
 		rc = db_query_each(db, QUEUE_TAIL, DB_BINDS(DB_INT(limit - rows.count), DB_INT(0),
-							    DB_TEXT(names), DB_INT(except)),
+							    ROUTE_BINDS),
 				   ticket_row, &rows);
+#undef ROUTE_BINDS
 	if (rc)
 		return rc;
 	if (assignee_id)
 		rc = db_query_int(db, "SELECT count(*) FROM tickets WHERE status IN ('new', 'claimed')"
 				  " AND assignee_id = ?1", DB_BINDS(DB_INT(assignee_id)), &count);
-	else if (names)
-		rc = db_query_int(db, "SELECT count(*) FROM tickets t WHERE t.status IN ('new', 'claimed')"
-				  QUEUE_ROUTES, DB_BINDS(DB_INT(0), DB_INT(0), DB_TEXT(names),
-							 DB_INT(except)), &count);
 	else
 		rc = db_query_int(db, "SELECT coalesce(sum(n), 0) FROM ticket_counts"
 				  " WHERE status IN ('new', 'claimed')", DB_NO_BINDS, &count);
+	/* A route's open tickets are counted in tickets_open_route; the rest are the others. */
+	if (!rc && routed &&
+	    !(rc = db_query_int(db, "SELECT count(*) FROM tickets WHERE status IN ('new', 'claimed')"
+				" AND route IN (?1, ?2, ?3, ?4, ?5)",
+				DB_BINDS(DB_TEXT(g[0]), DB_TEXT(g[1]), DB_TEXT(g[2]), DB_TEXT(g[3]),
+					 DB_TEXT(g[4])), &in)))
+		count = except ? count - in : in;
 	*total = rc ? rows.count : (int)count;
 	return rc;
 }

@@ -134,13 +134,12 @@ int db_ticket_queue(struct db *db, int64_t assignee_id, int limit, int *total,
 		    int (*fn)(const struct ticket_row *, void *), void *arg);
 
 /*
- * Which tickets a queue lists by their route (tickets.route): names holds
- * routing group names, each between commas (",fiscal,egais,"); the
- * tickets whose route is one of them, or, with except, those whose route
- * is none of them (those without a route among them). Borrowed.
+ * Which tickets a queue lists by their route (tickets.route): those whose
+ * route is one of groups (bit g: enum route_group g), or, with except,
+ * those whose route is none of them (those without a route among them).
  */
 struct ticket_routes {
-	const char *names;
+	unsigned groups;
 	bool except;
 };
 /*
