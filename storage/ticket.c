@@ -208,18 +208,18 @@ int db_ticket_open_for_check(struct db *db, int64_t till_id, const char *check, 
 }
 
 /*
+ * ?3: 1 when the queue is routed, ?4..?8: its groups' names (NULL for a
+ * group not in it), ?9: except. A route NULL is in no list.
+ */
+#define QUEUE_ROUTES \
+	" AND (?3 = 0 OR coalesce(t.route IN (?4, ?5, ?6, ?7, ?8), 0) != ?9)"
+/*
  * Anyone's queue in three reads of indexes, none of every open ticket: the
  * running deadlines nearest first (a ticket's nearest one only: no earlier
  * timer of the same ticket), then the open tickets without one oldest
  * first, then the count (kept by the database per status). CROSS JOIN
  * keeps the timers the outer loop, so the walk stops at the limit.
  */
-/*
- * ?3: 1 when the queue is routed, ?4..?8: its groups' names (NULL for a
- * group not in it), ?9: except. A route NULL is in no list.
- */
-#define QUEUE_ROUTES \
-	" AND (?3 = 0 OR coalesce(t.route IN (?4, ?5, ?6, ?7, ?8), 0) != ?9)"
 #define QUEUE_HEAD \
 	TICKET_SELECT "WHERE ts.id IN (SELECT r.ticket_id FROM sla_timers r CROSS JOIN tickets t" \
 	" ON t.id = r.ticket_id WHERE r.met_at IS NULL AND r.due_at IS NOT NULL" \
