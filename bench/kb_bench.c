@@ -922,7 +922,7 @@ static void gen_article(struct buf *b, const struct vocab *v, size_t i)
 	if (i % 2)
 		buf_printf(b, " (ошибка %u)", code);
 	buf_printf(b, "\ncategory: %s\npriority: P%zu\ncodes: %u\nkeywords: ",
-		   kb_categories[rnd_below(11)], rnd_between(1, 4), code);
+		   kb_categories[rnd_below(11)].name, rnd_between(1, 4), code);
 	for (size_t k = 0; k < kw.n; k++)
 		buf_printf(b, "%s%s", k ? ", " : "", kw.v[k]);
 	buf_printf(b, "\npattern: ошибк\\w*\\s+(атол\\s*)?[:№-]?\\s*%u\\b\n", code);

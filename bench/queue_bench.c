@@ -11,6 +11,9 @@
  *
  *   - /queue as the bot asks it: the 30 nearest deadlines and the count;
  *   - /mine for one engineer (N / 80 open tickets of theirs);
+ *   - /queue in a [routing] group's chat, whose tickets are one in twenty
+ *     (the walk by deadline passes the others by), and in the default
+ *     chat, which lists the other nineteen;
  *   - the agent's "open ticket for this till and check" lookup.
  *
  * Built against main for the "before" column with -DQUEUE_BENCH_OLD_API:
@@ -91,6 +94,8 @@ static void fill(struct db *db, long tickets)
 			t.source = "agent";
 			t.agent_check = check;
 		}
+		if (i % 20 == 3)
+			t.route = "fiscal";
 #else
 		(void)check;
 #endif
@@ -119,7 +124,7 @@ static void fill(struct db *db, long tickets)
 		die("commit", db);
 }
 
-enum what { QUEUE, MINE, CHECK };
+enum what { QUEUE, MINE, CHECK, QUEUE_ROUTED, QUEUE_DEFAULT };
 
 /* One call as the bot (or the agent) makes it; gives the rows it read. */
 static int once(struct db *db, enum what w, int *rows, int *total)
@@ -137,6 +142,10 @@ static int once(struct db *db, enum what w, int *rows, int *total)
 		int64_t id;
 		*rows = 1;
 		return db_ticket_open_for_check(db, tills[10], "check-0", &id);
+	}
+	if (w == QUEUE_ROUTED || w == QUEUE_DEFAULT) {
+		const struct ticket_routes fiscal = { 1u << ROUTE_FISCAL, w == QUEUE_DEFAULT };
+		return db_ticket_queue_routed(db, 0, &fiscal, SHOWN, total, count_row, rows);
 	}
 	return db_ticket_queue(db, assignee, SHOWN, total, count_row, rows);
 #endif
@@ -201,6 +210,8 @@ int main(int argc, char **argv)
 	timed(db, "/mine (one engineer's)", MINE, (int)passes);
 #ifndef QUEUE_BENCH_OLD_API
 	timed(db, "open ticket for till and check", CHECK, (int)passes);
+	timed(db, "/queue in a routed chat (1 in 20)", QUEUE_ROUTED, (int)passes);
+	timed(db, "/queue in the default chat (19 in 20)", QUEUE_DEFAULT, (int)passes);
 #endif
 	db_close(db);
 	if (keep) {

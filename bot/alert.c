@@ -54,14 +54,14 @@ static int apply(struct dialog *d, enum ticket_event ev, const struct alert *a, 
 	return rc == ENGINE_EDENIED || rc == ENGINE_ESTALE ? 0 : rc;
 }
 
-/* parts under the ticket's card in the engineers' chat. */
+/* parts under the ticket's card in its engineers' chat. */
 static int tell_engineers(struct dialog *d, int64_t ticket_id, const struct buf *parts)
 {
-	int64_t card = 0;
-	if (!d->engineers_chat)
+	int64_t card = 0, chat = dialog_ticket_chat(d, ticket_id);
+	if (!chat)
 		return 0;
-	db_link_message(d->db, ticket_id, link_role_name(LINK_CARD), d->engineers_chat, &card);
-	return reply_say_parts(d, d->engineers_chat, parts, NULL, card, ticket_id, NULL);
+	db_link_message(d->db, ticket_id, link_role_name(LINK_CARD), chat, &card);
+	return reply_say_parts(d, chat, parts, NULL, card, ticket_id, NULL);
 }
 
 static int link_alert(struct dialog *d, int64_t ticket_id, void *arg)

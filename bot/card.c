@@ -1,6 +1,6 @@
 /*
- * card.c - a ticket's card in the engineers' chat: what it says and which
- * buttons it offers in each state.
+ * card.c - a ticket's card in its engineers' chat (dialog_ticket_chat()):
+ * what it says and which buttons it offers in each state.
  */
 #include "bot/alert.h"
 #include "bot/dialog.h"
@@ -138,17 +138,16 @@ static int card_render(struct dialog *d, int64_t ticket_id, struct card *c)
 static int card_send(struct dialog *d, int64_t ticket_id, bool edit)
 {
 	struct card c;
+	int64_t chat = dialog_ticket_chat(d, ticket_id);
 	int rc;
-	if (!d->engineers_chat)
+	if (!chat)
 		return 0;
 	if ((rc = card_render(d, ticket_id, &c)))
 		return rc;
 	if (edit)
-		rc = reply_edit_parts(d, d->engineers_chat, ticket_id, link_role_name(LINK_CARD), &c.parts,
-				      c.keyboard);
+		rc = reply_edit_parts(d, chat, ticket_id, link_role_name(LINK_CARD), &c.parts, c.keyboard);
 	else
-		rc = reply_say_parts(d, d->engineers_chat, &c.parts, c.keyboard, 0, ticket_id,
-				     link_role_name(LINK_CARD));
+		rc = reply_say_parts(d, chat, &c.parts, c.keyboard, 0, ticket_id, link_role_name(LINK_CARD));
 	buf_release(&c.parts);
 	return rc;
 }

@@ -66,11 +66,6 @@ int dialog_ticket_load(struct dialog *d, int64_t id, struct ticket_row *out)
 	return db_ticket_brief(d->db, id, out);
 }
 
-bool dialog_in_engineers_chat(const struct dialog *d, int64_t chat_id)
-{
-	return d->engineers_chat != 0 && chat_id == d->engineers_chat;
-}
-
 int dialog_handle(struct dialog *d, const struct tg_update *u)
 {
 	int rc;
@@ -83,12 +78,8 @@ int dialog_handle(struct dialog *d, const struct tg_update *u)
 	case UPDATE_CALLBACK:
 		return dialog_press(d, u);
 	case UPDATE_MESSAGE:
-		if (u->migrate_to && dialog_in_engineers_chat(d, u->chat_id)) {
-			log_info("engineers' chat %lld became %lld", (long long)u->chat_id,
-				 (long long)u->migrate_to);
-			d->engineers_chat = u->migrate_to;
-			return db_chat_migrate(d->db, u->chat_id, u->migrate_to);
-		}
+		if (u->migrate_to && dialog_in_engineers_chat(d, u->chat_id))
+			return dialog_chat_migrated(d, u->chat_id, u->migrate_to);
 		if (u->private_chat)
 			return cashier_handle(d, u);
 		if (dialog_in_engineers_chat(d, u->chat_id))

@@ -24,7 +24,9 @@ struct kb;
 
 struct dialog {
 	struct db *db;
-	int64_t engineers_chat;  /* current id of the engineers' group, 0: none */
+	int64_t engineers_chat;  /* current id of the (default) engineers' group, 0: none */
+	/* Current id of each [routing] group's engineers' chat, 0: engineers_chat is theirs. */
+	int64_t route_chats[ROUTE_GROUP_COUNT];
 	int64_t now;
 	struct kb *kb;           /* the knowledge base's searcher; NULL: no advice */
 	const struct config *cfg; /* the kb thresholds, SLA policies; NULL: no advice, no SLA */
@@ -62,12 +64,43 @@ int dialog_presser(struct dialog *d, const struct tg_update *u, struct person *o
 
 /* ---- shared by cashier.c, engineer.c and card.c ---- */
 
+/* ---- routing.c: which engineers' chat has a ticket ---- */
+
 /*
- * Whether chat_id is the engineers' chat. Never when none is configured
- * (engineers_chat 0) nor for an update without a chat (0: a press whose
- * message is gone), so that those two zeros never meet.
+ * Sets d's engineers' chats from cfg (telegram.engineers_chat and each
+ * [routing] group's), each followed through the recorded migrations of
+ * groups to supergroups (db_chat_current()).
+ */
+void dialog_chats(struct dialog *d, const struct config *cfg);
+/*
+ * Whether chat_id is an engineers' chat: the default one or a routing
+ * group's. Never when none is configured (0) nor for an update without a
+ * chat (0: a press whose message is gone), so that those two zeros never
+ * meet.
  */
 bool dialog_in_engineers_chat(const struct dialog *d, int64_t chat_id);
+/*
+ * The engineers' chat that has the ticket's card and notices: its route's
+ * group's chat, else engineers_chat (0: none).
+ */
+int64_t dialog_ticket_chat(struct dialog *d, int64_t ticket_id);
+/*
+ * The routing group's name (static) for a new ticket with this knowledge
+ * base article: its category's; NULL for no article (the default chat).
+ */
+const char *dialog_article_route(struct dialog *d, int64_t kb_article_id);
+struct ticket_routes;
+/*
+ * The tickets chat_id's /queue lists, into *out: those whose chat it is
+ * (the default chat: every ticket no other chat has). false, and *out
+ * unused, when that is every ticket.
+ */
+bool dialog_chat_routes(const struct dialog *d, int64_t chat_id, struct ticket_routes *out);
+/*
+ * The engineers' chat old_id became the supergroup new_id: d and every
+ * stored reference follow it (db_chat_migrate()).
+ */
+int dialog_chat_migrated(struct dialog *d, int64_t old_id, int64_t new_id);
 
 /* Looks up the sender; TD_ENOTFOUND for a stranger. */
 int dialog_person(struct dialog *d, int64_t tg_user_id, struct person *out);

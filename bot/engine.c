@@ -242,12 +242,12 @@ int engine_check(struct dialog *d, enum ticket_event ev, const struct actor *who
 
 /* ---- the notices ---- */
 
-/* The card's message id in the engineers' chat, 0 when it is not known (yet). */
+/* The card's message id in the ticket's engineers' chat, 0 when it is not known (yet). */
 static int64_t card_message(struct dialog *d, int64_t ticket_id)
 {
-	int64_t id = 0;
-	if (d->engineers_chat)
-		db_link_message(d->db, ticket_id, link_role_name(LINK_CARD), d->engineers_chat, &id);
+	int64_t id = 0, chat = dialog_ticket_chat(d, ticket_id);
+	if (chat)
+		db_link_message(d->db, ticket_id, link_role_name(LINK_CARD), chat, &id);
 	return id;
 }
 
@@ -288,14 +288,15 @@ static void cashier_says(const struct change *c, struct buf *b)
 
 static int notice_file_to_engineers(struct change *c, struct buf *b)
 {
-	if (!(c->a->photo || c->a->document) || !c->d->engineers_chat)
+	int64_t chat = dialog_ticket_chat(c->d, c->t.id);
+	if (!(c->a->photo || c->a->document) || !chat)
 		return 0;
 	/*
 	 * The card is not sent yet, so the file cannot answer it: its caption
 	 * says which ticket it belongs to (the words are on the card).
 	 */
 	cashier_says(c, b);
-	return say_attachment(c->d, c->d->engineers_chat, c->a, b, 0, c->t.id);
+	return say_attachment(c->d, chat, c->a, b, 0, c->t.id);
 }
 
 static int notice_cashier_opened(struct change *c, struct buf *b)
@@ -324,7 +325,8 @@ static int notice_cashier_reply(struct change *c, struct buf *b)
 {
 	/* Disabled, or moved to another store: the words stay in the history only. */
 	if (c->t.cashier_id && !c->t.cashier_tg)
-		return reply_msg(c->d, c->d->engineers_chat, MSG_BOT_CASHIER_UNREACHABLE, (long long)c->t.id);
+		return reply_msg(c->d, dialog_ticket_chat(c->d, c->t.id), MSG_BOT_CASHIER_UNREACHABLE,
+				 (long long)c->t.id);
 	notice_arg_msg(b, MSG_BOT_ENGINEER_SAYS, (long long)c->t.id, actor_name(c));
 	notice_arg_markup(b, ":\n");
 	notice_arg_text(b, words(c));
@@ -373,16 +375,16 @@ static int notice_cashier_priority(struct change *c, struct buf *b)
 
 static int notice_engineers_message(struct change *c, struct buf *b)
 {
-	if (!c->d->engineers_chat)
+	int64_t chat = dialog_ticket_chat(c->d, c->t.id);
+	if (!chat)
 		return 0;
 	int64_t card = card_message(c->d, c->t.id);
 	cashier_says(c, b);
 	notice_arg_markup(b, ":\n");
 	notice_arg_text(b, words(c));
 	if (c->a->photo || c->a->document)
-		return say_attachment(c->d, c->d->engineers_chat, c->a, b, card, c->t.id);
-	return reply_say_parts(c->d, c->d->engineers_chat, b, NULL, card, c->t.id,
-			       link_role_name(LINK_RELAY));
+		return say_attachment(c->d, chat, c->a, b, card, c->t.id);
+	return reply_say_parts(c->d, chat, b, NULL, card, c->t.id, link_role_name(LINK_RELAY));
 }
 
 /* A catalogue message to the engineers about the ticket, under its card, with the escaped words. */
@@ -392,7 +394,7 @@ static int tell_engineers(struct change *c, struct buf *b, enum msg_id id, const
 	notice_arg_msg(b, id, (long long)c->t.id, "");
 	if (words)
 		notice_arg_text(b, words);
-	return reply_say_parts(c->d, c->d->engineers_chat, b, NULL, card, c->t.id, NULL);
+	return reply_say_parts(c->d, dialog_ticket_chat(c->d, c->t.id), b, NULL, card, c->t.id, NULL);
 }
 
 static enum sla_notice sla_notice_of(const struct change *c)
@@ -425,10 +427,10 @@ static int notice(struct change *c, unsigned which)
 	case N_CASHIER_PRIORITY: rc = notice_cashier_priority(c, &b); break;
 	case N_ENGINEERS_MESSAGE: rc = notice_engineers_message(c, &b); break;
 	case N_ENGINEERS_RESOLVED:
-		rc = reply_msg(d, d->engineers_chat, MSG_BOT_RESOLVED_NOTE, (long long)c->t.id);
+		rc = reply_msg(d, dialog_ticket_chat(d, c->t.id), MSG_BOT_RESOLVED_NOTE, (long long)c->t.id);
 		break;
 	case N_ENGINEERS_REOPENED:
-		rc = reply_msg(d, d->engineers_chat, MSG_BOT_REOPENED_NOTE, (long long)c->t.id);
+		rc = reply_msg(d, dialog_ticket_chat(d, c->t.id), MSG_BOT_REOPENED_NOTE, (long long)c->t.id);
 		break;
 	case N_ENGINEERS_REQUEUED:
 		rc = tell_engineers(c, &b, MSG_BOT_REQUEUED_NOTE, c->a->name);
@@ -493,6 +495,8 @@ static int open_ticket(struct change *c)
 		/* A ticket nobody reported is the equipment's (no 'system' source exists). */
 		.source = c->who->kind == ACTOR_PERSON ? "telegram" : "agent",
 		.title = c->a->title, .priority = c->priority, .kb_article_id = c->a->kb_article_id,
+		/* Its engineers are its article's: the card is posted in their chat. */
+		.route = dialog_article_route(c->d, c->a->kb_article_id),
 	};
 	int rc = db_ticket_open(c->d->db, &c->t.id, &n, c->d->now);
 	if (!rc && c->a->out_id)

@@ -22,14 +22,16 @@ static bool refused(int rc)
 	return rc == ENGINE_EDENIED || rc == ENGINE_ESTALE;
 }
 
-static int resolve(struct dialog *d, const struct person *p, int64_t id, const char *text)
+/* Closes ticket id with text; a refusal is told in chat, where the engineer wrote. */
+static int resolve(struct dialog *d, int64_t chat, const struct person *p, int64_t id,
+		   const char *text)
 {
 	const struct actor who = actor_person(p);
 	const struct event_args a = { .body = text };
 	int rc = engine_apply(d, EV_RESOLVE, &who, id, &a);
 	if (rc == TD_ENOTFOUND)
-		return reply_msg(d, d->engineers_chat, MSG_BOT_NO_SUCH_TICKET);
-	return refused(rc) ? reply_msg(d, d->engineers_chat, MSG_BOT_CANNOT_CLOSE, (long long)id) : rc;
+		return reply_msg(d, chat, MSG_BOT_NO_SUCH_TICKET);
+	return refused(rc) ? reply_msg(d, chat, MSG_BOT_CANNOT_CLOSE, (long long)id) : rc;
 }
 
 /* An engineer's reply (text, photo, document) goes to the cashier. */
@@ -39,7 +41,7 @@ static int relay_to_cashier(struct dialog *d, const struct person *p, int64_t id
 	const struct actor who = actor_person(p);
 	const struct event_args a = { .body = u->text, .photo = u->photo, .document = u->document };
 	int rc = engine_apply(d, EV_REPLY, &who, id, &a);
-	return refused(rc) ? reply_msg(d, d->engineers_chat, MSG_BOT_TICKET_IS_CLOSED, (long long)id) : rc;
+	return refused(rc) ? reply_msg(d, u->chat_id, MSG_BOT_TICKET_IS_CLOSED, (long long)id) : rc;
 }
 
 /* Lines of /queue and /mine: one message, the nearest deadlines; the rest are counted. */
@@ -81,12 +83,16 @@ static int queue_line(const struct ticket_row *r, void *arg)
 	return rc;
 }
 
-static int show_queue(struct dialog *d, int64_t assignee)
+/* /queue (assignee 0: the tickets whose chat is chat) or /mine (theirs, in every chat), in chat. */
+static int show_queue(struct dialog *d, int64_t chat, int64_t assignee)
 {
 	struct buf b = BUF_INIT(1u << 20);
 	struct queue_ctx q = { &b, d->now, 0 };
+	struct ticket_routes routes;
+	bool part = dialog_chat_routes(d, chat, &routes);
 	notice_arg_msg(&b, assignee ? MSG_BOT_MINE_HEAD : MSG_BOT_QUEUE_HEAD);
-	int rc = db_ticket_queue(d->db, assignee, QUEUE_SHOWN, &q.n, queue_line, &q);
+	int rc = db_ticket_queue_routed(d->db, assignee, part ? &routes : NULL, QUEUE_SHOWN, &q.n,
+					queue_line, &q);
 	if (!rc && !q.n) {
 		buf_reset(&b);
 		notice_arg_msg(&b, MSG_BOT_QUEUE_EMPTY);
@@ -94,7 +100,7 @@ static int show_queue(struct dialog *d, int64_t assignee)
 		notice_arg_msg(&b, MSG_BOT_QUEUE_MORE, q.n - QUEUE_SHOWN, q.n);
 	}
 	if (!rc)
-		rc = reply_say_parts(d, d->engineers_chat, &b, NULL, 0, 0, NULL);
+		rc = reply_say_parts(d, chat, &b, NULL, 0, 0, NULL);
 	buf_release(&b);
 	return rc;
 }
@@ -122,17 +128,17 @@ static int history_line(const struct ticket_event_row *e, void *arg)
 	return 0;
 }
 
-static int show_ticket(struct dialog *d, int64_t id)
+static int show_ticket(struct dialog *d, int64_t chat, int64_t id)
 {
 	struct buf b = BUF_INIT(1u << 20);
 	struct ticket_row t;
 	int rc = dialog_ticket_load(d, id, &t);
 	if (rc == TD_ENOTFOUND)
-		rc = reply_msg(d, d->engineers_chat, MSG_BOT_NO_SUCH_TICKET);
+		rc = reply_msg(d, chat, MSG_BOT_NO_SUCH_TICKET);
 	else if (!rc) {
 		notice_arg_msg(&b, MSG_BOT_HISTORY_HEAD, (long long)id);
 		if (!(rc = db_ticket_history(d->db, id, history_line, &b)))
-			rc = reply_say_parts(d, d->engineers_chat, &b, NULL, 0, 0, NULL);
+			rc = reply_say_parts(d, chat, &b, NULL, 0, 0, NULL);
 	}
 	buf_release(&b);
 	return rc;
@@ -164,39 +170,39 @@ static bool ticket_and_text(const char *arg, int64_t *id, const char **rest)
 static int engineer_command(struct dialog *d, const struct person *p, const struct tg_update *u)
 {
 	const char *arg, *rest;
-	int64_t id;
+	int64_t id, chat = u->chat_id;  /* answered where it was asked */
 	int rc;
 
 	if (dialog_command_arg(u->text, "/queue"))
-		return show_queue(d, 0);
+		return show_queue(d, chat, 0);
 	if (dialog_command_arg(u->text, "/mine"))
-		return show_queue(d, p->id);
+		return show_queue(d, chat, p->id);
 	if (dialog_command_arg(u->text, "/help") || dialog_command_arg(u->text, "/start"))
-		return reply_msg(d, d->engineers_chat, MSG_BOT_ENGINEER_HELP);
+		return reply_msg(d, chat, MSG_BOT_ENGINEER_HELP);
 	if ((arg = dialog_command_arg(u->text, "/kb")))
 		return advice_search(d, u, arg);
 	if ((arg = dialog_command_arg(u->text, "/ticket"))) {
 		if (!ticket_and_text(arg, &id, &rest))
-			return reply_msg(d, d->engineers_chat, MSG_BOT_USAGE_TICKET);
-		return show_ticket(d, id);
+			return reply_msg(d, chat, MSG_BOT_USAGE_TICKET);
+		return show_ticket(d, chat, id);
 	}
 	if ((arg = dialog_command_arg(u->text, "/note"))) {
 		if (!ticket_and_text(arg, &id, &rest) || !*rest)
-			return reply_msg(d, d->engineers_chat, MSG_BOT_USAGE_NOTE);
+			return reply_msg(d, chat, MSG_BOT_USAGE_NOTE);
 		const struct actor who = actor_person(p);
 		const struct event_args a = { .body = rest };
 		if ((rc = engine_apply(d, EV_NOTE, &who, id, &a)) == TD_ENOTFOUND)
-			return reply_msg(d, d->engineers_chat, MSG_BOT_NO_SUCH_TICKET);
+			return reply_msg(d, chat, MSG_BOT_NO_SUCH_TICKET);
 		if (refused(rc))
-			return reply_msg(d, d->engineers_chat, MSG_BOT_ENGINEERS_ONLY);
-		return rc ? rc : reply_msg(d, d->engineers_chat, MSG_BOT_NOTE_ADDED, (long long)id);
+			return reply_msg(d, chat, MSG_BOT_ENGINEERS_ONLY);
+		return rc ? rc : reply_msg(d, chat, MSG_BOT_NOTE_ADDED, (long long)id);
 	}
 	if ((arg = dialog_command_arg(u->text, "/close"))) {
 		if (!ticket_and_text(arg, &id, &rest) || !*rest)
-			return reply_msg(d, d->engineers_chat, MSG_BOT_USAGE_CLOSE);
-		return resolve(d, p, id, rest);
+			return reply_msg(d, chat, MSG_BOT_USAGE_CLOSE);
+		return resolve(d, chat, p, id, rest);
 	}
-	return reply_msg(d, d->engineers_chat, MSG_BOT_UNKNOWN_COMMAND);
+	return reply_msg(d, chat, MSG_BOT_UNKNOWN_COMMAND);
 }
 
 int engineer_handle(struct dialog *d, const struct tg_update *u)
@@ -222,8 +228,8 @@ int engineer_handle(struct dialog *d, const struct tg_update *u)
 	if (u->reply_to && !db_link_find(d->db, u->chat_id, u->reply_to, &ticket, role, sizeof(role)) &&
 	    !dialog_ticket_load(d, ticket, &t)) {
 		if (!link_role_parse(&link, role) && link == LINK_RESOLUTION)
-			return *u->text ? resolve(d, &p, t.id, u->text) :
-				reply_msg(d, d->engineers_chat, MSG_BOT_USAGE_CLOSE);
+			return *u->text ? resolve(d, u->chat_id, &p, t.id, u->text) :
+				reply_msg(d, u->chat_id, MSG_BOT_USAGE_CLOSE);
 		return relay_to_cashier(d, &p, t.id, u);
 	}
 	if (!resolving)
@@ -231,7 +237,7 @@ int engineer_handle(struct dialog *d, const struct tg_update *u)
 	/* The words after «Закрыть» are the resolution, if the engine still lets them close it. */
 	const struct actor who = actor_person(&p);
 	if (*u->text && !engine_check(d, EV_RESOLVE, &who, state_ticket))
-		return resolve(d, &p, state_ticket, u->text);
+		return resolve(d, u->chat_id, &p, state_ticket, u->text);
 	return db_state_clear(d->db, p.id);  /* stale: chatter is chatter again */
 }
 
@@ -264,7 +270,7 @@ int engineer_press(struct dialog *d, const struct tg_update *u, const struct per
 	} else if (!rc && k->verb == VERB_CLOSE) {
 		notice_arg_msg(&b, MSG_BOT_ASK_RESOLUTION, (long long)k->id, p->name);
 		if (!(rc = db_state_set(d->db, p->id, dialog_state_name(STATE_RESOLUTION), k->id, d->now)) &&
-		    !(rc = reply_ask_parts(d, d->engineers_chat, &b, k->id, link_role_name(LINK_RESOLUTION))))
+		    !(rc = reply_ask_parts(d, u->chat_id, &b, k->id, link_role_name(LINK_RESOLUTION))))
 			rc = reply_answer(d, u, NULL, false);
 	} else if (!rc) {
 		rc = reply_answer(d, u, k->verb == VERB_CLAIM ? msg(MSG_BOT_YOU_CLAIMED) : NULL, false);

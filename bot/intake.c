@@ -26,12 +26,12 @@ static int apply(struct intake *in, const struct tg_update *u)
 	const struct config *cfg = in->cfg;
 	struct dialog d = {
 		.db = in->db,
-		.engineers_chat = cfg->tg_engineers_chat ? db_chat_current(in->db, cfg->tg_engineers_chat) : 0,
 		.now = clock_now(),
 		.kb = in->kb,
 		.cfg = cfg,
 		.writer = u->private_chat ? u->chat_id : 0,
 	};
+	dialog_chats(&d, cfg);
 	return dialog_handle(&d, u);
 }
 

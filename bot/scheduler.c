@@ -41,12 +41,12 @@ int scheduler_run(const struct config *cfg, struct sender *sender, const volatil
 	while (!*stop) {
 		struct dialog d = {
 			.db = db,
-			.engineers_chat = cfg->tg_engineers_chat ? db_chat_current(db, cfg->tg_engineers_chat) : 0,
 			.now = clock_now(),
 			.cfg = cfg,
 		};
 		/* A clock set back does not hold the pass off for as long. */
 		bool forecast = d.now >= forecast_at || d.now < forecast_at - FORECAST_EVERY;
+		dialog_chats(&d, cfg);
 		int rc = db_begin(db);
 		int64_t before = db_total_changes(db);
 		if (!rc && !(rc = sla_watch_tick(&d)) && !(rc = alert_tick(&d)) &&

@@ -731,11 +731,10 @@ static void admin_dialog(struct cli *c, struct dialog *d)
 {
 	*d = (struct dialog){
 		.db = c->db,
-		.engineers_chat = c->cfg.tg_engineers_chat ?
-			db_chat_current(c->db, c->cfg.tg_engineers_chat) : 0,
 		.now = clock_now(),
 		.cfg = &c->cfg,
 	};
+	dialog_chats(d, &c->cfg);
 }
 
 struct person_names {

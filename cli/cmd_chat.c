@@ -244,8 +244,7 @@ int cmd_chat(struct cli *c, int argc, char **argv)
 		.d = { .db = c->db, .kb = kb_new(), .cfg = &c->cfg },
 		.next_message_id = 1000000 + (clock_now() % 1000000) * 1000,
 	};
-	if (c->cfg.tg_engineers_chat)
-		k.d.engineers_chat = db_chat_current(c->db, c->cfg.tg_engineers_chat);
+	dialog_chats(&k.d, &c->cfg);
 	k.d.now = clock_now();
 	/* The console cashier exists from the first run on; later runs reuse them. */
 	if (dialog_person(&k.d, CONSOLE_USER, &p) == TD_ENOTFOUND) {

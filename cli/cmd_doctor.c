@@ -169,28 +169,32 @@ static bool check_token(struct doctor *d, struct tg *tg, struct tg_me *me)
 	return true;
 }
 
-/* The engineers' chat: it exists for the bot, is a group, and the bot is in it. */
-static void check_chat(struct doctor *d, struct tg *tg, const struct tg_me *me)
+/*
+ * An engineers' chat, the config's key (telegram.engineers_chat, or a
+ * [routing] group's: group names it): it exists for the bot, is a group,
+ * and the bot is in it.
+ */
+static void check_chat(struct doctor *d, struct tg *tg, const struct tg_me *me, long long chat,
+		       const char *group)
 {
-	long long chat = d->c->cfg.tg_engineers_chat;
 	struct tg_chat_info info;
 	struct tg_result r;
-	char status[32];
-	if (!chat) {
-		report(d, V_FAIL, MSG_DOCTOR_NO_CHAT);
-		return;
-	}
+	char status[32], key[48];
+	if (group)
+		snprintf(key, sizeof(key), "routing.%s", group);
+	else
+		snprintf(key, sizeof(key), "telegram.engineers_chat");
 	if (tg_probe_chat(tg, chat, &info, &r)) {
 		if (r.outcome == TG_MIGRATED)
-			report(d, V_FAIL, MSG_DOCTOR_CHAT_MIGRATED, chat, (long long)r.migrate_to);
+			report(d, V_FAIL, MSG_DOCTOR_CHAT_MIGRATED, chat, key, (long long)r.migrate_to);
 		else if (r.outcome == TG_RETRY)
 			report(d, V_FAIL, MSG_DOCTOR_TG_UNREACHABLE, d->c->cfg.tg_api_url, r.description);
 		else
-			report(d, V_FAIL, MSG_DOCTOR_CHAT_NOT_FOUND, chat, r.description);
+			report(d, V_FAIL, MSG_DOCTOR_CHAT_NOT_FOUND, chat, r.description, key);
 		return;
 	}
 	if (strcmp(info.type, "group") && strcmp(info.type, "supergroup")) {
-		report(d, V_FAIL, MSG_DOCTOR_CHAT_TYPE, chat, info.type);
+		report(d, V_FAIL, MSG_DOCTOR_CHAT_TYPE, chat, info.type, key);
 		return;
 	}
 	if (tg_probe_member(tg, chat, me->id, status, sizeof(status), &r)) {
@@ -199,8 +203,23 @@ static void check_chat(struct doctor *d, struct tg *tg, const struct tg_me *me)
 	}
 	if (!strcmp(status, "left") || !strcmp(status, "kicked"))
 		report(d, V_FAIL, MSG_DOCTOR_BOT_NOT_MEMBER, info.title, status);
+	else if (group)
+		report(d, V_OK, MSG_DOCTOR_ROUTE_CHAT_OK, key, info.title, info.type, status);
 	else
 		report(d, V_OK, MSG_DOCTOR_CHAT_OK, info.title, info.type, status);
+}
+
+/* The default engineers' chat, then each [routing] group's own. */
+static void check_chats(struct doctor *d, struct tg *tg, const struct tg_me *me)
+{
+	const struct config *cfg = &d->c->cfg;
+	if (cfg->tg_engineers_chat)
+		check_chat(d, tg, me, cfg->tg_engineers_chat, NULL);
+	else
+		report(d, V_FAIL, MSG_DOCTOR_NO_CHAT);
+	for (int g = 0; g < ROUTE_GROUP_COUNT; g++)
+		if (cfg->route_chat[g])
+			check_chat(d, tg, me, cfg->route_chat[g], route_group_name((enum route_group)g));
 }
 
 static int finish(struct doctor *d)
@@ -239,7 +258,7 @@ int cmd_doctor(struct cli *c, int argc, char **argv)
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, "libcurl");
 	struct tg *tg = tg_new(c->cfg.tg_api_url, c->cfg.tg_token);
 	if (check_token(&d, tg, &me))
-		check_chat(&d, tg, &me);
+		check_chats(&d, tg, &me);
 	else
 		report(&d, V_WARN, MSG_DOCTOR_CHAT_UNCHECKED);
 	tg_free(tg);

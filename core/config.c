@@ -45,6 +45,20 @@ static const struct cfg_key keys[] = {
 	  "over a network with a round trip of r seconds the sender delivers at\n"
 	  "most max_in_flight / r per second." },
 
+	{ "routing", "fiscal", CFG_INT, F(route_chat[ROUTE_FISCAL]), -(1LL << 52), 1LL << 52, NULL, NULL, "0",
+	  "Engineers' chats by the category of a ticket's knowledge-base article\n"
+	  "(a cashier's best article, an agent's check's article); 0: the ticket\n"
+	  "stays in telegram.engineers_chat, as does one without an article.\n"
+	  "Engineers act from any of these chats. Fiscal: ФН, ОФД, смена, часы." },
+	{ "routing", "egais", CFG_INT, F(route_chat[ROUTE_EGAIS]), -(1LL << 52), 1LL << 52, NULL, NULL, "0",
+	  "ЕГАИС and marking: УТМ/ЕГАИС, маркировка." },
+	{ "routing", "network", CFG_INT, F(route_chat[ROUTE_NETWORK]), -(1LL << 52), 1LL << 52, NULL, NULL, "0",
+	  "The network: сеть." },
+	{ "routing", "hardware", CFG_INT, F(route_chat[ROUTE_HARDWARE]), -(1LL << 52), 1LL << 52, NULL, NULL, "0",
+	  "Hardware: принтер, связь с ККТ, оборудование." },
+	{ "routing", "pos", CFG_INT, F(route_chat[ROUTE_POS]), -(1LL << 52), 1LL << 52, NULL, NULL, "0",
+	  "The POS software: ПО кассы." },
+
 	{ "kb", "threshold", CFG_INT, F(kb_threshold), 1, 100, NULL, NULL, "50",
 	  "Confidence (percent) from which the bot answers a cashier with a\n"
 	  "knowledge-base article before opening a ticket; below it, no answer." },

@@ -10,6 +10,7 @@
 #define TD_CONFIG_H
 
 #include "core/conftab.h"
+#include "core/ticket_enums.h"
 
 /*
  * One SLA policy: for a service tier and a priority, the reaction and
@@ -47,6 +48,8 @@ struct config {
 	long long tg_group_rate;  /* messages per minute to one group */
 	long long tg_global_rate; /* messages per second overall */
 	long long tg_max_in_flight; /* Bot API calls the sender has in flight at once */
+	/* [routing]: each group's engineers' chat as configured, 0: tg_engineers_chat's */
+	long long route_chat[ROUTE_GROUP_COUNT];
 	/* [kb] */
 	long long kb_threshold;   /* % confidence from which the bot answers with an article */
 	long long kb_hint;        /* % confidence from which a card shows an article as a hint */

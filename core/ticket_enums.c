@@ -72,6 +72,15 @@ static const char *const state_names[] = {
 };
 _Static_assert(ARRAY_SIZE(state_names) == DIALOG_STATE_COUNT, "a dialog state without its text");
 
+static const char *const route_names[] = {
+	[ROUTE_FISCAL] = "fiscal",
+	[ROUTE_EGAIS] = "egais",
+	[ROUTE_NETWORK] = "network",
+	[ROUTE_HARDWARE] = "hardware",
+	[ROUTE_POS] = "pos",
+};
+_Static_assert(ARRAY_SIZE(route_names) == ROUTE_GROUP_COUNT, "a routing group without its text");
+
 /* A verb's callback prefix and the arguments it takes: a bit per value 1..5, 0 for none. */
 static const struct {
 	const char *name;
@@ -124,6 +133,7 @@ ENUM_TEXT(person_role, person_role, role_names)
 ENUM_TEXT(person_event_kind, person_event_kind, person_event_names)
 ENUM_TEXT(link_role, link_role, link_names)
 ENUM_TEXT(dialog_state, dialog_state, state_names)
+ENUM_TEXT(route_group, route_group, route_names)
 
 const char *button_verb_name(enum button_verb v)
 {

@@ -2,7 +2,7 @@
  * ticket_enums.h - the closed sets of words a ticket is made of: its
  * statuses, the kinds of its history rows, people's roles and the kinds
  * of their history rows, the roles of the chat messages linked to it, and
- * the verbs of its buttons.
+ * the verbs of its buttons, the routing groups of its engineers' chats.
  *
  * Each set is an enum with one table in ticket_enums.c giving its text.
  * For every set the stored text (a database column) and the wire text
@@ -94,6 +94,17 @@ enum dialog_state {
 
 const char *dialog_state_name(enum dialog_state s);
 int dialog_state_parse(enum dialog_state *out, const char *name);
+
+/*
+ * The engineers who handle a ticket, by its knowledge-base article's
+ * category ([routing] in the config); stored in tickets.route (NULL: the
+ * default engineers' chat).
+ */
+enum route_group { ROUTE_FISCAL, ROUTE_EGAIS, ROUTE_NETWORK, ROUTE_HARDWARE, ROUTE_POS };
+#define ROUTE_GROUP_COUNT 5
+
+const char *route_group_name(enum route_group g);
+int route_group_parse(enum route_group *out, const char *name);
 
 /* A button's verb, the prefix of its callback data "verb:id[:arg]". */
 enum button_verb {

@@ -401,13 +401,8 @@ static enum MHD_Result events_end(struct ingest *in, struct MHD_Connection *c, s
 				    fresh);
 	/* The alerts and their notices in the same transaction: a crash loses or doubles none. */
 	if (!rc && accepted) {
-		struct dialog d = {
-			.db = db,
-			.engineers_chat = in->cfg->tg_engineers_chat ?
-				db_chat_current(db, in->cfg->tg_engineers_chat) : 0,
-			.now = now,
-			.cfg = in->cfg,
-		};
+		struct dialog d = { .db = db, .now = now, .cfg = in->cfg };
+		dialog_chats(&d, in->cfg);
 		before = db_total_changes(db);
 		rc = alert_observe(&d, r->till, batch.events, fresh, batch.n);
 	}

@@ -7,6 +7,7 @@
 #define TD_KB_ARTICLE_H
 
 #include "core/common.h"
+#include "core/ticket_enums.h"
 
 struct buf;
 
@@ -89,7 +90,18 @@ bool kb_codes_name(const char *codes, const char *code);
  */
 void kb_codes_for_cashiers(const char *codes, struct buf *out);
 
-/* "ФН", "ОФД", ... : the categories an article may name. NULL-terminated. */
-extern const char *const kb_categories[];
+/*
+ * The categories an article may name ("ФН", "ОФД", ...), each with the
+ * [routing] group whose engineers get its tickets: the one table of both.
+ * Ends with a row whose name is NULL.
+ */
+struct kb_category {
+	const char *name;
+	enum route_group group;
+};
+extern const struct kb_category kb_categories[];
+
+/* The routing group of a category; TD_ENOTFOUND for a category there is not. */
+int kb_category_route(enum route_group *out, const char *category);
 
 #endif

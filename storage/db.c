@@ -209,6 +209,24 @@ int db_query_int(struct db *db, const char *sql, const struct db_bind *binds, in
 	return db_query_one(db, sql, binds, map_int, out);
 }
 
+struct text_out {
+	char *out;
+	size_t n;
+};
+
+static int text_row(sqlite3_stmt *st, void *arg)
+{
+	struct text_out *o = arg;
+	snprintf(o->out, o->n, "%s", db_text(st, 0));
+	return 0;
+}
+
+int db_query_text(struct db *db, const char *sql, const struct db_bind *binds, char *out, size_t n)
+{
+	struct text_out o = { out, n };
+	return db_query_one(db, sql, binds, text_row, &o);
+}
+
 int db_run(struct db *db, const char *sql, const struct db_bind *binds)
 {
 	sqlite3_stmt *st;
@@ -515,24 +533,6 @@ done:
 	if (rc)
 		unlink(tmp);
 	return rc;
-}
-
-struct text_out {
-	char *out;
-	size_t n;
-};
-
-static int text_row(sqlite3_stmt *st, void *arg)
-{
-	struct text_out *o = arg;
-	snprintf(o->out, o->n, "%s", db_text(st, 0));
-	return 0;
-}
-
-int db_query_text(struct db *db, const char *sql, const struct db_bind *binds, char *out, size_t n)
-{
-	struct text_out o = { out, n };
-	return db_query_one(db, sql, binds, text_row, &o);
 }
 
 int db_setting_get(struct db *db, const char *key, char *out, size_t n)

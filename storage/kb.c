@@ -315,6 +315,12 @@ int db_kb_get(struct db *db, int64_t id, struct kb_entry *out)
 			    DB_BINDS(DB_INT(id)), entry_row, out);
 }
 
+int db_kb_category(struct db *db, int64_t id, char *out, size_t n)
+{
+	return db_query_text(db, "SELECT category FROM kb_articles WHERE id = ?", DB_BINDS(DB_INT(id)),
+			     out, n);
+}
+
 int db_kb_find(struct db *db, const char *slug, struct kb_entry *out)
 {
 	return db_query_one(db, "SELECT " ENTRY_COLUMNS " FROM kb_articles WHERE slug = ?",

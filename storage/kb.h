@@ -69,6 +69,8 @@ struct kb_entry {
 	bool retired;
 };
 int db_kb_get(struct db *db, int64_t id, struct kb_entry *out);
+/* An article's category (retired ones too) in out; TD_ENOTFOUND when there is none. */
+int db_kb_category(struct db *db, int64_t id, char *out, size_t n);
 /* By slug (retired ones too). TD_ENOTFOUND when there is none. */
 int db_kb_find(struct db *db, const char *slug, struct kb_entry *out);
 void kb_entry_release(struct kb_entry *e);

@@ -6,10 +6,12 @@
 int db_ticket_open(struct db *db, int64_t *out, const struct ticket_new *t, int64_t now)
 {
 	int rc = db_run_insert(db, "INSERT INTO tickets(store_id, till_id, cashier_id, source, title,"
-			       " created_at, kb_article_id, agent_check) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			       " created_at, kb_article_id, agent_check, route)"
+			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			       DB_BINDS(DB_INT(t->store_id), DB_ID(t->till_id), DB_ID(t->cashier_id),
 					DB_TEXT(t->source), DB_TEXT(t->title), DB_INT(now),
-					DB_ID(t->kb_article_id), DB_TEXT(t->agent_check)), out);
+					DB_ID(t->kb_article_id), DB_TEXT(t->agent_check),
+					DB_TEXT(t->route)), out);
 	if (rc)
 		return rc;
 	return db_ticket_event(db, *out, now, t->cashier_id, HISTORY_OPENED, TICKET_NEW, t->priority, 0,
@@ -206,6 +208,12 @@ int db_ticket_open_for_check(struct db *db, int64_t till_id, const char *check, 
 }
 
 /*
+ * ?3: 1 when the queue is routed, ?4..?8: its groups' names (NULL for a
+ * group not in it), ?9: except. A route NULL is in no list.
+ */
+#define QUEUE_ROUTES \
+	" AND (?3 = 0 OR coalesce(t.route IN (?4, ?5, ?6, ?7, ?8), 0) != ?9)"
+/*
  * Anyone's queue in three reads of indexes, none of every open ticket: the
  * running deadlines nearest first (a ticket's nearest one only: no earlier
  * timer of the same ticket), then the open tickets without one oldest
@@ -215,14 +223,14 @@ int db_ticket_open_for_check(struct db *db, int64_t till_id, const char *check, 
 #define QUEUE_HEAD \
 	TICKET_SELECT "WHERE ts.id IN (SELECT r.ticket_id FROM sla_timers r CROSS JOIN tickets t" \
 	" ON t.id = r.ticket_id WHERE r.met_at IS NULL AND r.due_at IS NOT NULL" \
-	" AND t.status IN ('new', 'claimed') AND NOT EXISTS (SELECT 1 FROM sla_timers o" \
+	" AND t.status IN ('new', 'claimed')" QUEUE_ROUTES " AND NOT EXISTS (SELECT 1 FROM sla_timers o" \
 	"  WHERE o.ticket_id = r.ticket_id AND o.met_at IS NULL" \
 	"  AND (o.due_at < r.due_at OR (o.due_at = r.due_at AND o.kind < r.kind)))" \
 	" ORDER BY r.due_at, t.created_at, t.id LIMIT ?1)" \
 	" ORDER BY next_due, ts.created_at, ts.id"
 #define QUEUE_TAIL \
 	TICKET_SELECT "WHERE ts.id IN (SELECT t.id FROM tickets t" \
-	" WHERE t.status IN ('new', 'claimed') AND NOT EXISTS (SELECT 1 FROM sla_timers o" \
+	" WHERE t.status IN ('new', 'claimed')" QUEUE_ROUTES " AND NOT EXISTS (SELECT 1 FROM sla_timers o" \
 	"  WHERE o.ticket_id = t.id AND o.met_at IS NULL AND o.due_at IS NOT NULL)" \
 	" ORDER BY t.created_at, t.id LIMIT ?1)" \
 	" ORDER BY ts.created_at, ts.id"
@@ -234,21 +242,32 @@ int db_ticket_open_for_check(struct db *db, int64_t till_id, const char *check, 
 	" ORDER BY min(r.due_at) IS NULL, min(r.due_at), t.created_at, t.id LIMIT ?1)" \
 	" ORDER BY next_due = 0, next_due, ts.created_at, ts.id"
 
-int db_ticket_queue(struct db *db, int64_t assignee_id, int limit, int *total,
-		    int (*fn)(const struct ticket_row *, void *), void *arg)
+int db_ticket_queue_routed(struct db *db, int64_t assignee_id, const struct ticket_routes *routes,
+			   int limit, int *total, int (*fn)(const struct ticket_row *, void *),
+			   void *arg)
 {
+	_Static_assert(ROUTE_GROUP_COUNT == 5, "QUEUE_ROUTES binds one name per group");
 	struct ticket_rows rows = { fn, arg, 0 };
-	int64_t count;
+	bool routed = routes && !assignee_id, except = routed && routes->except;
+	const char *g[ROUTE_GROUP_COUNT] = { NULL };
+	int64_t count, in;
 	int rc;
+	for (int i = 0; routed && i < ROUTE_GROUP_COUNT; i++)
+		g[i] = routes->groups & 1u << i ? route_group_name((enum route_group)i) : NULL;
+#define ROUTE_BINDS DB_INT(routed), DB_TEXT(g[0]), DB_TEXT(g[1]), DB_TEXT(g[2]), DB_TEXT(g[3]), \
+		DB_TEXT(g[4]), DB_INT(except)
 	if (limit <= 0)
 		limit = INT_MAX;
 	if (assignee_id)
 		rc = db_query_each(db, QUEUE_MINE, DB_BINDS(DB_INT(limit), DB_INT(assignee_id)),
 				   ticket_row, &rows);
-	else if (!(rc = db_query_each(db, QUEUE_HEAD, DB_BINDS(DB_INT(limit)), ticket_row, &rows)) &&
+	else if (!(rc = db_query_each(db, QUEUE_HEAD, DB_BINDS(DB_INT(limit), DB_INT(0), ROUTE_BINDS),
+				      ticket_row, &rows)) &&
 		 rows.count < limit)
-		rc = db_query_each(db, QUEUE_TAIL, DB_BINDS(DB_INT(limit - rows.count)), ticket_row,
-				   &rows);
+		rc = db_query_each(db, QUEUE_TAIL, DB_BINDS(DB_INT(limit - rows.count), DB_INT(0),
+							    ROUTE_BINDS),
+				   ticket_row, &rows);
+#undef ROUTE_BINDS
 	if (rc)
 		return rc;
 	if (assignee_id)
@@ -257,8 +276,26 @@ int db_ticket_queue(struct db *db, int64_t assignee_id, int limit, int *total,
 	else
 		rc = db_query_int(db, "SELECT coalesce(sum(n), 0) FROM ticket_counts"
 				  " WHERE status IN ('new', 'claimed')", DB_NO_BINDS, &count);
+	/* A route's open tickets are counted in tickets_open_route; the rest are the others. */
+	if (!rc && routed &&
+	    !(rc = db_query_int(db, "SELECT count(*) FROM tickets WHERE status IN ('new', 'claimed')"
+				" AND route IN (?1, ?2, ?3, ?4, ?5)",
+				DB_BINDS(DB_TEXT(g[0]), DB_TEXT(g[1]), DB_TEXT(g[2]), DB_TEXT(g[3]),
+					 DB_TEXT(g[4])), &in)))
+		count = except ? count - in : in;
 	*total = rc ? rows.count : (int)count;
 	return rc;
+}
+
+int db_ticket_queue(struct db *db, int64_t assignee_id, int limit, int *total,
+		    int (*fn)(const struct ticket_row *, void *), void *arg)
+{
+	return db_ticket_queue_routed(db, assignee_id, NULL, limit, total, fn, arg);
+}
+
+int db_ticket_route(struct db *db, int64_t id, char *out, size_t n)
+{
+	return db_query_text(db, "SELECT route FROM tickets WHERE id = ?", DB_BINDS(DB_INT(id)), out, n);
 }
 
 bool db_ticket_has_event(struct db *db, int64_t id, enum history_kind kind)

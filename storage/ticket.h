@@ -20,6 +20,7 @@ struct ticket_new {
 	int priority;                           /* 1 (critical) .. 4 (low) */
 	int64_t kb_article_id;                  /* the knowledge base's best article, 0: none */
 	const char *agent_check;                /* the till agent's check that opened it, NULL: none */
+	const char *route;                      /* its routing group's name, NULL: the default chat */
 };
 
 struct ticket_row {
@@ -131,6 +132,26 @@ int db_ticket_open_for_check(struct db *db, int64_t till_id, const char *check, 
  */
 int db_ticket_queue(struct db *db, int64_t assignee_id, int limit, int *total,
 		    int (*fn)(const struct ticket_row *, void *), void *arg);
+
+/*
+ * Which tickets a queue lists by their route (tickets.route): those whose
+ * route is one of groups (bit g: enum route_group g), or, with except,
+ * those whose route is none of them (those without a route among them).
+ */
+struct ticket_routes {
+	unsigned groups;
+	bool except;
+};
+/*
+ * db_ticket_queue() of anyone's tickets (assignee_id 0) in routes only
+ * (NULL: every route); an assignee's queue is theirs whatever the route.
+ * With routes the count reads the open tickets, not the kept totals.
+ */
+int db_ticket_queue_routed(struct db *db, int64_t assignee_id, const struct ticket_routes *routes,
+			   int limit, int *total, int (*fn)(const struct ticket_row *, void *),
+			   void *arg);
+/* The ticket's route in out ("" for none: the default chat); TD_ENOTFOUND: no such ticket. */
+int db_ticket_route(struct db *db, int64_t id, char *out, size_t n);
 
 /* True when the ticket's history has an event of this kind. */
 bool db_ticket_has_event(struct db *db, int64_t id, enum history_kind kind);

@@ -75,6 +75,17 @@ class Doctor(unittest.TestCase):
         self.assertFails(out, "чат инженеров -1009999 не найден (Bad Request: chat not found)",
                          "добавьте бота в группу и проверьте telegram.engineers_chat")
 
+    def test_each_routed_groups_chat_is_checked_too(self):
+        self.desk.control("group", {"id": -1005555, "title": "Фискальщики", "type": "group"})
+        cfg = self.config_with("bot_username = tilldesk_emu_bot\n", "bot_username = tilldesk_emu_bot\n"
+                               "[routing]\nfiscal = -1005555\nnetwork = -1009998\n")
+        rc, out = self.doctor(cfg)
+        self.assertEqual(rc, 1)
+        self.assertIn("ok    чат инженеров routing.fiscal: «Фискальщики» (group), бот в нём: member", out)
+        self.assertIn("чат инженеров: «Инженеры» (group), бот в нём: member", out)
+        self.assertFails(out, "чат инженеров -1009998 не найден (Bad Request: chat not found)",
+                         "добавьте бота в группу и проверьте routing.network")
+
     def test_a_bot_removed_from_the_group_is_told_to_be_added_again(self):
         self.desk.control("kick", {"chat_id": GROUP})
         try:

@@ -18,6 +18,7 @@
 
 #include "scratch.h"
 #include "bot/dialog.h"
+#include "bot/engine.h"
 #include "bot/sla_watch.h"
 #include "bot/render_tg.h"
 #include "core/config.h"
@@ -30,11 +31,14 @@
 #include "storage/chain.h"
 #include "storage/kb.h"
 #include "storage/outbox.h"
+#include "storage/sla.h"
 #include "storage/ticket.h"
 
 #define NOW 1795000000          /* 2026-11-18, a Wednesday */
 #define ENGINEERS (-100)        /* the engineers' group */
 #define MIGRATED (-1001234567)  /* the supergroup it becomes */
+#define FISCAL (-300)           /* the fiscal engineers' group ([routing] fiscal) */
+#define FISCAL_MIGRATED (-1007654321)
 #define ANNA 1001               /* Telegram ids; a private chat has the user's id */
 #define BORIS 1002
 #define IVAN 2001
@@ -719,20 +723,9 @@ static void test_dialog__cashier_photo_opens_a_ticket_with_the_photo(void **stat
 
 /* ---- the cashier's dialog: small talk, the knowledge base's answers, follow-ups ---- */
 
-/* The knowledge base of two articles, each found by its pattern with full confidence. */
-static void knowledge_base(void)
+/* Imports the articles (file name, text) into the desk and gives the dialog a searcher and cfg. */
+static void import_articles(const char *const articles[][2], size_t n, const struct config *cfg)
 {
-	static struct config cfg = { .kb_threshold = 50, .kb_hint = 30 };
-	static const char *const articles[][2] = {
-		{ "paper.md",
-		  "---\nid: paper\ntitle: Закончилась чековая лента\ncategory: оборудование\n"
-		  "priority: P2\npattern: не\\s+печата\\w*\\s+чек\nexample: не печатает чек\n---\n"
-		  "Откройте крышку принтера и вставьте новый рулон.\n" },
-		{ "scanner.md",
-		  "---\nid: scanner\ntitle: Сканер не читает штрихкод\ncategory: оборудование\n"
-		  "priority: P3\npattern: сканер\\w*\\s+не\\s+чита\nexample: сканер не читает штрихкод\n---\n"
-		  "Протрите стекло сканера и переподключите его кабель.\n" },
-	};
 	char path[512];
 	struct kb_set set;
 	struct kb_import_stats st;
@@ -740,7 +733,7 @@ static void knowledge_base(void)
 
 	snprintf(path, sizeof(path), "%s/kb", dir);
 	assert_int_equal(mkdir(path, 0700), 0);
-	for (size_t i = 0; i < ARRAY_SIZE(articles); i++) {
+	for (size_t i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/kb/%s", dir, articles[i][0]);
 		FILE *f = fopen(path, "w");
 		assert_non_null(f);
@@ -756,7 +749,24 @@ static void knowledge_base(void)
 	kb_set_release(&set);
 	buf_release(&errors);
 	dlg.kb = kb_new();
-	dlg.cfg = &cfg;
+	dlg.cfg = cfg;
+}
+
+/* The knowledge base of two articles, each found by its pattern with full confidence. */
+static void knowledge_base(void)
+{
+	static struct config cfg = { .kb_threshold = 50, .kb_hint = 30 };
+	static const char *const articles[][2] = {
+		{ "paper.md",
+		  "---\nid: paper\ntitle: Закончилась чековая лента\ncategory: оборудование\n"
+		  "priority: P2\npattern: не\\s+печата\\w*\\s+чек\nexample: не печатает чек\n---\n"
+		  "Откройте крышку принтера и вставьте новый рулон.\n" },
+		{ "scanner.md",
+		  "---\nid: scanner\ntitle: Сканер не читает штрихкод\ncategory: оборудование\n"
+		  "priority: P3\npattern: сканер\\w*\\s+не\\s+чита\nexample: сканер не читает штрихкод\n---\n"
+		  "Протрите стекло сканера и переподключите его кабель.\n" },
+	};
+	import_articles(articles, ARRAY_SIZE(articles), &cfg);
 }
 
 static int64_t article(const char *slug)
@@ -1589,6 +1599,190 @@ static void test_dialog__group_migration_moves_pending_rows_and_later_cards(void
 	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE chat_id = %d", ENGINEERS), 0);
 }
 
+/* ---- routing: each category's engineers' chat ---- */
+
+/* Rows queued for chat. */
+static size_t sent_to(int64_t chat)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < n_out; i++)
+		n += out[i].chat_id == chat;
+	return n;
+}
+
+/*
+ * A desk with [routing] fiscal = FISCAL (the others unset) and two
+ * articles: a fiscal drive's (ФН: fiscal) and a printer's (принтер:
+ * hardware, whose chat is the default one).
+ */
+static struct config routed = {
+	.kb_threshold = 50, .kb_hint = 30, .tg_engineers_chat = ENGINEERS,
+	.route_chat = { [ROUTE_FISCAL] = FISCAL },
+};
+
+static void routed_desk(void)
+{
+	static const char *const articles[][2] = {
+		{ "fn.md",
+		  "---\nid: fn\ntitle: Ресурс хранения ФН исчерпан\ncategory: ФН\ncodes: 235, fn.flags\n"
+		  "priority: P1\npattern: фн\\s+235\nexample: ошибка фн 235\n---\nЗамените ФН.\n" },
+		{ "paper.md",
+		  "---\nid: paper\ntitle: Закончилась чековая лента\ncategory: принтер\n"
+		  "priority: P2\npattern: не\\s+печата\\w*\\s+чек\nexample: не печатает чек\n---\n"
+		  "Вставьте новый рулон.\n" },
+	};
+	import_articles(articles, ARRAY_SIZE(articles), &routed);
+	dialog_chats(&dlg, &routed);
+	everyone_joins();
+}
+
+/* A cashier's words get slug's article, which does not help: a ticket. Gives its number. */
+static int64_t reports_past(int64_t cashier, const char *words, const char *slug)
+{
+	char not_helped[32];
+	says(cashier, words);
+	int64_t id = query_int("SELECT max(id) FROM kb_suggestions");
+	assert_int_equal(query_int("SELECT article_id FROM kb_suggestions WHERE id = %lld", (long long)id),
+			 article(slug));
+	snprintf(not_helped, sizeof(not_helped), "k:%lld:2", (long long)id);
+	int64_t before = tickets();
+	presses(cashier, cashier, not_helped);
+	assert_int_equal(tickets(), before + 1);
+	return query_int("SELECT max(id) FROM tickets");
+}
+
+static void test_dialog__a_fiscal_ticket_goes_to_the_fiscal_chat_and_a_printer_one_to_the_default(void **state)
+{
+	(void)state;
+	routed_desk();
+	int64_t fn = reports_past(ANNA, "касса пишет ошибка фн 235", "fn");
+	assert_string_equal(query_text("SELECT route FROM tickets WHERE id = %lld", (long long)fn), "fiscal");
+	assert_int_equal(only(FISCAL, "sendMessage", "card")->ticket_id, fn);
+	assert_int_equal(sent_to(ENGINEERS), 0);
+
+	/* Her next words follow the card, in its chat. */
+	delivered(FISCAL, 500, fn, "card");
+	says(ANNA, "и смену не закрыть");
+	const struct sent *relay = only(FISCAL, "sendMessage", "relay");
+	assert_int_equal(relay->reply_to, 500);
+	assert_contains(relay->text, "и смену не закрыть");
+	assert_int_equal(sent_to(ENGINEERS), 0);
+
+	/* A printer's article is hardware's, and hardware has no chat of its own. */
+	int64_t paper = reports_past(BORIS, "касса не печатает чек", "paper");
+	assert_string_equal(query_text("SELECT route FROM tickets WHERE id = %lld", (long long)paper),
+			    "hardware");
+	assert_int_equal(only(ENGINEERS, "sendMessage", "card")->ticket_id, paper);
+	assert_int_equal(sent_to(FISCAL), 0);
+}
+
+static void test_dialog__engineers_claim_reply_and_close_from_the_routed_chat(void **state)
+{
+	(void)state;
+	routed_desk();
+	int64_t fn = reports_past(ANNA, "касса пишет ошибка фн 235", "fn");
+	int64_t paper = reports_past(BORIS, "касса не печатает чек", "paper");
+	delivered(FISCAL, 500, fn, "card");
+
+	presses(IVAN, FISCAL, "c:1");
+	assert_string_equal(status(fn), "claimed");
+	only(FISCAL, "editMessageText", "card");
+	only(ANNA, "sendMessage", "relay");
+	assert_int_equal(sent_to(ENGINEERS), 0);
+
+	/* A reply to the card in the fiscal chat reaches the cashier. */
+	struct tg_update u = message(IVAN, FISCAL, "Везём новый ФН");
+	u.reply_to = 500;
+	handle(&u);
+	assert_contains(only(ANNA, "sendMessage", "relay")->text, "Везём новый ФН");
+
+	/* Each chat's queue lists its own tickets; the default chat the rest. */
+	u = message(PETR, FISCAL, "/queue");
+	handle(&u);
+	assert_int_equal(n_out, 1);
+	assert_int_equal(out[0].chat_id, FISCAL);
+	assert_contains(out[0].text, "касса пишет ошибка фн 235");
+	assert_lacks(out[0].text, "касса не печатает чек");
+	says_in_group(PETR, "/queue");
+	assert_int_equal(out[0].chat_id, ENGINEERS);
+	assert_contains(out[0].text, "касса не печатает чек");
+	assert_lacks(out[0].text, "касса пишет ошибка фн 235");
+
+	/* «Закрыть» asks in the chat it was pressed in; the answer there closes it. */
+	presses(IVAN, FISCAL, "x:1");
+	assert_true(only(FISCAL, "sendMessage", "resolution")->force_reply);
+	delivered(FISCAL, 501, fn, "resolution");
+	u = message(IVAN, FISCAL, "заменили ФН");
+	u.reply_to = 501;
+	handle(&u);
+	assert_string_equal(status(fn), "resolved");
+	assert_int_equal(sent_to(ENGINEERS), 0);
+
+	/* Another group is no engineers' chat. */
+	presses(PETR, -500, "c:2");
+	assert_only_alert(msg(MSG_BOT_ENGINEERS_ONLY));
+	assert_string_equal(status(paper), "new");
+}
+
+static void test_dialog__an_agents_ticket_goes_to_its_articles_chat_with_its_warnings(void **state)
+{
+	(void)state;
+	int64_t till, ticket = 0;
+	routed_desk();
+	assert_int_equal(db_begin(desk), 0);
+	assert_int_equal(db_till_add(desk, &till, store, "Касса 1", "hash-1"), 0);
+	const struct actor agent = { .kind = ACTOR_AGENT, .till_id = till };
+	const struct event_args a = { .title = "ФН: ресурс исчерпан", .priority = 1,
+				      .kb_article_id = article("fn"), .store_id = store, .till_id = till,
+				      .out_id = &ticket };
+	assert_int_equal(engine_apply(&dlg, EV_AGENT_OPEN, &agent, 0, &a), 0);
+	assert_int_equal(db_commit(desk), 0);
+	take();
+	assert_string_equal(query_text("SELECT route FROM tickets WHERE id = %lld", (long long)ticket),
+			    "fiscal");
+	only(FISCAL, "sendMessage", "card");
+	assert_int_equal(sent_to(ENGINEERS), 0);
+
+	/* Its SLA warning, with «Взять», comes to the same chat. */
+	const struct sla_timer t = { .ticket_id = ticket, .kind = SLA_REACTION, .due_at = NOW + 600 };
+	const struct actor system = { .kind = ACTOR_SYSTEM };
+	const struct event_args w = { .timer = &t };
+	assert_int_equal(db_begin(desk), 0);
+	assert_int_equal(engine_apply(&dlg, EV_SLA_WARNING, &system, ticket, &w), 0);
+	assert_int_equal(db_commit(desk), 0);
+	take();
+	char claim[32];
+	snprintf(claim, sizeof(claim), "c:%lld", (long long)ticket);
+	assert_string_equal(only(FISCAL, "sendMessage", "")->buttons, claim);
+	assert_int_equal(sent_to(ENGINEERS), 0);
+}
+
+static void test_dialog__a_routed_group_migrated_to_a_supergroup_is_followed(void **state)
+{
+	(void)state;
+	routed_desk();
+	reports_past(ANNA, "касса пишет ошибка фн 235", "fn");
+
+	struct tg_update u = message(IVAN, FISCAL, "");
+	u.migrate_to = FISCAL_MIGRATED;
+	assert_int_equal(handle(&u), 0);
+	assert_int_equal(dlg.route_chats[ROUTE_FISCAL], FISCAL_MIGRATED);
+	assert_int_equal(dlg.engineers_chat, ENGINEERS);
+	assert_int_equal(db_chat_current(desk, FISCAL), FISCAL_MIGRATED);
+	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE chat_id = %d", FISCAL), 0);
+	assert_int_equal(query_int("SELECT chat_id FROM outbox WHERE link_role = 'card'"), FISCAL_MIGRATED);
+
+	/* After a restart the config's old id still leads there. */
+	memset(dlg.route_chats, 0, sizeof(dlg.route_chats));
+	dialog_chats(&dlg, &routed);
+	assert_int_equal(dlg.route_chats[ROUTE_FISCAL], FISCAL_MIGRATED);
+	presses(IVAN, FISCAL_MIGRATED, "c:1");
+	assert_string_equal(status(1), "claimed");
+	only(FISCAL_MIGRATED, "editMessageText", "card");
+	presses(PETR, FISCAL, "c:1");
+	assert_only_alert(msg(MSG_BOT_ENGINEERS_ONLY));
+}
+
 /* Runs the scheduler's SLA pass at t in its own transaction; takes what it queued. */
 static size_t tick_at(int64_t t)
 {
@@ -2145,6 +2339,10 @@ int main(void)
 		T(test_dialog__strangers_and_cashiers_in_the_group_are_ignored),
 		T(test_dialog__engineer_reply_to_a_card_goes_to_the_cashier),
 		T(test_dialog__group_migration_moves_pending_rows_and_later_cards),
+		T(test_dialog__a_fiscal_ticket_goes_to_the_fiscal_chat_and_a_printer_one_to_the_default),
+		T(test_dialog__engineers_claim_reply_and_close_from_the_routed_chat),
+		T(test_dialog__an_agents_ticket_goes_to_its_articles_chat_with_its_warnings),
+		T(test_dialog__a_routed_group_migrated_to_a_supergroup_is_followed),
 		T(test_dialog__a_press_without_its_message_is_never_from_the_engineers_chat),
 		T(test_dialog__disabled_cashier_is_refused_politely_and_opens_no_ticket),
 		T(test_dialog__disabled_engineers_tickets_go_back_to_the_queue_with_a_notice),

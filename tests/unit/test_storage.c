@@ -954,6 +954,51 @@ static void test_ticket__queue_gives_the_nearest_deadlines_then_the_oldest_and_c
 	db_close(db);
 }
 
+static void test_ticket__a_routed_queue_lists_and_counts_its_routes_or_all_but_them(void **state)
+{
+	(void)state;
+	static const char *const routes[] = { "fiscal", "egais", NULL, "fiscal", "later-group", "pos" };
+	int64_t store, x, y, t[6], got[8] = { 0 };
+	int total = -1;
+	struct db *db = people_db("routes.db", &store, &x, &y);
+	assert_int_equal(db_begin(db), 0);
+	for (int i = 0; i < 6; i++) {
+		struct ticket_new n = { .store_id = store, .source = "cli", .title = "касса", .priority = 3,
+					.route = routes[i] };
+		assert_int_equal(db_ticket_open(db, &t[i], &n, 100 + i), 0);
+	}
+	/* The last fiscal one is resolved: out of every queue. */
+	assert_int_equal(db_ticket_event(db, t[3], 120, y, HISTORY_RESOLVED, TICKET_RESOLVED, 3, y, NULL), 0);
+	assert_int_equal(db_commit(db), 0);
+	char route[32];
+	assert_int_equal(db_ticket_route(db, t[0], route, sizeof(route)), 0);
+	assert_string_equal(route, "fiscal");
+	assert_int_equal(db_ticket_route(db, t[2], route, sizeof(route)), 0);
+	assert_string_equal(route, "");
+
+	const struct ticket_routes fiscal_egais = { 1u << ROUTE_FISCAL | 1u << ROUTE_EGAIS, false };
+	assert_int_equal(db_ticket_queue_routed(db, 0, &fiscal_egais, 30, &total, queue_id, got), 0);
+	int64_t theirs[] = { t[0], t[1], 0 };
+	assert_memory_equal(got, theirs, sizeof(theirs));
+	assert_int_equal(total, 2);
+	/* All but them: no route, a route this build does not know, pos. Counted the same. */
+	const struct ticket_routes rest = { 1u << ROUTE_FISCAL | 1u << ROUTE_EGAIS, true };
+	memset(got, 0, sizeof(got));
+	assert_int_equal(db_ticket_queue_routed(db, 0, &rest, 1, &total, queue_id, got), 0);
+	int64_t first[] = { t[2], 0 };
+	assert_memory_equal(got, first, sizeof(first));
+	assert_int_equal(total, 3);
+	memset(got, 0, sizeof(got));
+	assert_int_equal(db_ticket_queue_routed(db, 0, &rest, 30, &total, queue_id, got), 0);
+	int64_t others[] = { t[2], t[4], t[5], 0 };
+	assert_memory_equal(got, others, sizeof(others));
+	/* No routes: every open ticket. */
+	memset(got, 0, sizeof(got));
+	assert_int_equal(db_ticket_queue_routed(db, 0, NULL, 30, &total, queue_id, got), 0);
+	assert_int_equal(total, 5);
+	db_close(db);
+}
+
 static void test_ticket__an_agent_finds_its_unfinished_ticket_by_till_and_check(void **state)
 {
 	(void)state;
@@ -1017,6 +1062,7 @@ int main(void)
 		cmocka_unit_test(test_ticket__migration_stores_the_state_of_existing_tickets),
 		cmocka_unit_test(test_ticket__history_keeps_the_desks_words_as_a_key_and_a_persons_as_text),
 		cmocka_unit_test(test_ticket__queue_gives_the_nearest_deadlines_then_the_oldest_and_counts_all),
+		cmocka_unit_test(test_ticket__a_routed_queue_lists_and_counts_its_routes_or_all_but_them),
 		cmocka_unit_test(test_ticket__an_agent_finds_its_unfinished_ticket_by_till_and_check),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
