@@ -106,11 +106,13 @@ static int render(const struct ticket_row *r, void *arg)
 	notice_arg_text(b, r->title);
 	notice_arg_markup(b, "</blockquote>\n\n");
 	/* A till's own report: what its agent sees, and the article as a recommendation. */
+	size_t before = b->len;
 	if (!strcmp(r->source, "agent")) {
 		int rc = alert_card(c->d, r->id, r->timezone, b);
 		if (rc)
 			return rc;
-	} else if (r->kb_article_id) {
+	}
+	if (b->len == before && r->kb_article_id) {
 		notice_arg_msg(b, MSG_CARD_KB_HINT);
 		notice_arg_text(b, r->kb_title);
 		notice_arg_markup(b, "</i>\n\n");
