@@ -503,6 +503,37 @@ static const char *const migrations[] = {
 	"CREATE INDEX equipment_expires ON equipment(expires_on) WHERE expires_on IS NOT NULL;",
 	/* A routed chat's /queue counts its open tickets by route (README, "Routing"). */
 	"CREATE INDEX tickets_open_route ON tickets(route) WHERE status IN ('new', 'claimed');",
+	/*
+	 * 20: letters, e-mail's side of the outbox (mail/mail.h): one per ref,
+	 * ever; each recipient's outcome. state of a letter: pending (some
+	 * recipient waits), done (every recipient sent or failed for good).
+	 */
+	"CREATE TABLE letters ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ref TEXT NOT NULL UNIQUE,"
+	"  kind TEXT NOT NULL,"
+	"  org_id INTEGER REFERENCES orgs(id),"
+	"  subject TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  html TEXT,"
+	"  message_id TEXT NOT NULL,"      /* fixed when queued: a resend is the same message */
+	"  created_at INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_at INTEGER NOT NULL,"      /* the next attempt */
+	"  last_error TEXT"
+	");"
+	"CREATE INDEX letters_due ON letters(next_at) WHERE state = 'pending';"
+	"CREATE TABLE letter_rcpts ("
+	"  letter_id INTEGER NOT NULL REFERENCES letters(id),"
+	"  addr TEXT NOT NULL,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),"
+	"  status INTEGER,"                /* the server's last SMTP code for it */
+	"  reply TEXT,"                    /* and its text */
+	"  at INTEGER,"                    /* when it was sent or failed for good */
+	"  PRIMARY KEY (letter_id, addr)"
+	") WITHOUT ROWID;",
 };
 
 int db_schema_latest(void)
