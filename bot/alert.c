@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "storage/alerts.h"
+#include "storage/forecast.h"
 #include "storage/kb.h"
 #include "storage/outbox.h"
 #include "storage/silence.h"
@@ -18,9 +19,6 @@
 #define CODE_TILL_OFFLINE "till.offline"
 #define CODE_STORE_OFFLINE "store.offline"
 #define PASS_MAX 512       /* alerts (or tills) one tick takes on; the rest wait a second */
-#define EXCERPT_MAX 600    /* bytes of the recommended article on a card */
-#define DATA_MAX 400       /* bytes of the agent's data on a card */
-#define STORM_LINES 40     /* tills a storm's message names */
 
 static int64_t min_due(int64_t a, int64_t b)
 {
@@ -45,13 +43,23 @@ static struct actor actor_of(const struct alert *a)
 	return (struct actor){ .kind = ACTOR_SYSTEM };
 }
 
-/* Applies ev; the table refusing it (the ticket moved on) is no error. */
+/* engine_apply() as the alert's actor: 0, REFUSED when the table refuses it now, or an error. */
+#define REFUSED 1
+
 static int apply(struct dialog *d, enum ticket_event ev, const struct alert *a, int64_t ticket_id,
 		 const struct event_args *args)
 {
 	struct actor who = actor_of(a);
 	int rc = engine_apply(d, ev, &who, ticket_id, args);
-	return rc == ENGINE_EDENIED || rc == ENGINE_ESTALE ? 0 : rc;
+	return rc == ENGINE_EDENIED || rc == ENGINE_ESTALE ? REFUSED : rc;
+}
+
+/* The same where a refusal (the ticket moved on) changes nothing for the alert. */
+static int apply_quiet(struct dialog *d, enum ticket_event ev, const struct alert *a,
+		       int64_t ticket_id, const struct event_args *args)
+{
+	int rc = apply(d, ev, a, ticket_id, args);
+	return rc == REFUSED ? 0 : rc;
 }
 
 /* parts under the ticket's card in its engineers' chat. */
@@ -79,20 +87,6 @@ static int article_of(struct dialog *d, const char *code, int64_t *id)
 	return rc == TD_ENOTFOUND ? 0 : rc;
 }
 
-/* The equipment unit (kind, model) a check code is about, and its name on the card; kind NULL: none. */
-static void unit_of(const char *code, const char **kind, const char **model, const char **label)
-{
-	*kind = *model = *label = NULL;
-	if (!strncmp(code, "fn.", 3)) {
-		*kind = "fn";
-		*label = "ФН";
-	} else if (!strcmp(code, "utm.cert_rsa") || !strcmp(code, "utm.cert_gost")) {
-		*kind = "key";
-		*model = !strcmp(code, "utm.cert_rsa") ? "RSA" : "ГОСТ";
-		*label = *model;
-	}
-}
-
 /*
  * The unfinished ticket the alert belongs to, 0 for none: the previous
  * alert's of the same check, or — for an expiry the agent reports — the
@@ -108,14 +102,16 @@ static int ticket_to_join(struct dialog *d, const struct alert *a, int64_t *id)
 	if (!rc) {
 		int64_t last = prev.storm_id ? 0 : prev.ticket_id;
 		alert_release(&prev);
-		if (last && !dialog_ticket_load(d, last, &t) && t.status != TICKET_CLOSED) {
+		/* Only one engineers still work on: a resolved one waits for nobody's confirmation. */
+		if (last && !dialog_ticket_load(d, last, &t) &&
+		    (t.status == TICKET_NEW || t.status == TICKET_CLAIMED)) {
 			*id = last;
 			return 0;
 		}
 	} else if (rc != TD_ENOTFOUND) {
 		return rc;
 	}
-	unit_of(a->code, &kind, &model, &label);
+	alert_unit(a->code, &kind, &model, &label);
 	bool expiry = !strcmp(a->code, "fn.expiring") || !strncmp(a->code, "utm.cert_", 9);
 	return expiry && a->till_id ? db_forecast_ticket(d->db, a->till_id, kind, model, id) : 0;
 }
@@ -131,12 +127,13 @@ static int ticket_for(struct dialog *d, struct alert *a)
 	if (rc)
 		return rc;
 	if (id) {
-		a->ticket_id = id;
-		if ((rc = db_alert_save(d->db, a)))
-			return rc;
 		const struct event_args args = { .body = a->message };
 		/* A planned ticket is the system's: the agent of its till may add to it too. */
-		return apply(d, EV_AGENT_UPDATE, a, id, &args);
+		rc = apply(d, EV_AGENT_UPDATE, a, id, &args);
+		if (rc != REFUSED) {
+			a->ticket_id = id;
+			return rc ? rc : db_alert_save(d->db, a);
+		}
 	}
 	if ((rc = article_of(d, a->code, &kb)))
 		return rc;
@@ -144,7 +141,7 @@ static int ticket_for(struct dialog *d, struct alert *a)
 		.title = a->message, .priority = a->priority, .kb_article_id = kb,
 		.store_id = a->store_id, .till_id = a->till_id, .opened = link_alert, .opened_arg = a,
 	};
-	return apply(d, EV_AGENT_OPEN, a, 0, &args);
+	return apply_quiet(d, EV_AGENT_OPEN, a, 0, &args);
 }
 
 struct storm_open {
@@ -163,6 +160,27 @@ static int link_storm(struct dialog *d, int64_t ticket_id, void *arg)
 	return rc;
 }
 
+/* Storm storm has begun with moved alerts, a among them: its ticket and message. */
+static int storm_begin(struct dialog *d, struct alert *a, int64_t storm, int64_t moved)
+{
+	int64_t kb;
+	int rc = article_of(d, a->code, &kb);
+	if (rc)
+		return rc;
+	log_info("alert: storm %lld: %lld tills report %s", (long long)storm, (long long)moved, a->code);
+	a->storm_id = storm;
+	struct buf title = BUF_INIT(512);
+	msg_buf(&title, MSG_ALERT_STORM_TITLE, a->code);
+	struct storm_open s = { storm, a };
+	const struct event_args args = {
+		.title = buf_cstr(&title), .priority = a->priority, .kb_article_id = kb,
+		.store_id = a->store_id, .till_id = a->till_id, .opened = link_storm, .opened_arg = &s,
+	};
+	rc = apply_quiet(d, EV_AGENT_OPEN, a, 0, &args);
+	buf_release(&title);
+	return rc ? rc : db_alert_log(d->db, a->id, d->now, ALERT_EV_STORM, NULL);
+}
+
 /*
  * Where a new alert's notice goes: into the open storm of its code, into a
  * new storm when storm_min tills report the code within storm_window
@@ -171,39 +189,27 @@ static int link_storm(struct dialog *d, int64_t ticket_id, void *arg)
 static int notify_open(struct dialog *d, struct alert *a)
 {
 	const struct config *cfg = d->cfg;
-	int64_t storm, ticket, recent, moved, kb;
-	int rc = db_storm_open_of(d->db, a->code, &storm, &ticket);
+	int64_t storm, ticket, recent, moved;
+	int64_t since = d->now - cfg->alert_storm_window;
+	/* A storm whose last report is older, or whose ticket is done with, takes no more. */
+	int rc = db_storm_fresh(d->db, a->code, since, &storm, &ticket);
 	if (!rc) {
 		a->storm_id = storm;
 		a->ticket_id = ticket;
 		if (!(rc = db_alert_save(d->db, a)) && !(rc = db_storm_set(d->db, storm, ticket, d->now, 0)))
 			rc = db_storm_dirty(d->db, storm);
-		return rc ? rc : db_alert_log(d->db, a->id, d->now, "storm", NULL);
+		return rc ? rc : db_alert_log(d->db, a->id, d->now, ALERT_EV_STORM, NULL);
 	}
 	if (rc != TD_ENOTFOUND)
 		return rc;
-	int64_t since = d->now - cfg->alert_storm_window;
 	if ((rc = db_alerts_recent(d->db, a->code, since, &recent)))
 		return rc;
 	if (recent < cfg->alert_storm_min)
 		return ticket_for(d, a);
-
 	if ((rc = db_storm_insert(d->db, a->code, d->now, &storm)) ||
-	    (rc = db_storm_gather(d->db, storm, a->code, since, &moved)) ||
-	    (rc = article_of(d, a->code, &kb)))
+	    (rc = db_storm_gather(d->db, storm, a->code, since, &moved)))
 		return rc;
-	log_info("alert: storm %lld: %lld tills report %s", (long long)storm, (long long)moved, a->code);
-	a->storm_id = storm;
-	struct buf title = BUF_INIT(512);
-	msg_buf(&title, MSG_ALERT_STORM_TITLE, a->code);
-	struct storm_open s = { storm, a };
-	const struct event_args args = {
-		.title = buf_cstr(&title), .priority = a->priority, .kb_article_id = kb, .store_id = a->store_id,
-		.till_id = a->till_id, .opened = link_storm, .opened_arg = &s,
-	};
-	rc = apply(d, EV_AGENT_OPEN, a, 0, &args);
-	buf_release(&title);
-	return rc ? rc : db_alert_log(d->db, a->id, d->now, "storm", NULL);
+	return storm_begin(d, a, storm, moved);
 }
 
 struct store_tell {
@@ -225,20 +231,22 @@ static int tell_cashier(int64_t chat, void *arg)
 static int tell_store(struct dialog *d, const struct alert *a, bool fine)
 {
 	struct alert_place pl;
+	bool told = false;
+	int rc;
 	if (!a->till_id || a->silence_id || a->held_by)
 		return 0;
-	if (fine && !db_alert_has_event(d->db, a->id, "store_told"))
-		return 0;
+	if (fine && ((rc = db_alert_has_event(d->db, a->id, ALERT_EV_STORE_TOLD, &told)) || !told))
+		return rc;
 	if (!fine && a->priority > 2)
 		return 0;
-	int rc = db_alert_place(d->db, a->till_id, a->store_id, &pl);
+	rc = db_alert_place(d->db, a->till_id, a->store_id, &pl);
 	if (rc || !pl.tell_store)
 		return rc == TD_ENOTFOUND ? 0 : rc;
 	struct store_tell t = { d, fine ? MSG_ALERT_STORE_TOLD_FINE : MSG_ALERT_STORE_TOLD, pl.till,
 				a->message };
 	if ((rc = db_store_cashier_chats(d->db, a->store_id, tell_cashier, &t)))
 		return rc;
-	return fine ? 0 : db_alert_log(d->db, a->id, d->now, "store_told", NULL);
+	return fine ? 0 : db_alert_log(d->db, a->id, d->now, ALERT_EV_STORE_TOLD, NULL);
 }
 
 /* ---- the state machine ---- */
@@ -261,7 +269,8 @@ static int flip(struct dialog *d, struct alert *a, bool notify)
 		return 0;
 	a->flapping = true;
 	a->card_dirty = true;
-	int rc = db_alert_log(d->db, a->id, d->now, "flapping", NULL);
+	/* A new alert is not written yet: open_alert() logs its flapping after the insert. */
+	int rc = a->id ? db_alert_log(d->db, a->id, d->now, ALERT_EV_FLAPPING, NULL) : 0;
 	if (rc || !notify || !a->ticket_id || a->storm_id || a->silence_id || a->held_by)
 		return rc;
 	struct buf b = BUF_INIT(1024);
@@ -299,46 +308,62 @@ static void schedule(const struct dialog *d, struct alert *a)
 
 static int resolve(struct dialog *d, struct alert *a);
 
-/* The store's till alerts held under store alert a end with it. */
-static int resolve_held(struct dialog *d, const struct alert *a)
+/* Resolves alert id, its history saying why first (ALERT_EV_RECOVERED: nothing more). */
+static int resolve_id(struct dialog *d, int64_t id, enum alert_event_kind why)
 {
-	int64_t ids[PASS_MAX];
-	size_t n;
-	int rc = db_alerts_held(d->db, a->id, ids, PASS_MAX, &n);
-	for (size_t i = 0; i < n && !rc; i++) {
-		struct alert h;
-		if ((rc = db_alert_get(d->db, ids[i], &h)))
-			break;
-		rc = resolve(d, &h);
-		alert_release(&h);
-	}
+	struct alert a;
+	int rc = db_alert_get(d->db, id, &a);
+	if (rc)
+		return rc;
+	if (why != ALERT_EV_RECOVERED)
+		rc = db_alert_log(d->db, a.id, d->now, why, NULL);
+	if (!rc)
+		rc = resolve(d, &a);
+	alert_release(&a);
 	return rc;
 }
 
-/* The ticket's alerts are all fine: its card says so; unclaimed, it closes itself. */
+/*
+ * The store is heard again: the alerts held under it end with it. A till
+ * still silent is told on its own by the offline pass after a grace (the
+ * rest of a store's tills come back within moments of the first).
+ */
+static int release_held(struct dialog *d, const struct alert *store)
+{
+	int64_t ids[PASS_MAX];
+	size_t n;
+	int rc = db_alerts_held(d->db, store->id, ids, PASS_MAX, &n);
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = resolve_id(d, ids[i], ALERT_EV_WITH_STORE);
+	return rc;
+}
+
+/*
+ * The ticket's alerts are all fine: its card says so; unclaimed, or
+ * resolved by an engineer (nobody confirms a till's own ticket), it closes.
+ */
 static int ticket_recovered(struct dialog *d, const struct alert *a, int64_t ticket_id)
 {
 	struct ticket_row t;
-	int rc = apply(d, EV_RECOVER, a, ticket_id, NULL);
+	int rc = apply_quiet(d, EV_RECOVER, a, ticket_id, NULL);
 	if (rc || (rc = dialog_ticket_load(d, ticket_id, &t)))
 		return rc == TD_ENOTFOUND ? 0 : rc;
-	if (t.status == TICKET_NEW)   /* the system closes it, not the till */
-		return apply(d, EV_AUTO_RESOLVE, NULL, ticket_id, NULL);
+	if (t.status == TICKET_NEW || t.status == TICKET_RESOLVED)   /* the system closes it */
+		return apply_quiet(d, EV_AUTO_RESOLVE, NULL, ticket_id, NULL);
 	return t.status == TICKET_CLOSED ? 0 : card_update(d, ticket_id);
 }
 
 static int storm_progress(struct dialog *d, const struct alert *a)
 {
-	int64_t live, storm, ticket;
+	int64_t live, ticket, last_at;
+	bool closed;
 	int rc = db_storm_live(d->db, a->storm_id, &live);
 	if (rc || live)
 		return rc ? rc : db_storm_dirty(d->db, a->storm_id);
-	if ((rc = db_storm_open_of(d->db, a->code, &storm, &ticket)))
-		return rc == TD_ENOTFOUND ? 0 : rc;
-	if (storm != a->storm_id)
-		return 0;
-	log_info("alert: storm %lld over", (long long)storm);
-	if ((rc = db_storm_set(d->db, storm, ticket, d->now, d->now)) || !ticket)
+	if ((rc = db_storm_get(d->db, a->storm_id, &ticket, &last_at, &closed)) || closed)
+		return rc;
+	log_info("alert: storm %lld over", (long long)a->storm_id);
+	if ((rc = db_storm_set(d->db, a->storm_id, ticket, last_at, d->now)) || !ticket)
 		return rc;
 	return ticket_recovered(d, a, ticket);
 }
@@ -359,18 +384,18 @@ static int resolve(struct dialog *d, struct alert *a)
 	a->due_at = 0;
 	int rc = db_alert_save(d->db, a);
 	if (!rc)
-		rc = db_alert_log(d->db, a->id, d->now, "recovered", NULL);
+		rc = db_alert_log(d->db, a->id, d->now, ALERT_EV_RECOVERED, NULL);
 	if (!rc && !a->till_id)
-		rc = resolve_held(d, a);
-	if (rc || a->silence_id)
+		rc = release_held(d, a);
+	if (!rc)
+		rc = tell_store(d, a, true);
+	if (rc)
 		return rc;
 	if (a->storm_id && (rc = storm_progress(d, a)))
 		return rc;
 	/* Those that reported before their storm began keep their own tickets. */
 	if (!a->ticket_id || storms_ticket(d, a))
 		return 0;
-	if ((rc = tell_store(d, a, true)))
-		return rc;
 	if ((rc = db_alerts_live_on_ticket(d->db, a->ticket_id, a->id, &others)) || others)
 		return rc;
 	return ticket_recovered(d, a, a->ticket_id);
@@ -399,12 +424,12 @@ static int open_alert(struct dialog *d, struct alert *a)
 		return rc;
 	schedule(d, a);
 	if ((rc = db_alert_insert(d->db, a)) ||
-	    (rc = db_alert_log(d->db, a->id, d->now, "opened", a->message)))
+	    (rc = db_alert_log(d->db, a->id, d->now, ALERT_EV_OPENED, a->message)))
 		return rc;
-	if (a->flapping && (rc = db_alert_log(d->db, a->id, d->now, "flapping", NULL)))
+	if (a->flapping && (rc = db_alert_log(d->db, a->id, d->now, ALERT_EV_FLAPPING, NULL)))
 		return rc;
 	if (a->silence_id)
-		return db_alert_log(d->db, a->id, d->now, "silenced", NULL);
+		return db_alert_log(d->db, a->id, d->now, ALERT_EV_SILENCED, NULL);
 	if (a->held_by)
 		return 0;
 	if ((rc = notify_open(d, a)))
@@ -412,46 +437,69 @@ static int open_alert(struct dialog *d, struct alert *a)
 	return tell_store(d, a, false);
 }
 
-/* The same fault again (or worse): counted, shown on the card's next quiet edit. */
+/*
+ * WARNING became CRITICAL: a higher priority when the mapping gives one,
+ * said once under the card (the next raise needs a fall and a lower
+ * priority first); a store now at P1/P2 is told, as if it opened so.
+ */
+static int raise(struct dialog *d, struct alert *a)
+{
+	int p = config_alert_priority(d->cfg, a->code, true);
+	int rc = 0;
+	if (p >= a->priority)
+		return 0;
+	if (a->ticket_id && !storms_ticket(d, a) && !a->silence_id && !a->held_by) {
+		struct buf body = BUF_INIT(4096);
+		buf_printf(&body, "%s%s", msg(MSG_ALERT_WORSE), a->message);
+		const struct event_args args = { .body = buf_cstr(&body), .priority = p };
+		rc = apply(d, EV_AGENT_RAISE, a, a->ticket_id, &args);
+		buf_release(&body);
+		if (rc == REFUSED)   /* its ticket is done with: nothing was said */
+			return 0;
+		a->card_at = d->now;   /* that edited the card */
+		a->card_dirty = false;
+	}
+	a->priority = p;
+	bool told;
+	if (rc || (rc = db_alert_has_event(d->db, a->id, ALERT_EV_STORE_TOLD, &told)) || told)
+		return rc;
+	return tell_store(d, a, false);
+}
+
+/*
+ * The same fault again (or worse). A repeat only counts: the count and the
+ * last time are shown when the card is next edited for something that
+ * matters (a new summary, the severity, recovering), so a fault that lasts
+ * a month does not spend the group's allowance on edits.
+ */
 static int still_failing(struct dialog *d, struct alert *a, const struct agent_event *e)
 {
 	int rc = 0;
 	bool critical = e->status == AGENT_CRITICAL;
 	a->last_seen_at = d->now;
 	a->count++;
-	a->card_dirty = true;
 	if (a->state == ALERT_RECOVERING) {
 		a->state = ALERT_FIRING;
 		a->ok_since = a->ok_count = 0;
-		if ((rc = db_alert_log(d->db, a->id, d->now, "relapsed", e->message)) ||
+		a->card_dirty = true;
+		if ((rc = db_alert_log(d->db, a->id, d->now, ALERT_EV_RELAPSED, e->message)) ||
 		    (rc = flip(d, a, true)))
 			return rc;
 	}
 	if (e->message && strcmp(e->message, a->message)) {
 		free(a->message);
 		a->message = xstrdup(e->message);
+		a->card_dirty = true;
 	}
-	if (critical && !a->critical) {
-		int p = config_alert_priority(d->cfg, a->code, true);
-		a->critical = true;
-		if ((rc = db_alert_log(d->db, a->id, d->now, "raised", a->message)))
-			return rc;
-		if (p < a->priority) {
-			a->priority = p;
-			/* Said once: the next raise needs a fall to WARNING and a lower priority first. */
-			if (a->ticket_id && !a->storm_id && !a->silence_id && !a->held_by) {
-				struct buf body = BUF_INIT(4096);
-				buf_printf(&body, "%s%s", msg(MSG_ALERT_WORSE), a->message);
-				const struct event_args args = { .body = buf_cstr(&body), .priority = p };
-				rc = apply(d, EV_AGENT_RAISE, a, a->ticket_id, &args);
-				buf_release(&body);
-				a->card_at = d->now;   /* that edited the card */
-			}
-		}
-	} else if (!critical && a->critical) {
-		a->critical = false;
-	}
-	return rc;
+	if (critical == a->critical)
+		return 0;
+	a->critical = critical;
+	a->card_dirty = true;
+	if (!critical)
+		return 0;
+	if ((rc = db_alert_log(d->db, a->id, d->now, ALERT_EV_RAISED, a->message)))
+		return rc;
+	return raise(d, a);
 }
 
 static int now_fine(struct dialog *d, struct alert *a)
@@ -462,7 +510,7 @@ static int now_fine(struct dialog *d, struct alert *a)
 		a->ok_since = d->now;
 		a->ok_count = 0;
 		a->card_dirty = true;
-		if ((rc = db_alert_log(d->db, a->id, d->now, "recovering", NULL)) ||
+		if ((rc = db_alert_log(d->db, a->id, d->now, ALERT_EV_RECOVERING, NULL)) ||
 		    (rc = flip(d, a, true)))
 			return rc;
 	}
@@ -495,7 +543,12 @@ static int observe_event(struct dialog *d, int64_t store_id, int64_t till_id,
 	}
 	if (rc)
 		return rc;
-	rc = fault ? still_failing(d, &a, e) : now_fine(d, &a);
+	/* A silence added while it fires quiets what it would still say. */
+	if (!a.silence_id && !(rc = db_silence_find(d->db, store_id, till_id, a.code, d->now, &a.silence_id)) &&
+	    a.silence_id)
+		rc = db_alert_log(d->db, a.id, d->now, ALERT_EV_SILENCED, NULL);
+	if (!rc)
+		rc = fault ? still_failing(d, &a, e) : now_fine(d, &a);
 	if (!rc && a.state != ALERT_RESOLVED) {
 		if (fault && e->data) {
 			free(a.data);
@@ -508,9 +561,16 @@ static int observe_event(struct dialog *d, int64_t store_id, int64_t till_id,
 	return rc;
 }
 
-/* A till heard from is not offline, nor is its store. */
+/*
+ * A till heard from is not offline, nor is its store; and a check of it
+ * that has said nothing for offline_after (removed from the agent's
+ * config, a plugin that only answers UNKNOWN now) is no longer known to
+ * fail: its alert ends as stale.
+ */
 static int heard(struct dialog *d, int64_t store_id, int64_t till_id)
 {
+	int64_t ids[64];
+	size_t n;
 	struct alert a;
 	int rc = 0;
 	for (int i = 0; i < 2 && !rc; i++) {
@@ -524,6 +584,11 @@ static int heard(struct dialog *d, int64_t store_id, int64_t till_id)
 			alert_release(&a);
 		}
 	}
+	if (!rc)
+		rc = db_alerts_stale(d->db, till_id, d->now - d->cfg->alert_offline_after, ids,
+				     ARRAY_SIZE(ids), &n);
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = resolve_id(d, ids[i], ALERT_EV_STALE);
 	return rc;
 }
 
@@ -550,7 +615,7 @@ static int due_one(struct dialog *d, struct alert *a)
 	if (a->flapping && a->state == ALERT_FIRING && d->now - last_flip(a) >= cfg->alert_flap_settle) {
 		a->flapping = false;
 		a->card_dirty = true;
-		int rc = db_alert_log(d->db, a->id, d->now, "settled", NULL);
+		int rc = db_alert_log(d->db, a->id, d->now, ALERT_EV_SETTLED, NULL);
 		if (rc)
 			return rc;
 	}
@@ -645,6 +710,7 @@ static int offline_one(struct dialog *d, const struct silent_till *t)
 {
 	const struct config *cfg = d->cfg;
 	int64_t before = d->now - cfg->alert_offline_after, heard_n, newest, fading, store_alert;
+	bool recent;
 	struct alert s;
 	int rc = db_alert_live(d->db, t->store_id, 0, CODE_STORE_OFFLINE, &s);
 	if (!rc) {
@@ -654,7 +720,8 @@ static int offline_one(struct dialog *d, const struct silent_till *t)
 	}
 	if (rc != TD_ENOTFOUND || (rc = db_store_heard(d->db, t->store_id, &heard_n, &newest)))
 		return rc;
-	if (heard_n >= 2 && newest < before) {
+	/* Every till silent, a store of one till too: the store is down (P1 by DOMAIN.md). */
+	if (newest < before) {
 		if ((rc = open_offline(d, t->store_id, 0, newest, heard_n, 0, &store_alert)) ||
 		    (rc = db_alerts_hold(d->db, t->store_id, CODE_TILL_OFFLINE, store_alert)))
 			return rc;
@@ -663,6 +730,10 @@ static int offline_one(struct dialog *d, const struct silent_till *t)
 	rc = db_store_fading(d->db, t->store_id, t->till_id, before,
 			     d->now - cfg->alert_offline_after / 2, &fading);
 	if (rc || fading)
+		return rc;
+	/* Its store came back a moment ago: the rest of its tills may be on their way. */
+	if ((rc = db_alert_ended_since(d->db, t->store_id, 0, CODE_STORE_OFFLINE,
+				       d->now - cfg->alert_offline_after / 2, &recent)) || recent)
 		return rc;
 	return open_offline(d, t->store_id, t->till_id, t->last_seen_at, 0, 0, NULL);
 }
@@ -693,6 +764,45 @@ static int over_row(int64_t silence_id, void *arg)
 }
 
 /* A silence is over: the alerts it kept quiet that still fire are told now. */
+struct storm_codes {
+	char codes[16][65];
+	size_t n;
+};
+
+static int storm_code(const char *code, void *arg)
+{
+	struct storm_codes *c = arg;
+	if (c->n < ARRAY_SIZE(c->codes))
+		snprintf(c->codes[c->n++], sizeof(c->codes[0]), "%s", code);
+	return 0;
+}
+
+/*
+ * The silence kept storm_min or more tills of one code quiet: they report
+ * at once now, so they make one storm, as if they had just come.
+ */
+static int silence_storms(struct dialog *d, int64_t silence_id)
+{
+	struct storm_codes c = { .n = 0 };
+	int rc = db_silence_storm_codes(d->db, silence_id, d->cfg->alert_storm_min, storm_code, &c);
+	for (size_t i = 0; i < c.n && !rc; i++) {
+		int64_t storm, moved, first;
+		struct alert a;
+		if ((rc = db_storm_insert(d->db, c.codes[i], d->now, &storm)) ||
+		    (rc = db_storm_gather_silence(d->db, storm, silence_id, c.codes[i], &moved, &first)) ||
+		    (rc = db_alert_get(d->db, first, &a)))
+			break;
+		rc = storm_begin(d, &a, storm, moved);
+		alert_release(&a);
+	}
+	return rc;
+}
+
+/*
+ * A silence is over: the alerts it kept quiet that still fire are told now,
+ * unless another silence still covers them. Up to PASS_MAX a tick; the
+ * silence is done with when none is left.
+ */
 static int silence_over(struct dialog *d, int64_t silence_id)
 {
 	int64_t ids[PASS_MAX];
@@ -701,20 +811,26 @@ static int silence_over(struct dialog *d, int64_t silence_id)
 	if (!rc && n && d->engineers_chat)
 		rc = reply_msg(d, d->engineers_chat, MSG_ALERT_SILENCE_OVER, (long long)silence_id,
 			       (long long)n);
+	if (!rc && n)
+		rc = silence_storms(d, silence_id);
 	for (size_t i = 0; i < n && !rc; i++) {
 		struct alert a;
+		int64_t other;
 		if ((rc = db_alert_get(d->db, ids[i], &a)))
 			break;
-		a.silence_id = 0;
-		a.card_at = d->now;
-		if (!(rc = db_alert_save(d->db, &a)) &&
-		    !(rc = db_alert_log(d->db, a.id, d->now, "silence_over", NULL)) && !a.held_by)
+		rc = db_silence_find(d->db, a.store_id, a.till_id, a.code, d->now, &other);
+		a.silence_id = !rc && other != silence_id ? other : 0;
+		if (!rc && !(rc = db_alert_save(d->db, &a)) && !a.silence_id &&
+		    !(rc = db_alert_log(d->db, a.id, d->now, ALERT_EV_SILENCE_OVER, NULL)) &&
+		    !a.held_by && !a.ticket_id && !a.storm_id) {
+			a.card_at = d->now;
 			rc = notify_open(d, &a);
-		if (!rc)
+		}
+		if (!rc && !a.silence_id)
 			rc = tell_store(d, &a, false);
 		alert_release(&a);
 	}
-	return rc ? rc : db_silence_ended(d->db, silence_id, d->now);
+	return rc || n == PASS_MAX ? rc : db_silence_ended(d->db, silence_id, d->now);
 }
 
 static int silence_pass(struct dialog *d)
@@ -736,146 +852,4 @@ int alert_tick(struct dialog *d)
 	if (!rc)
 		rc = storm_pass(d);
 	return rc;
-}
-
-/* ---- the card ---- */
-
-static void local(char *out, size_t n, int64_t t, const char *zone)
-{
-	reply_local_time(out, n, t, zone);
-}
-
-/* The unit a code is about, for the card: the fiscal drive, the key of a certificate. */
-static void unit_lines(struct dialog *d, const struct alert *a, struct buf *b)
-{
-	const char *kind, *model, *label;
-	char serial[128], until[32];
-	unit_of(a->code, &kind, &model, &label);
-	if (!kind || !a->till_id ||
-	    db_alert_unit(d->db, a->till_id, kind, model, serial, sizeof(serial), until, sizeof(until)) ||
-	    (!*serial && !*until))
-		return;
-	notice_arg_msg(b, MSG_ALERT_CARD_UNIT, label, serial);
-	if (*until)
-		notice_arg_msg(b, MSG_ALERT_CARD_UNTIL, until);
-	notice_arg_markup(b, "\n");
-}
-
-/* The first lines of the article, whole lines up to EXCERPT_MAX bytes. */
-static void excerpt(struct buf *b, const char *body)
-{
-	size_t n = strlen(body);
-	if (n > EXCERPT_MAX) {
-		n = EXCERPT_MAX;
-		while (n && body[n] != '\n')
-			n--;
-	}
-	char cut[EXCERPT_MAX + 1];
-	utf8_snprintf(cut, sizeof(cut), "%.*s", (int)n, body);
-	notice_arg_text(b, cut);
-}
-
-static void recommendation(struct dialog *d, const char *code, struct buf *b)
-{
-	struct kb_entry e;
-	int64_t id;
-	if (article_of(d, code, &id) || !id || db_kb_get(d->db, id, &e))
-		return;
-	notice_arg_msg(b, MSG_ALERT_CARD_RECOMMEND);
-	notice_arg_markup(b, "<b>");
-	notice_arg_text(b, e.title);
-	notice_arg_markup(b, "</b>\n");
-	excerpt(b, e.body);
-	notice_arg_markup(b, "\n\n");
-	kb_entry_release(&e);
-}
-
-static void alert_lines(struct dialog *d, const struct alert *a, const char *zone, struct buf *b)
-{
-	char at[32], seen[32];
-	local(at, sizeof(at), a->opened_at, zone);
-	notice_arg_msg(b, MSG_ALERT_CARD_HEAD, a->code,
-		       msg(a->critical ? MSG_ALERT_SEV_CRITICAL : MSG_ALERT_SEV_WARNING), at);
-	if (a->count > 1) {
-		local(seen, sizeof(seen), a->last_seen_at, zone);
-		notice_arg_msg(b, MSG_ALERT_CARD_REPEATS, (long long)a->count - 1, seen);
-	}
-	unit_lines(d, a, b);
-	if (a->data && strcmp(a->data, "{}")) {
-		char data[DATA_MAX + 1];
-		utf8_snprintf(data, sizeof(data), "%s", a->data);
-		notice_arg_msg(b, MSG_ALERT_CARD_DATA);
-		notice_arg_markup(b, "<code>");
-		notice_arg_text(b, data);
-		notice_arg_markup(b, "</code>\n");
-	}
-	if (a->flapping)
-		notice_arg_msg(b, MSG_ALERT_CARD_FLAPPING);
-	if (a->silence_id)
-		notice_arg_msg(b, MSG_ALERT_CARD_SILENCED, (long long)a->silence_id);
-	if (a->held_by)
-		notice_arg_msg(b, MSG_ALERT_CARD_HELD);
-	if (a->state == ALERT_RECOVERING) {
-		local(at, sizeof(at), a->ok_since, zone);
-		notice_arg_msg(b, MSG_ALERT_CARD_RECOVERING, at);
-	} else if (a->state == ALERT_RESOLVED) {
-		local(at, sizeof(at), a->resolved_at, zone);
-		notice_arg_msg(b, MSG_ALERT_CARD_RECOVERED, at);
-	}
-	notice_arg_markup(b, "\n");
-}
-
-struct storm_lines {
-	struct buf *b;
-	int64_t shown, more;
-};
-
-static int storm_member(const char *store, const char *till, bool live, void *arg)
-{
-	struct storm_lines *s = arg;
-	if (s->shown == STORM_LINES) {
-		s->more++;
-		return 0;
-	}
-	s->shown++;
-	notice_arg_markup(s->b, "• ");
-	notice_arg_text(s->b, store);
-	if (*till) {
-		notice_arg_markup(s->b, " — ");
-		notice_arg_text(s->b, till);
-	}
-	if (!live)
-		notice_arg_msg(s->b, MSG_ALERT_STORM_FINE);
-	notice_arg_markup(s->b, "\n");
-	return 0;
-}
-
-int alert_card(struct dialog *d, int64_t ticket_id, const char *zone, struct buf *parts)
-{
-	int64_t storm, tills, stores;
-	char code[65];
-	struct alert a;
-	int rc = db_storm_of_ticket(d->db, ticket_id, &storm, code, sizeof(code));
-	if (!rc) {
-		struct storm_lines s = { parts, 0, 0 };
-		if ((rc = db_storm_counts(d->db, storm, &tills, &stores)))
-			return rc;
-		notice_arg_msg(parts, MSG_ALERT_STORM_HEAD, code, (long long)tills, (long long)stores);
-		if ((rc = db_storm_members(d->db, storm, storm_member, &s)))
-			return rc;
-		if (s.more)
-			notice_arg_msg(parts, MSG_ALERT_STORM_MORE, (long long)s.more);
-		notice_arg_markup(parts, "\n");
-		recommendation(d, code, parts);
-		return 0;
-	}
-	if (rc != TD_ENOTFOUND)
-		return rc;
-	rc = db_alert_of_ticket(d->db, ticket_id, &a);
-	if (rc)
-		return rc == TD_ENOTFOUND ? 0 : rc;
-	alert_lines(d, &a, zone, parts);
-	recommendation(d, a.code, parts);
-	alert_release(&a);
-	return 0;
 }

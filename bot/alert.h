@@ -32,7 +32,14 @@ int alert_observe(struct dialog *d, int64_t till_id, const struct agent_event *e
 /* What time alone decides: recoveries held long enough, card edits, offline tills, silences over. */
 int alert_tick(struct dialog *d);
 
-/* The card's lines about the ticket's alert or storm (none for other tickets). */
+/* The card's lines about the ticket's alert or storm (none for other tickets): alert_card.c. */
 int alert_card(struct dialog *d, int64_t ticket_id, const char *zone, struct buf *parts);
+
+/*
+ * The equipment unit a check code is about (kind and model as the
+ * equipment registry has them: "fn", "key" RSA/ГОСТ) and its name on a
+ * card; *kind NULL: none.
+ */
+void alert_unit(const char *code, const char **kind, const char **model, const char **label);
 
 #endif

@@ -7,7 +7,6 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/tz.h"
-#include "kb/article.h"
 #include "storage/forecast.h"
 #include "storage/kb.h"
 #include "storage/sla.h"
@@ -62,27 +61,14 @@ static const char *code_of(const struct forecast_unit *u)
 	return NULL;
 }
 
-struct article {
-	const char *code;
-	int64_t id;
-};
-
-static int article_row(int64_t id, const char *codes, void *arg)
-{
-	struct article *a = arg;
-	if (!kb_codes_name(codes, a->code))
-		return 0;
-	a->id = id;
-	return 1;  /* the first found */
-}
-
 /* The active article whose codes name the unit's code, in *out; 0 for none. */
 static int article_of(struct dialog *d, const struct forecast_unit *u, int64_t *out)
 {
-	struct article a = { code_of(u), 0 };
-	int rc = a.code ? db_kb_with_code(d->db, a.code, article_row, &a) : 0;
-	*out = a.id;
-	return rc < 0 ? rc : 0;
+	const char *code = code_of(u);
+	int rc = code ? db_kb_by_code(d->db, code, out) : TD_ENOTFOUND;
+	if (rc == TD_ENOTFOUND)
+		*out = 0;
+	return rc == TD_ENOTFOUND ? 0 : rc;
 }
 
 /* What is to be done, by when (DD.MM.YYYY), at which till: the ticket's title. */

@@ -56,8 +56,10 @@ static int alert_row(sqlite3_stmt *st, void *arg)
 	a->till_id = sqlite3_column_int64(st, 2);
 	snprintf(a->code, sizeof(a->code), "%s", db_text(st, 3));
 	snprintf(a->check, sizeof(a->check), "%s", db_text(st, 4));
-	a->state = !strcmp(state, "firing") ? ALERT_FIRING :
-		   !strcmp(state, "recovering") ? ALERT_RECOVERING : ALERT_RESOLVED;
+	a->state = ALERT_RESOLVED;
+	for (size_t i = 0; i < ARRAY_SIZE(state_names); i++)
+		if (!strcmp(state, state_names[i]))
+			a->state = (enum alert_state)i;
 	a->critical = !strcmp(db_text(st, 6), "critical");
 	a->message = xstrdup(db_text(st, 7));
 	a->data = sqlite3_column_type(st, 8) == SQLITE_NULL ? NULL : xstrdup(db_text(st, 8));
@@ -147,10 +149,33 @@ int db_alert_save(struct db *db, const struct alert *a)
 			   " ?24, ?25) WHERE id = ?1", a, NULL);
 }
 
-int db_alert_log(struct db *db, int64_t alert_id, int64_t at, const char *kind, const char *body)
+static const char *const event_names[] = {
+	[ALERT_EV_OPENED] = "opened",
+	[ALERT_EV_RAISED] = "raised",
+	[ALERT_EV_RECOVERING] = "recovering",
+	[ALERT_EV_RELAPSED] = "relapsed",
+	[ALERT_EV_RECOVERED] = "recovered",
+	[ALERT_EV_FLAPPING] = "flapping",
+	[ALERT_EV_SETTLED] = "settled",
+	[ALERT_EV_SILENCED] = "silenced",
+	[ALERT_EV_SILENCE_OVER] = "silence_over",
+	[ALERT_EV_STORM] = "storm",
+	[ALERT_EV_STORE_TOLD] = "store_told",
+	[ALERT_EV_STALE] = "stale",
+	[ALERT_EV_WITH_STORE] = "with_store",
+};
+
+const char *alert_event_name(enum alert_event_kind k)
+{
+	return (unsigned)k < ARRAY_SIZE(event_names) ? event_names[k] : NULL;
+}
+
+int db_alert_log(struct db *db, int64_t alert_id, int64_t at, enum alert_event_kind kind,
+		 const char *body)
 {
 	return db_run(db, "INSERT INTO alert_events(alert_id, at, kind, body) VALUES (?, ?, ?, ?)",
-		      DB_BINDS(DB_INT(alert_id), DB_INT(at), DB_TEXT(kind), DB_TEXT(body)));
+		      DB_BINDS(DB_INT(alert_id), DB_INT(at), DB_TEXT(alert_event_name(kind)),
+			       DB_TEXT(body)));
 }
 
 struct ids {
@@ -235,12 +260,36 @@ static int storm_row(sqlite3_stmt *st, void *arg)
 	return 0;
 }
 
-int db_storm_open_of(struct db *db, const char *code, int64_t *id, int64_t *ticket_id)
+int db_storm_fresh(struct db *db, const char *code, int64_t since, int64_t *id,
+		   int64_t *ticket_id)
 {
 	struct storm_ref r = { id, ticket_id };
-	return db_query_one(db, "SELECT id, coalesce(ticket_id, 0) FROM storms WHERE code = ?"
-			    " AND closed_at IS NULL ORDER BY id DESC LIMIT 1",
-			    DB_BINDS(DB_TEXT(code)), storm_row, &r);
+	return db_query_one(db, "SELECT s.id, s.ticket_id FROM storms s"
+			    " JOIN tickets t ON t.id = s.ticket_id AND t.status IN ('new', 'claimed')"
+			    " WHERE s.code = ?1 AND s.closed_at IS NULL AND s.last_at >= ?2"
+			    " ORDER BY s.id DESC LIMIT 1",
+			    DB_BINDS(DB_TEXT(code), DB_INT(since)), storm_row, &r);
+}
+
+struct storm_state {
+	int64_t *ticket_id, *last_at;
+	bool *closed;
+};
+
+static int storm_state_row(sqlite3_stmt *st, void *arg)
+{
+	struct storm_state *s = arg;
+	*s->ticket_id = sqlite3_column_int64(st, 0);
+	*s->last_at = sqlite3_column_int64(st, 1);
+	*s->closed = sqlite3_column_int(st, 2);
+	return 0;
+}
+
+int db_storm_get(struct db *db, int64_t id, int64_t *ticket_id, int64_t *last_at, bool *closed)
+{
+	struct storm_state s = { ticket_id, last_at, closed };
+	return db_query_one(db, "SELECT coalesce(ticket_id, 0), last_at, closed_at IS NOT NULL"
+			    " FROM storms WHERE id = ?", DB_BINDS(DB_INT(id)), storm_state_row, &s);
 }
 
 int db_storm_insert(struct db *db, const char *code, int64_t now, int64_t *id)
@@ -260,6 +309,42 @@ int db_storm_gather(struct db *db, int64_t id, const char *code, int64_t since, 
 	int rc = db_run(db, "UPDATE alerts SET storm_id = ?1 WHERE code = ?2 AND opened_at >= ?3"
 			" AND state != 'resolved' AND storm_id IS NULL AND silence_id IS NULL",
 			DB_BINDS(DB_INT(id), DB_TEXT(code), DB_INT(since)));
+	*moved = rc ? 0 : sqlite3_changes(db->h);
+	return rc;
+}
+
+struct codes {
+	int (*fn)(const char *code, void *);
+	void *arg;
+};
+
+static int code_row(sqlite3_stmt *st, void *arg)
+{
+	struct codes *c = arg;
+	return c->fn(db_text(st, 0), c->arg);
+}
+
+/* What a silence's storm takes: its live alerts of code that nothing told of yet. */
+#define SILENCED_QUIET "silence_id = ?1 AND state != 'resolved' AND held_by IS NULL" \
+	" AND ticket_id IS NULL AND storm_id IS NULL"
+
+int db_silence_storm_codes(struct db *db, int64_t silence_id, int64_t min,
+			   int (*fn)(const char *code, void *), void *arg)
+{
+	struct codes c = { fn, arg };
+	return db_query_each(db, "SELECT code FROM alerts WHERE " SILENCED_QUIET
+			     " GROUP BY code HAVING count(*) >= ?2 ORDER BY code",
+			     DB_BINDS(DB_INT(silence_id), DB_INT(min)), code_row, &c);
+}
+
+int db_storm_gather_silence(struct db *db, int64_t id, int64_t silence_id, const char *code,
+			    int64_t *moved, int64_t *first)
+{
+	int rc = db_query_int(db, "SELECT min(id) FROM alerts WHERE " SILENCED_QUIET " AND code = ?2",
+			      DB_BINDS(DB_INT(silence_id), DB_TEXT(code)), first);
+	if (!rc)
+		rc = db_run(db, "UPDATE alerts SET storm_id = ?3 WHERE " SILENCED_QUIET " AND code = ?2",
+			    DB_BINDS(DB_INT(silence_id), DB_TEXT(code), DB_INT(id)));
 	*moved = rc ? 0 : sqlite3_changes(db->h);
 	return rc;
 }
@@ -338,20 +423,12 @@ int db_store_fading(struct db *db, int64_t store_id, int64_t except_till, int64_
 			    DB_BINDS(DB_INT(store_id), DB_INT(except_till), DB_INT(from), DB_INT(to)), n);
 }
 
-int db_kb_by_code(struct db *db, const char *code, int64_t *id)
-{
-	/* codes are "a, b, c": an exact name between commas, no LIKE (an _ is a wildcard there). */
-	return db_query_int(db, "SELECT id FROM kb_articles WHERE retired_at IS NULL"
-			    " AND instr(',' || replace(codes, ' ', '') || ',', ',' || ?1 || ',') > 0"
-			    " ORDER BY id LIMIT 1", DB_BINDS(DB_TEXT(code)), id);
-}
-
 static int place_row(sqlite3_stmt *st, void *arg)
 {
 	struct alert_place *p = arg;
 	p->store_id = sqlite3_column_int64(st, 0);
-	snprintf(p->store, sizeof(p->store), "%s", db_text(st, 1));
-	snprintf(p->till, sizeof(p->till), "%s", db_text(st, 2));
+	utf8_snprintf(p->store, sizeof(p->store), "%s", db_text(st, 1));
+	utf8_snprintf(p->till, sizeof(p->till), "%s", db_text(st, 2));
 	snprintf(p->timezone, sizeof(p->timezone), "%s", db_text(st, 3));
 	p->tell_store = sqlite3_column_int(st, 4);
 	return 0;
@@ -415,11 +492,14 @@ int db_store_cashier_chats(struct db *db, int64_t store_id, int (*fn)(int64_t ch
 			     " AND blocked = 0 ORDER BY id", DB_BINDS(DB_INT(store_id)), chat_row, &c);
 }
 
-bool db_alert_has_event(struct db *db, int64_t alert_id, const char *kind)
+int db_alert_has_event(struct db *db, int64_t alert_id, enum alert_event_kind kind, bool *out)
 {
 	int64_t n = 0;
-	return !db_query_int(db, "SELECT count(*) FROM alert_events WHERE alert_id = ? AND kind = ?",
-			     DB_BINDS(DB_INT(alert_id), DB_TEXT(kind)), &n) && n;
+	int rc = db_query_int(db, "SELECT EXISTS (SELECT 1 FROM alert_events WHERE alert_id = ?"
+			      " AND kind = ?)", DB_BINDS(DB_INT(alert_id), DB_TEXT(alert_event_name(kind))),
+			      &n);
+	*out = !rc && n;
+	return rc;
 }
 
 int db_storm_dirty(struct db *db, int64_t id)
@@ -476,16 +556,32 @@ int db_storm_of_ticket(struct db *db, int64_t ticket_id, int64_t *id, char *code
 			    DB_BINDS(DB_INT(ticket_id)), storm_code_row, &s);
 }
 
-int db_forecast_ticket(struct db *db, int64_t till_id, const char *kind, const char *model,
-		       int64_t *ticket_id)
+int db_alerts_stale(struct db *db, int64_t till_id, int64_t before, int64_t *ids, size_t max,
+		    size_t *n)
 {
-	int rc = db_query_int(db, "SELECT f.ticket_id FROM forecasts f"
-			      " JOIN equipment e ON e.id = f.equipment_id"
-			      " JOIN tickets t ON t.id = f.ticket_id"
-			      " WHERE e.till_id = ?1 AND e.kind = ?2 AND (?3 IS NULL OR e.model = ?3)"
-			      " AND t.status != 'closed' ORDER BY f.opened_at DESC LIMIT 1",
-			      DB_BINDS(DB_INT(till_id), DB_TEXT(kind), DB_TEXT(model)), ticket_id);
+	return ids_query(db, "SELECT id FROM alerts WHERE till_id = ?1 AND state != 'resolved'"
+			 " AND code != 'till.offline' AND last_seen_at < ?2"
+			 " AND coalesce(ok_since, 0) < ?2 ORDER BY id LIMIT ?3",
+			 DB_BINDS(DB_INT(till_id), DB_INT(before), DB_INT((int64_t)max)), ids, max, n);
+}
+
+int db_till_seen(struct db *db, int64_t till_id, int64_t *at)
+{
+	int rc = db_query_int(db, "SELECT last_seen_at FROM tills WHERE id = ?",
+			      DB_BINDS(DB_INT(till_id)), at);
 	if (rc == TD_ENOTFOUND)
-		*ticket_id = 0;
+		*at = 0;
 	return rc == TD_ENOTFOUND ? 0 : rc;
+}
+
+int db_alert_ended_since(struct db *db, int64_t store_id, int64_t till_id, const char *code,
+			 int64_t since, bool *out)
+{
+	int64_t n = 0;
+	int rc = db_query_int(db, "SELECT EXISTS (SELECT 1 FROM alerts WHERE store_id = ?1"
+			      " AND coalesce(till_id, 0) = ?2 AND code = ?3 AND state = 'resolved'"
+			      " AND resolved_at >= ?4)",
+			      DB_BINDS(DB_INT(store_id), DB_INT(till_id), DB_TEXT(code), DB_INT(since)), &n);
+	*out = !rc && n;
+	return rc;
 }

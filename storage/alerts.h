@@ -47,8 +47,27 @@ int db_alert_of_ticket(struct db *db, int64_t ticket_id, struct alert *out);
 /* Inserts a (its id set) / writes back every field of a. */
 int db_alert_insert(struct db *db, struct alert *a);
 int db_alert_save(struct db *db, const struct alert *a);
-/* A history row: kind (opened, raised, recovering, relapsed, recovered, ...) and words. */
-int db_alert_log(struct db *db, int64_t alert_id, int64_t at, const char *kind, const char *body);
+/* What an alert's history row says happened. */
+enum alert_event_kind {
+	ALERT_EV_OPENED,        /* a fault: the alert begins (body: the summary) */
+	ALERT_EV_RAISED,        /* WARNING became CRITICAL */
+	ALERT_EV_RECOVERING,    /* OK: waiting for it to hold */
+	ALERT_EV_RELAPSED,      /* a fault again while recovering */
+	ALERT_EV_RECOVERED,     /* it held: the alert ends */
+	ALERT_EV_FLAPPING,      /* too many changes: one notice, then quiet */
+	ALERT_EV_SETTLED,       /* stable again after flapping */
+	ALERT_EV_SILENCED,      /* a silence covers it */
+	ALERT_EV_SILENCE_OVER,  /* its silence ended while it fires */
+	ALERT_EV_STORM,         /* it joined a storm */
+	ALERT_EV_STORE_TOLD,    /* the store's cashiers were told */
+	ALERT_EV_STALE,         /* its check said nothing for offline_after: ended */
+	ALERT_EV_WITH_STORE,    /* ended with the store alert it was held under */
+};
+/* The stored name ("opened" ...); NULL for a value out of range. */
+const char *alert_event_name(enum alert_event_kind k);
+/* A history row: its kind and words (NULL: none). */
+int db_alert_log(struct db *db, int64_t alert_id, int64_t at, enum alert_event_kind kind,
+		 const char *body);
 
 /* The ids of alerts due at now, oldest due first, at most max; *n how many. */
 int db_alerts_due(struct db *db, int64_t now, int64_t *ids, size_t max, size_t *n);
@@ -58,16 +77,39 @@ int db_alerts_live_on_ticket(struct db *db, int64_t ticket_id, int64_t except_id
 int db_alerts_held(struct db *db, int64_t held_by, int64_t *ids, size_t max, size_t *n);
 int db_alerts_of_silence(struct db *db, int64_t silence_id, int64_t *ids, size_t max, size_t *n);
 
+/* The till's live alerts (but till.offline) neither failing nor fine since before: their ids. */
+int db_alerts_stale(struct db *db, int64_t till_id, int64_t before, int64_t *ids, size_t max,
+		    size_t *n);
+/* When the till was last heard (0: never). */
+int db_till_seen(struct db *db, int64_t till_id, int64_t *at);
+
+/* Whether an alert of store/till/code was resolved at or after since, into *out. */
+int db_alert_ended_since(struct db *db, int64_t store_id, int64_t till_id, const char *code,
+			 int64_t since, bool *out);
+
 /* ---- storms ---- */
 
 /* Live alerts of code opened at or after since, not silenced: *n. */
 int db_alerts_recent(struct db *db, const char *code, int64_t since, int64_t *n);
-/* The open storm of code (its id, its ticket): TD_ENOTFOUND when there is none. */
-int db_storm_open_of(struct db *db, const char *code, int64_t *id, int64_t *ticket_id);
+/*
+ * The open storm of code that still takes alerts (its id, its ticket): one
+ * reported to at or after since whose ticket engineers have not finished.
+ * TD_ENOTFOUND when there is none.
+ */
+int db_storm_fresh(struct db *db, const char *code, int64_t since, int64_t *id,
+		   int64_t *ticket_id);
+/* A storm's ticket (0: none yet), its last report, whether it is closed. */
+int db_storm_get(struct db *db, int64_t id, int64_t *ticket_id, int64_t *last_at, bool *closed);
 int db_storm_insert(struct db *db, const char *code, int64_t now, int64_t *id);
 int db_storm_set(struct db *db, int64_t id, int64_t ticket_id, int64_t last_at, int64_t closed_at);
 /* Gives the live, unstormed, unsilenced alerts of code opened since to storm id: *moved. */
 int db_storm_gather(struct db *db, int64_t id, const char *code, int64_t since, int64_t *moved);
+/* The codes of which silence_id keeps at least min live alerts quiet that nothing told of yet. */
+int db_silence_storm_codes(struct db *db, int64_t silence_id, int64_t min,
+			   int (*fn)(const char *code, void *), void *arg);
+/* Gives those of code to storm id: *moved, and the oldest of them in *first. */
+int db_storm_gather_silence(struct db *db, int64_t id, int64_t silence_id, const char *code,
+			    int64_t *moved, int64_t *first);
 /* A storm's tills, by store: fn per alert (store name, till name, whether it still fires). */
 int db_storm_members(struct db *db, int64_t id,
 		     int (*fn)(const char *store, const char *till, bool live, void *), void *arg);
@@ -94,7 +136,7 @@ int db_store_fading(struct db *db, int64_t store_id, int64_t except_till, int64_
 /* Where a till is: its store, the names, the store's zone, the org's tell_store switch. */
 struct alert_place {
 	int64_t store_id;
-	char store[128], till[128], timezone[64];
+	char store[256], till[256], timezone[64];
 	bool tell_store;
 };
 /* till_id 0: the store's own (store_id given). TD_ENOTFOUND for no such till or store. */
@@ -105,8 +147,8 @@ int db_alert_unit(struct db *db, int64_t till_id, const char *kind, const char *
 /* The private chats of the store's cashiers who may hear from the bot: fn for each. */
 int db_store_cashier_chats(struct db *db, int64_t store_id, int (*fn)(int64_t chat, void *),
 			   void *arg);
-/* Whether the alert's history has a row of kind. */
-bool db_alert_has_event(struct db *db, int64_t alert_id, const char *kind);
+/* Whether the alert's history has a row of kind, into *out. */
+int db_alert_has_event(struct db *db, int64_t alert_id, enum alert_event_kind kind, bool *out);
 /* A storm's message needs an edit (dirty) / the storm of ticket_id was edited at now. */
 int db_storm_dirty(struct db *db, int64_t id);
 int db_storm_edited(struct db *db, int64_t ticket_id, int64_t now);
@@ -119,14 +161,5 @@ int db_alerts_hold(struct db *db, int64_t store_id, const char *code, int64_t he
 /* The storm whose ticket is ticket_id, its code: TD_ENOTFOUND when it is not a storm's. */
 int db_storm_of_ticket(struct db *db, int64_t ticket_id, int64_t *id, char *code, size_t code_n);
 
-/*
- * The planned ticket (bot/forecast.c) of the till's unit of kind (model
- * NULL: any) that is not closed: *ticket_id, 0 for none.
- */
-int db_forecast_ticket(struct db *db, int64_t till_id, const char *kind, const char *model,
-		       int64_t *ticket_id);
-
-/* The article whose codes name code, active: its id, TD_ENOTFOUND for none. */
-int db_kb_by_code(struct db *db, const char *code, int64_t *id);
 
 #endif

@@ -48,3 +48,17 @@ int db_forecast_add(struct db *db, int64_t equipment_id, const char *expires_on,
 		      " VALUES (?, ?, ?, ?)",
 		      DB_BINDS(DB_INT(equipment_id), DB_TEXT(expires_on), DB_ID(ticket_id), DB_INT(now)));
 }
+
+int db_forecast_ticket(struct db *db, int64_t till_id, const char *kind, const char *model,
+		       int64_t *ticket_id)
+{
+	int rc = db_query_int(db, "SELECT f.ticket_id FROM forecasts f"
+			      " JOIN equipment e ON e.id = f.equipment_id"
+			      " JOIN tickets t ON t.id = f.ticket_id"
+			      " WHERE e.till_id = ?1 AND e.kind = ?2 AND (?3 IS NULL OR e.model = ?3)"
+			      " AND t.status != 'closed' ORDER BY f.opened_at DESC LIMIT 1",
+			      DB_BINDS(DB_INT(till_id), DB_TEXT(kind), DB_TEXT(model)), ticket_id);
+	if (rc == TD_ENOTFOUND)
+		*ticket_id = 0;
+	return rc == TD_ENOTFOUND ? 0 : rc;
+}

@@ -37,4 +37,11 @@ int db_forecast_due(struct db *db, const char *first, const char *last,
 int db_forecast_add(struct db *db, int64_t equipment_id, const char *expires_on,
 		    int64_t ticket_id, int64_t now);
 
+/*
+ * The planned ticket (bot/forecast.c) of the till's unit of kind (model
+ * NULL: any) that is not closed: *ticket_id, 0 for none.
+ */
+int db_forecast_ticket(struct db *db, int64_t till_id, const char *kind, const char *model,
+		       int64_t *ticket_id);
+
 #endif

@@ -361,26 +361,6 @@ int db_kb_each(struct db *db, int (*fn)(const struct kb_entry *, void *), void *
 			     " WHERE retired_at IS NULL ORDER BY slug", DB_NO_BINDS, each_entry, &rows);
 }
 
-struct code_rows {
-	int (*fn)(int64_t id, const char *codes, void *arg);
-	void *arg;
-};
-
-static int code_row(sqlite3_stmt *st, void *arg)
-{
-	struct code_rows *rows = arg;
-	return rows->fn(sqlite3_column_int64(st, 0), db_text(st, 1), rows->arg);
-}
-
-int db_kb_with_code(struct db *db, const char *code,
-		    int (*fn)(int64_t id, const char *codes, void *arg), void *arg)
-{
-	struct code_rows rows = { fn, arg };
-	return db_query_each(db, "SELECT id, codes FROM kb_articles"
-			     " WHERE retired_at IS NULL AND instr(codes, ?1) ORDER BY id",
-			     DB_BINDS(DB_TEXT(code)), code_row, &rows);
-}
-
 int db_kb_fts(struct db *db, struct kb_fts_query *q, int limit, struct kb_fts_hit *out, int *n)
 {
 	sqlite3_stmt *st;
@@ -530,4 +510,12 @@ int db_kb_totals(struct db *db, int64_t *problems, int64_t *solved)
 	return db_query_each(db, "SELECT (SELECT count(*) FROM kb_suggestions WHERE outcome = 'helped'),"
 			     " (SELECT count(*) FROM tickets WHERE source = 'telegram')", DB_NO_BINDS,
 			     totals_row, out);
+}
+
+int db_kb_by_code(struct db *db, const char *code, int64_t *id)
+{
+	/* codes are "a, b, c": an exact name between commas, no LIKE (an _ is a wildcard there). */
+	return db_query_int(db, "SELECT id FROM kb_articles WHERE retired_at IS NULL"
+			    " AND instr(',' || replace(codes, ' ', '') || ',', ',' || ?1 || ',') > 0"
+			    " ORDER BY id LIMIT 1", DB_BINDS(DB_TEXT(code)), id);
 }

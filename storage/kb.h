@@ -77,14 +77,6 @@ void kb_entry_release(struct kb_entry *e);
 /* Calls fn for each active article, by slug. */
 int db_kb_each(struct db *db, int (*fn)(const struct kb_entry *, void *), void *arg);
 /*
- * Calls fn with the id and codes (comma-separated, as written) of each
- * active article whose codes hold the text code, by id; the caller tells
- * code itself from a longer one with kb_codes_name() (kb/article.h).
- */
-int db_kb_with_code(struct db *db, const char *code,
-		    int (*fn)(int64_t id, const char *codes, void *arg), void *arg);
-
-/*
  * A full-text query. match is an FTS5 expression of quoted words; its
  * phrase i (in the order written) is the question's word phrase_word[i],
  * and a word may stand in several phrases, or -1 for a phrase that only
@@ -150,5 +142,8 @@ struct kb_stat {
 int db_kb_stats(struct db *db, int (*fn)(const struct kb_stat *, void *), void *arg);
 /* Problems reported (suggestions plus tickets opened without one) and those solved by an article. */
 int db_kb_totals(struct db *db, int64_t *problems, int64_t *solved);
+
+/* The article whose codes name code, active: its id, TD_ENOTFOUND for none. */
+int db_kb_by_code(struct db *db, const char *code, int64_t *id);
 
 #endif

@@ -166,12 +166,36 @@ static void test_alert__repeats_only_count(void **state)
 	assert_int_equal(outbox(), sent);
 	assert_int_equal(query_int("SELECT count FROM alerts"), 101);
 	assert_int_equal(query_int("SELECT count(*) FROM tickets t JOIN alerts a ON a.ticket_id = t.id"), 1);
-	/* After card_every the card is edited once, and only once. */
+	/* A count alone never edits the card. */
 	now += cfg.alert_card_every;
 	tick();
+	assert_int_equal(outbox(), sent);
+	/* A new summary does, once, when card_every has passed since the card was last touched. */
+	report(0, "fn.unsent", AGENT_WARNING, "4 дня не отправлено");
 	tick();
 	assert_int_equal(outbox(), sent + 1);
 	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE kind = 'edit'"), 1);
+	report(0, "fn.unsent", AGENT_WARNING, "5 дней не отправлено");
+	tick();
+	assert_int_equal(outbox(), sent + 1);
+}
+
+static void test_alert__an_hour_of_unchanged_faults_edits_no_card(void **state)
+{
+	(void)state;
+	int saved = (int)cfg.alert_storm_min;
+	cfg.alert_storm_min = 1000;
+	for (int i = 0; i < TILLS; i++)
+		report(i, "fn.expiring", AGENT_WARNING, "ФН: 20 дней");
+	int64_t sent = outbox();
+	for (int m = 0; m < 60; m++) {
+		now += 60;
+		for (int i = 0; i < TILLS; i++)
+			report(i, "fn.expiring", AGENT_WARNING, "ФН: 20 дней");
+		tick();
+	}
+	cfg.alert_storm_min = saved;
+	assert_int_equal(outbox(), sent);
 }
 
 static void test_alert__worse_raises_the_priority_once(void **state)
@@ -358,6 +382,133 @@ static void test_alert__an_expiring_drive_joins_its_planned_ticket(void **state)
 	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE msg_key IS NULL AND args LIKE '%CARD_HEAD%'"), 1);
 }
 
+static void test_alert__a_check_that_keeps_coming_back_opens_flapping(void **state)
+{
+	(void)state;
+	int64_t t0 = now;
+	report(4, "disk.space", AGENT_WARNING, "диск");
+	now = t0 + 10; report(4, "disk.space", AGENT_OK, "ok");
+	now = t0 + 20; report(4, "disk.space", AGENT_OK, "ok");
+	now = t0 + 80; tick();
+	now = t0 + 90; report(4, "disk.space", AGENT_WARNING, "диск");
+	now = t0 + 100; report(4, "disk.space", AGENT_OK, "ok");
+	now = t0 + 110; report(4, "disk.space", AGENT_OK, "ok");
+	now = t0 + 100 + cfg.alert_flap_settle + 1; tick();
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"), 0);
+	/* The fifth change within flap_window: the new alert opens flapping (report() asserts it works). */
+	now += 60;
+	report(4, "disk.space", AGENT_WARNING, "диск");
+	assert_int_equal(query_int("SELECT flapping FROM alerts ORDER BY id DESC LIMIT 1"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM alert_events WHERE kind = 'flapping' AND alert_id ="
+				   " (SELECT max(id) FROM alerts)"), 1);
+}
+
+static void test_alert__a_silence_ending_over_many_tills_makes_one_storm(void **state)
+{
+	(void)state;
+	char sql[256];
+	snprintf(sql, sizeof(sql), "INSERT INTO silences(id, code, starts_at, ends_at, comment,"
+		 " created_by, created_at) VALUES (9, 'ofd.*', %lld, %lld, 'работы ОФД', 'root', %lld)",
+		 (long long)now - 1, (long long)now + 7200, (long long)now);
+	assert_int_equal(sqlite3_exec(peek, sql, NULL, NULL, NULL), SQLITE_OK);
+	for (int i = 0; i < TILLS; i++)
+		report(i, "ofd.unreachable", AGENT_WARNING, "ОФД не отвечает");
+	assert_int_equal(outbox(), 0);
+	now += 7201;
+	tick();
+	assert_int_equal(query_int("SELECT count(DISTINCT ticket_id) FROM alerts"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE storm_id IS NULL"), 0);
+	/* The silence's end, then one storm message. */
+	assert_int_equal(outbox(), 2);
+}
+
+static void test_alert__a_storm_done_with_takes_no_later_fault(void **state)
+{
+	(void)state;
+	for (int i = 0; i < TILLS; i++)
+		report(i, "ofd.unreachable", AGENT_WARNING, "ОФД не отвечает");
+	for (int i = 0; i < TILLS - 1; i++)
+		for (int k = 0; k < 2; k++)
+			report(i, "ofd.unreachable", AGENT_OK, "ok");
+	now += cfg.alert_recover_after;
+	tick();
+	/* One till stays broken; the engineers close the storm's ticket; hours later till 0 fails again. */
+	assert_int_equal(sqlite3_exec(peek, "UPDATE tickets SET status = 'closed' WHERE id ="
+				      " (SELECT ticket_id FROM storms WHERE closed_at IS NULL)", NULL, NULL, NULL),
+			 SQLITE_OK);
+	int64_t sent = query_int("SELECT count(*) FROM outbox WHERE kind != 'edit'");
+	now += 6 * 3600;
+	report(0, "ofd.unreachable", AGENT_CRITICAL, "ОФД не отвечает");
+	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE kind != 'edit'"), sent + 1);
+	assert_int_equal(query_int("SELECT storm_id IS NULL FROM alerts ORDER BY id DESC LIMIT 1"), 1);
+}
+
+static void test_alert__a_resolved_ticket_of_a_till_closes_on_recovery_and_is_not_joined(void **state)
+{
+	(void)state;
+	char sql[256];
+	report(3, "utm.down", AGENT_CRITICAL, "УТМ не отвечает");
+	int64_t t = ticket_of_last_alert();
+	snprintf(sql, sizeof(sql), "UPDATE tickets SET status = 'resolved' WHERE id = %lld", (long long)t);
+	assert_int_equal(sqlite3_exec(peek, sql, NULL, NULL, NULL), SQLITE_OK);
+	report(3, "utm.down", AGENT_CRITICAL, "УТМ не отвечает");
+	for (int k = 0; k < 2; k++)
+		report(3, "utm.down", AGENT_OK, "ok");
+	now += cfg.alert_recover_after;
+	tick();
+	snprintf(sql, sizeof(sql), "SELECT status = 'closed' FROM tickets WHERE id = %lld", (long long)t);
+	assert_int_equal(query_int(sql), 1);
+	now += 7 * 86400;
+	report(3, "utm.down", AGENT_CRITICAL, "УТМ не отвечает");
+	assert_true(ticket_of_last_alert() != t);
+}
+
+static void test_alert__a_check_gone_quiet_ends_as_stale(void **state)
+{
+	(void)state;
+	report(5, "pos.vat", AGENT_WARNING, "НДС");
+	now += cfg.alert_offline_after + 1;
+	report(5, "fn.state", AGENT_OK, "ok");   /* the till is heard, pos.vat said nothing */
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM alert_events WHERE kind = 'stale'"), 1);
+}
+
+static void test_alert__a_silence_added_while_it_fires_quiets_the_raise(void **state)
+{
+	(void)state;
+	char sql[256];
+	report(6, "fn.unsent", AGENT_WARNING, "3 дня");
+	int64_t sent = outbox();
+	snprintf(sql, sizeof(sql), "INSERT INTO silences(id, till_id, starts_at, ends_at, comment,"
+		 " created_by, created_at) VALUES (11, %lld, %lld, %lld, 'работы', 'root', %lld)",
+		 (long long)tills[6], (long long)now, (long long)now + 600, (long long)now);
+	assert_int_equal(sqlite3_exec(peek, sql, NULL, NULL, NULL), SQLITE_OK);
+	now += 1;
+	report(6, "fn.unsent", AGENT_CRITICAL, "7 дней");
+	assert_int_equal(outbox(), sent);
+	assert_int_equal(query_int("SELECT silence_id FROM alerts"), 11);
+}
+
+static void test_alert__a_store_back_gives_its_still_silent_tills_a_grace(void **state)
+{
+	(void)state;
+	/* Store 2 has tills 3..11: silence them all but keep store 1 heard. */
+	for (int i = 3; i < TILLS; i++)
+		set_seen(i, now - cfg.alert_offline_after - 1);
+	tick();
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE code = 'store.offline'"), 1);
+	assert_int_equal(query_int("SELECT priority FROM alerts WHERE code = 'store.offline'"), 1);
+	/* One till is back: the store alert ends; the others wait a grace before alerts of their own. */
+	report(3, "fn.state", AGENT_OK, "ok");
+	tick();
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"), 0);
+	now += cfg.alert_offline_after / 2 + 1;
+	set_seen(3, now);
+	tick();
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"
+				   " AND code = 'till.offline'"), TILLS - 4);
+}
+
 int main(void)
 {
 	now = NOW;
@@ -373,6 +524,14 @@ int main(void)
 		cmocka_unit_test_setup(test_alert__a_silenced_alert_tells_no_one_until_the_silence_ends, fresh_desk),
 		cmocka_unit_test_setup(test_alert__many_tills_with_one_code_make_one_storm, fresh_desk),
 		cmocka_unit_test_setup(test_alert__an_expiring_drive_joins_its_planned_ticket, fresh_desk),
+		cmocka_unit_test_setup(test_alert__an_hour_of_unchanged_faults_edits_no_card, fresh_desk),
+		cmocka_unit_test_setup(test_alert__a_check_that_keeps_coming_back_opens_flapping, fresh_desk),
+		cmocka_unit_test_setup(test_alert__a_silence_ending_over_many_tills_makes_one_storm, fresh_desk),
+		cmocka_unit_test_setup(test_alert__a_storm_done_with_takes_no_later_fault, fresh_desk),
+		cmocka_unit_test_setup(test_alert__a_resolved_ticket_of_a_till_closes_on_recovery_and_is_not_joined, fresh_desk),
+		cmocka_unit_test_setup(test_alert__a_check_gone_quiet_ends_as_stale, fresh_desk),
+		cmocka_unit_test_setup(test_alert__a_silence_added_while_it_fires_quiets_the_raise, fresh_desk),
+		cmocka_unit_test_setup(test_alert__a_store_back_gives_its_still_silent_tills_a_grace, fresh_desk),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -103,7 +103,7 @@ static const struct expect rules[] = {
 	{ EV_AGENT_OPEN, S(S_NONE), W(W_AGENT) | W(W_SYSTEM), "new", "opened", NOBODY, true, 0, 1, 0 },
 	{ EV_AGENT_UPDATE, UNFINISHED, W(W_AGENT) | W(W_SYSTEM), NULL, "agent_update", KEPT, false, 0, 1, 0 },
 	{ EV_RECOVER, OPEN_ST, W(W_AGENT) | W(W_SYSTEM), NULL, "recovered", KEPT, false, 0, 1, 0 },
-	{ EV_AUTO_RESOLVE, OPEN_ST, W(W_SYSTEM), "closed", "auto_resolved", KEPT, false, 0, 2, 0 },
+	{ EV_AUTO_RESOLVE, UNFINISHED, W(W_SYSTEM), "closed", "auto_resolved", KEPT, false, 0, 2, 0 },
 	{ EV_SLA_WARNING, ANY_ST, W(W_SYSTEM), NULL, "sla_warning", KEPT, false, 0, 1, 0 },
 	{ EV_ESCALATE, ANY_ST, W(W_SYSTEM), NULL, "sla_breach", KEPT, false, 0, 1, 1 },
 	{ EV_REQUEUE, S(S_CLAIMED), W(W_SYSTEM), "new", "requeued", NOBODY, false, 0, 2, 0 },
