@@ -43,7 +43,7 @@ endif
 ALL_CFLAGS = $(WARN) $(OPT) $(SANFLAGS) $(PKGCFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
-LIB_SRC  = $(wildcard core/*.c storage/*.c kb/*.c bot/*.c ingest/*.c)
+LIB_SRC  = $(wildcard core/*.c storage/*.c kb/*.c bot/*.c ingest/*.c mail/*.c)
 CLI_SRC  = $(wildcard cli/*.c)
 TEST_SRC = $(wildcard tests/unit/test_*.c)
 

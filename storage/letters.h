@@ -1,0 +1,19 @@
+/*
+ * letters.h - the letters' rows (mail/mail.h): queued, attempted, each
+ * recipient's outcome. In the caller's transaction.
+ */
+#ifndef TD_LETTERS_H
+#define TD_LETTERS_H
+
+#include "storage/db.h"
+
+struct letter_row_new {
+	const char *ref, *kind, *subject, *text, *html, *message_id;
+	int64_t org_id;
+};
+
+/* Inserts a letter and its recipients (addr, name pairs); TD_EEXISTS when its ref exists. */
+int db_letter_add(struct db *db, int64_t *out, const struct letter_row_new *l,
+		  const char *const *addrs, const char *const *names, size_t n, int64_t now);
+
+#endif
