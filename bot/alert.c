@@ -633,6 +633,13 @@ static int offline_one(struct dialog *d, const struct silent_till *t)
 
 static int offline_pass(struct dialog *d)
 {
+	/*
+	 * The daemon's own absence is not the tills': until it has listened
+	 * for offline_after, a till not heard may have posted to no one (its
+	 * agent backs off while the server is away, retry_max 5m).
+	 */
+	if (d->now - d->listening_since < d->cfg->alert_offline_after)
+		return 0;
 	struct silent_list *l = xmalloc(sizeof(*l));
 	l->n = 0;
 	int rc = db_tills_silent(d->db, d->now - d->cfg->alert_offline_after, CODE_TILL_OFFLINE,

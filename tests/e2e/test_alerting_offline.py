@@ -67,6 +67,29 @@ class Offline(AlertTest):
         self.assertEqual({a[1] for a in self.alerts()}, {"resolved"})
         self.assertEqual(len(self.cards()), 1)
 
+    def test_a_daemon_down_longer_than_offline_after_finds_no_till_offline_on_its_return(self):
+        s = self.serve()
+        tills = [self.till("Касса %d" % i) for i in (1, 2)]
+        for t in tills:
+            # Agents back off up to 6 s while the server is away: they come back within that.
+            with open(t.cfg) as f:
+                cfg = f.read().replace("retry_max = 1s", "retry_max = 6s")
+            with open(t.cfg, "w") as f:
+                f.write(cfg)
+            t.start()
+        self.wait_until(lambda: s.sql("select count(*) from tills where last_seen_at"
+                                      " is not null")[0][0] == 2, 10, "the tills heard")
+        # The server is down for longer than offline_after: the tills were not silent, it was.
+        s.stop()
+        time.sleep(12)
+        s.start()
+        back = time.time()
+        self.wait_until(lambda: s.sql("select count(*) from tills where last_seen_at > ?",
+                                      int(back))[0][0] == 2, 9, "both agents back")
+        self.quiet(1)
+        self.assertEqual(self.messages(), [])
+        self.assertEqual(self.alerts(), [])
+
 
 if __name__ == "__main__":
     unittest.main()

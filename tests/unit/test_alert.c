@@ -122,6 +122,7 @@ static int fresh_desk(void **state)
 {
 	(void)state;
 	now += 100000;
+	dlg.listening_since = 0;
 	char sql[128];
 	assert_int_equal(sqlite3_exec(peek, "DELETE FROM alert_events; DELETE FROM alerts;"
 				      " UPDATE storms SET closed_at = 1; DELETE FROM silences;"
@@ -288,6 +289,23 @@ static void test_alert__a_whole_store_silent_is_one_store_alert(void **state)
 	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"), 0);
 }
 
+/* The daemon was down longer than offline_after: its first ticks find every till silent. */
+static void test_alert__the_daemons_own_absence_makes_no_till_offline(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		set_seen(i, now - 2 * cfg.alert_offline_after);
+	dlg.listening_since = now;
+	tick();
+	now += cfg.alert_offline_after - 1;
+	tick();
+	assert_int_equal(query_int("SELECT count(*) FROM alerts"), 0);
+	/* Listened for offline_after and still not heard: silent indeed. */
+	now += 1;
+	tick();
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE code = 'store.offline'"), 1);
+}
+
 static void test_alert__a_silenced_alert_tells_no_one_until_the_silence_ends(void **state)
 {
 	(void)state;
@@ -347,6 +365,7 @@ int main(void)
 		cmocka_unit_test_setup(test_alert__a_flapping_check_gets_one_notice, fresh_desk),
 		cmocka_unit_test_setup(test_alert__one_silent_till_is_one_alert, fresh_desk),
 		cmocka_unit_test_setup(test_alert__a_whole_store_silent_is_one_store_alert, fresh_desk),
+		cmocka_unit_test_setup(test_alert__the_daemons_own_absence_makes_no_till_offline, fresh_desk),
 		cmocka_unit_test_setup(test_alert__a_silenced_alert_tells_no_one_until_the_silence_ends, fresh_desk),
 		cmocka_unit_test_setup(test_alert__many_tills_with_one_code_make_one_storm, fresh_desk),
 	};
