@@ -135,8 +135,8 @@ class Faults(AlertTest):
         first = time.time()
         self.wait_until(lambda: self.alerts("fn.state")[0][2] > 100, 30, "a hundred repeats")
         repeats = self.alerts("fn.state")[0][2] - 1
-        took = time.time() - first
         self.quiet(1)
+        took = time.time() - first
         # One message: the card, edited now and then to count the repeats.
         self.assertEqual([m["message_id"] for m in self.messages()], [card["message_id"]])
         self.assertEqual(len(self.calls("sendMessage")), 1)
@@ -147,6 +147,30 @@ class Faults(AlertTest):
         self.assertEqual(s.sql("select count(*) from tickets")[0][0], 1)
         print("\n%d repeats in %.0f s: 1 message, %d card edits" % (repeats, took, len(edits)),
               file=sys.stderr)
+
+    def test_warning_to_critical_raises_the_priority_and_says_so_once(self):
+        s = self.serve()
+        till = self.till()
+        # The drive expires in 20 days: WARNING, P3.
+        till.pos_writes(expires_in_days=20)
+        till.start()
+        card = self.wait_card("Проверка fn.expiring: предупреждение")
+        self.assertTrue(card["text"].startswith("🆕 Заявка №1 · P3"), card["text"])
+        self.assertIn("Рекомендация: Замена ФН", card["text"])
+        last = s.wait_event(till.name, code="fn.expiring", kind="change", status="warning")
+        # In 2 days: CRITICAL, P2, said under the card; then down to WARNING and up again.
+        for days, status in ((2, "critical"), (20, "warning"), (2, "critical")):
+            till.pos_writes(expires_in_days=days)
+            last = s.wait_event(till.name, code="fn.expiring", kind="change", status=status,
+                                after=last["id"])
+        self.desk.wait_for(GROUP, lambda m: m["message_id"] == card["message_id"] and
+                           m["text"].startswith("🆕 Заявка №1 · P2"), what="the card at P2")
+        self.quiet(2)
+        worse = [m for m in self.messages() if "стало критично:" in m["text"]]
+        self.assertEqual(len(worse), 1, [m["text"] for m in self.messages()])
+        self.assertIn("№1, касса сообщает", worse[0]["text"])
+        self.assertEqual(len(self.messages()), 2, [m["text"] for m in self.messages()])
+        self.assertRegex(self.ticket(1), r"приоритет:\s+P2")
 
 
 class Recovery(AlertTest):
