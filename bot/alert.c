@@ -603,7 +603,8 @@ static int open_offline(struct dialog *d, int64_t store_id, int64_t till_id, int
  * decide how it is told: every one silent too, one store alert for them
  * all; some fading (silent for half of offline_after: a link that fails
  * takes the whole store down within a heartbeat or two), wait a moment;
- * else the till alone.
+ * else the till alone. A store back from its outage gives its tills
+ * offline_after from then.
  */
 static int offline_one(struct dialog *d, const struct silent_till *t)
 {
@@ -616,7 +617,21 @@ static int offline_one(struct dialog *d, const struct silent_till *t)
 		alert_release(&s);
 		return rc;
 	}
-	if (rc != TD_ENOTFOUND || (rc = db_store_heard(d->db, t->store_id, &heard_n, &newest)))
+	if (rc != TD_ENOTFOUND)
+		return rc;
+	/*
+	 * A store just back (one till heard): its other agents come back each
+	 * at its next try, backing off up to their retry_max; silent from then.
+	 */
+	if (!(rc = db_alert_last(d->db, t->store_id, 0, CODE_STORE_OFFLINE, &s))) {
+		int64_t back = s.resolved_at;
+		alert_release(&s);
+		if (back > before)
+			return 0;
+	} else if (rc != TD_ENOTFOUND) {
+		return rc;
+	}
+	if ((rc = db_store_heard(d->db, t->store_id, &heard_n, &newest)))
 		return rc;
 	if (heard_n >= 2 && newest < before) {
 		if ((rc = open_offline(d, t->store_id, 0, newest, heard_n, 0, &store_alert)) ||

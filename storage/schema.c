@@ -501,6 +501,12 @@ static const char *const migrations[] = {
 	 * registry (10,000 tills: 6.7 ms a pass without it).
 	 */
 	"CREATE INDEX equipment_expires ON equipment(expires_on) WHERE expires_on IS NOT NULL;",
+	/*
+	 * The last resolved alert of a store's till and code (db_alert_last):
+	 * each new alert looks for it, and the offline pass for the store's
+	 * last outage; resolved alerts are kept for good.
+	 */
+	"CREATE INDEX alerts_resolved ON alerts(store_id, code, id) WHERE state = 'resolved';",
 };
 
 int db_schema_latest(void)

@@ -289,6 +289,29 @@ static void test_alert__a_whole_store_silent_is_one_store_alert(void **state)
 	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"), 0);
 }
 
+/* A store's link is back: its agents return each at its next try, not at once. */
+static void test_alert__a_store_back_gives_its_tills_offline_after_to_return(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		set_seen(i, now - cfg.alert_offline_after - 1);
+	tick();
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE code = 'store.offline'"), 1);
+	report(1, "fn.state", AGENT_OK, "ok");
+	tick();
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"), 0);
+	now += cfg.alert_offline_after - 1;
+	report(1, "fn.state", AGENT_OK, "ok");
+	tick();
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"), 0);
+	/* The other two never came back: each is a till alert of its own now. */
+	now += 2;
+	report(1, "fn.state", AGENT_OK, "ok");
+	tick();
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"
+				   " AND code = 'till.offline' AND held_by IS NULL AND ticket_id > 0"), 2);
+}
+
 /* The daemon was down longer than offline_after: its first ticks find every till silent. */
 static void test_alert__the_daemons_own_absence_makes_no_till_offline(void **state)
 {
@@ -365,6 +388,7 @@ int main(void)
 		cmocka_unit_test_setup(test_alert__a_flapping_check_gets_one_notice, fresh_desk),
 		cmocka_unit_test_setup(test_alert__one_silent_till_is_one_alert, fresh_desk),
 		cmocka_unit_test_setup(test_alert__a_whole_store_silent_is_one_store_alert, fresh_desk),
+		cmocka_unit_test_setup(test_alert__a_store_back_gives_its_tills_offline_after_to_return, fresh_desk),
 		cmocka_unit_test_setup(test_alert__the_daemons_own_absence_makes_no_till_offline, fresh_desk),
 		cmocka_unit_test_setup(test_alert__a_silenced_alert_tells_no_one_until_the_silence_ends, fresh_desk),
 		cmocka_unit_test_setup(test_alert__many_tills_with_one_code_make_one_storm, fresh_desk),
