@@ -6,8 +6,8 @@ state that the agent's fn check reports as a fault («archive»: fn.state
 CRITICAL, P1). The engineers' chat gets one card with the knowledge base's
 article for the code within a second of the agent's pass; a hundred
 repeats add nothing but a few edits of it; the fix closes an unclaimed
-ticket by itself and tells the engineer of a claimed one, who keeps it; a
-flapping check is said once. AlertTest, shared by the other files:
+ticket by itself and tells the engineer of a claimed one, who keeps it
+(and hears on it of the fault's return); a flapping check is said once. AlertTest, shared by the other files:
 test_alerting_offline.py (silent tills and stores), test_alerting_delivery.py
 (silences, agent and daemon restarts), test_alerting_storm.py (many tills,
 one code).
@@ -218,6 +218,13 @@ class Recovery(AlertTest):
         self.assertNotIn("закрыта сама", " ".join(m["text"] for m in self.messages()))
         self.assertIn("в работе", self.cards()[0]["text"])
         self.assertEqual(len(self.cards()), 1)
+        # The fault is back: the engineer's ticket hears of it, no new card.
+        till.pos_writes(mode="archive")
+        d.wait_text(GROUP, "№1, касса сообщает:\nФН в режиме «archive»")
+        self.quiet(2)
+        self.assertEqual(len(self.cards()), 1, [m["text"] for m in self.messages()])
+        self.assertRegex(self.ticket(1), r"статус:\s+claimed")
+        self.assertEqual([(a[1], a[3]) for a in self.alerts()], [("resolved", 1), ("firing", 1)])
 
 
 class Flapping(AlertTest):
