@@ -123,6 +123,35 @@ class Faults(AlertTest):
         self.assertEqual([b["text"] for b in card["buttons"]], ["Взять"])
         self.assertEqual([(a[0], a[1], a[3]) for a in self.alerts()], [("fn.state", "firing", 1)])
 
+    def test_faults_seen_by_a_running_agent_reach_the_chat_within_a_second_of_its_pass(self):
+        # No edits of the cards meanwhile: the sender paces them as messages of the group.
+        self.serve(card_every="1h")
+        till = self.till()
+        till.start()
+        self.server.wait_event(till.name, code="fn.state", kind="heartbeat")
+        latencies = []
+        faults = ((dict(flags=0x80), "Проверка fn.flags: критично", "ФН поднял флаги предупреждения"),
+                  (dict(flags=0x80, mode="archive"), FN_STATE_HEAD, FN_STATE_ARTICLE),
+                  (dict(flags=0x80, mode="archive", expires_in_days=2),
+                   "Проверка fn.expiring: критично", "Замена ФН"))
+        for state, head, article in faults:
+            time.sleep(3.2)   # the group's 20 messages a minute: the chat is free again
+            till.pos_writes(**state)
+            written = os.stat(till.state)
+            card = self.wait_card(head, timeout=5)
+            self.assertIn("Рекомендация: " + article, card["text"])
+            sent = [c for c in self.calls("sendMessage")][-1]
+            # The agent's pass read the file: its access time (relatime) is the pass's.
+            read = os.stat(till.state).st_atime_ns
+            if read > written.st_mtime_ns:
+                latencies.append(sent["at"] - read / 1e9)
+            else:   # a noatime mount: the pass came within the interval (1 s) of the write
+                latencies.append(sent["at"] - written.st_mtime_ns / 1e9 - 1)
+        print("\nthe pass that saw a fault to the emulator's receipt of its card: %s ms"
+              % ", ".join("%.0f" % (x * 1000) for x in latencies), file=sys.stderr)
+        self.assertLess(max(latencies), 1.0)
+        self.assertEqual(len(self.cards()), 3)
+
     def test_a_hundred_repeats_send_nothing_new_only_a_few_card_edits(self):
         s = self.serve(card_every="6s")
         # Ten fn sections read the one state file: ten reports of fn.state a pass.
