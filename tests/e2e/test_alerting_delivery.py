@@ -26,7 +26,7 @@ class Silences(AlertTest):
         till.pos_writes(mode="archive")
         till.start()
         s.wait_event(till.name, code="fn.state", status="critical")
-        self.fault_reported(till)
+        self.fault_reported()
         self.quiet(3)
         # Recorded, silent.
         self.assertEqual(self.messages(), [])
@@ -77,7 +77,7 @@ class Restarts(AlertTest):
         self.desk.control("fault", dict(fault, method="sendMessage", chat_id=GROUP))
         till.pos_writes(mode="archive")
         till.start()
-        self.fault_reported(till)
+        self.fault_reported()
         self.wait_until(unsent, 5, "the card's call")
         s.stop(signal.SIGKILL)
         s.start()
