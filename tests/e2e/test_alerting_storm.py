@@ -3,7 +3,9 @@ OFD down for everyone), each through the agents' endpoint with its own
 token, as their agents would. The engineers' group, with Telegram's
 limits on, gets one message listing the tills (edited as more arrive) and
 the cards of the few that reported before the storm began — never a 429,
-every till in the chat within seconds. (test_alerting.py: one till.)
+every till in the chat within seconds; when the tills are fine again, the
+storm's ticket and those cards' close by themselves. (test_alerting.py:
+one till.)
 """
 import http.client
 import json
@@ -20,10 +22,10 @@ TILLS = 8
 STORM_MIN = 3
 
 
-def post(server, token, till, n):
-    """What till's agent posts: the drive's documents unsent for 6 days, CRITICAL."""
+def post(server, token, till, n, status="critical"):
+    """What till's agent posts: the drive's documents unsent for 6 days, CRITICAL (or all sent)."""
     event = {"id": "%d-%06d" % (till, n), "kind": "change", "check": "fn", "code": "fn.unsent",
-             "status": "critical", "message": "5 документов не отправлены в ОФД 6 дн.",
+             "status": status, "message": "5 документов не отправлены в ОФД 6 дн.",
              "observed_at": int(time.time()), "data": {"unsent_count": 5}}
     body = json.dumps({"agent": "tilldesk-agent/0.1", "boot": str(till), "dropped": 0,
                        "events": [event]}, ensure_ascii=False).encode()
@@ -66,6 +68,27 @@ class Storm(AlertTest):
                                " = 'firing'")[0][0], TILLS)
         print("\n%d tills: %d messages, every till in the chat %.1f s after the first post"
               % (TILLS, len(sends), took), file=sys.stderr)
+
+    def test_a_storm_over_closes_its_ticket_and_the_cards_before_it(self):
+        s = self.serve(storm_min=str(STORM_MIN), storm_window="1m", storm_every="2s",
+                       offline_after="1h")
+        tokens = [s.new_till("Касса %d" % (i + 1)) for i in range(TILLS)]
+        for i, token in enumerate(tokens):
+            post(s, token, i + 1, 1)
+        self.desk.wait_for(GROUP, lambda m: "не проходит на %d кассах" % TILLS in m["text"],
+                           timeout=30, what="the storm listing every till")
+        # The OFD is back: every till's documents go, two passes each.
+        for n in (2, 3):
+            for i, token in enumerate(tokens):
+                self.assertEqual(post(s, token, i + 1, n, "ok")[0], 200)
+        for ticket in range(1, STORM_MIN + 1):
+            self.desk.wait_text(GROUP, "Заявка №%d закрыта сама" % ticket, timeout=40)
+        self.quiet(3)
+        self.assertEqual({a[1] for a in self.alerts()}, {"resolved"})
+        self.assertEqual(s.sql("select count(*) from tickets where id in (select id from ticket_state"
+                               " where status = 'closed')")[0][0], STORM_MIN)
+        self.assertEqual(len(self.cards()), STORM_MIN)
+        self.assertEqual([c for c in self.desk.control("calls")["calls"] if c["status"] == 429], [])
 
 
 if __name__ == "__main__":
