@@ -704,13 +704,13 @@ static int open_offline(struct dialog *d, int64_t store_id, int64_t till_id, int
  * decide how it is told: every one silent too, one store alert for them
  * all; some fading (silent for half of offline_after: a link that fails
  * takes the whole store down within a heartbeat or two), wait a moment;
- * else the till alone.
+ * else the till alone. A store back from its outage gives its tills
+ * offline_after from then.
  */
 static int offline_one(struct dialog *d, const struct silent_till *t)
 {
 	const struct config *cfg = d->cfg;
 	int64_t before = d->now - cfg->alert_offline_after, heard_n, newest, fading, store_alert;
-	bool recent;
 	struct alert s;
 	int rc = db_alert_live(d->db, t->store_id, 0, CODE_STORE_OFFLINE, &s);
 	if (!rc) {
@@ -718,7 +718,21 @@ static int offline_one(struct dialog *d, const struct silent_till *t)
 		alert_release(&s);
 		return rc;
 	}
-	if (rc != TD_ENOTFOUND || (rc = db_store_heard(d->db, t->store_id, &heard_n, &newest)))
+	if (rc != TD_ENOTFOUND)
+		return rc;
+	/*
+	 * A store just back (one till heard): its other agents come back each
+	 * at its next try, backing off up to their retry_max; silent from then.
+	 */
+	if (!(rc = db_alert_last(d->db, t->store_id, 0, CODE_STORE_OFFLINE, &s))) {
+		int64_t back = s.resolved_at;
+		alert_release(&s);
+		if (back > before)
+			return 0;
+	} else if (rc != TD_ENOTFOUND) {
+		return rc;
+	}
+	if ((rc = db_store_heard(d->db, t->store_id, &heard_n, &newest)))
 		return rc;
 	/* Every till silent, a store of one till too: the store is down (P1 by DOMAIN.md). */
 	if (newest < before) {
@@ -731,15 +745,18 @@ static int offline_one(struct dialog *d, const struct silent_till *t)
 			     d->now - cfg->alert_offline_after / 2, &fading);
 	if (rc || fading)
 		return rc;
-	/* Its store came back a moment ago: the rest of its tills may be on their way. */
-	if ((rc = db_alert_ended_since(d->db, t->store_id, 0, CODE_STORE_OFFLINE,
-				       d->now - cfg->alert_offline_after / 2, &recent)) || recent)
-		return rc;
 	return open_offline(d, t->store_id, t->till_id, t->last_seen_at, 0, 0, NULL);
 }
 
 static int offline_pass(struct dialog *d)
 {
+	/*
+	 * The daemon's own absence is not the tills': until it has listened
+	 * for offline_after, a till not heard may have posted to no one (its
+	 * agent backs off while the server is away, retry_max 5m).
+	 */
+	if (d->now - d->listening_since < d->cfg->alert_offline_after)
+		return 0;
 	struct silent_list *l = xmalloc(sizeof(*l));
 	l->n = 0;
 	int rc = db_tills_silent(d->db, d->now - d->cfg->alert_offline_after, CODE_TILL_OFFLINE,

@@ -31,6 +31,7 @@ struct dialog {
 	struct kb *kb;           /* the knowledge base's searcher; NULL: no advice */
 	const struct config *cfg; /* the kb thresholds, SLA policies; NULL: no advice, no SLA */
 	int64_t writer;          /* the private chat whose update is handled, 0: none; its replies go first */
+	int64_t listening_since; /* the scheduler's: since when the daemon hears the tills, 0: always */
 };
 
 /* A registered person, as the dialog sees them. */

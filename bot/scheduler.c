@@ -38,11 +38,13 @@ int scheduler_run(const struct config *cfg, struct sender *sender, const volatil
 	}
 	/* Each tick is one transaction: a notice and the record that it was sent go together. */
 	int64_t forecast_at = 0;  /* the next forecasts' pass; the first tick runs one */
+	int64_t started = clock_now();
 	while (!*stop) {
 		struct dialog d = {
 			.db = db,
 			.now = clock_now(),
 			.cfg = cfg,
+			.listening_since = started,
 		};
 		/* A clock set back does not hold the pass off for as long. */
 		bool forecast = d.now >= forecast_at || d.now < forecast_at - FORECAST_EVERY;

@@ -127,8 +127,10 @@ static const struct cfg_key keys[] = {
 
 	{ "alerts", "offline_after", CFG_DURATION, F(alert_offline_after), 10, 7 * DAY, NULL, NULL,
 	  "5m",
-	  "A till whose agent is not heard for this long is offline; when every\n"
-	  "till of a store is, one store alert stands for them (10s to 7d)." },
+	  "A till whose agent is not heard for this long is offline (counted from\n"
+	  "the daemon's start when it was away: the agents may have posted to no\n"
+	  "one); when every till of a store is, one store alert stands for them\n"
+	  "(10s to 7d)." },
 	{ "alerts", "recover_after", CFG_DURATION, F(alert_recover_after), 0, DAY, NULL, NULL, "2m",
 	  "How long a check must stay OK before its alert counts as recovered." },
 	{ "alerts", "recover_passes", CFG_INT, F(alert_recover_passes), 1, 1000, NULL, NULL, "2",

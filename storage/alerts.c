@@ -573,15 +573,3 @@ int db_till_seen(struct db *db, int64_t till_id, int64_t *at)
 		*at = 0;
 	return rc == TD_ENOTFOUND ? 0 : rc;
 }
-
-int db_alert_ended_since(struct db *db, int64_t store_id, int64_t till_id, const char *code,
-			 int64_t since, bool *out)
-{
-	int64_t n = 0;
-	int rc = db_query_int(db, "SELECT EXISTS (SELECT 1 FROM alerts WHERE store_id = ?1"
-			      " AND coalesce(till_id, 0) = ?2 AND code = ?3 AND state = 'resolved'"
-			      " AND resolved_at >= ?4)",
-			      DB_BINDS(DB_INT(store_id), DB_INT(till_id), DB_TEXT(code), DB_INT(since)), &n);
-	*out = !rc && n;
-	return rc;
-}

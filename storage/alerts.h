@@ -83,10 +83,6 @@ int db_alerts_stale(struct db *db, int64_t till_id, int64_t before, int64_t *ids
 /* When the till was last heard (0: never). */
 int db_till_seen(struct db *db, int64_t till_id, int64_t *at);
 
-/* Whether an alert of store/till/code was resolved at or after since, into *out. */
-int db_alert_ended_since(struct db *db, int64_t store_id, int64_t till_id, const char *code,
-			 int64_t since, bool *out);
-
 /* ---- storms ---- */
 
 /* Live alerts of code opened at or after since, not silenced: *n. */

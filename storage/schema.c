@@ -534,6 +534,12 @@ static const char *const migrations[] = {
 	"  at INTEGER,"                    /* when it was sent or failed for good */
 	"  PRIMARY KEY (letter_id, addr)"
 	") WITHOUT ROWID;",
+	/*
+	 * 21: the last resolved alert of a store's till and code
+	 * (db_alert_last): each new alert looks for it, and the offline pass
+	 * for the store's last outage; resolved alerts are kept for good.
+	 */
+	"CREATE INDEX alerts_resolved ON alerts(store_id, code, id) WHERE state = 'resolved';",
 };
 
 int db_schema_latest(void)

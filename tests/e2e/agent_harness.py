@@ -43,10 +43,11 @@ def seq(event_id):
 
 
 class Server:
-    """tilldesk serve with a chain; its ingest at self.url."""
+    """tilldesk serve with a chain; its ingest at self.url. extra_config: more
+    sections of the daemon's config (e.g. "[alerts]\noffline_after = 10s\n")."""
 
-    def __init__(self, ingest_config=""):
-        self.desk = Desk(ingest_config="timeout = 3s\n" + ingest_config)
+    def __init__(self, ingest_config="", extra_config=""):
+        self.desk = Desk(ingest_config="timeout = 3s\n" + ingest_config, extra_config=extra_config)
         try:
             self.desk.setup_chain()
             self.url = self.desk.ingest_url

@@ -124,6 +124,7 @@ static int fresh_desk(void **state)
 {
 	(void)state;
 	now += 100000;
+	dlg.listening_since = 0;
 	char sql[128];
 	assert_int_equal(sqlite3_exec(peek, "DELETE FROM alert_events; DELETE FROM alerts;"
 				      " UPDATE storms SET closed_at = 1; DELETE FROM silences;"
@@ -314,6 +315,46 @@ static void test_alert__a_whole_store_silent_is_one_store_alert(void **state)
 	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"), 0);
 }
 
+/* A store's link is back: its agents return each at its next try, not at once. */
+static void test_alert__a_store_back_gives_its_tills_offline_after_to_return(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		set_seen(i, now - cfg.alert_offline_after - 1);
+	tick();
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE code = 'store.offline'"), 1);
+	report(1, "fn.state", AGENT_OK, "ok");
+	tick();
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"), 0);
+	now += cfg.alert_offline_after - 1;
+	report(1, "fn.state", AGENT_OK, "ok");
+	tick();
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"), 0);
+	/* The other two never came back: each is a till alert of its own now. */
+	now += 2;
+	report(1, "fn.state", AGENT_OK, "ok");
+	tick();
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"
+				   " AND code = 'till.offline' AND held_by IS NULL AND ticket_id > 0"), 2);
+}
+
+/* The daemon was down longer than offline_after: its first ticks find every till silent. */
+static void test_alert__the_daemons_own_absence_makes_no_till_offline(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		set_seen(i, now - 2 * cfg.alert_offline_after);
+	dlg.listening_since = now;
+	tick();
+	now += cfg.alert_offline_after - 1;
+	tick();
+	assert_int_equal(query_int("SELECT count(*) FROM alerts"), 0);
+	/* Listened for offline_after and still not heard: silent indeed. */
+	now += 1;
+	tick();
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE code = 'store.offline'"), 1);
+}
+
 static void test_alert__a_silenced_alert_tells_no_one_until_the_silence_ends(void **state)
 {
 	(void)state;
@@ -502,8 +543,9 @@ static void test_alert__a_store_back_gives_its_still_silent_tills_a_grace(void *
 	report(3, "fn.state", AGENT_OK, "ok");
 	tick();
 	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"), 0);
-	now += cfg.alert_offline_after / 2 + 1;
-	set_seen(3, now);
+	now += cfg.alert_offline_after + 1;
+	for (int i = 0; i < 4; i++)   /* store 1's tills and till 3 are heard */
+		set_seen(i, now);
 	tick();
 	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"
 				   " AND code = 'till.offline'"), TILLS - 4);
@@ -521,6 +563,8 @@ int main(void)
 		cmocka_unit_test_setup(test_alert__a_flapping_check_gets_one_notice, fresh_desk),
 		cmocka_unit_test_setup(test_alert__one_silent_till_is_one_alert, fresh_desk),
 		cmocka_unit_test_setup(test_alert__a_whole_store_silent_is_one_store_alert, fresh_desk),
+		cmocka_unit_test_setup(test_alert__a_store_back_gives_its_tills_offline_after_to_return, fresh_desk),
+		cmocka_unit_test_setup(test_alert__the_daemons_own_absence_makes_no_till_offline, fresh_desk),
 		cmocka_unit_test_setup(test_alert__a_silenced_alert_tells_no_one_until_the_silence_ends, fresh_desk),
 		cmocka_unit_test_setup(test_alert__many_tills_with_one_code_make_one_storm, fresh_desk),
 		cmocka_unit_test_setup(test_alert__an_expiring_drive_joins_its_planned_ticket, fresh_desk),
