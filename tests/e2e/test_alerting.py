@@ -153,7 +153,7 @@ class Faults(AlertTest):
         self.assertLess(max(latencies), 1.0)
         self.assertEqual(len(self.cards()), 3)
 
-    def test_a_hundred_repeats_send_nothing_new_only_a_few_card_edits(self):
+    def test_a_hundred_repeats_send_nothing_new(self):
         s = self.serve(card_every="6s")
         # Ten fn sections read the one state file: ten reports of fn.state a pass.
         till = self.till()
@@ -165,18 +165,15 @@ class Faults(AlertTest):
         first = time.time()
         self.wait_until(lambda: self.alerts("fn.state")[0][2] > 100, 30, "a hundred repeats")
         repeats = self.alerts("fn.state")[0][2] - 1
-        self.quiet(1)
+        self.quiet(7)   # past card_every: a count alone edits nothing
         took = time.time() - first
-        # One message: the card, edited now and then to count the repeats.
+        # One message, the card, left as it was: the count is the alert's (alert list).
         self.assertEqual([m["message_id"] for m in self.messages()], [card["message_id"]])
         self.assertEqual(len(self.calls("sendMessage")), 1)
-        edits = self.calls("editMessageText")
-        self.assertLessEqual(len(edits), took // 6 + 1, "card_every = 6s")
-        self.assertRegex(self.messages()[0]["text"], r"Повторов: \d+, последний")
+        self.assertEqual(len(self.calls("editMessageText")), 0)
         self.assertEqual([(a[0], a[1], a[3]) for a in self.alerts()], [("fn.state", "firing", 1)])
         self.assertEqual(s.sql("select count(*) from tickets")[0][0], 1)
-        print("\n%d repeats in %.0f s: 1 message, %d card edits" % (repeats, took, len(edits)),
-              file=sys.stderr)
+        print("\n%d repeats in %.0f s: 1 message, no edit" % (repeats, took), file=sys.stderr)
 
 
 class Recovery(AlertTest):
