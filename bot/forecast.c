@@ -12,52 +12,24 @@
 #include "storage/sla.h"
 #include "storage/ticket.h"
 
-#define DAY 86400
 #define FORECAST_PRIORITY 3  /* planned work: the till still sells */
 #define TITLE_MAX 1024
 
 struct pass {
 	struct dialog *d;
-	long days;          /* how far ahead a ticket opens */
-	struct tz *tz;      /* the zone of the units in hand (they come zone by zone); NULL: UTC */
-	char zone[64];      /* its name */
+	long days;           /* how far ahead a ticket opens */
+	struct tz_kept zone; /* the zone of the units in hand (they come zone by zone) */
 };
-
-/* The day (since 1970-01-01) that tz's clocks show at t; UTC's for NULL. */
-static long day_at(const struct tz *tz, int64_t t)
-{
-	int64_t local = t + (tz ? tz_offset(tz, t) : 0);
-	return (long)((local - (local < 0 ? DAY - 1 : 0)) / DAY);
-}
-
-/* A day as YYYY-MM-DD. */
-static void day_text(char *out, size_t n, long day)
-{
-	time_t t = (time_t)day * DAY;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, n, "%Y-%m-%d", &tm);
-}
-
-/* Loads the store's zone unless it is the one in hand. A zone that does not load counts as UTC. */
-static void zone_of(struct pass *p, const char *zone)
-{
-	if (!strcmp(p->zone, zone))
-		return;
-	tz_free(p->tz);
-	p->tz = NULL;
-	snprintf(p->zone, sizeof(p->zone), "%s", zone);
-	if (tz_load(&p->tz, zone))
-		log_warn("forecast: time zone '%s' does not load; its stores' days are UTC's", zone);
-}
 
 /* The agent's check code whose article tells how the unit is replaced; NULL: none. */
 static const char *code_of(const struct forecast_unit *u)
 {
-	if (!strcmp(u->kind, "fn"))
-		return "fn.expiring";
-	if (!strcmp(u->kind, "key"))
-		return strstr(u->model, "ГОСТ") || strstr(u->model, "GOST") ? "utm.cert_gost" : "utm.cert_rsa";
+	switch (forecast_unit_end(u)) {
+	case UNIT_END_FN: return "fn.expiring";
+	case UNIT_END_CERT_GOST: return "utm.cert_gost";
+	case UNIT_END_CERT_RSA: return "utm.cert_rsa";
+	case UNIT_END_NONE: break;
+	}
 	return NULL;
 }
 
@@ -97,8 +69,9 @@ static int forecast_one(const struct forecast_unit *u, void *arg)
 	long expires;
 	if (parse_date(&expires, u->expires_on))
 		return 0;  /* not a date: nothing to plan by */
-	zone_of(p, u->timezone);
-	long left = expires - day_at(p->tz, d->now);
+	if (tz_keep(&p->zone, u->timezone))
+		log_warn("forecast: time zone '%s' does not load; its stores' days are UTC's", u->timezone);
+	long left = expires - tz_day(p->zone.tz, d->now);
 	if (left < 0 || left > p->days)
 		return 0;
 
@@ -134,12 +107,12 @@ int forecast_tick(struct dialog *d)
 		return 0;
 	struct pass p = { .d = d, .days = (long)d->cfg->alerts_forecast_days };
 	char first[16], last[16];
-	long today = day_at(NULL, d->now);
+	long today = tz_day(NULL, d->now);
 	/* A store's day is at most one from UTC's (zones run from -12 to +14 hours). */
-	day_text(first, sizeof(first), today - 1);
-	day_text(last, sizeof(last), today + p.days + 1);
+	format_date(first, sizeof(first), today - 1);
+	format_date(last, sizeof(last), today + p.days + 1);
 	int rc = db_forecast_due(d->db, first, last, forecast_one, &p);
-	tz_free(p.tz);
+	tz_kept_release(&p.zone);
 	return rc;
 }
 

@@ -47,6 +47,8 @@ int parse_int(long long *out, const char *s, long long min, long long max);
 
 /* Parses "YYYY-MM-DD" into days since 1970-01-01 (UTC). 0 or TD_EINVAL. */
 int parse_date(long *out_days, const char *s);
+/* Writes a day since 1970-01-01 as "YYYY-MM-DD" (n >= 11). */
+void format_date(char *out, size_t n, long day);
 
 /* True when s is well-formed UTF-8 (no overlongs, no surrogates). */
 bool utf8_valid(const char *s, size_t len);

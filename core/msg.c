@@ -89,7 +89,21 @@ int msg_vbuf(struct buf *b, enum msg_id id, va_list ap)
 {
 	return buf_vprintf(b, msg(id), ap);
 }
+
+int msg_vbuf_in(struct buf *b, enum msg_lang lang, enum msg_id id, va_list ap)
+{
+	return buf_vprintf(b, msg_in(lang, id), ap);
+}
 #pragma GCC diagnostic pop
+
+int msg_buf_in(struct buf *b, enum msg_lang lang, enum msg_id id, ...)
+{
+	va_list ap;
+	va_start(ap, id);
+	int rc = msg_vbuf_in(b, lang, id, ap);
+	va_end(ap);
+	return rc;
+}
 
 int msg_buf(struct buf *b, enum msg_id id, ...)
 {

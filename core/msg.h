@@ -45,6 +45,9 @@ int msg_by_text(enum msg_id *out, const char *text);
 void msg_fprintf(FILE *f, enum msg_id id, ...);
 int msg_buf(struct buf *b, enum msg_id id, ...);
 int msg_vbuf(struct buf *b, enum msg_id id, va_list ap);
+/* The same in a given language (a letter in its reader's). */
+int msg_buf_in(struct buf *b, enum msg_lang lang, enum msg_id id, ...);
+int msg_vbuf_in(struct buf *b, enum msg_lang lang, enum msg_id id, va_list ap);
 /* Appends a span of time in its two largest units: "1 ч 5 мин", "40 с". */
 void msg_span(struct buf *b, int64_t seconds);
 /* The units msg_span() shows for seconds, largest first: each gets its message and count. */

@@ -657,3 +657,25 @@ unsigned tz_minute_of_week(const struct tz *tz, int64_t t)
 	int64_t monday0 = floor_mod(days + 3, 7); /* 1970-01-01 was a Thursday */
 	return (unsigned)(monday0 * 24 * 60 + floor_mod(local, DAY_SECONDS) / 60);
 }
+
+long tz_day(const struct tz *tz, int64_t t)
+{
+	t = clamp_t(t);
+	return (long)floor_div(t + (tz ? tz_offset(tz, t) : 0), DAY_SECONDS);
+}
+
+int tz_keep(struct tz_kept *k, const char *name)
+{
+	if (!strcmp(k->name, name))
+		return 0;
+	tz_free(k->tz);
+	k->tz = NULL;
+	snprintf(k->name, sizeof(k->name), "%s", name);
+	return tz_load(&k->tz, name) ? TD_ENOTFOUND : 0;
+}
+
+void tz_kept_release(struct tz_kept *k)
+{
+	tz_free(k->tz);
+	*k = (struct tz_kept){ 0 };
+}

@@ -59,4 +59,19 @@ int64_t tz_mktime(const struct tz *tz, int y, int mon, int day, int h, int min, 
 /* Minutes since local Monday 00:00 at t, 0 to 7 * 24 * 60 - 1; for hours.h. */
 unsigned tz_minute_of_week(const struct tz *tz, int64_t t);
 
+/* The day (since 1970-01-01) that tz's clocks show at t; UTC's for NULL. */
+long tz_day(const struct tz *tz, int64_t t);
+
+/*
+ * The zone in hand while rows come zone by zone (a pass over many stores):
+ * loaded again only when the name changes. Start from { 0 }.
+ */
+struct tz_kept {
+	struct tz *tz;   /* NULL: the zone named did not load (count it as UTC) */
+	char name[64];
+};
+/* Makes k hold the zone called name; TD_ENOTFOUND, once per change, when it does not load. */
+int tz_keep(struct tz_kept *k, const char *name);
+void tz_kept_release(struct tz_kept *k);
+
 #endif

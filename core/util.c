@@ -73,6 +73,14 @@ int parse_date(long *out_days, const char *s)
 	return 0;
 }
 
+void format_date(char *out, size_t n, long day)
+{
+	time_t t = (time_t)day * 86400;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, n, "%Y-%m-%d", &tm);
+}
+
 size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	if (s[0] < 0x80) {

@@ -25,20 +25,42 @@ static int forecast_row(sqlite3_stmt *st, void *arg)
 	return rows->fn(&u, rows->arg);
 }
 
+/* Dates are YYYY-MM-DD: as text they sort as days do. */
+#define UNITS_SELECT \
+	"SELECT e.id, e.till_id, t.store_id, s.org_id, e.kind, e.model," \
+	" e.serial, e.expires_on, t.name, s.timezone" \
+	" FROM equipment e JOIN tills t ON t.id = e.till_id" \
+	" JOIN stores s ON s.id = t.store_id" \
+	" WHERE e.expires_on BETWEEN ?1 AND ?2"
+#define UNITS_ORDER " ORDER BY s.timezone, e.id"
+
 int db_forecast_due(struct db *db, const char *first, const char *last,
 		    int (*fn)(const struct forecast_unit *, void *), void *arg)
 {
 	struct forecast_rows rows = { fn, arg };
-	/* Dates are YYYY-MM-DD: as text they sort as days do. */
-	return db_query_each(db, "SELECT e.id, e.till_id, t.store_id, s.org_id, e.kind, e.model,"
-			     " e.serial, e.expires_on, t.name, s.timezone"
-			     " FROM equipment e JOIN tills t ON t.id = e.till_id"
-			     " JOIN stores s ON s.id = t.store_id"
-			     " WHERE e.expires_on BETWEEN ?1 AND ?2"
+	return db_query_each(db, UNITS_SELECT
 			     "   AND NOT EXISTS (SELECT 1 FROM forecasts f"
 			     "                   WHERE f.equipment_id = e.id AND f.expires_on = e.expires_on)"
-			     " ORDER BY s.timezone, e.id",
+			     UNITS_ORDER,
 			     DB_BINDS(DB_TEXT(first), DB_TEXT(last)), forecast_row, &rows);
+}
+
+int db_equipment_expiring(struct db *db, const char *first, const char *last,
+			  int (*fn)(const struct forecast_unit *, void *), void *arg)
+{
+	struct forecast_rows rows = { fn, arg };
+	return db_query_each(db, UNITS_SELECT UNITS_ORDER, DB_BINDS(DB_TEXT(first), DB_TEXT(last)),
+			     forecast_row, &rows);
+}
+
+enum unit_end forecast_unit_end(const struct forecast_unit *u)
+{
+	if (!strcmp(u->kind, "fn"))
+		return UNIT_END_FN;
+	if (!strcmp(u->kind, "key"))
+		return strstr(u->model, "ГОСТ") || strstr(u->model, "GOST") ? UNIT_END_CERT_GOST
+									       : UNIT_END_CERT_RSA;
+	return UNIT_END_NONE;
 }
 
 int db_forecast_add(struct db *db, int64_t equipment_id, const char *expires_on,

@@ -31,6 +31,19 @@ int db_forecast_due(struct db *db, const char *first, const char *last,
 		    int (*fn)(const struct forecast_unit *, void *), void *arg);
 
 /*
+ * Calls fn for each unit expiring from first to last (YYYY-MM-DD, both
+ * included), forecast or not, grouped by the store's zone: the owners'
+ * expiry reminders (bot/letters.c).
+ */
+int db_equipment_expiring(struct db *db, const char *first, const char *last,
+			  int (*fn)(const struct forecast_unit *, void *), void *arg);
+
+/* What ends on a unit's date: a fiscal drive, a key's RSA or GOST certificate, or nothing we plan for. */
+enum unit_end { UNIT_END_NONE, UNIT_END_FN, UNIT_END_CERT_RSA, UNIT_END_CERT_GOST };
+/* A key's certificate is GOST when its model says so (ГОСТ, GOST), else RSA. */
+enum unit_end forecast_unit_end(const struct forecast_unit *u);
+
+/*
  * Records that the unit's date (expires_on) got its planned ticket at now.
  * TD_EEXISTS when it had one already.
  */

@@ -540,6 +540,16 @@ static const char *const migrations[] = {
 	 * for the store's last outage; resolved alerts are kept for good.
 	 */
 	"CREATE INDEX alerts_resolved ON alerts(store_id, code, id) WHERE state = 'resolved';",
+	/*
+	 * 22: an owner's letters (storage/owners.h): how they are named, in
+	 * which language they read (NULL: general.language), and which kinds
+	 * of letter they get.
+	 */
+	"ALTER TABLE org_owners ADD COLUMN name TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE org_owners ADD COLUMN language TEXT CHECK (language IN ('ru', 'en'));"
+	"ALTER TABLE org_owners ADD COLUMN digest INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE org_owners ADD COLUMN breach INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE org_owners ADD COLUMN expiry INTEGER NOT NULL DEFAULT 1;",
 };
 
 int db_schema_latest(void)
