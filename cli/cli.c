@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/tz.h"
+#include "mail/mail.h"
 
 #define TILLDESK_VERSION "0.1.0"
 
@@ -162,6 +163,17 @@ int cli_options(struct cli *c, int *argc, char ***argv, const char *shortopts,
 	*argc -= optind;
 	*argv += optind;
 	return 0;
+}
+
+bool cli_email_valid(const char *s)
+{
+	const char *at = strchr(s, '@');
+	if (!at || at == s || strchr(at + 1, '@') || !strchr(at + 1, '.') || strlen(s) > 254)
+		return false;
+	if (at[1] == '.' || s[strlen(s) - 1] == '.')
+		return false;
+	/* And one a letter can be sent to as it stands (mail_queue() refuses the others). */
+	return mail_address_valid(s);
 }
 
 int cli_check_text(struct cli *c, enum msg_id what, const char *s, size_t max)

@@ -79,6 +79,9 @@ int cli_found(struct cli *c, int found_rc, enum msg_id what, const char *ref);
  */
 int cli_check_text(struct cli *c, enum msg_id what, const char *s, size_t max);
 
+/* An owner's e-mail address: local@domain.tld that a letter can be sent to. */
+bool cli_email_valid(const char *s);
+
 /*
  * Prints one table row: each cell padded to its width in characters (UTF-8
  * aware, cut with "…" when longer), the last cell as it is.
@@ -122,6 +125,8 @@ int cmd_init(struct cli *c, int argc, char **argv);
 int cmd_config(struct cli *c, int argc, char **argv);
 int cmd_backup(struct cli *c, int argc, char **argv);
 int cmd_org(struct cli *c, int argc, char **argv);
+/* org owner add|set|remove|list (cli/cmd_owner.c) */
+int cmd_org_owner(struct cli *c, int argc, char **argv);
 int cmd_store(struct cli *c, int argc, char **argv);
 int cmd_till(struct cli *c, int argc, char **argv);
 int cmd_equipment(struct cli *c, int argc, char **argv);

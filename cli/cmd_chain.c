@@ -19,19 +19,6 @@
 #define ADDRESS_MAX_BYTES 500
 #define OWNERS_MAX 16
 
-static bool email_valid(const char *s)
-{
-	const char *at = strchr(s, '@');
-	if (!at || at == s || strchr(at + 1, '@') || !strchr(at + 1, '.') || strlen(s) > 254)
-		return false;
-	if (at[1] == '.' || s[strlen(s) - 1] == '.')
-		return false;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p <= ' ' || *p == 0x7f || *p == ',' || *p == '<' || *p == '>')
-			return false;
-	return true;
-}
-
 static bool tier_valid(const char *s)
 {
 	size_t n = strlen(s);
@@ -72,7 +59,7 @@ static int org_opt(struct cli *c, int opt, const char *val, void *arg)
 		a->tier = val;
 		return 0;
 	case 'o':
-		if (!email_valid(val))
+		if (!cli_email_valid(val))
 			return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_EMAIL, val);
 		if (a->n_owners == OWNERS_MAX)
 			return cli_fail(c, EXIT_USAGE, MSG_CLI_TOO_MANY_OWNERS, OWNERS_MAX);
@@ -172,7 +159,8 @@ static int org_list(struct cli *c, int argc, char **argv)
 int cmd_org(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{ "add", org_add }, { "set", org_set }, { "list", org_list }, { NULL, NULL },
+		{ "add", org_add }, { "set", org_set }, { "list", org_list }, { "owner", cmd_org_owner },
+		{ NULL, NULL },
 	};
 	return cli_dispatch(c, argc, argv, subs, MSG_HELP_ORG);
 }

@@ -43,4 +43,7 @@ struct letter {
  */
 int mail_queue(struct db *db, const struct letter *l, int64_t now, int64_t *id);
 
+/* An addr-spec as far as a letter needs: local@domain, printable ASCII, no spaces or brackets. */
+bool mail_address_valid(const char *a);
+
 #endif

@@ -7,8 +7,7 @@
 
 #define RCPTS_MAX 64
 
-/* An addr-spec as far as a letter needs: local@domain, printable ASCII, no spaces or brackets. */
-static bool address_ok(const char *a)
+bool mail_address_valid(const char *a)
 {
 	const char *at = a ? strchr(a, '@') : NULL;
 	size_t n = a ? strlen(a) : 0;
@@ -35,7 +34,7 @@ int mail_queue(struct db *db, const struct letter *l, int64_t now, int64_t *id)
 	    !l->n_to || l->n_to > RCPTS_MAX)
 		return TD_EINVAL;
 	for (size_t i = 0; i < l->n_to; i++) {
-		if (!address_ok(l->to[i].addr) || !one_line(l->to[i].name))
+		if (!mail_address_valid(l->to[i].addr) || !one_line(l->to[i].name))
 			return TD_EINVAL;
 		addrs[i] = l->to[i].addr;
 		names[i] = l->to[i].name;

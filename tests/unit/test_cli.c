@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/token.h"
 #include "storage/chain.h"
+#include "storage/owners.h"
 #include "storage/sla.h"
 #include "storage/ticket.h"
 
@@ -223,6 +224,84 @@ static void test_cli__org_set_tell_store_switches_what_the_stores_are_told(void 
 	assert_true(store_is_told("Лютик-1"));
 	assert_int_equal(run("org", "set", "--help", NULL), 0);
 	assert_contains(out_text, "Usage: tilldesk org set ORG --tell-store yes|no");
+}
+
+static int grab_owner(const struct owner_row *r, void *arg)
+{
+	char *s = arg;
+	size_t n = strlen(s);
+	snprintf(s + n, 1024 - n, "%s|%s|%s|%d%d%d;", r->email, r->name, r->language,
+		 r->wants[OWNER_MAIL_DIGEST], r->wants[OWNER_MAIL_BREACH], r->wants[OWNER_MAIL_EXPIRY]);
+	return 0;
+}
+
+/* The organisation's owners as stored: "email|name|language|digest breach expiry;" each. */
+static const char *owners_of(int64_t org_id)
+{
+	static char s[1024];
+	s[0] = '\0';
+	struct db *db = open_db();
+	assert_int_equal(db_owner_list(db, org_id, grab_owner, s), 0);
+	db_close(db);
+	return s;
+}
+
+static void test_cli__org_owner_commands_set_each_owners_letters_and_refuse_bad_input(void **state)
+{
+	(void)state;
+	make_chain();
+	/* An owner given to org add has every letter, in the config's language. */
+	assert_string_equal(owners_of(1), "boss@romashka.ru|||111;");
+	assert_int_equal(run("org", "owner", "add", "Ромашка", "olga@romashka.ru", "--name", "Ольга Петрова",
+			     "--lang", "ru", NULL), 0);
+	assert_contains(out_text, "Organisation #1: owner olga@romashka.ru added.");
+	assert_int_equal(run("org", "owner", "set", "Ромашка", "boss@romashka.ru", "--breach", "off",
+			     "--lang", "en", "--name", "Boss", NULL), 0);
+	assert_contains(out_text, "Organisation #1: owner boss@romashka.ru changed.");
+	assert_int_equal(run("org", "owner", "set", "1", "olga@romashka.ru", "--expiry", "off",
+			     "--digest", "off", NULL), 0);
+	const char *want = "boss@romashka.ru|Boss|en|101;olga@romashka.ru|Ольга Петрова|ru|010;";
+	assert_string_equal(owners_of(1), want);
+	assert_int_equal(run("org", "owner", "list", "Ромашка", NULL), 0);
+	assert_contains(out_text, "address                        name                 language");
+	assert_contains(out_text, "olga@romashka.ru               Ольга Петрова        ru               off      on         off");
+
+	/* Refusals: each says why, and nothing changes. */
+	struct { const char *args[8]; int rc; const char *why; } bad[] = {
+		{ { "org", "owner", "add", "Лютик", "x@lutik.ru" }, EXIT_FAIL, "organisation 'Лютик' not found" },
+		{ { "org", "owner", "add", "Ромашка", "not-an-address" }, EXIT_USAGE,
+		  "'not-an-address' is not an e-mail address" },
+		{ { "org", "owner", "add", "Ромашка", "ольга@ромашка.рф" }, EXIT_USAGE, "is not an e-mail address" },
+		{ { "org", "owner", "add", "Ромашка", "olga@romashka.ru" }, EXIT_FAIL,
+		  "organisation #1 has owner olga@romashka.ru already" },
+		{ { "org", "owner", "add", "Ромашка", "new@romashka.ru", "--lang", "de" }, EXIT_USAGE,
+		  "'de': use ru or en" },
+		{ { "org", "owner", "set", "Ромашка", "olga@romashka.ru", "--sms", "on" }, EXIT_USAGE,
+		  "unknown option '--sms'" },
+		{ { "org", "owner", "set", "Ромашка", "olga@romashka.ru", "--breach", "maybe" }, EXIT_USAGE,
+		  "'maybe': use on or off" },
+		{ { "org", "owner", "set", "Ромашка", "olga@romashka.ru" }, EXIT_USAGE, "Usage: tilldesk org owner set" },
+		{ { "org", "owner", "set", "Ромашка", "nobody@romashka.ru", "--digest", "off" }, EXIT_FAIL,
+		  "organisation #1 has no owner nobody@romashka.ru" },
+		{ { "org", "owner", "remove", "Ромашка", "nobody@romashka.ru" }, EXIT_FAIL,
+		  "organisation #1 has no owner nobody@romashka.ru" },
+		{ { "org", "owner", "forget", "Ромашка" }, EXIT_USAGE, "has no subcommand 'forget'" },
+		{ { "org", "owner", "list" }, EXIT_USAGE, "Usage: tilldesk org owner list ORG" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		const char *const *a = bad[i].args;
+		assert_int_equal(run(a[0], a[1], a[2], a[3], a[4], a[5], a[6], NULL), bad[i].rc);
+		assert_contains(err_text, bad[i].why);
+		assert_string_equal(owners_of(1), want);
+	}
+
+	assert_int_equal(run("org", "owner", "remove", "Ромашка", "boss@romashka.ru", NULL), 0);
+	assert_contains(out_text, "Organisation #1: owner boss@romashka.ru removed.");
+	assert_string_equal(owners_of(1), "olga@romashka.ru|Ольга Петрова|ru|010;");
+	assert_int_equal(run("org", "owner", "--help", NULL), 0);
+	assert_contains(out_text, "Usage: tilldesk org owner add|set|remove|list");
+	assert_int_equal(run("org", "--help", NULL), 0);
+	assert_contains(out_text, "owner add|set|remove|list ORG");
 }
 
 static void test_cli__sql_metacharacters_are_just_text(void **state)
@@ -804,6 +883,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cli__config_typo_stops_with_file_and_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli__org_set_tell_store_switches_what_the_stores_are_told,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_cli__org_owner_commands_set_each_owners_letters_and_refuse_bad_input, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
