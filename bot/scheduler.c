@@ -2,12 +2,13 @@
  * scheduler.c - the daemon's one-second tick: the SLA warnings and breach
  * notices that are due (bot/sla_watch.c), the alerts' timers (bot/alert.c),
  * and once a minute the planned
- * tickets of equipment near its end of life (bot/forecast.c); each tick
- * one transaction.
+ * tickets of equipment near its end of life (bot/forecast.c) and the
+ * owners' expiry reminders (bot/letters.c); each tick one transaction.
  */
 #include "bot/alert.h"
 #include "bot/dialog.h"
 #include "bot/forecast.h"
+#include "bot/letters.h"
 #include "bot/scheduler.h"
 #include "bot/sla_watch.h"
 #include "core/clock.h"
@@ -52,7 +53,8 @@ int scheduler_run(const struct config *cfg, struct sender *sender, const volatil
 		int rc = db_begin(db);
 		int64_t before = db_total_changes(db);
 		if (!rc && !(rc = sla_watch_tick(&d)) && !(rc = alert_tick(&d)) &&
-		    !(rc = forecast ? forecast_tick(&d) : 0))
+		    !(rc = forecast ? forecast_tick(&d) : 0) &&
+		    !(rc = forecast ? letters_expiry_tick(&d) : 0))
 			rc = db_commit(db);
 		if (rc) {
 			db_rollback(db);

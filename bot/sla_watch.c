@@ -6,6 +6,7 @@
  */
 #include "bot/sla_watch.h"
 #include "bot/engine.h"
+#include "bot/letters.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "storage/chain.h"
@@ -262,8 +263,9 @@ int sla_watch_tell(struct dialog *d, const struct sla_timer *t, int what, bool o
 	if ((rc = db_ticket_get(d->db, t->ticket_id, render, &n)))
 		goto done;
 	if (owners) {
-		if (!(rc = db_sla_place(d->db, t->ticket_id, &pl)))
-			rc = reply_owners(d, pl.org_id, &b);
+		/* In Telegram to the owners registered there, and a letter to the owners' addresses. */
+		if (!(rc = db_sla_place(d->db, t->ticket_id, &pl)) && !(rc = reply_owners(d, pl.org_id, &b)))
+			rc = letters_breach(d, t, pl.org_id);
 		goto done;
 	}
 	/* The reaction warning announces the ticket again: it can be claimed from there. */

@@ -21,3 +21,11 @@ int db_letter_add(struct db *db, int64_t *out, const struct letter_row_new *l,
 			    DB_BINDS(DB_INT(*out), DB_TEXT(addrs[i]), DB_TEXT(names[i] ? names[i] : "")));
 	return rc;
 }
+
+int db_letter_exists(struct db *db, const char *ref, bool *out)
+{
+	int64_t unused;
+	int rc = db_query_int(db, "SELECT 1 FROM letters WHERE ref = ?", DB_BINDS(DB_TEXT(ref)), &unused);
+	*out = !rc;
+	return rc == TD_ENOTFOUND ? 0 : rc;
+}

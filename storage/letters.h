@@ -16,4 +16,7 @@ struct letter_row_new {
 int db_letter_add(struct db *db, int64_t *out, const struct letter_row_new *l,
 		  const char *const *addrs, const char *const *names, size_t n, int64_t now);
 
+/* Whether a letter with ref was queued, ever (so a pass need not build it again). */
+int db_letter_exists(struct db *db, const char *ref, bool *out);
+
 #endif
