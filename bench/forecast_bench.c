@@ -10,7 +10,11 @@
  *   - the first pass, which opens the planned ticket of every unit inside
  *     the window (a daemon started on an old registry);
  *   - the pass the scheduler then runs: nothing new to open;
- *   - for comparison, the same empty transaction with forecasts off.
+ *   - for comparison, the same empty transaction with forecasts off;
+ *   - the owners' expiry letters' pass (bot/letters.c) over the same
+ *     registry, with three owners in two languages: the first pass
+ *     (every unit whose step is in force gets its letters), then the
+ *     pass the scheduler repeats once a minute (nothing new).
  *
  *   build/bench/forecast_bench [--tills N] [--passes N]
  */
@@ -19,10 +23,12 @@
 #include "bench/timing.h"
 #include "bot/dialog.h"
 #include "bot/forecast.h"
+#include "bot/letters.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "storage/chain.h"
 #include "storage/db.h"
+#include "storage/owners.h"
 #include "storage/ticket.h"
 #include "tests/unit/scratch.h"
 
@@ -95,6 +101,17 @@ static int pass_once(void *arg)
 	return rc;
 }
 
+static int letters_pass_once(void *arg)
+{
+	struct pass *p = arg;
+	int rc = db_begin(p->d.db);
+	if (!rc && !(rc = letters_expiry_tick(&p->d)))
+		rc = db_commit(p->d.db);
+	if (rc)
+		db_rollback(p->d.db);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -148,6 +165,24 @@ int main(int argc, char **argv)
 	if (timing_run((int)passes, pass_once, &p, &t))
 		die("pass", db);
 	printf("%-44s p50 %8.3f ms  p99 %8.3f ms  (%lld passes)\n", "the same transaction, forecasts off",
+	       t.p50, t.p99, passes);
+
+	/* The owners' expiry letters over the same registry. */
+	if (db_begin(db) || db_owner_add(db, 1, "olga@bench.example", "Ольга", "ru") ||
+	    db_owner_add(db, 1, "ivan@bench.example", NULL, NULL) ||
+	    db_owner_add(db, 1, "john@bench.example", "John", "en") || db_commit(db))
+		die("owners", db);
+	int64_t rows = db_total_changes(db);
+	t0 = clock_mono_us();
+	if (letters_pass_once(&p))
+		die("first letters pass", db);
+	first_ms = (double)(clock_mono_us() - t0) / 1000.0;
+	/* Each letter is its row and its recipients' (two Russian readers, one English). */
+	printf("first letters pass: %lld rows (letters and recipients) written in %.1f ms\n",
+	       (long long)(db_total_changes(db) - rows), first_ms);
+	if (timing_run((int)passes, letters_pass_once, &p, &t))
+		die("letters pass", db);
+	printf("%-44s p50 %8.3f ms  p99 %8.3f ms  (%lld passes)\n", "expiry letters' pass, nothing new",
 	       t.p50, t.p99, passes);
 
 	db_close(db);

@@ -318,12 +318,19 @@ static int expiry_one(const struct forecast_unit *u, void *arg)
 		log_warn("letters: time zone '%s' does not load; its stores' days are UTC's", u->timezone);
 	e.left = expires - tz_day(p->zone.tz, p->d->now);
 	long step = step_of(e.left);
+	bool sent;
 	if (!step)
 		return 0;
-	int rc = db_store_get(p->d->db, u->store_id, store_names, &e);
-	if (rc)
+	/*
+	 * The step went before, in some language: the pass repeats every
+	 * minute, so it looks no further (an owner added since waits for
+	 * the next step).
+	 */
+	snprintf(ref, sizeof(ref), "expiry:%lld:%s:%ld:", (long long)u->equipment_id, u->expires_on, step);
+	int rc = db_letter_exists_under(p->d->db, ref, &sent);
+	if (rc || sent || (rc = db_store_get(p->d->db, u->store_id, store_names, &e)))
 		return rc;
-	snprintf(ref, sizeof(ref), "expiry:%lld:%s:%ld", (long long)u->equipment_id, u->expires_on, step);
+	ref[strlen(ref) - 1] = '\0';
 	return queue_to_owners(p->d, u->org_id, OWNER_MAIL_EXPIRY, ref, expiry_fill, &e);
 }
 

@@ -29,3 +29,19 @@ int db_letter_exists(struct db *db, const char *ref, bool *out)
 	*out = !rc;
 	return rc == TD_ENOTFOUND ? 0 : rc;
 }
+
+int db_letter_exists_under(struct db *db, const char *prefix, bool *out)
+{
+	char upper[256];
+	int64_t unused;
+	size_t n = strlen(prefix);
+	if (!n || n >= sizeof(upper) || (unsigned char)prefix[n - 1] == 0xff)
+		return TD_EINVAL;
+	/* The refs from prefix up to the next prefix: a range of the unique index. */
+	memcpy(upper, prefix, n + 1);
+	upper[n - 1]++;
+	int rc = db_query_int(db, "SELECT 1 FROM letters WHERE ref >= ?1 AND ref < ?2 LIMIT 1",
+			      DB_BINDS(DB_TEXT(prefix), DB_TEXT(upper)), &unused);
+	*out = !rc;
+	return rc == TD_ENOTFOUND ? 0 : rc;
+}

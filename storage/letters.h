@@ -18,5 +18,7 @@ int db_letter_add(struct db *db, int64_t *out, const struct letter_row_new *l,
 
 /* Whether a letter with ref was queued, ever (so a pass need not build it again). */
 int db_letter_exists(struct db *db, const char *ref, bool *out);
+/* Whether a letter whose ref starts with prefix (under 255 bytes) was queued. */
+int db_letter_exists_under(struct db *db, const char *prefix, bool *out);
 
 #endif
