@@ -60,22 +60,29 @@ static const struct option owner_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* What an owner command names after ORG. */
+enum owner_arg {
+	OWNER_ARG_NONE,
+	OWNER_ARG_NEW,    /* an address to add: it must be one a letter can go to */
+	OWNER_ARG_KNOWN,  /* an owner's address as stored (one added before the rule tightened too) */
+};
+
 /*
- * Parses an owner command: its options (shortopts), then ORG and, with
- * want_email, EMAIL; finds the organisation. Returns -1 to go on, or the
- * exit status to end with (reported).
+ * Parses an owner command: its options (shortopts), then ORG and EMAIL as
+ * want says; finds the organisation. Returns -1 to go on, or the exit
+ * status to end with (reported).
  */
 static int owner_command(struct cli *c, int *argc, char ***argv, const char *shortopts,
-			 enum msg_id help, bool want_email, struct owner_args *a, int64_t *org_id)
+			 enum msg_id help, enum owner_arg want, struct owner_args *a, int64_t *org_id)
 {
 	bool done;
 	*a = (struct owner_args){ .change.wants = { -1, -1, -1 } };
 	int rc = cli_options(c, argc, argv, shortopts, owner_opts, help, owner_opt, a, &done);
 	if (done || rc)
 		return rc;
-	if (*argc != (want_email ? 2 : 1))
+	if (*argc != (want == OWNER_ARG_NONE ? 1 : 2))
 		return cli_usage(c, help, false);
-	if (want_email && !cli_email_valid((*argv)[1]))
+	if (want == OWNER_ARG_NEW && !cli_email_valid((*argv)[1]))
 		return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_EMAIL, (*argv)[1]);
 	if (!cli_db(c))
 		return EXIT_FAIL;
@@ -103,7 +110,8 @@ static int owner_add(struct cli *c, int argc, char **argv)
 {
 	struct owner_args a;
 	int64_t org_id;
-	int rc = owner_command(c, &argc, &argv, "n:l:h", MSG_HELP_ORG_OWNER_ADD, true, &a, &org_id);
+	int rc = owner_command(c, &argc, &argv, "n:l:h", MSG_HELP_ORG_OWNER_ADD, OWNER_ARG_NEW, &a,
+			       &org_id);
 	if (rc >= 0 || (rc = cli_begin(c)))
 		return rc;
 	rc = db_owner_add(c->db, org_id, argv[1], a.change.name, a.change.language);
@@ -114,8 +122,8 @@ static int owner_set(struct cli *c, int argc, char **argv)
 {
 	struct owner_args a;
 	int64_t org_id;
-	int rc = owner_command(c, &argc, &argv, "n:l:d:b:e:h", MSG_HELP_ORG_OWNER_SET, true, &a,
-			       &org_id);
+	int rc = owner_command(c, &argc, &argv, "n:l:d:b:e:h", MSG_HELP_ORG_OWNER_SET, OWNER_ARG_KNOWN,
+			       &a, &org_id);
 	if (rc >= 0)
 		return rc;
 	if (!a.changes)
@@ -130,7 +138,8 @@ static int owner_remove(struct cli *c, int argc, char **argv)
 {
 	struct owner_args a;
 	int64_t org_id;
-	int rc = owner_command(c, &argc, &argv, "h", MSG_HELP_ORG_OWNER_REMOVE, true, &a, &org_id);
+	int rc = owner_command(c, &argc, &argv, "h", MSG_HELP_ORG_OWNER_REMOVE, OWNER_ARG_KNOWN, &a,
+			       &org_id);
 	if (rc >= 0 || (rc = cli_begin(c)))
 		return rc;
 	rc = db_owner_remove(c->db, org_id, argv[1]);
@@ -161,7 +170,7 @@ static int owner_list(struct cli *c, int argc, char **argv)
 {
 	struct owner_args a;
 	int64_t org_id;
-	int rc = owner_command(c, &argc, &argv, "h", MSG_HELP_ORG_OWNER_LIST, false, &a, &org_id);
+	int rc = owner_command(c, &argc, &argv, "h", MSG_HELP_ORG_OWNER_LIST, OWNER_ARG_NONE, &a, &org_id);
 	if (rc >= 0)
 		return rc;
 	cli_header(c, owner_cols, ARRAY_SIZE(owner_cols), MSG_CLI_OWNER_HEADER);

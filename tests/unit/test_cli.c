@@ -295,6 +295,15 @@ static void test_cli__org_owner_commands_set_each_owners_letters_and_refuse_bad_
 		assert_string_equal(owners_of(1), want);
 	}
 
+	/* An owner added before addresses were checked as letters need can still be removed. */
+	struct db *db = open_db();
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_owner_add(db, 1, "ольга@ромашка.рф", NULL, NULL), 0);
+	assert_int_equal(db_commit(db), 0);
+	db_close(db);
+	assert_int_equal(run("org", "owner", "remove", "Ромашка", "ольга@ромашка.рф", NULL), 0);
+	assert_string_equal(owners_of(1), want);
+
 	assert_int_equal(run("org", "owner", "remove", "Ромашка", "boss@romashka.ru", NULL), 0);
 	assert_contains(out_text, "Organisation #1: owner boss@romashka.ru removed.");
 	assert_string_equal(owners_of(1), "olga@romashka.ru|Ольга Петрова|ru|010;");
