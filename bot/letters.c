@@ -276,7 +276,10 @@ static void expiry_fill(struct page *p, const void *facts)
 	const char *which = *u->serial ? u->serial : u->model;
 	msg_buf_in(&p->subject, p->lang, fn ? MSG_MAIL_EXPIRY_SUBJECT_FN : MSG_MAIL_EXPIRY_SUBJECT_CERT,
 		   u->expires_on, u->till, e->store);
-	page_para(p, fn ? MSG_MAIL_EXPIRY_FN : MSG_MAIL_EXPIRY_CERT, e->left, u->expires_on);
+	if (e->left)
+		page_para(p, fn ? MSG_MAIL_EXPIRY_FN : MSG_MAIL_EXPIRY_CERT, e->left, u->expires_on);
+	else  /* the 1 day's reminder, late: the daemon was down the day before */
+		page_para(p, fn ? MSG_MAIL_EXPIRY_FN_TODAY : MSG_MAIL_EXPIRY_CERT_TODAY, u->expires_on);
 	page_table(p, true);
 	page_field(p, MSG_MAIL_FIELD_ORG, e->org);
 	page_field(p, MSG_MAIL_FIELD_STORE, e->store);

@@ -402,7 +402,9 @@ static void test_letters__a_step_missed_while_down_is_sent_late_but_never_one_a_
 	expiry_pass();
 	expiry_pass();
 	assert_int_equal(letters(), 4);
-	assert_contains(steps_of(key), ":1:ru");
+	snprintf(ref, sizeof(ref), "expiry:%lld:%s:1:en", (long long)key, date);
+	assert_contains(letter_field("text", ref), "Today, ");
+	assert_contains(letter_field("text", ref), "Equipment: GOST certificate of key ГОСТ");
 }
 
 static void test_letters__days_are_the_stores_own_and_expiry_off_gets_none(void **state)
