@@ -540,6 +540,18 @@ static const char *const migrations[] = {
 	 * for the store's last outage; resolved alerts are kept for good.
 	 */
 	"CREATE INDEX alerts_resolved ON alerts(store_id, code, id) WHERE state = 'resolved';",
+	/*
+	 * 22: the owners' daily digest (mail/digest.c). An organisation's zone
+	 * for its send_at (NULL: its first store's). Each figure reads one day
+	 * of its stores' rows: tickets by store and time, history rows by
+	 * kind and time, alerts by store and time, the articles' «Помогло»
+	 * by time (bench/digest_bench.c).
+	 */
+	"ALTER TABLE orgs ADD COLUMN timezone TEXT;"
+	"CREATE INDEX tickets_store_created ON tickets(store_id, created_at);"
+	"CREATE INDEX ticket_events_kind_at ON ticket_events(kind, at);"
+	"CREATE INDEX alerts_opened ON alerts(store_id, opened_at);"
+	"CREATE INDEX kb_suggestions_helped ON kb_suggestions(decided_at) WHERE outcome = 'helped';",
 };
 
 int db_schema_latest(void)
