@@ -2,8 +2,9 @@
  * scheduler.c - the daemon's one-second tick: the SLA warnings and breach
  * notices that are due (bot/sla_watch.c), the alerts' timers (bot/alert.c),
  * and once a minute the planned
- * tickets of equipment near its end of life (bot/forecast.c); each tick
- * one transaction.
+ * tickets of equipment near its end of life (bot/forecast.c) and the
+ * owners' daily digests that are due (mail/digest.c); each tick one
+ * transaction.
  */
 #include "bot/alert.h"
 #include "bot/dialog.h"
@@ -12,6 +13,7 @@
 #include "bot/sla_watch.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "mail/digest.h"
 #include "storage/outbox.h"
 
 /*
@@ -20,6 +22,12 @@
  * idle tick. Dates count in days, so once a minute is soon enough.
  */
 #define FORECAST_EVERY 60
+/*
+ * The digests' pass shares its minute: send_at is a minute of the day, and
+ * once every digest of the day is queued the pass reads each organisation's
+ * zone and one letter's ref. The first tick runs it, so a digest whose time
+ * passed while the daemon was down goes when it starts.
+ */
 
 static _Atomic int64_t tick_ms;
 
@@ -52,7 +60,8 @@ int scheduler_run(const struct config *cfg, struct sender *sender, const volatil
 		int rc = db_begin(db);
 		int64_t before = db_total_changes(db);
 		if (!rc && !(rc = sla_watch_tick(&d)) && !(rc = alert_tick(&d)) &&
-		    !(rc = forecast ? forecast_tick(&d) : 0))
+		    !(rc = forecast ? forecast_tick(&d) : 0) &&
+		    !(rc = forecast ? digest_tick(db, cfg, d.now, NULL) : 0))
 			rc = db_commit(db);
 		if (rc) {
 			db_rollback(db);
