@@ -222,7 +222,7 @@ static void test_cli__org_set_tell_store_switches_what_the_stores_are_told(void 
 			     "--hours", "24/7", NULL), 0);
 	assert_true(store_is_told("Лютик-1"));
 	assert_int_equal(run("org", "set", "--help", NULL), 0);
-	assert_contains(out_text, "Usage: tilldesk org set ORG --tell-store yes|no");
+	assert_contains(out_text, "Usage: tilldesk org set ORG [--tell-store yes|no] [--timezone ZONE]");
 }
 
 static void test_cli__sql_metacharacters_are_just_text(void **state)
