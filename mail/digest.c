@@ -91,6 +91,8 @@ static int opened_row(const struct digest_row *r, void *arg)
 {
 	struct digest *d = arg;
 	d->opened += r->i[2];
+	/* A cashier's ticket is a problem the knowledge base did not solve. */
+	d->kb_problems += r->i[3];
 	/* The stores with most tickets: the five first, as sorted. */
 	if (d->n_stores < 5)
 		*GROW(d->stores, d->n_stores) = (struct digest_count){ xstrdup(r->s[1]), r->i[2] };
@@ -266,8 +268,8 @@ int digest_build(struct digest *out, struct db *db, int64_t org_id, const char *
 	d->open_now = two[0];
 	if ((rc = db_digest_rows(db, DQ_KB, &a, int_row, two)))
 		goto done;
-	d->kb_problems = two[0];
-	d->kb_solved = two[1];
+	d->kb_solved = two[0];
+	d->kb_problems += two[0];
 	if ((rc = db_digest_rows(db, DQ_ARTICLES, &a, count_row, &articles)) ||
 	    (rc = db_digest_rows(db, DQ_CODES, &a, count_row, &codes)) ||
 	    (rc = db_digest_rows(db, DQ_ENGINEERS, &a, engineer_row, &eng)) ||

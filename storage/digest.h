@@ -14,7 +14,7 @@
 /* What each query gives, one row at a time (columns in the comments below). */
 enum digest_query {
 	DQ_STORES,        /* ?2 org: store id, name, timezone (by id) */
-	DQ_OPENED,        /* ?1 windows: store id, store name, tickets opened */
+	DQ_OPENED,        /* ?1 windows: store id, store name, tickets opened, of them from chats */
 	DQ_RESOLVED,      /* ?1: tickets resolved (by an engineer or on their own), one row */
 	DQ_OPEN_NOW,      /* ?2: tickets new or claimed now, one row */
 	DQ_ARTICLES,      /* ?1: article title (or ""), tickets opened under it */
@@ -23,7 +23,7 @@ enum digest_query {
 	DQ_EXPIRING,      /* ?2, ?3..?4 dates: store, till, kind, model, serial, expires_on */
 	DQ_OFFLINE,       /* ?2: store, till ("" for a store), since */
 	DQ_RATINGS,       /* ?1: ticket id, score, the cashier's next words or "" */
-	DQ_KB,            /* ?1: problems (helped + tickets from chats), solved by an article */
+	DQ_KB,            /* ?1: problems solved by an article («Помогло»), one row */
 	DQ_CREATED,       /* ?2, ?5..?6 times: store id, created_at of each ticket */
 	DQ_COUNT
 };
