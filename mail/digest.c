@@ -428,11 +428,11 @@ static int org_row(int64_t org_id, void *arg)
 	return 0;
 }
 
-int digest_tick(struct db *db, const struct config *cfg, int64_t now, int *queued)
+int digest_tick(struct db *db, const struct config *cfg, int64_t now, int max, int *queued)
 {
 	struct tick t = { db, cfg, now, NULL, 0 };
 	int rc = db_digest_orgs(db, org_row, &t), n = 0;
-	for (size_t i = 0; i < t.n && !rc; i++) {
+	for (size_t i = 0; i < t.n && !rc && n < max; i++) {
 		char date[11], ref[64];
 		bool done;
 		struct tz *tz = org_tz(db, t.orgs[i]);

@@ -101,10 +101,13 @@ int digest_html(struct buf *out, const struct digest *d);
 int digest_queue(struct db *db, int64_t org_id, const char *date, int64_t now);
 
 /*
- * The scheduler's pass, in its transaction: every organisation whose
+ * The scheduler's pass, in its transaction: each organisation whose
  * local time is past cfg->digest_send_at and whose digest of yesterday is
- * not queued gets it queued. *queued (may be NULL) counts them.
+ * not queued gets it queued, at most max of them (the rest wait for the
+ * next pass). *queued (may be NULL) counts them. An organisation whose
+ * letter mail_queue refuses (an owner's address that is not one) is logged
+ * and passed by.
  */
-int digest_tick(struct db *db, const struct config *cfg, int64_t now, int *queued);
+int digest_tick(struct db *db, const struct config *cfg, int64_t now, int max, int *queued);
 
 #endif

@@ -412,14 +412,19 @@ static int64_t letters(const char *ref)
 	return n;
 }
 
-/* One minute's pass of the scheduler at now, in its transaction; how many it queued. */
-static int tick(int64_t now)
+/* A pass of the scheduler at now, in its transaction, queueing at most max; how many it queued. */
+static int tick_at_most(int64_t now, int max)
 {
 	int queued;
 	assert_int_equal(db_begin(desk), 0);
-	assert_int_equal(digest_tick(desk, &cfg, now, &queued), 0);
+	assert_int_equal(digest_tick(desk, &cfg, now, max, &queued), 0);
 	assert_int_equal(db_commit(desk), 0);
 	return queued;
+}
+
+static int tick(int64_t now)
+{
+	return tick_at_most(now, 8);
 }
 
 static void test_digest__queued_at_send_at_in_the_org_s_zone_once(void **state)
@@ -471,6 +476,20 @@ static void test_digest__follows_the_org_s_own_zone(void **state)
 	assert_int_equal(run("org", "set", "Ромашка", "--timezone", "Europe/Moscow", NULL), 0);
 }
 
+static void test_digest__a_pass_queues_at_most_its_batch(void **state)
+{
+	(void)state;
+	exec("INSERT INTO org_owners(org_id, email) VALUES (%lld, 'vera@example.com')", (long long)other);
+	/* 29th 08:00 in Moscow, both organisations due: one a pass, then none. */
+	int64_t at = t0 + 4 * DAY + 5 * H;
+	assert_int_equal(tick_at_most(at, 1), 1);
+	assert_int_equal(tick_at_most(at + 1, 1), 1);
+	assert_int_equal(tick_at_most(at + 2, 1), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM letters WHERE ref LIKE '%:2026-11-28'"
+				   " AND ?1", 1), 2);
+	exec("DELETE FROM org_owners WHERE org_id = %lld", (long long)other);
+}
+
 static void test_digest__send_twice_queues_once(void **state)
 {
 	(void)state;
@@ -501,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_digest__queued_at_send_at_in_the_org_s_zone_once),
 		cmocka_unit_test(test_digest__a_daemon_down_at_send_at_sends_on_start),
 		cmocka_unit_test(test_digest__follows_the_org_s_own_zone),
+		cmocka_unit_test(test_digest__a_pass_queues_at_most_its_batch),
 		cmocka_unit_test(test_digest__send_twice_queues_once),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
