@@ -33,7 +33,8 @@ static struct config cfg;
 static struct db *desk;
 static int64_t t0;                 /* 2026-11-25 00:00 UTC */
 static int64_t org, other, moscow, vlad, elsewhere;
-static char *out_text, *err_text;
+
+#include "cli_run.h"
 
 /* ---- seeding, through the second connection ---- */
 
@@ -202,30 +203,6 @@ static int teardown(void **state)
 	return scratch_remove(dir);
 }
 
-/* Runs `tilldesk -c cfg ARGS...`; output in out_text, err_text. */
-static int run(const char *first, ...)
-{
-	char *argv[16] = { "tilldesk", "-c", cfg_path };
-	int argc = 3;
-	va_list ap;
-	va_start(ap, first);
-	for (const char *a = first; a && argc < 15; a = va_arg(ap, const char *))
-		argv[argc++] = (char *)a;
-	va_end(ap);
-	argv[argc] = NULL;
-	size_t on, en;
-	free(out_text);
-	free(err_text);
-	FILE *out = open_memstream(&out_text, &on);
-	FILE *err = open_memstream(&err_text, &en);
-	int rc = cli_main(argc, argv, out, err);
-	fclose(out);
-	fclose(err);
-	return rc;
-}
-
-#define assert_contains(hay, needle) \
-	do { if (!strstr((hay), (needle))) fail_msg("'%s' not in:\n%s", (needle), (hay)); } while (0)
 
 /* ---- the figures ---- */
 
