@@ -103,7 +103,7 @@ static void seed(void)
 	exec("INSERT INTO kb_articles(id, slug, title, category, priority, body, digest, generation,"
 	     " updated_at) VALUES (1, 'ofd', 'Нет связи с ОФД', 'fiscal', 2, '', '', 1, 0),"
 	     " (2, 'printer', 'Принтер не печатает', 'hardware', 3, '', '', 1, 0)");
-	/* Opened in the day: 1, 2 (Moscow), 4 (Vladivostok). */
+	/* Opened in the day: 1, 2, 9 (Moscow), 4 (Vladivostok). */
 	ticket(1, moscow, "telegram", t0 - 2 * H, "closed", 1);       /* 01:00 MSK */
 	ticket(2, moscow, "telegram", t0 + 20 * H, "new", 2);         /* 23:00 MSK */
 	ticket(3, moscow, "telegram", t0 + 22 * H, "new", 0);         /* 26th 01:00 MSK */
@@ -112,6 +112,7 @@ static void seed(void)
 	ticket(6, vlad, "agent", t0 - 11 * H, "resolved", 0);         /* 24th 23:00 VLAT */
 	ticket(7, elsewhere, "telegram", t0, "new", 1);               /* another organisation */
 	ticket(8, moscow, "telegram", t0 - 5 * DAY, "closed", 0);     /* 20th */
+	ticket(9, moscow, "agent", t0 - H, "closed", 0);              /* 02:00 MSK, 24th in UTC */
 	/* Claims and resolutions in the day: Иван claims 1 and 2, resolves 1; Пётр claims 4, resolves 6. */
 	event(1, t0 - H, 1, "claimed", NULL);
 	event(1, t0 + H, 1, "resolved", NULL);
@@ -213,9 +214,12 @@ static void test_digest__a_day_counts_each_store_in_its_own_day(void **state)
 	assert_int_equal(digest_build(&d, desk, org, "2026-11-25"), 0);
 	assert_string_equal(d.org, "Ромашка");
 	assert_string_equal(d.date, "2026-11-25");
-	/* 1, 2 and 4 opened in their stores' 25th; 3 and 5 on the 26th, 6 on the 24th, 7 elsewhere. */
-	assert_int_equal(d.opened, 3);
-	assert_int_equal(d.opened, query_int("SELECT count(*) FROM tickets WHERE id IN (1, 2, 4) AND ?1", 1));
+	/*
+	 * 1, 2, 9 and 4 opened in their stores' 25th; 3 and 5 on the 26th, 6 on
+	 * the 24th, 7 elsewhere. (In UTC's day it would be 2, 3, 5.)
+	 */
+	assert_int_equal(d.opened, 4);
+	assert_int_equal(d.opened, query_int("SELECT count(*) FROM tickets WHERE id IN (1, 2, 4, 9) AND ?1", 1));
 	/* 1 by Иван at 04:00 MSK, 6 by Пётр at 10:00 VLAT; 8's was days before. */
 	assert_int_equal(d.resolved, 2);
 	/* New or claimed, of this organisation: 2, 3, 4, 5 (7 is another's). */
@@ -225,7 +229,7 @@ static void test_digest__a_day_counts_each_store_in_its_own_day(void **state)
 					       " AND t.status IN ('new', 'claimed')", org));
 	assert_int_equal(d.n_stores, 2);
 	assert_string_equal(d.stores[0].name, "На Ленина");
-	assert_int_equal(d.stores[0].n, 2);
+	assert_int_equal(d.stores[0].n, 3);
 	assert_string_equal(d.stores[1].name, "Во Владивостоке");
 	assert_int_equal(d.stores[1].n, 1);
 	digest_release(&d);
@@ -236,7 +240,7 @@ static void test_digest__sla_in_time_and_breaches_with_their_tickets(void **stat
 	(void)state;
 	struct digest d;
 	assert_int_equal(digest_build(&d, desk, org, "2026-11-25"), 0);
-	assert_int_equal(d.sla.tickets, 3);
+	assert_int_equal(d.sla.tickets, 4);   /* 9 has no timers */
 	/* Reaction: 1 and 2 in time, 4 met after its breach. */
 	assert_int_equal(d.sla.in_time[0], 2);
 	assert_int_equal(d.sla.decided[0], 3);
@@ -269,8 +273,8 @@ static void test_digest__sla_figures_are_report_sla_s_for_the_same_day(void **st
 	assert_contains(out_text, "решение в срок: 50% (1/2)");
 	assert_contains(out_text, "нарушений: 2");
 	assert_contains(out_text, "заявки с нарушением: #4");
-	/* The report's total row: 3 tickets, 2 breaches at its end. */
-	assert_non_null(strstr(total, " 3 "));
+	/* The report's total row: 4 tickets, 2 breaches at its end. */
+	assert_non_null(strstr(total, " 4 "));
 	assert_int_equal(total[strlen(total) - 1], '2');
 	free(report);
 }
@@ -343,10 +347,10 @@ static void test_digest__fourteen_days_each_ticket_in_its_store_s_day(void **sta
 	int64_t total = 0;
 	for (int i = 0; i < DIGEST_DAYS; i++)
 		total += d.per_day[i];
-	assert_int_equal(d.per_day[13], 3);
+	assert_int_equal(d.per_day[13], 4);
 	assert_int_equal(d.per_day[12], 1);   /* 6: the 24th in Vladivostok */
 	assert_int_equal(d.per_day[8], 1);    /* 8: the 20th */
-	assert_int_equal(total, 5);
+	assert_int_equal(total, 6);
 	digest_release(&d);
 }
 
