@@ -230,6 +230,7 @@ int digest_build(struct digest *out, struct db *db, int64_t org_id, const char *
 	char today[11], last[11];
 	int rc;
 	memset(d, 0, sizeof(*d));
+	d->lang = msg_language();
 	d->org_id = org_id;
 	if (parse_date(&b.day, date))
 		return TD_EINVAL;

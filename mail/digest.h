@@ -12,6 +12,7 @@
 
 #include "core/buf.h"
 #include "core/config.h"
+#include "core/msg.h"
 #include "storage/db.h"
 
 #define DIGEST_DAYS 14   /* the chart's days, the digest's day last */
@@ -54,6 +55,11 @@ struct digest_sla {
 };
 
 struct digest {
+	/*
+	 * The language of its words: the configured one (msg_language()) from
+	 * digest_build(); set it before rendering for an owner's own.
+	 */
+	enum msg_lang lang;
 	int64_t org_id;
 	char org[256];
 	char date[11];                 /* the day covered, YYYY-MM-DD */

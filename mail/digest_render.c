@@ -29,13 +29,37 @@ struct section {
 struct sections {
 	struct section s[16];
 	size_t n;
+	enum msg_lang lang;
 };
 
 static struct section *section_add(struct sections *l, enum msg_id title, enum msg_id columns)
 {
 	struct section *s = &l->s[l->n++];
-	*s = (struct section){ .title = title, .columns = columns ? msg(columns) : NULL };
+	*s = (struct section){ .title = title, .columns = columns ? msg_in(l->lang, columns) : NULL };
 	return s;
+}
+
+/* id in the letter's language, formatted with its arguments. */
+static int say(struct buf *b, enum msg_lang lang, enum msg_id id, ...)
+{
+	va_list ap;
+	va_start(ap, id);
+	int rc = buf_vprintf(b, msg_in(lang, id), ap);
+	va_end(ap);
+	return rc;
+}
+
+struct span_to {
+	struct buf *b;
+	enum msg_lang lang;
+};
+
+static void span_unit(void *arg, enum msg_id id, long long n, bool first)
+{
+	struct span_to *to = arg;
+	if (!first)
+		buf_putc(to->b, ' ');
+	say(to->b, to->lang, id, n);
 }
 
 /* Adds a row of n cells, each a printf of its own: "%s", value pairs given as strings. */
@@ -96,21 +120,22 @@ static void time_of(char *out, size_t n, int64_t t)
 
 static void sections_of(struct sections *l, const struct digest *d)
 {
+	enum msg_lang lang = l->lang = d->lang;
 	char a[24], b[24], c[64];
 	struct section *s = section_add(l, MSG_DIGEST_TICKETS, 0);
-	row_add(s, 2, msg(MSG_DIGEST_OPENED), num(a, d->opened));
-	row_add(s, 2, msg(MSG_DIGEST_RESOLVED), num(a, d->resolved));
-	row_add(s, 2, msg(MSG_DIGEST_OPEN_NOW), num(a, d->open_now));
+	row_add(s, 2, msg_in(lang, MSG_DIGEST_OPENED), num(a, d->opened));
+	row_add(s, 2, msg_in(lang, MSG_DIGEST_RESOLVED), num(a, d->resolved));
+	row_add(s, 2, msg_in(lang, MSG_DIGEST_OPEN_NOW), num(a, d->open_now));
 
 	s = section_add(l, MSG_DIGEST_SLA, 0);
-	row_add(s, 2, msg(MSG_DIGEST_SLA_REACTION), share(c, sizeof(c), d->sla.in_time[0], d->sla.decided[0]));
-	row_add(s, 2, msg(MSG_DIGEST_SLA_RESOLUTION), share(c, sizeof(c), d->sla.in_time[1], d->sla.decided[1]));
-	row_add(s, 2, msg(MSG_DIGEST_SLA_BREACHES), num(a, d->sla.breaches));
+	row_add(s, 2, msg_in(lang, MSG_DIGEST_SLA_REACTION), share(c, sizeof(c), d->sla.in_time[0], d->sla.decided[0]));
+	row_add(s, 2, msg_in(lang, MSG_DIGEST_SLA_RESOLUTION), share(c, sizeof(c), d->sla.in_time[1], d->sla.decided[1]));
+	row_add(s, 2, msg_in(lang, MSG_DIGEST_SLA_BREACHES), num(a, d->sla.breaches));
 	if (d->sla.n_breached) {
 		struct buf ids = BUF_INIT(1 << 16);
 		for (size_t i = 0; i < d->sla.n_breached; i++)
 			buf_printf(&ids, "%s#%lld", i ? ", " : "", (long long)d->sla.breached[i]);
-		row_add(s, 2, msg(MSG_DIGEST_SLA_BREACHED), buf_cstr(&ids) ? buf_cstr(&ids) : "…");
+		row_add(s, 2, msg_in(lang, MSG_DIGEST_SLA_BREACHED), buf_cstr(&ids) ? buf_cstr(&ids) : "…");
 		buf_release(&ids);
 	}
 
@@ -125,7 +150,7 @@ static void sections_of(struct sections *l, const struct digest *d)
 		if (e->median < 0)
 			buf_puts(&span, "—");
 		else
-			msg_span(&span, e->median);
+			msg_span_each(e->median, span_unit, &(struct span_to){ &span, lang });
 		row_add(s, 4, e->name, num(a, e->claimed), num(b, e->resolved),
 			buf_cstr(&span) ? buf_cstr(&span) : "");
 		buf_release(&span);
@@ -141,7 +166,7 @@ static void sections_of(struct sections *l, const struct digest *d)
 	for (size_t i = 0; i < d->n_offline; i++) {
 		const struct digest_offline *o = &d->offline[i];
 		time_of(c, sizeof(c), o->since);
-		row_add(s, 3, o->store, *o->till ? o->till : msg(MSG_DIGEST_WHOLE_STORE), c);
+		row_add(s, 3, o->store, *o->till ? o->till : msg_in(lang, MSG_DIGEST_WHOLE_STORE), c);
 	}
 
 	s = section_add(l, MSG_DIGEST_RATINGS, MSG_DIGEST_RATING_COLUMNS);
@@ -156,16 +181,16 @@ static void sections_of(struct sections *l, const struct digest *d)
 	}
 	if (d->n_ratings) {
 		snprintf(c, sizeof(c), "%.1f/5", (double)sum / (double)d->n_ratings);
-		row_add(s, 2, msg(MSG_DIGEST_RATING_AVERAGE), c);
+		row_add(s, 2, msg_in(lang, MSG_DIGEST_RATING_AVERAGE), c);
 	}
 
 	s = section_add(l, MSG_DIGEST_KB, 0);
-	row_add(s, 2, msg(MSG_DIGEST_KB_SOLVED), share(c, sizeof(c), d->kb_solved, d->kb_problems));
+	row_add(s, 2, msg_in(lang, MSG_DIGEST_KB_SOLVED), share(c, sizeof(c), d->kb_solved, d->kb_problems));
 }
 
 int digest_subject(struct buf *out, const struct digest *d)
 {
-	return msg_buf(out, MSG_DIGEST_SUBJECT, d->org, d->date);
+	return say(out, d->lang, MSG_DIGEST_SUBJECT, d->org, d->date);
 }
 
 /* ---- text ---- */
@@ -181,12 +206,13 @@ static void text_cells(struct buf *out, const char *const *cells, size_t n, cons
 int digest_text(struct buf *out, const struct digest *d)
 {
 	struct sections l = { 0 };
+	enum msg_lang lang = d->lang;
 	sections_of(&l, d);
-	msg_buf(out, MSG_DIGEST_TITLE, d->org, d->date);
+	say(out, lang, MSG_DIGEST_TITLE, d->org, d->date);
 	buf_puts(out, "\n");
 	for (size_t i = 0; i < l.n; i++) {
 		const struct section *s = &l.s[i];
-		buf_printf(out, "\n%s\n", msg(s->title));
+		buf_printf(out, "\n%s\n", msg_in(lang, s->title));
 		if (s->columns) {
 			char *copy = xstrdup(s->columns);
 			const char *cells[CELLS + 1] = { 0 };
@@ -201,7 +227,7 @@ int digest_text(struct buf *out, const struct digest *d)
 			free(copy);
 		}
 		if (!s->n)
-			buf_printf(out, "  %s\n", msg(MSG_DIGEST_NONE));
+			buf_printf(out, "  %s\n", msg_in(lang, MSG_DIGEST_NONE));
 		for (size_t j = 0; j < s->n; j++)
 			text_cells(out, (const char *const *)s->rows[j].cell, CELLS,
 				   s->columns ? " | " : ": ");
@@ -209,7 +235,7 @@ int digest_text(struct buf *out, const struct digest *d)
 	int64_t most = 0;
 	for (int i = 0; i < DIGEST_DAYS; i++)
 		most = d->per_day[i] > most ? d->per_day[i] : most;
-	buf_printf(out, "\n%s\n", msg(MSG_DIGEST_CHART));
+	buf_printf(out, "\n%s\n", msg_in(lang, MSG_DIGEST_CHART));
 	for (int i = 0; i < DIGEST_DAYS; i++) {
 		int w = most ? (int)((d->per_day[i] * 40 + most - 1) / most) : 0;
 		buf_printf(out, "  %s %5lld%s%.*s\n", d->days[i], (long long)d->per_day[i], w ? " " : "",
@@ -232,9 +258,10 @@ static void html_text(struct buf *out, const char *s)
 int digest_html(struct buf *out, const struct digest *d)
 {
 	struct sections l = { 0 };
+	enum msg_lang lang = d->lang;
 	sections_of(&l, d);
 	struct buf title = BUF_INIT(1024);
-	msg_buf(&title, MSG_DIGEST_TITLE, d->org, d->date);
+	say(&title, lang, MSG_DIGEST_TITLE, d->org, d->date);
 	buf_puts(out, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
 	html_text(out, buf_cstr(&title));
 	buf_puts(out, "</title></head>\n<body style=\"margin:0;padding:16px;background:#ffffff;\">\n"
@@ -247,7 +274,7 @@ int digest_html(struct buf *out, const struct digest *d)
 	for (size_t i = 0; i < l.n; i++) {
 		const struct section *s = &l.s[i];
 		buf_puts(out, "<tr><td style=\"" FONT "font-size:16px;font-weight:bold;padding:16px 0 4px 0;\">");
-		html_text(out, msg(s->title));
+		html_text(out, msg_in(lang, s->title));
 		buf_puts(out, "</td></tr>\n<tr><td><table width=\"100%\" cellpadding=\"0\" cellspacing=\"0\""
 			 " border=\"0\" style=\"width:100%;border-collapse:collapse;\">\n");
 		if (s->columns) {
@@ -265,7 +292,7 @@ int digest_html(struct buf *out, const struct digest *d)
 		}
 		if (!s->n) {
 			buf_puts(out, "<tr><td style=\"" CELL "\">");
-			html_text(out, msg(MSG_DIGEST_NONE));
+			html_text(out, msg_in(lang, MSG_DIGEST_NONE));
 			buf_puts(out, "</td></tr>\n");
 		}
 		for (size_t j = 0; j < s->n; j++) {
@@ -284,7 +311,7 @@ int digest_html(struct buf *out, const struct digest *d)
 	for (int i = 0; i < DIGEST_DAYS; i++)
 		most = d->per_day[i] > most ? d->per_day[i] : most;
 	buf_puts(out, "<tr><td style=\"" FONT "font-size:16px;font-weight:bold;padding:16px 0 4px 0;\">");
-	html_text(out, msg(MSG_DIGEST_CHART));
+	html_text(out, msg_in(lang, MSG_DIGEST_CHART));
 	buf_puts(out, "</td></tr>\n<tr><td><table cellpadding=\"0\" cellspacing=\"0\" border=\"0\">\n");
 	for (int i = 0; i < DIGEST_DAYS; i++) {
 		int w = most ? (int)((d->per_day[i] * CHART_WIDTH + most - 1) / most) : 0;

@@ -378,6 +378,25 @@ static void test_digest__html_escapes_what_people_wrote_and_text_carries_the_sam
 	digest_release(&d);
 }
 
+static void test_digest__rendered_in_the_language_it_is_given(void **state)
+{
+	(void)state;
+	struct digest d;
+	struct buf text = BUF_INIT(1 << 20), subject = BUF_INIT(1024);
+	assert_int_equal(digest_build(&d, desk, org, "2026-11-25"), 0);
+	assert_int_equal(d.lang, LANG_RU);   /* the configured language */
+	d.lang = LANG_EN;                    /* an owner's own */
+	assert_int_equal(digest_subject(&subject, &d), 0);
+	assert_int_equal(digest_text(&text, &d), 0);
+	assert_string_equal(buf_cstr(&subject), "Ромашка: digest of 2026-11-25");
+	assert_contains(buf_cstr(&text), "reaction in time: 67% (2/3)");
+	assert_contains(buf_cstr(&text), "Иван | 2 | 1 | 10 min");
+	assert_null(strstr(buf_cstr(&text), "реакция"));
+	buf_release(&text);
+	buf_release(&subject);
+	digest_release(&d);
+}
+
 /* ---- the schedule ---- */
 
 static int64_t letters(const char *ref)
@@ -498,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_digest__equipment_offline_ratings_and_the_knowledge_base),
 		cmocka_unit_test(test_digest__fourteen_days_each_ticket_in_its_store_s_day),
 		cmocka_unit_test(test_digest__html_escapes_what_people_wrote_and_text_carries_the_same),
+		cmocka_unit_test(test_digest__rendered_in_the_language_it_is_given),
 		cmocka_unit_test(test_digest__queued_at_send_at_in_the_org_s_zone_once),
 		cmocka_unit_test(test_digest__a_daemon_down_at_send_at_sends_on_start),
 		cmocka_unit_test(test_digest__follows_the_org_s_own_zone),
