@@ -149,6 +149,11 @@ $(O)/bench/queue_bench: bench/queue_bench.c $(O)/libtilldesk.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(ALL_LDFLAGS)
 
+# The owners' daily digest over a long history (bench/digest_bench.c, bench/RESULTS.md).
+$(O)/bench/digest_bench: bench/digest_bench.c $(O)/libtilldesk.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(ALL_LDFLAGS)
+
 # ---- fuzzing (tests/fuzz/README.md) ----
 # make fuzz: builds every tests/fuzz/fuzz_*.c with clang's libFuzzer, ASan and
 # UBSan into build-fuzz/ and runs each for FUZZ_TIME seconds on a scratch

@@ -3,7 +3,8 @@
  * notices that are due (bot/sla_watch.c), the alerts' timers (bot/alert.c),
  * and once a minute the planned
  * tickets of equipment near its end of life (bot/forecast.c) and the
- * owners' expiry reminders (bot/letters.c); each tick one transaction.
+ * owners' expiry reminders (bot/letters.c) and their daily digests that
+ * are due (mail/digest.c); each tick one transaction.
  */
 #include "bot/alert.h"
 #include "bot/dialog.h"
@@ -13,6 +14,7 @@
 #include "bot/sla_watch.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "mail/digest.h"
 #include "storage/outbox.h"
 
 /*
@@ -21,6 +23,16 @@
  * idle tick. Dates count in days, so once a minute is soon enough.
  */
 #define FORECAST_EVERY 60
+/*
+ * The digests' pass shares its minute: send_at is a minute of the day, and
+ * once every digest of the day is queued the pass reads each organisation's
+ * zone and one letter's ref. The first tick runs it, so a digest whose time
+ * passed while the daemon was down goes when it starts. A tick builds at
+ * most DIGEST_BATCH (up to 0.1 s each with a long history: bench/
+ * digest_bench.c), so the tick's transaction stays short when many
+ * organisations share a zone; a full batch brings the pass back next tick.
+ */
+#define DIGEST_BATCH 8
 
 static _Atomic int64_t tick_ms;
 
@@ -39,6 +51,7 @@ int scheduler_run(const struct config *cfg, struct sender *sender, const volatil
 	}
 	/* Each tick is one transaction: a notice and the record that it was sent go together. */
 	int64_t forecast_at = 0;  /* the next forecasts' pass; the first tick runs one */
+	int64_t digest_at = 0;    /* the next digests' pass, likewise */
 	int64_t started = clock_now();
 	while (!*stop) {
 		struct dialog d = {
@@ -49,12 +62,15 @@ int scheduler_run(const struct config *cfg, struct sender *sender, const volatil
 		};
 		/* A clock set back does not hold the pass off for as long. */
 		bool forecast = d.now >= forecast_at || d.now < forecast_at - FORECAST_EVERY;
+		bool digest = d.now >= digest_at || d.now < digest_at - FORECAST_EVERY;
+		int digests = 0;
 		dialog_chats(&d, cfg);
 		int rc = db_begin(db);
 		int64_t before = db_total_changes(db);
 		if (!rc && !(rc = sla_watch_tick(&d)) && !(rc = alert_tick(&d)) &&
 		    !(rc = forecast ? forecast_tick(&d) : 0) &&
-		    !(rc = forecast ? letters_expiry_tick(&d) : 0))
+		    !(rc = forecast ? letters_expiry_tick(&d) : 0) &&
+		    !(rc = digest ? digest_tick(db, cfg, d.now, DIGEST_BATCH, &digests) : 0))
 			rc = db_commit(db);
 		if (rc) {
 			db_rollback(db);
@@ -62,6 +78,8 @@ int scheduler_run(const struct config *cfg, struct sender *sender, const volatil
 		} else {
 			if (forecast)
 				forecast_at = d.now + FORECAST_EVERY;
+			if (digest)
+				digest_at = digests == DIGEST_BATCH ? d.now : d.now + FORECAST_EVERY;
 			tick_ms = clock_mono_ms();
 			if (db_total_changes(db) != before)
 				sender_kick(sender);

@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{ "alert", cmd_alert },
 	{ "silence", cmd_silence },
 	{ "report", cmd_report },
+	{ "digest", cmd_digest },
 	{ "kb", cmd_kb },
 	{ "chat", cmd_chat },
 	{ "updates", cmd_updates },

@@ -134,6 +134,7 @@ int cmd_invite(struct cli *c, int argc, char **argv);
 int cmd_person(struct cli *c, int argc, char **argv);
 int cmd_ticket(struct cli *c, int argc, char **argv);
 int cmd_report(struct cli *c, int argc, char **argv);
+int cmd_digest(struct cli *c, int argc, char **argv);
 int cmd_serve(struct cli *c, int argc, char **argv);
 int cmd_kb(struct cli *c, int argc, char **argv);
 int cmd_chat(struct cli *c, int argc, char **argv);

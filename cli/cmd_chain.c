@@ -12,6 +12,7 @@
 #include "core/token.h"
 #include "core/tz.h"
 #include "storage/chain.h"
+#include "storage/digest.h"
 #include "storage/events.h"
 #include "storage/outbox.h"
 
@@ -37,6 +38,7 @@ struct org_args {
 	const char *owners[OWNERS_MAX + 1];
 	size_t n_owners;
 	int tell_store;   /* -1: not given */
+	const char *timezone;  /* the digest's zone; NULL: not given */
 };
 
 static int yes_no(struct cli *c, int *out, const char *val)
@@ -53,6 +55,11 @@ static int org_opt(struct cli *c, int opt, const char *val, void *arg)
 	switch (opt) {
 	case 's':
 		return yes_no(c, &a->tell_store, val);
+	case 'z':
+		if (!tz_valid(val))
+			return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_TZ, val);
+		a->timezone = val;
+		return 0;
 	case 't':
 		if (!tier_valid(val))
 			return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_TIER, val);
@@ -103,31 +110,37 @@ static int org_add(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* org set ORG --tell-store yes|no */
+/* org set ORG [--tell-store yes|no] [--timezone ZONE] */
 static int org_set(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "tell-store", required_argument, NULL, 's' },
+		{ "timezone", required_argument, NULL, 'z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct org_args a = { .tell_store = -1 };
 	bool done;
 	int64_t id;
-	int rc = cli_options(c, &argc, &argv, "s:h", opts, MSG_HELP_ORG_SET, org_opt, &a, &done);
+	int rc = cli_options(c, &argc, &argv, "s:z:h", opts, MSG_HELP_ORG_SET, org_opt, &a, &done);
 	if (done || rc)
 		return rc;
-	if (argc != 1 || a.tell_store < 0)
+	if (argc != 1 || (a.tell_store < 0 && !a.timezone))
 		return cli_usage(c, MSG_HELP_ORG_SET, false);
 	if ((rc = cli_begin(c)))
 		return rc;
 	if ((rc = cli_found(c, db_org_find(c->db, &id, argv[0]), MSG_NOUN_ORG, argv[0])))
 		return cli_finish(c, rc);
-	if (db_org_set_tell_store(c->db, id, a.tell_store))
+	if ((a.tell_store >= 0 && db_org_set_tell_store(c->db, id, a.tell_store)) ||
+	    (a.timezone && db_org_set_zone(c->db, id, a.timezone)))
 		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
 	if ((rc = cli_finish(c, rc)))
 		return rc;
-	cli_say(c, MSG_CLI_ORG_TELL_STORE, (long long)id, msg(a.tell_store ? MSG_CLI_YES : MSG_CLI_NO));
+	if (a.tell_store >= 0)
+		cli_say(c, MSG_CLI_ORG_TELL_STORE, (long long)id,
+			msg(a.tell_store ? MSG_CLI_YES : MSG_CLI_NO));
+	if (a.timezone)
+		cli_say(c, MSG_CLI_ORG_TIMEZONE, (long long)id, a.timezone);
 	return EXIT_OK;
 }
 

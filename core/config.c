@@ -158,6 +158,12 @@ static const struct cfg_key keys[] = {
 	  "equipment's date, in the store's days) when one planned P3 ticket opens\n"
 	  "and the organisation's owners are told; 0: never." },
 
+	{ "digest", "send_at", CFG_CUSTOM, 0, 0, 0, NULL, NULL, "08:00",
+	  "Local time (HH:MM, in each organisation's zone: 'tilldesk org set ORG\n"
+	  "--timezone ZONE', else its first store's) at which the daily digest of\n"
+	  "the day before is queued to the organisation's owners, once a day; a\n"
+	  "daemon that was down then sends it when it starts." },
+
 #define PRIO(code, def, help) \
 	{ "priority", code, CFG_CUSTOM, 0, 0, 0, NULL, NULL, def, help }
 	PRIO("default", "3/2",
@@ -317,9 +323,27 @@ const struct sla_policy *config_sla_policy(const struct config *cfg, const char 
 	return standard;
 }
 
+/* "HH:MM" into minutes after local midnight. */
+static int send_at_set(struct config *cfg, const char *value, char *err, size_t errlen)
+{
+	long long h, m;
+	char hh[3];
+	if (strlen(value) != 5 || value[2] != ':' ||
+	    (snprintf(hh, sizeof(hh), "%.2s", value), parse_int(&h, hh, 0, 23)) ||
+	    parse_int(&m, value + 3, 0, 59)) {
+		snprintf(err, errlen, "digest.send_at: '%s' is not a time of day HH:MM (such as 08:00)",
+			 value);
+		return TD_EINVAL;
+	}
+	cfg->digest_send_at = (int)(h * 60 + m);
+	return 0;
+}
+
 static int custom_row(void *obj, const struct cfg_key *k, const char *name, const char *value,
 		      char *err, size_t errlen)
 {
+	if (!strcmp(k->section, "digest"))
+		return send_at_set(obj, value, err, errlen);
 	if (!strcmp(k->section, "priority"))
 		return priority_set(obj, name, value, err, errlen);
 	return sla_set(obj, name, value, err, errlen);
@@ -443,7 +467,9 @@ void config_write_effective(const struct config *cfg, FILE *out)
 			fprintf(out, "%llds", (long long)*(const int64_t *)field);
 			break;
 		case CFG_SLA:
-			if (!strcmp(section, "priority"))
+			if (!strcmp(section, "digest"))
+				fprintf(out, "%02d:%02d", cfg->digest_send_at / 60, cfg->digest_send_at % 60);
+			else if (!strcmp(section, "priority"))
 				write_priority(out, cfg, keys[i].name);
 			else
 				write_policy(out, config_sla_policy(cfg, "standard", (int)keys[i].min));

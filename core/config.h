@@ -87,6 +87,8 @@ struct config {
 	int64_t alert_storm_window;
 	int64_t alert_storm_every;    /* seconds between edits of a storm's message */
 	long long alerts_forecast_days; /* days ahead of an end of life a planned ticket opens; 0: never */
+	/* [digest] */
+	int digest_send_at;           /* minutes after local midnight the digest is queued */
 	/* [priority]: a ticket's priority per check code, for WARNING and CRITICAL */
 	struct alert_priority *alert_prio;
 	size_t n_alert_prio;

@@ -9,6 +9,9 @@ libjson-c-dev libpcre2-dev libssl-dev libstemmer-dev libsystemd-dev libcmocka-de
 # The agent's end-to-end clock test sets the till's clock off with libfaketime.
 PACKAGES="$PACKAGES faketime"
 
+# The digest's end-to-end test renders its HTML letter with headless Chromium.
+PACKAGES="$PACKAGES chromium-headless-shell"
+
 # make fuzz: clang and its libFuzzer runtime (tests/fuzz/README.md).
 PACKAGES="$PACKAGES clang libclang-rt-14-dev"
 missing=""

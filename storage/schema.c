@@ -550,6 +550,18 @@ static const char *const migrations[] = {
 	"ALTER TABLE org_owners ADD COLUMN digest INTEGER NOT NULL DEFAULT 1;"
 	"ALTER TABLE org_owners ADD COLUMN breach INTEGER NOT NULL DEFAULT 1;"
 	"ALTER TABLE org_owners ADD COLUMN expiry INTEGER NOT NULL DEFAULT 1;",
+	/*
+	 * 23: the owners' daily digest (mail/digest.c). An organisation's zone
+	 * for its send_at (NULL: its first store's). Each figure reads one day
+	 * of its stores' rows: tickets by store and time, history rows by
+	 * kind and time, alerts by store and time, the articles' «Помогло»
+	 * by time (bench/digest_bench.c).
+	 */
+	"ALTER TABLE orgs ADD COLUMN timezone TEXT;"
+	"CREATE INDEX tickets_store_created ON tickets(store_id, created_at);"
+	"CREATE INDEX ticket_events_kind_at ON ticket_events(kind, at);"
+	"CREATE INDEX alerts_opened ON alerts(store_id, opened_at);"
+	"CREATE INDEX kb_suggestions_helped ON kb_suggestions(decided_at) WHERE outcome = 'helped';",
 };
 
 int db_schema_latest(void)

@@ -20,7 +20,8 @@
 
 static char dir[] = "/tmp/tilldesk-cli-XXXXXX";
 static char cfg_path[256], db_path[256];
-static char *out_text, *err_text;
+
+#include "cli_run.h"
 
 static void write_config_in(const char *language, const char *extra)
 {
@@ -55,31 +56,6 @@ static int teardown(void **state)
 	return scratch_remove(dir);
 }
 
-/* Runs "tilldesk -c CFG args..." in-process; output lands in out_text/err_text. */
-static int run(const char *first, ...)
-{
-	char *argv[32] = { "tilldesk", "-c", cfg_path };
-	int argc = 3;
-	va_list ap;
-	va_start(ap, first);
-	for (const char *a = first; a && argc < 31; a = va_arg(ap, const char *))
-		argv[argc++] = (char *)a;
-	va_end(ap);
-	argv[argc] = NULL;
-
-	size_t on, en;
-	free(out_text);
-	free(err_text);
-	FILE *out = open_memstream(&out_text, &on);
-	FILE *err = open_memstream(&err_text, &en);
-	int rc = cli_main(argc, argv, out, err);
-	fclose(out);
-	fclose(err);
-	return rc;
-}
-
-#define assert_contains(hay, needle) \
-	do { if (!strstr((hay), (needle))) fail_msg("'%s' not in:\n%s", (needle), (hay)); } while (0)
 
 static struct db *open_db(void)
 {
@@ -223,7 +199,7 @@ static void test_cli__org_set_tell_store_switches_what_the_stores_are_told(void 
 			     "--hours", "24/7", NULL), 0);
 	assert_true(store_is_told("Лютик-1"));
 	assert_int_equal(run("org", "set", "--help", NULL), 0);
-	assert_contains(out_text, "Usage: tilldesk org set ORG --tell-store yes|no");
+	assert_contains(out_text, "Usage: tilldesk org set ORG [--tell-store yes|no] [--timezone ZONE]");
 }
 
 static int grab_owner(const struct owner_row *r, void *arg)

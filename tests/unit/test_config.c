@@ -108,6 +108,23 @@ static void test_config__bad_integer_names_the_bounds(void **state)
 	assert_error("[smtp]\nport = 25x\n", 2, "'25x' is not an integer");
 }
 
+static void test_config__digest_send_at_is_a_time_of_day(void **state)
+{
+	(void)state;
+	struct config cfg;
+	char err[512];
+	assert_int_equal(load(&cfg, "[digest]\nsend_at = 07:30\n", err, sizeof(err)), 0);
+	assert_int_equal(cfg.digest_send_at, 7 * 60 + 30);
+	config_release(&cfg);
+	assert_int_equal(load(&cfg, "", err, sizeof(err)), 0);
+	assert_int_equal(cfg.digest_send_at, 8 * 60);
+	config_release(&cfg);
+	assert_error("[general]\nlanguage = ru\n[digest]\nsend_at = 8:00\n", 4,
+		     "digest.send_at: '8:00' is not a time of day HH:MM");
+	assert_error("[digest]\nsend_at = 24:00\n", 2, "is not a time of day");
+	assert_error("[digest]\nsend_at = 08:60\n", 2, "is not a time of day");
+}
+
 static void test_config__bad_duration_is_an_error(void **state)
 {
 	(void)state;
@@ -354,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_config__key_outside_a_section_is_an_error),
 		cmocka_unit_test(test_config__bad_choice_names_the_choices),
 		cmocka_unit_test(test_config__bad_integer_names_the_bounds),
+		cmocka_unit_test(test_config__digest_send_at_is_a_time_of_day),
 		cmocka_unit_test(test_config__bad_duration_is_an_error),
 		cmocka_unit_test(test_config__a_key_set_twice_is_an_error),
 		cmocka_unit_test(test_config__syntax_error_reports_the_line),
