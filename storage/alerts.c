@@ -316,9 +316,9 @@ int db_tills_silent(struct db *db, int64_t before, const char *code,
 	struct silent s = { fn, arg };
 	return db_query_each(db, "SELECT t.id, t.store_id, t.last_seen_at FROM tills t"
 			     " WHERE t.last_seen_at < ?1 AND NOT EXISTS (SELECT 1 FROM alerts a"
-			     "  WHERE a.store_id = t.store_id AND a.till_id = t.id AND a.code = ?2"
+			     "  WHERE a.till_id = t.id AND a.code = ?2"
 			     "  AND a.state != 'resolved')"
-			     " ORDER BY t.store_id, t.id",
+			     " ORDER BY t.last_seen_at, t.store_id, t.id",
 			     DB_BINDS(DB_INT(before), DB_TEXT(code)), silent_row, &s);
 }
 
@@ -450,7 +450,8 @@ int db_storm_counts(struct db *db, int64_t id, int64_t *tills, int64_t *stores)
 
 int db_alerts_hold(struct db *db, int64_t store_id, const char *code, int64_t held_by)
 {
-	return db_run(db, "UPDATE alerts SET held_by = ?3 WHERE store_id = ?1 AND code = ?2"
+	/* +code: by the store's few alerts, not by the code's (every till's, in an outage). */
+	return db_run(db, "UPDATE alerts SET held_by = ?3 WHERE store_id = ?1 AND +code = ?2"
 		      " AND state != 'resolved' AND held_by IS NULL AND till_id IS NOT NULL",
 		      DB_BINDS(DB_INT(store_id), DB_TEXT(code), DB_INT(held_by)));
 }

@@ -81,7 +81,7 @@ struct silent_till {
 };
 /*
  * Tills an agent was heard from, none since before, and without a live
- * alert of code: fn for each, by store.
+ * alert of code: fn for each, the longest silent first.
  */
 int db_tills_silent(struct db *db, int64_t before, const char *code,
 		    int (*fn)(const struct silent_till *, void *), void *arg);

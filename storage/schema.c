@@ -428,7 +428,7 @@ static const char *const migrations[] = {
 	"  closed_at INTEGER"
 	");"
 	"CREATE INDEX storms_ticket ON storms(ticket_id);"
-	"CREATE INDEX tills_last_seen ON tills(last_seen_at) WHERE last_seen_at IS NOT NULL;"
+	"CREATE INDEX tills_last_seen ON tills(last_seen_at, store_id) WHERE last_seen_at IS NOT NULL;"
 	"CREATE TABLE silences ("
 	"  id INTEGER PRIMARY KEY,"
 	"  till_id INTEGER REFERENCES tills(id),"   /* NULL: any till (of the store) */
@@ -476,6 +476,16 @@ static const char *const migrations[] = {
 	"CREATE INDEX alerts_due ON alerts(due_at) WHERE due_at IS NOT NULL;"
 	"CREATE INDEX alerts_ticket ON alerts(ticket_id);"
 	"CREATE INDEX alerts_storm ON alerts(storm_id) WHERE storm_id IS NOT NULL;"
+	/*
+	 * Each new alert looks up its key's last resolved one (alerts_live
+	 * holds only live rows) and counts the live ones of its code for a
+	 * storm: without these, both scanned the alerts (bench/alert_bench.c).
+	 */
+	"CREATE INDEX alerts_key ON alerts(store_id, coalesce(till_id, 0), code);"
+	"CREATE INDEX alerts_code_live ON alerts(code, opened_at) WHERE state != 'resolved';"
+	"CREATE INDEX alerts_till_live ON alerts(till_id, code) WHERE state != 'resolved';"
+	"CREATE INDEX alerts_held ON alerts(held_by) WHERE held_by IS NOT NULL;"
+	"CREATE INDEX alerts_silence ON alerts(silence_id) WHERE silence_id IS NOT NULL;"
 	"CREATE TABLE alert_events ("
 	"  id INTEGER PRIMARY KEY,"
 	"  alert_id INTEGER NOT NULL REFERENCES alerts(id),"
