@@ -35,7 +35,7 @@ import http.client
 import json
 import os
 import re
-import statistics
+import sqlite3
 import sys
 import threading
 import time
@@ -89,11 +89,12 @@ def add_tills(d, n, per_store=10):
           " FROM k, (SELECT * FROM stores ORDER BY id LIMIT 1) s" % stores)
     first = int(d.sql("SELECT min(id) FROM stores WHERE name = 'Магазин 1'"))
     tokens = ["alert-bench-%06d" % i for i in range(n)]
-    rows = ",".join("(%d, 'Касса %d-%d', '%s', 0)" % (first + i // per_store, i // per_store + 1,
-                                                      i % per_store + 1,
-                                                      hashlib.sha256(t.encode()).hexdigest())
-                    for i, t in enumerate(tokens))
-    d.sql("INSERT INTO tills(store_id, name, token_hash, created_at) VALUES " + rows)
+    rows = [(first + i // per_store, "Касса %d-%d" % (i // per_store + 1, i % per_store + 1),
+             hashlib.sha256(t.encode()).hexdigest()) for i, t in enumerate(tokens)]
+    with sqlite3.connect(d.db) as db:   # 10,000 rows: too long for one sqlite3 argument
+        db.executemany("INSERT INTO tills(store_id, name, token_hash, created_at) VALUES (?, ?, ?, 0)",
+                       rows)
+    db.close()
     return tokens
 
 
