@@ -36,6 +36,7 @@ import json
 import os
 import re
 import sqlite3
+import subprocess
 import sys
 import threading
 import time
@@ -279,6 +280,10 @@ def bench_memory(n):
         sent_s = time.time() - t0
         time.sleep(5)   # a few ticks with every alert firing
         busy = rss_kb(d.daemon.pid)
+        # Where the memory is: the largest mappings (the heap, malloc's arenas, libraries).
+        pm = subprocess.run(["pmap", "-x", str(d.daemon.pid)], capture_output=True, text=True).stdout
+        maps = sorted((line.split() for line in pm.splitlines()[2:-2] if len(line.split()) >= 6),
+                      key=lambda f: -int(f[2]))[:12]
         firing = int(d.sql("SELECT count(*) FROM alerts WHERE state = 'firing'"))
         d.stop()
         d.start()
@@ -286,6 +291,7 @@ def bench_memory(n):
         restarted = rss_kb(d.daemon.pid)
         return {"alerts": n, "firing": firing, "answers": statuses, "posted_s": posted_s,
                 "cards_out_s": sent_s, "idle": idle, "after": busy, "restarted": restarted,
+                "largest_maps_after": [" ".join(f) for f in maps],
                 "db_mb": os.path.getsize(d.db) / 1e6, "load": os.getloadavg()[0]}
     finally:
         d.close()
