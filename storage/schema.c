@@ -483,7 +483,7 @@ static const char *const migrations[] = {
 	 */
 	"CREATE INDEX alerts_key ON alerts(store_id, coalesce(till_id, 0), code);"
 	"CREATE INDEX alerts_code_live ON alerts(code, opened_at) WHERE state != 'resolved';"
-	"CREATE INDEX alerts_till_live ON alerts(till_id, code) WHERE state != 'resolved';"
+	"CREATE INDEX alerts_till_live ON alerts(till_id, code, state) WHERE state != 'resolved';"
 	"CREATE INDEX alerts_held ON alerts(held_by) WHERE held_by IS NOT NULL;"
 	"CREATE INDEX alerts_silence ON alerts(silence_id) WHERE silence_id IS NOT NULL;"
 	"CREATE TABLE alert_events ("
