@@ -144,6 +144,10 @@ $(O)/bench/sla_bench: bench/sla_bench.c $(O)/libtilldesk.a
 $(O)/bench/forecast_bench: bench/forecast_bench.c $(O)/libtilldesk.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(ALL_LDFLAGS)
+# The alerts' evaluation pass over 10,000 firing alerts (bench/alert_bench.c).
+$(O)/bench/alert_bench: bench/alert_bench.c $(O)/libtilldesk.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(ALL_LDFLAGS)
 # /queue and the agent's lookup over many tickets (bench/queue_bench.c, bench/RESULTS.md).
 $(O)/bench/queue_bench: bench/queue_bench.c $(O)/libtilldesk.a
 	@mkdir -p $(@D)

@@ -6,6 +6,10 @@
 #
 #   bench/run.sh [--only handling,delivery,memory] [--n 10000] [--json FILE]
 #                [--perf FILE]      # bench 1 under `perf record -g`
+#   bench/run.sh alerts [OPTIONS]   # issue 15: build/bench/alert_bench (the alerts'
+#                                   # pass over 10,000 firing alerts), then
+#                                   # bench/alert_net_bench.py OPTIONS (fault to card,
+#                                   # a storm of 500 tills, memory); about 25 minutes
 set -eu
 cd "$(dirname "$0")/.."
 make >/dev/null
@@ -13,4 +17,10 @@ echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)$
 echo "== $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')," \
      "$(awk '/MemTotal/ {printf "%d MB", $2/1024}' /proc/meminfo) RAM, Linux $(uname -r)"
 echo "== load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "${1:-}" = alerts ]; then
+	shift
+	make build/bench/alert_bench >/dev/null
+	build/bench/alert_bench
+	exec python3 bench/alert_net_bench.py "$@"
+fi
 exec python3 bench/bench.py "$@"

@@ -543,6 +543,7 @@ static int observe_event(struct dialog *d, int64_t store_id, int64_t till_id,
 	}
 	if (rc)
 		return rc;
+	const struct alert was = a;   /* the indexed fields, to write only what changed */
 	/* A silence added while it fires quiets what it would still say. */
 	if (!a.silence_id && !(rc = db_silence_find(d->db, store_id, till_id, a.code, d->now, &a.silence_id)) &&
 	    a.silence_id)
@@ -555,7 +556,10 @@ static int observe_event(struct dialog *d, int64_t store_id, int64_t till_id,
 			a.data = xstrdup(e->data);
 		}
 		schedule(d, &a);
-		rc = db_alert_save(d->db, &a);
+		bool indexed = a.state != was.state || a.due_at != was.due_at ||
+			       a.ticket_id != was.ticket_id || a.storm_id != was.storm_id ||
+			       a.held_by != was.held_by || a.silence_id != was.silence_id;
+		rc = indexed ? db_alert_save(d->db, &a) : db_alert_touch(d->db, &a);
 	}
 	alert_release(&a);
 	return rc;

@@ -47,6 +47,8 @@ int db_alert_of_ticket(struct db *db, int64_t ticket_id, struct alert *out);
 /* Inserts a (its id set) / writes back every field of a. */
 int db_alert_insert(struct db *db, struct alert *a);
 int db_alert_save(struct db *db, const struct alert *a);
+/* Writes back what no index holds (a repeat's count, last seen, summary ...): see alerts.c. */
+int db_alert_touch(struct db *db, const struct alert *a);
 /* What an alert's history row says happened. */
 enum alert_event_kind {
 	ALERT_EV_OPENED,        /* a fault: the alert begins (body: the summary) */
@@ -119,7 +121,7 @@ struct silent_till {
 };
 /*
  * Tills an agent was heard from, none since before, and without a live
- * alert of code: fn for each, by store.
+ * alert of code: fn for each, the longest silent first.
  */
 int db_tills_silent(struct db *db, int64_t before, const char *code,
 		    int (*fn)(const struct silent_till *, void *), void *arg);

@@ -428,7 +428,7 @@ static const char *const migrations[] = {
 	"  closed_at INTEGER"
 	");"
 	"CREATE INDEX storms_ticket ON storms(ticket_id);"
-	"CREATE INDEX tills_last_seen ON tills(last_seen_at) WHERE last_seen_at IS NOT NULL;"
+	"CREATE INDEX tills_last_seen ON tills(last_seen_at, store_id) WHERE last_seen_at IS NOT NULL;"
 	"CREATE TABLE silences ("
 	"  id INTEGER PRIMARY KEY,"
 	"  till_id INTEGER REFERENCES tills(id),"   /* NULL: any till (of the store) */
@@ -476,6 +476,16 @@ static const char *const migrations[] = {
 	"CREATE INDEX alerts_due ON alerts(due_at) WHERE due_at IS NOT NULL;"
 	"CREATE INDEX alerts_ticket ON alerts(ticket_id);"
 	"CREATE INDEX alerts_storm ON alerts(storm_id) WHERE storm_id IS NOT NULL;"
+	/*
+	 * Each new alert looks up its key's last resolved one (alerts_live
+	 * holds only live rows) and counts the live ones of its code for a
+	 * storm: without these, both scanned the alerts (bench/alert_bench.c).
+	 */
+	"CREATE INDEX alerts_key ON alerts(store_id, coalesce(till_id, 0), code);"
+	"CREATE INDEX alerts_code_live ON alerts(code, opened_at) WHERE state != 'resolved';"
+	"CREATE INDEX alerts_till_live ON alerts(till_id, code, state) WHERE state != 'resolved';"
+	"CREATE INDEX alerts_held ON alerts(held_by) WHERE held_by IS NOT NULL;"
+	"CREATE INDEX alerts_silence ON alerts(silence_id) WHERE silence_id IS NOT NULL;"
 	"CREATE TABLE alert_events ("
 	"  id INTEGER PRIMARY KEY,"
 	"  alert_id INTEGER NOT NULL REFERENCES alerts(id),"
@@ -501,7 +511,7 @@ static const char *const migrations[] = {
 	 * registry (10,000 tills: 6.7 ms a pass without it).
 	 */
 	"CREATE INDEX equipment_expires ON equipment(expires_on) WHERE expires_on IS NOT NULL;",
-	/* A routed chat's /queue counts its open tickets by route (README, "Routing"). */
+	/* 19: a routed chat's /queue counts its open tickets by route (README, "Routing"). */
 	"CREATE INDEX tickets_open_route ON tickets(route) WHERE status IN ('new', 'claimed');",
 	/*
 	 * 20: letters, e-mail's side of the outbox (mail/mail.h): one per ref,
@@ -535,13 +545,7 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (letter_id, addr)"
 	") WITHOUT ROWID;",
 	/*
-	 * 21: the last resolved alert of a store's till and code
-	 * (db_alert_last): each new alert looks for it, and the offline pass
-	 * for the store's last outage; resolved alerts are kept for good.
-	 */
-	"CREATE INDEX alerts_resolved ON alerts(store_id, code, id) WHERE state = 'resolved';",
-	/*
-	 * 22: an owner's letters (storage/owners.h): how they are named, in
+	 * 21: an owner's letters (storage/owners.h): how they are named, in
 	 * which language they read (NULL: general.language), and which kinds
 	 * of letter they get.
 	 */
@@ -551,7 +555,7 @@ static const char *const migrations[] = {
 	"ALTER TABLE org_owners ADD COLUMN breach INTEGER NOT NULL DEFAULT 1;"
 	"ALTER TABLE org_owners ADD COLUMN expiry INTEGER NOT NULL DEFAULT 1;",
 	/*
-	 * 23: the owners' daily digest (mail/digest.c). An organisation's zone
+	 * 22: the owners' daily digest (mail/digest.c). An organisation's zone
 	 * for its send_at (NULL: its first store's). Each figure reads one day
 	 * of its stores' rows: tickets by store and time, history rows by
 	 * kind and time, alerts by store and time, the articles' «Помогло»
