@@ -8,22 +8,22 @@
 #include "core/buf.h"
 #include "storage/letters.h"
 
-static const int queue_cols[] = { 5, 8, 26, 28, 9, 20, 0 };
+/* A letter on one line, each recipient on one below it, then its last error. */
+static const int letter_cols[] = { 5, 8, 17, 8, 0 };
+static const int rcpt_cols[] = { 5, 34, 8, 5, 0 };
 
 struct listing {
 	struct cli *c;
 	int rows;
 };
 
-static int add_rcpt(const struct letter_rcpt_row *r, void *arg)
+static int print_rcpt(const struct letter_rcpt_row *r, void *arg)
 {
-	struct buf *b = arg;
-	if (b->len)
-		buf_puts(b, ", ");
+	struct cli *c = arg;
+	char status[16] = "";
 	if (r->status)
-		buf_printf(b, "%s %s %d", r->addr, r->state, r->status);
-	else
-		buf_printf(b, "%s %s", r->addr, r->state);
+		snprintf(status, sizeof(status), "%d", r->status);
+	cli_row(c, rcpt_cols, ARRAY_SIZE(rcpt_cols), (const char *[]){ "", r->addr, r->state, status, r->reply });
 	return 0;
 }
 
@@ -32,22 +32,22 @@ static int print_letter(const struct letter_row *l, void *arg)
 	struct listing *ls = arg;
 	struct cli *c = ls->c;
 	char id[24], attempts[16], next[64];
-	struct buf rcpts = BUF_INIT(1 << 16), kind = BUF_INIT(256);
+	struct buf what = BUF_INIT(4096);
 	snprintf(id, sizeof(id), "%lld", (long long)l->id);
 	snprintf(attempts, sizeof(attempts), "%d", l->attempts);
 	if (l->done)
 		snprintf(next, sizeof(next), "—");
 	else
 		cli_time(next, sizeof(next), l->next_at, NULL);
-	buf_printf(&kind, "%s %s", l->kind, l->ref);
-	int rc = db_letter_rcpts(c->db, l->id, add_rcpt, &rcpts);
+	buf_printf(&what, "%s  %s", l->ref, l->subject);
 	if (!ls->rows++)
-		cli_header(c, queue_cols, ARRAY_SIZE(queue_cols), MSG_CLI_MAIL_QUEUE_HEADER);
-	cli_row(c, queue_cols, ARRAY_SIZE(queue_cols),
-		(const char *[]){ id, attempts, buf_cstr(&kind), l->subject, next, buf_cstr(&rcpts),
-				  l->last_error });
-	buf_release(&rcpts);
-	buf_release(&kind);
+		cli_header(c, letter_cols, ARRAY_SIZE(letter_cols), MSG_CLI_MAIL_QUEUE_HEADER);
+	cli_row(c, letter_cols, ARRAY_SIZE(letter_cols),
+		(const char *[]){ id, attempts, next, l->kind, buf_cstr(&what) });
+	buf_release(&what);
+	int rc = db_letter_rcpts(c->db, l->id, print_rcpt, c);
+	if (*l->last_error)
+		cli_say(c, MSG_CLI_MAIL_LAST_ERROR, l->last_error);
 	return rc;
 }
 

@@ -141,6 +141,7 @@ def sql_as_owner(db, sql):
         if os.geteuid() == 0:
             os.setgid(st.st_gid)
             os.setuid(st.st_uid)
-    r = subprocess.run(["sqlite3", "-cmd", ".timeout 5000", db, sql], capture_output=True, text=True,
-                       check=True, preexec_fn=drop)
+    import shutil
+    r = subprocess.run([shutil.which("sqlite3"), "-cmd", ".timeout 5000", db], input=sql, capture_output=True,
+                       text=True, check=True, preexec_fn=drop)
     return r.stdout.strip()

@@ -119,6 +119,87 @@ class Delivery(Mail):
         time.sleep(2.5)
         self.assertEqual(self.letter("breach:7:reaction")[1], 1)
         self.assertEqual(len(self.box.raw()), 1)
+        # The admin sees the failure; the sent ones only with --all.
+        self.queue("digest:1:2026-11-26", [OLGA])
+        self.box.wait_count(2)
+        self.wait_letter("digest:1:2026-11-26", lambda s, a, e: s == "done")
+        out = self.desk.cli("mail", "queue").stdout
+        self.assertIn("breach:7:reaction", out)
+        self.assertRegex(out, r"gone@romashka\.example +failed +550 +5\.1\.1")
+        self.assertRegex(out, r"olga@romashka\.example +sent +250")
+        self.assertIn("no such mailbox", out)
+        self.assertNotIn("digest:1:2026-11-26", out)
+        self.assertIn("digest:1:2026-11-26", self.desk.cli("mail", "queue", "--all").stdout)
+
+
+class ServerAway(Mail):
+    smtpd_cert = False
+
+    def test_mail__the_server_down_then_up_the_letter_arrives_once(self):
+        self.queue("expiry:12:2026-12-01:7", [OLGA], subject="ФН кассы 3 истекает через 7 дней")
+        state, attempts, error = self.wait_letter("expiry:12:2026-12-01:7", lambda s, a, e: a >= 2)
+        self.assertEqual(state, "pending")
+        self.assertIn("cannot connect", error)
+        out = self.desk.cli("mail", "queue").stdout
+        self.assertIn("expiry:12:2026-12-01:7", out)
+        self.assertRegex(out, r"olga@romashka\.example +pending")
+        self.assertIn("cannot connect", out)
+        self.box.start("server")
+        [(env, m)] = self.box.wait_count(1, timeout=30)
+        self.assertEqual(m["Subject"], "ФН кассы 3 истекает через 7 дней")
+        self.wait_letter("expiry:12:2026-12-01:7", lambda s, a, e: s == "done")
+        time.sleep(3)
+        self.assertEqual(len(self.box.raw()), 1)
+        self.assertEqual(self.rcpts("expiry:12:2026-12-01:7"), {"olga@romashka.example": ("sent", 250)})
+
+
+class Refusals(Mail):
+    """What the daemon must not send to: each time the letter stays pending
+    with the reason, and the server receives nothing."""
+    smtpd_cert = False
+
+    def refused(self, cert, reason):
+        self.box.start(cert)
+        self.queue("digest:1:2026-11-25", [OLGA, IVAN])
+        state, attempts, error = self.wait_letter("digest:1:2026-11-25", lambda s, a, e: a >= 2)
+        self.assertEqual(state, "pending")
+        self.assertIn(reason, error)
+        self.assertEqual(self.box.raw(), [])
+        self.assertEqual({s for s, _ in self.rcpts("digest:1:2026-11-25").values()}, {"pending"})
+        self.assertNotIn(PASSWORD, self.log())
+
+    def test_mail__a_plain_text_server_is_refused_when_starttls_is_required(self):
+        self.refused(None, "STARTTLS")
+
+    def test_mail__a_self_signed_certificate_is_refused(self):
+        self.refused("self", "self-signed certificate")
+
+    def test_mail__a_certificate_for_another_host_is_refused(self):
+        self.refused("other", "mismatch")
+
+
+class Crash(Mail):
+    def test_mail__kill_9_while_sending_loses_no_letter_and_doubles_none_twice(self):
+        n = 600
+        sql = "".join(queue_sql("bulk:%d" % i, "Письмо %d" % i, TEXT, HTML, [OLGA]) for i in range(n))
+        sql_as_owner(self.desk.db, "BEGIN;" + sql + "COMMIT;")
+        self.box.wait_count(20)
+        self.desk.stop(signal.SIGKILL)
+        at_kill = len(self.box.raw())
+        self.assertLess(at_kill, n, "the kill came after the last letter: nothing tested")
+        self.desk.start()
+        end = time.time() + 60
+        while time.time() < end and self.desk.sql("SELECT count(*) FROM letters WHERE state = 'pending'") != "0":
+            time.sleep(0.2)
+        self.assertEqual(self.desk.sql("SELECT count(*) FROM letters WHERE state = 'done'"), str(n))
+        seen = {}
+        for _, raw in self.box.raw():
+            mid = re.search(rb"Message-I[dD]: <([^>]+)>", raw).group(1).decode()
+            seen[mid] = seen.get(mid, 0) + 1
+        self.assertEqual(sorted(seen), sorted("bulk.%d@tilldesk" % i for i in range(n)))
+        doubled = [m for m, c in seen.items() if c > 1]
+        self.assertLessEqual(max(seen.values()), 2)
+        print("\n  kill -9 after %d of %d letters: %d sent twice" % (at_kill, n, len(doubled)), file=sys.stderr)
 
 
 if __name__ == "__main__":
