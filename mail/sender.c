@@ -41,6 +41,8 @@ struct outgoing {
 	struct mail_result results[RCPTS_MAX];
 	struct mail_item item;
 	bool bad;                             /* could not be built */
+	bool recorded;                        /* its outcome is committed */
+	struct mail_sender *sender;
 	/* The row, copied: the draft's strings. */
 	char *subject, *text, *html, *message_id;
 	int64_t created_at;
@@ -102,6 +104,8 @@ static void outgoing_release(struct outgoing *o)
 	buf_release(&o->msg);
 }
 
+static void recorded(struct mail_item *item, void *arg);
+
 /* The message of o, and its envelope: the recipients that wait. */
 static void prepare(struct mail_sender *s, struct outgoing *o)
 {
@@ -120,7 +124,9 @@ static void prepare(struct mail_sender *s, struct outgoing *o)
 		for (size_t i = 0; i < o->n_rcpts; i++)
 			o->results[i] = (struct mail_result){ MAIL_TEMPORARY, 0, "the message could not be built" };
 	}
-	o->item = (struct mail_item){ o->msg.data, o->msg.len, o->rcpts, o->n_rcpts, o->results };
+	o->sender = s;
+	o->item = (struct mail_item){ o->msg.data, o->msg.len, o->rcpts, o->n_rcpts, o->results,
+				      recorded, o };
 }
 
 static const char *const state_text[] = {
@@ -164,6 +170,28 @@ static int record(struct mail_sender *s, struct outgoing *o, int64_t now)
 	return db_letter_attempted(s->db, o->id, next, error);
 }
 
+/*
+ * Commits what the server said of o, at once: a crash after this sends it
+ * no more; before it, once more (the duplicate SMTP cannot rule out).
+ * Recorded even while the daemon stops.
+ */
+static void recorded(struct mail_item *item, void *arg)
+{
+	(void)item;
+	struct outgoing *o = arg;
+	struct mail_sender *s = o->sender;
+	int rc = db_begin(s->db);
+	if (!rc)
+		rc = record(s, o, clock_now());
+	if (!rc)
+		rc = db_commit(s->db);
+	else
+		db_rollback(s->db);
+	if (rc)
+		log_warn("mail: cannot record letter %lld's outcome: %s", (long long)o->id, db_errmsg(s->db));
+	o->recorded = true;
+}
+
 /* One pass: the letters due, one session, their outcomes. How many letters it took, or -1. */
 static int pass(struct mail_sender *s)
 {
@@ -171,12 +199,13 @@ static int pass(struct mail_sender *s)
 	struct mail_item items[SESSION_LETTERS];
 	struct pass p = { s, out, 0 };
 	size_t n_items = 0;
-	int64_t now = clock_now();
-	int rc = db_letter_due(s->db, now, SESSION_LETTERS, take_letter, &p);
+	int rc = db_letter_due(s->db, clock_now(), SESSION_LETTERS, take_letter, &p);
 	for (size_t i = 0; i < p.n && !rc; i++)
 		rc = db_letter_rcpts(s->db, out[i].id, take_rcpt, &out[i]);
-	if (rc)
+	if (rc) {
+		log_warn("mail: cannot read the letters due: %s", db_errmsg(s->db));
 		goto done;
+	}
 	for (size_t i = 0; i < p.n; i++) {
 		prepare(s, &out[i]);
 		if (!out[i].bad && out[i].n_rcpts)
@@ -184,18 +213,11 @@ static int pass(struct mail_sender *s)
 	}
 	if (n_items)
 		mail_smtp_send(s->smtp, items, n_items);
-	/* What the server said is recorded even while the daemon stops. */
-	now = clock_now();
-	rc = db_begin(s->db);
-	for (size_t i = 0; i < p.n && !rc; i++)
-		rc = record(s, &out[i], now);
-	if (!rc)
-		rc = db_commit(s->db);
-	else
-		db_rollback(s->db);
+	/* Those that never went: not built, or no recipient left. */
+	for (size_t i = 0; i < p.n; i++)
+		if (!out[i].recorded)
+			recorded(&out[i].item, &out[i]);
 done:
-	if (rc)
-		log_warn("mail: cannot record the letters' outcomes: %s", db_errmsg(s->db));
 	for (size_t i = 0; i < p.n; i++)
 		outgoing_release(&out[i]);
 	free(out);

@@ -5,13 +5,13 @@
  * Every second it takes the letters that are due (pending, next_at
  * passed), up to a session's worth, builds each (mail/build.c), sends
  * them in one SMTP session to the recipients that still wait
- * (mail/smtp.c), and records each recipient's outcome in one transaction
- * after the server's answers: sent (2xx), failed for good (5xx), or
- * pending again (4xx, the network, TLS, AUTH) with the letter's next
- * attempt after smtp.retry_after, doubling up to an hour. A letter is
- * done when no recipient waits. A crash before that commit sends the
- * letter again on restart: at most one duplicate per recipient (SMTP has
- * no idempotency).
+ * (mail/smtp.c), and commits each letter's outcome as soon as the server
+ * answered its data, before the next letter goes: per recipient sent
+ * (2xx), failed for good (5xx), or pending again (4xx, the network, TLS,
+ * AUTH) with the letter's next attempt after smtp.retry_after, doubling
+ * up to an hour. A letter is done when no recipient waits. A crash
+ * between the server's acceptance and that commit sends the letter again
+ * on restart: at most one duplicate (SMTP has no idempotency).
  */
 #ifndef TD_MAIL_SENDER_H
 #define TD_MAIL_SENDER_H

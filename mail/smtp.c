@@ -39,6 +39,16 @@ struct mail_smtp {
 	/* One session's findings, reset by mail_smtp_send(). */
 	char why[256];               /* why the session went nowhere, "" when it did not fail so */
 	bool auth_tried, auth_ok, auth_waiting;
+	struct session_items *current;
+};
+
+/* The messages of the session under way, for the event that one was answered. */
+struct session_items {
+	struct mail_item *items;
+	smtp_message_t *msgs;
+	smtp_recipient_t **rcpts;
+	bool *finished;
+	size_t n;
 };
 
 static pthread_once_t auth_once = PTHREAD_ONCE_INIT;
@@ -213,13 +223,22 @@ static int reachable(struct mail_smtp *s)
 	return -1;
 }
 
-/* What libESMTP reports on the way: TLS refusals, a missing STARTTLS. */
+static void finish(struct mail_smtp *s, size_t i, const char *session_err);
+
+/* What libESMTP reports on the way: TLS refusals, a missing STARTTLS, a message answered. */
 static void event_cb(smtp_session_t session, int event, void *arg, ...)
 {
 	struct mail_smtp *s = arg;
 	va_list ap;
 	va_start(ap, arg);
 	switch (event) {
+	case SMTP_EV_MESSAGESENT: {
+		smtp_message_t m = va_arg(ap, smtp_message_t);
+		for (size_t i = 0; s->current && i < s->current->n; i++)
+			if (s->current->msgs[i] == m && !s->current->finished[i])
+				finish(s, i, "the session ended early");
+		break;
+	}
 	case SMTP_EV_STARTTLS_OK:
 		/*
 		 * Required and done. libESMTP would check the requirement
@@ -379,18 +398,40 @@ static void classify(struct mail_smtp *s, struct mail_result *r, const smtp_stat
 	set_result(r, o, st->code, st->text);
 }
 
+/* Fills item i's results and tells its owner. */
+static void finish(struct mail_smtp *s, size_t i, const char *session_err)
+{
+	struct session_items *c = s->current;
+	struct mail_item *it = &c->items[i];
+	for (size_t j = 0; j < it->n_rcpts; j++) {
+		if (!c->msgs[i]) {
+			set_result(&it->results[j], MAIL_TEMPORARY, 0, s->why);
+			continue;
+		}
+		classify(s, &it->results[j], c->rcpts[i][j] ? smtp_recipient_status(c->rcpts[i][j]) : NULL,
+			 smtp_message_transfer_status(c->msgs[i]), smtp_reverse_path_status(c->msgs[i]),
+			 session_err);
+	}
+	c->finished[i] = true;
+	if (it->done)
+		it->done(it, it->arg);
+}
+
 void mail_smtp_send(struct mail_smtp *s, struct mail_item *items, size_t n)
 {
 	smtp_session_t session = NULL;
 	auth_context_t auth = NULL;
-	struct source *src = xcalloc(n ? n : 1, sizeof(*src));
-	smtp_message_t *msgs = xcalloc(n ? n : 1, sizeof(*msgs));
-	smtp_recipient_t **rcpts = xcalloc(n ? n : 1, sizeof(*rcpts));
+	size_t m = n ? n : 1;
+	struct source *src = xcalloc(m, sizeof(*src));
+	struct session_items c = {
+		items, xcalloc(m, sizeof(*c.msgs)), xcalloc(m, sizeof(*c.rcpts)), xcalloc(m, sizeof(*c.finished)), n,
+	};
 	char session_err[160] = "";
 	int ran = 0;
 
 	*s->why = '\0';
 	s->auth_tried = s->auth_ok = s->auth_waiting = false;
+	s->current = &c;
 	if (reachable(s))
 		goto done;
 	session = smtp_create_session();
@@ -412,12 +453,12 @@ void mail_smtp_send(struct mail_smtp *s, struct mail_item *items, size_t n)
 	}
 	for (size_t i = 0; i < n; i++) {
 		src[i] = (struct source){ items[i].data, items[i].len, false };
-		msgs[i] = smtp_add_message(session);
-		smtp_set_reverse_path(msgs[i], s->from);
-		smtp_set_messagecb(msgs[i], message_cb, &src[i]);
-		rcpts[i] = xcalloc(items[i].n_rcpts ? items[i].n_rcpts : 1, sizeof(**rcpts));
+		c.msgs[i] = smtp_add_message(session);
+		smtp_set_reverse_path(c.msgs[i], s->from);
+		smtp_set_messagecb(c.msgs[i], message_cb, &src[i]);
+		c.rcpts[i] = xcalloc(items[i].n_rcpts ? items[i].n_rcpts : 1, sizeof(**c.rcpts));
 		for (size_t j = 0; j < items[i].n_rcpts; j++)
-			rcpts[i][j] = smtp_add_recipient(msgs[i], items[i].rcpts[j]);
+			c.rcpts[i][j] = smtp_add_recipient(c.msgs[i], items[i].rcpts[j]);
 	}
 	ran = smtp_start_session(session);
 	/* A session may stop early and still say it ran: its error says why. */
@@ -435,22 +476,17 @@ void mail_smtp_send(struct mail_smtp *s, struct mail_item *items, size_t n)
 	}
 done:
 	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < items[i].n_rcpts; j++) {
-			if (!session || !msgs[i]) {
-				set_result(&items[i].results[j], MAIL_TEMPORARY, 0, s->why);
-				continue;
-			}
-			classify(s, &items[i].results[j], rcpts[i][j] ? smtp_recipient_status(rcpts[i][j]) : NULL,
-				 smtp_message_transfer_status(msgs[i]), smtp_reverse_path_status(msgs[i]),
-				 *session_err ? session_err : "the session ended early");
-		}
+		if (!c.finished[i])
+			finish(s, i, *session_err ? session_err : "the session ended early");
+	s->current = NULL;
 	if (session)
 		smtp_destroy_session(session);
 	if (auth)
 		auth_destroy_context(auth);
 	for (size_t i = 0; i < n; i++)
-		free(rcpts[i]);
-	free(rcpts);
-	free(msgs);
+		free(c.rcpts[i]);
+	free(c.rcpts);
+	free(c.msgs);
+	free(c.finished);
 	free(src);
 }

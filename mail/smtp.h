@@ -36,6 +36,12 @@ struct mail_item {
 	const char *const *rcpts;    /* envelope recipients (addr-specs) */
 	size_t n_rcpts;
 	struct mail_result *results; /* n_rcpts of them, filled by mail_smtp_send() */
+	/*
+	 * Called once when the results are filled: as soon as the server
+	 * answered the message's data, or at the session's end. NULL: none.
+	 */
+	void (*done)(struct mail_item *item, void *arg);
+	void *arg;
 };
 
 /*
@@ -47,7 +53,9 @@ int mail_smtp_new(struct mail_smtp **out, const struct config *cfg, char *err, s
 void mail_smtp_free(struct mail_smtp *s);
 
 /*
- * One session delivering items[0..n) and filling every result: each
+ * One session delivering items[0..n) and filling every result (each
+ * item's done() told at once, so that the caller can record it before the
+ * next message goes): each
  * recipient's own reply, or the message's, or, when the session never got
  * that far (the server down, its certificate refused, no STARTTLS, AUTH
  * refused), MAIL_TEMPORARY with the reason. Never logs a secret.
