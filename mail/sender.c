@@ -1,6 +1,7 @@
 /*
  * sender.c - the mail sender thread; see sender.h.
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -237,6 +238,9 @@ static void *sender_main(void *arg)
 		int n = pass(s);
 		if (n == SESSION_LETTERS)
 			continue;  /* more may be due at once */
+		/* The messages built and freed leave pages the daemon need not keep. */
+		if (n > 0)
+			malloc_trim(0);
 		/* New letters are noticed within a second. */
 		for (int i = 0; i < 10 && !*s->stop; i++)
 			usleep(100 * 1000);

@@ -11,7 +11,10 @@
  * passes.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
@@ -114,8 +117,13 @@ static int tls_new(struct mail_smtp *s, const char *ca_file, char *err, size_t e
 	SSL_CTX_set_min_proto_version(s->tls, TLS1_2_VERSION);
 	SSL_CTX_set_max_proto_version(s->tls, TLS1_2_VERSION);
 	SSL_CTX_set_app_data(s->tls, s);
-	if (!SSL_CTX_set_default_verify_paths(s->tls)) {
-		snprintf(err, errlen, "smtp: cannot load the system's CA certificates");
+	/*
+	 * The system's CAs by their hashed directory, read when a chain
+	 * needs one: the bundle file would be parsed whole into memory
+	 * (over a megabyte of the daemon's RSS for ~140 certificates).
+	 */
+	if (!SSL_CTX_load_verify_dir(s->tls, X509_get_default_cert_dir())) {
+		snprintf(err, errlen, "smtp: cannot use the system's CA directory %s", X509_get_default_cert_dir());
 		return TD_ERR;
 	}
 	if (*ca_file && !SSL_CTX_load_verify_locations(s->tls, ca_file, NULL)) {
@@ -225,6 +233,37 @@ static int reachable(struct mail_smtp *s)
 
 static void finish(struct mail_smtp *s, size_t i, const char *session_err);
 
+/*
+ * TCP_NODELAY on libESMTP's connection, which it does not set nor show:
+ * it writes a message in pieces, and the last piece waited for the
+ * server's delayed acknowledgement, 40 ms a message (20 letters a second
+ * at most). Its socket is found among ours by the server's port.
+ */
+static void no_delay(struct mail_smtp *s)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	long long port;
+	if (!d || parse_int(&port, s->port, 1, 65535)) {
+		if (d)
+			closedir(d);
+		return;
+	}
+	while ((e = readdir(d))) {
+		long long fd;
+		struct sockaddr_storage a;
+		socklen_t n = sizeof(a);
+		if (parse_int(&fd, e->d_name, 0, INT32_MAX) || getpeername((int)fd, (struct sockaddr *)&a, &n))
+			continue;
+		in_port_t p = a.ss_family == AF_INET ? ((struct sockaddr_in *)&a)->sin_port :
+			      a.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&a)->sin6_port : 0;
+		int one = 1;
+		if (ntohs(p) == port)
+			setsockopt((int)fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
+	closedir(d);
+}
+
 /* What libESMTP reports on the way: TLS refusals, a missing STARTTLS, a message answered. */
 static void event_cb(smtp_session_t session, int event, void *arg, ...)
 {
@@ -232,6 +271,9 @@ static void event_cb(smtp_session_t session, int event, void *arg, ...)
 	va_list ap;
 	va_start(ap, arg);
 	switch (event) {
+	case SMTP_EV_CONNECT:
+		no_delay(s);
+		break;
 	case SMTP_EV_MESSAGESENT: {
 		smtp_message_t m = va_arg(ap, smtp_message_t);
 		for (size_t i = 0; s->current && i < s->current->n; i++)
