@@ -426,7 +426,9 @@ static void classify(struct mail_smtp *s, struct mail_result *r, const smtp_stat
 	const smtp_status_t *st = rcpt && rcpt->code >= 300 ? rcpt :
 				  rcpt && rcpt->code >= 200 ? msg : NULL;
 	if (!st || !st->code) {
-		if (mail_from && mail_from->code >= 400)
+		if (s->auth_tried && !s->auth_ok)
+			set_result(r, MAIL_TEMPORARY, 0, *s->why ? s->why : session_err);
+		else if (mail_from && mail_from->code >= 400)
 			set_result(r, MAIL_TEMPORARY, mail_from->code, mail_from->text);
 		else
 			set_result(r, MAIL_TEMPORARY, 0, *s->why ? s->why : session_err);
@@ -434,7 +436,7 @@ static void classify(struct mail_smtp *s, struct mail_result *r, const smtp_stat
 	}
 	enum mail_outcome o = outcome_of(st->code);
 	if (o == MAIL_PERMANENT && s->auth_tried && !s->auth_ok) {
-		set_result(r, MAIL_TEMPORARY, st->code, s->why);
+		set_result(r, MAIL_TEMPORARY, st->code, *s->why ? s->why : st->text);
 		return;
 	}
 	set_result(r, o, st->code, st->text);

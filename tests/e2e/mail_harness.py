@@ -55,18 +55,18 @@ def make_certs(d):
 class Mailbox:
     """The SMTP server: start(cert=None for no STARTTLS), stop(), messages()."""
 
-    def __init__(self, d, refuse=(), defer=()):
+    def __init__(self, d, refuse=(), defer=(), password=PASSWORD):
         self.certs = d
         self.dir = os.path.join(d, "received")
         os.makedirs(self.dir, exist_ok=True)
         self.port = free_port()
-        self.refuse, self.defer = refuse, defer
+        self.refuse, self.defer, self.password = refuse, defer, password
         self.proc = None
         self.python = _python_with_aiosmtpd()
 
     def start(self, cert="server"):
         args = [self.python, SMTPD, "--port", str(self.port), "--dir", self.dir, "--user", USER,
-                "--password", PASSWORD]
+                "--password", self.password]
         if cert:
             args += ["--cert", os.path.join(self.certs, cert + ".pem"),
                      "--key", os.path.join(self.certs, cert + ".key")]

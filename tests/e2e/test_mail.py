@@ -27,10 +27,12 @@ class Mail(unittest.TestCase):
     smtpd_cert = "server"
     starttls = "required"
 
+    server_password = PASSWORD
+
     def setUp(self):
         self.certs = make_certs(tempfile.mkdtemp(prefix="tilldesk-mail-"))
         os.chmod(self.certs, 0o755)
-        self.box = Mailbox(self.certs, refuse=[a for _, a in self.refuse])
+        self.box = Mailbox(self.certs, refuse=[a for _, a in self.refuse], password=self.server_password)
         self.addCleanup(self._clean)
         if self.smtpd_cert is not False:
             self.box.start(self.smtpd_cert)
@@ -69,6 +71,18 @@ class Mail(unittest.TestCase):
                 return got
             time.sleep(0.1)
         self.fail("%s: %s is %r" % (what, ref, self.letter(ref)))
+
+    def refused(self, cert, reason):
+        """The server started with cert (None: in the clear) gets nothing:
+        the letter waits, tried again, its last error naming reason."""
+        self.box.start(cert)
+        self.queue("digest:1:2026-11-25", [OLGA, IVAN])
+        state, attempts, error = self.wait_letter("digest:1:2026-11-25", lambda s, a, e: a >= 2)
+        self.assertEqual(state, "pending")
+        self.assertIn(reason, error)
+        self.assertEqual(self.box.raw(), [])
+        self.assertEqual({s for s, _ in self.rcpts("digest:1:2026-11-25").values()}, {"pending"})
+        self.assertNotIn(PASSWORD, self.log())
 
     def log(self):
         with open(os.path.join(self.desk.dir, "serve.log"), "rb") as f:
@@ -158,16 +172,6 @@ class Refusals(Mail):
     with the reason, and the server receives nothing."""
     smtpd_cert = False
 
-    def refused(self, cert, reason):
-        self.box.start(cert)
-        self.queue("digest:1:2026-11-25", [OLGA, IVAN])
-        state, attempts, error = self.wait_letter("digest:1:2026-11-25", lambda s, a, e: a >= 2)
-        self.assertEqual(state, "pending")
-        self.assertIn(reason, error)
-        self.assertEqual(self.box.raw(), [])
-        self.assertEqual({s for s, _ in self.rcpts("digest:1:2026-11-25").values()}, {"pending"})
-        self.assertNotIn(PASSWORD, self.log())
-
     def test_mail__a_plain_text_server_is_refused_when_starttls_is_required(self):
         self.refused(None, "STARTTLS")
 
@@ -176,6 +180,14 @@ class Refusals(Mail):
 
     def test_mail__a_certificate_for_another_host_is_refused(self):
         self.refused("other", "mismatch")
+
+
+class WrongPassword(Mail):
+    smtpd_cert = False
+    server_password = "another-password"
+
+    def test_mail__a_wrong_password_keeps_the_letter_waiting(self):
+        self.refused("server", "AUTH refused: 535")
 
 
 class Crash(Mail):

@@ -74,7 +74,8 @@ def main():
         def check(server, session, envelope, mechanism, data):
             ok = isinstance(data, LoginPassword) and data.login == a.user.encode() \
                 and data.password == a.password.encode()
-            return AuthResult(success=ok)
+            # handled=False: aiosmtpd answers 535 itself.
+            return AuthResult(success=ok, handled=False)
         kw.update(authenticator=check, auth_required=True, auth_require_tls=bool(a.cert))
     ctl = Controller(Store(a.dir, a.refuse, a.defer), hostname=a.host, port=a.port,
                      data_size_limit=0, **kw)
