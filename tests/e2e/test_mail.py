@@ -18,12 +18,14 @@ from mail_harness import PASSWORD, Mailbox, mail_config, make_certs, queue_sql, 
 OLGA = ("Ольга Петрова", "olga@romashka.example")
 IVAN = ("Иван Сидоров", "ivan@romashka.example")
 GONE = ("Уволен", "gone@romashka.example")
+BUSY = ("Занят", "busy@romashka.example")
 TEXT = "Итоги дня: 12 заявок, 3 просрочены.\nСпасибо, что вы с нами.\n"
 HTML = "<p>Итоги дня: <b>12</b> заявок, 3 просрочены.</p>\n"
 
 
 class Mail(unittest.TestCase):
     refuse = ()
+    defer = ()
     smtpd_cert = "server"
     starttls = "required"
 
@@ -32,7 +34,8 @@ class Mail(unittest.TestCase):
     def setUp(self):
         self.certs = make_certs(tempfile.mkdtemp(prefix="tilldesk-mail-"))
         os.chmod(self.certs, 0o755)
-        self.box = Mailbox(self.certs, refuse=[a for _, a in self.refuse], password=self.server_password)
+        self.box = Mailbox(self.certs, refuse=[a for _, a in self.refuse],
+                           defer=[a for _, a in self.defer], password=self.server_password)
         self.addCleanup(self._clean)
         if self.smtpd_cert is not False:
             self.box.start(self.smtpd_cert)
@@ -91,6 +94,7 @@ class Mail(unittest.TestCase):
 
 class Delivery(Mail):
     refuse = (GONE,)
+    defer = (BUSY,)
 
     def test_mail__a_russian_letter_arrives_whole_in_both_parts(self):
         self.queue("digest:1:2026-11-25", [OLGA, IVAN])
@@ -144,6 +148,18 @@ class Delivery(Mail):
         self.assertIn("no such mailbox", out)
         self.assertNotIn("digest:1:2026-11-26", out)
         self.assertIn("digest:1:2026-11-26", self.desk.cli("mail", "queue", "--all").stdout)
+
+    def test_mail__a_recipient_deferred_is_tried_again_alone(self):
+        self.queue("breach:8:resolution", [OLGA, BUSY], subject="Просрочена заявка №8")
+        [(env, m)] = self.box.wait_count(1)
+        self.assertEqual(env, ["olga@romashka.example"])
+        state, attempts, error = self.wait_letter("breach:8:resolution", lambda s, a, e: a >= 3)
+        self.assertEqual(state, "pending")
+        self.assertIn("try again later", error)
+        self.assertEqual(self.rcpts("breach:8:resolution"),
+                         {"busy@romashka.example": ("pending", 451), "olga@romashka.example": ("sent", 250)})
+        # Olga got it once: the retries go to the deferred recipient only.
+        self.assertEqual(len(self.box.raw()), 1)
 
 
 class ServerAway(Mail):
