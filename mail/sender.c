@@ -49,10 +49,11 @@ struct outgoing {
 	int64_t created_at;
 };
 
+/* The letters of a pass, grown as they come: an idle pass allocates nothing. */
 struct pass {
 	struct mail_sender *s;
 	struct outgoing *out;
-	size_t n;
+	size_t n, alloc;
 };
 
 int64_t mail_retry_wait(int64_t first, int attempts)
@@ -66,6 +67,11 @@ int64_t mail_retry_wait(int64_t first, int attempts)
 static int take_letter(const struct letter_row *l, void *arg)
 {
 	struct pass *p = arg;
+	if (p->n == p->alloc) {
+		p->alloc = p->alloc ? 2 * p->alloc : 8;
+		p->out = xrealloc(p->out, p->alloc * sizeof(*p->out));
+		memset(p->out + p->n, 0, (p->alloc - p->n) * sizeof(*p->out));
+	}
 	struct outgoing *o = &p->out[p->n++];
 	o->id = l->id;
 	o->attempts = l->attempts;
@@ -196,11 +202,11 @@ static void recorded(struct mail_item *item, void *arg)
 /* One pass: the letters due, one session, their outcomes. How many letters it took, or -1. */
 static int pass(struct mail_sender *s)
 {
-	struct outgoing *out = xcalloc(SESSION_LETTERS, sizeof(*out));
 	struct mail_item items[SESSION_LETTERS];
-	struct pass p = { s, out, 0 };
+	struct pass p = { s, NULL, 0, 0 };
 	size_t n_items = 0;
 	int rc = db_letter_due(s->db, clock_now(), SESSION_LETTERS, take_letter, &p);
+	struct outgoing *out = p.out;
 	for (size_t i = 0; i < p.n && !rc; i++)
 		rc = db_letter_rcpts(s->db, out[i].id, take_rcpt, &out[i]);
 	if (rc) {
