@@ -240,13 +240,16 @@ static void *sender_main(void *arg)
 		return NULL;
 	}
 	db_wait_through_stop(s->db);
+	bool sent = false;
 	while (!*s->stop) {
 		int n = pass(s);
+		sent = sent || n > 0;
 		if (n == SESSION_LETTERS)
 			continue;  /* more may be due at once */
 		/* The messages built and freed leave pages the daemon need not keep. */
-		if (n > 0)
+		if (sent)
 			malloc_trim(0);
+		sent = false;
 		/* New letters are noticed within a second. */
 		for (int i = 0; i < 10 && !*s->stop; i++)
 			usleep(100 * 1000);
