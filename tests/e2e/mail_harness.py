@@ -65,6 +65,7 @@ class Mailbox:
         self.python = _python_with_aiosmtpd()
 
     def start(self, cert="server"):
+        assert self.proc is None, "the SMTP server runs already"
         args = [self.python, SMTPD, "--port", str(self.port), "--dir", self.dir, "--user", USER,
                 "--password", self.password]
         if cert:
@@ -81,7 +82,11 @@ class Mailbox:
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.wait(10)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
         if self.proc:
             self.proc.stdout.close()
         self.proc = None
