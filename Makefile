@@ -19,6 +19,8 @@ SHAREDIR = $(PREFIX)/share/tilldesk
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 
 PKGS     = inih sqlite3 libcurl json-c libpcre2-8 libsystemd libcrypto libmicrohttpd
+# E-mail (mail/): GMime builds the messages, libESMTP sends them over OpenSSL.
+PKGS    += gmime-3.0 libesmtp-1.0 libssl
 TEST_PKGS = cmocka
 
 CC      ?= cc

@@ -34,6 +34,7 @@ static const struct command commands[] = {
 	{ "kb", cmd_kb },
 	{ "chat", cmd_chat },
 	{ "updates", cmd_updates },
+	{ "mail", cmd_mail },
 	{ "backup", cmd_backup },
 	{ "doctor", cmd_doctor },
 };

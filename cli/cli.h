@@ -144,6 +144,7 @@ int cmd_doctor_bad_config(struct cli *c, const char *err);
 int cmd_updates(struct cli *c, int argc, char **argv);
 int cmd_alert(struct cli *c, int argc, char **argv);
 int cmd_silence(struct cli *c, int argc, char **argv);
+int cmd_mail(struct cli *c, int argc, char **argv);
 
 /* A silence as `silence list` shows it (a header, then one row each; arg is the cli). */
 struct silence_row;

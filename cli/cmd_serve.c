@@ -3,7 +3,8 @@
  * thread's behalf in its own thread, the sender in another; SIGTERM and
  * SIGINT stop both within about a second, also while another process holds
  * the database's write lock (db_stop_on). The main thread waits for the
- * signal and talks to systemd (core/notify.c).
+ * signal and talks to systemd (core/notify.c). With [smtp] host set, the
+ * mail sender (mail/sender.h) runs in a thread of its own.
  */
 #include <malloc.h>
 #include <pthread.h>
@@ -19,6 +20,7 @@
 #include "core/log.h"
 #include "core/notify.h"
 #include "ingest/ingest.h"
+#include "mail/sender.h"
 
 static volatile int stop_flag;
 
@@ -94,6 +96,7 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	sigset_t set;
 	pthread_t poller, scheduler;
 	struct sender *sender;
+	struct mail_sender *mail = NULL;
 	struct ingest *ingest;
 	char err[512];
 	int sig;
@@ -157,6 +160,15 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 		ingest_free(ingest);
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, "thread");
 	}
+	/* E-mail when [smtp] names a server: letters wait in the database till then. */
+	if (*c->cfg.smtp_host && mail_sender_start(&mail, &c->cfg, &stop_flag, err, sizeof(err))) {
+		stop_flag = 1;
+		sender_join(sender);
+		ingest_free(ingest);
+		http_global_cleanup();
+		fprintf(c->err, "tilldesk: %s\n", err);
+		return EXIT_FAIL;
+	}
 	ingest_tell(ingest, sender);
 	struct poll_args pa = { &c->cfg, sender, 0 };
 	struct poll_args sa = { &c->cfg, sender, 0 };
@@ -174,6 +186,7 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	pthread_join(poller, NULL);
 	pthread_join(scheduler, NULL);
 	sender_join(sender);
+	mail_sender_join(mail);
 	http_global_cleanup();
 	log_info("stopped");
 	return pa.rc ? EXIT_FAIL : EXIT_OK;

@@ -41,6 +41,11 @@ static int become(const struct passwd *pw)
 	/* Dropped for good only if root cannot be taken back. */
 	if (setuid(0) == 0 || seteuid(0) == 0)
 		return -EPERM;
+	/*
+	 * root's HOME would stay, and libraries that look there (libESMTP's
+	 * client certificates) would find a directory they may not read.
+	 */
+	setenv("HOME", pw->pw_dir, 1);
 	return 0;
 }
 

@@ -97,6 +97,21 @@ static const struct cfg_key keys[] = {
 	  "precedence." },
 	{ "smtp", "from", CFG_STRING, F(smtp_from), 0, 0, NULL, NULL, "tilldesk@localhost",
 	  "Sender address of the mail tilldesk sends." },
+	{ "smtp", "starttls", CFG_CHOICE, F(smtp_starttls), 0, 0, "required|optional|off", NULL, "required",
+	  "TLS on the connection (STARTTLS): required (no letter goes out in the\n"
+	  "clear), optional (when the server offers it) or off. The server's\n"
+	  "certificate is always verified, its name against host." },
+	{ "smtp", "timeout", CFG_DURATION, F(smtp_timeout), 1, 600, NULL, NULL, "30s",
+	  "Time the connection and each step of a session (greeting, each command,\n"
+	  "the message's transfer) may take before the attempt is given up and\n"
+	  "retried later (1s to 10m)." },
+	{ "smtp", "ca_file", CFG_STRING, F(smtp_ca_file), 0, 0, NULL, NULL, "",
+	  "PEM file of CA certificates trusted for the server's certificate besides\n"
+	  "the system's (a private CA); empty: the system's only." },
+	{ "smtp", "retry_after", CFG_DURATION, F(smtp_retry_after), 1, 3600, NULL, NULL, "1m",
+	  "Wait before a letter the server could not take for now (4xx, the\n"
+	  "network, TLS, AUTH) is tried again; each further wait doubles, up to\n"
+	  "an hour. A 5xx for a recipient is final for that recipient." },
 
 	{ "ingest", "listen", CFG_STRING, F(ingest_listen), 0, 0, NULL, NULL, "127.0.0.1:8461",
 	  "Address and port where 'tilldesk serve' takes the till agents' events\n"

@@ -65,6 +65,10 @@ struct config {
 	char *smtp_user;
 	char *smtp_password;     /* secret; TILLDESK_SMTP_PASSWORD overrides */
 	char *smtp_from;
+	char *smtp_starttls;      /* "required", "optional" or "off" */
+	int64_t smtp_timeout;     /* seconds one SMTP step may take */
+	char *smtp_ca_file;       /* PEM CA certificates trusted besides the system's; "": none */
+	int64_t smtp_retry_after; /* seconds before the first retry of a letter; doubles up to an hour */
 	/* [ingest]: the till agents' HTTP endpoint (ingest/) */
 	char *ingest_listen;         /* "host:port"; "": off */
 	char *ingest_tls_cert;       /* PEM files; both set: HTTPS */

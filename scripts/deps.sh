@@ -8,6 +8,8 @@ PACKAGES="build-essential pkg-config libinih-dev libsqlite3-dev libcurl4-openssl
 libjson-c-dev libpcre2-dev libssl-dev libstemmer-dev libsystemd-dev libcmocka-dev libmicrohttpd-dev sqlite3 tzdata python3 ca-certificates curl iproute2"
 # The agent's end-to-end clock test sets the till's clock off with libfaketime.
 PACKAGES="$PACKAGES faketime"
+# E-mail: GMime and libESMTP (mail/); the tests' SMTP server and their certificates.
+PACKAGES="$PACKAGES libgmime-3.0-dev libesmtp-dev python3-aiosmtpd openssl"
 
 # The digest's end-to-end test renders its HTML letter with headless Chromium.
 PACKAGES="$PACKAGES chromium-headless-shell"
