@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 #include <time.h>
+#include "peek.h"
 #include "scratch.h"
 #include "bot/alert.h"
 #include "bot/forecast.h"
@@ -25,26 +26,14 @@
 
 static char dir[] = "/tmp/tilldesk-alert-XXXXXX";
 static struct db *desk;
-static sqlite3 *peek;
 static struct config cfg;
 static struct dialog dlg;
 static int64_t org, store, other_store, tills[TILLS], now;
 static int serial;
 
-static int64_t query_int(const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t v = -1;
-	assert_int_equal(sqlite3_prepare_v2(peek, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 static int64_t outbox(void)
 {
-	return query_int("SELECT count(*) FROM outbox");
+	return query_int("SELECT count(*) FROM outbox", 0);
 }
 
 /* One event of till i, in its own transaction, as the ingest stores it. */
@@ -136,7 +125,7 @@ static int fresh_desk(void **state)
 
 static int64_t ticket_of_last_alert(void)
 {
-	return query_int("SELECT coalesce(ticket_id, 0) FROM alerts ORDER BY id DESC LIMIT 1");
+	return query_int("SELECT coalesce(ticket_id, 0) FROM alerts ORDER BY id DESC LIMIT 1", 0);
 }
 
 static void test_alert__a_fault_opens_one_ticket_with_the_article_on_its_card(void **state)
@@ -147,10 +136,10 @@ static void test_alert__a_fault_opens_one_ticket_with_the_article_on_its_card(vo
 	assert_true(t > 0);
 	char sql[256];
 	snprintf(sql, sizeof(sql), "SELECT priority FROM ticket_state WHERE id = %lld", (long long)t);
-	assert_int_equal(query_int(sql), 3);
+	assert_int_equal(query_int(sql, 0), 3);
 	/* The card, in the engineers' chat, carries the article that names fn.expiring. */
 	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE chat_id = -100 AND args LIKE"
-				   " '%ALERT_CARD_RECOMMEND%' AND args LIKE '%fn.expiring%'"), 1);
+				   " '%ALERT_CARD_RECOMMEND%' AND args LIKE '%fn.expiring%'", 0), 1);
 	assert_int_equal(outbox(), 1);
 }
 
@@ -165,8 +154,8 @@ static void test_alert__repeats_only_count(void **state)
 		tick();
 	}
 	assert_int_equal(outbox(), sent);
-	assert_int_equal(query_int("SELECT count FROM alerts"), 101);
-	assert_int_equal(query_int("SELECT count(*) FROM tickets t JOIN alerts a ON a.ticket_id = t.id"), 1);
+	assert_int_equal(query_int("SELECT count FROM alerts", 0), 101);
+	assert_int_equal(query_int("SELECT count(*) FROM tickets t JOIN alerts a ON a.ticket_id = t.id", 0), 1);
 	/* A count alone never edits the card. */
 	now += cfg.alert_card_every;
 	tick();
@@ -175,7 +164,7 @@ static void test_alert__repeats_only_count(void **state)
 	report(0, "fn.unsent", AGENT_WARNING, "4 дня не отправлено");
 	tick();
 	assert_int_equal(outbox(), sent + 1);
-	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE kind = 'edit'"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE kind = 'edit'", 0), 1);
 	report(0, "fn.unsent", AGENT_WARNING, "5 дней не отправлено");
 	tick();
 	assert_int_equal(outbox(), sent + 1);
@@ -208,7 +197,7 @@ static void test_alert__worse_raises_the_priority_once(void **state)
 	now += 60;
 	report(0, "fn.unsent", AGENT_CRITICAL, "7 дней не отправлено");
 	snprintf(sql, sizeof(sql), "SELECT priority FROM ticket_state WHERE id = %lld", (long long)t);
-	assert_int_equal(query_int(sql), 2);
+	assert_int_equal(query_int(sql, 0), 2);
 	assert_true(outbox() > sent);
 	sent = outbox();
 	now += 60;
@@ -226,21 +215,21 @@ static void test_alert__recovery_waits_then_closes_an_unclaimed_ticket(void **st
 	now += 10;
 	report(1, "utm.down", AGENT_OK, "УТМ отвечает");
 	tick();
-	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state = 'recovering'"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state = 'recovering'", 0), 1);
 	/* A second OK pass, but not yet recover_after: still waiting. */
 	now += 10;
 	report(1, "utm.down", AGENT_OK, "УТМ отвечает");
 	tick();
-	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state = 'resolved'"), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state = 'resolved'", 0), 0);
 	now += 60;
 	tick();
-	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state = 'resolved'"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state = 'resolved'", 0), 1);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM ticket_state WHERE id = %lld AND status = 'closed'",
 		 (long long)t);
-	assert_int_equal(query_int(sql), 1);
+	assert_int_equal(query_int(sql, 0), 1);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM ticket_events WHERE ticket_id = %lld AND"
 		 " kind IN ('recovered', 'auto_resolved')", (long long)t);
-	assert_int_equal(query_int(sql), 2);
+	assert_int_equal(query_int(sql, 0), 2);
 }
 
 static void test_alert__a_relapse_while_recovering_keeps_the_ticket(void **state)
@@ -253,8 +242,8 @@ static void test_alert__a_relapse_while_recovering_keeps_the_ticket(void **state
 	now += 10;
 	report(1, "utm.down", AGENT_CRITICAL, "УТМ не отвечает");
 	assert_int_equal(outbox(), sent);
-	assert_int_equal(query_int("SELECT count(*) FROM alerts"), 1);
-	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state = 'firing'"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts", 0), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state = 'firing'", 0), 1);
 }
 
 static void test_alert__a_flapping_check_gets_one_notice(void **state)
@@ -267,10 +256,10 @@ static void test_alert__a_flapping_check_gets_one_notice(void **state)
 		report(2, "clock.skew", i % 2 ? AGENT_WARNING : AGENT_OK, "часы");
 		tick();
 	}
-	assert_int_equal(query_int("SELECT count(*) FROM alerts"), 1);
-	assert_int_equal(query_int("SELECT flapping FROM alerts"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts", 0), 1);
+	assert_int_equal(query_int("SELECT flapping FROM alerts", 0), 1);
 	assert_int_equal(outbox(), sent + 1);
-	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE args LIKE '%ALERT_FLAPPING%'"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE args LIKE '%ALERT_FLAPPING%'", 0), 1);
 }
 
 static void set_seen(int i, int64_t at)
@@ -286,12 +275,12 @@ static void test_alert__one_silent_till_is_one_alert(void **state)
 	(void)state;
 	set_seen(0, now - cfg.alert_offline_after - 1);
 	tick();
-	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE code = 'till.offline'"), 1);
-	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE code = 'store.offline'"), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE code = 'till.offline'", 0), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE code = 'store.offline'", 0), 0);
 	assert_true(ticket_of_last_alert() > 0);
 	/* Heard again: it recovers at once. */
 	report(0, "fn.state", AGENT_OK, "ok");
-	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'", 0), 0);
 }
 
 static void test_alert__a_whole_store_silent_is_one_store_alert(void **state)
@@ -305,14 +294,14 @@ static void test_alert__a_whole_store_silent_is_one_store_alert(void **state)
 	assert_int_equal(outbox(), 0);   /* the others are fading: wait */
 	now += 60;
 	tick();
-	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE code = 'store.offline'"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE code = 'store.offline'", 0), 1);
 	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE code = 'till.offline'"
-				   " AND held_by IS NOT NULL AND ticket_id IS NULL"), 3);
-	assert_int_equal(query_int("SELECT count(*) FROM tickets t JOIN alerts a ON a.ticket_id = t.id"), 1);
+				   " AND held_by IS NOT NULL AND ticket_id IS NULL", 0), 3);
+	assert_int_equal(query_int("SELECT count(*) FROM tickets t JOIN alerts a ON a.ticket_id = t.id", 0), 1);
 	assert_int_equal(outbox(), 1);
 	/* One till heard: the store alert and those under it end. */
 	report(1, "fn.state", AGENT_OK, "ok");
-	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'", 0), 0);
 }
 
 /* A store's link is back: its agents return each at its next try, not at once. */
@@ -322,20 +311,20 @@ static void test_alert__a_store_back_gives_its_tills_offline_after_to_return(voi
 	for (int i = 0; i < 3; i++)
 		set_seen(i, now - cfg.alert_offline_after - 1);
 	tick();
-	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE code = 'store.offline'"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE code = 'store.offline'", 0), 1);
 	report(1, "fn.state", AGENT_OK, "ok");
 	tick();
-	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'", 0), 0);
 	now += cfg.alert_offline_after - 1;
 	report(1, "fn.state", AGENT_OK, "ok");
 	tick();
-	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'", 0), 0);
 	/* The other two never came back: each is a till alert of its own now. */
 	now += 2;
 	report(1, "fn.state", AGENT_OK, "ok");
 	tick();
 	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"
-				   " AND code = 'till.offline' AND held_by IS NULL AND ticket_id > 0"), 2);
+				   " AND code = 'till.offline' AND held_by IS NULL AND ticket_id > 0", 0), 2);
 }
 
 /* The daemon was down longer than offline_after: its first ticks find every till silent. */
@@ -348,11 +337,11 @@ static void test_alert__the_daemons_own_absence_makes_no_till_offline(void **sta
 	tick();
 	now += cfg.alert_offline_after - 1;
 	tick();
-	assert_int_equal(query_int("SELECT count(*) FROM alerts"), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts", 0), 0);
 	/* Listened for offline_after and still not heard: silent indeed. */
 	now += 1;
 	tick();
-	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE code = 'store.offline'"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE code = 'store.offline'", 0), 1);
 }
 
 static void test_alert__a_silenced_alert_tells_no_one_until_the_silence_ends(void **state)
@@ -365,11 +354,11 @@ static void test_alert__a_silenced_alert_tells_no_one_until_the_silence_ends(voi
 	assert_int_equal(sqlite3_exec(peek, sql, NULL, NULL, NULL), SQLITE_OK);
 	report(0, "disk.space", AGENT_CRITICAL, "диск полон");
 	assert_int_equal(outbox(), 0);
-	assert_int_equal(query_int("SELECT silence_id FROM alerts"), 7);
+	assert_int_equal(query_int("SELECT silence_id FROM alerts", 0), 7);
 	now += 601;
 	report(0, "disk.space", AGENT_CRITICAL, "диск полон");
 	tick();
-	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE msg_key = 'ALERT_SILENCE_OVER'"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE msg_key = 'ALERT_SILENCE_OVER'", 0), 1);
 	assert_true(ticket_of_last_alert() > 0);
 	assert_int_equal(outbox(), 2);
 	tick();
@@ -382,9 +371,9 @@ static void test_alert__many_tills_with_one_code_make_one_storm(void **state)
 	for (int i = 0; i < TILLS; i++)
 		report(i, "ofd.unreachable", AGENT_WARNING, "ОФД не отвечает");
 	/* The first few have their own tickets; from storm_min on, one for all. */
-	assert_int_equal(query_int("SELECT count(DISTINCT ticket_id) FROM alerts"), cfg.alert_storm_min);
-	assert_int_equal(query_int("SELECT count(*) FROM storms WHERE closed_at IS NULL"), 1);
-	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE storm_id IS NOT NULL"), TILLS);
+	assert_int_equal(query_int("SELECT count(DISTINCT ticket_id) FROM alerts", 0), cfg.alert_storm_min);
+	assert_int_equal(query_int("SELECT count(*) FROM storms WHERE closed_at IS NULL", 0), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE storm_id IS NOT NULL", 0), TILLS);
 	/* The cards of the first few and one storm message; later tills edit it, at most every storm_every. */
 	assert_int_equal(outbox(), cfg.alert_storm_min);
 	now += cfg.alert_storm_every;
@@ -397,9 +386,9 @@ static void test_alert__many_tills_with_one_code_make_one_storm(void **state)
 			report(i, "ofd.unreachable", AGENT_OK, "ok");
 	now += cfg.alert_recover_after;
 	tick();
-	assert_int_equal(query_int("SELECT count(*) FROM storms WHERE closed_at IS NULL"), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM storms WHERE closed_at IS NULL", 0), 0);
 	assert_int_equal(query_int("SELECT count(*) FROM ticket_state WHERE status != 'closed'"
-				   " AND id IN (SELECT ticket_id FROM alerts)"), 0);
+				   " AND id IN (SELECT ticket_id FROM alerts)", 0), 0);
 }
 
 static void test_alert__an_expiring_drive_joins_its_planned_ticket(void **state)
@@ -416,11 +405,11 @@ static void test_alert__an_expiring_drive_joins_its_planned_ticket(void **state)
 	assert_int_equal(db_equipment_add(desk, &unit, tills[1], "fn", "", "9999078900001234", day), 0);
 	assert_int_equal(forecast_tick(&dlg), 0);
 	assert_int_equal(db_commit(desk), 0);
-	int64_t planned = query_int("SELECT ticket_id FROM forecasts ORDER BY opened_at DESC LIMIT 1");
+	int64_t planned = query_int("SELECT ticket_id FROM forecasts ORDER BY opened_at DESC LIMIT 1", 0);
 	assert_true(planned > 0);
 	report(1, "fn.expiring", AGENT_WARNING, "ФН: до конца срока 20 дней");
 	assert_int_equal(ticket_of_last_alert(), planned);
-	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE msg_key IS NULL AND args LIKE '%CARD_HEAD%'"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE msg_key IS NULL AND args LIKE '%CARD_HEAD%'", 0), 1);
 }
 
 static void test_alert__a_check_that_keeps_coming_back_opens_flapping(void **state)
@@ -435,13 +424,13 @@ static void test_alert__a_check_that_keeps_coming_back_opens_flapping(void **sta
 	now = t0 + 100; report(4, "disk.space", AGENT_OK, "ok");
 	now = t0 + 110; report(4, "disk.space", AGENT_OK, "ok");
 	now = t0 + 100 + cfg.alert_flap_settle + 1; tick();
-	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'", 0), 0);
 	/* The fifth change within flap_window: the new alert opens flapping (report() asserts it works). */
 	now += 60;
 	report(4, "disk.space", AGENT_WARNING, "диск");
-	assert_int_equal(query_int("SELECT flapping FROM alerts ORDER BY id DESC LIMIT 1"), 1);
+	assert_int_equal(query_int("SELECT flapping FROM alerts ORDER BY id DESC LIMIT 1", 0), 1);
 	assert_int_equal(query_int("SELECT count(*) FROM alert_events WHERE kind = 'flapping' AND alert_id ="
-				   " (SELECT max(id) FROM alerts)"), 1);
+				   " (SELECT max(id) FROM alerts)", 0), 1);
 }
 
 static void test_alert__a_silence_ending_over_many_tills_makes_one_storm(void **state)
@@ -457,8 +446,8 @@ static void test_alert__a_silence_ending_over_many_tills_makes_one_storm(void **
 	assert_int_equal(outbox(), 0);
 	now += 7201;
 	tick();
-	assert_int_equal(query_int("SELECT count(DISTINCT ticket_id) FROM alerts"), 1);
-	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE storm_id IS NULL"), 0);
+	assert_int_equal(query_int("SELECT count(DISTINCT ticket_id) FROM alerts", 0), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE storm_id IS NULL", 0), 0);
 	/* The silence's end, then one storm message. */
 	assert_int_equal(outbox(), 2);
 }
@@ -477,11 +466,11 @@ static void test_alert__a_storm_done_with_takes_no_later_fault(void **state)
 	assert_int_equal(sqlite3_exec(peek, "UPDATE tickets SET status = 'closed' WHERE id ="
 				      " (SELECT ticket_id FROM storms WHERE closed_at IS NULL)", NULL, NULL, NULL),
 			 SQLITE_OK);
-	int64_t sent = query_int("SELECT count(*) FROM outbox WHERE kind != 'edit'");
+	int64_t sent = query_int("SELECT count(*) FROM outbox WHERE kind != 'edit'", 0);
 	now += 6 * 3600;
 	report(0, "ofd.unreachable", AGENT_CRITICAL, "ОФД не отвечает");
-	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE kind != 'edit'"), sent + 1);
-	assert_int_equal(query_int("SELECT storm_id IS NULL FROM alerts ORDER BY id DESC LIMIT 1"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE kind != 'edit'", 0), sent + 1);
+	assert_int_equal(query_int("SELECT storm_id IS NULL FROM alerts ORDER BY id DESC LIMIT 1", 0), 1);
 }
 
 static void test_alert__a_resolved_ticket_of_a_till_closes_on_recovery_and_is_not_joined(void **state)
@@ -498,7 +487,7 @@ static void test_alert__a_resolved_ticket_of_a_till_closes_on_recovery_and_is_no
 	now += cfg.alert_recover_after;
 	tick();
 	snprintf(sql, sizeof(sql), "SELECT status = 'closed' FROM tickets WHERE id = %lld", (long long)t);
-	assert_int_equal(query_int(sql), 1);
+	assert_int_equal(query_int(sql, 0), 1);
 	now += 7 * 86400;
 	report(3, "utm.down", AGENT_CRITICAL, "УТМ не отвечает");
 	assert_true(ticket_of_last_alert() != t);
@@ -510,8 +499,8 @@ static void test_alert__a_check_gone_quiet_ends_as_stale(void **state)
 	report(5, "pos.vat", AGENT_WARNING, "НДС");
 	now += cfg.alert_offline_after + 1;
 	report(5, "fn.state", AGENT_OK, "ok");   /* the till is heard, pos.vat said nothing */
-	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"), 0);
-	assert_int_equal(query_int("SELECT count(*) FROM alert_events WHERE kind = 'stale'"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'", 0), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM alert_events WHERE kind = 'stale'", 0), 1);
 }
 
 static void test_alert__a_silence_added_while_it_fires_quiets_the_raise(void **state)
@@ -527,7 +516,7 @@ static void test_alert__a_silence_added_while_it_fires_quiets_the_raise(void **s
 	now += 1;
 	report(6, "fn.unsent", AGENT_CRITICAL, "7 дней");
 	assert_int_equal(outbox(), sent);
-	assert_int_equal(query_int("SELECT silence_id FROM alerts"), 11);
+	assert_int_equal(query_int("SELECT silence_id FROM alerts", 0), 11);
 }
 
 static void test_alert__a_store_back_gives_its_still_silent_tills_a_grace(void **state)
@@ -537,18 +526,18 @@ static void test_alert__a_store_back_gives_its_still_silent_tills_a_grace(void *
 	for (int i = 3; i < TILLS; i++)
 		set_seen(i, now - cfg.alert_offline_after - 1);
 	tick();
-	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE code = 'store.offline'"), 1);
-	assert_int_equal(query_int("SELECT priority FROM alerts WHERE code = 'store.offline'"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE code = 'store.offline'", 0), 1);
+	assert_int_equal(query_int("SELECT priority FROM alerts WHERE code = 'store.offline'", 0), 1);
 	/* One till is back: the store alert ends; the others wait a grace before alerts of their own. */
 	report(3, "fn.state", AGENT_OK, "ok");
 	tick();
-	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'", 0), 0);
 	now += cfg.alert_offline_after + 1;
 	for (int i = 0; i < 4; i++)   /* store 1's tills and till 3 are heard */
 		set_seen(i, now);
 	tick();
 	assert_int_equal(query_int("SELECT count(*) FROM alerts WHERE state != 'resolved'"
-				   " AND code = 'till.offline'"), TILLS - 4);
+				   " AND code = 'till.offline'", 0), TILLS - 4);
 }
 
 int main(void)

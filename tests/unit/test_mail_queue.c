@@ -9,23 +9,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <sqlite3.h>
+#include "peek.h"
 #include "scratch.h"
 #include "mail/mail.h"
 
 static char dir[] = "/tmp/tilldesk-mailq-XXXXXX";
 static struct db *desk;
-static sqlite3 *peek;
-
-static int64_t count(const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t v = -1;
-	assert_int_equal(sqlite3_prepare_v2(peek, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
 
 static int setup(void **state)
 {
@@ -71,9 +60,9 @@ static void test_mail_queue__a_letter_is_queued_once_per_ref(void **state)
 	assert_int_equal(queue("digest:1:2026-11-25", "Итоги за 25 ноября", to, 2, &id), 0);
 	assert_true(id > 0);
 	assert_int_equal(queue("digest:1:2026-11-25", "Итоги за 25 ноября", to, 2, &again), TD_EEXISTS);
-	assert_int_equal(count("SELECT count(*) FROM letters"), 1);
-	assert_int_equal(count("SELECT count(*) FROM letter_rcpts WHERE state = 'pending'"), 2);
-	assert_int_equal(count("SELECT count(*) FROM letters WHERE message_id LIKE '%@tilldesk'"), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM letters", 0), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM letter_rcpts WHERE state = 'pending'", 0), 2);
+	assert_int_equal(query_int("SELECT count(*) FROM letters WHERE message_id LIKE '%@tilldesk'", 0), 1);
 }
 
 static void test_mail_queue__a_letter_that_could_not_be_sent_is_refused_whole(void **state)
@@ -83,12 +72,12 @@ static void test_mail_queue__a_letter_that_could_not_be_sent_is_refused_whole(vo
 	const struct letter_rcpt bad[] = { { NULL, "not-an-address" } };
 	const struct letter_rcpt injected[] = { { "Ольга\r\nBcc: x@evil.example", "olga@example.ru" } };
 	const struct letter_rcpt fine[] = { { NULL, "olga@example.ru" } };
-	int64_t before = count("SELECT count(*) FROM letters");
+	int64_t before = query_int("SELECT count(*) FROM letters", 0);
 	assert_int_equal(queue("r1", "Тема", bad, 1, &id), TD_EINVAL);
 	assert_int_equal(queue("r2", "Тема", injected, 1, &id), TD_EINVAL);
 	assert_int_equal(queue("r3", "Тема\r\nBcc: x@evil.example", fine, 1, &id), TD_EINVAL);
 	assert_int_equal(queue("r4", "Тема", fine, 0, &id), TD_EINVAL);
-	assert_int_equal(count("SELECT count(*) FROM letters"), before);
+	assert_int_equal(query_int("SELECT count(*) FROM letters", 0), before);
 }
 
 int main(void)
