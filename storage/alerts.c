@@ -583,12 +583,3 @@ int db_alerts_stale(struct db *db, int64_t till_id, int64_t before, int64_t *ids
 			 " AND coalesce(ok_since, 0) < ?2 ORDER BY id LIMIT ?3",
 			 DB_BINDS(DB_INT(till_id), DB_INT(before), DB_INT((int64_t)max)), ids, max, n);
 }
-
-int db_till_seen(struct db *db, int64_t till_id, int64_t *at)
-{
-	int rc = db_query_int(db, "SELECT last_seen_at FROM tills WHERE id = ?",
-			      DB_BINDS(DB_INT(till_id)), at);
-	if (rc == TD_ENOTFOUND)
-		*at = 0;
-	return rc == TD_ENOTFOUND ? 0 : rc;
-}

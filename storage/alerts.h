@@ -82,8 +82,6 @@ int db_alerts_of_silence(struct db *db, int64_t silence_id, int64_t *ids, size_t
 /* The till's live alerts (but till.offline) neither failing nor fine since before: their ids. */
 int db_alerts_stale(struct db *db, int64_t till_id, int64_t before, int64_t *ids, size_t max,
 		    size_t *n);
-/* When the till was last heard (0: never). */
-int db_till_seen(struct db *db, int64_t till_id, int64_t *at);
 
 /* ---- storms ---- */
 
