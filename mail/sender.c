@@ -1,8 +1,10 @@
 /*
  * sender.c - the mail sender thread; see sender.h.
  */
+#include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/buf.h"
@@ -26,6 +28,7 @@ struct mail_sender {
 	int64_t retry_after;
 	struct mail_smtp *smtp;
 	struct db *db;
+	bool mime;  /* GMime started, by the first letter built */
 };
 
 /* One letter of a session: its message and the recipients that wait. */
@@ -126,6 +129,10 @@ static void prepare(struct mail_sender *s, struct outgoing *o)
 		.from = s->from, .subject = o->subject, .text = o->text, .html = o->html,
 		.message_id = o->message_id, .date = o->created_at, .to = to, .n_to = o->n_to,
 	};
+	if (!s->mime) {
+		mail_mime_init();
+		s->mime = true;
+	}
 	if (mail_build(&o->msg, &d)) {
 		o->bad = true;
 		for (size_t i = 0; i < o->n_rcpts; i++)
@@ -258,14 +265,37 @@ static void *sender_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Whether GMime reads from as one mailbox, asked of a child process: GMime
+ * started in the daemon keeps about 1 MB resident (gpgme, libidn2,
+ * libunistring, its type system: bench/RESULTS.md) however long no letter
+ * is built, so the sender starts it for its first letter, and a from it
+ * cannot send with still stops the start. The child touches nothing of
+ * the daemon's but malloc. 0, or TD_EINVAL.
+ */
+static int from_check(const char *from)
+{
+	pid_t pid = fork();
+	int status;
+	if (pid < 0)
+		return TD_ERR;
+	if (pid == 0) {
+		char addr[256];
+		mail_mime_init();
+		_exit(mail_from_address(addr, sizeof(addr), from) ? 1 : 0);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return TD_ERR;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : TD_EINVAL;
+}
+
 int mail_sender_start(struct mail_sender **out, const struct config *cfg, const volatile int *stop,
 		      char *err, size_t errlen)
 {
 	struct mail_sender *s = xcalloc(1, sizeof(*s));
-	char from[256];
 	int rc;
-	mail_mime_init();
-	if (mail_from_address(from, sizeof(from), cfg->smtp_from)) {
+	if (from_check(cfg->smtp_from)) {
 		snprintf(err, errlen, "smtp.from: '%s' is not an address", cfg->smtp_from);
 		rc = TD_EINVAL;
 		goto fail;
@@ -291,7 +321,6 @@ fail:
 	free(s->db_path);
 	free(s->from);
 	free(s);
-	mail_mime_shutdown();
 	return rc;
 }
 
@@ -303,6 +332,7 @@ void mail_sender_join(struct mail_sender *s)
 	mail_smtp_free(s->smtp);
 	free(s->db_path);
 	free(s->from);
+	if (s->mime)
+		mail_mime_shutdown();
 	free(s);
-	mail_mime_shutdown();
 }

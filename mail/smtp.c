@@ -34,11 +34,13 @@
 struct mail_smtp {
 	char *host, *port, *server;  /* server: "host:port" for libESMTP */
 	char *user, *password;       /* user "": no AUTH */
-	char from[256];              /* the envelope's sender */
+	char *from_header;           /* smtp.from */
+	char from[256];              /* the envelope's sender: from_header's address, "" till the first session */
 	enum starttls_option starttls;
 	long timeout_ms;
 	bool host_is_ip;
-	SSL_CTX *tls;
+	char *ca_file;               /* smtp.ca_file, "" for the system's CAs alone */
+	SSL_CTX *tls;                /* made for the first session: see tls_check() */
 	/* One session's findings, reset by mail_smtp_send(). */
 	char why[256];               /* why the session went nowhere, "" when it did not fail so */
 	bool auth_tried, auth_ok, auth_waiting;
@@ -100,7 +102,7 @@ static bool is_ip(const char *host)
 	return inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a) == 1;
 }
 
-static int tls_new(struct mail_smtp *s, const char *ca_file, char *err, size_t errlen)
+static int tls_new(struct mail_smtp *s, char *err, size_t errlen)
 {
 	s->tls = SSL_CTX_new(TLS_client_method());
 	if (!s->tls) {
@@ -126,8 +128,8 @@ static int tls_new(struct mail_smtp *s, const char *ca_file, char *err, size_t e
 		snprintf(err, errlen, "smtp: cannot use the system's CA directory %s", X509_get_default_cert_dir());
 		return TD_ERR;
 	}
-	if (*ca_file && !SSL_CTX_load_verify_locations(s->tls, ca_file, NULL)) {
-		snprintf(err, errlen, "smtp.ca_file: cannot load CA certificates from %s", ca_file);
+	if (*s->ca_file && !SSL_CTX_load_verify_locations(s->tls, s->ca_file, NULL)) {
+		snprintf(err, errlen, "smtp.ca_file: cannot load CA certificates from %s", s->ca_file);
 		return TD_EINVAL;
 	}
 	SSL_CTX_set_verify(s->tls, SSL_VERIFY_PEER, verify_cb);
@@ -140,6 +142,40 @@ static int tls_new(struct mail_smtp *s, const char *ca_file, char *err, size_t e
 		return TD_EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * What tls_new() would refuse, found at the start without making the
+ * context: SSL_CTX_new() fetches every cipher and digest of OpenSSL's
+ * providers (about 0.5 MB of an idle daemon's RSS, bench/RESULTS.md), so
+ * the context is made when the first session needs it. The same checks on
+ * a bare store and verify parameters: the CA directory and file as
+ * SSL_CTX_load_verify_dir/_locations load them, the host as a name or
+ * address a certificate can be checked against.
+ */
+static int tls_check(struct mail_smtp *s, char *err, size_t errlen)
+{
+	X509_STORE *store = X509_STORE_new();
+	X509_VERIFY_PARAM *p = X509_VERIFY_PARAM_new();
+	int rc = 0;
+	if (!store || !p) {
+		snprintf(err, errlen, "smtp: cannot make a TLS context");
+		rc = TD_ERR;
+	} else if (!X509_STORE_load_path(store, X509_get_default_cert_dir())) {
+		snprintf(err, errlen, "smtp: cannot use the system's CA directory %s", X509_get_default_cert_dir());
+		rc = TD_ERR;
+	} else if (*s->ca_file && !X509_STORE_load_file(store, s->ca_file)) {
+		snprintf(err, errlen, "smtp.ca_file: cannot load CA certificates from %s", s->ca_file);
+		rc = TD_EINVAL;
+	} else if (s->host_is_ip ? !X509_VERIFY_PARAM_set1_ip_asc(p, s->host) :
+				   !X509_VERIFY_PARAM_set1_host(p, s->host, 0)) {
+		snprintf(err, errlen, "smtp.host: %s cannot be checked against a certificate", s->host);
+		rc = TD_EINVAL;
+	}
+	X509_VERIFY_PARAM_free(p);
+	X509_STORE_free(store);
+	ERR_clear_error();
+	return rc;
 }
 
 int mail_smtp_new(struct mail_smtp **out, const struct config *cfg, char *err, size_t errlen)
@@ -160,12 +196,10 @@ int mail_smtp_new(struct mail_smtp **out, const struct config *cfg, char *err, s
 		      !strcmp(cfg->smtp_starttls, "optional") ? Starttls_ENABLED : Starttls_REQUIRED;
 	s->timeout_ms = (long)cfg->smtp_timeout * 1000;
 	s->host_is_ip = is_ip(s->host);
-	if (mail_from_address(s->from, sizeof(s->from), cfg->smtp_from)) {
-		snprintf(err, errlen, "smtp.from: '%s' is not an address", cfg->smtp_from);
-		rc = TD_EINVAL;
-		goto fail;
-	}
-	rc = tls_new(s, cfg->smtp_ca_file, err, errlen);
+	/* Its address is read for the first session, by GMime, which the sender starts for its first letter. */
+	s->from_header = xstrdup(cfg->smtp_from);
+	s->ca_file = xstrdup(cfg->smtp_ca_file);
+	rc = tls_check(s, err, errlen);
 	if (rc)
 		goto fail;
 	pthread_once(&auth_once, auth_init);
@@ -181,6 +215,8 @@ void mail_smtp_free(struct mail_smtp *s)
 	if (!s)
 		return;
 	SSL_CTX_free(s->tls);
+	free(s->ca_file);
+	free(s->from_header);
 	free(s->host);
 	free(s->port);
 	free(s->server);
@@ -478,6 +514,19 @@ void mail_smtp_send(struct mail_smtp *s, struct mail_item *items, size_t n)
 	s->current = &c;
 	if (reachable(s))
 		goto done;
+	if (!*s->from && mail_from_address(s->from, sizeof(s->from), s->from_header)) {
+		why(s, "smtp.from: '%s' is not an address", s->from_header);
+		goto done;
+	}
+	if (!s->tls) {
+		char err[256];
+		if (tls_new(s, err, sizeof(err))) {
+			SSL_CTX_free(s->tls);
+			s->tls = NULL;
+			why(s, "%s", err);
+			goto done;
+		}
+	}
 	session = smtp_create_session();
 	if (!session || !smtp_set_server(session, s->server)) {
 		why(s, "cannot start an SMTP session");
