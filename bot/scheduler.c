@@ -59,6 +59,7 @@ int scheduler_run(const struct config *cfg, struct sender *sender, const volatil
 	/* Each tick is one transaction: a notice and the record that it was sent go together. */
 	int64_t forecast_at = 0;  /* the next forecasts' pass; the first tick runs one */
 	int64_t digest_at = 0;    /* the next digests' pass, likewise */
+	int64_t digest_resume = 0; /* where a catch-up of digests goes on */
 	int64_t started = clock_now();
 	while (!*stop) {
 		struct dialog d = {
@@ -71,6 +72,7 @@ int scheduler_run(const struct config *cfg, struct sender *sender, const volatil
 		bool forecast = d.now >= forecast_at || d.now < forecast_at - FORECAST_EVERY;
 		bool digest = d.now >= digest_at || d.now < digest_at - FORECAST_EVERY;
 		int digests = 0;
+		int64_t resume = digest_resume;
 		bool catch_up = false;
 		dialog_chats(&d, cfg);
 		int rc = db_begin(db);
@@ -78,7 +80,7 @@ int scheduler_run(const struct config *cfg, struct sender *sender, const volatil
 		if (!rc && !(rc = sla_watch_tick(&d)) && !(rc = alert_tick(&d)) &&
 		    !(rc = forecast ? forecast_tick(&d) : 0) &&
 		    !(rc = forecast ? letters_expiry_tick(&d) : 0) &&
-		    !(rc = digest ? digest_tick(db, cfg, d.now, DIGEST_BATCH, &digests) : 0))
+		    !(rc = digest ? digest_tick(db, cfg, d.now, DIGEST_BATCH, &digests, &resume) : 0))
 			rc = db_commit(db);
 		if (rc) {
 			db_rollback(db);
@@ -87,6 +89,8 @@ int scheduler_run(const struct config *cfg, struct sender *sender, const volatil
 			if (forecast)
 				forecast_at = d.now + FORECAST_EVERY;
 			catch_up = digest && digests == DIGEST_BATCH;
+			if (digest)
+				digest_resume = resume;
 			if (digest)
 				digest_at = catch_up ? d.now : d.now + FORECAST_EVERY;
 			tick_ms = clock_mono_ms();

@@ -462,11 +462,16 @@ static int org_row(int64_t org_id, void *arg)
 	return 0;
 }
 
-int digest_tick(struct db *db, const struct config *cfg, int64_t now, int max, int *queued)
+int digest_tick(struct db *db, const struct config *cfg, int64_t now, int max, int *queued,
+		int64_t *resume)
 {
 	struct tick t = { db, cfg, now, NULL, 0 };
 	int rc = db_digest_orgs(db, org_row, &t), n = 0;
-	for (size_t i = 0; i < t.n && !rc && n < max; i++) {
+	size_t i = 0;
+	/* A pass that filled its batch goes on after the last organisation it took. */
+	while (resume && i < t.n && t.orgs[i] <= *resume)
+		i++;
+	for (; i < t.n && !rc && n < max; i++) {
 		char date[11], ref[64];
 		bool done;
 		struct tz *tz = org_tz(db, t.orgs[i]);
@@ -494,6 +499,8 @@ int digest_tick(struct db *db, const struct config *cfg, int64_t now, int max, i
 			rc = 0;
 		}
 	}
+	if (resume)
+		*resume = n == max && i < t.n ? t.orgs[i - 1] : 0;
 	free(t.orgs);
 	if (queued)
 		*queued = n;

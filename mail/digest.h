@@ -112,8 +112,11 @@ int digest_queue(struct db *db, int64_t org_id, const char *date, int64_t now);
  * not queued gets it queued, at most max of them (the rest wait for the
  * next pass). *queued (may be NULL) counts them. An organisation whose
  * letter mail_queue refuses (an owner's address that is not one) is logged
- * and passed by.
+ * and passed by. resume (may be NULL): the pass starts after organisation
+ * *resume and leaves there the last it took when its batch filled, else
+ * 0, so that a thousand due at once are one walk, not a walk per batch.
  */
-int digest_tick(struct db *db, const struct config *cfg, int64_t now, int max, int *queued);
+int digest_tick(struct db *db, const struct config *cfg, int64_t now, int max, int *queued,
+		int64_t *resume);
 
 #endif

@@ -417,7 +417,7 @@ static int tick_at_most(int64_t now, int max)
 {
 	int queued;
 	assert_int_equal(db_begin(desk), 0);
-	assert_int_equal(digest_tick(desk, &cfg, now, max, &queued), 0);
+	assert_int_equal(digest_tick(desk, &cfg, now, max, &queued, NULL), 0);
 	assert_int_equal(db_commit(desk), 0);
 	return queued;
 }
@@ -526,6 +526,27 @@ static void test_digest__each_owner_reads_it_in_their_language_or_not_at_all(voi
 	exec("DELETE FROM org_owners WHERE org_id = %lld", (long long)other);
 }
 
+static void test_digest__a_catch_up_goes_on_where_its_last_batch_stopped(void **state)
+{
+	(void)state;
+	int queued;
+	int64_t resume = 0;
+	exec("INSERT INTO org_owners(org_id, email) VALUES (%lld, 'vera@example.com')", (long long)other);
+	int64_t at = t0 + 6 * DAY + 5 * H;   /* the 31st's 08:00 in Moscow: both due */
+	assert_int_equal(db_begin(desk), 0);
+	assert_int_equal(digest_tick(desk, &cfg, at, 1, &queued, &resume), 0);
+	assert_int_equal(queued, 1);
+	assert_int_equal(resume, org < other ? org : other);
+	/* The next pass starts after it: the other one, and the walk is over. */
+	assert_int_equal(digest_tick(desk, &cfg, at, 1, &queued, &resume), 0);
+	assert_int_equal(queued, 1);
+	assert_int_equal(resume, 0);
+	assert_int_equal(digest_tick(desk, &cfg, at, 1, &queued, &resume), 0);
+	assert_int_equal(queued, 0);
+	assert_int_equal(db_commit(desk), 0);
+	exec("DELETE FROM org_owners WHERE org_id = %lld", (long long)other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -543,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_digest__follows_the_org_s_own_zone),
 		cmocka_unit_test(test_digest__a_pass_queues_at_most_its_batch),
 		cmocka_unit_test(test_digest__send_twice_queues_once),
+		cmocka_unit_test(test_digest__a_catch_up_goes_on_where_its_last_batch_stopped),
 		cmocka_unit_test(test_digest__each_owner_reads_it_in_their_language_or_not_at_all),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
