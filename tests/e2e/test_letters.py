@@ -45,14 +45,14 @@ class Letters(unittest.TestCase):
               "--expires", later)
 
         d.start()  # the scheduler's first tick runs the pass
-        self.wait_sql("SELECT count(*) FROM letters", "2")
-        self.assertEqual(d.sql("SELECT group_concat(ref, ' ') FROM (SELECT ref FROM letters ORDER BY ref)"),
+        self.wait_sql("SELECT count(*) FROM letters WHERE kind = 'expiry'", "2")
+        self.assertEqual(d.sql("SELECT group_concat(ref, ' ') FROM (SELECT ref FROM letters WHERE kind = 'expiry' ORDER BY ref)"),
                          "expiry:1:%s:7:en expiry:1:%s:7:ru" % (ends, ends))
         self.assertEqual(d.sql("SELECT r.addr FROM letter_rcpts r JOIN letters l ON l.id = r.letter_id"
-                               " WHERE l.ref LIKE '%:ru'"), "olga@romashka.example")
-        self.assertEqual(d.sql("SELECT subject FROM letters WHERE ref LIKE '%:ru'"),
+                               " WHERE l.kind = 'expiry' AND l.ref LIKE '%:ru'"), "olga@romashka.example")
+        self.assertEqual(d.sql("SELECT subject FROM letters WHERE kind = 'expiry' AND ref LIKE '%:ru'"),
                          "Срок ФН заканчивается %s: Касса 1, Ромашка на Ленина" % ends)
-        self.assertEqual(d.sql("SELECT subject FROM letters WHERE ref LIKE '%:en'"),
+        self.assertEqual(d.sql("SELECT subject FROM letters WHERE kind = 'expiry' AND ref LIKE '%:en'"),
                          "Fiscal drive ends on %s: Касса 1, Ромашка на Ленина" % ends)
 
         # Restarts and more passes queue nothing more.
@@ -60,8 +60,9 @@ class Letters(unittest.TestCase):
         d.start()
         time.sleep(2)
         d.settled()
-        self.assertEqual(d.sql("SELECT count(*) FROM letters"), "2")
-        self.assertEqual(d.sql("SELECT count(*) FROM letter_rcpts"), "2")
+        self.assertEqual(d.sql("SELECT count(*) FROM letters WHERE kind = 'expiry'"), "2")
+        self.assertEqual(d.sql("SELECT count(*) FROM letter_rcpts r JOIN letters l ON l.id = r.letter_id"
+                               " WHERE l.kind = 'expiry'"), "2")
 
 
 if __name__ == "__main__":
