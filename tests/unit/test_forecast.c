@@ -16,7 +16,8 @@
 #include <sqlite3.h>
 
 #include "peek.h"
-#include "scratch.h"
+#define ROMASHKA_DIR "/tmp/tilldesk-forecast-XXXXXX"
+#include "romashka.h"
 #include "bot/dialog.h"
 #include "bot/forecast.h"
 #include "core/clock.h"
@@ -27,16 +28,9 @@
 #include "storage/chain.h"
 #include "storage/events.h"
 
-#define DAY 86400
 #define ENGINEERS (-100)
 #define OLGA 3001   /* the owner of Ромашка */
 
-static char dir[] = "/tmp/tilldesk-forecast-XXXXXX";
-static char path[256];
-static struct config cfg;
-static struct db *desk;
-static int64_t org, store, till;
-static int64_t today;  /* 09:00 in Moscow (06:00 UTC) on 14 December 2026 */
 
 /* ---- reading what happened, through a second connection ---- */
 
@@ -57,19 +51,6 @@ static int64_t messages_to(int64_t chat)
 
 /* ---- the desk ---- */
 
-/* A day's date, YYYY-MM-DD, n days after today's (UTC). */
-static const char *date_in(int n)
-{
-	static char s[4][16];
-	static int i;
-	time_t t = (time_t)(today + (int64_t)n * DAY);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	i = (i + 1) % 4;
-	strftime(s[i], sizeof(s[i]), "%Y-%m-%d", &tm);
-	return s[i];
-}
-
 static void import_articles(void)
 {
 	struct kb_set set;
@@ -82,35 +63,11 @@ static void import_articles(void)
 	buf_release(&errors);
 }
 
-static int64_t enrol_owner(int64_t org_id, int64_t tg, const char *name)
-{
-	char hash[SHA256_HEX_LEN + 1];
-	int64_t invite, id;
-	token_hash(hash, name);
-	assert_int_equal(db_invite_add(desk, &invite, hash, "owner", 0, org_id, today + 60), 0);
-	assert_int_equal(db_invite_redeem(desk, &id, hash, tg, name, today), 0);
-	return id;
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	char err[256];
-	long days;
-	if (scratch_make(dir, sizeof(dir), "forecast") || parse_date(&days, "2026-12-14"))
+	if (romashka_open("forecast"))
 		return -1;
-	today = (int64_t)days * DAY + 6 * 3600;
-	clock_set(today);
-	snprintf(path, sizeof(path), "%s/desk.db", dir);
-	if (config_load(&cfg, NULL, err, sizeof(err)) || db_open(&desk, path, err, sizeof(err)) ||
-	    msg_set_language("ru"))
-		return -1;
-	log_set_level(LOG_WARN);
-	assert_int_equal(db_begin(desk), 0);
-	assert_int_equal(db_org_add(desk, &org, "Ромашка", "standard", NULL), 0);
-	assert_int_equal(db_store_add(desk, &store, org, "Ромашка на Ленина", "", "Europe/Moscow",
-				      "24/7"), 0);
-	assert_int_equal(db_till_add(desk, &till, store, "Касса 1", "hash-1"), 0);
 	enrol_owner(org, OLGA, "Ольга");
 	import_articles();
 	assert_int_equal(db_commit(desk), 0);

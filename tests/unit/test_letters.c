@@ -17,7 +17,8 @@
 #include <sqlite3.h>
 
 #include "peek.h"
-#include "scratch.h"
+#define ROMASHKA_DIR "/tmp/tilldesk-letters-XXXXXX"
+#include "romashka.h"
 #include "bot/dialog.h"
 #include "bot/engine.h"
 #include "bot/letters.h"
@@ -30,16 +31,9 @@
 #include "storage/chain.h"
 #include "storage/owners.h"
 
-#define DAY 86400
 #define ENGINEERS (-100)
 #define OLGA_TG 3001
 
-static char dir[] = "/tmp/tilldesk-letters-XXXXXX";
-static char path[256];
-static struct config cfg;
-static struct db *desk;
-static int64_t org, store, till;
-static int64_t today;  /* 09:00 in Moscow (06:00 UTC) on 14 December 2026 */
 
 /* ---- reading what happened, through a second connection ---- */
 
@@ -95,25 +89,6 @@ static const char *letter_field(const char *column, const char *ref)
 
 /* ---- the desk ---- */
 
-/* A day's date, YYYY-MM-DD, n days after today's (UTC). */
-static const char *date_in(int n)
-{
-	static char s[4][16];
-	static int i;
-	i = (i + 1) % 4;
-	format_date(s[i], sizeof(s[i]), tz_day(NULL, today) + n);
-	return s[i];
-}
-
-static void enrol_telegram_owner(int64_t tg, const char *name)
-{
-	char hash[SHA256_HEX_LEN + 1];
-	int64_t invite, id;
-	token_hash(hash, name);
-	assert_int_equal(db_invite_add(desk, &invite, hash, "owner", 0, org, today + 60), 0);
-	assert_int_equal(db_invite_redeem(desk, &id, hash, tg, name, today), 0);
-}
-
 /*
  * Ромашка's owners: Ольга reads Russian, John English, Иван the config's
  * language (Russian), Пётр wants the daily digest alone, and one address
@@ -122,23 +97,9 @@ static void enrol_telegram_owner(int64_t tg, const char *name)
 static int setup(void **state)
 {
 	(void)state;
-	char err[256];
-	long days;
-	if (scratch_make(dir, sizeof(dir), "letters") || parse_date(&days, "2026-12-14"))
+	if (romashka_open("letters"))
 		return -1;
-	today = (int64_t)days * DAY + 6 * 3600;
-	clock_set(today);
-	snprintf(path, sizeof(path), "%s/desk.db", dir);
-	if (config_load(&cfg, NULL, err, sizeof(err)) || db_open(&desk, path, err, sizeof(err)) ||
-	    msg_set_language("ru"))
-		return -1;
-	log_set_level(LOG_WARN);
 	const struct owner_change petr = { .wants = { -1, 0, 0 } };
-	assert_int_equal(db_begin(desk), 0);
-	assert_int_equal(db_org_add(desk, &org, "Ромашка", "standard", NULL), 0);
-	assert_int_equal(db_store_add(desk, &store, org, "Ромашка на Ленина", "", "Europe/Moscow",
-				      "24/7"), 0);
-	assert_int_equal(db_till_add(desk, &till, store, "Касса 1", "hash-1"), 0);
 	assert_int_equal(db_owner_add(desk, org, "olga@romashka.ru", "Ольга Петрова", "ru"), 0);
 	assert_int_equal(db_owner_add(desk, org, "john@romashka.ru", "John Smith", "en"), 0);
 	assert_int_equal(db_owner_add(desk, org, "ivan@romashka.ru", NULL, NULL), 0);
@@ -146,7 +107,7 @@ static int setup(void **state)
 	assert_int_equal(db_owner_set(desk, org, "petr@romashka.ru", &petr), 0);
 	/* Added before addresses were checked as letters need: left out, the others' letters go. */
 	assert_int_equal(db_owner_add(desk, org, "ольга@ромашка.рф", NULL, "ru"), 0);
-	enrol_telegram_owner(OLGA_TG, "Ольга");
+	enrol_owner(org, OLGA_TG, "Ольга");
 	assert_int_equal(db_commit(desk), 0);
 	return sqlite3_open(path, &peek) == SQLITE_OK ? 0 : -1;
 }
