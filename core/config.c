@@ -113,6 +113,30 @@ static const struct cfg_key keys[] = {
 	  "network, TLS, AUTH) is tried again; each further wait doubles, up to\n"
 	  "an hour. A 5xx for a recipient is final for that recipient." },
 
+	{ "imap", "url", CFG_STRING, F(imap_url), 0, 0, NULL, NULL, "",
+	  "Mailbox whose letters become tickets, imaps://host[:port]/INBOX\n"
+	  "(imap:// with starttls below). Empty: no e-mail intake." },
+	{ "imap", "user", CFG_STRING, F(imap_user), 0, 0, NULL, NULL, "",
+	  "User name for the mailbox." },
+	{ "imap", "password", CFG_SECRET, F(imap_password), 0, 0, NULL, "TILLDESK_IMAP_PASSWORD", "",
+	  "Its password. Never logged. TILLDESK_IMAP_PASSWORD, when set, takes\n"
+	  "precedence." },
+	{ "imap", "starttls", CFG_CHOICE, F(imap_starttls), 0, 0, "required|off", NULL, "required",
+	  "For imap:// URLs: TLS by STARTTLS required, or off (a test server on\n"
+	  "this machine). imaps:// is always TLS. The certificate is always\n"
+	  "verified (smtp.ca_file's private CA too)." },
+	{ "imap", "poll", CFG_DURATION, F(imap_poll), 1, 3600, NULL, NULL, "30s",
+	  "How often the mailbox is looked at for new letters (1s to 1h)." },
+	{ "imap", "max_letter", CFG_INT, F(imap_max_letter), 1024, 100 << 20, NULL, NULL, "10485760",
+	  "Bytes a letter may have; a bigger one is not taken and its sender is\n"
+	  "told so politely." },
+	{ "imap", "attachment_max", CFG_INT, F(imap_attachment_max), 0, 50 << 20, NULL, NULL, "5242880",
+	  "Bytes one attachment may have to be kept with the ticket and shown to\n"
+	  "the engineers; a bigger one is named on the card only. 0: keep none." },
+	{ "imap", "per_sender_hour", CFG_INT, F(imap_per_sender_hour), 1, 10000, NULL, NULL, "20",
+	  "Letters one address may send in an hour; the rest are recorded, not\n"
+	  "taken, and the sender is told once an hour." },
+
 	{ "ingest", "listen", CFG_STRING, F(ingest_listen), 0, 0, NULL, NULL, "127.0.0.1:8461",
 	  "Address and port where 'tilldesk serve' takes the till agents' events\n"
 	  "(doc/AGENT-API.md): IPv4 or [IPv6]:port; 0.0.0.0:8461 for every\n"

@@ -69,6 +69,15 @@ struct config {
 	int64_t smtp_timeout;     /* seconds one SMTP step may take */
 	char *smtp_ca_file;       /* PEM CA certificates trusted besides the system's; "": none */
 	int64_t smtp_retry_after; /* seconds before the first retry of a letter; doubles up to an hour */
+	/* [imap]: letters in (mail/intake.c) */
+	char *imap_url;           /* "": no intake */
+	char *imap_user;
+	char *imap_password;      /* secret; TILLDESK_IMAP_PASSWORD overrides */
+	char *imap_starttls;      /* "required" or "off" (imap:// only) */
+	int64_t imap_poll;        /* seconds between looks at the mailbox */
+	long long imap_max_letter;     /* bytes a letter may have */
+	long long imap_attachment_max; /* bytes one kept attachment may have; 0: none kept */
+	long long imap_per_sender_hour; /* letters taken from one address per hour */
 	/* [ingest]: the till agents' HTTP endpoint (ingest/) */
 	char *ingest_listen;         /* "host:port"; "": off */
 	char *ingest_tls_cert;       /* PEM files; both set: HTTPS */

@@ -154,6 +154,8 @@ static int bind_all(struct db *db, const char *sql, const struct db_bind *binds,
 			sqlite3_bind_int64(*out, i + 1, b->i);
 		else if (b->type == DB_BIND_ID)
 			db_bind_id(*out, i + 1, b->i);
+		else if (b->type == DB_BIND_BLOB && b->s)
+			sqlite3_bind_blob64(*out, i + 1, b->s, (sqlite3_uint64)b->i, SQLITE_STATIC);
 		else
 			db_bind_text(*out, i + 1, b->s);
 	}

@@ -68,6 +68,7 @@ enum db_bind_type {
 	DB_BIND_INT,    /* an integer */
 	DB_BIND_ID,     /* an integer, NULL when 0 (db_bind_id) */
 	DB_BIND_TEXT,   /* a string, NULL when NULL (db_bind_text) */
+	DB_BIND_BLOB,   /* i bytes at s, NULL when s is NULL */
 };
 struct db_bind {
 	enum db_bind_type type;
@@ -77,6 +78,7 @@ struct db_bind {
 #define DB_INT(v) ((struct db_bind){ .type = DB_BIND_INT, .i = (v) })
 #define DB_ID(v) ((struct db_bind){ .type = DB_BIND_ID, .i = (v) })
 #define DB_TEXT(v) ((struct db_bind){ .type = DB_BIND_TEXT, .s = (v) })
+#define DB_BLOB(p, n) ((struct db_bind){ .type = DB_BIND_BLOB, .i = (int64_t)(n), .s = (const char *)(p) })
 #define DB_BINDS(...) ((const struct db_bind[]){ __VA_ARGS__, { .type = DB_BIND_END } })
 #define DB_NO_BINDS ((const struct db_bind[]){ { .type = DB_BIND_END } })
 

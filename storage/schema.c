@@ -566,6 +566,65 @@ static const char *const migrations[] = {
 	"CREATE INDEX ticket_events_kind_at ON ticket_events(kind, at);"
 	"CREATE INDEX alerts_opened ON alerts(store_id, opened_at);"
 	"CREATE INDEX kb_suggestions_helped ON kb_suggestions(decided_at) WHERE outcome = 'helped';",
+	/*
+	 * 23: letters in (mail/inbound.h). Who may write: a person's address,
+	 * a store's (its letters are its mailbox person's, people.mailbox_of).
+	 * The mailbox read so far (one row per [imap] url), moved in the
+	 * transaction of what its letters did. Every letter taken, with what
+	 * became of it (the per-sender cap counts these). A ticket whose
+	 * cashier wrote by e-mail: where its answers go, and the thread they
+	 * join. Letters out: their ticket and thread. Files that came with
+	 * letters.
+	 */
+	"ALTER TABLE people ADD COLUMN email TEXT;"
+	"CREATE UNIQUE INDEX people_email ON people(email) WHERE email IS NOT NULL;"
+	"ALTER TABLE people ADD COLUMN mailbox_of INTEGER REFERENCES stores(id);"
+	"CREATE UNIQUE INDEX people_mailbox ON people(mailbox_of) WHERE mailbox_of IS NOT NULL;"
+	"ALTER TABLE stores ADD COLUMN email TEXT;"
+	"CREATE UNIQUE INDEX stores_email ON stores(email) WHERE email IS NOT NULL;"
+	"CREATE TABLE mailbox_state ("
+	"  url TEXT PRIMARY KEY,"
+	"  uidvalidity INTEGER NOT NULL,"
+	"  last_uid INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL"
+	");"
+	"CREATE TABLE mail_in ("
+	"  id INTEGER PRIMARY KEY,"
+	"  uidvalidity INTEGER NOT NULL,"
+	"  uid INTEGER NOT NULL,"
+	"  message_id TEXT,"
+	"  from_addr TEXT NOT NULL DEFAULT '',"
+	"  subject TEXT NOT NULL DEFAULT '',"
+	"  size INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  outcome TEXT NOT NULL," /* what became of it: inbound.h's names */
+	"  ticket_id INTEGER REFERENCES tickets(id),"
+	"  UNIQUE (uidvalidity, uid)"
+	");"
+	"CREATE INDEX mail_in_sender ON mail_in(from_addr, at);"
+	"CREATE INDEX mail_in_message ON mail_in(message_id);"
+	"CREATE TABLE ticket_mail ("
+	"  ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id),"
+	"  addr TEXT NOT NULL,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  refs TEXT NOT NULL DEFAULT '',"  /* the thread's Message-IDs, space-separated, oldest first */
+	"  last_id TEXT"                    /* its newest letter's: what an answer replies to */
+	");"
+	"ALTER TABLE letters ADD COLUMN ticket_id INTEGER REFERENCES tickets(id);"
+	"ALTER TABLE letters ADD COLUMN in_reply_to TEXT;"
+	"ALTER TABLE letters ADD COLUMN refs TEXT;"
+	"CREATE INDEX letters_message ON letters(message_id);"
+	"CREATE TABLE attachments ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  name TEXT NOT NULL,"
+	"  mime TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  data BLOB,"                      /* NULL: over imap.attachment_max, named only */
+	"  file_id TEXT,"                   /* Telegram's, once it was uploaded there */
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX attachments_ticket ON attachments(ticket_id);",
 };
 
 int db_schema_latest(void)
