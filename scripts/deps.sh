@@ -10,6 +10,8 @@ libjson-c-dev libpcre2-dev libssl-dev libstemmer-dev libsystemd-dev libcmocka-de
 PACKAGES="$PACKAGES faketime"
 # E-mail: GMime and libESMTP (mail/); the tests' SMTP server and their certificates.
 PACKAGES="$PACKAGES libgmime-3.0-dev libesmtp-dev python3-aiosmtpd openssl"
+# E-mail in: the tests' IMAP server (tests/e2e/imap_harness.py) and setpriv to start it as nobody.
+PACKAGES="$PACKAGES dovecot-imapd util-linux"
 
 # The digest's end-to-end test renders its HTML letter with headless Chromium.
 PACKAGES="$PACKAGES chromium-headless-shell"
