@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "core/http.h"
 #include "core/log.h"
+#include "mail/imap.h"
 
 enum verdict { V_OK, V_WARN, V_FAIL };
 
@@ -222,6 +223,25 @@ static void check_chats(struct doctor *d, struct tg *tg, const struct tg_me *me)
 			check_chat(d, tg, me, cfg->route_chat[g], route_group_name((enum route_group)g));
 }
 
+/* With imap.url: the login to the mailbox and its selection, as the intake makes them. */
+static void check_mailbox(struct doctor *d)
+{
+	const struct config *cfg = &d->c->cfg;
+	struct imap *m;
+	char err[512];
+	int64_t validity, next;
+	int rc = imap_open(&m, cfg, 15000, NULL, err, sizeof(err));
+	if (rc == TD_EDENIED)
+		report(d, V_FAIL, MSG_DOCTOR_IMAP_DENIED, cfg->imap_url, cfg->imap_user, err);
+	else if (rc)
+		report(d, V_FAIL, MSG_DOCTOR_IMAP_FAILED, cfg->imap_url, err);
+	else if (imap_select(m, &validity, &next))
+		report(d, V_FAIL, MSG_DOCTOR_IMAP_FAILED, cfg->imap_url, imap_why(m));
+	else
+		report(d, V_OK, MSG_DOCTOR_IMAP_OK, cfg->imap_url, cfg->imap_user, (long long)validity);
+	imap_close(m);
+}
+
 static int finish(struct doctor *d)
 {
 	if (d->problems)
@@ -250,12 +270,15 @@ int cmd_doctor(struct cli *c, int argc, char **argv)
 	       c->config_path && *c->config_path ? c->config_path : msg(MSG_DOCTOR_CONFIG_DEFAULTS));
 	if (check_files(&d))
 		check_contents(&d);
-	if (!*c->cfg.tg_token) {
-		report(&d, V_FAIL, MSG_DOCTOR_NO_TOKEN);
-		return finish(&d);
-	}
 	if (http_global_init())
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, "libcurl");
+	if (*c->cfg.imap_url)
+		check_mailbox(&d);
+	if (!*c->cfg.tg_token) {
+		report(&d, V_FAIL, MSG_DOCTOR_NO_TOKEN);
+		http_global_cleanup();
+		return finish(&d);
+	}
 	struct tg *tg = tg_new(c->cfg.tg_api_url, c->cfg.tg_token);
 	if (check_token(&d, tg, &me))
 		check_chats(&d, tg, &me);
