@@ -23,4 +23,9 @@ if [ "${1:-}" = alerts ]; then
 	build/bench/alert_bench
 	exec python3 bench/alert_net_bench.py "$@"
 fi
+if [ "${1:-}" = mailin ]; then
+	python3 bench/mailin_bench.py rate 10000
+	python3 bench/mailin_bench.py latency 2s 60 1.5
+	exec python3 bench/mailin_bench.py latency 30s 40 4
+fi
 exec python3 bench/bench.py "$@"
