@@ -628,7 +628,8 @@ int imap_search(struct imap *m, int64_t from_uid, int64_t uidnext, bool unseen, 
 		free(l.uids);
 		return rc;
 	}
-	qsort(l.uids, l.n, sizeof(*l.uids), cmp_uid);
+	if (l.n)
+		qsort(l.uids, l.n, sizeof(*l.uids), cmp_uid);
 	/* A UID named twice is taken once. */
 	size_t k = 0;
 	for (size_t i = 0; i < l.n; i++)

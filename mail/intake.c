@@ -221,8 +221,11 @@ int mail_intake_pass(struct db *db, const struct config *cfg, struct sender *sen
 	int64_t uidvalidity, uidnext, known_validity = 0, last_uid = 0, *uids = NULL;
 	size_t n = 0;
 	struct kb *kb = NULL;
+	static const volatile int never = 0;
 	int rc;
 
+	if (!stop)
+		stop = &never;
 	if (!*session) {
 		rc = imap_open(session, cfg, IMAP_TIMEOUT_MS, stop, err, sizeof(err));
 		if (rc) {

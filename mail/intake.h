@@ -46,7 +46,8 @@ struct mail_intake_counts {
  * One pass over cfg's mailbox on db (the caller's connection, no
  * transaction open), through *session: opened when NULL, kept open for
  * the next pass, closed and set to NULL when it broke. sender (may be
- * NULL) is woken after each commit. Adds to *counts. 0; TD_EDENIED when
+ * NULL) is woken after each commit; stop (may be NULL) ends the pass
+ * between batches. Adds to *counts. 0; TD_EDENIED when
  * the server refused the login; TD_ERR for the network, the server or
  * the database (logged).
  */

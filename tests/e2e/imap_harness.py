@@ -183,8 +183,9 @@ class Imapd:
         except OSError:
             return ""
 
-    def deliver(self, message):
-        """Puts one letter (bytes, or str as UTF-8) in the mailbox as new, unseen mail."""
+    def deliver(self, message, seen=False):
+        """Puts one letter (bytes, or str as UTF-8) in the mailbox as new, unseen mail (seen: as
+        mail a person has read already)."""
         if isinstance(message, str):
             message = message.encode()
         message = message.replace(b"\r\n", b"\n")  # a Maildir keeps LF; Dovecot sends CRLF
@@ -195,7 +196,17 @@ class Imapd:
             f.write(message)
         if os.geteuid() == 0:
             os.chown(tmp, self.uid, self.gid)
-        os.rename(tmp, os.path.join(self.maildir, "new", name))
+        os.rename(tmp, os.path.join(self.maildir, "cur", name + ":2,S") if seen
+                  else os.path.join(self.maildir, "new", name))
+
+    def renumber(self):
+        """Makes the (stopped) server renumber the mailbox: a new UIDVALIDITY, the letters
+        and their flags kept, as after a restore or a move to another server."""
+        assert self.proc is None, "stop dovecot first"
+        for n in os.listdir(self.maildir):
+            if n.startswith("dovecot"):
+                os.remove(os.path.join(self.maildir, n))
+        time.sleep(1.1)  # Dovecot's UIDVALIDITY is the time in seconds
 
     def deliver_many(self, messages):
         for m in messages:
