@@ -70,13 +70,17 @@ static int ticket_mail_row(sqlite3_stmt *st, void *arg)
 	snprintf(m->name, sizeof(m->name), "%s", db_text(st, 1));
 	snprintf(m->refs, sizeof(m->refs), "%s", db_text(st, 2));
 	snprintf(m->last_id, sizeof(m->last_id), "%s", db_text(st, 3));
+	m->reachable = sqlite3_column_int(st, 4);
 	return 0;
 }
 
 int db_ticket_mail_get(struct db *db, int64_t ticket_id, struct ticket_mail *out)
 {
-	return db_query_one(db, "SELECT addr, name, refs, coalesce(last_id, '') FROM ticket_mail"
-			    " WHERE ticket_id = ?", DB_BINDS(DB_INT(ticket_id)), ticket_mail_row, out);
+	return db_query_one(db, "SELECT m.addr, m.name, m.refs, coalesce(m.last_id, ''),"
+			    " coalesce(c.disabled_at IS NULL AND c.store_id = t.store_id, 0)"
+			    " FROM ticket_mail m JOIN tickets t ON t.id = m.ticket_id"
+			    " LEFT JOIN people c ON c.id = t.cashier_id WHERE m.ticket_id = ?",
+			    DB_BINDS(DB_INT(ticket_id)), ticket_mail_row, out);
 }
 
 int db_ticket_mail_set(struct db *db, int64_t ticket_id, const struct ticket_mail *m)
@@ -86,4 +90,10 @@ int db_ticket_mail_set(struct db *db, int64_t ticket_id, const struct ticket_mai
 		      " addr = ?2, name = ?3, refs = ?4, last_id = ?5",
 		      DB_BINDS(DB_INT(ticket_id), DB_TEXT(m->addr), DB_TEXT(m->name), DB_TEXT(m->refs),
 			       DB_TEXT(*m->last_id ? m->last_id : NULL)));
+}
+
+int db_ticket_newest_event(struct db *db, int64_t ticket_id, int64_t *out)
+{
+	return db_query_int(db, "SELECT max(id) FROM ticket_events WHERE ticket_id = ?",
+			    DB_BINDS(DB_INT(ticket_id)), out);
 }

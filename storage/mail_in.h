@@ -41,10 +41,14 @@ struct ticket_mail {
 	char addr[256], name[256];
 	char refs[TICKET_MAIL_REFS];  /* Message-IDs, space-separated, oldest first */
 	char last_id[1000];           /* the newest letter's; "" for none */
+	bool reachable;               /* (read only) its cashier is not disabled and still at its store */
 };
 /* TD_ENOTFOUND when the ticket has no thread (its cashier did not write by e-mail). */
 int db_ticket_mail_get(struct db *db, int64_t ticket_id, struct ticket_mail *out);
 /* Writes the ticket's thread (a new one, or its refs and last_id moved on). */
 int db_ticket_mail_set(struct db *db, int64_t ticket_id, const struct ticket_mail *m);
+
+/* The id of the ticket's newest history row. */
+int db_ticket_newest_event(struct db *db, int64_t ticket_id, int64_t *out);
 
 #endif
