@@ -217,8 +217,16 @@ static const char *outcomes(void)
 /* What the engineers' chat was told of the ticket (every notice's arguments), one string. */
 static const char *engineers_read(int64_t ticket)
 {
-	return query_text("SELECT group_concat(args || ref, ' | ') FROM outbox WHERE chat_id = -100"
-			  " AND ticket_id = ?1", ticket);
+	static char s[65536];
+	sqlite3_stmt *st;
+	s[0] = '\0';
+	assert_int_equal(sqlite3_prepare_v2(peek, "SELECT group_concat(args || ref, ' | ') FROM outbox"
+					    " WHERE chat_id = -100 AND ticket_id = ?1", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, ticket);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(s, sizeof(s), "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return s;
 }
 
 /* An engineer's event on the ticket, in its own transaction. */
@@ -489,6 +497,200 @@ static void test_inbound__an_engineers_reply_in_telegram_goes_back_threaded(void
 	assert_lacks(engineers_read(t), "CASHIER_UNREACHABLE");
 }
 
+static void test_inbound__resolved_by_letter_works_confirms_and_a_digit_rates(void **state)
+{
+	(void)state;
+	int64_t t = printer_ticket(), got;
+	engineer_does(EV_CLAIM, t, NULL, NULL);
+	engineer_does(EV_RESOLVE, t, "Заменили шлейф принтера.", NULL);
+	const char *resolved = letter_field("text", "ticket:1:%:resolved");
+	assert_contains(resolved, "Заменили шлейф принтера.");
+	assert_contains(resolved, "«Работает»");
+	/* The links answer to the desk with the number and the word in the subject. */
+	assert_contains(resolved, "mailto:desk@tilldesk.example?subject=Re%3A%20%5B%E2%84%961%5D%20%D0%A0%D0%B0%D0%B1%D0%BE%D1%82%D0%B0%D0%B5%D1%82");
+	char ours[256];
+	snprintf(ours, sizeof(ours), "%s", letter_field("message_id", "ticket:1:%:resolved"));
+	struct inletter *l = letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает", "Работает, спасибо!\n");
+	replying_to(l, ours);
+	assert_int_equal(take(l, &got), INBOUND_DECIDED);
+	assert_int_equal(got, t);
+	assert_string_equal(status(t), "closed");
+	assert_int_equal(letters_like("ticket:1:%:confirmed"), 1);
+	const char *rate = letter_field("text", "ticket:1:%:rate");
+	assert_contains(rate, "1 до 5");
+	assert_contains(rate, "mailto:desk@tilldesk.example?subject=Re%3A%20%5B%E2%84%961%5D%205&body=5");
+	/* A mailto: link's letter: the digit in its subject and body. */
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] 5", "5"), &got), INBOUND_DECIDED);
+	assert_string_equal(history(t), "opened claimed resolved confirmed rated");
+	assert_string_equal(query_text("SELECT body FROM ticket_events WHERE ticket_id = ?1 AND kind = 'rated'", t), "5");
+	assert_int_equal(letters_like("ticket:1:%:rated"), 1);
+	/* Rated once: another digit changes nothing, thanks open nothing. */
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] 1", "1"), &got), INBOUND_DECIDED);
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает", "Спасибо!"), &got),
+			 INBOUND_DECIDED);
+	assert_string_equal(history(t), "opened claimed resolved confirmed rated");
+	assert_int_equal(tickets(), 1);
+}
+
+static void test_inbound__resolved_by_letter_other_words_reopen_it(void **state)
+{
+	(void)state;
+	int64_t t = printer_ticket(), got;
+	engineer_does(EV_CLAIM, t, NULL, NULL);
+	engineer_does(EV_RESOLVE, t, "Заменили шлейф.", NULL);
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает",
+				     "Работает только вторая касса, первая всё так же."), &got), INBOUND_JOINED);
+	assert_int_equal(got, t);
+	assert_string_equal(status(t), "claimed");
+	assert_string_equal(history(t), "opened claimed resolved reopened message");
+	assert_contains(engineers_read(t), "первая всё так же");
+	assert_int_equal(letters_like("ticket:1:%:reopened"), 1);
+	/* «Не работает» from a link: reopened again once resolved again. */
+	engineer_does(EV_RESOLVE, t, "Ещё раз заменили.", NULL);
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Не работает", "Не работает"), &got),
+			 INBOUND_JOINED);
+	assert_string_equal(status(t), "claimed");
+}
+
+static void test_inbound__a_closed_ticket_written_to_again_opens_one_that_mentions_it(void **state)
+{
+	(void)state;
+	int64_t t = printer_ticket(), got;
+	engineer_does(EV_CLAIM, t, NULL, NULL);
+	engineer_does(EV_RESOLVE, t, "Заменили шлейф.", NULL);
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает", "Работает"), &got),
+			 INBOUND_DECIDED);
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает",
+				     "Опять не печатает, уже третий раз."), &got), INBOUND_OPENED);
+	assert_true(got != t);
+	assert_contains(query_text("SELECT body FROM ticket_events WHERE ticket_id = ?1 AND kind = 'opened'", got),
+			"№1");
+	assert_string_equal(status(t), "closed");
+}
+
+/* ---- the knowledge base answers first ---- */
+
+static void knowledge_base(void)
+{
+	static const char article[] =
+		"---\nid: paper\ntitle: Закончилась чековая лента\ncategory: оборудование\n"
+		"priority: P2\npattern: не\\s+печата\\w*\\s+чек\nexample: не печатает чек\n---\n"
+		"Откройте крышку принтера и **вставьте новый рулон**.\n";
+	char kbdir[512], file[600];
+	struct kb_set set;
+	struct kb_import_stats st;
+	struct buf errors = BUF_INIT(1 << 16);
+	snprintf(kbdir, sizeof(kbdir), "%s/kb", dir);
+	assert_int_equal(mkdir(kbdir, 0700), 0);
+	snprintf(file, sizeof(file), "%s/paper.md", kbdir);
+	FILE *f = fopen(file, "w");
+	assert_non_null(f);
+	fputs(article, f);
+	fclose(f);
+	if (kb_set_load(&set, kbdir, &errors))
+		fail_msg("%s", buf_cstr(&errors));
+	assert_int_equal(db_begin(desk), 0);
+	assert_int_equal(kb_set_import(desk, &set, clock_now(), &st), 0);
+	assert_int_equal(db_commit(desk), 0);
+	kb_set_release(&set);
+	buf_release(&errors);
+	kb = kb_new();
+}
+
+static void test_inbound__the_knowledge_base_answers_then_not_helped_opens_the_ticket(void **state)
+{
+	(void)state;
+	knowledge_base();
+	int64_t t;
+	assert_int_equal(take(letter("ivan@romashka.ru", "Касса не печатает чек", "Нажимаю печать — ничего."), &t),
+			 INBOUND_ANSWERED);
+	assert_int_equal(t, 0);
+	assert_int_equal(tickets(), 0);
+	int64_t s = query_int("SELECT max(id) FROM kb_suggestions WHERE ?1", 1);
+	assert_true(s > 0);
+	char ref[32], subject[128];
+	snprintf(ref, sizeof(ref), "kb:%lld", (long long)s);
+	snprintf(subject, sizeof(subject), "[КБ-%lld] Касса не печатает чек", (long long)s);
+	assert_string_equal(letter_field("subject", ref), subject);
+	const char *text = letter_field("text", ref);
+	assert_contains(text, "Откройте крышку принтера и вставьте новый рулон.");
+	assert_contains(text, "mailto:desk@tilldesk.example?subject=Re%3A%20%5B%D0%9A%D0%91-");
+	/* «Не помогло», through the link: the ticket opens from the first letter. */
+	char answer[128];
+	snprintf(answer, sizeof(answer), "Re: [КБ-%lld] Не помогло", (long long)s);
+	assert_int_equal(take(letter("ivan@romashka.ru", answer, "Не помогло"), &t), INBOUND_OPENED);
+	assert_string_equal(query_text("SELECT title FROM tickets WHERE id = ?1", t), "Касса не печатает чек");
+	assert_int_equal(query_int("SELECT kb_article_id FROM tickets WHERE id = ?1", t),
+			 query_int("SELECT id FROM kb_articles WHERE slug = 'paper' AND ?1", 1));
+	assert_string_equal(history(t), "opened kb_not_helped");
+	assert_contains(query_text("SELECT body FROM ticket_events WHERE ticket_id = ?1 AND kind = 'opened'", t),
+			"Нажимаю печать — ничего.");
+	assert_string_equal(query_text("SELECT outcome FROM kb_suggestions WHERE id = ?1", s), "not_helped");
+	assert_int_equal(letters_like("ticket:%:opened"), 1);
+	/* Decided: a second answer in that thread is a letter of its own. */
+	assert_int_equal(take(letter("ivan@romashka.ru", answer, "А ещё сканер пищит"), &t), INBOUND_OPENED);
+	assert_int_equal(tickets(), 2);
+}
+
+static void test_inbound__the_knowledge_base_answers_and_helped_is_recorded(void **state)
+{
+	(void)state;
+	knowledge_base();
+	int64_t t;
+	struct inletter *l = letter("ivan@romashka.ru", "не печатает чек", "");
+	assert_int_equal(take(l, &t), INBOUND_ANSWERED);
+	char ours[256];
+	snprintf(ours, sizeof(ours), "%s", letter_field("message_id", "kb:%"));
+	/* A reply from the mail client: the subject theirs, the words new. */
+	l = letter("ivan@romashka.ru", "Re: [КБ-1] не печатает чек", "Помогло, спасибо!\n");
+	replying_to(l, ours);
+	assert_int_equal(take(l, &t), INBOUND_DECIDED);
+	assert_int_equal(t, 0);
+	assert_int_equal(tickets(), 0);
+	assert_string_equal(query_text("SELECT outcome FROM kb_suggestions WHERE id = ?1", 1), "helped");
+}
+
+/* ---- files ---- */
+
+static void test_inbound__files_are_kept_with_the_ticket_and_named_when_too_big(void **state)
+{
+	(void)state;
+	static unsigned char jpeg[] = { 0xff, 0xd8, 0xff, 0xe0, 'J', 'F', 'I', 'F' };
+	static unsigned char pdf[] = "%PDF-1.4 акт";
+	struct inletter_file files[3] = {
+		{ (char *)"ошибка.jpg", (char *)"image/jpeg", jpeg, sizeof(jpeg) },
+		{ (char *)"акт.pdf", (char *)"application/pdf", pdf, sizeof(pdf) - 1 },
+		{ (char *)"видео.mp4", (char *)"video/mp4", NULL, 90u << 20 },
+	};
+	struct inletter *l = letter("ivan@romashka.ru", "Ошибка на экране", "Вот фото.");
+	l->files = xmalloc(sizeof(files));
+	memcpy(l->files, files, sizeof(files));
+	l->n_files = 3;
+	int64_t t;
+	assert_int_equal(take(l, &t), INBOUND_OPENED);
+	assert_int_equal(query_int("SELECT count(*) FROM attachments WHERE ticket_id = ?1", t), 2);
+	assert_int_equal(query_int("SELECT length(data) FROM attachments WHERE name = 'ошибка.jpg' AND ?1", 1),
+			 sizeof(jpeg));
+	int64_t photo = query_int("SELECT id FROM attachments WHERE mime = 'image/jpeg' AND ?1", 1);
+	int64_t doc = query_int("SELECT id FROM attachments WHERE mime = 'application/pdf' AND ?1", 1);
+	char ref[32];
+	/* The photo follows the card; the document comes as the cashier's next message. */
+	snprintf(ref, sizeof(ref), "att:%lld", (long long)photo);
+	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE kind = 'photo' AND chat_id = -100"
+				   " AND ref = 'att:' || ?1", photo), 1);
+	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE kind = 'document' AND chat_id = -100"
+				   " AND ref = 'att:' || ?1", doc), 1);
+	assert_string_equal(history(t), "opened file");
+	assert_string_equal(query_text("SELECT body FROM ticket_events WHERE ticket_id = ?1 AND kind = 'file'", t),
+			    "📎 акт.pdf");
+	const char *opened = query_text("SELECT body FROM ticket_events WHERE ticket_id = ?1 AND kind = 'opened'", t);
+	assert_contains(opened, "Вот фото.");
+	assert_contains(opened, "видео.mp4");
+	l->files = NULL;
+	l->n_files = 0;
+	free(post.l.files);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +707,12 @@ int main(void)
 		T(test_inbound__a_letter_too_big_is_refused_politely),
 		T(test_inbound__a_letter_taken_again_changes_nothing),
 		T(test_inbound__an_engineers_reply_in_telegram_goes_back_threaded),
+		T(test_inbound__resolved_by_letter_works_confirms_and_a_digit_rates),
+		T(test_inbound__resolved_by_letter_other_words_reopen_it),
+		T(test_inbound__a_closed_ticket_written_to_again_opens_one_that_mentions_it),
+		T(test_inbound__the_knowledge_base_answers_then_not_helped_opens_the_ticket),
+		T(test_inbound__the_knowledge_base_answers_and_helped_is_recorded),
+		T(test_inbound__files_are_kept_with_the_ticket_and_named_when_too_big),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
