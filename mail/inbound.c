@@ -447,10 +447,28 @@ static int opened(struct dialog *d, int64_t ticket_id, void *arg)
 	return rc;
 }
 
+/* s past the leading "Re:"s and the desk's own tags ("[№12]", "[#12]", "[КБ-3]"). */
+static const char *untagged_subject(const char *s)
+{
+	static const char *const tags[] = { "[№", "[#", "[КБ-", "[KB-", NULL };
+	for (bool again = true; again;) {
+		again = false;
+		s = bare_subject(s);
+		for (const char *const *t = tags; *t && !again; t++) {
+			const char *close = strchr(s, ']');
+			if (!strncmp(s, *t, strlen(*t)) && close && tagged(s, *t, "]")) {
+				s = close + 1;
+				again = true;
+			}
+		}
+	}
+	return s;
+}
+
 /* The title of a ticket from a letter: its subject, else its first line. */
 static void letter_title(const struct inletter *l, char *out, size_t n)
 {
-	const char *s = bare_subject(l->subject);
+	const char *s = untagged_subject(l->subject);
 	if (*s)
 		utf8_snprintf(out, n, "%s", s);
 	else

@@ -565,6 +565,8 @@ static void test_inbound__a_closed_ticket_written_to_again_opens_one_that_mentio
 	assert_true(got != t);
 	assert_contains(query_text("SELECT body FROM ticket_events WHERE ticket_id = ?1 AND kind = 'opened'", got),
 			"№1");
+	/* Its title is the subject without the old number: its letters carry the new one alone. */
+	assert_string_equal(query_text("SELECT title FROM tickets WHERE id = ?1", got), "Принтер не печатает");
 	assert_string_equal(status(t), "closed");
 }
 
