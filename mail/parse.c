@@ -345,7 +345,11 @@ static bool is_attachment(GMimeObject *o)
 	return d && g_mime_content_disposition_is_attachment(d);
 }
 
-/* The first text/<subtype> leaf that is not an attachment, depth first; NULL if none. */
+/*
+ * The first text/<subtype> leaf that is not an attachment, depth first;
+ * NULL if none. A named text part inside a multipart is a file sent
+ * inline (a log, a receipt), not the letter's words.
+ */
 static GMimePart *find_text(GMimeObject *o, const char *subtype, int depth)
 {
 	if (depth > DEPTH_MAX)
@@ -361,7 +365,8 @@ static GMimePart *find_text(GMimeObject *o, const char *subtype, int depth)
 		return NULL;
 	}
 	if (GMIME_IS_PART(o) && !is_attachment(o) &&
-	    g_mime_content_type_is_type(g_mime_object_get_content_type(o), "text", subtype))
+	    g_mime_content_type_is_type(g_mime_object_get_content_type(o), "text", subtype) &&
+	    (depth == 0 || !g_mime_part_get_filename(GMIME_PART(o))))
 		return GMIME_PART(o);
 	return NULL;
 }

@@ -252,11 +252,16 @@ static size_t find_ci(const char *s, size_t n, size_t from, const char *needle)
 	return n;
 }
 
-/* The '>' that ends the tag opening at s[i] (quoted attributes skipped), or n. */
-static size_t tag_end(const char *s, size_t n, size_t i)
+/*
+ * The '>' that ends the tag opening at s[i], or n. Quoted attribute
+ * values are skipped while *quotes holds; a quote never closed clears it
+ * (the first '>' ends a tag from then on, as a browser recovers), so no
+ * text is scanned to its end more than once.
+ */
+static size_t tag_end(const char *s, size_t n, size_t i, bool *quotes)
 {
 	char quote = 0;
-	for (size_t j = i + 1; j < n; j++) {
+	for (size_t j = i + 1; j < n && *quotes; j++) {
 		if (quote) {
 			if (s[j] == quote)
 				quote = 0;
@@ -266,7 +271,7 @@ static size_t tag_end(const char *s, size_t n, size_t i)
 			return j;
 		}
 	}
-	/* An unclosed quote: the first '>' then, as a browser recovers. */
+	*quotes = false;
 	const char *gt = memchr(s + i, '>', n - i);
 	return gt ? (size_t)(gt - s) : n;
 }
@@ -325,16 +330,17 @@ static bool is_block(const char *name)
 	return false;
 }
 
-/* Elements whose contents are no text: style, script, head, title. */
-struct skip_state {
-	bool missing[4];   /* the closing tag was looked for and is not there */
+/* How far the markup can be trusted, so that each search runs once. */
+struct html_scan {
+	bool missing[4];   /* style, script, head, title: no closing tag further on */
+	bool quotes;       /* attribute values' quotes all close */
 };
 
 /*
  * Handles the tag at s[i] ('<' followed by a letter or '/') ending at
  * s[end] == '>'; returns where the text goes on.
  */
-static size_t html_tag(struct html_text *h, struct skip_state *sk, const char *s, size_t n,
+static size_t html_tag(struct html_text *h, struct html_scan *sk, const char *s, size_t n,
 		       size_t i, size_t end)
 {
 	static const char *const skipped[] = { "style", "script", "head", "title" };
@@ -355,7 +361,7 @@ static size_t html_tag(struct html_text *h, struct skip_state *sk, const char *s
 			snprintf(close, sizeof(close), "</%s", skipped[e]);
 			size_t at = find_ci(s, n, end + 1, close);
 			if (at < n) {
-				size_t gt = tag_end(s, n, at);
+				size_t gt = tag_end(s, n, at, &sk->quotes);
 				return gt < n ? gt + 1 : n;
 			}
 			sk->missing[e] = true;
@@ -385,28 +391,31 @@ static size_t html_tag(struct html_text *h, struct skip_state *sk, const char *s
 	return end + 1;
 }
 
+static bool is_letter(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 void mail_html_text(struct buf *out, const char *s, size_t n)
 {
 	/* The quote marks at most double the text: each line costs a tag of 3 bytes or more. */
 	struct buf text = BUF_INIT(2 * n + 16);
 	struct html_text h = { .out = &text, .line_start = true };
-	struct skip_state sk = { { false } };
+	struct html_scan sk = { .quotes = true };
 	size_t i = 0;
 
 	while (i < n) {
-		char c = s[i];
-		if (c == '<' && i + 1 < n && s[i + 1] == '!') {
+		char c = s[i], next = i + 1 < n ? s[i + 1] : '\0';
+		if (c == '<' && next == '!') {
 			/* A comment (Outlook's conditional ones too) or a declaration. */
 			size_t e = i + 3 < n && s[i + 2] == '-' && s[i + 3] == '-'
-					   ? find_ci(s, n, i + 4, "-->") + 2 : tag_end(s, n, i);
+					   ? find_ci(s, n, i + 4, "-->") + 2 : tag_end(s, n, i, &sk.quotes);
 			i = e < n ? e + 1 : n;
-		} else if (c == '<' && i + 1 < n && (s[i + 1] == '?')) {
-			size_t e = tag_end(s, n, i);
+		} else if (c == '<' && next == '?') {
+			size_t e = tag_end(s, n, i, &sk.quotes);
 			i = e < n ? e + 1 : n;
-		} else if (c == '<' && i + 1 < n &&
-			   ((s[i + 1] | 0x20) >= 'a' && (s[i + 1] | 0x20) <= 'z' ? true
-			    : s[i + 1] == '/' && i + 2 < n && (s[i + 2] | 0x20) >= 'a' && (s[i + 2] | 0x20) <= 'z')) {
-			size_t e = tag_end(s, n, i);
+		} else if (c == '<' && (is_letter(next) || (next == '/' && i + 2 < n && is_letter(s[i + 2])))) {
+			size_t e = tag_end(s, n, i, &sk.quotes);
 			i = e < n ? html_tag(&h, &sk, s, n, i, e) : n;
 		} else if (c == '&') {
 			uint32_t cp = 0;
@@ -418,6 +427,7 @@ void mail_html_text(struct buf *out, const char *s, size_t n)
 			}
 			char u[4];
 			size_t ulen = cp ? utf8_encode(u, cp) : 0;
+			/* A no-break space is kept where it stands, not folded with the others. */
 			if (cp == ' ' && !h.line_start)
 				buf_putc(&text, ' ');
 			else if (ulen && cp != ' ')
@@ -434,7 +444,7 @@ void mail_html_text(struct buf *out, const char *s, size_t n)
 		} else {
 			/* A run of text up to the next markup or whitespace. */
 			size_t j = i + 1;
-			while (j < n && !strchr("<&\t\r\n\f ", s[j]) && s[j])
+			while (j < n && s[j] && !strchr("<&\t\r\n\f ", s[j]))
 				j++;
 			if (c)
 				html_words(&h, s + i, j - i);

@@ -562,6 +562,37 @@ static void test_mail_parse__an_attachment_over_the_cap_is_named_without_bytes(v
 	inletter_release(&l);
 }
 
+/* Every way a client names a file, and names that must not become paths. */
+static const char named_files[] =
+	"From: olga@romashka.example\r\nSubject: files\r\nMIME-Version: 1.0\r\n"
+	"Content-Type: multipart/mixed; boundary=\"n\"\r\n\r\n"
+	"--n\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Файлы.</p>\r\n"
+	/* A named text part shown inline is a file, not the words. */
+	"--n\r\nContent-Type: text/plain; charset=koi8-r; name=\"=?koi8-r?B?/sXLINDSz8TB1skudHh0?=\"\r\n"
+	"Content-Disposition: inline\r\n\r\nitogo 100\r\n"
+	"--n\r\nContent-Type: image/jpeg\r\n"
+	"Content-Disposition: attachment; filename*=windows-1251''%D4%EE%F2%EE.jpg\r\n\r\nJPEG\r\n"
+	"--n\r\nContent-Type: application/msword; name=\"\xc0\xea\xf2.doc\"\r\n\r\nDOC\r\n"
+	"--n\r\nContent-Type: application/octet-stream\r\n"
+	"Content-Disposition: attachment; filename=\"../../etc/passwd\"\r\n\r\nroot\r\n"
+	"--n\r\nContent-Type: application/octet-stream\r\n"
+	"Content-Disposition: attachment; filename=\"..\"\r\n\r\nx\r\n"
+	"--n--\r\n";
+
+static void test_mail_parse__file_names_decoded_and_without_paths(void **state)
+{
+	(void)state;
+	static const char *const names[] = { "Чек продажи.txt", "Фото.jpg", "Акт.doc", "passwd", "file" };
+	struct inletter l;
+	PARSE(named_files, &l);
+	assert_string_equal(l.text, "Файлы.");
+	assert_int_equal(l.n_files, ARRAY_SIZE(names));
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		assert_string_equal(l.files[i].name, names[i]);
+	assert_memory_equal(l.files[0].data, "itogo 100", 9);
+	inletter_release(&l);
+}
+
 static void test_mail_parse__at_most_twenty_files(void **state)
 {
 	(void)state;
@@ -793,6 +824,7 @@ int main(void)
 		cmocka_unit_test(test_mail_parse__robots_letters_are_automatic),
 		cmocka_unit_test(test_mail_parse__a_delivery_report_is_a_bounce),
 		cmocka_unit_test(test_mail_parse__an_attachment_over_the_cap_is_named_without_bytes),
+		cmocka_unit_test(test_mail_parse__file_names_decoded_and_without_paths),
 		cmocka_unit_test(test_mail_parse__at_most_twenty_files),
 		cmocka_unit_test(test_mail_parse__garbage_is_no_letter),
 		cmocka_unit_test(test_mail_parse__truncated_mime_reads_what_is_there),
