@@ -1,6 +1,7 @@
 /*
- * build.h - a letter into the bytes of a MIME message. mail/build.c is
- * the one file that includes GMime.
+ * build.h - a letter into the bytes of a MIME message (mail/build.c).
+ * Only mail/ includes GMime: build.c writes messages, parse.c reads them
+ * (inbound.h); mail_mime_init() below starts GMime for both.
  */
 #ifndef TD_MAIL_BUILD_H
 #define TD_MAIL_BUILD_H
@@ -24,9 +25,9 @@ struct mail_draft {
 };
 
 /*
- * Starts GMime (once per process, before any thread builds) and ends it
- * (mail_mime_shutdown, when no thread builds any more: the daemon's end,
- * a test's teardown).
+ * Starts GMime (once per process, before any thread builds or parses a
+ * letter) and ends it (mail_mime_shutdown, when no thread builds or
+ * parses any more: the daemon's end, a test's teardown).
  */
 void mail_mime_init(void);
 void mail_mime_shutdown(void);
