@@ -251,6 +251,15 @@ static int64_t printer_ticket(void)
 	return t;
 }
 
+/* Ivan's first letter, taken and resolved by Сергей: ticket 1. */
+static int64_t resolved_printer_ticket(const char *how)
+{
+	int64_t t = printer_ticket();
+	engineer_does(EV_CLAIM, t, NULL, NULL);
+	engineer_does(EV_RESOLVE, t, how, NULL);
+	return t;
+}
+
 /* ---- who writes: a cashier opens and joins ---- */
 
 static void test_inbound__a_cashiers_letter_opens_a_ticket_and_is_answered_in_its_thread(void **state)
@@ -500,9 +509,7 @@ static void test_inbound__an_engineers_reply_in_telegram_goes_back_threaded(void
 static void test_inbound__resolved_by_letter_works_confirms_and_a_digit_rates(void **state)
 {
 	(void)state;
-	int64_t t = printer_ticket(), got;
-	engineer_does(EV_CLAIM, t, NULL, NULL);
-	engineer_does(EV_RESOLVE, t, "Заменили шлейф принтера.", NULL);
+	int64_t t = resolved_printer_ticket("Заменили шлейф принтера."), got;
 	const char *resolved = letter_field("text", "ticket:1:%:resolved");
 	assert_contains(resolved, "Заменили шлейф принтера.");
 	assert_contains(resolved, "«Работает»");
@@ -535,9 +542,7 @@ static void test_inbound__resolved_by_letter_works_confirms_and_a_digit_rates(vo
 static void test_inbound__resolved_by_letter_other_words_reopen_it(void **state)
 {
 	(void)state;
-	int64_t t = printer_ticket(), got;
-	engineer_does(EV_CLAIM, t, NULL, NULL);
-	engineer_does(EV_RESOLVE, t, "Заменили шлейф.", NULL);
+	int64_t t = resolved_printer_ticket("Заменили шлейф."), got;
 	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает",
 				     "Работает только вторая касса, первая всё так же."), &got), INBOUND_JOINED);
 	assert_int_equal(got, t);
@@ -555,9 +560,7 @@ static void test_inbound__resolved_by_letter_other_words_reopen_it(void **state)
 static void test_inbound__a_closed_ticket_written_to_again_opens_one_that_mentions_it(void **state)
 {
 	(void)state;
-	int64_t t = printer_ticket(), got;
-	engineer_does(EV_CLAIM, t, NULL, NULL);
-	engineer_does(EV_RESOLVE, t, "Заменили шлейф.", NULL);
+	int64_t t = resolved_printer_ticket("Заменили шлейф."), got;
 	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает", "Работает"), &got),
 			 INBOUND_DECIDED);
 	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает",
