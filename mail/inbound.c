@@ -213,13 +213,18 @@ static int64_t tagged(const char *s, const char *marker, const char *closing)
 	return 0;
 }
 
-/* The ticket the subject names: «[№N]», "[#N]", or «№N». */
+/*
+ * The ticket the subject names: «[№N]» or "[#N]"; a bare «№N» only in a
+ * reply ("Re: ..."), since «Касса №2 не печатает» names a till.
+ */
 static int64_t subject_ticket(const char *subject)
 {
 	int64_t n = tagged(subject, "[№", "]");
 	if (!n)
 		n = tagged(subject, "[#", "]");
-	return n ? n : tagged(subject, "№", NULL);
+	if (!n && bare_subject(subject) != subject)
+		n = tagged(subject, "№", NULL);
+	return n;
 }
 
 /* The knowledge base's suggestion the subject names: "[КБ-N]" or "[KB-N]". */

@@ -311,9 +311,14 @@ static void test_inbound__a_subject_with_the_number_joins_its_ticket(void **stat
 	assert_int_equal(take(letter("ivan@romashka.ru", "[#1]", "Всё так же."), &joined), INBOUND_JOINED);
 	assert_int_equal(tickets(), 1);
 	assert_string_equal(history(t), "opened message message message");
+	/* A number that is no tag names a till, not a ticket: a new problem. */
+	assert_int_equal(take(letter("ivan@romashka.ru", "Касса №1 не включается", "Совсем."), &joined),
+			 INBOUND_OPENED);
+	assert_int_equal(tickets(), 2);
+	assert_string_equal(history(t), "opened message message message");
 	assert_contains(engineers_read(t), "Теперь горит красный.");
 	/* The engineers hear of it; the cashier gets no letter for their own words. */
-	assert_int_equal(letters_like("ticket:%"), 1);
+	assert_int_equal(letters_like("ticket:1:%"), 1);
 }
 
 static void test_inbound__a_reply_to_our_letter_joins_its_ticket_whatever_its_subject(void **state)
