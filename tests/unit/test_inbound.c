@@ -26,6 +26,7 @@
 #include "kb/article.h"
 #include "storage/kb.h"
 #include "kb/search.h"
+#include "mail/build.h"
 #include "mail/inbound.h"
 
 #define ENGINEERS (-100)
@@ -699,6 +700,49 @@ static void test_inbound__files_are_kept_with_the_ticket_and_named_when_too_big(
 	assert_contains(opened, "видео.mp4");
 }
 
+/* ---- a letter as a mail client writes it, parsed ---- */
+
+/*
+ * Иван answers the confirmation from his mail client: windows-1251,
+ * quoted-printable, the confirmation quoted below his words. The reply
+ * joins the ticket by its In-Reply-To alone; the engineers read his new
+ * words, not the quoted history.
+ */
+static void test_inbound__a_mail_clients_reply_joins_with_its_new_words_only(void **state)
+{
+	(void)state;
+	int64_t t = printer_ticket(), joined;
+	char ours[256], raw[4096];
+	snprintf(ours, sizeof(ours), "%s", letter_field("message_id", "ticket:1:%:opened"));
+	/* «Лента новая, всё равно не печатает.» and the quote, in windows-1251. */
+	snprintf(raw, sizeof(raw),
+		 "From: =?windows-1251?B?yOLg7SDP5fLw7uI=?= <Ivan@Romashka.ru>\r\n"
+		 "To: desk@tilldesk.example\r\n"
+		 "Subject: =?windows-1251?B?UmU6INHr7uzg6/H/IO/w6O3y5fAgKNLl8fIp?=\r\n"
+		 "Message-ID: <reply-1@mail.romashka.ru>\r\n"
+		 "In-Reply-To: <%s>\r\n"
+		 "MIME-Version: 1.0\r\n"
+		 "Content-Type: text/plain; charset=windows-1251\r\n"
+		 "Content-Transfer-Encoding: quoted-printable\r\n"
+		 "\r\n"
+		 "=CB=E5=ED=F2=E0 =ED=EE=E2=E0=FF, =E2=F1=B8 =F0=E0=E2=ED=EE =ED=E5 =EF=E5=F7=E0=F2=E0=E5=F2.\r\n"
+		 "\r\n"
+		 "> =C7=E0=FF=E2=EA=E0 =B91 =EF=F0=E8=ED=FF=F2=E0.\r\n", ours);
+	struct inletter l;
+	mail_mime_init();
+	assert_int_equal(mail_parse(raw, strlen(raw), 1 << 20, &l), 0);
+	assert_string_equal(l.from_addr, "ivan@romashka.ru");
+	assert_int_equal(take(&l, &joined), INBOUND_JOINED);
+	inletter_release(&l);
+	mail_mime_shutdown();
+	assert_int_equal(joined, t);
+	assert_string_equal(query_text("SELECT body FROM ticket_events WHERE ticket_id = ?1 AND kind = 'message'", t),
+			    "Лента новая, всё равно не печатает.");
+	/* The thread goes on from his letter: the next answer replies to it. */
+	engineer_does(EV_CLAIM, t, NULL, NULL);
+	assert_string_equal(letter_field("in_reply_to", "ticket:1:%:claimed"), "reply-1@mail.romashka.ru");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -721,6 +765,7 @@ int main(void)
 		T(test_inbound__the_knowledge_base_answers_then_not_helped_opens_the_ticket),
 		T(test_inbound__the_knowledge_base_answers_and_helped_is_recorded),
 		T(test_inbound__files_are_kept_with_the_ticket_and_named_when_too_big),
+		T(test_inbound__a_mail_clients_reply_joins_with_its_new_words_only),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
