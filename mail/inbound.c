@@ -344,13 +344,13 @@ static const char *const not_helped_words[] = {
 	"не", "нет", "помогло", "помогла", "помог", "it", "did", "didnt", "not", "no", "help", "helped", NULL,
 };
 
-/* The rating a line gives: its first word a digit 1..5; 0: none. */
+/* The rating a line gives: its first word a digit 1..5 alone («5», «5, спасибо», not «1С»); 0: none. */
 static int rating(const char *line)
 {
-	while (*line == ' ' || *line == '\t')
-		line++;
-	if (*line >= '1' && *line <= '5' && !(line[1] >= '0' && line[1] <= '9'))
-		return *line - '0';
+	struct chatter_word w;
+	const char *p = line;
+	if (chatter_next(&p, &w) && w.n == 1 && w.c[0] >= '1' && w.c[0] <= '5')
+		return (int)(w.c[0] - '0');
 	return 0;
 }
 
@@ -769,11 +769,13 @@ static int kb_reply(struct take *t, int64_t id, bool *done)
 		rc = rc == TD_ENOTFOUND ? 0 : rc;
 		goto done;
 	}
-	/* The first letter's words: its subject's line is the title. */
+	/* The first letter's words (question()'s): their first line is the title, the rest the words. */
 	char title[TITLE_MAX_BYTES + 1];
 	const char *words = s->query;
 	size_t n = strcspn(words, "\n");
 	utf8_snprintf(title, sizeof(title), "%.*s", (int)n, words);
+	if (words[n] && words[n + 1])
+		words += n + 1;
 	const struct actor who = actor_person(&t->p);
 	const struct event_args declined = { .body = e.title };
 	if (!(rc = open_ticket(t, title, words, e.id, e.priority)) &&

@@ -28,6 +28,7 @@
 #include "kb/search.h"
 #include "mail/build.h"
 #include "mail/inbound.h"
+#include "storage/ticket.h"
 
 #define ENGINEERS (-100)
 #define SERGEY_TG 5001
@@ -577,6 +578,10 @@ static void test_inbound__a_closed_ticket_written_to_again_opens_one_that_mentio
 	/* Its title is the subject without the old number: its letters carry the new one alone. */
 	assert_string_equal(query_text("SELECT title FROM tickets WHERE id = ?1", got), "Принтер не печатает");
 	assert_string_equal(status(t), "closed");
+	/* «1С» is the till's software, not a rating of one. */
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает", "1С не запускается"), &got),
+			 INBOUND_OPENED);
+	assert_false(db_ticket_has_event(desk, t, HISTORY_RATED));
 }
 
 /* ---- the knowledge base answers first ---- */
@@ -631,6 +636,8 @@ static void test_inbound__the_knowledge_base_answers_then_not_helped_opens_the_t
 	snprintf(answer, sizeof(answer), "Re: [КБ-%lld] Не помогло", (long long)s);
 	assert_int_equal(take(letter("ivan@romashka.ru", answer, "Не помогло"), &t), INBOUND_OPENED);
 	assert_string_equal(query_text("SELECT title FROM tickets WHERE id = ?1", t), "Касса не печатает чек");
+	assert_string_equal(query_text("SELECT body FROM ticket_events WHERE ticket_id = ?1 AND kind = 'opened'", t),
+			    "Нажимаю печать — ничего.");
 	assert_int_equal(query_int("SELECT kb_article_id FROM tickets WHERE id = ?1", t),
 			 query_int("SELECT id FROM kb_articles WHERE slug = 'paper' AND ?1", 1));
 	assert_string_equal(history(t), "opened kb_not_helped");
