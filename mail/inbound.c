@@ -28,8 +28,10 @@
 #include "storage/ticket.h"
 
 #define TITLE_MAX_BYTES 3000  /* as a Telegram report's */
-#define TEXT_MAX (256u << 10)
+#define TEXT_MAX (64u << 10)
+#define WORDS_MAX (32u << 10) /* bytes of a letter's words a ticket keeps: the engine's notices hold them */
 #define SUBJECT_MAX 1024
+#define THEIR_SUBJECT_MAX 300 /* bytes of their subject quoted in an answer */
 #define RECORD_SUBJECT_MAX 500
 #define ANSWER_MAX (64u << 10)
 #define QUERY_MAX 4000        /* a longer letter is a story for an engineer, not a question */
@@ -113,11 +115,12 @@ static int sender(struct take *t, bool *known)
 
 static const char *bare_subject(const char *s);
 
-/* Their subject without "Re:"s, or "(no subject)". */
-static const char *subject_or_none(const struct inletter *l)
+/* Their subject without "Re:"s, or "(no subject)", cut to THEIR_SUBJECT_MAX bytes (out). */
+static const char *their_subject(const struct inletter *l, char *out)
 {
 	const char *s = bare_subject(l->subject);
-	return *s ? s : msg(MSG_MAIL_IN_NO_SUBJECT);
+	utf8_snprintf(out, THEIR_SUBJECT_MAX, "%s", *s ? s : msg(MSG_MAIL_IN_NO_SUBJECT));
+	return out;
 }
 
 static int answer_letter(struct take *t, const char *ref, const char *kind, const char *subject,
@@ -135,13 +138,18 @@ static int answer_letter(struct take *t, const char *ref, const char *kind, cons
 static int polite(struct take *t, const char *ref, const char *kind, enum msg_id id, ...)
 {
 	struct buf subject = BUF_INIT(SUBJECT_MAX), text = BUF_INIT(ANSWER_MAX);
+	char theirs[THEIR_SUBJECT_MAX];
 	va_list ap;
-	msg_buf(&subject, MSG_MAIL_IN_RE, subject_or_none(t->l));
+	int rc = 0;
+	msg_buf(&subject, MSG_MAIL_IN_RE, their_subject(t->l, theirs));
 	va_start(ap, id);
 	msg_vbuf(&text, id, ap);
 	va_end(ap);
-	int rc = subject.failed || text.failed ? TD_ENOMEM :
-		 answer_letter(t, ref, kind, buf_cstr(&subject), buf_cstr(&text));
+	/* An answer that cannot be written is left out: the letter is taken all the same. */
+	if (subject.failed || text.failed)
+		log_warn("mail: %s could not be written", ref);
+	else
+		rc = answer_letter(t, ref, kind, buf_cstr(&subject), buf_cstr(&text));
 	buf_release(&subject);
 	buf_release(&text);
 	return rc;
@@ -152,8 +160,9 @@ static int stranger(struct take *t)
 	char ref[400], day[16];
 	format_date(day, sizeof(day), t->d->now / 86400);
 	snprintf(ref, sizeof(ref), "unknown:%s:%s", t->l->from_addr, day);
+	char theirs[THEIR_SUBJECT_MAX];
 	t->outcome = INBOUND_UNKNOWN;
-	return polite(t, ref, "unknown", MSG_MAIL_IN_UNKNOWN, subject_or_none(t->l), t->l->from_addr);
+	return polite(t, ref, "unknown", MSG_MAIL_IN_UNKNOWN, their_subject(t->l, theirs), t->l->from_addr);
 }
 
 static int capped(struct take *t, long long cap)
@@ -173,7 +182,8 @@ static int oversize(struct take *t, long long max)
 	char ref[128];
 	snprintf(ref, sizeof(ref), "oversize:%lld:%lld", (long long)t->m->uidvalidity, (long long)t->m->uid);
 	t->outcome = INBOUND_OVERSIZE;
-	return polite(t, ref, "oversize", MSG_MAIL_IN_OVERSIZE, subject_or_none(t->l),
+	char theirs[THEIR_SUBJECT_MAX];
+	return polite(t, ref, "oversize", MSG_MAIL_IN_OVERSIZE, their_subject(t->l, theirs),
 		      (long long)(t->m->size + 1023) / 1024, max / 1024);
 }
 
@@ -367,10 +377,21 @@ static void letter_words(const struct take *t, struct buf *b)
 {
 	const struct inletter *l = t->l;
 	long long max = t->d->cfg ? t->d->cfg->imap_attachment_max : 0;
-	buf_puts(b, l->text);
-	for (size_t i = 0; i < l->n_files; i++)
-		if (!l->files[i].data)
-			msg_buf(b, MSG_MAIL_IN_FILE_TOO_BIG, l->files[i].name, max / 1024);
+	size_t n = strlen(l->text), start = b->len;
+	if (n > WORDS_MAX) {
+		/* A letter longer than a ticket keeps: its beginning, and how long it was. */
+		n = utf8_cut(l->text, WORDS_MAX);
+		buf_add(b, l->text, n);
+		msg_buf(b, MSG_MAIL_IN_CUT, (long long)(strlen(l->text) + 1023) / 1024);
+	} else {
+		buf_add(b, l->text, n);
+	}
+	for (size_t i = 0; i < l->n_files && b->len - start < WORDS_MAX + 4096; i++)
+		if (!l->files[i].data) {
+			char name[256];
+			utf8_snprintf(name, sizeof(name), "%s", l->files[i].name);
+			msg_buf(b, MSG_MAIL_IN_FILE_TOO_BIG, name, max / 1024);
+		}
 }
 
 /* The first file that is kept (its bytes came), or n_files. */
@@ -702,12 +723,20 @@ static int advise(struct take *t, bool *answered, int64_t *hint)
 	}
 	if ((rc = db_kb_get(d->db, hit.article_id, &e)))
 		return rc == TD_ENOTFOUND ? 0 : rc;
+	/* An article too long for a letter is a hint on the card instead. */
+	if (strlen(e.body) + strlen(e.title) > ANSWER_MAX / 2) {
+		*hint = e.id;
+		kb_entry_release(&e);
+		return 0;
+	}
+	char theirs[THEIR_SUBJECT_MAX];
+	const char *bare = bare_subject(t->l->subject);
+	utf8_snprintf(theirs, sizeof(theirs), "%s", *bare ? bare : e.title);
 	struct buf subject = BUF_INIT(SUBJECT_MAX), text = BUF_INIT(ANSWER_MAX), body = BUF_INIT(ANSWER_MAX),
 		   link_subject = BUF_INIT(SUBJECT_MAX), links[2] = { BUF_INIT(2048), BUF_INIT(2048) };
 	if ((rc = db_kb_suggest(d->db, &suggestion, e.id, t->p.id, query, hit.confidence, d->now)))
 		goto done;
-	const char *theirs = bare_subject(t->l->subject);
-	msg_buf(&subject, MSG_MAIL_IN_KB_SUBJECT, (long long)suggestion, *theirs ? theirs : e.title);
+	msg_buf(&subject, MSG_MAIL_IN_KB_SUBJECT, (long long)suggestion, theirs);
 	for (int i = 0; i < 2; i++) {
 		const char *word = msg(i ? MSG_MAIL_IN_KB_NOT_HELPED : MSG_MAIL_IN_KB_HELPED);
 		buf_reset(&link_subject);

@@ -392,6 +392,35 @@ static void test_inbound__sql_in_a_subject_is_only_words(void **state)
 	assert_string_equal(query_text("SELECT subject FROM mail_in WHERE uid = ?1", 1), evil);
 }
 
+/*
+ * Whatever its size, a letter is taken: a long one keeps its beginning
+ * (the engineers' notices must hold it), a long subject is cut in the
+ * answers, and neither leaves the intake retrying for ever.
+ */
+static void test_inbound__a_huge_letter_or_subject_is_cut_not_refused_for_ever(void **state)
+{
+	(void)state;
+	size_t n = 300u << 10;
+	char *text = xmalloc(n + 1), *subject = xmalloc(4001);
+	for (size_t i = 0; i < n; i += 2)
+		memcpy(text + i, "ж", 2);
+	text[n] = '\0';
+	for (size_t i = 0; i < 4000; i += 2)
+		memcpy(subject + i, "щ", 2);
+	subject[4000] = '\0';
+	int64_t t;
+	assert_int_equal(take(letter("ivan@romashka.ru", "Длинное письмо", text), &t), INBOUND_OPENED);
+	int64_t bytes = query_int("SELECT length(CAST(body AS BLOB)) FROM ticket_events WHERE ticket_id = ?1", t);
+	assert_true(bytes > 30000 && bytes < 40000);
+	assert_contains(query_text("SELECT substr(body, -60) FROM ticket_events WHERE ticket_id = ?1", t), "300");
+	assert_int_equal(take(letter("ivan@romashka.ru", subject, "коротко"), &t), INBOUND_OPENED);
+	assert_int_equal(take(letter("stranger@example.com", subject, text), &t), INBOUND_UNKNOWN);
+	assert_int_equal(letters_like("unknown:%"), 1);
+	assert_true(strlen(letter_field("subject", "unknown:%")) < 400);
+	free(text);
+	free(subject);
+}
+
 /* ---- no loops, no abuse ---- */
 
 static void test_inbound__a_stranger_gets_one_polite_answer_a_day_and_no_ticket(void **state)
@@ -760,6 +789,7 @@ int main(void)
 		T(test_inbound__a_stores_own_address_writes_as_its_mailbox),
 		T(test_inbound__a_cashier_of_another_store_cannot_join_by_the_number),
 		T(test_inbound__sql_in_a_subject_is_only_words),
+		T(test_inbound__a_huge_letter_or_subject_is_cut_not_refused_for_ever),
 		T(test_inbound__a_stranger_gets_one_polite_answer_a_day_and_no_ticket),
 		T(test_inbound__robots_and_our_own_address_get_nothing),
 		T(test_inbound__a_flood_from_one_address_is_capped_and_told_once_an_hour),
