@@ -463,6 +463,10 @@ static int opened(struct dialog *d, int64_t ticket_id, void *arg)
 	(void)d;
 	snprintf(m->addr, sizeof(m->addr), "%s", l->from_addr);
 	utf8_snprintf(m->name, sizeof(m->name), "%s", l->from_name);
+	/* A name is one line of a header: a break in it would stop every answer. */
+	for (char *p = m->name; *p; p++)
+		if ((unsigned char)*p < ' ')
+			*p = ' ';
 	for (size_t i = 0; i < l->n_references; i++)
 		mail_thread_push(m, l->references[i]);
 	mail_thread_push(m, l->message_id);

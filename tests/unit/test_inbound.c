@@ -413,7 +413,14 @@ static void test_inbound__a_huge_letter_or_subject_is_cut_not_refused_for_ever(v
 	int64_t bytes = query_int("SELECT length(CAST(body AS BLOB)) FROM ticket_events WHERE ticket_id = ?1", t);
 	assert_true(bytes > 30000 && bytes < 40000);
 	assert_contains(query_text("SELECT substr(body, -60) FROM ticket_events WHERE ticket_id = ?1", t), "300");
-	assert_int_equal(take(letter("ivan@romashka.ru", subject, "коротко"), &t), INBOUND_OPENED);
+	struct inletter *l = letter("ivan@romashka.ru", subject, "коротко");
+	free(l->from_name);
+	l->from_name = xstrdup("Иван\r\nBcc: all@example.com");
+	assert_int_equal(take(l, &t), INBOUND_OPENED);
+	/* A name with a line break still gets its answers, the break gone. */
+	assert_int_equal(query_int("SELECT count(*) FROM letters WHERE ticket_id = ?1", t), 1);
+	assert_string_equal(query_text("SELECT name FROM letter_rcpts r JOIN letters l ON l.id = r.letter_id"
+				       " WHERE l.ticket_id = ?1", t), "Иван  Bcc: all@example.com");
 	assert_int_equal(take(letter("stranger@example.com", subject, text), &t), INBOUND_UNKNOWN);
 	assert_int_equal(letters_like("unknown:%"), 1);
 	assert_true(strlen(letter_field("subject", "unknown:%")) < 400);
