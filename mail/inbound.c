@@ -512,9 +512,9 @@ static void letter_title(const struct inletter *l, char *out, size_t n)
 }
 
 /*
- * Opens a ticket from the letter: title, words (before_words ahead of
- * them, NULL: none), its first kept file, the knowledge base's article
- * (0: none) at priority; then its other files.
+ * Opens a ticket from the letter with title and words (the "opened"
+ * row's), its first kept file, the knowledge base's article (0: none)
+ * at priority; then its other files, one message each.
  */
 static int open_ticket(struct take *t, const char *title, const char *words, int64_t article,
 		       int priority)
