@@ -895,19 +895,22 @@ int inbound_take(struct dialog *d, const struct inbound_meta *m, const struct in
 		return rc;
 	if (taken)
 		return TD_EEXISTS;
-	if ((rc = decide(&t)))
+	/* What a parser could not fill (bytes that are no message) is taken as nothing usable. */
+	bool whole = l->from_addr && l->from_name && l->subject && l->message_id && l->in_reply_to &&
+		     l->text && (l->references || !l->n_references) && (l->files || !l->n_files);
+	if (whole && (rc = decide(&t)))
 		return rc;
-	utf8_snprintf(subject, sizeof(subject), "%s", l->subject);
+	utf8_snprintf(subject, sizeof(subject), "%s", whole ? l->subject : "");
 	const struct mail_in_new row = {
-		.uidvalidity = m->uidvalidity, .uid = m->uid, .message_id = l->message_id,
-		.from_addr = l->from_addr, .subject = subject, .size = (int64_t)m->size, .at = d->now,
+		.uidvalidity = m->uidvalidity, .uid = m->uid, .message_id = whole ? l->message_id : NULL,
+		.from_addr = whole ? l->from_addr : "", .subject = subject, .size = (int64_t)m->size, .at = d->now,
 		.outcome = inbound_outcome_name(t.outcome), .ticket_id = t.ticket,
 	};
 	if ((rc = db_mail_in_add(d->db, &row)))
 		return rc;
-	log_info("mail: letter %lld/%lld from %s: %s (ticket %lld)", (long long)m->uidvalidity,
-		 (long long)m->uid, *l->from_addr ? l->from_addr : "-", inbound_outcome_name(t.outcome),
-		 (long long)t.ticket);
+	log_debug("mail: letter %lld/%lld from %s: %s (ticket %lld)", (long long)m->uidvalidity,
+		  (long long)m->uid, whole && *l->from_addr ? l->from_addr : "-",
+		  inbound_outcome_name(t.outcome), (long long)t.ticket);
 	*outcome = t.outcome;
 	*ticket_id = t.ticket;
 	return 0;

@@ -462,9 +462,13 @@ static void test_inbound__robots_and_our_own_address_get_nothing(void **state)
 	assert_int_equal(take(letter("noreply@bank.example", "Выписка", "x"), NULL), INBOUND_LOOP);
 	assert_int_equal(take(letter("postmaster@romashka.ru", "x", "x"), NULL), INBOUND_LOOP);
 	assert_int_equal(take(letter("", "x", "x"), NULL), INBOUND_LOOP);
+	/* Bytes that were no message, their fields left empty by the parser: recorded, nothing more. */
+	struct inletter nothing = { 0 };
+	assert_int_equal(take(&nothing, NULL), INBOUND_INVALID);
 	assert_int_equal(tickets(), 0);
 	assert_int_equal(letters_like("%"), 0);
 	assert_int_equal(query_int("SELECT count(*) FROM mail_in WHERE outcome = 'loop' AND ?1", 1), 8);
+	assert_int_equal(query_int("SELECT count(*) FROM mail_in WHERE outcome = 'invalid' AND ?1", 1), 1);
 }
 
 static void test_inbound__a_flood_from_one_address_is_capped_and_told_once_an_hour(void **state)
