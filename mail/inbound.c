@@ -324,9 +324,11 @@ static bool says(const char *line, const char *const *yes, const char *const *no
 }
 
 static const char *const no_words[] = { "не", "нет", "not", "no", "didnt", "doesnt", "still", NULL };
+/* Words that say it works; with them, only these and small talk («Да, теперь всё работает, спасибо»). */
 static const char *const works_words[] = {
 	"работает", "работают", "заработало", "заработала", "заработал", "да", "works", "worked",
-	"yes", "fixed", NULL,
+	"working", "yes", "fixed", "теперь", "уже", "снова", "всё", "now", "again", "fine", "it", "is",
+	"all", "ok", "ок", "okay", "окей", "отлично", "нормально", "good", NULL,
 };
 static const char *const helped_words[] = {
 	"помогло", "помогла", "помог", "получилось", "да", "helped", "yes", "it", "works", NULL,

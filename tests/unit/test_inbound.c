@@ -586,6 +586,19 @@ static void test_inbound__resolved_by_letter_works_confirms_and_a_digit_rates(vo
 	assert_int_equal(tickets(), 1);
 }
 
+static void test_inbound__a_desk_in_english_writes_english_and_takes_works(void **state)
+{
+	(void)state;
+	assert_int_equal(msg_set_language("en"), 0);
+	int64_t t = resolved_printer_ticket("Replaced the cable."), got;
+	assert_string_equal(letter_field("subject", "ticket:1:%:resolved"), "Re: [#1] Принтер не печатает");
+	assert_contains(letter_field("text", "ticket:1:%:resolved"), "\"Works\"");
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [#1] Works", "Yes, works now. Thanks!"), &got),
+			 INBOUND_DECIDED);
+	assert_string_equal(status(t), "closed");
+	assert_contains(letter_field("text", "ticket:1:%:rate"), "digit from 1 to 5");
+}
+
 static void test_inbound__resolved_by_letter_other_words_reopen_it(void **state)
 {
 	(void)state;
@@ -600,6 +613,11 @@ static void test_inbound__resolved_by_letter_other_words_reopen_it(void **state)
 	/* «Не работает» from a link: reopened again once resolved again. */
 	engineer_does(EV_RESOLVE, t, "Ещё раз заменили.", NULL);
 	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Не работает", "Не работает"), &got),
+			 INBOUND_JOINED);
+	assert_string_equal(status(t), "claimed");
+	/* «Всё так же» is no «всё работает». */
+	engineer_does(EV_RESOLVE, t, "И ещё раз.", NULL);
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает", "Всё так же."), &got),
 			 INBOUND_JOINED);
 	assert_string_equal(status(t), "claimed");
 }
@@ -809,6 +827,7 @@ int main(void)
 		T(test_inbound__an_engineers_reply_in_telegram_goes_back_threaded),
 		T(test_inbound__resolved_by_letter_works_confirms_and_a_digit_rates),
 		T(test_inbound__resolved_by_letter_other_words_reopen_it),
+		T(test_inbound__a_desk_in_english_writes_english_and_takes_works),
 		T(test_inbound__a_closed_ticket_written_to_again_opens_one_that_mentions_it),
 		T(test_inbound__the_knowledge_base_answers_then_not_helped_opens_the_ticket),
 		T(test_inbound__the_knowledge_base_answers_and_helped_is_recorded),
