@@ -330,9 +330,6 @@ static const char *const works_words[] = {
 	"working", "yes", "fixed", "теперь", "уже", "снова", "всё", "now", "again", "fine", "it", "is",
 	"all", "ok", "ок", "okay", "окей", "отлично", "нормально", "good", NULL,
 };
-static const char *const helped_words[] = {
-	"помогло", "помогла", "помог", "получилось", "да", "helped", "yes", "it", "works", NULL,
-};
 
 /* Whether text says nothing worth a message: no word, or small talk alone («Спасибо!»). */
 static bool nothing_said(const char *text)
@@ -341,20 +338,6 @@ static bool nothing_said(const char *text)
 	const char *p = text;
 	return !chatter_next(&p, &w) || chatter_only(text);
 }
-
-/* Whether every word of text is one of list or small talk. */
-static bool only(const char *text, const char *const *list)
-{
-	struct chatter_word w;
-	for (const char *p = text; chatter_next(&p, &w);)
-		if (!chatter_word_in(&w, list) && !chatter_is(&w))
-			return false;
-	return true;
-}
-
-static const char *const not_helped_words[] = {
-	"не", "нет", "помогло", "помогла", "помог", "it", "did", "didnt", "not", "no", "help", "helped", NULL,
-};
 
 /* The rating a line gives: its first word a digit 1..5 alone («5», «5, спасибо», not «1С»); 0: none. */
 static int rating(const char *line)
@@ -793,7 +776,9 @@ static int kb_reply(struct take *t, int64_t id, bool *done)
 		goto done;
 	*done = true;
 	decision_line(t->l, line, sizeof(line));
-	if (says(line, helped_words, no_words)) {
+	/* Read as the cashier's typed answer in Telegram is read (bot/advice.c). */
+	bool more;
+	if (advice_answer_of(line, t->l->n_files, &more) == ADVICE_HELPED) {
 		t->outcome = INBOUND_DECIDED;
 		rc = db_kb_outcome(t->d->db, s->id, "helped", 0, t->d->now);
 		goto done;
@@ -818,7 +803,8 @@ static int kb_reply(struct take *t, int64_t id, bool *done)
 		rc = engine_apply(t->d, EV_KB_DECLINED, &who, t->ticket, &declined);
 	kb_entry_release(&e);
 	/* What the reply says besides «не помогло» goes to the ticket. */
-	if (!rc && (!only(t->l->text, not_helped_words) || t->l->n_files)) {
+	advice_answer_of(t->l->text, t->l->n_files, &more);
+	if (!rc && more) {
 		rc = join(t, t->ticket);
 		t->outcome = INBOUND_OPENED;
 	}
