@@ -377,7 +377,24 @@ static bool param_is(GMimeObject *o, const char *name, const char *value)
 	return v && strcasecmp(v, value) == 0;
 }
 
-/* The letter's text: the plain part, else the HTML one; its words cut. */
+/*
+ * A forward, by its subject: Outlook forwards under the same "From: /
+ * Sent:" block as it quotes, so only the subject tells the two apart.
+ */
+static bool forwarded(const char *subject)
+{
+	static const char *const prefixes[] = { "fw:", "fwd:", "пересл:" };
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (strncasecmp(subject, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The letter's text: the plain part, else the HTML one; its new words
+ * cut from the history (a forward is kept whole: the letter forwarded is
+ * what the sender wants the desk to read).
+ */
 static void read_text(struct inletter *l, GMimeMessage *m)
 {
 	GMimeObject *body = g_mime_message_get_mime_part(m);
@@ -403,7 +420,10 @@ static void read_text(struct inletter *l, GMimeMessage *m)
 	else
 		mail_plain_text(&full, buf_cstr(&utf), utf.len, param_is(o, "format", "flowed"),
 				param_is(o, "delsp", "yes"));
-	mail_new_words(&words, buf_cstr(&full));
+	if (forwarded(l->subject))
+		buf_add(&words, buf_cstr(&full), full.len);
+	else
+		mail_new_words(&words, buf_cstr(&full));
 
 	l->full_text = utf8_dup(buf_cstr(&full), mail_text_cut(buf_cstr(&full), full.len, MAIL_TEXT_MAX));
 	l->text = utf8_dup(buf_cstr(&words), mail_text_cut(buf_cstr(&words), words.len, MAIL_TEXT_MAX));

@@ -785,7 +785,18 @@ static void test_mail_parse__a_forwarded_letter_is_kept(void **state)
 		"-------- Пересылаемое сообщение --------\r\n"
 		"25.11.2026, 18:02, \"Кассир\" <kassa@romashka.example>:\r\n\r\n"
 		"Касса зависла на закрытии смены.\r\n";
+	/* Outlook forwards under the block it quotes under: the subject tells. */
+	static const char outlook_forward[] =
+		"From: manager@romashka.example\r\nSubject: FW: =?utf-8?B?0LrQsNGB0YHQsA==?=\r\n"
+		"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+		"Посмотрите, пожалуйста.\r\n\r\n"
+		"От: Кассир <kassa@romashka.example>\r\nОтправлено: 25 ноября 2026 г. 18:02\r\n"
+		"Кому: manager@romashka.example\r\n\r\nКасса зависла на закрытии смены.\r\n";
 	struct inletter l;
+	PARSE(outlook_forward, &l);
+	assert_string_equal(l.subject, "FW: касса");
+	assert_non_null(strstr(l.text, "Касса зависла на закрытии смены."));
+	inletter_release(&l);
 	PARSE(forward, &l);
 	assert_string_equal(l.text, "Посмотрите, пожалуйста.\n\n"
 				    "-------- Пересылаемое сообщение --------\n"
