@@ -390,36 +390,47 @@ static bool forwarded(const char *subject)
 	return false;
 }
 
-/*
- * The letter's text: the plain part, else the HTML one; its new words
- * cut from the history (a forward is kept whole: the letter forwarded is
- * what the sender wants the desk to read).
- */
-static void read_text(struct inletter *l, GMimeMessage *m)
+/* Appends the text of part (an HTML one made plain). */
+static void part_text(struct buf *out, GMimePart *part, bool html)
 {
-	GMimeObject *body = g_mime_message_get_mime_part(m);
-	GMimePart *part = body ? find_text(body, "plain", 0) : NULL;
-	bool html = false;
-	if (!part && body) {
-		part = find_text(body, "html", 0);
-		html = part != NULL;
-	}
-	if (!part)
-		return;
-
 	GByteArray *bytes = part_bytes(part);
 	size_t n = bytes->len > BODY_MAX ? BODY_MAX : bytes->len;
 	GMimeObject *o = GMIME_OBJECT(part);
-	/* 3 bytes of UTF-8 at most for each byte read: no cap below is reached. */
-	struct buf utf = BUF_INIT(3 * BODY_MAX + 16), full = BUF_INIT(3 * BODY_MAX + 16),
-		   words = BUF_INIT(3 * BODY_MAX + 16);
+	/* 3 bytes of UTF-8 at most for each byte read: the cap is never reached. */
+	struct buf utf = BUF_INIT(3 * BODY_MAX + 16);
 	text_to_utf8(&utf, g_mime_object_get_content_type_parameter(o, "charset"),
 		     (const char *)bytes->data, n);
 	if (html)
-		mail_html_text(&full, buf_cstr(&utf), utf.len);
+		mail_html_text(out, buf_cstr(&utf), utf.len);
 	else
-		mail_plain_text(&full, buf_cstr(&utf), utf.len, param_is(o, "format", "flowed"),
+		mail_plain_text(out, buf_cstr(&utf), utf.len, param_is(o, "format", "flowed"),
 				param_is(o, "delsp", "yes"));
+	buf_release(&utf);
+	g_byte_array_free(bytes, TRUE);
+}
+
+/*
+ * The letter's text: the plain part (the HTML one when there is none, or
+ * it is empty, as some mailers leave it), its new words cut from the
+ * history; a forward is kept whole, the letter forwarded being what the
+ * sender wants the desk to read. Returns the part the text came from, or
+ * NULL.
+ */
+static GMimePart *read_text(struct inletter *l, GMimeMessage *m)
+{
+	GMimeObject *body = g_mime_message_get_mime_part(m);
+	GMimePart *plain = body ? find_text(body, "plain", 0) : NULL;
+	GMimePart *html = body ? find_text(body, "html", 0) : NULL, *part = NULL;
+	struct buf full = BUF_INIT(3 * BODY_MAX + 16), words = BUF_INIT(3 * BODY_MAX + 16);
+
+	if (plain) {
+		part_text(&full, plain, false);
+		part = plain;
+	}
+	if (html && !full.len) {
+		part_text(&full, html, true);
+		part = html;
+	}
 	if (forwarded(l->subject))
 		buf_add(&words, buf_cstr(&full), full.len);
 	else
@@ -427,10 +438,9 @@ static void read_text(struct inletter *l, GMimeMessage *m)
 
 	l->full_text = utf8_dup(buf_cstr(&full), mail_text_cut(buf_cstr(&full), full.len, MAIL_TEXT_MAX));
 	l->text = utf8_dup(buf_cstr(&words), mail_text_cut(buf_cstr(&words), words.len, MAIL_TEXT_MAX));
-	buf_release(&utf);
 	buf_release(&full);
 	buf_release(&words);
-	g_byte_array_free(bytes, TRUE);
+	return part;
 }
 
 struct files {
@@ -551,19 +561,18 @@ static void collect_files(struct files *f, GMimeObject *o, int depth)
 	}
 }
 
-static void read_files(struct inletter *l, GMimeMessage *m, size_t attachment_max)
+/* The files of m; words, the part the text came from, is none. */
+static void read_files(struct inletter *l, GMimeMessage *m, GMimePart *words, size_t attachment_max)
 {
 	GMimeObject *body = g_mime_message_get_mime_part(m);
 	if (!body)
 		return;
 	struct files f = {
 		.l = l,
-		.body = GMIME_OBJECT(find_text(body, "plain", 0)),
+		.body = words ? GMIME_OBJECT(words) : NULL,
 		.max = attachment_max,
 		.room = attachment_max > SIZE_MAX / 4 ? SIZE_MAX : 4 * attachment_max,
 	};
-	if (!f.body)
-		f.body = GMIME_OBJECT(find_text(body, "html", 0));
 	l->files = xcalloc(FILES_MAX, sizeof(*l->files));
 	collect_files(&f, body, 0);
 }
@@ -600,8 +609,7 @@ int mail_parse(const char *raw, size_t n, size_t attachment_max, struct inletter
 		goto done;
 
 	read_headers(out, m, po);
-	read_text(out, m);
-	read_files(out, m, attachment_max);
+	read_files(out, m, read_text(out, m), attachment_max);
 	rc = 0;
 done:
 	fill_empty(out);

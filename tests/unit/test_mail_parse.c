@@ -386,6 +386,24 @@ static void test_mail_parse__html_alone_gives_its_text_without_the_blockquote(vo
 	inletter_release(&l);
 }
 
+static void test_mail_parse__an_empty_plain_part_gives_way_to_the_html(void **state)
+{
+	(void)state;
+	/* A web form's mailer: the plain alternative left empty. */
+	static const char empty_plain[] =
+		"From: form@shop.example\r\nSubject: =?utf-8?B?0JfQsNGP0LLQutCw?=\r\nMIME-Version: 1.0\r\n"
+		"Content-Type: multipart/alternative; boundary=\"a\"\r\n\r\n"
+		"--a\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n \r\n\r\n"
+		"--a\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+		"<table><tr><td>Магазин:</td><td>№5</td></tr><tr><td>Проблема:</td><td>касса</td></tr></table>\r\n"
+		"--a--\r\n";
+	struct inletter l;
+	PARSE(empty_plain, &l);
+	assert_string_equal(l.text, "Магазин: №5\nПроблема: касса");
+	assert_int_equal(l.n_files, 0);
+	inletter_release(&l);
+}
+
 static void test_mail_parse__raw_cp1251_headers_and_body_read_as_cp1251(void **state)
 {
 	(void)state;
@@ -829,6 +847,7 @@ int main(void)
 		cmocka_unit_test(test_mail_parse__koi8r_mailru_reply_reads_in_russian),
 		cmocka_unit_test(test_mail_parse__thunderbird_flowed_answer_under_the_quote_is_kept),
 		cmocka_unit_test(test_mail_parse__html_alone_gives_its_text_without_the_blockquote),
+		cmocka_unit_test(test_mail_parse__an_empty_plain_part_gives_way_to_the_html),
 		cmocka_unit_test(test_mail_parse__raw_cp1251_headers_and_body_read_as_cp1251),
 		cmocka_unit_test(test_mail_parse__a_wrong_charset_is_not_believed),
 		cmocka_unit_test(test_mail_parse__inline_images_are_files),
