@@ -390,16 +390,45 @@ static bool forwarded(const char *subject)
 	return false;
 }
 
+/*
+ * The charset an HTML document names in its <meta> (within its first
+ * bytes, where the head is), into out; false when none.
+ */
+static bool meta_charset(char *out, size_t size, const char *s, size_t n)
+{
+	static const char key[] = "charset=";
+	size_t k = sizeof(key) - 1;
+	if (n > 2048)
+		n = 2048;
+	for (size_t i = 0; i + k < n; i++) {
+		if (strncasecmp(s + i, key, k))
+			continue;
+		size_t j = i + k, len = 0;
+		j += j < n && (s[j] == '"' || s[j] == '\'');
+		while (j + len < n && len + 1 < size &&
+		       (g_ascii_isalnum(s[j + len]) || strchr("-_.:", s[j + len])))
+			len++;
+		memcpy(out, s + j, len);
+		out[len] = '\0';
+		return len > 0;
+	}
+	return false;
+}
+
 /* Appends the text of part (an HTML one made plain). */
 static void part_text(struct buf *out, GMimePart *part, bool html)
 {
 	GByteArray *bytes = part_bytes(part);
 	size_t n = bytes->len > BODY_MAX ? BODY_MAX : bytes->len;
 	GMimeObject *o = GMIME_OBJECT(part);
+	const char *charset = g_mime_object_get_content_type_parameter(o, "charset");
+	char meta[64];
+	/* An HTML part without a charset in its header often names one in its head. */
+	if (html && !charset && meta_charset(meta, sizeof(meta), (const char *)bytes->data, n))
+		charset = meta;
 	/* 3 bytes of UTF-8 at most for each byte read: the cap is never reached. */
 	struct buf utf = BUF_INIT(3 * BODY_MAX + 16);
-	text_to_utf8(&utf, g_mime_object_get_content_type_parameter(o, "charset"),
-		     (const char *)bytes->data, n);
+	text_to_utf8(&utf, charset, (const char *)bytes->data, n);
 	if (html)
 		mail_html_text(out, buf_cstr(&utf), utf.len);
 	else

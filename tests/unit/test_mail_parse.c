@@ -428,6 +428,27 @@ static void test_mail_parse__a_wrong_charset_is_not_believed(void **state)
 	inletter_release(&l);
 }
 
+static void test_mail_parse__cp866_and_a_charset_named_in_the_html_head(void **state)
+{
+	(void)state;
+	/* An old DOS-era till program: cp866, named in the header. */
+	static const char cp866[] =
+		"From: kkm@shop.example\r\nSubject: report\r\nContent-Type: text/plain; charset=ibm866\r\n\r\n"
+		"\x8e\xe8\xa8\xa1\xaa\xa0 \x94\x8d\r\n";
+	/* KOI8-R named in the <meta> alone, not in Content-Type. */
+	static const char meta_koi8[] =
+		"From: shop@example.ru\r\nSubject: x\r\nContent-Type: text/html\r\n\r\n"
+		"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=koi8-r\"></head>"
+		"<body>\xf3\xcb\xc1\xce\xc5\xd2 \xce\xc5 \xd2\xc1\xc2\xcf\xd4\xc1\xc5\xd4</body></html>\r\n";
+	struct inletter l;
+	PARSE(cp866, &l);
+	assert_string_equal(l.text, "Ошибка ФН");
+	inletter_release(&l);
+	PARSE(meta_koi8, &l);
+	assert_string_equal(l.text, "Сканер не работает");
+	inletter_release(&l);
+}
+
 static void test_mail_parse__inline_images_are_files(void **state)
 {
 	(void)state;
@@ -850,6 +871,7 @@ int main(void)
 		cmocka_unit_test(test_mail_parse__an_empty_plain_part_gives_way_to_the_html),
 		cmocka_unit_test(test_mail_parse__raw_cp1251_headers_and_body_read_as_cp1251),
 		cmocka_unit_test(test_mail_parse__a_wrong_charset_is_not_believed),
+		cmocka_unit_test(test_mail_parse__cp866_and_a_charset_named_in_the_html_head),
 		cmocka_unit_test(test_mail_parse__inline_images_are_files),
 		cmocka_unit_test(test_mail_parse__robots_letters_are_automatic),
 		cmocka_unit_test(test_mail_parse__a_delivery_report_is_a_bounce),
