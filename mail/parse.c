@@ -214,17 +214,24 @@ static bool header_is(GMimeMessage *m, const char *name, const char *const *word
 	return false;
 }
 
-/* The from address's local part is mailer-daemon or postmaster. */
-static bool from_a_mailer(const char *addr)
+/*
+ * The sender's local part is mailer-daemon or postmaster; a bare
+ * "MAILER-DAEMON", as some MTAs write it, counts too.
+ */
+static bool from_a_mailer(InternetAddressMailbox *from)
 {
-	static const char *const locals[] = { "mailer-daemon@", "postmaster@" };
+	static const char *const locals[] = { "mailer-daemon", "postmaster" };
+	const char *a = from ? internet_address_mailbox_get_addr(from) : NULL;
+	if (!a)
+		return false;
+	size_t n = strcspn(a, "@");
 	for (size_t i = 0; i < ARRAY_SIZE(locals); i++)
-		if (strncmp(addr, locals[i], strlen(locals[i])) == 0)
+		if (n == strlen(locals[i]) && strncasecmp(a, locals[i], n) == 0)
 			return true;
 	return false;
 }
 
-static bool is_bounce(GMimeMessage *m, const char *from_addr)
+static bool is_bounce(GMimeMessage *m, InternetAddressMailbox *from)
 {
 	const char *rp = header(m, "Return-Path");
 	if (rp) {
@@ -239,7 +246,7 @@ static bool is_bounce(GMimeMessage *m, const char *from_addr)
 	GMimeObject *body = g_mime_message_get_mime_part(m);
 	if (body && g_mime_content_type_is_type(g_mime_object_get_content_type(body), "multipart", "report"))
 		return true;
-	return from_a_mailer(from_addr);
+	return from_a_mailer(from);
 }
 
 /*
@@ -319,7 +326,7 @@ static void read_headers(struct inletter *l, GMimeMessage *m, GMimeParserOptions
 	GDateTime *date = g_mime_message_get_date(m);
 	gint64 t = date ? g_date_time_to_unix(date) : 0;
 	l->date = t > 0 ? (int64_t)t : 0;
-	l->bounce = is_bounce(m, l->from_addr);
+	l->bounce = is_bounce(m, from);
 	l->automatic = is_automatic(m);
 }
 

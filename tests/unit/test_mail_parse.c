@@ -546,6 +546,7 @@ static void test_mail_parse__a_delivery_report_is_a_bounce(void **state)
 	static const char *const bounces[] = {
 		"Return-Path: <>\r\nFrom: a@b.example\r\nSubject: x\r\n\r\n.\r\n",
 		"From: postmaster@b.example\r\nSubject: x\r\n\r\n.\r\n",
+		"From: Mail Delivery Subsystem <MAILER-DAEMON>\r\nSubject: Returned mail\r\n\r\n.\r\n",
 		"From: a@b.example\r\nSubject: x\r\nContent-Type: multipart/report; boundary=b\r\n\r\n--b\r\n\r\n.\r\n--b--\r\n",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bounces); i++) {
