@@ -89,6 +89,7 @@ struct event_args {
 	int (*opened)(struct dialog *d, int64_t ticket_id, void *arg);
 	void *opened_arg;
 	int64_t *out_id;              /* the open events: the new ticket's id (may be NULL) */
+	const char *source;           /* a person's open: where it came from ("email"); NULL: "telegram" */
 };
 
 /* engine_apply()'s refusals: nothing was changed. */

@@ -19,6 +19,9 @@ struct mail_draft {
 	int64_t date;            /* Unix time of the Date header (UTC) */
 	const struct letter_rcpt *to;
 	size_t n_to;
+	/* Its place in a thread: Message-IDs without brackets; NULL or "": none. */
+	const char *in_reply_to;
+	const char *references;  /* space-separated, oldest first */
 };
 
 /*
@@ -33,8 +36,9 @@ void mail_mime_shutdown(void);
  * Writes d as an RFC 5322 message into out: multipart/alternative of
  * text/plain and text/html (text/plain alone without html), UTF-8,
  * quoted-printable bodies, RFC 2047 encoded subject and names, CRLF line
- * ends, no line over 998 octets, Message-ID, Date, MIME-Version and
- * Auto-Submitted: auto-generated. 0, TD_EINVAL (an unusable from), or
+ * ends, no line over 998 octets, Message-ID, Date, MIME-Version,
+ * Auto-Submitted: auto-generated, and In-Reply-To and References when
+ * the draft has them. 0, TD_EINVAL (an unusable from), or
  * TD_ENOMEM (out's cap).
  */
 int mail_build(struct buf *out, const struct mail_draft *d);
