@@ -214,17 +214,24 @@ static bool header_is(GMimeMessage *m, const char *name, const char *const *word
 	return false;
 }
 
-/* The from address's local part is mailer-daemon or postmaster. */
-static bool from_a_mailer(const char *addr)
+/*
+ * The sender's local part is mailer-daemon or postmaster; a bare
+ * "MAILER-DAEMON", as some MTAs write it, counts too.
+ */
+static bool from_a_mailer(InternetAddressMailbox *from)
 {
-	static const char *const locals[] = { "mailer-daemon@", "postmaster@" };
+	static const char *const locals[] = { "mailer-daemon", "postmaster" };
+	const char *a = from ? internet_address_mailbox_get_addr(from) : NULL;
+	if (!a)
+		return false;
+	size_t n = strcspn(a, "@");
 	for (size_t i = 0; i < ARRAY_SIZE(locals); i++)
-		if (strncmp(addr, locals[i], strlen(locals[i])) == 0)
+		if (n == strlen(locals[i]) && strncasecmp(a, locals[i], n) == 0)
 			return true;
 	return false;
 }
 
-static bool is_bounce(GMimeMessage *m, const char *from_addr)
+static bool is_bounce(GMimeMessage *m, InternetAddressMailbox *from)
 {
 	const char *rp = header(m, "Return-Path");
 	if (rp) {
@@ -239,7 +246,7 @@ static bool is_bounce(GMimeMessage *m, const char *from_addr)
 	GMimeObject *body = g_mime_message_get_mime_part(m);
 	if (body && g_mime_content_type_is_type(g_mime_object_get_content_type(body), "multipart", "report"))
 		return true;
-	return from_a_mailer(from_addr);
+	return from_a_mailer(from);
 }
 
 /*
@@ -319,7 +326,7 @@ static void read_headers(struct inletter *l, GMimeMessage *m, GMimeParserOptions
 	GDateTime *date = g_mime_message_get_date(m);
 	gint64 t = date ? g_date_time_to_unix(date) : 0;
 	l->date = t > 0 ? (int64_t)t : 0;
-	l->bounce = is_bounce(m, l->from_addr);
+	l->bounce = is_bounce(m, from);
 	l->automatic = is_automatic(m);
 }
 
@@ -377,40 +384,99 @@ static bool param_is(GMimeObject *o, const char *name, const char *value)
 	return v && strcasecmp(v, value) == 0;
 }
 
-/* The letter's text: the plain part, else the HTML one; its words cut. */
-static void read_text(struct inletter *l, GMimeMessage *m)
+/*
+ * A forward, by its subject: Outlook forwards under the same "From: /
+ * Sent:" block as it quotes, so only the subject tells the two apart.
+ */
+static bool forwarded(const char *subject)
 {
-	GMimeObject *body = g_mime_message_get_mime_part(m);
-	GMimePart *part = body ? find_text(body, "plain", 0) : NULL;
-	bool html = false;
-	if (!part && body) {
-		part = find_text(body, "html", 0);
-		html = part != NULL;
-	}
-	if (!part)
-		return;
+	static const char *const prefixes[] = { "fw:", "fwd:", "пересл:" };
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (strncasecmp(subject, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
 
+/*
+ * The charset an HTML document names in its <meta> (within its first
+ * bytes, where the head is), into out; false when none.
+ */
+static bool meta_charset(char *out, size_t size, const char *s, size_t n)
+{
+	static const char key[] = "charset=";
+	size_t k = sizeof(key) - 1;
+	if (n > 2048)
+		n = 2048;
+	for (size_t i = 0; i + k < n; i++) {
+		if (strncasecmp(s + i, key, k))
+			continue;
+		size_t j = i + k, len = 0;
+		j += j < n && (s[j] == '"' || s[j] == '\'');
+		while (j + len < n && len + 1 < size &&
+		       (g_ascii_isalnum(s[j + len]) || strchr("-_.:", s[j + len])))
+			len++;
+		memcpy(out, s + j, len);
+		out[len] = '\0';
+		return len > 0;
+	}
+	return false;
+}
+
+/* Appends the text of part (an HTML one made plain). */
+static void part_text(struct buf *out, GMimePart *part, bool html)
+{
 	GByteArray *bytes = part_bytes(part);
 	size_t n = bytes->len > BODY_MAX ? BODY_MAX : bytes->len;
 	GMimeObject *o = GMIME_OBJECT(part);
-	/* 3 bytes of UTF-8 at most for each byte read: no cap below is reached. */
-	struct buf utf = BUF_INIT(3 * BODY_MAX + 16), full = BUF_INIT(3 * BODY_MAX + 16),
-		   words = BUF_INIT(3 * BODY_MAX + 16);
-	text_to_utf8(&utf, g_mime_object_get_content_type_parameter(o, "charset"),
-		     (const char *)bytes->data, n);
+	const char *charset = g_mime_object_get_content_type_parameter(o, "charset");
+	char meta[64];
+	/* An HTML part without a charset in its header often names one in its head. */
+	if (html && !charset && meta_charset(meta, sizeof(meta), (const char *)bytes->data, n))
+		charset = meta;
+	/* 3 bytes of UTF-8 at most for each byte read: the cap is never reached. */
+	struct buf utf = BUF_INIT(3 * BODY_MAX + 16);
+	text_to_utf8(&utf, charset, (const char *)bytes->data, n);
 	if (html)
-		mail_html_text(&full, buf_cstr(&utf), utf.len);
+		mail_html_text(out, buf_cstr(&utf), utf.len);
 	else
-		mail_plain_text(&full, buf_cstr(&utf), utf.len, param_is(o, "format", "flowed"),
+		mail_plain_text(out, buf_cstr(&utf), utf.len, param_is(o, "format", "flowed"),
 				param_is(o, "delsp", "yes"));
-	mail_new_words(&words, buf_cstr(&full));
+	buf_release(&utf);
+	g_byte_array_free(bytes, TRUE);
+}
+
+/*
+ * The letter's text: the plain part (the HTML one when there is none, or
+ * it is empty, as some mailers leave it), its new words cut from the
+ * history; a forward is kept whole, the letter forwarded being what the
+ * sender wants the desk to read. Returns the part the text came from, or
+ * NULL.
+ */
+static GMimePart *read_text(struct inletter *l, GMimeMessage *m)
+{
+	GMimeObject *body = g_mime_message_get_mime_part(m);
+	GMimePart *plain = body ? find_text(body, "plain", 0) : NULL;
+	GMimePart *html = body ? find_text(body, "html", 0) : NULL, *part = NULL;
+	struct buf full = BUF_INIT(3 * BODY_MAX + 16), words = BUF_INIT(3 * BODY_MAX + 16);
+
+	if (plain) {
+		part_text(&full, plain, false);
+		part = plain;
+	}
+	if (html && !full.len) {
+		part_text(&full, html, true);
+		part = html;
+	}
+	if (forwarded(l->subject))
+		buf_add(&words, buf_cstr(&full), full.len);
+	else
+		mail_new_words(&words, buf_cstr(&full));
 
 	l->full_text = utf8_dup(buf_cstr(&full), mail_text_cut(buf_cstr(&full), full.len, MAIL_TEXT_MAX));
 	l->text = utf8_dup(buf_cstr(&words), mail_text_cut(buf_cstr(&words), words.len, MAIL_TEXT_MAX));
-	buf_release(&utf);
 	buf_release(&full);
 	buf_release(&words);
-	g_byte_array_free(bytes, TRUE);
+	return part;
 }
 
 struct files {
@@ -531,19 +597,18 @@ static void collect_files(struct files *f, GMimeObject *o, int depth)
 	}
 }
 
-static void read_files(struct inletter *l, GMimeMessage *m, size_t attachment_max)
+/* The files of m; words, the part the text came from, is none. */
+static void read_files(struct inletter *l, GMimeMessage *m, GMimePart *words, size_t attachment_max)
 {
 	GMimeObject *body = g_mime_message_get_mime_part(m);
 	if (!body)
 		return;
 	struct files f = {
 		.l = l,
-		.body = GMIME_OBJECT(find_text(body, "plain", 0)),
+		.body = words ? GMIME_OBJECT(words) : NULL,
 		.max = attachment_max,
 		.room = attachment_max > SIZE_MAX / 4 ? SIZE_MAX : 4 * attachment_max,
 	};
-	if (!f.body)
-		f.body = GMIME_OBJECT(find_text(body, "html", 0));
 	l->files = xcalloc(FILES_MAX, sizeof(*l->files));
 	collect_files(&f, body, 0);
 }
@@ -580,8 +645,7 @@ int mail_parse(const char *raw, size_t n, size_t attachment_max, struct inletter
 		goto done;
 
 	read_headers(out, m, po);
-	read_text(out, m);
-	read_files(out, m, attachment_max);
+	read_files(out, m, read_text(out, m), attachment_max);
 	rc = 0;
 done:
 	fill_empty(out);

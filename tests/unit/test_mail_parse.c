@@ -386,6 +386,24 @@ static void test_mail_parse__html_alone_gives_its_text_without_the_blockquote(vo
 	inletter_release(&l);
 }
 
+static void test_mail_parse__an_empty_plain_part_gives_way_to_the_html(void **state)
+{
+	(void)state;
+	/* A web form's mailer: the plain alternative left empty. */
+	static const char empty_plain[] =
+		"From: form@shop.example\r\nSubject: =?utf-8?B?0JfQsNGP0LLQutCw?=\r\nMIME-Version: 1.0\r\n"
+		"Content-Type: multipart/alternative; boundary=\"a\"\r\n\r\n"
+		"--a\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n \r\n\r\n"
+		"--a\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+		"<table><tr><td>Магазин:</td><td>№5</td></tr><tr><td>Проблема:</td><td>касса</td></tr></table>\r\n"
+		"--a--\r\n";
+	struct inletter l;
+	PARSE(empty_plain, &l);
+	assert_string_equal(l.text, "Магазин: №5\nПроблема: касса");
+	assert_int_equal(l.n_files, 0);
+	inletter_release(&l);
+}
+
 static void test_mail_parse__raw_cp1251_headers_and_body_read_as_cp1251(void **state)
 {
 	(void)state;
@@ -407,6 +425,27 @@ static void test_mail_parse__a_wrong_charset_is_not_believed(void **state)
 	inletter_release(&l);
 	PARSE(claims_koi8_is_utf8, &l);
 	assert_string_equal(l.text, "Сканер не читает штрихкод.");
+	inletter_release(&l);
+}
+
+static void test_mail_parse__cp866_and_a_charset_named_in_the_html_head(void **state)
+{
+	(void)state;
+	/* An old DOS-era till program: cp866, named in the header. */
+	static const char cp866[] =
+		"From: kkm@shop.example\r\nSubject: report\r\nContent-Type: text/plain; charset=ibm866\r\n\r\n"
+		"\x8e\xe8\xa8\xa1\xaa\xa0 \x94\x8d\r\n";
+	/* KOI8-R named in the <meta> alone, not in Content-Type. */
+	static const char meta_koi8[] =
+		"From: shop@example.ru\r\nSubject: x\r\nContent-Type: text/html\r\n\r\n"
+		"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=koi8-r\"></head>"
+		"<body>\xf3\xcb\xc1\xce\xc5\xd2 \xce\xc5 \xd2\xc1\xc2\xcf\xd4\xc1\xc5\xd4</body></html>\r\n";
+	struct inletter l;
+	PARSE(cp866, &l);
+	assert_string_equal(l.text, "Ошибка ФН");
+	inletter_release(&l);
+	PARSE(meta_koi8, &l);
+	assert_string_equal(l.text, "Сканер не работает");
 	inletter_release(&l);
 }
 
@@ -507,6 +546,7 @@ static void test_mail_parse__a_delivery_report_is_a_bounce(void **state)
 	static const char *const bounces[] = {
 		"Return-Path: <>\r\nFrom: a@b.example\r\nSubject: x\r\n\r\n.\r\n",
 		"From: postmaster@b.example\r\nSubject: x\r\n\r\n.\r\n",
+		"From: Mail Delivery Subsystem <MAILER-DAEMON>\r\nSubject: Returned mail\r\n\r\n.\r\n",
 		"From: a@b.example\r\nSubject: x\r\nContent-Type: multipart/report; boundary=b\r\n\r\n--b\r\n\r\n.\r\n--b--\r\n",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bounces); i++) {
@@ -785,7 +825,18 @@ static void test_mail_parse__a_forwarded_letter_is_kept(void **state)
 		"-------- Пересылаемое сообщение --------\r\n"
 		"25.11.2026, 18:02, \"Кассир\" <kassa@romashka.example>:\r\n\r\n"
 		"Касса зависла на закрытии смены.\r\n";
+	/* Outlook forwards under the block it quotes under: the subject tells. */
+	static const char outlook_forward[] =
+		"From: manager@romashka.example\r\nSubject: FW: =?utf-8?B?0LrQsNGB0YHQsA==?=\r\n"
+		"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+		"Посмотрите, пожалуйста.\r\n\r\n"
+		"От: Кассир <kassa@romashka.example>\r\nОтправлено: 25 ноября 2026 г. 18:02\r\n"
+		"Кому: manager@romashka.example\r\n\r\nКасса зависла на закрытии смены.\r\n";
 	struct inletter l;
+	PARSE(outlook_forward, &l);
+	assert_string_equal(l.subject, "FW: касса");
+	assert_non_null(strstr(l.text, "Касса зависла на закрытии смены."));
+	inletter_release(&l);
 	PARSE(forward, &l);
 	assert_string_equal(l.text, "Посмотрите, пожалуйста.\n\n"
 				    "-------- Пересылаемое сообщение --------\n"
@@ -818,8 +869,10 @@ int main(void)
 		cmocka_unit_test(test_mail_parse__koi8r_mailru_reply_reads_in_russian),
 		cmocka_unit_test(test_mail_parse__thunderbird_flowed_answer_under_the_quote_is_kept),
 		cmocka_unit_test(test_mail_parse__html_alone_gives_its_text_without_the_blockquote),
+		cmocka_unit_test(test_mail_parse__an_empty_plain_part_gives_way_to_the_html),
 		cmocka_unit_test(test_mail_parse__raw_cp1251_headers_and_body_read_as_cp1251),
 		cmocka_unit_test(test_mail_parse__a_wrong_charset_is_not_believed),
+		cmocka_unit_test(test_mail_parse__cp866_and_a_charset_named_in_the_html_head),
 		cmocka_unit_test(test_mail_parse__inline_images_are_files),
 		cmocka_unit_test(test_mail_parse__robots_letters_are_automatic),
 		cmocka_unit_test(test_mail_parse__a_delivery_report_is_a_bounce),
