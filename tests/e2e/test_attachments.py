@@ -12,12 +12,14 @@ import json
 import os
 import sqlite3
 import struct
+import subprocess
 import sys
 import unittest
 import urllib.request
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 from harness import CASHIER, GROUP, TOKEN, DeskTest  # noqa: E402
 
 
@@ -158,6 +160,30 @@ class Attachments(DeskTest):
         self.assertEqual(d.sql("select state from outbox where ref like 'att:%'"), "sent")
         self.assertEqual(d.sql("select file_kind from attachments"), "document")
         self.assertEqual(len([m for m in d.sent(GROUP) if m["kind"] in ("photo", "document")]), 1)
+
+
+    def test_an_engineer_lists_a_tickets_files_and_takes_the_original(self):
+        d = self.desk
+        pdf = b"%PDF-1.4\n" + os.urandom(3000) + b"\n%%EOF\n"
+        kept = self.keep("акт сверки.pdf", "application/pdf", pdf)
+        big = self.keep("архив.zip", "application/zip", None, size=30 * 1024 * 1024)
+        show = d.cli("ticket", "show", str(self.ticket)).stdout
+        self.assertIn("Файлы:\n  %d  акт сверки.pdf, %d байт, сохранён\n" % (kept, len(pdf)), show)
+        self.assertIn("  %d  архив.zip, %d байт, не сохранён (больше imap.attachment_max)\n"
+                      % (big, 30 * 1024 * 1024), show)
+        r = subprocess.run([harness.BIN, "-c", d.cfg, "ticket", "file", str(kept)],
+                           capture_output=True)
+        self.assertEqual((r.returncode, r.stdout), (0, pdf), r.stderr)
+        out = os.path.join(d.dir, "copy.pdf")
+        d.cli("ticket", "file", str(kept), "--out", out)
+        with open(out, "rb") as f:
+            self.assertEqual(f.read(), pdf)
+        r = d.cli("ticket", "file", str(big), check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("не сохранён", r.stderr)
+        r = d.cli("ticket", "file", "4242", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("4242", r.stderr)
 
 
 if __name__ == "__main__":
