@@ -61,15 +61,17 @@ class Attachments(DeskTest):
                              (self.ticket, name, mime, len(data) if data is not None else size, data))
             return cur.lastrowid
 
-    def show(self, att_id, chat_id=GROUP, kind=None):
-        """Queues the notice the engine writes for a file of a letter: «💬 №N, кассир Анна»."""
+    def show(self, att_id, chat_id=GROUP, kind=None, caption=None):
+        """Queues the notice the engine writes for a file of a letter: «💬 №N, кассир Анна»
+        (or a caption of its own)."""
+        key, args = ("BOT_CASHIER_SAYS", text_arg(str(self.ticket)) + text_arg("Анна"))
+        if caption is not None:
+            key, args = None, text_arg(caption)
         with sqlite3.connect(self.desk.db, timeout=10) as db:
             db.execute("insert into outbox(channel, chat_id, method, payload, created_at, kind,"
                        " msg_key, args, ref, ticket_id, link_role)"
-                       " values ('telegram', ?, '', '', strftime('%s'), ?, 'BOT_CASHIER_SAYS', ?,"
-                       " ?, ?, 'relay')",
-                       (chat_id, kind or "document", text_arg(str(self.ticket)) + text_arg("Анна"),
-                        "att:%d" % att_id, self.ticket))
+                       " values ('telegram', ?, '', '', strftime('%s'), ?, ?, ?, ?, ?, 'relay')",
+                       (chat_id, kind or "document", key, args, "att:%d" % att_id, self.ticket))
         self.desk.cashier_says("/help")   # wakes the sender
 
     def uploads(self):
@@ -127,6 +129,33 @@ class Attachments(DeskTest):
         calls = [c for c in d.control("calls", query="?since=%d" % calls_before)["calls"]
                  if c["method"] == "sendPhoto"]
         self.assertEqual([c["status"] for c in calls], [200])
+
+    def test_an_upload_told_to_wait_goes_after_retry_after_once(self):
+        d = self.desk
+        photo = jpeg(800, 600, os.urandom(2000))
+        d.control("fault", {"method": "sendPhoto", "kind": "429", "seconds": 2})
+        calls_before = d.control("calls")["last_seq"]
+        self.show(self.keep("касса.jpg", "image/jpeg", photo), kind="photo")
+        p = d.wait_for(GROUP, lambda m: m["kind"] == "photo", what="the photo")
+        self.assertEqual(self.download(p["file_id"]), photo)
+        calls = [c for c in d.control("calls", query="?since=%d" % calls_before)["calls"]
+                 if c["method"] == "sendPhoto"]
+        self.assertEqual([c["status"] for c in calls], [429, 200])
+        self.assertGreaterEqual(calls[1]["at"] - calls[0]["answered_at"], 1.9)
+        self.assertEqual([u["status"] for u in self.uploads()], [200])
+
+    def test_a_caption_too_long_for_a_file_follows_it_as_a_message(self):
+        d = self.desk
+        words = "Касса не печатает чек, лента заправлена. " * 40
+        pdf = b"%PDF-1.4\n" + os.urandom(1000) + b"\n%%EOF\n"
+        self.show(self.keep("акт.pdf", "application/pdf", pdf), caption=words.strip())
+        doc = d.wait_for(GROUP, lambda m: m["kind"] == "document", what="the PDF")
+        self.assertEqual(doc["text"], "")
+        self.assertEqual(self.download(doc["file_id"]), pdf)
+        d.wait_text(GROUP, "лента заправлена. Касса")
+        d.settled()
+        self.assertEqual(d.sql("select parts_sent || ' ' || state from outbox where ref like 'att:%'"),
+                         "1 sent")
 
     def test_a_file_over_the_cap_is_named_in_a_line_of_text(self):
         d = self.desk
