@@ -219,6 +219,7 @@ struct row {
 	int64_t flight_after;   /* -1, or its call may have reached Telegram unanswered */
 	int64_t message_id, probe_end;
 	int64_t att_id;    /* the kept file a photo or document names ("att:ID"), 0: none */
+	bool by_file_id;   /* and its call names it by the file_id Telegram gave it */
 	struct notice n;   /* its strings owned by the row (notice_release) */
 };
 
@@ -348,6 +349,17 @@ static bool photo_refused(const struct row *r, const char *method, const char *d
 		strstr(description, "type of file mismatch"));
 }
 
+/*
+ * Telegram no longer knows a kept file's file_id (another bot's token now,
+ * or its servers lost it): it is forgotten and the bytes go up again.
+ */
+static bool file_id_refused(const struct row *r, const char *description)
+{
+	return r->by_file_id && (strstr(description, "wrong file identifier") ||
+				 strstr(description, "FILE_REFERENCE") ||
+				 strstr(description, "invalid file_id"));
+}
+
 /* Writes one outcome in its own short transaction. */
 static void record(struct sender *s, const struct row *r, const struct tg_result *res,
 		   const char *method, json_object *params, size_t part, size_t parts)
@@ -385,6 +397,10 @@ static void record(struct sender *s, const struct row *r, const struct tg_result
 			log_warn("sender: row %lld: the photo was refused (%s); sending it as a document",
 				 (long long)r->id, res->description);
 			rc = db_outbox_add_flags(s->db, r->id, NOTICE_AS_DOCUMENT);
+		} else if (file_id_refused(r, res->description)) {
+			log_warn("sender: row %lld: Telegram does not know the file's file_id (%s);"
+				 " uploading it again", (long long)r->id, res->description);
+			rc = db_attachment_set_file(s->db, r->att_id, NULL, NULL);
 		} else if (strstr(res->description, "can't parse entities") &&
 			   !(rc = mend(s, r, params, &mended)) && mended) {
 			log_warn("sender: row %lld refused as HTML (%s); sending as plain text",
@@ -579,7 +595,7 @@ static int kept_file(struct sender *s, struct flight *f, struct tg_file *out)
 static bool deliver(struct sender *s, const struct row *r)
 {
 	char why[128];
-	struct tg_file file;
+	struct tg_file file = { 0 };
 	struct flight *f = flight_slot(s);
 	f->kind = FLIGHT_SEND;
 	f->r = *r;
@@ -588,6 +604,7 @@ static bool deliver(struct sender *s, const struct row *r)
 		log_warn("sender: cannot read the file of row %lld: database busy", (long long)r->id);
 		goto none;
 	}
+	f->r.by_file_id = r->att_id && file.file_id && f->r.parts_sent == 0;
 	if (tg_render_file(&f->calls, &f->r.n, r->att_id ? &file : NULL, s->lang, why, sizeof(why))) {
 		refuse(s, &f->r, why);
 		goto none;

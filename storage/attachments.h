@@ -40,7 +40,8 @@ void attachment_release(struct attachment *a);
 
 /*
  * Remembers Telegram's file_id for attachment id and what it names
- * (kind "photo" or "document", borrowed), in the caller's transaction.
+ * (kind "photo" or "document", borrowed), in the caller's transaction;
+ * NULL for both forgets them (Telegram no longer knows the file_id).
  */
 int db_attachment_set_file(struct db *db, int64_t id, const char *file_id, const char *kind);
 

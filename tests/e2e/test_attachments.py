@@ -130,6 +130,20 @@ class Attachments(DeskTest):
                  if c["method"] == "sendPhoto"]
         self.assertEqual([c["status"] for c in calls], [200])
 
+    def test_a_file_id_telegram_no_longer_knows_is_forgotten_and_the_bytes_go_again(self):
+        d = self.desk
+        pdf = b"%PDF-1.4\n" + os.urandom(1000) + b"\n%%EOF\n"
+        att = self.keep("акт.pdf", "application/pdf", pdf)
+        # Sent once by another bot (the token changed since): its file_id means nothing here.
+        d.sql("update attachments set file_id = 'BQACAgIAAxkBAA-another-bots',"
+              " file_kind = 'document' where id = %d" % att)
+        self.show(att)
+        doc = d.wait_for(GROUP, lambda m: m["kind"] == "document", what="the PDF")
+        self.assertEqual(self.download(doc["file_id"]), pdf)
+        self.assertEqual([u["method"] for u in self.uploads()], ["sendDocument"])
+        d.settled()
+        self.assertEqual(d.sql("select file_id from attachments where id = %d" % att), doc["file_id"])
+
     def test_an_upload_told_to_wait_goes_after_retry_after_once(self):
         d = self.desk
         photo = jpeg(800, 600, os.urandom(2000))
