@@ -5,10 +5,12 @@
 #include "bot/alert.h"
 #include "bot/dialog.h"
 #include "core/tz.h"
+#include "storage/mail_in.h"
 #include "storage/sla.h"
 #include "storage/ticket.h"
 
 #define CARD_MAX (64u << 10)
+#define LETTER_EXCERPT 1500   /* bytes of a letter's words on its card: the history keeps them all */
 
 struct card {
 	struct dialog *d;
@@ -70,6 +72,24 @@ static void render_status(struct card *c, const struct ticket_row *r)
 	}
 }
 
+/* The words a letter opened the ticket with, cut for the card, when they say more than its title. */
+static int letter_words(struct card *c, const struct ticket_row *r, struct buf *b)
+{
+	char words[LETTER_EXCERPT + 512], excerpt[LETTER_EXCERPT + 8];
+	int rc = db_ticket_opening(c->db, r->id, words, sizeof(words));
+	if (rc)
+		return rc == TD_ENOTFOUND ? 0 : rc;
+	if (!*words || !strcmp(words, r->title))
+		return 0;
+	utf8_snprintf(excerpt, LETTER_EXCERPT, "%s", words);
+	if (strlen(words) >= LETTER_EXCERPT - 1)
+		memcpy(excerpt + strlen(excerpt), "…", sizeof("…"));
+	notice_arg_markup(b, "<blockquote>");
+	notice_arg_text(b, excerpt);
+	notice_arg_markup(b, "</blockquote>\n\n");
+	return 0;
+}
+
 static int render(const struct ticket_row *r, void *arg)
 {
 	struct card *c = arg;
@@ -95,6 +115,19 @@ static int render(const struct ticket_row *r, void *arg)
 	notice_arg_msg(b, MSG_CARD_CASHIER);
 	notice_arg_text(b, *r->cashier ? r->cashier : "—");
 	notice_arg_markup(b, "\n");
+	/* A ticket that came by e-mail: from whom, and (below) what the letter said. */
+	struct ticket_mail *m = xmalloc(sizeof(*m));
+	int rc = db_ticket_mail_get(c->db, r->id, m);
+	if (!rc) {
+		char from[600];
+		snprintf(from, sizeof(from), "%s%s<%s>", m->name, *m->name ? " " : "", m->addr);
+		notice_arg_msg(b, MSG_CARD_EMAIL, from);
+		notice_arg_markup(b, "\n");
+	}
+	free(m);
+	if (rc && rc != TD_ENOTFOUND)
+		return rc;
+	bool by_mail = !rc;
 	notice_arg_msg(b, MSG_CARD_OPENED, opened, r->timezone);
 	struct buf deadlines = BUF_INIT(1024);
 	deadline(c->db, r->id, SLA_REACTION, r->timezone, &deadlines);
@@ -105,10 +138,12 @@ static int render(const struct ticket_row *r, void *arg)
 	notice_arg_markup(b, "\n\n<blockquote>");
 	notice_arg_text(b, r->title);
 	notice_arg_markup(b, "</blockquote>\n\n");
+	if (by_mail && (rc = letter_words(c, r, b)))
+		return rc;
 	/* A till's own report: what its agent sees, and the article as a recommendation. */
 	size_t before = b->len;
 	if (!strcmp(r->source, "agent")) {
-		int rc = alert_card(c->d, r->id, r->timezone, b);
+		rc = alert_card(c->d, r->id, r->timezone, b);
 		if (rc)
 			return rc;
 	}

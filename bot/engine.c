@@ -6,6 +6,7 @@
 #include "bot/engine.h"
 #include "bot/forecast.h"
 #include "core/log.h"
+#include "mail/answer.h"
 #include "storage/chain.h"
 #include "storage/outbox.h"
 #include "storage/sla.h"
@@ -60,6 +61,9 @@ enum {
 	N_ENGINEERS_CASHIER_MOVED = 1u << 20,
 	N_FORECAST_OWNERS = 1u << 21,   /* a planned replacement, to the organisation's owners */
 };
+/* The notices that speak to the ticket's cashier: by letter when they wrote by e-mail. */
+#define N_TO_CASHIER (N_CASHIER_OPENED | N_CASHIER_CLAIMED | N_CASHIER_REPLY | N_CASHIER_RESOLVED | \
+		      N_CASHIER_CONFIRMED | N_CASHIER_REOPENED | N_CASHIER_RATED | N_CASHIER_PRIORITY)
 
 struct rule {
 	unsigned from;              /* FROM() bits */
@@ -151,6 +155,8 @@ struct change {
 	enum ticket_status to;
 	int64_t assignee;
 	int priority;
+	/* Its cashier wrote by e-mail: their notices are letters (mail/answer.h). */
+	bool by_mail, mail_reachable;
 };
 
 static int64_t actor_id(const struct actor *who)
@@ -262,9 +268,15 @@ static const char *words(const struct change *c)
 	return c->a->body ? c->a->body : "";
 }
 
-/* The cashier's notice: an edit of the message they pressed, or a new message. */
-static int tell_cashier(struct change *c, enum link_role pressed, const struct buf *parts)
+/*
+ * The cashier's notice: a letter on the ticket's thread (they wrote by
+ * e-mail), an edit of the message they pressed, or a new message.
+ */
+static int tell_cashier(struct change *c, enum link_role pressed, const struct buf *parts,
+			const char *kind)
 {
+	if (c->by_mail)
+		return mail_answer(c->d, c->t.id, kind, parts, ANSWER_ASK_NONE);
 	if (c->a->pressed)
 		return reply_edit_parts(c->d, c->a->chat_id, c->t.id, link_role_name(pressed), parts, NULL);
 	return reply_say_parts(c->d, c->a->chat_id ? c->a->chat_id : c->t.cashier_tg, parts, NULL, 0,
@@ -306,6 +318,9 @@ static int notice_cashier_opened(struct change *c, struct buf *b)
 	notice_arg_msg(b, MSG_BOT_TICKET_OPENED, (long long)c->t.id);
 	if ((rc = sla_watch_promise(c->d, c->t.id, "\n", b)))
 		return rc;
+	/* By e-mail the priority is not asked: the letter says the number and the deadlines. */
+	if (c->by_mail)
+		return mail_answer(c->d, c->t.id, "opened", b, ANSWER_ASK_NONE);
 	notice_arg_msg(b, MSG_BOT_TILL_WORKS_Q);
 	button_data(data[0], sizeof(data[0]), VERB_PRIORITY, c->t.id, 3);
 	button_data(data[1], sizeof(data[1]), VERB_PRIORITY, c->t.id, 1);
@@ -318,18 +333,26 @@ static int notice_cashier_opened(struct change *c, struct buf *b)
 static int notice_cashier_claimed(struct change *c, struct buf *b)
 {
 	notice_arg_msg(b, MSG_BOT_CLAIMED, (long long)c->t.id, actor_name(c));
+	if (c->by_mail)
+		return mail_answer(c->d, c->t.id, "claimed", b, ANSWER_ASK_NONE);
 	return reply_say_parts(c->d, c->t.cashier_tg, b, NULL, 0, c->t.id, link_role_name(LINK_RELAY));
 }
 
 static int notice_cashier_reply(struct change *c, struct buf *b)
 {
 	/* Disabled, or moved to another store: the words stay in the history only. */
-	if (c->t.cashier_id && !c->t.cashier_tg)
+	if (c->by_mail ? !c->mail_reachable : c->t.cashier_id && !c->t.cashier_tg)
 		return reply_msg(c->d, dialog_ticket_chat(c->d, c->t.id), MSG_BOT_CASHIER_UNREACHABLE,
 				 (long long)c->t.id);
 	notice_arg_msg(b, MSG_BOT_ENGINEER_SAYS, (long long)c->t.id, actor_name(c));
 	notice_arg_markup(b, ":\n");
 	notice_arg_text(b, words(c));
+	if (c->by_mail) {
+		/* The file stays in Telegram: the letter says there is one. */
+		if (c->a->photo || c->a->document)
+			notice_arg_msg(b, MSG_MAIL_IN_FILE_IN_DESK);
+		return mail_answer(c->d, c->t.id, "reply", b, ANSWER_ASK_NONE);
+	}
 	if (c->a->photo || c->a->document)
 		return say_attachment(c->d, c->t.cashier_tg, c->a, b, 0, c->t.id);
 	return reply_say_parts(c->d, c->t.cashier_tg, b, NULL, 0, c->t.id, link_role_name(LINK_RELAY));
@@ -340,6 +363,8 @@ static int notice_cashier_resolved(struct change *c, struct buf *b)
 	char data[2][32];
 	notice_arg_msg(b, MSG_BOT_RESOLVED, (long long)c->t.id);
 	notice_arg_text(b, words(c));
+	if (c->by_mail)
+		return mail_answer(c->d, c->t.id, "resolved", b, ANSWER_ASK_CONFIRM);
 	button_data(data[0], sizeof(data[0]), VERB_CONFIRM, c->t.id, 0);
 	button_data(data[1], sizeof(data[1]), VERB_REOPEN, c->t.id, 0);
 	struct notice_actions *kb = reply_keyboard_row(2, (const char *[]){ msg(MSG_BTN_WORKS), msg(MSG_BTN_STILL_BROKEN) },
@@ -352,10 +377,12 @@ static int notice_cashier_confirmed(struct change *c, struct buf *b)
 	char data[5][32];
 	int rc;
 	notice_arg_msg(b, MSG_BOT_CONFIRMED, (long long)c->t.id);
-	if ((rc = tell_cashier(c, LINK_CONFIRM, b)))
+	if ((rc = tell_cashier(c, LINK_CONFIRM, b, "confirmed")))
 		return rc;
 	buf_reset(b);
 	notice_arg_msg(b, MSG_BOT_RATE, (long long)c->t.id);
+	if (c->by_mail)
+		return mail_answer(c->d, c->t.id, "rate", b, ANSWER_ASK_RATE);
 	for (int i = 0; i < 5; i++)
 		button_data(data[i], sizeof(data[i]), VERB_RATE, c->t.id, i + 1);
 	struct notice_actions *kb = reply_keyboard_row(5, (const char *[]){ "1", "2", "3", "4", "5" },
@@ -370,7 +397,7 @@ static int notice_cashier_priority(struct change *c, struct buf *b)
 	notice_arg_msg(b, c->priority == 1 ? MSG_BOT_PRIORITY_DOWN : MSG_BOT_PRIORITY_NORMAL, (long long)c->t.id);
 	if ((rc = sla_watch_promise(c->d, c->t.id, "\n", b)))
 		return rc;
-	return tell_cashier(c, LINK_QUESTION, b);
+	return tell_cashier(c, LINK_QUESTION, b, "priority");
 }
 
 static int notice_engineers_message(struct change *c, struct buf *b)
@@ -418,11 +445,11 @@ static int notice(struct change *c, unsigned which)
 	case N_CASHIER_CONFIRMED: rc = notice_cashier_confirmed(c, &b); break;
 	case N_CASHIER_REOPENED:
 		notice_arg_msg(&b, MSG_BOT_REOPENED, (long long)c->t.id);
-		rc = tell_cashier(c, LINK_CONFIRM, &b);
+		rc = tell_cashier(c, LINK_CONFIRM, &b, "reopened");
 		break;
 	case N_CASHIER_RATED:
 		notice_arg_msg(&b, MSG_BOT_THANKS, c->a->score);
-		rc = tell_cashier(c, LINK_RATING, &b);
+		rc = tell_cashier(c, LINK_RATING, &b, "rated");
 		break;
 	case N_CASHIER_PRIORITY: rc = notice_cashier_priority(c, &b); break;
 	case N_ENGINEERS_MESSAGE: rc = notice_engineers_message(c, &b); break;
@@ -493,10 +520,11 @@ static int open_ticket(struct change *c)
 	struct ticket_new n = {
 		.store_id = c->t.store_id, .till_id = c->t.till_id, .cashier_id = c->t.cashier_id,
 		/* A ticket nobody reported is the equipment's (no 'system' source exists). */
-		.source = c->who->kind == ACTOR_PERSON ? "telegram" : "agent",
+		.source = c->who->kind != ACTOR_PERSON ? "agent" : c->a->source ? c->a->source : "telegram",
 		.title = c->a->title, .priority = c->priority, .kb_article_id = c->a->kb_article_id,
 		/* Its engineers are its article's: the card is posted in their chat. */
 		.route = dialog_article_route(c->d, c->a->kb_article_id),
+		.body = c->a->body,
 	};
 	int rc = db_ticket_open(c->d->db, &c->t.id, &n, c->d->now);
 	if (!rc && c->a->out_id)
@@ -552,6 +580,8 @@ int engine_apply(struct dialog *d, enum ticket_event ev, const struct actor *who
 		rc = db_state_clear(d->db, actor_id(who));
 	if (!rc)
 		rc = sla_watch_apply(d, c.t.id, c.r->sla);
+	if (!rc && (c.r->notices & N_TO_CASHIER))
+		rc = mail_answer_thread(d, c.t.id, &c.by_mail, &c.mail_reachable);
 	for (unsigned bit = 1; !rc && bit && bit <= c.r->notices; bit <<= 1)
 		if (c.r->notices & bit)
 			rc = notice(&c, bit);

@@ -6,8 +6,9 @@
  * till agent) is an event applied by engine_apply() on behalf of an actor.
  * One table in engine.c says, per event, from which statuses and by whom
  * it may happen, the status and assignee after it, the history row it
- * writes, its effect on the SLA timers and the notices it produces.
- * Authorisation is that table's row and nowhere else; only where a
+ * writes, its effect on the SLA timers and the notices it produces (to
+ * a cashier whose ticket came by e-mail, letters on its thread:
+ * mail/answer.h). Authorisation is that table's row and nowhere else; only where a
  * request may come from (an engineer's button from the engineers' chat, a
  * cashier's from their private chat) is the channel's to check.
  *
@@ -89,6 +90,7 @@ struct event_args {
 	int (*opened)(struct dialog *d, int64_t ticket_id, void *arg);
 	void *opened_arg;
 	int64_t *out_id;              /* the open events: the new ticket's id (may be NULL) */
+	const char *source;           /* a person's open: where it came from ("email"); NULL: "telegram" */
 };
 
 /* engine_apply()'s refusals: nothing was changed. */

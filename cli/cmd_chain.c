@@ -181,7 +181,7 @@ int cmd_org(struct cli *c, int argc, char **argv)
 /* ---- store ---- */
 
 struct store_args {
-	const char *org, *tz, *hours, *address;
+	const char *org, *tz, *hours, *address, *email;
 };
 
 static int store_opt(struct cli *c, int opt, const char *val, void *arg)
@@ -193,6 +193,7 @@ static int store_opt(struct cli *c, int opt, const char *val, void *arg)
 	case 'z': a->tz = val; return 0;
 	case 'H': a->hours = val; return 0;
 	case 'a': a->address = val; return 0;
+	case 'e': a->email = val; return 0;
 	}
 	return EXIT_USAGE;
 }
@@ -244,7 +245,7 @@ static int store_add(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static const int store_cols[] = { 4, 16, 22, 18, 5, 30, 0 };
+static const int store_cols[] = { 4, 16, 22, 18, 5, 24, 30, 0 };
 
 static int print_store(const struct store_row *r, void *arg)
 {
@@ -253,7 +254,8 @@ static int print_store(const struct store_row *r, void *arg)
 	snprintf(id, sizeof(id), "%lld", (long long)r->id);
 	snprintf(tills, sizeof(tills), "%lld", (long long)r->tills);
 	cli_row(c, store_cols, ARRAY_SIZE(store_cols),
-		(const char *[]){ id, r->org, r->name, r->timezone, tills, r->address, r->hours });
+		(const char *[]){ id, r->org, r->name, r->timezone, tills, *r->email ? r->email : "-",
+				  r->address, r->hours });
 	return 0;
 }
 
@@ -276,9 +278,82 @@ static int store_list(struct cli *c, int argc, char **argv)
 	return db_store_list(c->db, org_id, print_store, c) ? EXIT_FAIL : EXIT_OK;
 }
 
+/*
+ * An address given to --email: lower-case into out (n bytes), "" for
+ * "none" when none_ok. 0, or the usage failure reported.
+ */
+static int email_arg(struct cli *c, const char *val, bool none_ok, char *out, size_t n)
+{
+	if (none_ok && !strcmp(val, "none")) {
+		*out = '\0';
+		return 0;
+	}
+	size_t len = strlen(val);
+	if (len >= n || !cli_email_valid(val))
+		return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_EMAIL, val);
+	for (size_t i = 0; i <= len; i++)
+		out[i] = (char)(val[i] >= 'A' && val[i] <= 'Z' ? val[i] - 'A' + 'a' : val[i]);
+	return 0;
+}
+
+/*
+ * Saves email ("": none) as the address of row id (called name) with
+ * save, in one transaction, and says what was done.
+ */
+static int email_save(struct cli *c, int (*save)(struct db *, int64_t, const char *), int64_t id,
+		      const char *name, const char *email, enum msg_id said_set, enum msg_id said_cleared)
+{
+	int rc = cli_begin(c);
+	if (rc)
+		return rc;
+	rc = save(c->db, id, *email ? email : NULL);
+	if (rc == TD_EEXISTS)
+		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_EMAIL_TAKEN, email);
+	else if (rc)
+		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
+	if ((rc = cli_finish(c, rc)))
+		return rc;
+	if (*email)
+		cli_say(c, said_set, (long long)id, name, email);
+	else
+		cli_say(c, said_cleared, (long long)id, name);
+	return EXIT_OK;
+}
+
+/* store set STORE --email ADDR|none: the store's own address; its letters are the store's. */
+static int store_set(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "org", required_argument, NULL, 'o' },
+		{ "email", required_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store_args a = { 0 };
+	char email[256];
+	int64_t org_id = 0, id;
+	bool done;
+	int rc = cli_options(c, &argc, &argv, "o:e:h", opts, MSG_HELP_STORE_SET, store_opt, &a, &done);
+	if (done || rc)
+		return rc;
+	if (argc != 1 || !a.email || a.tz || a.hours || a.address)
+		return cli_usage(c, MSG_HELP_STORE_SET, false);
+	if ((rc = email_arg(c, a.email, true, email, sizeof(email))))
+		return rc;
+	if (!cli_db(c))
+		return EXIT_FAIL;
+	if ((a.org && (rc = cli_found(c, db_org_find(c->db, &org_id, a.org), MSG_NOUN_ORG, a.org))) ||
+	    (rc = cli_found(c, db_store_find(c->db, &id, org_id, argv[0]), MSG_NOUN_STORE, argv[0])))
+		return rc;
+	return email_save(c, db_store_set_email, id, argv[0], email, MSG_CLI_STORE_EMAIL_SET,
+			  MSG_CLI_STORE_EMAIL_CLEARED);
+}
+
 int cmd_store(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_sub subs[] = { { "add", store_add }, { "list", store_list }, { NULL, NULL } };
+	static const struct cli_sub subs[] = {
+		{ "add", store_add }, { "list", store_list }, { "set", store_set }, { NULL, NULL },
+	};
 	return cli_dispatch(c, argc, argv, subs, MSG_HELP_STORE);
 }
 
@@ -666,12 +741,16 @@ int cmd_invite(struct cli *c, int argc, char **argv)
 
 struct person_args {
 	struct place_args place;
-	const char *role;
+	const char *role, *email, *telegram;
 };
 
 static int person_opt(struct cli *c, int opt, const char *val, void *arg)
 {
 	struct person_args *a = arg;
+	if (opt == 'e' || opt == 'T') {
+		*(opt == 'e' ? &a->email : &a->telegram) = val;
+		return 0;
+	}
 	if (opt == 'r') {
 		if (!role_valid(val))
 			return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_ROLE, val);
@@ -685,11 +764,13 @@ static const struct option person_opts[] = {
 	{ "org", required_argument, NULL, 'o' },
 	{ "store", required_argument, NULL, 's' },
 	{ "role", required_argument, NULL, 'r' },
+	{ "email", required_argument, NULL, 'e' },
+	{ "telegram", required_argument, NULL, 'T' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
-static const int person_cols[] = { 4, 20, 9, 16, 20, 12, 9, 12, 0 };
+static const int person_cols[] = { 4, 20, 9, 16, 20, 12, 24, 9, 12, 0 };
 
 static int print_person(const struct person_row *r, void *arg)
 {
@@ -702,7 +783,7 @@ static int print_person(const struct person_row *r, void *arg)
 		cli_time(seen, sizeof(seen), r->last_seen_at, NULL);
 	cli_row(c, person_cols, ARRAY_SIZE(person_cols),
 		(const char *[]){ id, r->name, r->role, *r->org ? r->org : "-",
-				  *r->store ? r->store : "-", tg,
+				  *r->store ? r->store : "-", tg, *r->email ? r->email : "-",
 				  msg(r->disabled_at ? MSG_CLI_PERSON_DISABLED_MARK :
 					MSG_CLI_PERSON_ENABLED_MARK),
 				  r->blocked ? msg(MSG_CLI_PERSON_BLOCKED_MARK) : "-", seen });
@@ -718,7 +799,7 @@ static int person_list(struct cli *c, int argc, char **argv)
 			     person_opt, &a, &done);
 	if (done || rc)
 		return rc;
-	if (argc != 0)
+	if (argc != 0 || a.email || a.telegram)
 		return cli_usage(c, MSG_HELP_PERSON_LIST, false);
 	if ((rc = find_place(c, &a.place, &f.org_id, &f.store_id, NULL)))
 		return rc;
@@ -775,7 +856,7 @@ static int person_change(struct cli *c, int argc, char **argv, enum person_verb 
 	if (done || rc)
 		return rc;
 	/* --store (and --org to narrow it) belong to move alone. */
-	if (argc != 1 || a.role || (verb == PERSON_MOVE) != (a.place.store != NULL) ||
+	if (argc != 1 || a.role || a.email || a.telegram || (verb == PERSON_MOVE) != (a.place.store != NULL) ||
 	    (verb != PERSON_MOVE && a.place.org))
 		return cli_usage(c, help, false);
 	if ((rc = find_place(c, &a.place, &org_id, &store_id, NULL)) ||
@@ -840,11 +921,85 @@ static int person_move(struct cli *c, int argc, char **argv)
 	return person_change(c, argc, argv, PERSON_MOVE, MSG_HELP_PERSON_MOVE);
 }
 
+/*
+ * person add NAME --role ROLE [--store S] [--org O] [--email ADDR] [--telegram ID]: someone
+ * enrolled by hand, e.g. a cashier who writes by e-mail only (no invite,
+ * no Telegram).
+ */
+static int person_add(struct cli *c, int argc, char **argv)
+{
+	struct person_args a = { .role = "cashier" };
+	char email[256] = "";
+	int64_t org_id, store_id, id, tg = 0;
+	bool done;
+	int rc = cli_options(c, &argc, &argv, "o:s:r:e:T:h", person_opts, MSG_HELP_PERSON_ADD, person_opt,
+			     &a, &done);
+	if (done || rc)
+		return rc;
+	if (argc != 1 || (!a.email && !a.telegram))
+		return cli_usage(c, MSG_HELP_PERSON_ADD, false);
+	if ((rc = cli_check_text(c, MSG_NOUN_PERSON, argv[0], NAME_MAX_BYTES)) ||
+	    (a.email && (rc = email_arg(c, a.email, false, email, sizeof(email)))))
+		return rc;
+	long long tg_id = 0;
+	if (a.telegram && parse_int(&tg_id, a.telegram, 1, INT64_MAX))
+		return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_NUMBER, a.telegram);
+	tg = tg_id;
+	enum person_role role;
+	if (person_role_parse(&role, a.role))
+		return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_ROLE, a.role);
+	if (role == ROLE_CASHIER && !a.place.store)
+		return cli_fail(c, EXIT_USAGE, MSG_CLI_CASHIER_NEEDS_STORE);
+	if (role == ROLE_OWNER && !a.place.org && !a.place.store)
+		return cli_fail(c, EXIT_USAGE, MSG_CLI_OWNER_NEEDS_ORG);
+	if ((rc = find_place(c, &a.place, &org_id, &store_id, NULL)))
+		return rc;
+	if (store_id && !org_id)
+		db_store_get(c->db, store_id, store_org, &org_id);
+	if ((rc = cli_begin(c)))
+		return rc;
+	/* As an invite enrols them: staff belong to the support company, an owner to no store. */
+	bool staff = role == ROLE_ENGINEER || role == ROLE_ADMIN;
+	rc = db_person_add(c->db, &id, argv[0], a.role, staff || role == ROLE_OWNER ? 0 : store_id,
+			   staff ? 0 : org_id, tg, *email ? email : NULL);
+	if (rc == TD_EEXISTS)
+		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_PERSON_TAKEN, *email ? email : "-", a.telegram ? a.telegram : "-");
+	else if (rc)
+		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
+	if ((rc = cli_finish(c, rc)))
+		return rc;
+	cli_say(c, MSG_CLI_PERSON_ADDED, (long long)id, argv[0], a.role, *email ? email : "-");
+	return EXIT_OK;
+}
+
+/* person set PERSON --email ADDR|none: the address their letters come from. */
+static int person_set(struct cli *c, int argc, char **argv)
+{
+	struct person_args a = { 0 };
+	struct person_names names = { "", "", "" };
+	char email[256];
+	int64_t id;
+	bool done;
+	int rc = cli_options(c, &argc, &argv, "e:h", person_opts, MSG_HELP_PERSON_SET, person_opt, &a, &done);
+	if (done || rc)
+		return rc;
+	if (argc != 1 || !a.email || a.telegram || a.role || a.place.store || a.place.org)
+		return cli_usage(c, MSG_HELP_PERSON_SET, false);
+	if ((rc = email_arg(c, a.email, true, email, sizeof(email))))
+		return rc;
+	if (!cli_db(c) || (rc = cli_found(c, db_person_find(c->db, &id, argv[0]), MSG_NOUN_PERSON, argv[0])))
+		return rc ? rc : EXIT_FAIL;
+	db_person_get(c->db, id, person_names, &names);
+	return email_save(c, db_person_set_email, id, names.name, email, MSG_CLI_PERSON_EMAIL_SET,
+			  MSG_CLI_PERSON_EMAIL_CLEARED);
+}
+
 int cmd_person(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-		{ "list", person_list }, { "disable", person_disable }, { "enable", person_enable },
-		{ "move", person_move }, { NULL, NULL },
+		{ "list", person_list }, { "add", person_add }, { "set", person_set },
+		{ "disable", person_disable }, { "enable", person_enable }, { "move", person_move },
+		{ NULL, NULL },
 	};
 	return cli_dispatch(c, argc, argv, subs, MSG_HELP_PERSON);
 }

@@ -49,6 +49,41 @@ int mail_from_address(char *out, size_t n, const char *from)
 	return rc;
 }
 
+/* One Message-ID fit for a header: printable, no brackets or spaces. */
+static bool id_usable(const char *id, size_t n)
+{
+	if (!n || n > 250)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (id[i] <= ' ' || id[i] >= 0x7f || id[i] == '<' || id[i] == '>')
+			return false;
+	return true;
+}
+
+/*
+ * In-Reply-To and References (RFC 5322 3.6.4), each id in brackets; ids
+ * it could not carry are left out. GMime folds References between ids.
+ */
+static void thread(GMimeMessage *m, const struct mail_draft *d)
+{
+	GString *refs = g_string_new(NULL);
+	if (d->in_reply_to && id_usable(d->in_reply_to, strlen(d->in_reply_to))) {
+		char *v = g_strdup_printf("<%s>", d->in_reply_to);
+		g_mime_object_set_header(GMIME_OBJECT(m), "In-Reply-To", v, NULL);
+		g_free(v);
+	}
+	for (const char *p = d->references ? d->references : ""; *p;) {
+		size_t n = strcspn(p, " ");
+		if (id_usable(p, n))
+			g_string_append_printf(refs, " <%.*s>", (int)n, p);
+		p += n;
+		p += strspn(p, " ");
+	}
+	if (refs->len)
+		g_mime_object_set_header(GMIME_OBJECT(m), "References", refs->str + 1, NULL);
+	g_string_free(refs, TRUE);
+}
+
 int mail_build(struct buf *out, const struct mail_draft *d)
 {
 	InternetAddress *from = parse_from(d->from);
@@ -72,6 +107,8 @@ int mail_build(struct buf *out, const struct mail_draft *d)
 	g_mime_message_set_date(m, date);
 	/* RFC 3834: no vacation robot answers it. */
 	g_mime_object_set_header(GMIME_OBJECT(m), "Auto-Submitted", "auto-generated", NULL);
+
+	thread(m, d);
 
 	GMimeObject *plain = text_part("plain", d->text);
 	if (d->html) {

@@ -1,6 +1,7 @@
 /*
- * build.h - a letter into the bytes of a MIME message. mail/build.c is
- * the one file that includes GMime.
+ * build.h - a letter into the bytes of a MIME message (mail/build.c).
+ * Only mail/ includes GMime: build.c writes messages, parse.c reads them
+ * (inbound.h); mail_mime_init() below starts GMime for both.
  */
 #ifndef TD_MAIL_BUILD_H
 #define TD_MAIL_BUILD_H
@@ -18,12 +19,15 @@ struct mail_draft {
 	int64_t date;            /* Unix time of the Date header (UTC) */
 	const struct letter_rcpt *to;
 	size_t n_to;
+	/* Its place in a thread: Message-IDs without brackets; NULL or "": none. */
+	const char *in_reply_to;
+	const char *references;  /* space-separated, oldest first */
 };
 
 /*
- * Starts GMime (once per process, before any thread builds) and ends it
- * (mail_mime_shutdown, when no thread builds any more: the daemon's end,
- * a test's teardown).
+ * Starts GMime (once per process, before any thread builds or parses a
+ * letter) and ends it (mail_mime_shutdown, when no thread builds or
+ * parses any more: the daemon's end, a test's teardown).
  */
 void mail_mime_init(void);
 void mail_mime_shutdown(void);
@@ -32,8 +36,9 @@ void mail_mime_shutdown(void);
  * Writes d as an RFC 5322 message into out: multipart/alternative of
  * text/plain and text/html (text/plain alone without html), UTF-8,
  * quoted-printable bodies, RFC 2047 encoded subject and names, CRLF line
- * ends, no line over 998 octets, Message-ID, Date, MIME-Version and
- * Auto-Submitted: auto-generated. 0, TD_EINVAL (an unusable from), or
+ * ends, no line over 998 octets, Message-ID, Date, MIME-Version,
+ * Auto-Submitted: auto-generated, and In-Reply-To and References when
+ * the draft has them. 0, TD_EINVAL (an unusable from), or
  * TD_ENOMEM (out's cap).
  */
 int mail_build(struct buf *out, const struct mail_draft *d);

@@ -33,6 +33,10 @@ struct letter {
 	const char *html;        /* the text/html part; NULL: text only */
 	const struct letter_rcpt *to;
 	size_t n_to;             /* at least one */
+	/* A ticket's thread (mail/answer.h): its ticket, and the letter's place in it. */
+	int64_t ticket_id;       /* 0: none */
+	const char *in_reply_to; /* a Message-ID without brackets; NULL: none */
+	const char *references;  /* Message-IDs without brackets, space-separated, oldest first; NULL: none */
 };
 
 /*

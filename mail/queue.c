@@ -31,6 +31,7 @@ int mail_queue(struct db *db, const struct letter *l, int64_t now, int64_t *id)
 	unsigned char r[12];
 	char message_id[96];
 	if (!l->ref || !l->kind || !l->subject || !*l->subject || !one_line(l->subject) || !l->text ||
+	    !one_line(l->in_reply_to) || !one_line(l->references) ||
 	    !l->n_to || l->n_to > RCPTS_MAX)
 		return TD_EINVAL;
 	for (size_t i = 0; i < l->n_to; i++) {
@@ -47,6 +48,7 @@ int mail_queue(struct db *db, const struct letter *l, int64_t now, int64_t *id)
 	const struct letter_row_new row = {
 		.ref = l->ref, .kind = l->kind, .subject = l->subject, .text = l->text,
 		.html = l->html, .message_id = message_id, .org_id = l->org_id,
+		.ticket_id = l->ticket_id, .in_reply_to = l->in_reply_to, .references = l->references,
 	};
 	return db_letter_add(db, id, &row, addrs, names, l->n_to, now);
 }

@@ -48,7 +48,7 @@ struct outgoing {
 	bool recorded;                        /* its outcome is committed */
 	struct mail_sender *sender;
 	/* The row, copied: the draft's strings. */
-	char *subject, *text, *html, *message_id;
+	char *subject, *text, *html, *message_id, *in_reply_to, *references;
 	int64_t created_at;
 };
 
@@ -83,6 +83,8 @@ static int take_letter(const struct letter_row *l, void *arg)
 	o->text = xstrdup(l->text);
 	o->html = l->html ? xstrdup(l->html) : NULL;
 	o->message_id = xstrdup(l->message_id);
+	o->in_reply_to = xstrdup(l->in_reply_to);
+	o->references = xstrdup(l->references);
 	o->created_at = l->created_at;
 	buf_init(&o->msg, MESSAGE_CAP);
 	return 0;
@@ -111,6 +113,8 @@ static void outgoing_release(struct outgoing *o)
 	free(o->text);
 	free(o->html);
 	free(o->message_id);
+	free(o->in_reply_to);
+	free(o->references);
 	buf_release(&o->msg);
 }
 
@@ -128,6 +132,7 @@ static void prepare(struct mail_sender *s, struct outgoing *o)
 	const struct mail_draft d = {
 		.from = s->from, .subject = o->subject, .text = o->text, .html = o->html,
 		.message_id = o->message_id, .date = o->created_at, .to = to, .n_to = o->n_to,
+		.in_reply_to = o->in_reply_to, .references = o->references,
 	};
 	if (!s->mime) {
 		mail_mime_init();

@@ -142,7 +142,7 @@ int db_store_add(struct db *db, int64_t *out, int64_t org_id, const char *name,
 
 #define STORE_SELECT \
 	"SELECT s.id, s.org_id, o.name, s.name, s.address, s.timezone, s.hours," \
-	" (SELECT count(*) FROM tills WHERE store_id = s.id)" \
+	" (SELECT count(*) FROM tills WHERE store_id = s.id), coalesce(s.email, '')" \
 	" FROM stores s JOIN orgs o ON o.id = s.org_id "
 
 struct store_rows {
@@ -162,6 +162,7 @@ static int store_row(sqlite3_stmt *st, void *arg)
 		.timezone = db_text(st, 5),
 		.hours = db_text(st, 6),
 		.tills = sqlite3_column_int64(st, 7),
+		.email = db_text(st, 8),
 	};
 	return rows->fn(&r, rows->arg);
 }
@@ -318,7 +319,7 @@ int db_invite_redeem(struct db *db, int64_t *out_person, const char *code_hash,
 	"SELECT p.id, coalesce(p.tg_user_id, 0), coalesce(p.store_id, 0)," \
 	" coalesce(p.org_id, s.org_id, 0), p.name, p.role, coalesce(s.name, '')," \
 	" coalesce(o.name, ''), p.blocked, coalesce(p.disabled_at, 0)," \
-	" coalesce(p.last_seen_at, 0)" \
+	" coalesce(p.last_seen_at, 0), coalesce(p.email, ''), coalesce(p.mailbox_of, 0)" \
 	" FROM people p LEFT JOIN stores s ON s.id = p.store_id" \
 	" LEFT JOIN orgs o ON o.id = coalesce(p.org_id, s.org_id) "
 
@@ -342,6 +343,8 @@ static int person_row(sqlite3_stmt *st, void *arg)
 		.blocked = sqlite3_column_int(st, 8),
 		.disabled_at = sqlite3_column_int64(st, 9),
 		.last_seen_at = sqlite3_column_int64(st, 10),
+		.email = db_text(st, 11),
+		.mailbox_of = sqlite3_column_int64(st, 12),
 	};
 	return rows->fn(&r, rows->arg);
 }
@@ -442,4 +445,64 @@ int db_person_seen_tg(struct db *db, int64_t tg_user_id, int64_t now, bool wrote
 	return db_run(db, "UPDATE people SET last_seen_at = ?2,"
 		      " blocked = CASE WHEN ?3 THEN 0 ELSE blocked END WHERE tg_user_id = ?1",
 		      DB_BINDS(DB_INT(tg_user_id), DB_INT(now), DB_INT(wrote_privately)));
+}
+
+/* ---- addresses letters come from ---- */
+
+/* Whether a person or a store other than the one being set has email. */
+static int email_taken(struct db *db, const char *email, int64_t person_id, int64_t store_id)
+{
+	int64_t unused;
+	int rc = db_query_int(db, "SELECT 1 FROM people WHERE email = ?1 AND id != ?2 UNION ALL"
+			      " SELECT 1 FROM stores WHERE email = ?1 AND id != ?3 LIMIT 1",
+			      DB_BINDS(DB_TEXT(email), DB_INT(person_id), DB_INT(store_id)), &unused);
+	return rc == TD_ENOTFOUND ? 0 : rc ? rc : TD_EEXISTS;
+}
+
+int db_person_add(struct db *db, int64_t *out, const char *name, const char *role,
+		  int64_t store_id, int64_t org_id, int64_t tg_user_id, const char *email)
+{
+	int rc = email ? email_taken(db, email, 0, 0) : 0;
+	if (rc)
+		return rc;
+	return db_run_insert(db, "INSERT INTO people(tg_user_id, name, role, store_id, org_id, email,"
+			     " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			     DB_BINDS(DB_ID(tg_user_id), DB_TEXT(name), DB_TEXT(role), DB_ID(store_id),
+				      DB_ID(org_id), DB_TEXT(email), DB_INT(clock_now())), out);
+}
+
+int db_person_set_email(struct db *db, int64_t id, const char *email)
+{
+	int rc = email ? email_taken(db, email, id, 0) : 0;
+	if (rc)
+		return rc;
+	return db_run(db, "UPDATE people SET email = ?2 WHERE id = ?1", DB_BINDS(DB_INT(id), DB_TEXT(email)));
+}
+
+int db_store_set_email(struct db *db, int64_t id, const char *email)
+{
+	int rc = email ? email_taken(db, email, 0, id) : 0;
+	if (rc)
+		return rc;
+	return db_run(db, "UPDATE stores SET email = ?2 WHERE id = ?1", DB_BINDS(DB_INT(id), DB_TEXT(email)));
+}
+
+int db_person_by_email(struct db *db, const char *email, int64_t *out)
+{
+	return db_query_int(db, "SELECT id FROM people WHERE email = ?", DB_BINDS(DB_TEXT(email)), out);
+}
+
+int db_store_by_email(struct db *db, const char *email, int64_t *out)
+{
+	return db_query_int(db, "SELECT id FROM stores WHERE email = ?", DB_BINDS(DB_TEXT(email)), out);
+}
+
+int db_store_mailbox(struct db *db, int64_t store_id, int64_t now, int64_t *out)
+{
+	int rc = db_query_int(db, "SELECT id FROM people WHERE mailbox_of = ?", DB_BINDS(DB_INT(store_id)), out);
+	if (rc != TD_ENOTFOUND)
+		return rc;
+	return db_run_insert(db, "INSERT INTO people(name, role, store_id, org_id, mailbox_of, created_at)"
+			     " SELECT name, 'cashier', id, org_id, id, ? FROM stores WHERE id = ?",
+			     DB_BINDS(DB_INT(now), DB_INT(store_id)), out);
 }

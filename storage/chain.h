@@ -25,6 +25,7 @@ struct store_row {
 	int64_t id, org_id;
 	const char *org, *name, *address, *timezone, *hours;
 	int64_t tills;
+	const char *email;    /* the store's own address (lower-case), "" for none */
 };
 
 struct till_row {
@@ -47,6 +48,8 @@ struct person_row {
 	bool blocked;              /* Telegram refused a message to them (403) */
 	int64_t disabled_at;       /* an admin revoked their access; 0: enabled */
 	int64_t last_seen_at;      /* their last message or press; 0: never */
+	const char *email;         /* lower-case address their letters come from, "" for none */
+	int64_t mailbox_of;        /* the store whose own address this person stands for, 0: none */
 };
 
 struct person_filter {
@@ -151,5 +154,31 @@ int db_person_blocked_tg(struct db *db, int64_t tg_user_id);
  * means they no longer block the bot; it never touches "disabled".
  */
 int db_person_seen_tg(struct db *db, int64_t tg_user_id, int64_t now, bool wrote_privately);
+
+/* ---- addresses letters come from (mail/inbound.h) ---- */
+
+/*
+ * Adds a person an admin enrols by hand (no invite): a cashier of
+ * store_id, or staff; tg_user_id 0 for one who writes by e-mail only,
+ * email NULL for none. TD_EEXISTS when the Telegram id or the address is
+ * another's.
+ */
+int db_person_add(struct db *db, int64_t *out, const char *name, const char *role,
+		  int64_t store_id, int64_t org_id, int64_t tg_user_id, const char *email);
+/*
+ * Sets (NULL: removes) the address of a person or of a store, already
+ * lower-case and valid. TD_EEXISTS when another person or store has it.
+ */
+int db_person_set_email(struct db *db, int64_t id, const char *email);
+int db_store_set_email(struct db *db, int64_t id, const char *email);
+/* The person whose address is email (lower-case); TD_ENOTFOUND for none. */
+int db_person_by_email(struct db *db, const char *email, int64_t *out);
+/* The store whose own address is email (lower-case); TD_ENOTFOUND for none. */
+int db_store_by_email(struct db *db, const char *email, int64_t *out);
+/*
+ * The store's mailbox person: the cashier its own address's letters are
+ * written by, named as the store, made at the first need.
+ */
+int db_store_mailbox(struct db *db, int64_t store_id, int64_t now, int64_t *out);
 
 #endif

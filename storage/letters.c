@@ -8,11 +8,14 @@ int db_letter_add(struct db *db, int64_t *out, const struct letter_row_new *l,
 		  const char *const *addrs, const char *const *names, size_t n, int64_t now)
 {
 	int rc = db_run_insert(db, "INSERT INTO letters(ref, kind, org_id, subject, text, html,"
-			       " message_id, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+			       " message_id, created_at, next_at, ticket_id, in_reply_to, refs)"
+			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 			       " ON CONFLICT(ref) DO NOTHING",
 			       DB_BINDS(DB_TEXT(l->ref), DB_TEXT(l->kind), DB_ID(l->org_id),
 					DB_TEXT(l->subject), DB_TEXT(l->text), DB_TEXT(l->html),
-					DB_TEXT(l->message_id), DB_INT(now), DB_INT(now)), out);
+					DB_TEXT(l->message_id), DB_INT(now), DB_INT(now),
+					DB_ID(l->ticket_id), DB_TEXT(l->in_reply_to),
+					DB_TEXT(l->references)), out);
 	if (!rc && !sqlite3_changes(db->h))
 		return TD_EEXISTS;
 	for (size_t i = 0; i < n && !rc; i++)
@@ -67,12 +70,15 @@ static int letter_map(sqlite3_stmt *st, void *arg)
 		.attempts = sqlite3_column_int(st, 9),
 		.next_at = sqlite3_column_int64(st, 10),
 		.last_error = db_text(st, 11),
+		.in_reply_to = db_text(st, 12),
+		.references = db_text(st, 13),
 	};
 	return rows->fn(&l, rows->arg);
 }
 
 #define LETTER_COLUMNS "SELECT id, ref, kind, subject, text, html, message_id, created_at, state," \
-		       " attempts, next_at, last_error FROM letters"
+		       " attempts, next_at, last_error, coalesce(in_reply_to, ''), coalesce(refs, '')" \
+		       " FROM letters"
 
 int db_letter_due(struct db *db, int64_t now, int limit,
 		  int (*fn)(const struct letter_row *, void *), void *arg)

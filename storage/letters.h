@@ -10,6 +10,8 @@
 struct letter_row_new {
 	const char *ref, *kind, *subject, *text, *html, *message_id;
 	int64_t org_id;
+	int64_t ticket_id;                    /* 0: none */
+	const char *in_reply_to, *references; /* NULL: none */
 };
 
 /* Inserts a letter and its recipients (addr, name pairs); TD_EEXISTS when its ref exists. */
@@ -30,6 +32,7 @@ struct letter_row {
 	int attempts;
 	int64_t next_at;
 	const char *last_error;  /* "" when none */
+	const char *in_reply_to, *references;  /* "" when none */
 };
 
 /* One recipient of a letter as stored; strings borrowed for the callback. */

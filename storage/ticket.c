@@ -15,7 +15,7 @@ int db_ticket_open(struct db *db, int64_t *out, const struct ticket_new *t, int6
 	if (rc)
 		return rc;
 	return db_ticket_event(db, *out, now, t->cashier_id, HISTORY_OPENED, TICKET_NEW, t->priority, 0,
-			       t->title);
+			       t->body ? t->body : t->title);
 }
 
 /* A ticket's stored state, before a history row changes it ("" before the first). */
@@ -348,4 +348,10 @@ int db_ack_due(struct db *db, int64_t chat_id, int64_t now, int64_t gap, bool *d
 	if (!rc)
 		*due = sqlite3_changes(db->h) > 0;
 	return rc;
+}
+
+int db_ticket_opening(struct db *db, int64_t id, char *out, size_t n)
+{
+	return db_query_text(db, "SELECT coalesce(body, '') FROM ticket_events WHERE ticket_id = ?"
+			     " AND kind = 'opened' ORDER BY id LIMIT 1", DB_BINDS(DB_INT(id)), out, n);
 }

@@ -21,6 +21,7 @@ struct ticket_new {
 	int64_t kb_article_id;                  /* the knowledge base's best article, 0: none */
 	const char *agent_check;                /* the till agent's check that opened it, NULL: none */
 	const char *route;                      /* its routing group's name, NULL: the default chat */
+	const char *body;                       /* the "opened" row's words, NULL: the title (a letter's text) */
 };
 
 struct ticket_row {
@@ -152,6 +153,9 @@ int db_ticket_queue_routed(struct db *db, int64_t assignee_id, const struct tick
 			   void *arg);
 /* The ticket's route in out ("" for none: the default chat); TD_ENOTFOUND: no such ticket. */
 int db_ticket_route(struct db *db, int64_t id, char *out, size_t n);
+
+/* The words its "opened" row keeps (n bytes, cut); TD_ENOTFOUND for no such ticket. */
+int db_ticket_opening(struct db *db, int64_t id, char *out, size_t n);
 
 /* True when the ticket's history has an event of this kind. */
 bool db_ticket_has_event(struct db *db, int64_t id, enum history_kind kind);

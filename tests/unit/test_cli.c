@@ -806,6 +806,48 @@ static void test_cli__person_move_and_bad_arguments(void **state)
 	assert_null(strstr(out_text, "disabled"));
 }
 
+/*
+ * Addresses letters come from: a cashier enrolled by hand who writes by
+ * e-mail only, kept in lower case and listed; a store's own address; no
+ * address twice, none that is no address; "none" takes one away.
+ */
+static void test_cli__person_and_store_addresses_for_letters(void **state)
+{
+	(void)state;
+	make_chain();
+	assert_int_equal(run("person", "add", "Анна", "--store", "Ромашка-1", "--email", "Anna@Romashka.RU", NULL), 0);
+	assert_contains(out_text, "role cashier, address anna@romashka.ru");
+	assert_int_equal(run("person", "list", NULL), 0);
+	assert_contains(out_text, "anna@romashka.ru");
+	assert_int_equal(run("store", "set", "Ромашка-1", "--email", "Shop1@romashka.ru", NULL), 0);
+	assert_int_equal(run("store", "list", NULL), 0);
+	assert_contains(out_text, "shop1@romashka.ru");
+	/* Taken by a person or a store, whatever its case. */
+	assert_int_equal(run("person", "add", "Ольга", "--store", "Ромашка-1", "--email", "ANNA@romashka.ru", NULL),
+			 EXIT_FAIL);
+	assert_contains(err_text, "anna@romashka.ru or Telegram id - belongs to someone else");
+	assert_int_equal(run("person", "add", "Ольга", "--store", "Ромашка-1", "--email", "shop1@romashka.ru", NULL),
+			 EXIT_FAIL);
+	assert_int_equal(run("store", "set", "Ромашка-1", "--email", "anna@romashka.ru", NULL), EXIT_FAIL);
+	assert_int_equal(run("person", "add", "Ольга", "--store", "Ромашка-1", "--email", "not an address", NULL),
+			 EXIT_USAGE);
+	assert_int_equal(run("person", "add", "Ольга", "--store", "Ромашка-1", NULL), EXIT_USAGE);
+	assert_int_equal(run("person", "add", "Ольга", "--email", "olga@romashka.ru", NULL), EXIT_USAGE);
+	assert_int_equal(run("person", "set", "Анна", "--email", "none", "--store", "x", NULL), EXIT_USAGE);
+	assert_int_equal(run("person", "set", "Анна", "--email", "none", NULL), 0);
+	assert_int_equal(run("person", "add", "Ольга", "--store", "Ромашка-1", "--email", "anna@romashka.ru", NULL), 0);
+	assert_int_equal(run("person", "set", "Анна", "--email", "anna.k@romashka.ru", NULL), 0);
+	struct db *db = open_db();
+	int64_t id, shop;
+	assert_int_equal(db_person_by_email(db, "anna.k@romashka.ru", &id), 0);
+	assert_int_equal(db_store_by_email(db, "shop1@romashka.ru", &shop), 0);
+	db_close(db);
+	assert_int_equal(run("store", "set", "Ромашка-1", "--email", "none", NULL), 0);
+	db = open_db();
+	assert_int_equal(db_store_by_email(db, "shop1@romashka.ru", &shop), TD_ENOTFOUND);
+	db_close(db);
+}
+
 static void test_cli__unknown_commands_and_help(void **state)
 {
 	(void)state;
@@ -818,7 +860,8 @@ static void test_cli__unknown_commands_and_help(void **state)
 		{ "equipment", "add", "--help" }, { "invite", "--help", NULL }, { "ticket", "list", "--help" },
 		{ "backup", "--help", NULL }, { "init", "--help", NULL }, { "config", "--help", NULL },
 		{ "person", "--help", NULL }, { "person", "list", "--help" }, { "person", "disable", "--help" },
-		{ "person", "enable", "--help" }, { "person", "move", "--help" },
+		{ "person", "enable", "--help" }, { "person", "move", "--help" }, { "person", "add", "--help" },
+		{ "person", "set", "--help" }, { "store", "set", "--help" },
 	};
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		assert_int_equal(run(cmds[i][0], cmds[i][1], cmds[i][2], NULL), 0);
@@ -846,6 +889,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_cli__init_creates_the_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cli__person_and_store_addresses_for_letters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli__org_add_stores_tier_and_owners, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli__org_add_twice_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli__org_add_bad_arguments_write_nothing, setup, teardown),

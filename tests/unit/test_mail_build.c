@@ -166,12 +166,62 @@ static void test_mail_build__an_unusable_sender_is_refused(void **state)
 	buf_release(&b);
 }
 
+/*
+ * An answer on a ticket's thread: In-Reply-To names the letter it answers
+ * and References the thread, each id in brackets, read back by GMime as
+ * the ids they were; twelve long ids fold into lines under 78 columns,
+ * and an id with a bracket or a space in it is left out, not forged into
+ * two.
+ */
+static void test_mail_build__an_answer_carries_its_thread(void **state)
+{
+	(void)state;
+	char refs[2048];
+	size_t n = 0;
+	for (int i = 0; i < 12; i++)
+		n += (size_t)snprintf(refs + n, sizeof(refs) - n,
+				      "%d.0123456789abcdef0123456789abcdef@mail.romashka.example.ru ", i);
+	snprintf(refs + n, sizeof(refs) - n, "bad>id<@x two@ids");
+	const struct mail_draft d = {
+		.from = "desk@example.ru", .subject = "Re: [№7] Принтер не печатает", .text = "Взяли.\n",
+		.message_id = "2.y@tilldesk", .date = 1795000000, .to = owners, .n_to = 1,
+		.in_reply_to = "11.0123456789abcdef0123456789abcdef@mail.romashka.example.ru",
+		.references = refs,
+	};
+	struct buf b = BUF_INIT(1 << 20);
+	assert_int_equal(mail_build(&b, &d), 0);
+	assert_smtp_lines(&b);
+	/* Folded: no header line of the thread runs past 78 columns. */
+	const char *h = strstr(buf_cstr(&b), "\r\nReferences:");
+	assert_non_null(h);
+	int lines = 0;
+	for (h += 2; lines == 0 || *h == ' ' || *h == '\t'; h = strstr(h, "\r\n") + 2, lines++)
+		assert_true(strstr(h, "\r\n") - h <= 78);
+	assert_true(lines >= 12);
+	GMimeMessage *m = parse(&b);
+	const char *irt = g_mime_object_get_header(GMIME_OBJECT(m), "In-Reply-To");
+	assert_non_null(irt);
+	assert_non_null(strstr(irt, "<11.0123456789abcdef0123456789abcdef@mail.romashka.example.ru>"));
+	GMimeReferences *r = g_mime_references_parse(NULL, g_mime_object_get_header(GMIME_OBJECT(m), "References"));
+	assert_non_null(r);
+	assert_int_equal(g_mime_references_length(r), 13);
+	assert_string_equal(g_mime_references_get_message_id(r, 0),
+			    "0.0123456789abcdef0123456789abcdef@mail.romashka.example.ru");
+	assert_string_equal(g_mime_references_get_message_id(r, 11),
+			    "11.0123456789abcdef0123456789abcdef@mail.romashka.example.ru");
+	assert_string_equal(g_mime_references_get_message_id(r, 12), "two@ids");
+	g_mime_references_free(r);
+	g_object_unref(m);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mail_build__a_russian_letter_reads_back_whole),
 		cmocka_unit_test(test_mail_build__text_alone_and_long_lines_stay_under_998),
 		cmocka_unit_test(test_mail_build__an_unusable_sender_is_refused),
+		cmocka_unit_test(test_mail_build__an_answer_carries_its_thread),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
