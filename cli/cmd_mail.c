@@ -1,11 +1,17 @@
 /*
  * cmd_mail.c - `tilldesk mail queue [--all]`: the letters that wait or
- * failed (mail/sender.h), with each recipient's outcome.
+ * failed (mail/sender.h), with each recipient's outcome. `tilldesk mail
+ * fetch`: one pass over the mailbox of [imap] (mail/intake.h), as the
+ * daemon's intake makes it, with what became of the letters.
  */
 #include <getopt.h>
 
 #include "cli/cli.h"
 #include "core/buf.h"
+#include "core/http.h"
+#include "mail/build.h"
+#include "mail/imap.h"
+#include "mail/intake.h"
 #include "storage/letters.h"
 
 /* A letter on one line, each recipient on one below it, then its last error. */
@@ -81,8 +87,36 @@ static int mail_queue_cmd(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int mail_fetch_cmd(struct cli *c, int argc, char **argv)
+{
+	struct mail_intake_counts n = { 0 };
+	struct imap *session = NULL;
+	if (argc != 1)
+		return cli_usage(c, MSG_HELP_MAIL_FETCH, argc == 2 && (!strcmp(argv[1], "-h") ||
+								       !strcmp(argv[1], "--help")));
+	if (!*c->cfg.imap_url)
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_MAIL_NO_IMAP);
+	if (!cli_db(c))
+		return EXIT_FAIL;
+	if (http_global_init())
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, "libcurl");
+	mail_mime_init();
+	int rc = mail_intake_pass(c->db, &c->cfg, NULL, &session, NULL, &n);
+	imap_close(session);
+	mail_mime_shutdown();
+	http_global_cleanup();
+	cli_say(c, MSG_CLI_MAIL_FETCHED, n.letters, n.outcomes[INBOUND_OPENED], n.outcomes[INBOUND_JOINED],
+		n.outcomes[INBOUND_ANSWERED], n.outcomes[INBOUND_DECIDED], n.outcomes[INBOUND_UNKNOWN],
+		n.outcomes[INBOUND_CAPPED], n.outcomes[INBOUND_OVERSIZE], n.outcomes[INBOUND_LOOP],
+		n.outcomes[INBOUND_INVALID], n.again, n.gone);
+	if (rc)
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_MAIL_FETCH_FAILED, c->cfg.imap_url);
+	return EXIT_OK;
+}
+
 int cmd_mail(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_sub subs[] = { { "queue", mail_queue_cmd }, { NULL, NULL } };
+	static const struct cli_sub subs[] = { { "queue", mail_queue_cmd }, { "fetch", mail_fetch_cmd },
+					       { NULL, NULL } };
 	return cli_dispatch(c, argc, argv, subs, MSG_HELP_MAIL);
 }

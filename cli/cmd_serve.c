@@ -4,7 +4,8 @@
  * SIGINT stop both within about a second, also while another process holds
  * the database's write lock (db_stop_on). The main thread waits for the
  * signal and talks to systemd (core/notify.c). With [smtp] host set, the
- * mail sender (mail/sender.h) runs in a thread of its own.
+ * mail sender (mail/sender.h) runs in a thread of its own; with [imap] url
+ * set, the mail intake (mail/intake.h) reads the mailbox in another.
  */
 #include <malloc.h>
 #include <pthread.h>
@@ -20,6 +21,8 @@
 #include "core/log.h"
 #include "core/notify.h"
 #include "ingest/ingest.h"
+#include "mail/build.h"
+#include "mail/intake.h"
 #include "mail/sender.h"
 
 static volatile int stop_flag;
@@ -97,6 +100,7 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	pthread_t poller, scheduler;
 	struct sender *sender;
 	struct mail_sender *mail = NULL;
+	struct mail_intake *intake = NULL;
 	struct ingest *ingest;
 	char err[512];
 	int sig;
@@ -160,10 +164,27 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 		ingest_free(ingest);
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, "thread");
 	}
+	/*
+	 * The intake parses letters with GMime: started here, before the mail
+	 * sender's thread may start it for its first letter (a start is no
+	 * thread's to race).
+	 */
+	if (*c->cfg.imap_url)
+		mail_mime_init();
 	/* E-mail when [smtp] names a server: letters wait in the database till then. */
 	if (*c->cfg.smtp_host && mail_sender_start(&mail, &c->cfg, &stop_flag, err, sizeof(err))) {
 		stop_flag = 1;
 		sender_join(sender);
+		ingest_free(ingest);
+		http_global_cleanup();
+		fprintf(c->err, "tilldesk: %s\n", err);
+		return EXIT_FAIL;
+	}
+	/* Letters in when [imap] names a mailbox: its thread wakes the sender after each commit. */
+	if (*c->cfg.imap_url && mail_intake_start(&intake, &c->cfg, sender, &stop_flag, err, sizeof(err))) {
+		stop_flag = 1;
+		sender_join(sender);
+		mail_sender_join(mail);
 		ingest_free(ingest);
 		http_global_cleanup();
 		fprintf(c->err, "tilldesk: %s\n", err);
@@ -185,8 +206,11 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	ingest_free(ingest);  /* answers in progress finish first */
 	pthread_join(poller, NULL);
 	pthread_join(scheduler, NULL);
+	mail_intake_join(intake);  /* before the sender it kicks */
 	sender_join(sender);
 	mail_sender_join(mail);
+	if (*c->cfg.imap_url)
+		mail_mime_shutdown();
 	http_global_cleanup();
 	log_info("stopped");
 	return pa.rc ? EXIT_FAIL : EXIT_OK;

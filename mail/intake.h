@@ -45,7 +45,8 @@ struct mail_intake_counts {
 /*
  * One pass over cfg's mailbox on db (the caller's connection, no
  * transaction open), through *session: opened when NULL, kept open for
- * the next pass, closed and set to NULL when it broke. sender (may be
+ * the next pass, closed and set to NULL when it broke. GMime must be
+ * started (mail_mime_init()). sender (may be
  * NULL) is woken after each commit; stop (may be NULL) ends the pass
  * between batches. Adds to *counts. 0; TD_EDENIED when
  * the server refused the login; TD_ERR for the network, the server or
@@ -56,7 +57,12 @@ int mail_intake_pass(struct db *db, const struct config *cfg, struct sender *sen
 
 struct mail_intake;
 
-/* Starts the thread for cfg's [imap] (url set). TD_ERR with a reason in err when it cannot start. */
+/*
+ * Starts the thread for cfg's [imap] (url set); GMime must be started
+ * (mail_mime_init(), by the main thread before any other thread may start
+ * it too: the mail sender's). TD_ERR with a reason in err when it cannot
+ * start.
+ */
 int mail_intake_start(struct mail_intake **out, const struct config *cfg, struct sender *sender,
 		      const volatile int *stop, char *err, size_t errlen);
 /* Waits for the thread to end (*stop set: within about a second) and frees it; NULL is fine. */

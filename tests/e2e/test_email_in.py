@@ -5,12 +5,34 @@ a real SMTP server (aiosmtpd, mail_harness.Mailbox)."""
 import os
 import sys
 import tempfile
+import time
 import unittest
+from email.message import EmailMessage
+from email.utils import make_msgid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Desk  # noqa: E402
+from harness import ENGINEER, GROUP, Desk  # noqa: E402
 from imap_harness import PASSWORD, USER, Imapd  # noqa: E402
-from mail_harness import make_certs  # noqa: E402
+from mail_harness import PASSWORD as SMTP_PASSWORD, Mailbox, mail_config, make_certs, sql_as_owner  # noqa: E402
+
+SHOP = "shop@romashka.example"
+
+
+def letter(subject, text, frm=SHOP, charset="utf-8", headers=(), files=()):
+    """A letter as a mail client writes it (bytes): text in charset, files [(name, mime, bytes)]."""
+    m = EmailMessage()
+    m["From"] = "Магазин на Ленина <%s>" % frm
+    m["To"] = "Служба поддержки <%s>" % USER
+    m["Subject"] = subject
+    m["Message-ID"] = make_msgid(domain="romashka.example")
+    m["Date"] = "Thu, 26 Nov 2026 09:00:00 +0300"
+    for k, v in headers:
+        m[k] = v
+    m.set_content(text, charset=charset)
+    for name, mime, data in files:
+        main, sub = mime.split("/")
+        m.add_attachment(data, maintype=main, subtype=sub, filename=name)
+    return m.as_bytes()
 
 
 class Certs(unittest.TestCase):
@@ -77,6 +99,219 @@ class Doctor(Certs):
         line = self.doctor_line(desk)
         self.assertTrue(line.startswith("fail"), line)
         self.assertIn("certificate", line)
+
+
+class EmailIn(Certs):
+    """Dovecot, aiosmtpd and the daemon reading the mailbox every second;
+    the store Ромашка на Ленина writes from SHOP."""
+    poll = "1s"
+    imap_extra = ""
+
+    def setUp(self):
+        super().setUp()
+        self.box = self.imapd()
+        self.smtp = Mailbox(self.certs)
+        self.smtp.start()
+        self.addCleanup(self.smtp.stop)
+        os.environ["TILLDESK_IMAP_PASSWORD"] = PASSWORD
+        os.environ["TILLDESK_SMTP_PASSWORD"] = SMTP_PASSWORD
+        self.addCleanup(os.environ.pop, "TILLDESK_SMTP_PASSWORD", None)
+        self.d = Desk(extra_config=self.box.config(poll=self.poll, extra=self.imap_extra) + mail_config(self.smtp))
+        self.addCleanup(self.d.close)
+        self.d.setup_chain()
+        self.d.cli("org", "owner", "set", "Ромашка", "owner@romashka.example", "--digest", "off")
+        self.d.cli("store", "set", "Ромашка на Ленина", "--email", SHOP)
+
+    # ---- helpers
+    def taken(self):
+        return int(self.d.sql("SELECT count(*) FROM mail_in"))
+
+    def wait_taken(self, n, timeout=20):
+        end = time.time() + timeout
+        while time.time() < end:
+            if self.taken() >= n:
+                return
+            time.sleep(0.1)
+        self.fail("%d letters taken, not %d" % (self.taken(), n))
+
+    def outcomes(self):
+        return self.d.sql("SELECT group_concat(outcome, ' ') FROM (SELECT outcome FROM mail_in ORDER BY uid)")
+
+
+class Intake(EmailIn):
+    def test_a_letter_full_of_imap_answers_is_taken_whole_and_once(self):
+        d = self.d
+        lines = ["A001 OK", "A005 OK LOGIN completed", "* 3 FETCH (UID 3 BODY[] {12}", "T3 OK done",
+                 "T4 OK", ")", "{999999}", "* BYE", "Касса не печатает чек, последняя строка."]
+        self.box.deliver(letter("Касса не печатает", "\n".join(lines) + "\n"))
+        d.start()
+        card = d.wait_text(GROUP, "последняя строка", timeout=20)
+        for ln in lines[:-1]:
+            self.assertIn(ln.replace("<", "&lt;"), card["text"])
+        self.wait_seen([1])
+        d.settled()
+        self.assertEqual(self.taken(), 1)
+        self.assertEqual(d.sql("SELECT count(*) FROM tickets"), "1")
+        # The session stayed in step: the next letter is taken too.
+        self.box.deliver(letter("Ещё одно", "Сканер молчит.\n"))
+        d.wait_text(GROUP, "Сканер молчит", timeout=20)
+        self.assertEqual(self.taken(), 2)
+
+    def wait_seen(self, uids, timeout=20):
+        end = time.time() + timeout
+        while time.time() < end and self.box.seen() != uids:
+            time.sleep(0.1)
+        self.assertEqual(self.box.seen(), uids)
+
+    def test_kill_9_between_fetch_and_commit_takes_each_letter_once_and_seen_only_after(self):
+        d = self.d
+        for i in range(3):
+            self.box.deliver(letter("Заявка %d" % i, "Не работает касса номер %d.\n" % i))
+        # The hook kills the daemon after letter 2 was taken, before the batch commits.
+        os.environ["TILLDESK_TEST_INTAKE_KILL"] = "2"
+        try:
+            try:
+                d.start()
+            except AssertionError:
+                pass  # killed before it said it polls
+            self.assertEqual(d.daemon.wait(20), -9)
+        finally:
+            os.environ.pop("TILLDESK_TEST_INTAKE_KILL", None)
+        d.daemon = None
+        # Nothing committed, so nothing marked read.
+        self.assertEqual(self.taken(), 0)
+        self.assertEqual(d.sql("SELECT count(*) FROM tickets"), "0")
+        self.assertEqual(self.box.seen(), [])
+        d.start()
+        self.wait_taken(3)
+        self.wait_seen([1, 2, 3])
+        d.settled()
+        self.assertEqual(self.taken(), 3)
+        self.assertEqual(d.sql("SELECT count(DISTINCT uid) FROM mail_in"), "3")
+        self.assertEqual(d.sql("SELECT count(*) FROM tickets"), "3")
+        self.assertEqual(d.sql("SELECT last_uid FROM mailbox_state"), "3")
+
+    def test_a_new_mailbox_is_read_from_its_unseen_letters(self):
+        d = self.d
+        self.box.deliver(letter("Старое", "Прочитано давно.\n"), seen=True)
+        self.box.deliver(letter("Новое", "Касса не печатает.\n"))
+        d.start()
+        self.wait_taken(1)
+        self.wait_seen([1, 2])
+        self.assertEqual(d.sql("SELECT uid FROM mail_in"), "2")
+        self.assertEqual(d.sql("SELECT last_uid FROM mailbox_state"), "2")
+
+    def test_a_renumbered_mailbox_is_read_again_from_its_unseen_letters_only(self):
+        d = self.d
+        self.box.deliver(letter("Первое", "Касса не печатает.\n"))
+        self.box.deliver(letter("Второе", "Сканер молчит.\n"))
+        d.start()
+        self.wait_taken(2)
+        self.wait_seen([1, 2])
+        validity = d.sql("SELECT uidvalidity FROM mailbox_state")
+        d.stop()
+        self.box.stop()
+        self.box.renumber()
+        self.box.deliver(letter("Третье", "Весы не взвешивают.\n"))
+        self.box.start()
+        d.start()
+        self.wait_taken(3)
+        self.wait_seen([1, 2, 3])
+        time.sleep(1.5)  # a pass more: the two read letters are still not taken again
+        self.assertEqual(self.taken(), 3)
+        self.assertNotEqual(d.sql("SELECT uidvalidity FROM mailbox_state"), validity)
+        self.assertEqual(d.sql("SELECT count(*) FROM mail_in WHERE uidvalidity = (SELECT uidvalidity"
+                               " FROM mailbox_state)"), "1")
+
+
+class Conversation(EmailIn):
+    def test_a_windows_1251_letter_with_a_file_opens_a_ticket_whose_card_shows_both(self):
+        d = self.d
+        d.start()
+        self.box.deliver(letter("Не печатает чек", "Добрый день! Касса №2 не печатает чек, ошибка ФН 235.\n",
+                                charset="windows-1251",
+                                files=[("ошибка кассы.txt", "text/plain", "Ошибка 235: ФН переполнен\n".encode())]))
+        card = d.wait_text(GROUP, "Касса №2 не печатает чек, ошибка ФН 235", timeout=20)
+        self.assertIn("Ромашка на Ленина", card["text"])
+        doc = d.wait_for(GROUP, lambda m: m["kind"] == "document", timeout=20, what="the file")
+        self.assertEqual(doc["message"]["document"]["file_name"], "ошибка кассы.txt")
+        self.wait_taken(1)
+        self.assertEqual(self.outcomes(), "opened")
+
+    def test_a_reply_with_the_ticket_number_joins_the_ticket(self):
+        d = self.d
+        d.start()
+        self.box.deliver(letter("Не работает сканер", "Сканер штрихкодов молчит.\n"))
+        d.wait_text(GROUP, "Сканер штрихкодов молчит", timeout=20)
+        self.box.deliver(letter("Re: [№1] Не работает сканер", "Перезагрузили — не помогло.\n"))
+        d.wait_text(GROUP, "Перезагрузили — не помогло", timeout=20)
+        self.wait_taken(2)
+        self.assertEqual(self.outcomes(), "opened joined")
+        self.assertEqual(d.sql("SELECT count(*) FROM tickets"), "1")
+
+    def test_an_engineers_reply_goes_back_by_e_mail_in_the_same_thread(self):
+        d = self.d
+        d.start()
+        d.register()
+        first = letter("Не печатает чек", "Касса не печатает чек.\n")
+        self.box.deliver(first)
+        card = d.wait_text(GROUP, "Касса не печатает чек", timeout=20)
+        d.press(ENGINEER, GROUP, card["message_id"], "c:1")
+        d.wait_for(GROUP, lambda m: m["message_id"] == card["message_id"] and "в работе" in m["text"],
+                   what="claimed card")
+        d.engineer_says("Проверьте бумагу в принтере, пожалуйста", reply_to=card["message_id"])
+        import email
+        import email.policy
+        msg_id = email.message_from_bytes(first, policy=email.policy.default)["Message-ID"]
+        end = time.time() + 20
+        while time.time() < end:
+            got = [m for to, m in self.smtp.messages() if SHOP in to and "бумагу" in m.get_body().get_content()]
+            if got:
+                break
+            time.sleep(0.2)
+        self.assertTrue(got, [m["Subject"] for _, m in self.smtp.messages()])
+        m = got[0]
+        self.assertIn("[№1]", m["Subject"])
+        self.assertIn(msg_id, m["References"] or "")
+        self.assertTrue(m["In-Reply-To"])
+
+    def test_an_auto_reply_and_a_bounce_get_no_answer_and_no_ticket(self):
+        d = self.d
+        d.start()
+        self.box.deliver(letter("Автоответ: Не печатает чек", "Я в отпуске до понедельника.\n",
+                                headers=[("Auto-Submitted", "auto-replied")]))
+        self.box.deliver(letter("Undelivered Mail Returned to Sender", "This is the mail system.\n",
+                                frm="MAILER-DAEMON@romashka.example"))
+        self.wait_taken(2)
+        self.wait_seen_all(2)
+        d.settled()
+        self.assertEqual(self.outcomes(), "loop loop")
+        self.assertEqual(d.sql("SELECT count(*) FROM tickets"), "0")
+        self.assertEqual(d.sql("SELECT count(*) FROM letters"), "0")
+        self.assertEqual([m for m in d.sent(GROUP)], [])
+
+    def wait_seen_all(self, n, timeout=20):
+        end = time.time() + timeout
+        while time.time() < end and len(self.box.seen()) < n:
+            time.sleep(0.1)
+        self.assertEqual(len(self.box.seen()), n)
+
+
+class Flood(EmailIn):
+    imap_extra = "per_sender_hour = 3\n"
+
+    def test_a_flood_from_one_address_is_capped(self):
+        d = self.d
+        for i in range(8):
+            self.box.deliver(letter("Письмо %d" % i, "Касса %d не работает.\n" % i))
+        d.start()
+        self.wait_taken(8)
+        d.settled()
+        outcomes = self.outcomes().split()
+        # The first three in UID order are taken as usual, the five after them capped.
+        self.assertEqual(outcomes[3:], ["capped"] * 5, outcomes)
+        self.assertNotIn("capped", outcomes[:3])
+        self.assertLessEqual(int(d.sql("SELECT count(*) FROM tickets")), 3)
 
 
 if __name__ == "__main__":
