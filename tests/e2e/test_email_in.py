@@ -3,6 +3,7 @@ Dovecot, tests/e2e/imap_harness.py, STARTTLS on a test CA made at run
 time), the engineers' chat is the Bot API emulator, and letters out go to
 a real SMTP server (aiosmtpd, mail_harness.Mailbox)."""
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -222,6 +223,32 @@ class Intake(EmailIn):
         self.assertNotEqual(d.sql("SELECT uidvalidity FROM mailbox_state"), validity)
         self.assertEqual(d.sql("SELECT count(*) FROM mail_in WHERE uidvalidity = (SELECT uidvalidity"
                                " FROM mailbox_state)"), "1")
+
+    def test_mail_fetch_makes_one_pass_and_counts_what_it_took(self):
+        d = self.d
+        d.cli("init")
+        self.box.deliver(letter("Не печатает чек", "Касса не печатает чек.\n"))
+        self.box.deliver(letter("Автоответ", "Я в отпуске.\n", headers=[("Auto-Submitted", "auto-replied")]))
+        out = d.cli("mail", "fetch").stdout
+        self.assertIn("Писем разобрано: 2 (новых заявок 1,", out)
+        self.assertIn("автоматических 1,", out)
+        self.assertEqual(self.box.seen(), [1, 2])
+        out = d.cli("mail", "fetch").stdout
+        self.assertIn("Писем разобрано: 0 ", out)
+        self.assertEqual(self.taken(), 2)
+
+    def test_sigterm_stops_the_daemon_promptly_while_the_server_hangs(self):
+        d = self.d
+        self.box.deliver(letter("Не печатает чек", "Касса не печатает чек.\n"))
+        d.start()
+        self.wait_taken(1)
+        # The server freezes: the next pass waits for an answer that does not come.
+        os.killpg(self.box.proc.pid, signal.SIGSTOP)
+        self.addCleanup(os.killpg, self.box.proc.pid, signal.SIGCONT)
+        time.sleep(2.5)
+        t = time.time()
+        d.stop()
+        self.assertLess(time.time() - t, 2.0)
 
 
 class Conversation(EmailIn):
