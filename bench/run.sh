@@ -25,7 +25,7 @@ if [ "${1:-}" = alerts ]; then
 fi
 if [ "${1:-}" = mailin ]; then
 	python3 bench/mailin_bench.py rate 10000
-	python3 bench/mailin_bench.py latency 2s 60 1.5
-	exec python3 bench/mailin_bench.py latency 30s 40 4
+	python3 bench/mailin_bench.py latency 2s 30 5
+	exec python3 bench/mailin_bench.py latency 30s 30 5
 fi
 exec python3 bench/bench.py "$@"

@@ -116,7 +116,7 @@ static int batch_take(struct db *db, const struct config *cfg, struct kb *kb, st
 			break;
 		c.letters++;
 		c.outcomes[outcome]++;
-		log_info("mail in: letter %lld (%zu bytes%s): %s, ticket %lld", (long long)l->uid, l->size,
+		log_debug("mail in: letter %lld (%zu bytes%s): %s, ticket %lld", (long long)l->uid, l->size,
 			 l->header_only ? ", its header alone" : "", inbound_outcome_name(outcome),
 			 (long long)ticket);
 		if (kill_uid && l->uid == kill_uid) {
