@@ -341,5 +341,23 @@ class Flood(EmailIn):
         self.assertLessEqual(int(d.sql("SELECT count(*) FROM tickets")), 3)
 
 
+class Oversize(EmailIn):
+    imap_extra = "max_letter = 4096\n"
+
+    def test_a_letter_over_max_letter_is_read_by_its_header_and_refused_politely(self):
+        d = self.d
+        d.start()
+        self.box.deliver(letter("Фото чека", "Во вложении фото.\n",
+                                files=[("чек.jpg", "image/jpeg", os.urandom(64 << 10))]))
+        self.wait_taken(1)
+        self.assertEqual(self.outcomes(), "oversize")
+        self.assertLess(int(d.sql("SELECT size FROM mail_in")), 100 << 10)
+        self.assertGreater(int(d.sql("SELECT size FROM mail_in")), 64 << 10)
+        answer = self.smtp.wait_count(1)[0]
+        self.assertIn(SHOP, answer[0])
+        self.assertEqual(d.sql("SELECT count(*) FROM tickets"), "0")
+        self.assertEqual(self.box.seen(), [1])
+
+
 if __name__ == "__main__":
     unittest.main()
