@@ -132,7 +132,11 @@ def latency(poll, n, gap):
 
         def watch():
             while not done.is_set():
-                for m in bed.desk.sent(GROUP):
+                try:
+                    sent = bed.desk.sent(GROUP)
+                except OSError:
+                    sent = []  # the emulator busy for a moment: look again
+                for m in sent:
                     for k in re.findall(r"lat-(\d+)-x", m["text"]):
                         carded.setdefault(int(k), time.monotonic())
                 time.sleep(0.05)
