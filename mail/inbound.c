@@ -772,8 +772,11 @@ static int kb_reply(struct take *t, int64_t id, bool *done)
 	char line[512];
 	int rc = db_kb_suggestion(t->d->db, id, s);
 	*done = false;
-	if (rc || s->person_id != t->p.id || *s->outcome)
+	if (rc || s->person_id != t->p.id || *s->outcome) {
+		/* A number no suggestion has (a typo, another desk's): the letter is a new one. */
+		rc = rc == TD_ENOTFOUND ? 0 : rc;
 		goto done;
+	}
 	*done = true;
 	decision_line(t->l, line, sizeof(line));
 	/* Read as the cashier's typed answer in Telegram is read (bot/advice.c). */

@@ -726,6 +726,22 @@ static void test_inbound__the_knowledge_base_answers_and_helped_is_recorded(void
 	assert_string_equal(query_text("SELECT outcome FROM kb_suggestions WHERE id = ?1", 1), "helped");
 }
 
+/*
+ * A subject naming a suggestion of the knowledge base that does not
+ * exist ("[КБ-99]": a typo, a number from another desk's letter) is a
+ * new problem, never an error the intake would retry for ever.
+ */
+static void test_inbound__a_subject_naming_no_suggestion_is_a_new_problem(void **state)
+{
+	(void)state;
+	int64_t t;
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [КБ-99] Принтер не печатает", "Чек не выходит."), &t),
+			 INBOUND_OPENED);
+	assert_string_equal(query_text("SELECT title FROM tickets WHERE id = ?1", t), "Принтер не печатает");
+	assert_int_equal(take(letter("ivan@romashka.ru", "[KB-12345] Весы", "Не взвешивают."), &t), INBOUND_OPENED);
+	assert_int_equal(tickets(), 2);
+}
+
 /* ---- files ---- */
 
 static void test_inbound__files_are_kept_with_the_ticket_and_named_when_too_big(void **state)
@@ -831,6 +847,7 @@ int main(void)
 		T(test_inbound__a_closed_ticket_written_to_again_opens_one_that_mentions_it),
 		T(test_inbound__the_knowledge_base_answers_then_not_helped_opens_the_ticket),
 		T(test_inbound__the_knowledge_base_answers_and_helped_is_recorded),
+		T(test_inbound__a_subject_naming_no_suggestion_is_a_new_problem),
 		T(test_inbound__files_are_kept_with_the_ticket_and_named_when_too_big),
 		T(test_inbound__a_mail_clients_reply_joins_with_its_new_words_only),
 #undef T
