@@ -618,7 +618,8 @@ static int decide_closed(struct take *t, int64_t ticket_id)
 		t->outcome = INBOUND_DECIDED;
 		return thread_on(t, ticket_id);
 	}
-	if (!t->l->n_files && nothing_said(t->l->text)) {
+	/* Thanks, or «Работает» once more (it was confirmed): nothing to do. */
+	if (!t->l->n_files && (nothing_said(t->l->text) || says(t->l->text, works_words, no_words))) {
 		t->ticket = ticket_id;
 		t->outcome = INBOUND_DECIDED;
 		return 0;

@@ -622,6 +622,25 @@ static void test_inbound__resolved_by_letter_other_words_reopen_it(void **state)
 	assert_string_equal(status(t), "claimed");
 }
 
+/*
+ * «Работает» again on a ticket already confirmed (the link pressed twice,
+ * or the resolution's letter answered after its link) confirms nothing
+ * more and opens no ticket.
+ */
+static void test_inbound__works_again_on_a_confirmed_ticket_opens_nothing(void **state)
+{
+	(void)state;
+	int64_t t = resolved_printer_ticket("Заменили шлейф."), got;
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Работает", "Работает"), &got), INBOUND_DECIDED);
+	assert_string_equal(status(t), "closed");
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Работает", "Работает"), &got), INBOUND_DECIDED);
+	assert_int_equal(got, t);
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает", "Да, всё работает, спасибо!"),
+			      &got), INBOUND_DECIDED);
+	assert_int_equal(tickets(), 1);
+	assert_string_equal(history(t), "opened claimed resolved confirmed");
+}
+
 static void test_inbound__a_closed_ticket_written_to_again_opens_one_that_mentions_it(void **state)
 {
 	(void)state;
@@ -845,6 +864,7 @@ int main(void)
 		T(test_inbound__resolved_by_letter_other_words_reopen_it),
 		T(test_inbound__a_desk_in_english_writes_english_and_takes_works),
 		T(test_inbound__a_closed_ticket_written_to_again_opens_one_that_mentions_it),
+		T(test_inbound__works_again_on_a_confirmed_ticket_opens_nothing),
 		T(test_inbound__the_knowledge_base_answers_then_not_helped_opens_the_ticket),
 		T(test_inbound__the_knowledge_base_answers_and_helped_is_recorded),
 		T(test_inbound__a_subject_naming_no_suggestion_is_a_new_problem),
