@@ -553,6 +553,29 @@ static void test_inbound__an_engineers_reply_in_telegram_goes_back_threaded(void
 	assert_lacks(engineers_read(t), "CASHIER_UNREACHABLE");
 }
 
+/* A long thread: References holds its last ten letters, the newest last (answer.h). */
+static void test_inbound__references_keep_the_last_ten_letters(void **state)
+{
+	(void)state;
+	int64_t t = printer_ticket();
+	engineer_does(EV_CLAIM, t, NULL, NULL);
+	for (int i = 0; i < 15; i++) {
+		char words[32];
+		snprintf(words, sizeof(words), "Ответ %d", i);
+		engineer_does(EV_REPLY, t, words, NULL);
+	}
+	const char *refs = query_text("SELECT refs FROM letters WHERE id = (SELECT max(id) FROM letters) AND ?1", 1);
+	size_t ids = 1;
+	for (const char *p = refs; *p; p++)
+		ids += *p == ' ';
+	if (ids != 10)
+		fail_msg("%zu ids: %s", ids, refs);
+	/* The newest is the one it replies to. */
+	const char *last = strrchr(refs, ' ') + 1;
+	assert_string_equal(last, query_text("SELECT in_reply_to FROM letters WHERE id = (SELECT max(id) FROM letters)"
+					     " AND ?1", 1));
+}
+
 static void test_inbound__resolved_by_letter_works_confirms_and_a_digit_rates(void **state)
 {
 	(void)state;
@@ -860,6 +883,7 @@ int main(void)
 		T(test_inbound__a_letter_too_big_is_refused_politely),
 		T(test_inbound__a_letter_taken_again_changes_nothing),
 		T(test_inbound__an_engineers_reply_in_telegram_goes_back_threaded),
+		T(test_inbound__references_keep_the_last_ten_letters),
 		T(test_inbound__resolved_by_letter_works_confirms_and_a_digit_rates),
 		T(test_inbound__resolved_by_letter_other_words_reopen_it),
 		T(test_inbound__a_desk_in_english_writes_english_and_takes_works),
