@@ -246,8 +246,8 @@ static int64_t subject_suggestion(const char *subject)
 
 /*
  * What the letter's In-Reply-To and References name, newest first: a
- * ticket (one of our letters about it, or one of theirs we took), or a
- * suggestion of the knowledge base (our letter "kb:N").
+ * ticket (one of our letters about it, or one we took from this sender),
+ * or a suggestion of the knowledge base (our letter "kb:N").
  */
 static int thread_names(struct take *t, int64_t *ticket, int64_t *suggestion)
 {
@@ -263,7 +263,7 @@ static int thread_names(struct take *t, int64_t *ticket, int64_t *suggestion)
 		if (!rc && !found && !strncmp(ref, "kb:", 3))
 			*suggestion = strtoll(ref + 3, NULL, 10);
 		if (rc == TD_ENOTFOUND)
-			rc = db_mail_in_ticket(t->d->db, id, &found);
+			rc = db_mail_in_ticket(t->d->db, id, l->from_addr, &found);
 		if (rc && rc != TD_ENOTFOUND)
 			return rc;
 		*ticket = found;

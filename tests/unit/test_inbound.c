@@ -380,6 +380,31 @@ static void test_inbound__a_cashier_of_another_store_cannot_join_by_the_number(v
 	assert_int_equal(tickets(), 3);
 }
 
+/*
+ * A letter of theirs names a ticket by its Message-ID only for the one
+ * who wrote it: another store's cashier who sends a letter under Иван's
+ * Message-ID (copied from a letter he was sent a copy of) does not take
+ * Иван's next reply to it away from his ticket.
+ */
+static void test_inbound__a_message_id_copied_by_another_sender_does_not_divert_a_reply(void **state)
+{
+	(void)state;
+	int64_t t = printer_ticket(), got;
+	char his[128];
+	snprintf(his, sizeof(his), "%s", post.l.message_id);
+	struct inletter *l = letter("petr@romashka.ru", "Сканер", "Не сканирует.");
+	free(l->message_id);
+	l->message_id = xstrdup(his);
+	assert_int_equal(take(l, &got), INBOUND_OPENED);
+	assert_true(got != t);
+	/* Иван adds to his own letter, replying to it. */
+	l = letter("ivan@romashka.ru", "Re: Принтер не печатает", "Забыл: касса 2, модель Атол.");
+	replying_to(l, his);
+	assert_int_equal(take(l, &got), INBOUND_JOINED);
+	assert_int_equal(got, t);
+	assert_int_equal(tickets(), 2);
+}
+
 static void test_inbound__sql_in_a_subject_is_only_words(void **state)
 {
 	(void)state;
@@ -875,6 +900,7 @@ int main(void)
 		T(test_inbound__a_reply_to_our_letter_joins_its_ticket_whatever_its_subject),
 		T(test_inbound__a_stores_own_address_writes_as_its_mailbox),
 		T(test_inbound__a_cashier_of_another_store_cannot_join_by_the_number),
+		T(test_inbound__a_message_id_copied_by_another_sender_does_not_divert_a_reply),
 		T(test_inbound__sql_in_a_subject_is_only_words),
 		T(test_inbound__a_huge_letter_or_subject_is_cut_not_refused_for_ever),
 		T(test_inbound__a_stranger_gets_one_polite_answer_a_day_and_no_ticket),
