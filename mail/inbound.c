@@ -223,18 +223,21 @@ static int64_t tagged(const char *s, const char *marker, const char *closing)
 	return 0;
 }
 
-/*
- * The ticket the subject names: «[№N]» or "[#N]"; a bare «№N» only in a
- * reply ("Re: ..."), since «Касса №2 не печатает» names a till.
- */
+/* The ticket the subject's tag names: «[№N]» or "[#N]". */
 static int64_t subject_ticket(const char *subject)
 {
 	int64_t n = tagged(subject, "[№", "]");
-	if (!n)
-		n = tagged(subject, "[#", "]");
-	if (!n && bare_subject(subject) != subject)
-		n = tagged(subject, "№", NULL);
-	return n;
+	return n ? n : tagged(subject, "[#", "]");
+}
+
+/*
+ * A bare «№N» names a ticket only in a reply ("Re: ..."), since «Касса
+ * №2 не печатает» names a till; and only when nothing else names where
+ * the reply goes (from_cashier()).
+ */
+static int64_t subject_bare_ticket(const char *subject)
+{
+	return bare_subject(subject) != subject ? tagged(subject, "№", NULL) : 0;
 }
 
 /* The knowledge base's suggestion the subject names: "[КБ-N]" or "[KB-N]". */
@@ -833,6 +836,8 @@ static int from_cashier(struct take *t)
 		named = thread_ticket;
 	if (!suggestion)
 		suggestion = thread_suggestion;
+	if (!named && !suggestion)
+		named = subject_bare_ticket(t->l->subject);
 	if (named && ((rc = to_ticket(t, named, &done)) || done))
 		return rc;
 	if (suggestion && ((rc = kb_reply(t, suggestion, &done)) || done))

@@ -794,6 +794,31 @@ static void test_inbound__the_knowledge_base_answers_and_helped_is_recorded(void
 }
 
 /*
+ * «№2» in the subject of a reply to the knowledge base's letter is the
+ * till's number the cashier wrote, not a ticket: the reply answers the
+ * article and opens its own ticket, leaving ticket 2 alone.
+ */
+static void test_inbound__a_tills_number_in_a_reply_to_the_article_names_no_ticket(void **state)
+{
+	(void)state;
+	int64_t first = printer_ticket(), second, t;
+	assert_int_equal(take(letter("ivan@romashka.ru", "Весы", "Не взвешивают."), &second), INBOUND_OPENED);
+	assert_int_equal(second, 2);
+	knowledge_base();
+	assert_int_equal(take(letter("ivan@romashka.ru", "Касса №2 не печатает чек", "Нажимаю печать — ничего."), &t),
+			 INBOUND_ANSWERED);
+	char ours[256];
+	snprintf(ours, sizeof(ours), "%s", letter_field("message_id", "kb:%"));
+	struct inletter *l = letter("ivan@romashka.ru", "Re: [КБ-1] Касса №2 не печатает чек", "Не помогло");
+	replying_to(l, ours);
+	assert_int_equal(take(l, &t), INBOUND_OPENED);
+	assert_int_equal(t, 3);
+	assert_string_equal(query_text("SELECT outcome FROM kb_suggestions WHERE id = ?1", 1), "not_helped");
+	assert_string_equal(history(second), "opened");
+	assert_string_equal(history(first), "opened");
+}
+
+/*
  * A subject naming a suggestion of the knowledge base that does not
  * exist ("[КБ-99]": a typo, a number from another desk's letter) is a
  * new problem, never an error the intake would retry for ever.
@@ -918,6 +943,7 @@ int main(void)
 		T(test_inbound__the_knowledge_base_answers_then_not_helped_opens_the_ticket),
 		T(test_inbound__the_knowledge_base_answers_and_helped_is_recorded),
 		T(test_inbound__a_subject_naming_no_suggestion_is_a_new_problem),
+		T(test_inbound__a_tills_number_in_a_reply_to_the_article_names_no_ticket),
 		T(test_inbound__files_are_kept_with_the_ticket_and_named_when_too_big),
 		T(test_inbound__a_mail_clients_reply_joins_with_its_new_words_only),
 #undef T
