@@ -766,8 +766,8 @@ done:
  * A reply to the article the knowledge base sent: «Помогло» records it;
  * anything else opens the ticket from the first letter's words, carrying
  * the article, with this reply's words added. *done unless the
- * suggestion is not this cashier's or was decided before (the letter is
- * then a new one).
+ * suggestion is not this cashier's, or was decided before and the reply
+ * says more than thanks or the same answer (the letter is then a new one).
  */
 static int kb_reply(struct take *t, int64_t id, bool *done)
 {
@@ -775,16 +775,26 @@ static int kb_reply(struct take *t, int64_t id, bool *done)
 	struct kb_entry e;
 	char line[512];
 	int rc = db_kb_suggestion(t->d->db, id, s);
+	bool more;
 	*done = false;
-	if (rc || s->person_id != t->p.id || *s->outcome) {
+	if (rc || s->person_id != t->p.id) {
 		/* A number no suggestion has (a typo, another desk's): the letter is a new one. */
 		rc = rc == TD_ENOTFOUND ? 0 : rc;
+		goto done;
+	}
+	if (*s->outcome) {
+		/* Decided before: thanks, or its answer again (a link pressed twice), change nothing. */
+		if (!t->l->n_files && (nothing_said(t->l->text) ||
+				       (advice_answer_of(t->l->text, false, &more) != ADVICE_OTHER && !more))) {
+			*done = true;
+			t->outcome = INBOUND_DECIDED;
+			t->ticket = s->ticket_id;
+		}
 		goto done;
 	}
 	*done = true;
 	decision_line(t->l, line, sizeof(line));
 	/* Read as the cashier's typed answer in Telegram is read (bot/advice.c). */
-	bool more;
 	if (advice_answer_of(line, t->l->n_files, &more) == ADVICE_HELPED) {
 		t->outcome = INBOUND_DECIDED;
 		rc = db_kb_outcome(t->d->db, s->id, "helped", 0, t->d->now);

@@ -819,6 +819,32 @@ static void test_inbound__a_tills_number_in_a_reply_to_the_article_names_no_tick
 }
 
 /*
+ * The article helped: thanks in its thread, or «Помогло» once more (the
+ * link pressed twice), get no second article and open no ticket.
+ */
+static void test_inbound__thanks_after_the_article_helped_change_nothing(void **state)
+{
+	(void)state;
+	knowledge_base();
+	int64_t t;
+	assert_int_equal(take(letter("ivan@romashka.ru", "не печатает чек", ""), &t), INBOUND_ANSWERED);
+	char ours[256];
+	snprintf(ours, sizeof(ours), "%s", letter_field("message_id", "kb:%"));
+	struct inletter *l = letter("ivan@romashka.ru", "Re: [КБ-1] Помогло", "Помогло");
+	replying_to(l, ours);
+	assert_int_equal(take(l, &t), INBOUND_DECIDED);
+	l = letter("ivan@romashka.ru", "Re: [КБ-1] не печатает чек", "Спасибо большое!");
+	replying_to(l, ours);
+	assert_int_equal(take(l, &t), INBOUND_DECIDED);
+	l = letter("ivan@romashka.ru", "Re: [КБ-1] Помогло", "Помогло");
+	replying_to(l, ours);
+	assert_int_equal(take(l, &t), INBOUND_DECIDED);
+	assert_int_equal(tickets(), 0);
+	assert_int_equal(letters_like("kb:%"), 1);
+	assert_string_equal(query_text("SELECT outcome FROM kb_suggestions WHERE id = ?1", 1), "helped");
+}
+
+/*
  * A subject naming a suggestion of the knowledge base that does not
  * exist ("[КБ-99]": a typo, a number from another desk's letter) is a
  * new problem, never an error the intake would retry for ever.
@@ -943,6 +969,7 @@ int main(void)
 		T(test_inbound__the_knowledge_base_answers_then_not_helped_opens_the_ticket),
 		T(test_inbound__the_knowledge_base_answers_and_helped_is_recorded),
 		T(test_inbound__a_subject_naming_no_suggestion_is_a_new_problem),
+		T(test_inbound__thanks_after_the_article_helped_change_nothing),
 		T(test_inbound__a_tills_number_in_a_reply_to_the_article_names_no_ticket),
 		T(test_inbound__files_are_kept_with_the_ticket_and_named_when_too_big),
 		T(test_inbound__a_mail_clients_reply_joins_with_its_new_words_only),
