@@ -276,7 +276,10 @@ static int thread_names(struct take *t, int64_t *ticket, int64_t *suggestion)
 
 /* ---- what a reply says ---- */
 
-/* The first line of text that has a word, into out (n bytes). */
+/*
+ * The first line of text that has a word besides small talk, into out
+ * (n bytes): «Добрый день!» above the answer is no answer.
+ */
 static void first_line(const char *text, char *out, size_t n)
 {
 	struct chatter_word w;
@@ -284,7 +287,7 @@ static void first_line(const char *text, char *out, size_t n)
 		size_t len = strcspn(line, "\n");
 		const char *p = out;
 		utf8_snprintf(out, n, "%.*s", (int)len, line);
-		if (chatter_next(&p, &w))
+		if (chatter_next(&p, &w) && !chatter_only(out))
 			return;
 		line += len;
 		line += *line == '\n';
@@ -293,8 +296,9 @@ static void first_line(const char *text, char *out, size_t n)
 }
 
 /*
- * The words a reply decides with: its first line with a word, else the
- * subject's words after its tag (a mailto: link's subject).
+ * The words a reply decides with: its first line with a word besides
+ * small talk, else the subject's words after its tag (a mailto: link's
+ * subject).
  */
 static void decision_line(const struct inletter *l, char *out, size_t n)
 {

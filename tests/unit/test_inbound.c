@@ -634,6 +634,23 @@ static void test_inbound__resolved_by_letter_works_confirms_and_a_digit_rates(vo
 	assert_int_equal(tickets(), 1);
 }
 
+/*
+ * A polite letter greets first: «Добрый день!» above «Работает, спасибо.»
+ * confirms, and above a digit rates; the greeting decides nothing.
+ */
+static void test_inbound__a_greeting_above_the_answer_decides_nothing(void **state)
+{
+	(void)state;
+	int64_t t = resolved_printer_ticket("Заменили шлейф."), got;
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает",
+				     "Добрый день!\n\nРаботает, спасибо.\n\nИван"), &got), INBOUND_DECIDED);
+	assert_string_equal(status(t), "closed");
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает", "Здравствуйте!\n5"), &got),
+			 INBOUND_DECIDED);
+	assert_string_equal(history(t), "opened claimed resolved confirmed rated");
+	assert_int_equal(tickets(), 1);
+}
+
 static void test_inbound__a_desk_in_english_writes_english_and_takes_works(void **state)
 {
 	(void)state;
@@ -964,6 +981,7 @@ int main(void)
 		T(test_inbound__resolved_by_letter_works_confirms_and_a_digit_rates),
 		T(test_inbound__resolved_by_letter_other_words_reopen_it),
 		T(test_inbound__a_desk_in_english_writes_english_and_takes_works),
+		T(test_inbound__a_greeting_above_the_answer_decides_nothing),
 		T(test_inbound__a_closed_ticket_written_to_again_opens_one_that_mentions_it),
 		T(test_inbound__works_again_on_a_confirmed_ticket_opens_nothing),
 		T(test_inbound__the_knowledge_base_answers_then_not_helped_opens_the_ticket),
