@@ -82,6 +82,16 @@ static bool has_digit(struct span l)
 	return false;
 }
 
+/* Whether l holds a time of day, "10:15": every client's attribution does. */
+static bool has_time(struct span l)
+{
+	for (size_t i = 0; i + 3 < l.n; i++)
+		if (l.s[i] >= '0' && l.s[i] <= '9' && l.s[i + 1] == ':' && l.s[i + 2] >= '0' &&
+		    l.s[i + 2] <= '5' && l.s[i + 3] >= '0' && l.s[i + 3] <= '9')
+			return true;
+	return false;
+}
+
 /* ---- plain text ---- */
 
 /* Line ends to "\n", NULs and control characters but the tab dropped. */
@@ -521,7 +531,11 @@ static bool is_outlook_block(const struct span *lines, size_t count, size_t i)
 	return false;
 }
 
-/* One attribution line: "On <date>, <name> wrote:", "<date>, <name> <addr>:", "... пишет:". */
+/*
+ * One attribution line: "On <date>, <name> wrote:", "<date>, <name> <addr>:",
+ * "<date> <time>, <name> пишет:". A verb's line needs the time: «Касса 2
+ * пишет:» is a cashier's, above what the till shows.
+ */
 static bool attribution(struct span t)
 {
 	static const char *const verbs[] = {
@@ -531,7 +545,7 @@ static bool attribution(struct span t)
 		return false;
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
 		if (ends_with(t, verbs[i]))
-			return has_digit(t) || starts_with(t, "On ");
+			return has_time(t) || starts_with(t, "On ");
 	return ends_with(t, ">:") && has_digit(t) && memchr(t.s, '@', t.n);
 }
 

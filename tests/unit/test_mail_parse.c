@@ -815,6 +815,37 @@ static void test_mail_parse__outlook_english_history_and_quotes_alone(void **sta
 	inletter_release(&l);
 }
 
+/*
+ * «Касса 2 пишет:» is what a cashier writes above what the till shows,
+ * not a mail client's attribution: the words under it stay. A client's
+ * attribution carries the time of the letter it quotes.
+ */
+static void test_mail_parse__what_the_till_says_is_no_attribution(void **state)
+{
+	(void)state;
+	static const char till_says[] =
+		"From: ivan@romashka.example\r\nSubject: =?utf-8?B?0J7RiNC40LHQutCwINCk0J0=?=\r\n"
+		"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+		"Добрый день!\r\n"
+		"Касса 2 пишет:\r\n"
+		"Ошибка ФН 235, обратитесь в ЦТО.\r\n"
+		"Что делать?\r\n";
+	static const char thunderbird_unquoted[] =
+		"From: ivan@romashka.example\r\nSubject: Re: x\r\n"
+		"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+		"Работает.\r\n\r\n"
+		"25.11.2026 10:15, Техподдержка пишет:\r\n\r\n"
+		"Перезагрузите кассу.\r\n";
+	struct inletter l;
+	PARSE(till_says, &l);
+	assert_string_equal(l.text, "Добрый день!\nКасса 2 пишет:\nОшибка ФН 235, обратитесь в ЦТО.\nЧто делать?");
+	inletter_release(&l);
+	/* A client's attribution with no quote under it still ends the new words. */
+	PARSE(thunderbird_unquoted, &l);
+	assert_string_equal(l.text, "Работает.");
+	inletter_release(&l);
+}
+
 static void test_mail_parse__a_forwarded_letter_is_kept(void **state)
 {
 	(void)state;
@@ -887,6 +918,7 @@ int main(void)
 		cmocka_unit_test(test_mail_parse__an_attached_letter_is_one_eml_file),
 		cmocka_unit_test(test_mail_parse__outlook_english_history_and_quotes_alone),
 		cmocka_unit_test(test_mail_parse__a_forwarded_letter_is_kept),
+		cmocka_unit_test(test_mail_parse__what_the_till_says_is_no_attribution),
 		cmocka_unit_test(test_mail_parse__text_is_capped_at_a_character),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
