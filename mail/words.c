@@ -457,6 +457,7 @@ void mail_html_text(struct buf *out, const char *s, size_t n)
 
 /* ---- the new words ---- */
 
+/* "-- " (RFC 3676), its space gone with the others at the line's end. */
 static bool is_signature(struct span t)
 {
 	return equals(t, "--");
