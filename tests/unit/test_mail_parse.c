@@ -797,6 +797,11 @@ static void test_mail_parse__outlook_english_history_and_quotes_alone(void **sta
 		"From: a@b.example\r\nSubject: Re: x\r\n\r\nStill broken.\r\n\r\n"
 		"On Tue, Nov 25, 2026 at 10:15 AM Support Desk <\r\nsupport@desk.example> wrote:\r\n\r\n"
 		"> Restart the printer.\r\n";
+	static const char iphone[] =
+		"From: a@b.example\r\nSubject: Re: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+		"Заработало, спасибо!\r\n\r\nОтправлено с iPhone\r\n\r\n"
+		"> 25 нояб. 2026 г., в 10:15, Служба поддержки <support@desk.example> написал(а):\r\n"
+		"> Перезагрузите кассу.\r\n";
 	static const char quotes_alone[] =
 		"From: a@b.example\r\nSubject: Re: x\r\n\r\n> Restart the printer.\r\n> Then call us.\r\n";
 	struct inletter l;
@@ -808,6 +813,10 @@ static void test_mail_parse__outlook_english_history_and_quotes_alone(void **sta
 	inletter_release(&l);
 	PARSE(gmail_wrapped, &l);
 	assert_string_equal(l.text, "Still broken.");
+	inletter_release(&l);
+	/* A phone's own line is no word of the sender's. */
+	PARSE(iphone, &l);
+	assert_string_equal(l.text, "Заработало, спасибо!");
 	inletter_release(&l);
 	/* Nothing new: the quote stays rather than an empty letter. */
 	PARSE(quotes_alone, &l);
