@@ -419,7 +419,20 @@ static void test_mail_parse__raw_cp1251_headers_and_body_read_as_cp1251(void **s
 static void test_mail_parse__a_wrong_charset_is_not_believed(void **state)
 {
 	(void)state;
+	/* No charset named: KOI8-R from an old Unix mailer, windows-1251 in capitals. */
+	static const char koi8_unnamed[] =
+		"From: kassa@shop.example\r\nSubject: x\r\n\r\n"
+		"\xeb\xc1\xd3\xd3\xc1 \xce\xc5 \xd0\xc5\xde\xc1\xd4\xc1\xc5\xd4 \xde\xc5\xcb\xc9\r\n";
+	static const char cp1251_capitals[] =
+		"From: kassa@shop.example\r\nSubject: x\r\n\r\n"
+		"\xca\xc0\xd1\xd1\xc0 \xcd\xc5 \xcf\xc5\xd7\xc0\xd2\xc0\xc5\xd2 \xd7\xc5\xca\xc8\r\n";
 	struct inletter l;
+	PARSE(koi8_unnamed, &l);
+	assert_string_equal(l.text, "Касса не печатает чеки");
+	inletter_release(&l);
+	PARSE(cp1251_capitals, &l);
+	assert_string_equal(l.text, "КАССА НЕ ПЕЧАТАЕТ ЧЕКИ");
+	inletter_release(&l);
 	PARSE(claims_utf8_is_cp1251, &l);
 	assert_string_equal(l.text, "Сканер не читает штрихкод.");
 	inletter_release(&l);
