@@ -574,7 +574,7 @@ static void test_mail_parse__a_delivery_report_is_a_bounce(void **state)
 	inletter_release(&l);
 }
 
-/* Seven 12-byte files: under a 16-byte cap each, 64 bytes in all. */
+/* With a 16-byte cap: a 40-byte file, and six of 12 bytes (64 bytes kept in all). */
 static const char seven_files[] =
 	"From: olga@romashka.example\r\nSubject: logs\r\nMIME-Version: 1.0\r\n"
 	"Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
