@@ -235,8 +235,6 @@ static const char *const helped_words[] = {
 /* A message of emoji says it helped when it holds one of these. */
 static const char *const helped_emoji[] = { "👍", "👌", "🙏", "✅", NULL };
 
-enum typed { TYPED_OTHER, TYPED_HELPED, TYPED_NOT_HELPED };
-
 /* Words of a message looked at for an answer; an answer is short. */
 #define ANSWER_WORDS 64
 
@@ -263,16 +261,11 @@ static bool find_phrases(const struct chatter_word *w, size_t n, const char *con
 	return found;
 }
 
-/*
- * What the cashier's message says about the article. *more: it holds
- * more than the answer (a file, or words besides it), worth adding to
- * the ticket.
- */
-static enum typed typed_answer(const struct tg_update *u, bool *more)
+enum advice_answer advice_answer_of(const char *text, bool file, bool *more)
 {
 	struct chatter_word w[ANSWER_WORDS];
 	bool used[ANSWER_WORDS] = { false }, no = false, yes = false, other = false;
-	const char *s = u->text;
+	const char *s = text;
 	size_t n = 0;
 
 	while (n < ANSWER_WORDS && chatter_next(&s, &w[n]))
@@ -290,12 +283,12 @@ static enum typed typed_answer(const struct tg_update *u, bool *more)
 			other = true;
 	}
 	for (const char *const *e = helped_emoji; *e; e++)
-		yes = yes || strstr(u->text, *e);
-	*more = other || u->photo || u->document;
+		yes = yes || strstr(text, *e);
+	*more = other || file;
 	/* A file shows what is still wrong. */
-	if (not_helped || u->photo || u->document || (no && !other))
-		return TYPED_NOT_HELPED;
-	return yes && !no && !other ? TYPED_HELPED : TYPED_OTHER;
+	if (not_helped || file || (no && !other))
+		return ADVICE_NOT_HELPED;
+	return yes && !no && !other ? ADVICE_HELPED : ADVICE_OTHER;
 }
 
 
@@ -341,16 +334,16 @@ int advice_typed(struct dialog *d, const struct person *p, const struct tg_updat
 	*handled = false;
 	if ((rc = waiting(d, p, &s, &waits)) || !waits)
 		return rc;
-	switch (typed_answer(u, &more)) {
-	case TYPED_HELPED:
+	switch (advice_answer_of(u->text, u->photo || u->document, &more)) {
+	case ADVICE_HELPED:
 		*handled = true;
 		return helped(d, &s, u->chat_id);
-	case TYPED_OTHER:
+	case ADVICE_OTHER:
 		/* Only a problem the knowledge base tells apart is a new one. */
 		if ((rc = another_article(d, u->text, s.article_id, &another)) || another)
 			return rc;
 		break;
-	case TYPED_NOT_HELPED:
+	case ADVICE_NOT_HELPED:
 		break;
 	}
 	rc = not_helped(d, p, &s, u, &ticket);

@@ -158,6 +158,15 @@ int advice_offer(struct dialog *d, const struct person *p, const struct tg_updat
  */
 int advice_typed(struct dialog *d, const struct person *p, const struct tg_update *u,
 		 bool *handled);
+/* What an answer to an article says (see README, "The knowledge base"). */
+enum advice_answer { ADVICE_OTHER, ADVICE_HELPED, ADVICE_NOT_HELPED };
+/*
+ * Reads text (with a file, when file) as an answer to an article: it
+ * helped, it did not, or it says something else. *more: it holds more
+ * than the answer (a file, or words besides it), worth adding to the
+ * ticket. The cashier's typed answers and the e-mail replies read alike.
+ */
+enum advice_answer advice_answer_of(const char *text, bool file, bool *more);
 /* A press of «Помогло» / «Не помогло» (callback data "k:SUGGESTION:1|2", parsed into k). */
 int advice_press(struct dialog *d, const struct tg_update *u, const struct button *k);
 /* /kb words: the best articles, for anyone registered. */

@@ -268,7 +268,10 @@ static const char *words(const struct change *c)
 	return c->a->body ? c->a->body : "";
 }
 
-/* The cashier's notice: a letter on the ticket's thread, an edit of the message they pressed, or a new message. */
+/*
+ * The cashier's notice: a letter on the ticket's thread (they wrote by
+ * e-mail), an edit of the message they pressed, or a new message.
+ */
 static int tell_cashier(struct change *c, enum link_role pressed, const struct buf *parts,
 			const char *kind)
 {

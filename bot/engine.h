@@ -6,8 +6,9 @@
  * till agent) is an event applied by engine_apply() on behalf of an actor.
  * One table in engine.c says, per event, from which statuses and by whom
  * it may happen, the status and assignee after it, the history row it
- * writes, its effect on the SLA timers and the notices it produces.
- * Authorisation is that table's row and nowhere else; only where a
+ * writes, its effect on the SLA timers and the notices it produces (to
+ * a cashier whose ticket came by e-mail, letters on its thread:
+ * mail/answer.h). Authorisation is that table's row and nowhere else; only where a
  * request may come from (an engineer's button from the engineers' chat, a
  * cashier's from their private chat) is the channel's to check.
  *

@@ -9,15 +9,18 @@
 struct ctx {
 	struct tg_render *out;
 	const struct notice *n;
+	const struct tg_file *file;   /* the kept file the notice names, or NULL */
 	bool plain;
 	json_object *keyboard;   /* owned until a call takes it */
 	int64_t reply_to;        /* only the first part replies */
+	enum msg_lang lang;
 };
 
 static json_object *add_call(struct tg_render *r, const char *method)
 {
 	r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
 	struct tg_render_call *c = &r->v[r->n++];
+	memset(c, 0, sizeof(*c));
 	snprintf(c->method, sizeof(c->method), "%s", method);
 	c->params = json_object_new_object();
 	return c->params;
@@ -147,18 +150,58 @@ static void edit(struct ctx *c, const char *html)
 	c->keyboard = NULL;
 }
 
+/* A size as people read it: "512 Б", "3.4 КБ", "12.0 МБ". */
+static void size_text(struct buf *b, enum msg_lang lang, int64_t bytes)
+{
+	if (bytes < 1024)
+		msg_buf_in(b, lang, MSG_SIZE_BYTES, (long long)bytes);
+	else if (bytes < 1024 * 1024)
+		msg_buf_in(b, lang, MSG_SIZE_KB, (double)bytes / 1024.0);
+	else
+		msg_buf_in(b, lang, MSG_SIZE_MB, (double)bytes / (1024.0 * 1024.0));
+}
+
+/* A kept file with no bytes to send (over the size cap, or gone): the caption and a line naming it. */
+static int file_not_kept(struct ctx *c, const char *caption)
+{
+	struct buf html = BUF_INIT(RENDER_MAX), name = BUF_INIT(RENDER_MAX),
+		   size = BUF_INIT(64);
+	html_escape(&name, c->file->name);
+	size_text(&size, c->lang, c->file->size);
+	buf_add(&html, caption, strlen(caption));
+	if (*caption)
+		buf_add(&html, "\n", 1);
+	msg_buf_in(&html, c->lang, MSG_TG_FILE_NOT_KEPT, buf_cstr(&name), buf_cstr(&size));
+	int rc = html.failed ? TD_ENOMEM : say(c, buf_cstr(&html));
+	buf_release(&html);
+	buf_release(&name);
+	buf_release(&size);
+	return rc;
+}
+
 static int file(struct ctx *c, const char *caption)
 {
-	bool photo = c->n->kind == NOTICE_PHOTO;
+	const struct tg_file *f = c->file;
+	if (f && !f->file_id && !f->kept)
+		return file_not_kept(c, caption);
+	bool photo = f ? f->photo : c->n->kind == NOTICE_PHOTO;
 	json_object *p = add_call(c->out, photo ? "sendPhoto" : "sendDocument");
 	bool fits = html_text_length(caption) <= TG_CAPTION_MAX;
-	set(p, photo ? "photo" : "document", json_object_new_string(c->n->ref ? c->n->ref : ""));
+	const char *ref = f ? f->file_id : c->n->ref;
+	/* An upload's bytes are added by the sender, as a part of its own. */
+	set(p, photo ? "photo" : "document", json_object_new_string(ref ? ref : ""));
+	c->out->v[c->out->n - 1].upload = f && !f->file_id;
 	if (*caption && fits)
 		set_text(p, "caption", caption, strlen(caption), c->plain);
 	set_reply(p, c->reply_to);
 	c->reply_to = 0;
-	/* A caption too long for Telegram follows as a message. */
-	return *caption && !fits ? say(c, caption) : 0;
+	/* A caption too long for Telegram follows as a message, with the buttons. */
+	if (*caption && !fits)
+		return say(c, caption);
+	if (c->keyboard)
+		set(p, "reply_markup", c->keyboard);
+	c->keyboard = NULL;
+	return 0;
 }
 
 static void answer(struct ctx *c, const char *text)
@@ -187,8 +230,14 @@ static int legacy(struct tg_render *out, const struct notice *n, char *why, size
 int tg_render(struct tg_render *out, const struct notice *n, enum msg_lang lang, char *why,
 	      size_t why_len)
 {
+	return tg_render_file(out, n, NULL, lang, why, why_len);
+}
+
+int tg_render_file(struct tg_render *out, const struct notice *n, const struct tg_file *kept,
+		   enum msg_lang lang, char *why, size_t why_len)
+{
 	struct buf body = BUF_INIT(RENDER_MAX);
-	struct ctx c = { out, n, (n->flags & NOTICE_PLAIN) != 0, NULL, n->reply_to };
+	struct ctx c = { out, n, kept, (n->flags & NOTICE_PLAIN) != 0, NULL, n->reply_to, lang };
 	int rc;
 	memset(out, 0, sizeof(*out));
 	snprintf(why, why_len, "%s", "");

@@ -4,7 +4,8 @@
  * HTML parse mode with every plain argument escaped; a text over 4096
  * characters becomes several messages (the reply on the first, the
  * buttons on the last or, after a split, in a short message of their
- * own); a caption over 1024 follows its file as a message; buttons are an
+ * own); a caption over 1024 follows its file as a message; a kept file
+ * over the size cap is a line of text; buttons are an
  * inline keyboard whose callback data must stay under 64 bytes; a notice
  * flagged NOTICE_PLAIN goes as plain text. The calls leave out chat_id
  * and, for an edit, message_id: the sender adds the current ones.
@@ -28,6 +29,21 @@
 struct tg_render_call {
 	char method[32];
 	json_object *params;   /* owned by the render */
+	bool upload;           /* its file (the method's "photo" or "document") goes as bytes */
+};
+
+/*
+ * The file a notice names by "att:ID" (storage/attachments.h), as the
+ * sender found it: Telegram's file_id once it has one, else the kept bytes
+ * to upload (the sender adds them to the call marked upload), else, over
+ * the size cap or gone, a line that names it in place of the file.
+ */
+struct tg_file {
+	const char *name;      /* borrowed */
+	int64_t size;
+	bool kept;             /* bytes to upload */
+	const char *file_id;   /* borrowed; NULL: not on Telegram yet */
+	bool photo;            /* sendPhoto; else sendDocument */
 };
 
 struct tg_render {
@@ -43,6 +59,12 @@ struct tg_render {
  */
 int tg_render(struct tg_render *out, const struct notice *n, enum msg_lang lang, char *why,
 	      size_t why_len);
+/*
+ * The same for a photo or document notice whose ref is a kept file, file
+ * (borrowed) as the sender found it; NULL renders as tg_render().
+ */
+int tg_render_file(struct tg_render *out, const struct notice *n, const struct tg_file *file,
+		   enum msg_lang lang, char *why, size_t why_len);
 void tg_render_release(struct tg_render *r);
 
 #endif

@@ -9,6 +9,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/ticket_enums.h"
+#include "storage/attachments.h"
 #include "storage/chain.h"
 #include "storage/outbox.h"
 
@@ -41,6 +42,8 @@
 #define PACE_LAG_US 20000
 /* Message ids after a possibly doubled card that are probed for its copy. */
 #define PROBE_MAX 10
+/* The largest photo Telegram takes by sendPhoto (Bot API: "at most 10 MB"). */
+#define TG_PHOTO_MAX (10 * 1024 * 1024)
 
 /* A token bucket: capacity tokens, refilled at rate per second. */
 struct bucket {
@@ -215,6 +218,8 @@ struct row {
 	int attempts, parts_sent;
 	int64_t flight_after;   /* -1, or its call may have reached Telegram unanswered */
 	int64_t message_id, probe_end;
+	int64_t att_id;    /* the kept file a photo or document names ("att:ID"), 0: none */
+	bool by_file_id;   /* and its call names it by the file_id Telegram gave it */
 	struct notice n;   /* its strings owned by the row (notice_release) */
 };
 
@@ -231,6 +236,7 @@ struct flight {
 	struct row r;
 	struct tg_render calls;   /* the row rendered; params of its parts */
 	json_object *own;         /* a probe's or a delete's params */
+	struct attachment file;   /* the kept file of a row that names one; its bytes until uploaded */
 	size_t part;
 	int64_t probe_id;
 };
@@ -244,6 +250,8 @@ static void row_copy(struct row *out, const struct outbox_row *r)
 						   !strcmp(r->link_role, link_role_name(LINK_CARD))),
 			     .flight_after = r->flight_after, .message_id = r->message_id,
 			     .probe_end = r->probe_end };
+	if (r->n.kind == NOTICE_PHOTO || r->n.kind == NOTICE_DOCUMENT)
+		attachment_ref_id(r->n.ref, &out->att_id);
 	notice_copy(&out->n, &r->n);
 	snprintf(out->edit_role, sizeof(out->edit_role), "%s", r->edit_role);
 }
@@ -299,6 +307,59 @@ static int accepted(struct sender *s, const struct row *r, int64_t message_id, s
 	return rc;
 }
 
+/*
+ * Remembers the file_id Telegram gave a kept file it just took (the
+ * largest photo size's, or the document's), so that the file's next send,
+ * to this chat or another, goes by it instead of its bytes.
+ */
+static int remember_file(struct sender *s, const struct row *r, const char *method,
+			 json_object *result)
+{
+	bool photo = !strcmp(method, "sendPhoto");
+	json_object *file = NULL, *sizes;
+	int64_t largest = -1, w, h;
+	if (!r->att_id || (!photo && strcmp(method, "sendDocument")))
+		return 0;
+	if (!photo) {
+		file = json_get_obj(result, "document");
+	} else if (json_object_object_get_ex(result, "photo", &sizes) &&
+		   json_object_is_type(sizes, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(sizes); i++) {
+			json_object *size = json_object_array_get_idx(sizes, i);
+			if (json_get_int(size, "width", &w) && json_get_int(size, "height", &h) &&
+			    w * h > largest) {
+				largest = w * h;
+				file = size;
+			}
+		}
+	}
+	const char *file_id = json_get_str(file, "file_id");
+	if (!file_id || !*file_id) {
+		log_warn("sender: row %lld: Telegram took the file without a file_id", (long long)r->id);
+		return 0;
+	}
+	return db_attachment_set_file(s->db, r->att_id, file_id, photo ? "photo" : "document");
+}
+
+/* Telegram could not take an image as a photo (dimensions, format): it goes as a document. */
+static bool photo_refused(const struct row *r, const char *method, const char *description)
+{
+	return r->att_id && !strcmp(method, "sendPhoto") &&
+	       (strstr(description, "PHOTO_") || strstr(description, "IMAGE_PROCESS_FAILED") ||
+		strstr(description, "type of file mismatch"));
+}
+
+/*
+ * Telegram no longer knows a kept file's file_id (another bot's token now,
+ * or its servers lost it): it is forgotten and the bytes go up again.
+ */
+static bool file_id_refused(const struct row *r, const char *description)
+{
+	return r->by_file_id && (strstr(description, "wrong file identifier") ||
+				 strstr(description, "FILE_REFERENCE") ||
+				 strstr(description, "invalid file_id"));
+}
+
 /* Writes one outcome in its own short transaction. */
 static void record(struct sender *s, const struct row *r, const struct tg_result *res,
 		   const char *method, json_object *params, size_t part, size_t parts)
@@ -315,6 +376,8 @@ static void record(struct sender *s, const struct row *r, const struct tg_result
 	case TG_OK:
 		json_get_int(res->result, "message_id", &message_id);
 		rc = accepted(s, r, message_id, part, parts);
+		if (!rc)
+			rc = remember_file(s, r, method, res->result);
 		break;
 	case TG_MIGRATED:
 		log_info("sender: chat %lld became %lld", (long long)r->n.chat_id, (long long)res->migrate_to);
@@ -330,6 +393,14 @@ static void record(struct sender *s, const struct row *r, const struct tg_result
 	case TG_BAD_REQUEST:
 		if (strstr(res->description, "message is not modified")) {
 			rc = accepted(s, r, 0, part, parts);
+		} else if (photo_refused(r, method, res->description)) {
+			log_warn("sender: row %lld: the photo was refused (%s); sending it as a document",
+				 (long long)r->id, res->description);
+			rc = db_outbox_add_flags(s->db, r->id, NOTICE_AS_DOCUMENT);
+		} else if (file_id_refused(r, res->description)) {
+			log_warn("sender: row %lld: Telegram does not know the file's file_id (%s);"
+				 " uploading it again", (long long)r->id, res->description);
+			rc = db_attachment_set_file(s->db, r->att_id, NULL, NULL);
 		} else if (strstr(res->description, "can't parse entities") &&
 			   !(rc = mend(s, r, params, &mended)) && mended) {
 			log_warn("sender: row %lld refused as HTML (%s); sending as plain text",
@@ -402,6 +473,7 @@ static void flight_end(struct sender *s, struct flight *f)
 	tg_render_release(&f->calls);
 	if (f->own)
 		json_object_put(f->own);
+	attachment_release(&f->file);
 	notice_release(&f->r.n);
 	memset(f, 0, sizeof(*f));
 	s->in_flight--;
@@ -432,7 +504,21 @@ static json_object *flight_params(const struct flight *f)
 static void flight_start(struct sender *s, struct flight *f)
 {
 	struct tg_result res;
-	if (!tg_start(s->tg, flight_method(f), flight_params(f), SEND_TIMEOUT_MS, f)) {
+	const struct tg_render_call *call = f->kind == FLIGHT_SEND ? &f->calls.v[f->part] : NULL;
+	int rc;
+	if (call && call->upload) {
+		rc = f->file.data ?
+			tg_start_upload(s->tg, call->method, call->params,
+					strcmp(call->method, "sendPhoto") ? "document" : "photo",
+					f->file.name, f->file.mime, f->file.data, (size_t)f->file.size,
+					SEND_TIMEOUT_MS, f) : TD_ERR;
+		/* Copied into the request: no need to hold them through the call. */
+		free(f->file.data);
+		f->file.data = NULL;
+	} else {
+		rc = tg_start(s->tg, flight_method(f), flight_params(f), SEND_TIMEOUT_MS, f);
+	}
+	if (!rc) {
 		tg_run(s->tg, 0);
 		pace_left(&s->global, clock_mono_us());
 		return;
@@ -457,15 +543,69 @@ static struct flight *flight_slot(struct sender *s)
 	return NULL;
 }
 
+static bool photo_mime(const char *mime)
+{
+	return !strcasecmp(mime, "image/jpeg") || !strcasecmp(mime, "image/png") ||
+	       !strcasecmp(mime, "image/webp");
+}
+
+/*
+ * Finds the kept file f's row names (f->r.att_id) as Telegram should get
+ * it: by its file_id when Telegram has one of the kind wanted, else its
+ * bytes, read here without a transaction (the upload holds up no writer).
+ * A photo is a JPEG, PNG or WebP within Telegram's 10 MB, unless Telegram
+ * refused it as one (NOTICE_AS_DOCUMENT). A file that is gone is named by
+ * its reference. TD_ERR when the database could not be read.
+ */
+static int kept_file(struct sender *s, struct flight *f, struct tg_file *out)
+{
+	struct attachment *a = &f->file;
+	int rc = db_attachment_get(s->db, f->r.att_id, false, a);
+	*out = (struct tg_file){ .name = f->r.n.ref };
+	if (rc == TD_ENOTFOUND) {
+		log_warn("sender: row %lld names %s, which is gone", (long long)f->r.id, f->r.n.ref);
+		return 0;
+	}
+	if (rc)
+		return rc;
+	bool as_document = f->r.n.flags & NOTICE_AS_DOCUMENT;
+	out->name = a->name;
+	out->size = a->size;
+	out->kept = a->kept;
+	out->photo = !as_document && (a->file_kind ? !strcmp(a->file_kind, "photo") :
+				      photo_mime(a->mime) && a->size <= TG_PHOTO_MAX);
+	if (a->file_id && a->file_kind && !strcmp(a->file_kind, out->photo ? "photo" : "document"))
+		out->file_id = a->file_id;
+	else if (a->file_id)
+		out->photo = false;   /* a photo Telegram refused by its file_id: the bytes, as a document */
+	/* The bytes only for the file's own call: a crash may have left the caption's to send. */
+	if (!out->file_id && a->kept && f->r.parts_sent == 0) {
+		struct attachment with;
+		if ((rc = db_attachment_get(s->db, f->r.att_id, true, &with)))
+			return rc == TD_ENOTFOUND ? 0 : rc;
+		attachment_release(a);
+		*a = with;
+		out->name = a->name;
+		out->size = a->size;
+	}
+	return 0;
+}
+
 /* Renders row r and starts its next part in a slot; false when no call went. */
 static bool deliver(struct sender *s, const struct row *r)
 {
 	char why[128];
+	struct tg_file file = { 0 };
 	struct flight *f = flight_slot(s);
 	f->kind = FLIGHT_SEND;
 	f->r = *r;
 	notice_copy(&f->r.n, &r->n);
-	if (tg_render(&f->calls, &f->r.n, s->lang, why, sizeof(why))) {
+	if (r->att_id && kept_file(s, f, &file)) {
+		log_warn("sender: cannot read the file of row %lld: database busy", (long long)r->id);
+		goto none;
+	}
+	f->r.by_file_id = r->att_id && file.file_id && f->r.parts_sent == 0;
+	if (tg_render_file(&f->calls, &f->r.n, r->att_id ? &file : NULL, s->lang, why, sizeof(why))) {
 		refuse(s, &f->r, why);
 		goto none;
 	}

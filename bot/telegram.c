@@ -256,21 +256,57 @@ void tg_set_in_flight(struct tg *tg, int n)
 		tg->multi = http_multi_new(n);
 }
 
-int tg_start(struct tg *tg, const char *method, json_object *params, long timeout_ms, void *user)
+/* A call in flight to be, and its URL (a secret: the token). */
+static struct tg_flight *flight_new(struct tg *tg, const char *method, void *user, char *url,
+				    size_t url_len)
 {
-	char url[1024];
-	const char *body = params ? json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN) : "{}";
 	struct tg_flight *f = xcalloc(1, sizeof(*f));
 	f->resp.body = (struct buf)BUF_INIT(TG_ANSWER_MAX);
 	f->user = user;
 	snprintf(f->method, sizeof(f->method), "%s", method);
-	snprintf(url, sizeof(url), "%s/%s", tg->base, method);
+	snprintf(url, url_len, "%s/%s", tg->base, method);
+	return f;
+}
+
+int tg_start(struct tg *tg, const char *method, json_object *params, long timeout_ms, void *user)
+{
+	char url[1024];
+	const char *body = params ? json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN) : "{}";
+	struct tg_flight *f = flight_new(tg, method, user, url, sizeof(url));
 	if (http_multi_post(tg->multi, url, f->method, "application/json", body, strlen(body),
 			    timeout_ms, &f->resp, f)) {
 		free(f);
 		return TD_ERR;
 	}
 	return 0;
+}
+
+int tg_start_upload(struct tg *tg, const char *method, json_object *params, const char *field,
+		    const char *filename, const char *mime, const void *data, size_t len,
+		    long timeout_ms, void *user)
+{
+	char url[1024];
+	size_t n = 0, cap = 1 + (params ? (size_t)json_object_object_length(params) : 0);
+	struct http_part *parts = xcalloc(cap, sizeof(*parts));
+	parts[n++] = (struct http_part){ .name = field, .value = data, .len = len,
+					 .filename = filename, .mime = mime };
+	if (params) {
+		json_object_object_foreach(params, key, v) {
+			if (!strcmp(key, field))
+				continue;
+			/* A form field is text: objects (reply_markup) as their JSON. */
+			const char *text = json_object_is_type(v, json_type_string) ?
+				json_object_get_string(v) :
+				json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+			parts[n++] = (struct http_part){ .name = key, .value = text, .len = strlen(text) };
+		}
+	}
+	struct tg_flight *f = flight_new(tg, method, user, url, sizeof(url));
+	int rc = http_multi_post_form(tg->multi, url, f->method, parts, n, timeout_ms, &f->resp, f);
+	if (rc)
+		free(f);
+	free(parts);
+	return rc ? TD_ERR : 0;
 }
 
 int tg_run(struct tg *tg, int timeout_ms)

@@ -83,6 +83,15 @@ void tg_result_release(struct tg_result *r);
  */
 void tg_set_in_flight(struct tg *tg, int n);
 int tg_start(struct tg *tg, const char *method, json_object *params, long timeout_ms, void *user);
+/*
+ * As tg_start(), the call going as multipart/form-data with one file
+ * uploaded: field (e.g. "photo") holds filename's bytes data[0..len) of
+ * type mime, every other parameter of params (borrowed) goes as its own
+ * part (strings as they are, the rest as JSON). Everything is copied.
+ */
+int tg_start_upload(struct tg *tg, const char *method, json_object *params, const char *field,
+		    const char *filename, const char *mime, const void *data, size_t len,
+		    long timeout_ms, void *user);
 int tg_run(struct tg *tg, int timeout_ms);
 bool tg_finished(struct tg *tg, struct tg_result *out, void **user);
 void tg_wakeup(struct tg *tg);

@@ -296,6 +296,30 @@ static int email_arg(struct cli *c, const char *val, bool none_ok, char *out, si
 	return 0;
 }
 
+/*
+ * Saves email ("": none) as the address of row id (called name) with
+ * save, in one transaction, and says what was done.
+ */
+static int email_save(struct cli *c, int (*save)(struct db *, int64_t, const char *), int64_t id,
+		      const char *name, const char *email, enum msg_id said_set, enum msg_id said_cleared)
+{
+	int rc = cli_begin(c);
+	if (rc)
+		return rc;
+	rc = save(c->db, id, *email ? email : NULL);
+	if (rc == TD_EEXISTS)
+		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_EMAIL_TAKEN, email);
+	else if (rc)
+		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
+	if ((rc = cli_finish(c, rc)))
+		return rc;
+	if (*email)
+		cli_say(c, said_set, (long long)id, name, email);
+	else
+		cli_say(c, said_cleared, (long long)id, name);
+	return EXIT_OK;
+}
+
 /* store set STORE --email ADDR|none: the store's own address; its letters are the store's. */
 static int store_set(struct cli *c, int argc, char **argv)
 {
@@ -321,20 +345,8 @@ static int store_set(struct cli *c, int argc, char **argv)
 	if ((a.org && (rc = cli_found(c, db_org_find(c->db, &org_id, a.org), MSG_NOUN_ORG, a.org))) ||
 	    (rc = cli_found(c, db_store_find(c->db, &id, org_id, argv[0]), MSG_NOUN_STORE, argv[0])))
 		return rc;
-	if ((rc = cli_begin(c)))
-		return rc;
-	rc = db_store_set_email(c->db, id, *email ? email : NULL);
-	if (rc == TD_EEXISTS)
-		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_EMAIL_TAKEN, email);
-	else if (rc)
-		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
-	if ((rc = cli_finish(c, rc)))
-		return rc;
-	if (*email)
-		cli_say(c, MSG_CLI_STORE_EMAIL_SET, (long long)id, argv[0], email);
-	else
-		cli_say(c, MSG_CLI_STORE_EMAIL_CLEARED, (long long)id, argv[0]);
-	return EXIT_OK;
+	return email_save(c, db_store_set_email, id, argv[0], email, MSG_CLI_STORE_EMAIL_SET,
+			  MSG_CLI_STORE_EMAIL_CLEARED);
 }
 
 int cmd_store(struct cli *c, int argc, char **argv)
@@ -977,21 +989,9 @@ static int person_set(struct cli *c, int argc, char **argv)
 		return rc;
 	if (!cli_db(c) || (rc = cli_found(c, db_person_find(c->db, &id, argv[0]), MSG_NOUN_PERSON, argv[0])))
 		return rc ? rc : EXIT_FAIL;
-	if ((rc = cli_begin(c)))
-		return rc;
 	db_person_get(c->db, id, person_names, &names);
-	rc = db_person_set_email(c->db, id, *email ? email : NULL);
-	if (rc == TD_EEXISTS)
-		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_EMAIL_TAKEN, email);
-	else if (rc)
-		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
-	if ((rc = cli_finish(c, rc)))
-		return rc;
-	if (*email)
-		cli_say(c, MSG_CLI_PERSON_EMAIL_SET, (long long)id, names.name, email);
-	else
-		cli_say(c, MSG_CLI_PERSON_EMAIL_CLEARED, (long long)id, names.name);
-	return EXIT_OK;
+	return email_save(c, db_person_set_email, id, names.name, email, MSG_CLI_PERSON_EMAIL_SET,
+			  MSG_CLI_PERSON_EMAIL_CLEARED);
 }
 
 int cmd_person(struct cli *c, int argc, char **argv)

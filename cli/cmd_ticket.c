@@ -1,11 +1,13 @@
 /*
- * cmd_ticket.c - ticket list and ticket show.
+ * cmd_ticket.c - ticket list, ticket show and ticket file.
  */
+#include <errno.h>
 #include <getopt.h>
 
 #include "cli/cli.h"
 #include "core/buf.h"
 #include "core/notice.h"
+#include "storage/attachments.h"
 #include "storage/chain.h"
 #include "storage/sla.h"
 #include "storage/ticket.h"
@@ -84,6 +86,7 @@ static int ticket_list(struct cli *c, int argc, char **argv)
 struct show_ctx {
 	struct cli *c;
 	char zone[64];
+	int files;   /* attachments listed so far */
 };
 
 static int print_ticket_card(const struct ticket_row *r, void *arg)
@@ -155,6 +158,17 @@ static int print_event(const struct ticket_event_row *e, void *arg)
 	return 0;
 }
 
+/* One file of the ticket: its id (for ticket file), name, size, and whether its bytes were kept. */
+static int print_attachment(const struct attachment *a, void *arg)
+{
+	struct show_ctx *s = arg;
+	if (!s->files++)
+		cli_say(s->c, MSG_CLI_TICKET_FILES);
+	cli_say(s->c, MSG_CLI_TICKET_FILE_KEPT, (long long)a->id, a->name, (long long)a->size,
+		msg(a->kept ? MSG_CLI_FILE_KEPT : MSG_CLI_FILE_NOT_KEPT));
+	return 0;
+}
+
 static int ticket_show(struct cli *c, int argc, char **argv)
 {
 	struct show_ctx s = { .c = c };
@@ -173,15 +187,65 @@ static int ticket_show(struct cli *c, int argc, char **argv)
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_NOT_FOUND, msg(MSG_NOUN_TICKET), argv[1]);
 	if (rc)
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
-	if (print_sla(&s, id, SLA_REACTION) || print_sla(&s, id, SLA_RESOLUTION))
+	if (print_sla(&s, id, SLA_REACTION) || print_sla(&s, id, SLA_RESOLUTION) ||
+	    db_attachments_each(c->db, id, print_attachment, &s))
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
 	cli_say(c, MSG_CLI_TICKET_HISTORY);
 	return db_ticket_history(c->db, id, print_event, &s) ? EXIT_FAIL : EXIT_OK;
 }
 
+static int file_opt(struct cli *c, int opt, const char *val, void *arg)
+{
+	(void)c;
+	if (opt == 'o')
+		*(const char **)arg = val;
+	return 0;
+}
+
+/* Writes a kept file's bytes to out (standard output unless --out names a file). */
+static int ticket_file(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = NULL;
+	struct attachment a;
+	long long id;
+	bool done;
+	int rc = cli_options(c, &argc, &argv, "o:h", opts, MSG_HELP_TICKET_FILE, file_opt, &path,
+			     &done);
+	if (done || rc)
+		return rc;
+	if (argc != 1)
+		return cli_usage(c, MSG_HELP_TICKET_FILE, false);
+	if (parse_int(&id, argv[0], 1, INT64_MAX))
+		return cli_fail(c, EXIT_USAGE, MSG_CLI_BAD_NUMBER, argv[0]);
+	if (!cli_db(c))
+		return EXIT_FAIL;
+	rc = db_attachment_get(c->db, id, true, &a);
+	if (rc == TD_ENOTFOUND)
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_NOT_FOUND, msg(MSG_NOUN_ATTACHMENT), argv[0]);
+	if (rc)
+		return cli_fail(c, EXIT_FAIL, MSG_CLI_DB_ERROR, db_errmsg(c->db));
+	if (!a.kept) {
+		rc = cli_fail(c, EXIT_FAIL, MSG_CLI_FILE_NOT_KEPT_ERR, id, a.name);
+		goto done;
+	}
+	FILE *f = path ? fopen(path, "wb") : c->out;
+	bool ok = f && fwrite(a.data, 1, (size_t)a.size, f) == (size_t)a.size;
+	ok = (f && f != c->out ? fclose(f) == 0 : f && fflush(f) == 0) && ok;
+	rc = ok ? EXIT_OK : cli_fail(c, EXIT_FAIL, MSG_CLI_FILE_WRITE, path ? path : "-",
+				     strerror(errno));
+done:
+	attachment_release(&a);
+	return rc;
+}
+
 int cmd_ticket(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_sub subs[] = { { "list", ticket_list }, { "show", ticket_show },
-					       { NULL, NULL } };
+					       { "file", ticket_file }, { NULL, NULL } };
 	return cli_dispatch(c, argc, argv, subs, MSG_HELP_TICKET);
 }

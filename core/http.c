@@ -168,6 +168,7 @@ int http_get(struct http *h, const char *url, const char *what, const char *acce
 struct http_req {
 	CURL *curl;
 	struct curl_slist *headers;
+	curl_mime *form;   /* a multipart body, NULL for others */
 	struct transfer t;
 	char what[64];
 	void *user;
@@ -194,12 +195,19 @@ struct http_multi *http_multi_new(long max_connections)
 	return m;
 }
 
+/* Frees a request that is not (or no longer) in the multi handle. */
+static void req_discard(struct http_req *r)
+{
+	curl_easy_cleanup(r->curl);
+	curl_mime_free(r->form);
+	curl_slist_free_all(r->headers);
+	free(r);
+}
+
 static void req_free(struct http_multi *m, struct http_req *r)
 {
 	curl_multi_remove_handle(m->multi, r->curl);
-	curl_easy_cleanup(r->curl);
-	curl_slist_free_all(r->headers);
-	free(r);
+	req_discard(r);
 }
 
 /* Takes r out of m's list. */
@@ -227,21 +235,29 @@ void http_multi_free(struct http_multi *m, void (*drop)(void *user))
 	free(m);
 }
 
-int http_multi_post(struct http_multi *m, const char *url, const char *what,
-		    const char *content_type, const char *body, size_t len, long timeout_ms,
-		    struct http_response *resp, void *user)
+/* A request of m, its options set but not yet added; NULL when curl cannot make one. */
+static struct http_req *req_new(const char *url, const char *what, struct curl_slist *headers,
+				const char *body, size_t len, long timeout_ms,
+				struct http_response *resp, void *user)
 {
 	struct http_req *r = xcalloc(1, sizeof(*r));
 	r->curl = curl_easy_init();
 	if (!r->curl) {
+		curl_slist_free_all(headers);
 		free(r);
-		return TD_ERR;
+		return NULL;
 	}
 	r->t.resp = resp;
 	r->user = user;
 	snprintf(r->what, sizeof(r->what), "%s", what);
-	r->headers = headers_for(content_type);
+	r->headers = headers;
 	setup(r->curl, &r->t, url, r->headers, body, len, timeout_ms);
+	return r;
+}
+
+/* Adds r to m's requests in flight; on failure frees it. */
+static int req_add(struct http_multi *m, struct http_req *r)
+{
 	/*
 	 * No CURLOPT_PIPEWAIT: over HTTP/1.1 it holds every call until the
 	 * first connection's first answer, and they then leave together,
@@ -250,14 +266,48 @@ int http_multi_post(struct http_multi *m, const char *url, const char *what,
 	curl_easy_setopt(r->curl, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(r->curl, CURLOPT_PRIVATE, r);
 	if (curl_multi_add_handle(m->multi, r->curl) != CURLM_OK) {
-		curl_easy_cleanup(r->curl);
-		curl_slist_free_all(r->headers);
-		free(r);
+		req_discard(r);
 		return TD_ERR;
 	}
 	r->next = m->reqs;
 	m->reqs = r;
 	return 0;
+}
+
+int http_multi_post(struct http_multi *m, const char *url, const char *what,
+		    const char *content_type, const char *body, size_t len, long timeout_ms,
+		    struct http_response *resp, void *user)
+{
+	struct http_req *r = req_new(url, what, headers_for(content_type), body, len, timeout_ms,
+				     resp, user);
+	return r ? req_add(m, r) : TD_ERR;
+}
+
+int http_multi_post_form(struct http_multi *m, const char *url, const char *what,
+			 const struct http_part *parts, size_t n, long timeout_ms,
+			 struct http_response *resp, void *user)
+{
+	/* curl writes the Content-Type with its boundary itself. */
+	struct http_req *r = req_new(url, what, curl_slist_append(NULL, "Expect:"), NULL, 0,
+				     timeout_ms, resp, user);
+	if (!r)
+		return TD_ERR;
+	r->form = curl_mime_init(r->curl);
+	for (size_t i = 0; i < n; i++) {
+		curl_mimepart *part = curl_mime_addpart(r->form);
+		/* curl_mime_data copies: the caller's bytes may go at once. */
+		if (!part || curl_mime_name(part, parts[i].name) != CURLE_OK ||
+		    curl_mime_data(part, parts[i].value, parts[i].len) != CURLE_OK ||
+		    (parts[i].filename &&
+		     (curl_mime_filename(part, parts[i].filename) != CURLE_OK ||
+		      curl_mime_type(part, parts[i].mime ? parts[i].mime :
+				     "application/octet-stream") != CURLE_OK))) {
+			req_discard(r);
+			return TD_ERR;
+		}
+	}
+	curl_easy_setopt(r->curl, CURLOPT_MIMEPOST, r->form);
+	return req_add(m, r);
 }
 
 int http_multi_run(struct http_multi *m, int timeout_ms)

@@ -72,6 +72,24 @@ int http_multi_post(struct http_multi *m, const char *url, const char *what,
 		    const char *content_type, const char *body, size_t len, long timeout_ms,
 		    struct http_response *resp, void *user);
 /*
+ * One field of a multipart/form-data body: a text, or a file when
+ * filename is not NULL (its bytes value[0..len), of type mime). Borrowed.
+ */
+struct http_part {
+	const char *name;
+	const char *value;
+	size_t len;
+	const char *filename;
+	const char *mime;      /* NULL: application/octet-stream */
+};
+/*
+ * Starts a POST of parts[0..n) as multipart/form-data (every part copied),
+ * otherwise as http_multi_post(): how files are uploaded.
+ */
+int http_multi_post_form(struct http_multi *m, const char *url, const char *what,
+			 const struct http_part *parts, size_t n, long timeout_ms,
+			 struct http_response *resp, void *user);
+/*
  * Moves the requests on, sleeping at most timeout_ms (also with none in
  * flight) for the network or http_multi_wakeup(). Returns how many are
  * still in flight.

@@ -34,9 +34,11 @@
  *   actions   one button a line, "<row>\t<verb:ticket[:arg]>\t<k|t>:<label>":
  *             the row it sits in, what pressing it means, and its label,
  *             k a catalogue key, t a literal (digits of a rating)
- *   ref       the file (photo, document) or the press (answer) it concerns
+ *   ref       the file (photo, document) or the press (answer) it concerns:
+ *             a Telegram file_id, or "att:ID", a file kept with the ticket
+ *             (storage/attachments.h)
  *   reply_to  the message it answers, 0: none
- *   flags     NOTICE_SILENT, NOTICE_ALERT, NOTICE_PLAIN
+ *   flags     NOTICE_SILENT, NOTICE_ALERT, NOTICE_PLAIN, NOTICE_AS_DOCUMENT
  */
 #ifndef TD_NOTICE_H
 #define TD_NOTICE_H
@@ -58,6 +60,7 @@ enum {
 	NOTICE_SILENT = 1,  /* arrives without a notification sound */
 	NOTICE_ALERT = 2,   /* an answer shown as a dialog box */
 	NOTICE_PLAIN = 4,   /* the channel refused the markup: send as plain text */
+	NOTICE_AS_DOCUMENT = 8, /* the channel refused the file as a photo: send it as a document */
 };
 
 /* The most buttons a notice carries, and the longest action a button names. */

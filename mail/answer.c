@@ -116,7 +116,7 @@ static void ask_text(struct dialog *d, struct buf *b, int64_t ticket_id, enum an
 	} else if (ask == ANSWER_ASK_RATE) {
 		msg_buf(b, MSG_MAIL_IN_ASK_RATE);
 		for (int score = 5; score >= 1; score--) {
-			char digit[4];
+			char digit[12];
 			snprintf(digit, sizeof(digit), "%d", score);
 			buf_init(&links[0], 2048);
 			buf_reset(&subject);

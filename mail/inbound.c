@@ -28,8 +28,10 @@
 #include "storage/ticket.h"
 
 #define TITLE_MAX_BYTES 3000  /* as a Telegram report's */
-#define TEXT_MAX (256u << 10)
+#define TEXT_MAX (64u << 10)
+#define WORDS_MAX (32u << 10) /* bytes of a letter's words a ticket keeps: the engine's notices hold them */
 #define SUBJECT_MAX 1024
+#define THEIR_SUBJECT_MAX 300 /* bytes of their subject quoted in an answer */
 #define RECORD_SUBJECT_MAX 500
 #define ANSWER_MAX (64u << 10)
 #define QUERY_MAX 4000        /* a longer letter is a story for an engineer, not a question */
@@ -113,11 +115,12 @@ static int sender(struct take *t, bool *known)
 
 static const char *bare_subject(const char *s);
 
-/* Their subject without "Re:"s, or "(no subject)". */
-static const char *subject_or_none(const struct inletter *l)
+/* Their subject without "Re:"s, or "(no subject)", cut to THEIR_SUBJECT_MAX bytes (out). */
+static const char *their_subject(const struct inletter *l, char *out)
 {
 	const char *s = bare_subject(l->subject);
-	return *s ? s : msg(MSG_MAIL_IN_NO_SUBJECT);
+	utf8_snprintf(out, THEIR_SUBJECT_MAX, "%s", *s ? s : msg(MSG_MAIL_IN_NO_SUBJECT));
+	return out;
 }
 
 static int answer_letter(struct take *t, const char *ref, const char *kind, const char *subject,
@@ -135,13 +138,18 @@ static int answer_letter(struct take *t, const char *ref, const char *kind, cons
 static int polite(struct take *t, const char *ref, const char *kind, enum msg_id id, ...)
 {
 	struct buf subject = BUF_INIT(SUBJECT_MAX), text = BUF_INIT(ANSWER_MAX);
+	char theirs[THEIR_SUBJECT_MAX];
 	va_list ap;
-	msg_buf(&subject, MSG_MAIL_IN_RE, subject_or_none(t->l));
+	int rc = 0;
+	msg_buf(&subject, MSG_MAIL_IN_RE, their_subject(t->l, theirs));
 	va_start(ap, id);
 	msg_vbuf(&text, id, ap);
 	va_end(ap);
-	int rc = subject.failed || text.failed ? TD_ENOMEM :
-		 answer_letter(t, ref, kind, buf_cstr(&subject), buf_cstr(&text));
+	/* An answer that cannot be written is left out: the letter is taken all the same. */
+	if (subject.failed || text.failed)
+		log_warn("mail: %s could not be written", ref);
+	else
+		rc = answer_letter(t, ref, kind, buf_cstr(&subject), buf_cstr(&text));
 	buf_release(&subject);
 	buf_release(&text);
 	return rc;
@@ -152,8 +160,9 @@ static int stranger(struct take *t)
 	char ref[400], day[16];
 	format_date(day, sizeof(day), t->d->now / 86400);
 	snprintf(ref, sizeof(ref), "unknown:%s:%s", t->l->from_addr, day);
+	char theirs[THEIR_SUBJECT_MAX];
 	t->outcome = INBOUND_UNKNOWN;
-	return polite(t, ref, "unknown", MSG_MAIL_IN_UNKNOWN, subject_or_none(t->l), t->l->from_addr);
+	return polite(t, ref, "unknown", MSG_MAIL_IN_UNKNOWN, their_subject(t->l, theirs), t->l->from_addr);
 }
 
 static int capped(struct take *t, long long cap)
@@ -173,7 +182,8 @@ static int oversize(struct take *t, long long max)
 	char ref[128];
 	snprintf(ref, sizeof(ref), "oversize:%lld:%lld", (long long)t->m->uidvalidity, (long long)t->m->uid);
 	t->outcome = INBOUND_OVERSIZE;
-	return polite(t, ref, "oversize", MSG_MAIL_IN_OVERSIZE, subject_or_none(t->l),
+	char theirs[THEIR_SUBJECT_MAX];
+	return polite(t, ref, "oversize", MSG_MAIL_IN_OVERSIZE, their_subject(t->l, theirs),
 		      (long long)(t->m->size + 1023) / 1024, max / 1024);
 }
 
@@ -213,13 +223,18 @@ static int64_t tagged(const char *s, const char *marker, const char *closing)
 	return 0;
 }
 
-/* The ticket the subject names: «[№N]», "[#N]", or «№N». */
+/*
+ * The ticket the subject names: «[№N]» or "[#N]"; a bare «№N» only in a
+ * reply ("Re: ..."), since «Касса №2 не печатает» names a till.
+ */
 static int64_t subject_ticket(const char *subject)
 {
 	int64_t n = tagged(subject, "[№", "]");
 	if (!n)
 		n = tagged(subject, "[#", "]");
-	return n ? n : tagged(subject, "№", NULL);
+	if (!n && bare_subject(subject) != subject)
+		n = tagged(subject, "№", NULL);
+	return n;
 }
 
 /* The knowledge base's suggestion the subject names: "[КБ-N]" or "[KB-N]". */
@@ -309,12 +324,11 @@ static bool says(const char *line, const char *const *yes, const char *const *no
 }
 
 static const char *const no_words[] = { "не", "нет", "not", "no", "didnt", "doesnt", "still", NULL };
+/* Words that say it works; with them, only these and small talk («Да, теперь всё работает, спасибо»). */
 static const char *const works_words[] = {
 	"работает", "работают", "заработало", "заработала", "заработал", "да", "works", "worked",
-	"yes", "fixed", NULL,
-};
-static const char *const helped_words[] = {
-	"помогло", "помогла", "помог", "получилось", "да", "helped", "yes", "it", "works", NULL,
+	"working", "yes", "fixed", "теперь", "уже", "снова", "всё", "now", "again", "fine", "it", "is",
+	"all", "ok", "ок", "okay", "окей", "отлично", "нормально", "good", NULL,
 };
 
 /* Whether text says nothing worth a message: no word, or small talk alone («Спасибо!»). */
@@ -325,27 +339,13 @@ static bool nothing_said(const char *text)
 	return !chatter_next(&p, &w) || chatter_only(text);
 }
 
-/* Whether every word of text is one of list or small talk. */
-static bool only(const char *text, const char *const *list)
-{
-	struct chatter_word w;
-	for (const char *p = text; chatter_next(&p, &w);)
-		if (!chatter_word_in(&w, list) && !chatter_is(&w))
-			return false;
-	return true;
-}
-
-static const char *const not_helped_words[] = {
-	"не", "нет", "помогло", "помогла", "помог", "it", "did", "didnt", "not", "no", "help", "helped", NULL,
-};
-
-/* The rating a line gives: its first word a digit 1..5; 0: none. */
+/* The rating a line gives: its first word a digit 1..5 alone («5», «5, спасибо», not «1С»); 0: none. */
 static int rating(const char *line)
 {
-	while (*line == ' ' || *line == '\t')
-		line++;
-	if (*line >= '1' && *line <= '5' && !(line[1] >= '0' && line[1] <= '9'))
-		return *line - '0';
+	struct chatter_word w;
+	const char *p = line;
+	if (chatter_next(&p, &w) && w.n == 1 && w.c[0] >= '1' && w.c[0] <= '5')
+		return (int)(w.c[0] - '0');
 	return 0;
 }
 
@@ -362,10 +362,21 @@ static void letter_words(const struct take *t, struct buf *b)
 {
 	const struct inletter *l = t->l;
 	long long max = t->d->cfg ? t->d->cfg->imap_attachment_max : 0;
-	buf_puts(b, l->text);
-	for (size_t i = 0; i < l->n_files; i++)
-		if (!l->files[i].data)
-			msg_buf(b, MSG_MAIL_IN_FILE_TOO_BIG, l->files[i].name, max / 1024);
+	size_t n = strlen(l->text), start = b->len;
+	if (n > WORDS_MAX) {
+		/* A letter longer than a ticket keeps: its beginning, and how long it was. */
+		n = utf8_cut(l->text, WORDS_MAX);
+		buf_add(b, l->text, n);
+		msg_buf(b, MSG_MAIL_IN_CUT, (long long)(strlen(l->text) + 1023) / 1024);
+	} else {
+		buf_add(b, l->text, n);
+	}
+	for (size_t i = 0; i < l->n_files && b->len - start < WORDS_MAX + 4096; i++)
+		if (!l->files[i].data) {
+			char name[256];
+			utf8_snprintf(name, sizeof(name), "%s", l->files[i].name);
+			msg_buf(b, MSG_MAIL_IN_FILE_TOO_BIG, name, max / 1024);
+		}
 }
 
 /* The first file that is kept (its bytes came), or n_files. */
@@ -437,6 +448,10 @@ static int opened(struct dialog *d, int64_t ticket_id, void *arg)
 	(void)d;
 	snprintf(m->addr, sizeof(m->addr), "%s", l->from_addr);
 	utf8_snprintf(m->name, sizeof(m->name), "%s", l->from_name);
+	/* A name is one line of a header: a break in it would stop every answer. */
+	for (char *p = m->name; *p; p++)
+		if ((unsigned char)*p < ' ')
+			*p = ' ';
 	for (size_t i = 0; i < l->n_references; i++)
 		mail_thread_push(m, l->references[i]);
 	mail_thread_push(m, l->message_id);
@@ -447,10 +462,28 @@ static int opened(struct dialog *d, int64_t ticket_id, void *arg)
 	return rc;
 }
 
+/* s past the leading "Re:"s and the desk's own tags ("[№12]", "[#12]", "[КБ-3]"). */
+static const char *untagged_subject(const char *s)
+{
+	static const char *const tags[] = { "[№", "[#", "[КБ-", "[KB-", NULL };
+	for (bool again = true; again;) {
+		again = false;
+		s = bare_subject(s);
+		for (const char *const *t = tags; *t && !again; t++) {
+			const char *close = strchr(s, ']');
+			if (!strncmp(s, *t, strlen(*t)) && close && tagged(s, *t, "]")) {
+				s = close + 1;
+				again = true;
+			}
+		}
+	}
+	return s;
+}
+
 /* The title of a ticket from a letter: its subject, else its first line. */
 static void letter_title(const struct inletter *l, char *out, size_t n)
 {
-	const char *s = bare_subject(l->subject);
+	const char *s = untagged_subject(l->subject);
 	if (*s)
 		utf8_snprintf(out, n, "%s", s);
 	else
@@ -464,9 +497,9 @@ static void letter_title(const struct inletter *l, char *out, size_t n)
 }
 
 /*
- * Opens a ticket from the letter: title, words (before_words ahead of
- * them, NULL: none), its first kept file, the knowledge base's article
- * (0: none) at priority; then its other files.
+ * Opens a ticket from the letter with title and words (the "opened"
+ * row's), its first kept file, the knowledge base's article (0: none)
+ * at priority; then its other files, one message each.
  */
 static int open_ticket(struct take *t, const char *title, const char *words, int64_t article,
 		       int priority)
@@ -679,12 +712,20 @@ static int advise(struct take *t, bool *answered, int64_t *hint)
 	}
 	if ((rc = db_kb_get(d->db, hit.article_id, &e)))
 		return rc == TD_ENOTFOUND ? 0 : rc;
+	/* An article too long for a letter is a hint on the card instead. */
+	if (strlen(e.body) + strlen(e.title) > ANSWER_MAX / 2) {
+		*hint = e.id;
+		kb_entry_release(&e);
+		return 0;
+	}
+	char theirs[THEIR_SUBJECT_MAX];
+	const char *bare = bare_subject(t->l->subject);
+	utf8_snprintf(theirs, sizeof(theirs), "%s", *bare ? bare : e.title);
 	struct buf subject = BUF_INIT(SUBJECT_MAX), text = BUF_INIT(ANSWER_MAX), body = BUF_INIT(ANSWER_MAX),
 		   link_subject = BUF_INIT(SUBJECT_MAX), links[2] = { BUF_INIT(2048), BUF_INIT(2048) };
 	if ((rc = db_kb_suggest(d->db, &suggestion, e.id, t->p.id, query, hit.confidence, d->now)))
 		goto done;
-	const char *theirs = bare_subject(t->l->subject);
-	msg_buf(&subject, MSG_MAIL_IN_KB_SUBJECT, (long long)suggestion, *theirs ? theirs : e.title);
+	msg_buf(&subject, MSG_MAIL_IN_KB_SUBJECT, (long long)suggestion, theirs);
 	for (int i = 0; i < 2; i++) {
 		const char *word = msg(i ? MSG_MAIL_IN_KB_NOT_HELPED : MSG_MAIL_IN_KB_HELPED);
 		buf_reset(&link_subject);
@@ -735,7 +776,9 @@ static int kb_reply(struct take *t, int64_t id, bool *done)
 		goto done;
 	*done = true;
 	decision_line(t->l, line, sizeof(line));
-	if (says(line, helped_words, no_words)) {
+	/* Read as the cashier's typed answer in Telegram is read (bot/advice.c). */
+	bool more;
+	if (advice_answer_of(line, t->l->n_files, &more) == ADVICE_HELPED) {
 		t->outcome = INBOUND_DECIDED;
 		rc = db_kb_outcome(t->d->db, s->id, "helped", 0, t->d->now);
 		goto done;
@@ -746,11 +789,13 @@ static int kb_reply(struct take *t, int64_t id, bool *done)
 		rc = rc == TD_ENOTFOUND ? 0 : rc;
 		goto done;
 	}
-	/* The first letter's words: its subject's line is the title. */
+	/* The first letter's words (question()'s): their first line is the title, the rest the words. */
 	char title[TITLE_MAX_BYTES + 1];
 	const char *words = s->query;
 	size_t n = strcspn(words, "\n");
 	utf8_snprintf(title, sizeof(title), "%.*s", (int)n, words);
+	if (words[n] && words[n + 1])
+		words += n + 1;
 	const struct actor who = actor_person(&t->p);
 	const struct event_args declined = { .body = e.title };
 	if (!(rc = open_ticket(t, title, words, e.id, e.priority)) &&
@@ -758,7 +803,8 @@ static int kb_reply(struct take *t, int64_t id, bool *done)
 		rc = engine_apply(t->d, EV_KB_DECLINED, &who, t->ticket, &declined);
 	kb_entry_release(&e);
 	/* What the reply says besides «не помогло» goes to the ticket. */
-	if (!rc && (!only(t->l->text, not_helped_words) || t->l->n_files)) {
+	advice_answer_of(t->l->text, t->l->n_files, &more);
+	if (!rc && more) {
 		rc = join(t, t->ticket);
 		t->outcome = INBOUND_OPENED;
 	}
@@ -837,19 +883,22 @@ int inbound_take(struct dialog *d, const struct inbound_meta *m, const struct in
 		return rc;
 	if (taken)
 		return TD_EEXISTS;
-	if ((rc = decide(&t)))
+	/* What a parser could not fill (bytes that are no message) is taken as nothing usable. */
+	bool whole = l->from_addr && l->from_name && l->subject && l->message_id && l->in_reply_to &&
+		     l->text && (l->references || !l->n_references) && (l->files || !l->n_files);
+	if (whole && (rc = decide(&t)))
 		return rc;
-	utf8_snprintf(subject, sizeof(subject), "%s", l->subject);
+	utf8_snprintf(subject, sizeof(subject), "%s", whole ? l->subject : "");
 	const struct mail_in_new row = {
-		.uidvalidity = m->uidvalidity, .uid = m->uid, .message_id = l->message_id,
-		.from_addr = l->from_addr, .subject = subject, .size = (int64_t)m->size, .at = d->now,
+		.uidvalidity = m->uidvalidity, .uid = m->uid, .message_id = whole ? l->message_id : NULL,
+		.from_addr = whole ? l->from_addr : "", .subject = subject, .size = (int64_t)m->size, .at = d->now,
 		.outcome = inbound_outcome_name(t.outcome), .ticket_id = t.ticket,
 	};
 	if ((rc = db_mail_in_add(d->db, &row)))
 		return rc;
-	log_info("mail: letter %lld/%lld from %s: %s (ticket %lld)", (long long)m->uidvalidity,
-		 (long long)m->uid, *l->from_addr ? l->from_addr : "-", inbound_outcome_name(t.outcome),
-		 (long long)t.ticket);
+	log_debug("mail: letter %lld/%lld from %s: %s (ticket %lld)", (long long)m->uidvalidity,
+		  (long long)m->uid, whole && *l->from_addr ? l->from_addr : "-",
+		  inbound_outcome_name(t.outcome), (long long)t.ticket);
 	*outcome = t.outcome;
 	*ticket_id = t.ticket;
 	return 0;

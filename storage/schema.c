@@ -625,6 +625,12 @@ static const char *const migrations[] = {
 	"  created_at INTEGER NOT NULL"
 	");"
 	"CREATE INDEX attachments_ticket ON attachments(ticket_id);",
+
+	/*
+	 * 24: what an attachment's Telegram file_id names: a photo refused
+	 * as one was sent as a document, and is sent again by sendDocument.
+	 */
+	"ALTER TABLE attachments ADD COLUMN file_kind TEXT;",   /* "photo", "document"; NULL with file_id */
 };
 
 int db_schema_latest(void)

@@ -19,6 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -57,6 +58,34 @@ def http(method, url, body=None, headers=None, timeout=20):
             return r.status, r.headers, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.headers, e.read()
+
+
+def png(width, height):
+    """A real PNG image of width x height (one grey row repeated)."""
+    def chunk(kind, data):
+        return (len(data).to_bytes(4, "big") + kind + data
+                + zlib.crc32(kind + data).to_bytes(4, "big"))
+    rows = (b"\x00" + b"\x80" * width) * height
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", width.to_bytes(4, "big") + height.to_bytes(4, "big")
+                    + b"\x08\x00\x00\x00\x00")
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def multipart(fields, files):
+    """(body, content type) of a multipart/form-data request: fields
+    {name: text}, files {name: (filename, mime, bytes)}."""
+    boundary = uuid.uuid4().hex
+    body = b""
+    for name, value in fields.items():
+        body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n"
+                 % (boundary, name, value)).encode()
+    for name, (filename, mime, data) in files.items():
+        body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
+                 "Content-Type: %s\r\n\r\n" % (boundary, name, filename, mime)).encode()
+        body += data + b"\r\n"
+    body += ("--%s--\r\n" % boundary).encode()
+    return body, "multipart/form-data; boundary=" + boundary
 
 
 class Base(unittest.TestCase):
@@ -289,6 +318,19 @@ class Validation(Base):
         self.assertTrue(obj["description"].startswith(pre_ + 'Character "&" at byte offset 2'))
         self.assertEqual(self.ok("sendMessage", chat_id=20, text="AT&T <b>")["text"], "AT&T <b>")
 
+    def test_every_call_is_checked_against_the_bot_api(self):
+        self.user_says(21, "hi")
+        st, obj = self.api("sendMessage", chat_id=21, text="x", reply_to_message_id=1)
+        self.assertEqual((st, obj["description"]), (400, "Bad Request: tgemu: sendMessage has no "
+                                                    "parameter reply_to_message_id (Bot API 10.1)"))
+        st, obj = self.api("editMessageText", chat_id=21, message_id="seven", text="x")
+        self.assertEqual(st, 400)
+        self.assertIn("editMessageText's message_id must be an Integer", obj["description"])
+        st, obj = self.api("sendMessage", chat_id=21, text="x", disable_notification="maybe")
+        self.assertEqual(st, 400)
+        self.assertIn("disable_notification must be a Boolean", obj["description"])
+        self.ok("sendMessage", chat_id=21, text="x", disable_notification=True)
+
     def test_invalid_utf8(self):
         st, _, raw = http("POST", "%s/bot%s/sendMessage" % (self.base, TOKEN),
                           b"chat_id=20&text=%FF%FEabc",
@@ -376,12 +418,12 @@ class Validation(Base):
         self.assertEqual(sent["text"], "Заявка взята")
         self.assertEqual([h["raw_text"] for h in sent["history"]], ["<b>Заявка</b>", "Заявка взята"])
         self.err("sendMessage", 400, "Bad Request: message to be replied not found", chat_id=20,
-                 text="x", reply_to_message_id=777)
+                 text="x", reply_parameters={"message_id": 777})
         self.ok("sendMessage", chat_id=20, text="x", reply_parameters={
             "message_id": 777, "allow_sending_without_reply": True})
         r = self.ok("sendMessage", chat_id=20, text="ответ", reply_parameters={"message_id": 1})
         self.assertEqual(r["reply_to_message"]["text"], "hi")
-        self.assertEqual(self.ok("sendMessage", chat_id=20, text="y", reply_to_message_id=mid)
+        self.assertEqual(self.ok("sendMessage", chat_id=20, text="y", reply_parameters={"message_id": mid})
                          ["reply_to_message"]["message_id"], mid)
 
     def test_callback_queries(self):
@@ -404,7 +446,7 @@ class Validation(Base):
 
     def test_files_copy_and_wait(self):
         boundary = uuid.uuid4().hex
-        data = bytes(range(256)) * 4 + b"\r\n--x\r\n"
+        data = png(64, 48) + bytes(range(256)) * 4 + b"\r\n--x\r\n"
         body = (("--%s\r\nContent-Disposition: form-data; name=\"chat_id\"\r\n\r\n20\r\n"
                  "--%s\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\r\n"
                  "Content-Type: image/jpeg\r\n\r\n" % (boundary, boundary)).encode()
@@ -448,6 +490,92 @@ class Validation(Base):
                  commands=[{"command": "Bad Name", "description": "x"}])
         st, obj = self.api("deleteWebhook")
         self.assertEqual((st, obj["result"]), (200, True))
+
+
+class Uploads(Base):
+    """Files uploaded as multipart/form-data, as the Bot API takes them."""
+
+    def upload(self, method, fields, files):
+        body, ctype = multipart(fields, files)
+        st, _, raw = http("POST", "%s/bot%s/%s" % (self.base, TOKEN, method), body,
+                          {"Content-Type": ctype})
+        return st, json.loads(raw)
+
+    def test_an_uploaded_photo_gets_telegrams_sizes_and_is_recorded(self):
+        self.user_says(30, "hi")
+        image = png(1600, 1200)
+        st, obj = self.upload("sendPhoto", {"chat_id": "30", "caption": "<b>№7</b> фото",
+                                            "parse_mode": "HTML"},
+                              {"photo": ("чек.png", "image/png", image)})
+        self.assertEqual(st, 200, obj)
+        msg = obj["result"]
+        self.assertEqual([(p["width"], p["height"]) for p in msg["photo"]],
+                         [(90, 68), (320, 240), (800, 600), (1280, 960), (1600, 1200)])
+        self.assertEqual(msg["caption"], "№7 фото")
+        up, = self.ctl_get("uploads")["uploads"]
+        self.assertEqual((up["method"], up["field"], up["filename"], up["mime"], up["size"],
+                          up["status"], up["file_id"], up["chat_id"]),
+                         ("sendPhoto", "photo", "чек.png", "image/png", len(image), 200,
+                          msg["photo"][-1]["file_id"], "30"))
+        self.assertEqual(up["sha256"], __import__("hashlib").sha256(image).hexdigest())
+        # The file_id sends it again without an upload.
+        self.ok("sendPhoto", chat_id=30, photo=msg["photo"][-1]["file_id"])
+        self.assertEqual(len(self.ctl_get("uploads")["uploads"]), 1)
+
+    def test_an_uploaded_document_keeps_its_name_and_bytes(self):
+        self.user_says(31, "hi")
+        pdf = b"%PDF-1.4\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
+        st, obj = self.upload("sendDocument", {"chat_id": "31", "caption": "акт"},
+                              {"document": ("акт сверки.pdf", "application/pdf", pdf)})
+        self.assertEqual(st, 200, obj)
+        doc = obj["result"]["document"]
+        self.assertEqual((doc["file_name"], doc["mime_type"], doc["file_size"]),
+                         ("акт сверки.pdf", "application/pdf", len(pdf)))
+        f = self.ok("getFile", file_id=doc["file_id"])
+        st, _, got = http("GET", "%s/file/bot%s/%s" % (self.base, TOKEN, f["file_path"]))
+        self.assertEqual((st, got), (200, pdf))
+        self.assertEqual(self.ctl_get("uploads")["uploads"][0]["file_id"], doc["file_id"])
+
+    def test_images_telegram_cannot_take_as_photos_are_refused_and_go_as_documents(self):
+        self.user_says(32, "hi")
+        not_an_image = b"\xff\xd8 this is no JPEG"
+        st, obj = self.upload("sendPhoto", {"chat_id": "32"},
+                              {"photo": ("a.jpg", "image/jpeg", not_an_image)})
+        self.assertEqual((st, obj["description"]), (400, "Bad Request: IMAGE_PROCESS_FAILED"))
+        st, obj = self.upload("sendPhoto", {"chat_id": "32"},
+                              {"photo": ("tape.png", "image/png", png(100, 2100))})
+        self.assertEqual((st, obj["description"]), (400, "Bad Request: PHOTO_INVALID_DIMENSIONS"))
+        st, obj = self.upload("sendDocument", {"chat_id": "32"},
+                              {"document": ("a.jpg", "image/jpeg", not_an_image)})
+        self.assertEqual(st, 200, obj)
+        ups = self.ctl_get("uploads")["uploads"]
+        self.assertEqual([(u["method"], u["status"]) for u in ups],
+                         [("sendPhoto", 400), ("sendPhoto", 400), ("sendDocument", 200)])
+        self.assertEqual(ups[0]["description"], "Bad Request: IMAGE_PROCESS_FAILED")
+        self.assertEqual(self.ctl_get("sent", chat_id=32)["messages"][-1]["kind"], "document")
+
+    def test_an_uploaded_caption_is_limited_as_any_caption(self):
+        self.user_says(33, "hi")
+        st, obj = self.upload("sendDocument", {"chat_id": "33", "caption": "x" * 1025},
+                              {"document": ("a.txt", "text/plain", b"a")})
+        self.assertEqual((st, obj["description"]), (400, "Bad Request: message caption is too long"))
+
+    def test_multipart_parts_are_checked_against_the_bot_api(self):
+        self.assertEqual(self.ctl_get("uploads")["botapi"], "Bot API 10.1")
+        self.user_says(34, "hi")
+        st, obj = self.upload("sendPhoto", {"chat_id": "34"},
+                              {"foto": ("a.png", "image/png", png(10, 10))})
+        self.assertEqual((st, obj["description"]),
+                         (400, "Bad Request: tgemu: sendPhoto takes no file foto (%s)"
+                          % self.ctl_get("uploads")["botapi"]))
+        st, obj = self.upload("sendDocument", {"chat_id": "34", "captoin": "x"},
+                              {"document": ("a.txt", "text/plain", b"a")})
+        self.assertEqual(st, 400)
+        self.assertIn("sendDocument has no parameter captoin", obj["description"])
+        # The chat_id and caption are parameters; a file attached by name is one too.
+        st, obj = self.upload("sendDocument", {"chat_id": "34", "document": "attach://f1"},
+                              {"f1": ("a.txt", "text/plain", b"a")})
+        self.assertEqual(st, 200, obj)
 
 
 class RateLimits(Base):

@@ -68,6 +68,20 @@ HTML_502 = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\
             b"</center>\r\n</body>\r\n</html>\r\n")
 
 FAULT_KINDS = ("500", "html", "badjson", "drop", "delay", "429")
+
+# Telegram's limits on uploads (Bot API: sendPhoto, sendDocument).
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_SIDES = 10000         # width + height
+MAX_PHOTO_RATIO = 20
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+# The sizes Telegram makes of an uploaded photo (longest side), smallest first.
+PHOTO_SIZE_STEPS = (90, 320, 800, 1280, 2560)
+
+# The Bot API description every call is checked against (--botapi): the
+# first of these that exists; botapi-10.1.json beside this file holds the
+# published description's methods and their parameters.
+BOTAPI_PATHS = (os.environ.get("TGEMU_BOTAPI", ""),
+                os.path.join(os.path.dirname(os.path.abspath(__file__)), "botapi-10.1.json"))
 CALL_LOG_MAX = 20000        # /control/calls keeps the newest calls
 
 
@@ -521,6 +535,71 @@ def parse_multipart(body, ctype):
     return fields, files
 
 
+def image_size(data):
+    """(width, height) of a JPEG, PNG or WebP image from its header; None
+    when the bytes are none of these (Telegram: IMAGE_PROCESS_FAILED)."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24 and data[12:16] == b"IHDR":
+        return struct.unpack(">II", data[16:24])
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP" and len(data) >= 30:
+        chunk = data[12:16]
+        if chunk == b"VP8 " and data[23:26] == b"\x9d\x01\x2a":
+            w, h = struct.unpack("<HH", data[26:30])
+            return w & 0x3fff, h & 0x3fff
+        if chunk == b"VP8L" and data[20] == 0x2f:
+            b = struct.unpack("<I", data[21:25])[0]
+            return (b & 0x3fff) + 1, ((b >> 14) & 0x3fff) + 1
+        if chunk == b"VP8X":
+            return (1 + int.from_bytes(data[24:27], "little"),
+                    1 + int.from_bytes(data[27:30], "little"))
+        return None
+    if data[:2] != b"\xff\xd8":
+        return None
+    i = 2
+    while i + 4 <= len(data):
+        if data[i] != 0xff:
+            return None
+        marker = data[i + 1]
+        if marker == 0xff:
+            i += 1
+            continue
+        if marker in (0x01,) or 0xd0 <= marker <= 0xd9:
+            i += 2
+            continue
+        length = struct.unpack(">H", data[i + 2:i + 4])[0]
+        if marker in (0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf):
+            if i + 9 > len(data):
+                return None
+            h, w = struct.unpack(">HH", data[i + 5:i + 9])
+            return (w, h) if w and h else None
+        i += 2 + length
+    return None
+
+
+def _is_integer(v):
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, int):
+        return True
+    return isinstance(v, str) and re.fullmatch(r"-?[0-9]+", v) is not None
+
+
+def load_botapi(path):
+    """{method (lower case): {parameter: [types]}} from the Bot API's
+    machine-readable description, and its version; ({}, None) without one."""
+    for p in ([path] if path else BOTAPI_PATHS):
+        if p and os.path.exists(p):
+            with open(p, "r", encoding="utf-8") as f:
+                d = json.load(f)
+            methods = {}
+            for name, m in d.get("methods", {}).items():
+                methods[name.lower()] = {fld["name"]: fld.get("types", [])
+                                         for fld in m.get("fields", [])}
+            return methods, d.get("version")
+    if path:
+        raise SystemExit("tgemu: no Bot API description at %s" % path)
+    return {}, None
+
+
 # --------------------------------------------------------------------------
 # rate limits
 
@@ -625,8 +704,10 @@ class Emulator:
     def __init__(self, token=DEFAULT_TOKEN, username=DEFAULT_USERNAME, limits=True,
                  state_file=None, verbose=False, html_strict=True, callback_expiry=0,
                  first_update_id=None, group_limit=20, chat_rate=1.0, delay_ms=0.0,
-                 jitter_ms=0.0):
+                 jitter_ms=0.0, botapi=None):
         self.token = token
+        # Uploads are checked against the Bot API's description when there is one.
+        self.botapi, self.botapi_version = load_botapi(botapi) if botapi != "none" else ({}, None)
         head = token.split(":", 1)[0]
         self.bot_id = int(head) if head.isdigit() else 123456789
         self.username = username
@@ -676,6 +757,7 @@ class Emulator:
     def _reset_runtime(self):
         self.limits_on = self.limits_default
         self.faults = []
+        self.uploads = []       # every file uploaded, see c_uploads
         self.call_log = []      # one entry per Bot API call, oldest first (see c_calls)
         self.call_seq = 0
         self.stats = {"calls": {}, "errors": {}, "errors429": 0, "errors429_by_chat": {},
@@ -816,13 +898,38 @@ class Emulator:
         self.s["paths"][path] = fid
         return rec
 
-    def _new_photo(self, data):
-        big = self._new_file("photo", data, width=1280, height=960)
-        small = self._new_file("photo", data[:2048], width=320, height=240)
-        sizes = [small["file_id"], big["file_id"]]
-        small["set"] = sizes
-        big["set"] = sizes
+    def _new_photo(self, data, dims=None):
+        """The sizes of a new photo: an uploaded one (dims known) as Telegram
+        scales it, smallest first, the largest at most 2560 on its longer
+        side; an injected one 320x240 and 1280x960."""
+        if dims is None:
+            steps = [(320, 240, data[:2048]), (1280, 960, data)]
+        else:
+            w, h = dims
+            longest = max(w, h)
+            steps = []
+            for side in PHOTO_SIZE_STEPS:
+                k = min(1.0, side / longest)
+                steps.append((max(1, round(w * k)), max(1, round(h * k)), data))
+                if side >= longest:
+                    break
+        recs = [self._new_file("photo", d, width=w, height=h) for w, h, d in steps]
+        sizes = [r["file_id"] for r in recs]
+        for r in recs:
+            r["set"] = sizes
         return self._photo_sizes(sizes)
+
+    def _check_photo(self, data):
+        """Refuses an upload Telegram could not take as a photo; its (width, height)."""
+        if len(data) > MAX_PHOTO_BYTES:
+            raise bad_request("PHOTO_SAVE_FILE_INVALID")
+        dims = image_size(data)
+        if dims is None:
+            raise bad_request("IMAGE_PROCESS_FAILED")
+        w, h = dims
+        if w + h > MAX_PHOTO_SIDES or max(w, h) > MAX_PHOTO_RATIO * min(w, h):
+            raise bad_request("PHOTO_INVALID_DIMENSIONS")
+        return dims
 
     def _photo_sizes(self, ids):
         out = []
@@ -1210,7 +1317,9 @@ class Emulator:
             if not up["data"]:
                 raise bad_request("file must be non-empty")
             if kind == "photo":
-                return self._new_photo(up["data"])
+                return self._new_photo(up["data"], self._check_photo(up["data"]))
+            if len(up["data"]) > MAX_DOCUMENT_BYTES:
+                raise ApiError(413, "Request Entity Too Large")
             return self._document_obj(self._new_file("document", up["data"],
                                                      name=up["filename"] or "file",
                                                      mime=up["mime"]))
@@ -1232,7 +1341,80 @@ class Emulator:
                                                      name="photo.jpg", mime="image/jpeg"))
         return self._document_obj(f)
 
+    def _uploaded(self, p, kind):
+        """The file part a call uploads as its kind (directly or by attach://), or None."""
+        up = p.files.get(kind)
+        ref = p.str(kind) or ""
+        if up is None and ref.startswith("attach://"):
+            up = p.files.get(ref[len("attach://"):])
+        return up
+
     def _send_media(self, p, kind, method):
+        """Sends a photo or document; an upload is noted, taken or refused (c_uploads)."""
+        up = self._uploaded(p, kind)
+        try:
+            msg = self._send_media_now(p, kind, method)
+        except ApiError as e:
+            if up is not None:
+                self._note_upload(p, kind, method, up, e.code, e.description, None)
+            raise
+        if up is not None:
+            f = msg[kind][-1] if kind == "photo" else msg[kind]
+            self._note_upload(p, kind, method, up, 200, None, f["file_id"])
+        return msg
+
+    def _note_upload(self, p, kind, method, up, status, description, file_id):
+        self.uploads.append({"seq": len(self.uploads) + 1, "method": method, "field": kind,
+                             "chat_id": p.str("chat_id"), "filename": up["filename"],
+                             "mime": up["mime"], "size": len(up["data"]),
+                             "sha256": hashlib.sha256(up["data"]).hexdigest(),
+                             "caption": p.str("caption"), "status": status,
+                             "description": description, "file_id": file_id})
+
+    def check_call(self, method, p):
+        """Every call checked against the Bot API's description: a parameter
+        the method does not have, or an Integer or Boolean one that is not
+        one, fails the test instead of being ignored as Telegram would."""
+        params = self.botapi.get(method.lower())
+        if params is None:
+            return
+        for name, v in p.values.items():
+            types = params.get(name)
+            if types is None:
+                raise bad_request("tgemu: %s has no parameter %s (%s)"
+                                  % (method, name, self.botapi_version))
+            if v is None or name in p.files:
+                continue
+            if types == ["Integer"] and not _is_integer(v):
+                raise bad_request("tgemu: %s's %s must be an Integer, not %r (%s)"
+                                  % (method, name, v, self.botapi_version))
+            if types == ["Boolean"] and not (isinstance(v, bool) or v in ("true", "false", "True", "False", "1", "0")):
+                raise bad_request("tgemu: %s's %s must be a Boolean, not %r (%s)"
+                                  % (method, name, v, self.botapi_version))
+
+    def check_upload(self, method, p):
+        """A multipart call checked against the Bot API's description: every
+        field a parameter of method, every file a parameter that takes an
+        InputFile (or named by attach:// in one), with a file name. A
+        misspelt field fails the test instead of being ignored."""
+        params = self.botapi.get(method.lower())
+        attached = {v[len("attach://"):] for v in p.values.values()
+                    if isinstance(v, str) and v.startswith("attach://")}
+        for name, up in p.files.items():
+            if not up["filename"]:
+                raise bad_request("tgemu: the file part %s has no filename" % name)
+            if params is None or name in attached:
+                continue
+            if "InputFile" not in params.get(name, []):
+                raise bad_request("tgemu: %s takes no file %s (%s)"
+                                  % (method, name, self.botapi_version))
+        if params is not None:
+            for name in p.values:
+                if name not in params:
+                    raise bad_request("tgemu: %s has no parameter %s (%s)"
+                                      % (method, name, self.botapi_version))
+
+    def _send_media_now(self, p, kind, method):
         raw, (plain, ents, mode) = self._caption_param(p)
         markup = self._markup(p)
         cr = self._resolve_chat(p.str("chat_id"))
@@ -1989,6 +2171,12 @@ class Emulator:
                     "max_in_flight_per_chat": max(self.max_in_flight_chat.values(), default=0),
                     "messages_sent": len(self.s["sent"])}
 
+    def c_uploads(self, q):
+        since = _qint(q, "since") or 0
+        with self.lock:
+            return {"uploads": [dict(u) for u in self.uploads if u["seq"] > since],
+                    "botapi": self.botapi_version}
+
     def c_calls(self, q):
         since = _qint(q, "since") or 0
         with self.lock:
@@ -2055,7 +2243,8 @@ CONTROL_POST = {"message": Emulator.c_message, "callback": Emulator.c_callback,
 CONTROL_GET = {"sent": Emulator.c_sent, "callback_answers": Emulator.c_callback_answers,
                "stats": Emulator.c_stats, "wait": Emulator.c_wait,
                "history": Emulator.c_history, "updates": Emulator.c_updates,
-               "chats": Emulator.c_chats, "calls": Emulator.c_calls}
+               "chats": Emulator.c_chats, "calls": Emulator.c_calls,
+               "uploads": Emulator.c_uploads}
 
 
 # --------------------------------------------------------------------------
@@ -2258,6 +2447,10 @@ class Handler(BaseHTTPRequestHandler):
         try:
             p = self._params(query, body)
             chat_id = p.values.get("chat_id")
+            if method.lower() in METHODS:
+                emu.check_call(method, p)
+            if (self.headers.get("Content-Type") or "").lower().startswith("multipart/form-data"):
+                emu.check_upload(method, p)
             if not polling:
                 emu.enter(chat_id)
                 self.flying = [chat_id]     # left in _handle, whatever happens
@@ -2401,6 +2594,10 @@ def main(argv=None):
     ap.add_argument("--jitter", type=float, default=0, metavar="MS",
                     help="the round trip varies by up to this much, each way drawn apart "
                          "(default 0; at most --delay)")
+    ap.add_argument("--botapi", metavar="FILE",
+                    help="the Bot API's description (JSON) every call is checked against "
+                         "(default: $TGEMU_BOTAPI, else botapi-10.1.json beside tgemu.py; "
+                         "'none': no check)")
     ap.add_argument("--verbose", action="store_true", help="log one line per call to stderr")
     a = ap.parse_args(argv)
     if ":" not in a.token:
@@ -2412,7 +2609,7 @@ def main(argv=None):
                    state_file=a.state_file, verbose=a.verbose,
                    html_strict=a.html_strict == "on", callback_expiry=a.callback_expiry,
                    first_update_id=a.first_update_id or None, group_limit=a.group_limit,
-                   chat_rate=a.chat_rate, delay_ms=a.delay, jitter_ms=a.jitter)
+                   chat_rate=a.chat_rate, delay_ms=a.delay, jitter_ms=a.jitter, botapi=a.botapi)
     srv = Server(("127.0.0.1", a.port), Handler)
     srv.emu = emu
     stop = threading.Event()

@@ -26,7 +26,9 @@
 #include "kb/article.h"
 #include "storage/kb.h"
 #include "kb/search.h"
+#include "mail/build.h"
 #include "mail/inbound.h"
+#include "storage/ticket.h"
 
 #define ENGINEERS (-100)
 #define SERGEY_TG 5001
@@ -251,6 +253,15 @@ static int64_t printer_ticket(void)
 	return t;
 }
 
+/* Ivan's first letter, taken and resolved by Сергей: ticket 1. */
+static int64_t resolved_printer_ticket(const char *how)
+{
+	int64_t t = printer_ticket();
+	engineer_does(EV_CLAIM, t, NULL, NULL);
+	engineer_does(EV_RESOLVE, t, how, NULL);
+	return t;
+}
+
 /* ---- who writes: a cashier opens and joins ---- */
 
 static void test_inbound__a_cashiers_letter_opens_a_ticket_and_is_answered_in_its_thread(void **state)
@@ -302,9 +313,14 @@ static void test_inbound__a_subject_with_the_number_joins_its_ticket(void **stat
 	assert_int_equal(take(letter("ivan@romashka.ru", "[#1]", "Всё так же."), &joined), INBOUND_JOINED);
 	assert_int_equal(tickets(), 1);
 	assert_string_equal(history(t), "opened message message message");
+	/* A number that is no tag names a till, not a ticket: a new problem. */
+	assert_int_equal(take(letter("ivan@romashka.ru", "Касса №1 не включается", "Совсем."), &joined),
+			 INBOUND_OPENED);
+	assert_int_equal(tickets(), 2);
+	assert_string_equal(history(t), "opened message message message");
 	assert_contains(engineers_read(t), "Теперь горит красный.");
 	/* The engineers hear of it; the cashier gets no letter for their own words. */
-	assert_int_equal(letters_like("ticket:%"), 1);
+	assert_int_equal(letters_like("ticket:1:%"), 1);
 }
 
 static void test_inbound__a_reply_to_our_letter_joins_its_ticket_whatever_its_subject(void **state)
@@ -376,6 +392,42 @@ static void test_inbound__sql_in_a_subject_is_only_words(void **state)
 	assert_string_equal(query_text("SELECT subject FROM mail_in WHERE uid = ?1", 1), evil);
 }
 
+/*
+ * Whatever its size, a letter is taken: a long one keeps its beginning
+ * (the engineers' notices must hold it), a long subject is cut in the
+ * answers, and neither leaves the intake retrying for ever.
+ */
+static void test_inbound__a_huge_letter_or_subject_is_cut_not_refused_for_ever(void **state)
+{
+	(void)state;
+	size_t n = 300u << 10;
+	char *text = xmalloc(n + 1), *subject = xmalloc(4001);
+	for (size_t i = 0; i < n; i += 2)
+		memcpy(text + i, "ж", 2);
+	text[n] = '\0';
+	for (size_t i = 0; i < 4000; i += 2)
+		memcpy(subject + i, "щ", 2);
+	subject[4000] = '\0';
+	int64_t t;
+	assert_int_equal(take(letter("ivan@romashka.ru", "Длинное письмо", text), &t), INBOUND_OPENED);
+	int64_t bytes = query_int("SELECT length(CAST(body AS BLOB)) FROM ticket_events WHERE ticket_id = ?1", t);
+	assert_true(bytes > 30000 && bytes < 40000);
+	assert_contains(query_text("SELECT substr(body, -60) FROM ticket_events WHERE ticket_id = ?1", t), "300");
+	struct inletter *l = letter("ivan@romashka.ru", subject, "коротко");
+	free(l->from_name);
+	l->from_name = xstrdup("Иван\r\nBcc: all@example.com");
+	assert_int_equal(take(l, &t), INBOUND_OPENED);
+	/* A name with a line break still gets its answers, the break gone. */
+	assert_int_equal(query_int("SELECT count(*) FROM letters WHERE ticket_id = ?1", t), 1);
+	assert_string_equal(query_text("SELECT name FROM letter_rcpts r JOIN letters l ON l.id = r.letter_id"
+				       " WHERE l.ticket_id = ?1", t), "Иван  Bcc: all@example.com");
+	assert_int_equal(take(letter("stranger@example.com", subject, text), &t), INBOUND_UNKNOWN);
+	assert_int_equal(letters_like("unknown:%"), 1);
+	assert_true(strlen(letter_field("subject", "unknown:%")) < 400);
+	free(text);
+	free(subject);
+}
+
 /* ---- no loops, no abuse ---- */
 
 static void test_inbound__a_stranger_gets_one_polite_answer_a_day_and_no_ticket(void **state)
@@ -410,9 +462,13 @@ static void test_inbound__robots_and_our_own_address_get_nothing(void **state)
 	assert_int_equal(take(letter("noreply@bank.example", "Выписка", "x"), NULL), INBOUND_LOOP);
 	assert_int_equal(take(letter("postmaster@romashka.ru", "x", "x"), NULL), INBOUND_LOOP);
 	assert_int_equal(take(letter("", "x", "x"), NULL), INBOUND_LOOP);
+	/* Bytes that were no message, their fields left empty by the parser: recorded, nothing more. */
+	struct inletter nothing = { 0 };
+	assert_int_equal(take(&nothing, NULL), INBOUND_INVALID);
 	assert_int_equal(tickets(), 0);
 	assert_int_equal(letters_like("%"), 0);
 	assert_int_equal(query_int("SELECT count(*) FROM mail_in WHERE outcome = 'loop' AND ?1", 1), 8);
+	assert_int_equal(query_int("SELECT count(*) FROM mail_in WHERE outcome = 'invalid' AND ?1", 1), 1);
 }
 
 static void test_inbound__a_flood_from_one_address_is_capped_and_told_once_an_hour(void **state)
@@ -500,9 +556,7 @@ static void test_inbound__an_engineers_reply_in_telegram_goes_back_threaded(void
 static void test_inbound__resolved_by_letter_works_confirms_and_a_digit_rates(void **state)
 {
 	(void)state;
-	int64_t t = printer_ticket(), got;
-	engineer_does(EV_CLAIM, t, NULL, NULL);
-	engineer_does(EV_RESOLVE, t, "Заменили шлейф принтера.", NULL);
+	int64_t t = resolved_printer_ticket("Заменили шлейф принтера."), got;
 	const char *resolved = letter_field("text", "ticket:1:%:resolved");
 	assert_contains(resolved, "Заменили шлейф принтера.");
 	assert_contains(resolved, "«Работает»");
@@ -532,12 +586,23 @@ static void test_inbound__resolved_by_letter_works_confirms_and_a_digit_rates(vo
 	assert_int_equal(tickets(), 1);
 }
 
+static void test_inbound__a_desk_in_english_writes_english_and_takes_works(void **state)
+{
+	(void)state;
+	assert_int_equal(msg_set_language("en"), 0);
+	int64_t t = resolved_printer_ticket("Replaced the cable."), got;
+	assert_string_equal(letter_field("subject", "ticket:1:%:resolved"), "Re: [#1] Принтер не печатает");
+	assert_contains(letter_field("text", "ticket:1:%:resolved"), "\"Works\"");
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [#1] Works", "Yes, works now. Thanks!"), &got),
+			 INBOUND_DECIDED);
+	assert_string_equal(status(t), "closed");
+	assert_contains(letter_field("text", "ticket:1:%:rate"), "digit from 1 to 5");
+}
+
 static void test_inbound__resolved_by_letter_other_words_reopen_it(void **state)
 {
 	(void)state;
-	int64_t t = printer_ticket(), got;
-	engineer_does(EV_CLAIM, t, NULL, NULL);
-	engineer_does(EV_RESOLVE, t, "Заменили шлейф.", NULL);
+	int64_t t = resolved_printer_ticket("Заменили шлейф."), got;
 	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает",
 				     "Работает только вторая касса, первая всё так же."), &got), INBOUND_JOINED);
 	assert_int_equal(got, t);
@@ -550,14 +615,17 @@ static void test_inbound__resolved_by_letter_other_words_reopen_it(void **state)
 	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Не работает", "Не работает"), &got),
 			 INBOUND_JOINED);
 	assert_string_equal(status(t), "claimed");
+	/* «Всё так же» is no «всё работает». */
+	engineer_does(EV_RESOLVE, t, "И ещё раз.", NULL);
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает", "Всё так же."), &got),
+			 INBOUND_JOINED);
+	assert_string_equal(status(t), "claimed");
 }
 
 static void test_inbound__a_closed_ticket_written_to_again_opens_one_that_mentions_it(void **state)
 {
 	(void)state;
-	int64_t t = printer_ticket(), got;
-	engineer_does(EV_CLAIM, t, NULL, NULL);
-	engineer_does(EV_RESOLVE, t, "Заменили шлейф.", NULL);
+	int64_t t = resolved_printer_ticket("Заменили шлейф."), got;
 	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает", "Работает"), &got),
 			 INBOUND_DECIDED);
 	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает",
@@ -565,7 +633,13 @@ static void test_inbound__a_closed_ticket_written_to_again_opens_one_that_mentio
 	assert_true(got != t);
 	assert_contains(query_text("SELECT body FROM ticket_events WHERE ticket_id = ?1 AND kind = 'opened'", got),
 			"№1");
+	/* Its title is the subject without the old number: its letters carry the new one alone. */
+	assert_string_equal(query_text("SELECT title FROM tickets WHERE id = ?1", got), "Принтер не печатает");
 	assert_string_equal(status(t), "closed");
+	/* «1С» is the till's software, not a rating of one. */
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает", "1С не запускается"), &got),
+			 INBOUND_OPENED);
+	assert_false(db_ticket_has_event(desk, t, HISTORY_RATED));
 }
 
 /* ---- the knowledge base answers first ---- */
@@ -620,6 +694,8 @@ static void test_inbound__the_knowledge_base_answers_then_not_helped_opens_the_t
 	snprintf(answer, sizeof(answer), "Re: [КБ-%lld] Не помогло", (long long)s);
 	assert_int_equal(take(letter("ivan@romashka.ru", answer, "Не помогло"), &t), INBOUND_OPENED);
 	assert_string_equal(query_text("SELECT title FROM tickets WHERE id = ?1", t), "Касса не печатает чек");
+	assert_string_equal(query_text("SELECT body FROM ticket_events WHERE ticket_id = ?1 AND kind = 'opened'", t),
+			    "Нажимаю печать — ничего.");
 	assert_int_equal(query_int("SELECT kb_article_id FROM tickets WHERE id = ?1", t),
 			 query_int("SELECT id FROM kb_articles WHERE slug = 'paper' AND ?1", 1));
 	assert_string_equal(history(t), "opened kb_not_helped");
@@ -642,7 +718,7 @@ static void test_inbound__the_knowledge_base_answers_and_helped_is_recorded(void
 	char ours[256];
 	snprintf(ours, sizeof(ours), "%s", letter_field("message_id", "kb:%"));
 	/* A reply from the mail client: the subject theirs, the words new. */
-	l = letter("ivan@romashka.ru", "Re: [КБ-1] не печатает чек", "Помогло, спасибо!\n");
+	l = letter("ivan@romashka.ru", "Re: [КБ-1] не печатает чек", "Да, всё получилось, спасибо!\n");
 	replying_to(l, ours);
 	assert_int_equal(take(l, &t), INBOUND_DECIDED);
 	assert_int_equal(t, 0);
@@ -663,6 +739,7 @@ static void test_inbound__files_are_kept_with_the_ticket_and_named_when_too_big(
 		{ (char *)"видео.mp4", (char *)"video/mp4", NULL, 90u << 20 },
 	};
 	struct inletter *l = letter("ivan@romashka.ru", "Ошибка на экране", "Вот фото.");
+	/* The file names and bytes are borrowed: letter_release() frees the array alone. */
 	l->files = xmalloc(sizeof(files));
 	memcpy(l->files, files, sizeof(files));
 	l->n_files = 3;
@@ -686,9 +763,49 @@ static void test_inbound__files_are_kept_with_the_ticket_and_named_when_too_big(
 	const char *opened = query_text("SELECT body FROM ticket_events WHERE ticket_id = ?1 AND kind = 'opened'", t);
 	assert_contains(opened, "Вот фото.");
 	assert_contains(opened, "видео.mp4");
-	l->files = NULL;
-	l->n_files = 0;
-	free(post.l.files);
+}
+
+/* ---- a letter as a mail client writes it, parsed ---- */
+
+/*
+ * Иван answers the confirmation from his mail client: windows-1251,
+ * quoted-printable, the confirmation quoted below his words. The reply
+ * joins the ticket by its In-Reply-To alone; the engineers read his new
+ * words, not the quoted history.
+ */
+static void test_inbound__a_mail_clients_reply_joins_with_its_new_words_only(void **state)
+{
+	(void)state;
+	int64_t t = printer_ticket(), joined;
+	char ours[256], raw[4096];
+	snprintf(ours, sizeof(ours), "%s", letter_field("message_id", "ticket:1:%:opened"));
+	/* «Лента новая, всё равно не печатает.» and the quote, in windows-1251. */
+	snprintf(raw, sizeof(raw),
+		 "From: =?windows-1251?B?yOLg7SDP5fLw7uI=?= <Ivan@Romashka.ru>\r\n"
+		 "To: desk@tilldesk.example\r\n"
+		 "Subject: =?windows-1251?B?UmU6INHr7uzg6/H/IO/w6O3y5fAgKNLl8fIp?=\r\n"
+		 "Message-ID: <reply-1@mail.romashka.ru>\r\n"
+		 "In-Reply-To: <%s>\r\n"
+		 "MIME-Version: 1.0\r\n"
+		 "Content-Type: text/plain; charset=windows-1251\r\n"
+		 "Content-Transfer-Encoding: quoted-printable\r\n"
+		 "\r\n"
+		 "=CB=E5=ED=F2=E0 =ED=EE=E2=E0=FF, =E2=F1=B8 =F0=E0=E2=ED=EE =ED=E5 =EF=E5=F7=E0=F2=E0=E5=F2.\r\n"
+		 "\r\n"
+		 "> =C7=E0=FF=E2=EA=E0 =B91 =EF=F0=E8=ED=FF=F2=E0.\r\n", ours);
+	struct inletter l;
+	mail_mime_init();
+	assert_int_equal(mail_parse(raw, strlen(raw), 1 << 20, &l), 0);
+	assert_string_equal(l.from_addr, "ivan@romashka.ru");
+	assert_int_equal(take(&l, &joined), INBOUND_JOINED);
+	inletter_release(&l);
+	mail_mime_shutdown();
+	assert_int_equal(joined, t);
+	assert_string_equal(query_text("SELECT body FROM ticket_events WHERE ticket_id = ?1 AND kind = 'message'", t),
+			    "Лента новая, всё равно не печатает.");
+	/* The thread goes on from his letter: the next answer replies to it. */
+	engineer_does(EV_CLAIM, t, NULL, NULL);
+	assert_string_equal(letter_field("in_reply_to", "ticket:1:%:claimed"), "reply-1@mail.romashka.ru");
 }
 
 int main(void)
@@ -701,6 +818,7 @@ int main(void)
 		T(test_inbound__a_stores_own_address_writes_as_its_mailbox),
 		T(test_inbound__a_cashier_of_another_store_cannot_join_by_the_number),
 		T(test_inbound__sql_in_a_subject_is_only_words),
+		T(test_inbound__a_huge_letter_or_subject_is_cut_not_refused_for_ever),
 		T(test_inbound__a_stranger_gets_one_polite_answer_a_day_and_no_ticket),
 		T(test_inbound__robots_and_our_own_address_get_nothing),
 		T(test_inbound__a_flood_from_one_address_is_capped_and_told_once_an_hour),
@@ -709,10 +827,12 @@ int main(void)
 		T(test_inbound__an_engineers_reply_in_telegram_goes_back_threaded),
 		T(test_inbound__resolved_by_letter_works_confirms_and_a_digit_rates),
 		T(test_inbound__resolved_by_letter_other_words_reopen_it),
+		T(test_inbound__a_desk_in_english_writes_english_and_takes_works),
 		T(test_inbound__a_closed_ticket_written_to_again_opens_one_that_mentions_it),
 		T(test_inbound__the_knowledge_base_answers_then_not_helped_opens_the_ticket),
 		T(test_inbound__the_knowledge_base_answers_and_helped_is_recorded),
 		T(test_inbound__files_are_kept_with_the_ticket_and_named_when_too_big),
+		T(test_inbound__a_mail_clients_reply_joins_with_its_new_words_only),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -459,6 +459,100 @@ static void test_notice__a_span_renders_as_msg_span_writes_it(void **state)
 	}
 }
 
+/* Renders n with the kept file f, expecting success. */
+static void render_kept(struct tg_render *out, const struct notice *n, const struct tg_file *f)
+{
+	char why[128];
+	assert_int_equal(tg_render_file(out, n, f, LANG_RU, why, sizeof(why)), 0);
+}
+
+static void test_render_tg__a_kept_file_telegram_lacks_is_an_upload_by_its_kind(void **state)
+{
+	(void)state;
+	struct buf args = BUF_INIT(256);
+	notice_arg_text(&args, "№3 <чек>");
+	struct notice n = { .kind = NOTICE_DOCUMENT, .args = buf_cstr(&args), .actions = "",
+			    .ref = "att:3" };
+	struct tg_file photo = { .name = "a.jpg", .size = 100, .kept = true, .photo = true };
+	struct tg_render r;
+	render_kept(&r, &n, &photo);
+	/* The sender's choice wins over the notice's kind: a JPEG goes as a photo. */
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.v[0].method, "sendPhoto");
+	assert_true(r.v[0].upload);
+	assert_string_equal(param(&r, 0, "caption"), "№3 &lt;чек&gt;");
+	assert_string_equal(param(&r, 0, "parse_mode"), "HTML");
+	tg_render_release(&r);
+
+	struct tg_file sent = { .name = "a.pdf", .size = 100, .kept = true, .file_id = "BQAC-id" };
+	render_kept(&r, &n, &sent);
+	assert_string_equal(r.v[0].method, "sendDocument");
+	assert_false(r.v[0].upload);
+	assert_string_equal(param(&r, 0, "document"), "BQAC-id");
+	tg_render_release(&r);
+
+	/* A Telegram file_id as the ref renders as it always did. */
+	n.ref = "BQAC-cashiers";
+	render(&r, &n, LANG_RU);
+	assert_false(r.v[0].upload);
+	assert_string_equal(param(&r, 0, "document"), "BQAC-cashiers");
+	tg_render_release(&r);
+	buf_release(&args);
+}
+
+static void test_render_tg__a_file_over_the_cap_is_a_line_after_its_caption(void **state)
+{
+	(void)state;
+	struct buf args = BUF_INIT(256);
+	notice_arg_text(&args, "№3");
+	struct notice n = { .kind = NOTICE_PHOTO, .args = buf_cstr(&args), .actions = "",
+			    .ref = "att:4" };
+	struct tg_file big = { .name = "a<b>.zip", .size = 30 * 1024 * 1024 };
+	struct tg_render r;
+	render_kept(&r, &n, &big);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.v[0].method, "sendMessage");
+	assert_string_equal(param(&r, 0, "text"),
+			    "№3\n📎 a&lt;b&gt;.zip, 30.0 МБ — не сохранён (больше imap.attachment_max)");
+	tg_render_release(&r);
+	struct tg_file small = { .name = "a.txt", .size = 512 };
+	n.args = "";
+	render_kept(&r, &n, &small);
+	assert_string_equal(param(&r, 0, "text"),
+			    "📎 a.txt, 512 Б — не сохранён (больше imap.attachment_max)");
+	tg_render_release(&r);
+	buf_release(&args);
+}
+
+static void test_render_tg__a_long_caption_follows_its_upload_with_the_buttons(void **state)
+{
+	(void)state;
+	struct buf args = BUF_INIT(1u << 16), caption = BUF_INIT(1u << 16);
+	for (int i = 0; i < 120; i++)
+		buf_add(&caption, "0123456789", 10);
+	notice_arg_text(&args, buf_cstr(&caption));
+	struct notice n = { .kind = NOTICE_DOCUMENT, .args = buf_cstr(&args),
+			    .actions = "0\tc:3\tk:BTN_CLAIM\n", .ref = "att:5" };
+	struct tg_file f = { .name = "a.pdf", .size = 10, .kept = true };
+	struct tg_render r;
+	render_kept(&r, &n, &f);
+	assert_int_equal(r.n, 2);
+	assert_true(r.v[0].upload);
+	assert_null(param(&r, 0, "caption"));
+	assert_null(param(&r, 0, "reply_markup"));
+	assert_string_equal(r.v[1].method, "sendMessage");
+	assert_non_null(param(&r, 1, "reply_markup"));
+	tg_render_release(&r);
+	/* A short one keeps the buttons on the file itself. */
+	n.args = "t2:ok,";
+	render_kept(&r, &n, &f);
+	assert_int_equal(r.n, 1);
+	assert_non_null(param(&r, 0, "reply_markup"));
+	tg_render_release(&r);
+	buf_release(&args);
+	buf_release(&caption);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -475,6 +569,9 @@ int main(void)
 		cmocka_unit_test(test_notice__nesting_past_the_depth_limit_does_not_render),
 		cmocka_unit_test(test_notice__a_row_queued_with_one_markup_argument_renders_as_before),
 		cmocka_unit_test(test_notice__a_span_renders_as_msg_span_writes_it),
+		cmocka_unit_test(test_render_tg__a_kept_file_telegram_lacks_is_an_upload_by_its_kind),
+		cmocka_unit_test(test_render_tg__a_file_over_the_cap_is_a_line_after_its_caption),
+		cmocka_unit_test(test_render_tg__a_long_caption_follows_its_upload_with_the_buttons),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "scratch.h"
+#include "storage/attachments.h"
 #include "core/buf.h"
 #include "storage/chain.h"
 #include "storage/db.h"
@@ -194,6 +195,76 @@ static void test_db__ticket_history_is_append_only(void **state)
 	assert_int_equal(db_ticket_history(db, ticket, count_events, &n), 0);
 	assert_int_equal(n, 2);
 	db_close(db);
+}
+
+static int list_attachment(const struct attachment *a, void *arg)
+{
+	struct buf *b = arg;
+	buf_printf(b, "%lld %s %lld %s %s|", (long long)a->id, a->name, (long long)a->size,
+		   a->kept ? "kept" : "named", a->data ? "bytes" : "-");
+	return 0;
+}
+
+static void test_attachments__bytes_only_when_asked_and_the_file_id_remembered(void **state)
+{
+	(void)state;
+	char path[256], err[256];
+	struct db *db;
+	struct attachment a;
+	struct buf listed = BUF_INIT(1024);
+	int64_t org, store, ticket, kept, named, id;
+	path_of(path, sizeof(path), "attachments.db");
+	assert_int_equal(db_open(&db, path, err, sizeof(err)), 0);
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_org_add(db, &org, "Ромашка", "standard", NULL), 0);
+	assert_int_equal(db_store_add(db, &store, org, "Ромашка-1", "", "Europe/Moscow", "24/7"), 0);
+	struct ticket_new t = { .store_id = store, .source = "email", .title = "Чек", .priority = 3 };
+	assert_int_equal(db_ticket_open(db, &ticket, &t, 1000), 0);
+	assert_int_equal(db_attachment_add(db, ticket, "чек.jpg", "image/jpeg", "\xff\xd8\0\xff", 4,
+					   1000, &kept), 0);
+	assert_int_equal(db_attachment_add(db, ticket, "big.zip", "application/zip", NULL, 1u << 30,
+					   1000, &named), 0);
+	assert_int_equal(db_commit(db), 0);
+
+	assert_int_equal(db_attachment_get(db, kept, false, &a), 0);
+	assert_true(a.kept);
+	assert_null(a.data);
+	assert_null(a.file_id);
+	attachment_release(&a);
+	assert_int_equal(db_attachment_get(db, kept, true, &a), 0);
+	assert_int_equal(a.size, 4);
+	assert_memory_equal(a.data, "\xff\xd8\0\xff", 4);
+	attachment_release(&a);
+	assert_int_equal(db_attachment_get(db, named, true, &a), 0);
+	assert_false(a.kept);
+	assert_null(a.data);
+	assert_int_equal(a.size, 1 << 30);
+	attachment_release(&a);
+	assert_int_equal(db_attachment_get(db, 999, false, &a), TD_ENOTFOUND);
+
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_attachment_set_file(db, kept, "AgAC-big", "photo"), 0);
+	assert_int_equal(db_commit(db), 0);
+	assert_int_equal(db_attachment_get(db, kept, false, &a), 0);
+	assert_string_equal(a.file_id, "AgAC-big");
+	assert_string_equal(a.file_kind, "photo");
+	attachment_release(&a);
+
+	assert_int_equal(db_attachments_each(db, ticket, list_attachment, &listed), 0);
+	char want[128];
+	snprintf(want, sizeof(want), "%lld чек.jpg 4 kept -|%lld big.zip 1073741824 named -|",
+		 (long long)kept, (long long)named);
+	assert_string_equal(buf_cstr(&listed), want);
+	buf_release(&listed);
+	db_close(db);
+
+	assert_true(attachment_ref_id("att:42", &id));
+	assert_int_equal(id, 42);
+	assert_false(attachment_ref_id("AgACAgIAAxkBAA", &id));
+	assert_false(attachment_ref_id("att:", &id));
+	assert_false(attachment_ref_id("att:4x", &id));
+	assert_false(attachment_ref_id("att:-1", &id));
+	assert_false(attachment_ref_id(NULL, &id));
 }
 
 static void test_db__settings_round_trip(void **state)
@@ -1044,6 +1115,7 @@ int main(void)
 		cmocka_unit_test(test_db__wal_and_foreign_keys_are_on),
 		cmocka_unit_test(test_db__ticket_history_is_append_only),
 		cmocka_unit_test(test_db__settings_round_trip),
+		cmocka_unit_test(test_attachments__bytes_only_when_asked_and_the_file_id_remembered),
 		cmocka_unit_test(test_outbox__due_gives_the_head_of_each_chat),
 		cmocka_unit_test(test_db__statements_are_reused_and_nest),
 		cmocka_unit_test(test_db__a_stop_ends_the_wait_for_a_lock_held_elsewhere),
