@@ -467,6 +467,7 @@ void mail_html_text(struct buf *out, const char *s, size_t n)
 
 /* ---- the new words ---- */
 
+/* "-- " (RFC 3676), its space gone with the others at the line's end. */
 static bool is_signature(struct span t)
 {
 	return equals(t, "--");
@@ -579,6 +580,36 @@ static bool attribution_at(const struct span *lines, size_t i, size_t *start)
 	return true;
 }
 
+/* Whether the line holds word, ASCII letters compared without case. */
+static bool contains(struct span t, const char *word)
+{
+	size_t k = strlen(word);
+	for (size_t i = 0; i + k <= t.n; i++)
+		if (strncasecmp(t.s + i, word, k) == 0)
+			return true;
+	return false;
+}
+
+/* A phone's or an app's own line: "Sent from my iPhone", «Отправлено из мобильной Почты Mail.ru». */
+static bool is_device_line(struct span t)
+{
+	static const char *const starts[] = {
+		"Sent from ", "Отправлено с ", "Отправлено из ", "Get Outlook for ", "Скачайте Outlook",
+	};
+	static const char *const makers[] = {
+		"iPhone", "iPad", "Android", "Mail.ru", "Яндекс", "Yandex", "Outlook", "мобильн",
+		"mobile", "Samsung", "Galaxy", "Huawei", "Xiaomi",
+	};
+	bool start = false, maker = false;
+	if (t.n > 120)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(starts); i++)
+		start = start || starts_with(t, starts[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(makers) && start; i++)
+		maker = maker || contains(t, makers[i]);
+	return start && maker;
+}
+
 static bool is_quote(struct span t)
 {
 	return t.n && t.s[0] == '>';
@@ -618,7 +649,7 @@ void mail_new_words(struct buf *out, const char *text)
 			end = count;
 			break;
 		}
-		if (is_quote(t)) {
+		if (is_quote(t) || is_device_line(t)) {
 			drop[end] = true;
 			continue;
 		}
