@@ -68,8 +68,8 @@ void mail_thread_push(struct ticket_mail *m, const char *id)
 		return;
 	for (const char *q = p; *q; q++)
 		count += *q == ' ';
-	/* The oldest go first, while too many or too long. */
-	while (*p && (count > THREAD_REFS || strlen(p) + strlen(id) + 2 > sizeof(refs))) {
+	/* The oldest go first, while too many with id (count is those there) or too long. */
+	while (*p && (count >= THREAD_REFS || strlen(p) + strlen(id) + 2 > sizeof(refs))) {
 		const char *sp = strchr(p, ' ');
 		p = sp ? sp + 1 : p + strlen(p);
 		count--;

@@ -223,18 +223,21 @@ static int64_t tagged(const char *s, const char *marker, const char *closing)
 	return 0;
 }
 
-/*
- * The ticket the subject names: «[№N]» or "[#N]"; a bare «№N» only in a
- * reply ("Re: ..."), since «Касса №2 не печатает» names a till.
- */
+/* The ticket the subject's tag names: «[№N]» or "[#N]". */
 static int64_t subject_ticket(const char *subject)
 {
 	int64_t n = tagged(subject, "[№", "]");
-	if (!n)
-		n = tagged(subject, "[#", "]");
-	if (!n && bare_subject(subject) != subject)
-		n = tagged(subject, "№", NULL);
-	return n;
+	return n ? n : tagged(subject, "[#", "]");
+}
+
+/*
+ * A bare «№N» names a ticket only in a reply ("Re: ..."), since «Касса
+ * №2 не печатает» names a till; and only when nothing else names where
+ * the reply goes (from_cashier()).
+ */
+static int64_t subject_bare_ticket(const char *subject)
+{
+	return bare_subject(subject) != subject ? tagged(subject, "№", NULL) : 0;
 }
 
 /* The knowledge base's suggestion the subject names: "[КБ-N]" or "[KB-N]". */
@@ -246,8 +249,8 @@ static int64_t subject_suggestion(const char *subject)
 
 /*
  * What the letter's In-Reply-To and References name, newest first: a
- * ticket (one of our letters about it, or one of theirs we took), or a
- * suggestion of the knowledge base (our letter "kb:N").
+ * ticket (one of our letters about it, or one we took from this sender),
+ * or a suggestion of the knowledge base (our letter "kb:N").
  */
 static int thread_names(struct take *t, int64_t *ticket, int64_t *suggestion)
 {
@@ -263,7 +266,7 @@ static int thread_names(struct take *t, int64_t *ticket, int64_t *suggestion)
 		if (!rc && !found && !strncmp(ref, "kb:", 3))
 			*suggestion = strtoll(ref + 3, NULL, 10);
 		if (rc == TD_ENOTFOUND)
-			rc = db_mail_in_ticket(t->d->db, id, &found);
+			rc = db_mail_in_ticket(t->d->db, id, l->from_addr, &found);
 		if (rc && rc != TD_ENOTFOUND)
 			return rc;
 		*ticket = found;
@@ -273,7 +276,10 @@ static int thread_names(struct take *t, int64_t *ticket, int64_t *suggestion)
 
 /* ---- what a reply says ---- */
 
-/* The first line of text that has a word, into out (n bytes). */
+/*
+ * The first line of text that has a word besides small talk, into out
+ * (n bytes): «Добрый день!» above the answer is no answer.
+ */
 static void first_line(const char *text, char *out, size_t n)
 {
 	struct chatter_word w;
@@ -281,7 +287,7 @@ static void first_line(const char *text, char *out, size_t n)
 		size_t len = strcspn(line, "\n");
 		const char *p = out;
 		utf8_snprintf(out, n, "%.*s", (int)len, line);
-		if (chatter_next(&p, &w))
+		if (chatter_next(&p, &w) && !chatter_only(out))
 			return;
 		line += len;
 		line += *line == '\n';
@@ -290,8 +296,9 @@ static void first_line(const char *text, char *out, size_t n)
 }
 
 /*
- * The words a reply decides with: its first line with a word, else the
- * subject's words after its tag (a mailto: link's subject).
+ * The words a reply decides with: its first line with a word besides
+ * small talk, else the subject's words after its tag (a mailto: link's
+ * subject).
  */
 static void decision_line(const struct inletter *l, char *out, size_t n)
 {
@@ -618,7 +625,8 @@ static int decide_closed(struct take *t, int64_t ticket_id)
 		t->outcome = INBOUND_DECIDED;
 		return thread_on(t, ticket_id);
 	}
-	if (!t->l->n_files && nothing_said(t->l->text)) {
+	/* Thanks, or «Работает» once more (it was confirmed): nothing to do. */
+	if (!t->l->n_files && (nothing_said(t->l->text) || says(t->l->text, works_words, no_words))) {
 		t->ticket = ticket_id;
 		t->outcome = INBOUND_DECIDED;
 		return 0;
@@ -762,8 +770,8 @@ done:
  * A reply to the article the knowledge base sent: «Помогло» records it;
  * anything else opens the ticket from the first letter's words, carrying
  * the article, with this reply's words added. *done unless the
- * suggestion is not this cashier's or was decided before (the letter is
- * then a new one).
+ * suggestion is not this cashier's, or was decided before and the reply
+ * says more than thanks or the same answer (the letter is then a new one).
  */
 static int kb_reply(struct take *t, int64_t id, bool *done)
 {
@@ -771,13 +779,26 @@ static int kb_reply(struct take *t, int64_t id, bool *done)
 	struct kb_entry e;
 	char line[512];
 	int rc = db_kb_suggestion(t->d->db, id, s);
+	bool more;
 	*done = false;
-	if (rc || s->person_id != t->p.id || *s->outcome)
+	if (rc || s->person_id != t->p.id) {
+		/* A number no suggestion has (a typo, another desk's): the letter is a new one. */
+		rc = rc == TD_ENOTFOUND ? 0 : rc;
 		goto done;
+	}
+	if (*s->outcome) {
+		/* Decided before: thanks, or its answer again (a link pressed twice), change nothing. */
+		if (!t->l->n_files && (nothing_said(t->l->text) ||
+				       (advice_answer_of(t->l->text, false, &more) != ADVICE_OTHER && !more))) {
+			*done = true;
+			t->outcome = INBOUND_DECIDED;
+			t->ticket = s->ticket_id;
+		}
+		goto done;
+	}
 	*done = true;
 	decision_line(t->l, line, sizeof(line));
 	/* Read as the cashier's typed answer in Telegram is read (bot/advice.c). */
-	bool more;
 	if (advice_answer_of(line, t->l->n_files, &more) == ADVICE_HELPED) {
 		t->outcome = INBOUND_DECIDED;
 		rc = db_kb_outcome(t->d->db, s->id, "helped", 0, t->d->now);
@@ -829,6 +850,8 @@ static int from_cashier(struct take *t)
 		named = thread_ticket;
 	if (!suggestion)
 		suggestion = thread_suggestion;
+	if (!named && !suggestion)
+		named = subject_bare_ticket(t->l->subject);
 	if (named && ((rc = to_ticket(t, named, &done)) || done))
 		return rc;
 	if (suggestion && ((rc = kb_reply(t, suggestion, &done)) || done))

@@ -45,6 +45,8 @@ struct inletter {
  * bytes are named, their bytes dropped. 0, TD_EINVAL for bytes that are no
  * message at all (*out then holds what could be read and must still be
  * released), TD_ENOMEM. Never reads past n; never trusts a length inside.
+ * GMime must be started first: mail_mime_init() (mail/build.h). Threads
+ * may parse at once: each call has GMime objects of its own.
  */
 int mail_parse(const char *raw, size_t n, size_t attachment_max, struct inletter *out);
 void inletter_release(struct inletter *l);

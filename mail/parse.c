@@ -119,13 +119,45 @@ static long iconv_into(struct buf *out, const char *charset, const char *s, size
 	return bad;
 }
 
+/* How Russian s reads: its count of the commonest letters (о е а и н т с р в л к), either case. */
+static size_t russian_score(const struct buf *b)
+{
+	static const char common[] = "оеаинтсрвлкОЕАИНТСРВЛК";
+	size_t score = 0;
+	const unsigned char *s = (const unsigned char *)buf_cstr(b);
+	for (size_t i = 0; i < b->len;) {
+		uint32_t cp;
+		size_t len = utf8_decode(s + i, b->len - i, &cp);
+		if (len >= 2 && memmem(common, sizeof(common) - 1, s + i, len))
+			score++;
+		i += len ? len : 1;
+	}
+	return score;
+}
+
+/*
+ * Bytes that name no charset, or a wrong one, and are not UTF-8: read as
+ * windows-1251, Russian mail's commonest, unless they read as more
+ * Russian in KOI8-R (old Unix mailers). Letters, not case, decide: text
+ * in capitals is still windows-1251.
+ */
+static void cyrillic_to_utf8(struct buf *out, const char *s, size_t n)
+{
+	struct buf cp1251 = BUF_INIT(out->cap), koi8 = BUF_INIT(out->cap);
+	iconv_into(&cp1251, "windows-1251", s, n);
+	iconv_into(&koi8, "koi8-r", s, n);
+	const struct buf *best = russian_score(&koi8) > russian_score(&cp1251) ? &koi8 : &cp1251;
+	buf_add(out, buf_cstr(best), best->len);
+	buf_release(&cp1251);
+	buf_release(&koi8);
+}
+
 /*
  * A text part's bytes as UTF-8. The charset it names is believed unless
  * iconv cannot read the bytes in it, or it names a single-byte one and
  * the bytes are well-formed UTF-8 beyond ASCII (Russian text in
  * windows-1251 or KOI8-R never is). No charset, UTF-8 or a wrong one:
- * bytes that are not UTF-8 are read as windows-1251, Russian mail's
- * commonest.
+ * bytes that are not UTF-8 go to cyrillic_to_utf8().
  */
 static void text_to_utf8(struct buf *out, const char *charset, const char *s, size_t n)
 {
@@ -143,7 +175,7 @@ static void text_to_utf8(struct buf *out, const char *charset, const char *s, si
 	if (utf8)
 		buf_add(out, s, n);
 	else
-		iconv_into(out, "windows-1251", s, n);
+		cyrillic_to_utf8(out, s, n);
 }
 
 /* ---- headers ---- */

@@ -82,6 +82,16 @@ static bool has_digit(struct span l)
 	return false;
 }
 
+/* Whether l holds a time of day, "10:15": every client's attribution does. */
+static bool has_time(struct span l)
+{
+	for (size_t i = 0; i + 3 < l.n; i++)
+		if (l.s[i] >= '0' && l.s[i] <= '9' && l.s[i + 1] == ':' && l.s[i + 2] >= '0' &&
+		    l.s[i + 2] <= '5' && l.s[i + 3] >= '0' && l.s[i + 3] <= '9')
+			return true;
+	return false;
+}
+
 /* ---- plain text ---- */
 
 /* Line ends to "\n", NULs and control characters but the tab dropped. */
@@ -457,6 +467,7 @@ void mail_html_text(struct buf *out, const char *s, size_t n)
 
 /* ---- the new words ---- */
 
+/* "-- " (RFC 3676), its space gone with the others at the line's end. */
 static bool is_signature(struct span t)
 {
 	return equals(t, "--");
@@ -521,7 +532,11 @@ static bool is_outlook_block(const struct span *lines, size_t count, size_t i)
 	return false;
 }
 
-/* One attribution line: "On <date>, <name> wrote:", "<date>, <name> <addr>:", "... пишет:". */
+/*
+ * One attribution line: "On <date>, <name> wrote:", "<date>, <name> <addr>:",
+ * "<date> <time>, <name> пишет:". A verb's line needs the time: «Касса 2
+ * пишет:» is a cashier's, above what the till shows.
+ */
 static bool attribution(struct span t)
 {
 	static const char *const verbs[] = {
@@ -531,7 +546,7 @@ static bool attribution(struct span t)
 		return false;
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
 		if (ends_with(t, verbs[i]))
-			return has_digit(t) || starts_with(t, "On ");
+			return has_time(t) || starts_with(t, "On ");
 	return ends_with(t, ">:") && has_digit(t) && memchr(t.s, '@', t.n);
 }
 
@@ -563,6 +578,36 @@ static bool attribution_at(const struct span *lines, size_t i, size_t *start)
 		return false;
 	*start = i - 1;
 	return true;
+}
+
+/* Whether the line holds word, ASCII letters compared without case. */
+static bool contains(struct span t, const char *word)
+{
+	size_t k = strlen(word);
+	for (size_t i = 0; i + k <= t.n; i++)
+		if (strncasecmp(t.s + i, word, k) == 0)
+			return true;
+	return false;
+}
+
+/* A phone's or an app's own line: "Sent from my iPhone", «Отправлено из мобильной Почты Mail.ru». */
+static bool is_device_line(struct span t)
+{
+	static const char *const starts[] = {
+		"Sent from ", "Отправлено с ", "Отправлено из ", "Get Outlook for ", "Скачайте Outlook",
+	};
+	static const char *const makers[] = {
+		"iPhone", "iPad", "Android", "Mail.ru", "Яндекс", "Yandex", "Outlook", "мобильн",
+		"mobile", "Samsung", "Galaxy", "Huawei", "Xiaomi",
+	};
+	bool start = false, maker = false;
+	if (t.n > 120)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(starts); i++)
+		start = start || starts_with(t, starts[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(makers) && start; i++)
+		maker = maker || contains(t, makers[i]);
+	return start && maker;
 }
 
 static bool is_quote(struct span t)
@@ -604,7 +649,7 @@ void mail_new_words(struct buf *out, const char *text)
 			end = count;
 			break;
 		}
-		if (is_quote(t)) {
+		if (is_quote(t) || is_device_line(t)) {
 			drop[end] = true;
 			continue;
 		}

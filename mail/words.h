@@ -38,7 +38,8 @@ void mail_html_text(struct buf *out, const char *s, size_t n);
  * everything from the first separator a client writes above a history it
  * does not quote ("-----Original Message-----", "Исходное сообщение",
  * Outlook's "From: / Sent:" block or "От: / Отправлено:", an attribution
- * with no quote under it) or a signature ("-- "). A forwarded letter
+ * with no quote under it) or a signature ("-- "); nor a phone's "Sent
+ * from my iPhone" line. A forwarded letter
  * ("Пересылаемое сообщение", "Forwarded message") is kept whole: it is
  * what the sender wants the desk to read. Runs of blank lines become one.
  * When nothing is left, the whole text is appended: a letter of quotes

@@ -28,11 +28,11 @@ int db_mail_in_count(struct db *db, const char *addr, int64_t since, int64_t *ou
 			    DB_BINDS(DB_TEXT(addr), DB_INT(since)), out);
 }
 
-int db_mail_in_ticket(struct db *db, const char *message_id, int64_t *out)
+int db_mail_in_ticket(struct db *db, const char *message_id, const char *from_addr, int64_t *out)
 {
-	return db_query_int(db, "SELECT ticket_id FROM mail_in WHERE message_id = ?"
+	return db_query_int(db, "SELECT ticket_id FROM mail_in WHERE message_id = ? AND from_addr = ?"
 			    " AND ticket_id IS NOT NULL ORDER BY id DESC LIMIT 1",
-			    DB_BINDS(DB_TEXT(message_id)), out);
+			    DB_BINDS(DB_TEXT(message_id), DB_TEXT(from_addr)), out);
 }
 
 struct letter_found {

@@ -24,8 +24,12 @@ int db_mail_in_add(struct db *db, const struct mail_in_new *m);
 int db_mail_in_taken(struct db *db, int64_t uidvalidity, int64_t uid, bool *out);
 /* How many letters from addr were taken at since or later. */
 int db_mail_in_count(struct db *db, const char *addr, int64_t since, int64_t *out);
-/* The ticket a letter we took (by its Message-ID) went to; TD_ENOTFOUND: none. */
-int db_mail_in_ticket(struct db *db, const char *message_id, int64_t *out);
+/*
+ * The ticket a letter we took from from_addr (by its Message-ID) went to;
+ * TD_ENOTFOUND: none. Another sender's letter under the same id is not
+ * looked at: a Message-ID is the sender's to choose.
+ */
+int db_mail_in_ticket(struct db *db, const char *message_id, const char *from_addr, int64_t *out);
 /*
  * One of our letters by its Message-ID: its ticket (0: none) and its ref
  * (n bytes). TD_ENOTFOUND when we sent no such letter.

@@ -10,7 +10,10 @@
  * the text and the full text at most MAIL_TEXT_MAX bytes with "\n" line
  * ends and no other control character but the tab; at most 20 files and
  * 20 references; each file named (no path), its type lower-case, its
- * bytes within the cap and all kept bytes within four caps.
+ * bytes within the cap and all kept bytes within four caps. The words
+ * are cut from the whole text, never made up: each of their lines is a
+ * line of the full text (when neither was capped), and there are words
+ * whenever there is a text.
  */
 #include "mail/build.h"
 #include "mail/inbound.h"
@@ -41,6 +44,28 @@ static void check_id(const char *what, const char *s)
 		fuzz_fail("%s: '%s' keeps a bracket or a space", what, s);
 }
 
+/* Each line of words is a line of text. */
+static void check_lines_of(const char *words, const char *text)
+{
+	size_t n = strlen(text);
+	char *framed = xmalloc(n + 3);
+	framed[0] = '\n';
+	memcpy(framed + 1, text, n);
+	memcpy(framed + 1 + n, "\n", 2);
+	for (const char *p = words; *p;) {
+		size_t len = strcspn(p, "\n");
+		char *line = xmalloc(len + 3);
+		line[0] = '\n';
+		memcpy(line + 1, p, len);
+		memcpy(line + 1 + len, "\n", 2);
+		if (len && !strstr(framed, line))
+			fuzz_fail("a line of the words is no line of the text: '%.*s'", (int)len, p);
+		free(line);
+		p += len + (p[len] == '\n');
+	}
+	free(framed);
+}
+
 static void check_letter(const struct inletter *l)
 {
 	check_string("from_addr", l->from_addr, 254, true);
@@ -51,6 +76,11 @@ static void check_letter(const struct inletter *l)
 	check_id("in_reply_to", l->in_reply_to);
 	check_string("text", l->text, MAIL_TEXT_MAX, false);
 	check_string("full_text", l->full_text, MAIL_TEXT_MAX, false);
+	if (*l->full_text && !*l->text)
+		fuzz_fail("a text without words");
+	/* Short texts only: the check is quadratic, and a capped text may lose a line. */
+	if (strlen(l->full_text) < 8192 && strlen(l->text) < 8192)
+		check_lines_of(l->text, l->full_text);
 	for (const char *p = l->from_addr; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			fuzz_fail("from_addr '%s' not lower-case", l->from_addr);

@@ -318,6 +318,19 @@ class Validation(Base):
         self.assertTrue(obj["description"].startswith(pre_ + 'Character "&" at byte offset 2'))
         self.assertEqual(self.ok("sendMessage", chat_id=20, text="AT&T <b>")["text"], "AT&T <b>")
 
+    def test_every_call_is_checked_against_the_bot_api(self):
+        self.user_says(21, "hi")
+        st, obj = self.api("sendMessage", chat_id=21, text="x", reply_to_message_id=1)
+        self.assertEqual((st, obj["description"]), (400, "Bad Request: tgemu: sendMessage has no "
+                                                    "parameter reply_to_message_id (Bot API 10.1)"))
+        st, obj = self.api("editMessageText", chat_id=21, message_id="seven", text="x")
+        self.assertEqual(st, 400)
+        self.assertIn("editMessageText's message_id must be an Integer", obj["description"])
+        st, obj = self.api("sendMessage", chat_id=21, text="x", disable_notification="maybe")
+        self.assertEqual(st, 400)
+        self.assertIn("disable_notification must be a Boolean", obj["description"])
+        self.ok("sendMessage", chat_id=21, text="x", disable_notification=True)
+
     def test_invalid_utf8(self):
         st, _, raw = http("POST", "%s/bot%s/sendMessage" % (self.base, TOKEN),
                           b"chat_id=20&text=%FF%FEabc",
@@ -405,12 +418,12 @@ class Validation(Base):
         self.assertEqual(sent["text"], "Заявка взята")
         self.assertEqual([h["raw_text"] for h in sent["history"]], ["<b>Заявка</b>", "Заявка взята"])
         self.err("sendMessage", 400, "Bad Request: message to be replied not found", chat_id=20,
-                 text="x", reply_to_message_id=777)
+                 text="x", reply_parameters={"message_id": 777})
         self.ok("sendMessage", chat_id=20, text="x", reply_parameters={
             "message_id": 777, "allow_sending_without_reply": True})
         r = self.ok("sendMessage", chat_id=20, text="ответ", reply_parameters={"message_id": 1})
         self.assertEqual(r["reply_to_message"]["text"], "hi")
-        self.assertEqual(self.ok("sendMessage", chat_id=20, text="y", reply_to_message_id=mid)
+        self.assertEqual(self.ok("sendMessage", chat_id=20, text="y", reply_parameters={"message_id": mid})
                          ["reply_to_message"]["message_id"], mid)
 
     def test_callback_queries(self):
@@ -548,13 +561,12 @@ class Uploads(Base):
         self.assertEqual((st, obj["description"]), (400, "Bad Request: message caption is too long"))
 
     def test_multipart_parts_are_checked_against_the_bot_api(self):
-        if not self.ctl_get("uploads")["botapi"]:
-            self.skipTest("no Bot API description (--botapi, $TGEMU_BOTAPI)")
+        self.assertEqual(self.ctl_get("uploads")["botapi"], "Bot API 10.1")
         self.user_says(34, "hi")
         st, obj = self.upload("sendPhoto", {"chat_id": "34"},
                               {"foto": ("a.png", "image/png", png(10, 10))})
         self.assertEqual((st, obj["description"]),
-                         (400, "Bad Request: tgemu: sendPhoto takes no file foto (Bot API %s)"
+                         (400, "Bad Request: tgemu: sendPhoto takes no file foto (%s)"
                           % self.ctl_get("uploads")["botapi"]))
         st, obj = self.upload("sendDocument", {"chat_id": "34", "captoin": "x"},
                               {"document": ("a.txt", "text/plain", b"a")})

@@ -77,9 +77,11 @@ MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 # The sizes Telegram makes of an uploaded photo (longest side), smallest first.
 PHOTO_SIZE_STEPS = (90, 320, 800, 1280, 2560)
 
-# The Bot API description uploads are checked against (--botapi): the
-# first of these that exists.
-BOTAPI_PATHS = (os.environ.get("TGEMU_BOTAPI", ""), "/work/shared/botapi/botapi-10.1.json")
+# The Bot API description every call is checked against (--botapi): the
+# first of these that exists; botapi-10.1.json beside this file holds the
+# published description's methods and their parameters.
+BOTAPI_PATHS = (os.environ.get("TGEMU_BOTAPI", ""),
+                os.path.join(os.path.dirname(os.path.abspath(__file__)), "botapi-10.1.json"))
 CALL_LOG_MAX = 20000        # /control/calls keeps the newest calls
 
 
@@ -573,6 +575,14 @@ def image_size(data):
     return None
 
 
+def _is_integer(v):
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, int):
+        return True
+    return isinstance(v, str) and re.fullmatch(r"-?[0-9]+", v) is not None
+
+
 def load_botapi(path):
     """{method (lower case): {parameter: [types]}} from the Bot API's
     machine-readable description, and its version; ({}, None) without one."""
@@ -585,6 +595,8 @@ def load_botapi(path):
                 methods[name.lower()] = {fld["name"]: fld.get("types", [])
                                          for fld in m.get("fields", [])}
             return methods, d.get("version")
+    if path:
+        raise SystemExit("tgemu: no Bot API description at %s" % path)
     return {}, None
 
 
@@ -1359,6 +1371,27 @@ class Emulator:
                              "caption": p.str("caption"), "status": status,
                              "description": description, "file_id": file_id})
 
+    def check_call(self, method, p):
+        """Every call checked against the Bot API's description: a parameter
+        the method does not have, or an Integer or Boolean one that is not
+        one, fails the test instead of being ignored as Telegram would."""
+        params = self.botapi.get(method.lower())
+        if params is None:
+            return
+        for name, v in p.values.items():
+            types = params.get(name)
+            if types is None:
+                raise bad_request("tgemu: %s has no parameter %s (%s)"
+                                  % (method, name, self.botapi_version))
+            if v is None or name in p.files:
+                continue
+            if types == ["Integer"] and not _is_integer(v):
+                raise bad_request("tgemu: %s's %s must be an Integer, not %r (%s)"
+                                  % (method, name, v, self.botapi_version))
+            if types == ["Boolean"] and not (isinstance(v, bool) or v in ("true", "false", "True", "False", "1", "0")):
+                raise bad_request("tgemu: %s's %s must be a Boolean, not %r (%s)"
+                                  % (method, name, v, self.botapi_version))
+
     def check_upload(self, method, p):
         """A multipart call checked against the Bot API's description: every
         field a parameter of method, every file a parameter that takes an
@@ -1373,12 +1406,12 @@ class Emulator:
             if params is None or name in attached:
                 continue
             if "InputFile" not in params.get(name, []):
-                raise bad_request("tgemu: %s takes no file %s (Bot API %s)"
+                raise bad_request("tgemu: %s takes no file %s (%s)"
                                   % (method, name, self.botapi_version))
         if params is not None:
             for name in p.values:
                 if name not in params:
-                    raise bad_request("tgemu: %s has no parameter %s (Bot API %s)"
+                    raise bad_request("tgemu: %s has no parameter %s (%s)"
                                       % (method, name, self.botapi_version))
 
     def _send_media_now(self, p, kind, method):
@@ -2414,6 +2447,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             p = self._params(query, body)
             chat_id = p.values.get("chat_id")
+            if method.lower() in METHODS:
+                emu.check_call(method, p)
             if (self.headers.get("Content-Type") or "").lower().startswith("multipart/form-data"):
                 emu.check_upload(method, p)
             if not polling:
@@ -2560,9 +2595,9 @@ def main(argv=None):
                     help="the round trip varies by up to this much, each way drawn apart "
                          "(default 0; at most --delay)")
     ap.add_argument("--botapi", metavar="FILE",
-                    help="the Bot API's description (JSON) multipart calls are checked against "
-                         "(default: $TGEMU_BOTAPI or /work/shared/botapi/botapi-10.1.json when "
-                         "there; 'none': no check)")
+                    help="the Bot API's description (JSON) every call is checked against "
+                         "(default: $TGEMU_BOTAPI, else botapi-10.1.json beside tgemu.py; "
+                         "'none': no check)")
     ap.add_argument("--verbose", action="store_true", help="log one line per call to stderr")
     a = ap.parse_args(argv)
     if ":" not in a.token:

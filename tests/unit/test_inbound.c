@@ -380,6 +380,31 @@ static void test_inbound__a_cashier_of_another_store_cannot_join_by_the_number(v
 	assert_int_equal(tickets(), 3);
 }
 
+/*
+ * A letter of theirs names a ticket by its Message-ID only for the one
+ * who wrote it: another store's cashier who sends a letter under Иван's
+ * Message-ID (copied from a letter he was sent a copy of) does not take
+ * Иван's next reply to it away from his ticket.
+ */
+static void test_inbound__a_message_id_copied_by_another_sender_does_not_divert_a_reply(void **state)
+{
+	(void)state;
+	int64_t t = printer_ticket(), got;
+	char his[128];
+	snprintf(his, sizeof(his), "%s", post.l.message_id);
+	struct inletter *l = letter("petr@romashka.ru", "Сканер", "Не сканирует.");
+	free(l->message_id);
+	l->message_id = xstrdup(his);
+	assert_int_equal(take(l, &got), INBOUND_OPENED);
+	assert_true(got != t);
+	/* Иван adds to his own letter, replying to it. */
+	l = letter("ivan@romashka.ru", "Re: Принтер не печатает", "Забыл: касса 2, модель Атол.");
+	replying_to(l, his);
+	assert_int_equal(take(l, &got), INBOUND_JOINED);
+	assert_int_equal(got, t);
+	assert_int_equal(tickets(), 2);
+}
+
 static void test_inbound__sql_in_a_subject_is_only_words(void **state)
 {
 	(void)state;
@@ -553,6 +578,29 @@ static void test_inbound__an_engineers_reply_in_telegram_goes_back_threaded(void
 	assert_lacks(engineers_read(t), "CASHIER_UNREACHABLE");
 }
 
+/* A long thread: References holds its last ten letters, the newest last (answer.h). */
+static void test_inbound__references_keep_the_last_ten_letters(void **state)
+{
+	(void)state;
+	int64_t t = printer_ticket();
+	engineer_does(EV_CLAIM, t, NULL, NULL);
+	for (int i = 0; i < 15; i++) {
+		char words[32];
+		snprintf(words, sizeof(words), "Ответ %d", i);
+		engineer_does(EV_REPLY, t, words, NULL);
+	}
+	const char *refs = query_text("SELECT refs FROM letters WHERE id = (SELECT max(id) FROM letters) AND ?1", 1);
+	size_t ids = 1;
+	for (const char *p = refs; *p; p++)
+		ids += *p == ' ';
+	if (ids != 10)
+		fail_msg("%zu ids: %s", ids, refs);
+	/* The newest is the one it replies to. */
+	const char *last = strrchr(refs, ' ') + 1;
+	assert_string_equal(last, query_text("SELECT in_reply_to FROM letters WHERE id = (SELECT max(id) FROM letters)"
+					     " AND ?1", 1));
+}
+
 static void test_inbound__resolved_by_letter_works_confirms_and_a_digit_rates(void **state)
 {
 	(void)state;
@@ -581,6 +629,23 @@ static void test_inbound__resolved_by_letter_works_confirms_and_a_digit_rates(vo
 	/* Rated once: another digit changes nothing, thanks open nothing. */
 	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] 1", "1"), &got), INBOUND_DECIDED);
 	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает", "Спасибо!"), &got),
+			 INBOUND_DECIDED);
+	assert_string_equal(history(t), "opened claimed resolved confirmed rated");
+	assert_int_equal(tickets(), 1);
+}
+
+/*
+ * A polite letter greets first: «Добрый день!» above «Работает, спасибо.»
+ * confirms, and above a digit rates; the greeting decides nothing.
+ */
+static void test_inbound__a_greeting_above_the_answer_decides_nothing(void **state)
+{
+	(void)state;
+	int64_t t = resolved_printer_ticket("Заменили шлейф."), got;
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает",
+				     "Добрый день!\n\nРаботает, спасибо.\n\nИван"), &got), INBOUND_DECIDED);
+	assert_string_equal(status(t), "closed");
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает", "Здравствуйте!\n5"), &got),
 			 INBOUND_DECIDED);
 	assert_string_equal(history(t), "opened claimed resolved confirmed rated");
 	assert_int_equal(tickets(), 1);
@@ -620,6 +685,25 @@ static void test_inbound__resolved_by_letter_other_words_reopen_it(void **state)
 	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает", "Всё так же."), &got),
 			 INBOUND_JOINED);
 	assert_string_equal(status(t), "claimed");
+}
+
+/*
+ * «Работает» again on a ticket already confirmed (the link pressed twice,
+ * or the resolution's letter answered after its link) confirms nothing
+ * more and opens no ticket.
+ */
+static void test_inbound__works_again_on_a_confirmed_ticket_opens_nothing(void **state)
+{
+	(void)state;
+	int64_t t = resolved_printer_ticket("Заменили шлейф."), got;
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Работает", "Работает"), &got), INBOUND_DECIDED);
+	assert_string_equal(status(t), "closed");
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Работает", "Работает"), &got), INBOUND_DECIDED);
+	assert_int_equal(got, t);
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [№1] Принтер не печатает", "Да, всё работает, спасибо!"),
+			      &got), INBOUND_DECIDED);
+	assert_int_equal(tickets(), 1);
+	assert_string_equal(history(t), "opened claimed resolved confirmed");
 }
 
 static void test_inbound__a_closed_ticket_written_to_again_opens_one_that_mentions_it(void **state)
@@ -726,6 +810,73 @@ static void test_inbound__the_knowledge_base_answers_and_helped_is_recorded(void
 	assert_string_equal(query_text("SELECT outcome FROM kb_suggestions WHERE id = ?1", 1), "helped");
 }
 
+/*
+ * «№2» in the subject of a reply to the knowledge base's letter is the
+ * till's number the cashier wrote, not a ticket: the reply answers the
+ * article and opens its own ticket, leaving ticket 2 alone.
+ */
+static void test_inbound__a_tills_number_in_a_reply_to_the_article_names_no_ticket(void **state)
+{
+	(void)state;
+	int64_t first = printer_ticket(), second, t;
+	assert_int_equal(take(letter("ivan@romashka.ru", "Весы", "Не взвешивают."), &second), INBOUND_OPENED);
+	assert_int_equal(second, 2);
+	knowledge_base();
+	assert_int_equal(take(letter("ivan@romashka.ru", "Касса №2 не печатает чек", "Нажимаю печать — ничего."), &t),
+			 INBOUND_ANSWERED);
+	char ours[256];
+	snprintf(ours, sizeof(ours), "%s", letter_field("message_id", "kb:%"));
+	struct inletter *l = letter("ivan@romashka.ru", "Re: [КБ-1] Касса №2 не печатает чек", "Не помогло");
+	replying_to(l, ours);
+	assert_int_equal(take(l, &t), INBOUND_OPENED);
+	assert_int_equal(t, 3);
+	assert_string_equal(query_text("SELECT outcome FROM kb_suggestions WHERE id = ?1", 1), "not_helped");
+	assert_string_equal(history(second), "opened");
+	assert_string_equal(history(first), "opened");
+}
+
+/*
+ * The article helped: thanks in its thread, or «Помогло» once more (the
+ * link pressed twice), get no second article and open no ticket.
+ */
+static void test_inbound__thanks_after_the_article_helped_change_nothing(void **state)
+{
+	(void)state;
+	knowledge_base();
+	int64_t t;
+	assert_int_equal(take(letter("ivan@romashka.ru", "не печатает чек", ""), &t), INBOUND_ANSWERED);
+	char ours[256];
+	snprintf(ours, sizeof(ours), "%s", letter_field("message_id", "kb:%"));
+	struct inletter *l = letter("ivan@romashka.ru", "Re: [КБ-1] Помогло", "Помогло");
+	replying_to(l, ours);
+	assert_int_equal(take(l, &t), INBOUND_DECIDED);
+	l = letter("ivan@romashka.ru", "Re: [КБ-1] не печатает чек", "Спасибо большое!");
+	replying_to(l, ours);
+	assert_int_equal(take(l, &t), INBOUND_DECIDED);
+	l = letter("ivan@romashka.ru", "Re: [КБ-1] Помогло", "Помогло");
+	replying_to(l, ours);
+	assert_int_equal(take(l, &t), INBOUND_DECIDED);
+	assert_int_equal(tickets(), 0);
+	assert_int_equal(letters_like("kb:%"), 1);
+	assert_string_equal(query_text("SELECT outcome FROM kb_suggestions WHERE id = ?1", 1), "helped");
+}
+
+/*
+ * A subject naming a suggestion of the knowledge base that does not
+ * exist ("[КБ-99]": a typo, a number from another desk's letter) is a
+ * new problem, never an error the intake would retry for ever.
+ */
+static void test_inbound__a_subject_naming_no_suggestion_is_a_new_problem(void **state)
+{
+	(void)state;
+	int64_t t;
+	assert_int_equal(take(letter("ivan@romashka.ru", "Re: [КБ-99] Принтер не печатает", "Чек не выходит."), &t),
+			 INBOUND_OPENED);
+	assert_string_equal(query_text("SELECT title FROM tickets WHERE id = ?1", t), "Принтер не печатает");
+	assert_int_equal(take(letter("ivan@romashka.ru", "[KB-12345] Весы", "Не взвешивают."), &t), INBOUND_OPENED);
+	assert_int_equal(tickets(), 2);
+}
+
 /* ---- files ---- */
 
 static void test_inbound__files_are_kept_with_the_ticket_and_named_when_too_big(void **state)
@@ -817,6 +968,7 @@ int main(void)
 		T(test_inbound__a_reply_to_our_letter_joins_its_ticket_whatever_its_subject),
 		T(test_inbound__a_stores_own_address_writes_as_its_mailbox),
 		T(test_inbound__a_cashier_of_another_store_cannot_join_by_the_number),
+		T(test_inbound__a_message_id_copied_by_another_sender_does_not_divert_a_reply),
 		T(test_inbound__sql_in_a_subject_is_only_words),
 		T(test_inbound__a_huge_letter_or_subject_is_cut_not_refused_for_ever),
 		T(test_inbound__a_stranger_gets_one_polite_answer_a_day_and_no_ticket),
@@ -825,12 +977,18 @@ int main(void)
 		T(test_inbound__a_letter_too_big_is_refused_politely),
 		T(test_inbound__a_letter_taken_again_changes_nothing),
 		T(test_inbound__an_engineers_reply_in_telegram_goes_back_threaded),
+		T(test_inbound__references_keep_the_last_ten_letters),
 		T(test_inbound__resolved_by_letter_works_confirms_and_a_digit_rates),
 		T(test_inbound__resolved_by_letter_other_words_reopen_it),
 		T(test_inbound__a_desk_in_english_writes_english_and_takes_works),
+		T(test_inbound__a_greeting_above_the_answer_decides_nothing),
 		T(test_inbound__a_closed_ticket_written_to_again_opens_one_that_mentions_it),
+		T(test_inbound__works_again_on_a_confirmed_ticket_opens_nothing),
 		T(test_inbound__the_knowledge_base_answers_then_not_helped_opens_the_ticket),
 		T(test_inbound__the_knowledge_base_answers_and_helped_is_recorded),
+		T(test_inbound__a_subject_naming_no_suggestion_is_a_new_problem),
+		T(test_inbound__thanks_after_the_article_helped_change_nothing),
+		T(test_inbound__a_tills_number_in_a_reply_to_the_article_names_no_ticket),
 		T(test_inbound__files_are_kept_with_the_ticket_and_named_when_too_big),
 		T(test_inbound__a_mail_clients_reply_joins_with_its_new_words_only),
 #undef T

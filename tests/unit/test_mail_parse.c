@@ -419,7 +419,20 @@ static void test_mail_parse__raw_cp1251_headers_and_body_read_as_cp1251(void **s
 static void test_mail_parse__a_wrong_charset_is_not_believed(void **state)
 {
 	(void)state;
+	/* No charset named: KOI8-R from an old Unix mailer, windows-1251 in capitals. */
+	static const char koi8_unnamed[] =
+		"From: kassa@shop.example\r\nSubject: x\r\n\r\n"
+		"\xeb\xc1\xd3\xd3\xc1 \xce\xc5 \xd0\xc5\xde\xc1\xd4\xc1\xc5\xd4 \xde\xc5\xcb\xc9\r\n";
+	static const char cp1251_capitals[] =
+		"From: kassa@shop.example\r\nSubject: x\r\n\r\n"
+		"\xca\xc0\xd1\xd1\xc0 \xcd\xc5 \xcf\xc5\xd7\xc0\xd2\xc0\xc5\xd2 \xd7\xc5\xca\xc8\r\n";
 	struct inletter l;
+	PARSE(koi8_unnamed, &l);
+	assert_string_equal(l.text, "Касса не печатает чеки");
+	inletter_release(&l);
+	PARSE(cp1251_capitals, &l);
+	assert_string_equal(l.text, "КАССА НЕ ПЕЧАТАЕТ ЧЕКИ");
+	inletter_release(&l);
 	PARSE(claims_utf8_is_cp1251, &l);
 	assert_string_equal(l.text, "Сканер не читает штрихкод.");
 	inletter_release(&l);
@@ -561,7 +574,7 @@ static void test_mail_parse__a_delivery_report_is_a_bounce(void **state)
 	inletter_release(&l);
 }
 
-/* Seven 12-byte files: under a 16-byte cap each, 64 bytes in all. */
+/* With a 16-byte cap: a 40-byte file, and six of 12 bytes (64 bytes kept in all). */
 static const char seven_files[] =
 	"From: olga@romashka.example\r\nSubject: logs\r\nMIME-Version: 1.0\r\n"
 	"Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
@@ -797,6 +810,11 @@ static void test_mail_parse__outlook_english_history_and_quotes_alone(void **sta
 		"From: a@b.example\r\nSubject: Re: x\r\n\r\nStill broken.\r\n\r\n"
 		"On Tue, Nov 25, 2026 at 10:15 AM Support Desk <\r\nsupport@desk.example> wrote:\r\n\r\n"
 		"> Restart the printer.\r\n";
+	static const char iphone[] =
+		"From: a@b.example\r\nSubject: Re: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+		"Заработало, спасибо!\r\n\r\nОтправлено с iPhone\r\n\r\n"
+		"> 25 нояб. 2026 г., в 10:15, Служба поддержки <support@desk.example> написал(а):\r\n"
+		"> Перезагрузите кассу.\r\n";
 	static const char quotes_alone[] =
 		"From: a@b.example\r\nSubject: Re: x\r\n\r\n> Restart the printer.\r\n> Then call us.\r\n";
 	struct inletter l;
@@ -809,9 +827,44 @@ static void test_mail_parse__outlook_english_history_and_quotes_alone(void **sta
 	PARSE(gmail_wrapped, &l);
 	assert_string_equal(l.text, "Still broken.");
 	inletter_release(&l);
+	/* A phone's own line is no word of the sender's. */
+	PARSE(iphone, &l);
+	assert_string_equal(l.text, "Заработало, спасибо!");
+	inletter_release(&l);
 	/* Nothing new: the quote stays rather than an empty letter. */
 	PARSE(quotes_alone, &l);
 	assert_string_equal(l.text, "> Restart the printer.\n> Then call us.");
+	inletter_release(&l);
+}
+
+/*
+ * «Касса 2 пишет:» is what a cashier writes above what the till shows,
+ * not a mail client's attribution: the words under it stay. A client's
+ * attribution carries the time of the letter it quotes.
+ */
+static void test_mail_parse__what_the_till_says_is_no_attribution(void **state)
+{
+	(void)state;
+	static const char till_says[] =
+		"From: ivan@romashka.example\r\nSubject: =?utf-8?B?0J7RiNC40LHQutCwINCk0J0=?=\r\n"
+		"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+		"Добрый день!\r\n"
+		"Касса 2 пишет:\r\n"
+		"Ошибка ФН 235, обратитесь в ЦТО.\r\n"
+		"Что делать?\r\n";
+	static const char thunderbird_unquoted[] =
+		"From: ivan@romashka.example\r\nSubject: Re: x\r\n"
+		"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+		"Работает.\r\n\r\n"
+		"25.11.2026 10:15, Техподдержка пишет:\r\n\r\n"
+		"Перезагрузите кассу.\r\n";
+	struct inletter l;
+	PARSE(till_says, &l);
+	assert_string_equal(l.text, "Добрый день!\nКасса 2 пишет:\nОшибка ФН 235, обратитесь в ЦТО.\nЧто делать?");
+	inletter_release(&l);
+	/* A client's attribution with no quote under it still ends the new words. */
+	PARSE(thunderbird_unquoted, &l);
+	assert_string_equal(l.text, "Работает.");
 	inletter_release(&l);
 }
 
@@ -887,6 +940,7 @@ int main(void)
 		cmocka_unit_test(test_mail_parse__an_attached_letter_is_one_eml_file),
 		cmocka_unit_test(test_mail_parse__outlook_english_history_and_quotes_alone),
 		cmocka_unit_test(test_mail_parse__a_forwarded_letter_is_kept),
+		cmocka_unit_test(test_mail_parse__what_the_till_says_is_no_attribution),
 		cmocka_unit_test(test_mail_parse__text_is_capped_at_a_character),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
