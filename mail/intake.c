@@ -21,6 +21,8 @@
 /* The wait for the server's next bytes. */
 #define IMAP_TIMEOUT_MS 30000
 #define BACKOFF_MAX_MS (5 * 60 * 1000)
+/* Letters below the last UID looked at for a missing \Seen when a session starts: ten batches. */
+#define SEEN_CATCH_UP 1000
 
 struct mail_intake {
 	pthread_t thread;
@@ -30,15 +32,23 @@ struct mail_intake {
 };
 
 /*
- * A test's hook: TILLDESK_TEST_INTAKE_KILL=uid kills the daemon (SIGKILL)
- * after that letter was taken, before its transaction commits, so that
- * the end-to-end test crashes exactly between fetch and commit.
+ * Tests' hooks, so that an end-to-end test crashes exactly where it means
+ * to: TILLDESK_TEST_INTAKE_KILL=uid kills the daemon (SIGKILL) after that
+ * letter was taken, before its transaction commits;
+ * TILLDESK_TEST_INTAKE_KILL_SEEN=uid after the commit of its batch,
+ * before the batch is marked \Seen.
  */
-static int64_t kill_at_uid(void)
+static int64_t kill_at_uid(const char *name)
 {
-	const char *s = getenv("TILLDESK_TEST_INTAKE_KILL");
+	const char *s = getenv(name);
 	long long v;
 	return s && !parse_int(&v, s, 1, INT64_MAX) ? v : 0;
+}
+
+static void kill_here(const char *where, int64_t uid)
+{
+	log_warn("mail in: a test's hook: killed %s letter %lld", where, (long long)uid);
+	raise(SIGKILL);
 }
 
 /* One fetched batch: letters[i] parsed into parsed[i] (ok[i]: mail_parse() gave something to take). */
@@ -89,7 +99,7 @@ static int batch_take(struct db *db, const struct config *cfg, struct kb *kb, st
 	static int64_t kill_uid = -1;
 	struct mail_intake_counts c = { 0 };
 	if (kill_uid < 0)
-		kill_uid = kill_at_uid();
+		kill_uid = kill_at_uid("TILLDESK_TEST_INTAKE_KILL");
 	int64_t now = clock_now();
 	int rc = db_begin(db);
 	if (rc)
@@ -119,11 +129,8 @@ static int batch_take(struct db *db, const struct config *cfg, struct kb *kb, st
 		log_debug("mail in: letter %lld (%zu bytes%s): %s, ticket %lld", (long long)l->uid, l->size,
 			 l->header_only ? ", its header alone" : "", inbound_outcome_name(outcome),
 			 (long long)ticket);
-		if (kill_uid && l->uid == kill_uid) {
-			log_warn("mail in: TILLDESK_TEST_INTAKE_KILL: killed before the commit of letter %lld",
-				 (long long)l->uid);
-			raise(SIGKILL);
-		}
+		if (kill_uid && l->uid == kill_uid)
+			kill_here("before the commit of", l->uid);
 	}
 	if (!rc)
 		rc = db_mailbox_set(db, cfg->imap_url, uidvalidity, b->letters[b->n - 1].uid, now);
@@ -162,6 +169,7 @@ static int take_letters(struct db *db, const struct config *cfg, struct sender *
 {
 	struct batch *b = xcalloc(1, sizeof(*b));
 	int64_t seen[BATCH_LETTERS];
+	int64_t kill_seen = kill_at_uid("TILLDESK_TEST_INTAKE_KILL_SEEN");
 	int rc = 0;
 	for (size_t i = 0; i < n && !rc && !*stop; i += b->n) {
 		size_t k = n - i < BATCH_LETTERS ? n - i : BATCH_LETTERS;
@@ -201,9 +209,12 @@ static int take_letters(struct db *db, const struct config *cfg, struct sender *
 			sender_kick(sender);
 		/* Committed: only now may a mail client see them as read. */
 		size_t n_seen = 0;
-		for (size_t j = 0; j < b->n; j++)
+		for (size_t j = 0; j < b->n; j++) {
 			if (!b->letters[j].gone)
 				seen[n_seen++] = b->letters[j].uid;
+			if (kill_seen && b->letters[j].uid == kill_seen)
+				kill_here("after the commit, before \\Seen, of", kill_seen);
+		}
 		if (n_seen && imap_seen(m, seen, n_seen)) {
 			log_warn("mail in: letters taken, but not marked read: %s", imap_why(m));
 			rc = TD_ERR;
@@ -211,6 +222,28 @@ static int take_letters(struct db *db, const struct config *cfg, struct sender *
 	}
 	batch_release(b);
 	free(b);
+	return rc;
+}
+
+/*
+ * Marks \Seen the unseen letters among the last SEEN_CATCH_UP taken: a
+ * crash or a broken connection between a batch's commit and its STORE
+ * left them unread, though they are taken. On a new session only, so that
+ * a person marking a letter unread in a mail client is overruled at most
+ * once per restart or reconnection.
+ */
+static int seen_catch_up(struct imap *m, int64_t last_uid)
+{
+	int64_t *uids = NULL, from = last_uid > SEEN_CATCH_UP ? last_uid - SEEN_CATCH_UP + 1 : 1;
+	size_t n = 0;
+	int rc = imap_search(m, from, last_uid + 1, true, &uids, &n);
+	if (!rc && n) {
+		log_info("mail in: %zu letters taken before were not marked read: marking them", n);
+		rc = imap_seen(m, uids, n);
+	}
+	if (rc)
+		log_warn("mail in: cannot mark the letters taken before read: %s", imap_why(m));
+	free(uids);
 	return rc;
 }
 
@@ -226,7 +259,8 @@ int mail_intake_pass(struct db *db, const struct config *cfg, struct sender *sen
 
 	if (!stop)
 		stop = &never;
-	if (!*session) {
+	bool fresh = !*session;
+	if (fresh) {
 		rc = imap_open(session, cfg, IMAP_TIMEOUT_MS, stop, err, sizeof(err));
 		if (rc) {
 			log_warn("mail in: %s", err);
@@ -253,6 +287,8 @@ int mail_intake_pass(struct db *db, const struct config *cfg, struct sender *sen
 		last_uid = 0;
 	}
 	rc = 0;
+	if (fresh && !start_over && last_uid > 0 && (rc = seen_catch_up(m, last_uid)))
+		goto done;
 	kb = kb_new();
 	while (!*stop) {
 		free(uids);

@@ -13,6 +13,8 @@
  * \Seen. A crash before the commit takes the batch again on restart (the
  * transaction never happened); after it, never again (the UID moved with
  * it); \Seen is only ever set on letters whose effects are committed.
+ * A crash between the commit and \Seen leaves a batch taken but unread:
+ * a new session marks the unseen among the last 1,000 UIDs taken.
  *
  * A mailbox never read before, or whose UIDVALIDITY changed (the server
  * renumbered it), is started over from its current state: its unseen

@@ -192,6 +192,29 @@ class Intake(EmailIn):
         self.assertEqual(d.sql("SELECT count(*) FROM tickets"), "3")
         self.assertEqual(d.sql("SELECT last_uid FROM mailbox_state"), "3")
 
+    def test_kill_9_between_commit_and_seen_marks_them_read_on_restart_and_takes_none_again(self):
+        d = self.d
+        for i in range(3):
+            self.box.deliver(letter("Заявка %d" % i, "Не работает касса номер %d.\n" % i))
+        os.environ["TILLDESK_TEST_INTAKE_KILL_SEEN"] = "2"
+        try:
+            try:
+                d.start()
+            except AssertionError:
+                pass  # killed before it said it polls
+            self.assertEqual(d.daemon.wait(20), -9)
+        finally:
+            os.environ.pop("TILLDESK_TEST_INTAKE_KILL_SEEN", None)
+        d.daemon = None
+        # Taken and committed, but the crash came before \Seen.
+        self.assertEqual(self.taken(), 3)
+        self.assertEqual(self.box.seen(), [])
+        d.start()
+        self.wait_seen([1, 2, 3])
+        d.settled()
+        self.assertEqual(self.taken(), 3)
+        self.assertEqual(d.sql("SELECT count(*) FROM tickets"), "3")
+
     def test_a_new_mailbox_is_read_from_its_unseen_letters(self):
         d = self.d
         self.box.deliver(letter("Старое", "Прочитано давно.\n"), seen=True)
