@@ -349,7 +349,9 @@ static void *intake_main(void *arg)
 			continue;
 		}
 		backoff = 0;
-		clock_nap(in->cfg->imap_poll * 1000, in->stop);
+		/* Letters came while a long pass ran: look again at once rather than a poll later. */
+		if (!counts.letters)
+			clock_nap(in->cfg->imap_poll * 1000, in->stop);
 	}
 	imap_close(session);
 	db_close(db);

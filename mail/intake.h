@@ -23,6 +23,9 @@
  * within that first pass, the rest of the pass is by UID again, read or
  * not.
  *
+ * A pass that took letters is followed by another at once (more may have
+ * come while it ran), one that took none by the wait of imap.poll.
+ *
  * Network and server errors are logged (never the password) and the pass
  * is tried again after 1 s, doubling up to 5 minutes.
  */

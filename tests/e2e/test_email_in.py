@@ -364,6 +364,23 @@ class Flood(EmailIn):
         self.assertLessEqual(int(d.sql("SELECT count(*) FROM tickets")), 3)
 
 
+class Backlog(EmailIn):
+    poll = "1h"
+    imap_extra = "per_sender_hour = 10000\n"
+
+    def test_a_letter_that_comes_during_a_long_pass_is_taken_without_waiting_a_poll(self):
+        d = self.d
+        for i in range(1000):
+            self.box.deliver(letter("Заявка %d" % i, "Касса %d не работает.\n" % i))
+        d.start()
+        self.wait_taken(50, timeout=60)
+        self.assertLess(self.taken(), 1000)
+        self.box.deliver(letter("Опоздавшее", "Пришло, пока разбирались остальные.\n"))
+        # Not an hour later: the pass that took letters is followed by another at once.
+        self.wait_taken(1001, timeout=120)
+        self.assertEqual(d.sql("SELECT last_uid FROM mailbox_state"), "1001")
+
+
 class Oversize(EmailIn):
     imap_extra = "max_letter = 4096\n"
 
