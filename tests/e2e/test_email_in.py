@@ -2,7 +2,9 @@
 Dovecot, tests/e2e/imap_harness.py, STARTTLS on a test CA made at run
 time), the engineers' chat is the Bot API emulator, and letters out go to
 a real SMTP server (aiosmtpd, mail_harness.Mailbox)."""
+import atexit
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -36,15 +38,27 @@ def letter(subject, text, frm=SHOP, charset="utf-8", headers=(), files=()):
     return m.as_bytes()
 
 
+_certs = []
+
+
+def test_ca():
+    """A test CA and its certificates (make_certs), made once for the file's tests, readable by
+    the daemon's and Dovecot's account, removed at exit."""
+    if not _certs:
+        d = make_certs(tempfile.mkdtemp(prefix="tilldesk-mailin-"))
+        os.chmod(d, 0o755)
+        for n in os.listdir(d):
+            os.chmod(os.path.join(d, n), 0o644)
+        atexit.register(shutil.rmtree, d, True)
+        _certs.append(d)
+    return _certs[0]
+
+
 class Certs(unittest.TestCase):
-    """A test CA in a directory of the test's, readable by the daemon's account."""
+    """Tests with a test CA (smtp.ca_file trusts it)."""
 
     def setUp(self):
-        self.certs = make_certs(tempfile.mkdtemp(prefix="tilldesk-mailin-"))
-        os.chmod(self.certs, 0o755)
-        for n in os.listdir(self.certs):
-            os.chmod(os.path.join(self.certs, n), 0o644)
-        self.addCleanup(__import__("shutil").rmtree, self.certs, True)
+        self.certs = test_ca()
         self.addCleanup(os.environ.pop, "TILLDESK_IMAP_PASSWORD", None)
 
     def imapd(self):
@@ -91,7 +105,7 @@ class Doctor(Certs):
         self.addCleanup(box.close)
         # The server shows the certificate the test CA signed for other.example.
         for ext in ("pem", "key"):
-            __import__("shutil").copy(os.path.join(self.certs, "other." + ext),
+            shutil.copy(os.path.join(self.certs, "other." + ext),
                                       os.path.join(box.dir, "server." + ext))
         box.start()
         desk = self.desk(box)
