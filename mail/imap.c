@@ -744,7 +744,8 @@ static int fetch_items(struct imap *m, struct fetch_state *f, const bool *pick, 
 	return rc;
 }
 
-int imap_fetch(struct imap *m, struct imap_letter *letters, size_t n, size_t max_letter)
+int imap_fetch(struct imap *m, struct imap_letter *letters, size_t n, size_t max_letter, size_t budget,
+	       size_t *fetched)
 {
 	struct fetch_state f = { letters, n, true };
 	bool *all = xcalloc(n ? n : 1, sizeof(bool)), *small = xcalloc(n ? n : 1, sizeof(bool));
@@ -760,12 +761,22 @@ int imap_fetch(struct imap *m, struct imap_letter *letters, size_t n, size_t max
 	rc = fetch_items(m, &f, all, "UID RFC822.SIZE", SMALL_LITERAL);
 	if (rc)
 		goto done;
-	for (size_t i = 0; i < n; i++) {
-		letters[i].header_only = !letters[i].gone && letters[i].size > max_letter;
-		small[i] = !letters[i].gone && !letters[i].header_only;
-		all[i] = letters[i].header_only;
-		letters[i].gone = true;  /* until its bytes come */
+	/* The first letters whose bytes fit the budget together (the first always goes). */
+	size_t k = 0, bytes = 0;
+	for (; k < n; k++) {
+		struct imap_letter *l = &letters[k];
+		l->header_only = !l->gone && l->size > max_letter;
+		size_t cost = l->gone ? 0 : l->header_only ? IMAP_HEADER_MAX : l->size;
+		if (k && bytes + cost > budget)
+			break;
+		bytes += cost;
+		small[k] = !l->gone && !l->header_only;
+		all[k] = l->header_only;
+		l->gone = true;  /* until its bytes come */
 	}
+	for (size_t i = k; i < n; i++)
+		all[i] = false;
+	*fetched = k;
 	/* Partial fetches: the server itself sends no more than the cap, whatever RFC822.SIZE said. */
 	f.sizes = false;
 	snprintf(items, sizeof(items), "UID BODY.PEEK[]<0.%zu>", max_letter);

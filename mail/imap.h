@@ -60,14 +60,18 @@ struct imap_letter {
 #define IMAP_HEADER_MAX (256u << 10)
 
 /*
- * Fetches the n letters whose uid the caller set in letters[] (their
- * other fields are overwritten): first every size, then the whole of
- * each letter of at most max_letter bytes and the header of the others,
- * all with BODY.PEEK, so no letter is marked \Seen. The server can send
- * no more than max_letter bytes for one letter (partial fetches, and a
- * longer literal ends the session). Release each with imap_letter_release().
+ * Fetches the n letters whose uid the caller set in letters[], in
+ * ascending UID order (their other fields are overwritten): first every
+ * size, then the whole of each letter of at most max_letter bytes and the
+ * header of the others, all with BODY.PEEK, so no letter is marked \Seen.
+ * Only the first *fetched letters get their bytes: those that fit budget
+ * bytes together (the first one always); the rest are for a later call.
+ * The server can send no more than max_letter bytes for one letter
+ * (partial fetches, and a longer literal ends the session). Release each
+ * of the n with imap_letter_release().
  */
-int imap_fetch(struct imap *m, struct imap_letter *letters, size_t n, size_t max_letter);
+int imap_fetch(struct imap *m, struct imap_letter *letters, size_t n, size_t max_letter, size_t budget,
+	       size_t *fetched);
 void imap_letter_release(struct imap_letter *l);
 
 /* Marks the n letters \Seen (UID STORE +FLAGS.SILENT). */

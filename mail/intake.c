@@ -178,17 +178,12 @@ static int take_letters(struct db *db, const struct config *cfg, struct sender *
 		for (size_t j = 0; j < k; j++)
 			b->letters[j].uid = uids[i + j];
 		b->n = k;
-		if (imap_fetch(m, b->letters, k, (size_t)cfg->imap_max_letter)) {
+		/* Past BATCH_BYTES, the rest waits for the next batch (the first letter always goes). */
+		size_t keep = 0;
+		if (imap_fetch(m, b->letters, k, (size_t)cfg->imap_max_letter, BATCH_BYTES, &keep)) {
 			log_warn("mail in: cannot fetch letters from %lld: %s", (long long)uids[i], imap_why(m));
 			rc = TD_ERR;
 			break;
-		}
-		/* Past BATCH_BYTES, the rest waits for the next batch (the first letter always goes). */
-		size_t bytes = 0, keep = 0;
-		for (; keep < k; keep++) {
-			bytes += b->letters[keep].raw.len;
-			if (keep && bytes > BATCH_BYTES)
-				break;
 		}
 		for (size_t j = keep; j < k; j++)
 			imap_letter_release(&b->letters[j]);

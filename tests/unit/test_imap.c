@@ -186,7 +186,9 @@ static void test_imap__a_letter_of_lines_like_our_answers_is_read_whole_and_the_
 	fake.answer = hostile;
 	struct imap *m = open_fake(5000);
 	struct imap_letter l[2] = { { .uid = 1 }, { .uid = 2 } };
-	assert_int_equal(imap_fetch(m, l, 2, 1 << 20), 0);
+	size_t fetched = 0;
+	assert_int_equal(imap_fetch(m, l, 2, 1 << 20, 1 << 20, &fetched), 0);
+	assert_int_equal(fetched, 2);
 	assert_false(l[0].gone);
 	assert_int_equal(l[0].raw.len, strlen(HOSTILE));
 	assert_memory_equal(l[0].raw.data, HOSTILE, strlen(HOSTILE));
@@ -221,7 +223,8 @@ static void test_imap__a_literal_over_the_cap_ends_the_session_unread(void **sta
 	struct imap *m = open_fake(5000);
 	struct imap_letter l = { .uid = 1 };
 	int64_t t0 = clock_mono_ms();
-	assert_int_equal(imap_fetch(m, &l, 1, 4096), TD_ERR);
+	size_t fetched = 0;
+	assert_int_equal(imap_fetch(m, &l, 1, 4096, 1 << 20, &fetched), TD_ERR);
 	assert_true(clock_mono_ms() - t0 < 2000);
 	assert_non_null(strstr(imap_why(m), "over the cap"));
 	/* Broken: no further command goes out on it. */
@@ -247,13 +250,46 @@ static void test_imap__a_letter_over_max_letter_is_fetched_as_its_header_alone(v
 	fake.answer = oversize;
 	struct imap *m = open_fake(5000);
 	struct imap_letter l = { .uid = 1 };
-	assert_int_equal(imap_fetch(m, &l, 1, 1 << 20), 0);
+	size_t fetched = 0;
+	assert_int_equal(imap_fetch(m, &l, 1, 1 << 20, 1 << 20, &fetched), 0);
 	assert_true(l.header_only);
 	assert_int_equal(l.size, 5000000);
 	assert_int_equal(l.raw.len, 22);
 	assert_int_equal(sent("UID FETCH 1 (UID BODY.PEEK[]"), 0);
 	assert_int_equal(sent("UID FETCH 1 (UID BODY.PEEK[HEADER]<0.262144>)"), 1);
 	imap_letter_release(&l);
+	imap_close(m);
+}
+
+static const char *three_sizes(const char *cmd)
+{
+	if (strstr(cmd, "RFC822.SIZE"))
+		return "* 1 FETCH (UID 1 RFC822.SIZE 600)\r\n* 2 FETCH (UID 2 RFC822.SIZE 600)\r\n"
+		       "* 3 FETCH (UID 3 RFC822.SIZE 600)\r\n";
+	if (strstr(cmd, "BODY.PEEK[]"))
+		return "* 1 FETCH (UID 1 BODY[]<0> {2}\r\nab)\r\n";
+	return NULL;
+}
+
+static void test_imap__letters_past_the_budget_are_left_for_the_next_fetch(void **state)
+{
+	(void)state;
+	fake.answer = three_sizes;
+	struct imap *m = open_fake(5000);
+	struct imap_letter l[3] = { { .uid = 1 }, { .uid = 2 }, { .uid = 3 } };
+	size_t fetched = 0;
+	/* 600 + 600 passes 1,000: the first goes alone (a first letter always goes, whatever its size). */
+	assert_int_equal(imap_fetch(m, l, 3, 1 << 20, 1000, &fetched), 0);
+	assert_int_equal(fetched, 1);
+	assert_int_equal(sent("UID FETCH 1:3 (UID RFC822.SIZE)"), 1);
+	assert_int_equal(sent("UID FETCH 1 (UID BODY.PEEK[]<0.1048576>)"), 1);
+	assert_int_equal(l[0].raw.len, 2);
+	for (int i = 0; i < 3; i++)
+		imap_letter_release(&l[i]);
+	assert_int_equal(imap_fetch(m, l, 3, 1 << 20, 100, &fetched), 0);
+	assert_int_equal(fetched, 1);
+	for (int i = 0; i < 3; i++)
+		imap_letter_release(&l[i]);
 	imap_close(m);
 }
 
@@ -296,7 +332,8 @@ static void test_imap__a_server_that_stops_answering_times_out(void **state)
 	struct imap *m = open_fake(600);
 	struct imap_letter l = { .uid = 1 };
 	int64_t t0 = clock_mono_ms();
-	assert_int_equal(imap_fetch(m, &l, 1, 4096), TD_ERR);
+	size_t fetched = 0;
+	assert_int_equal(imap_fetch(m, &l, 1, 4096, 1 << 20, &fetched), TD_ERR);
 	int64_t took = clock_mono_ms() - t0;
 	assert_true(took >= 550 && took < 3000);
 	imap_letter_release(&l);
@@ -351,6 +388,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_imap__a_letter_over_max_letter_is_fetched_as_its_header_alone,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_imap__letters_past_the_budget_are_left_for_the_next_fetch, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_imap__a_line_past_the_limit_ends_the_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_imap__a_server_that_stops_answering_times_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_imap__search_looks_window_by_window_up_to_uidnext, setup,
