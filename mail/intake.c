@@ -51,7 +51,7 @@ static void kill_here(const char *where, int64_t uid)
 	raise(SIGKILL);
 }
 
-/* One fetched batch: letters[i] parsed into parsed[i] (ok[i]: mail_parse() gave something to take). */
+/* One fetched batch: letters[i] parsed into parsed[i] (parsed_ok[i]: it holds something to release). */
 struct batch {
 	struct imap_letter letters[BATCH_LETTERS];
 	struct inletter parsed[BATCH_LETTERS];
