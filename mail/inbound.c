@@ -41,6 +41,7 @@ static const char *const outcome_names[INBOUND_OUTCOME_COUNT] = {
 	[INBOUND_OPENED] = "opened", [INBOUND_JOINED] = "joined", [INBOUND_ANSWERED] = "answered",
 	[INBOUND_DECIDED] = "decided", [INBOUND_UNKNOWN] = "unknown", [INBOUND_CAPPED] = "capped",
 	[INBOUND_OVERSIZE] = "oversize", [INBOUND_LOOP] = "loop", [INBOUND_INVALID] = "invalid",
+	[INBOUND_SET_ASIDE] = "set_aside",
 };
 
 const char *inbound_outcome_name(enum inbound_outcome o)

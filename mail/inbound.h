@@ -68,6 +68,7 @@ enum inbound_outcome {
 	INBOUND_OVERSIZE,      /* over imap.max_letter: refused politely */
 	INBOUND_LOOP,          /* automatic, a bounce, our own address: no answer */
 	INBOUND_INVALID,       /* not a message, or no usable sender */
+	INBOUND_SET_ASIDE,     /* taking it failed, alone, again and again: recorded, nothing else (mail/intake.c) */
 	INBOUND_OUTCOME_COUNT
 };
 const char *inbound_outcome_name(enum inbound_outcome o);

@@ -12,6 +12,7 @@
 #include "kb/search.h"
 #include "mail/imap.h"
 #include "mail/intake.h"
+#include "storage/mail_in.h"
 #include "storage/mailbox.h"
 
 /* Letters per transaction: the commit's fsync shared, a crash repeats at most this many fetches. */
@@ -23,6 +24,13 @@
 #define BACKOFF_MAX_MS (5 * 60 * 1000)
 /* Letters below the last UID looked at for a missing \Seen when a session starts: ten batches. */
 #define SEEN_CATCH_UP 1000
+/*
+ * Passes a letter may fail alone before it is set aside: a letter that
+ * makes inbound_take() fail every time (a defect) must not hold back every
+ * letter after it. A database that fails for every letter fails the
+ * setting aside too, so nothing is lost to a full disk.
+ */
+#define TAKE_TRIES 3
 
 struct mail_intake {
 	pthread_t thread;
@@ -44,6 +52,15 @@ static int64_t kill_at_uid(const char *name)
 	long long v;
 	return s && !parse_int(&v, s, 1, INT64_MAX) ? v : 0;
 }
+
+/*
+ * The letter that failed alone last, and how many passes in a row: one
+ * intake per process (serve's thread, or mail fetch).
+ */
+static struct {
+	int64_t uid;
+	int times;
+} failing;
 
 static void kill_here(const char *where, int64_t uid)
 {
@@ -90,16 +107,21 @@ static int batch_parse(struct batch *b, const struct config *cfg)
 }
 
 /*
- * Takes the batch in one transaction with the mailbox's last UID moved to
- * its last letter's. 0, or a database error (rolled back).
+ * Takes the batch's letters from..to-1 in one transaction with the
+ * mailbox's last UID moved to the last one's. 0, or a database error
+ * (rolled back).
  */
 static int batch_take(struct db *db, const struct config *cfg, struct kb *kb, struct batch *b,
-		      int64_t uidvalidity, struct mail_intake_counts *counts, bool *changed)
+		      size_t from, size_t to, int64_t uidvalidity, struct mail_intake_counts *counts,
+		      bool *changed)
 {
-	static int64_t kill_uid = -1;
+	static int64_t kill_uid = -1, fail_uid = -1;
 	struct mail_intake_counts c = { 0 };
-	if (kill_uid < 0)
+	if (kill_uid < 0) {
 		kill_uid = kill_at_uid("TILLDESK_TEST_INTAKE_KILL");
+		/* TILLDESK_TEST_INTAKE_FAIL=uid: taking that letter fails, as a defect would make it. */
+		fail_uid = kill_at_uid("TILLDESK_TEST_INTAKE_FAIL");
+	}
 	int64_t now = clock_now();
 	int rc = db_begin(db);
 	if (rc)
@@ -107,7 +129,7 @@ static int batch_take(struct db *db, const struct config *cfg, struct kb *kb, st
 	int64_t before = db_total_changes(db);
 	struct dialog d = { .db = db, .now = now, .kb = kb, .cfg = cfg };
 	dialog_chats(&d, cfg);
-	for (size_t i = 0; i < b->n && !rc; i++) {
+	for (size_t i = from; i < to && !rc; i++) {
 		const struct imap_letter *l = &b->letters[i];
 		if (l->gone) {
 			c.gone++;
@@ -116,7 +138,8 @@ static int batch_take(struct db *db, const struct config *cfg, struct kb *kb, st
 		const struct inbound_meta meta = { uidvalidity, l->uid, l->size };
 		enum inbound_outcome outcome = INBOUND_INVALID;
 		int64_t ticket = 0;
-		rc = inbound_take(&d, &meta, &b->parsed[i], &outcome, &ticket);
+		rc = fail_uid && l->uid == fail_uid ? TD_ERR
+						    : inbound_take(&d, &meta, &b->parsed[i], &outcome, &ticket);
 		if (rc == TD_EEXISTS) {
 			c.again++;
 			rc = 0;
@@ -133,7 +156,7 @@ static int batch_take(struct db *db, const struct config *cfg, struct kb *kb, st
 			kill_here("before the commit of", l->uid);
 	}
 	if (!rc)
-		rc = db_mailbox_set(db, cfg->imap_url, uidvalidity, b->letters[b->n - 1].uid, now);
+		rc = db_mailbox_set(db, cfg->imap_url, uidvalidity, b->letters[to - 1].uid, now);
 	*changed = db_total_changes(db) != before;
 	if (!rc)
 		rc = db_commit(db);
@@ -146,6 +169,75 @@ static int batch_take(struct db *db, const struct config *cfg, struct kb *kb, st
 	counts->gone += c.gone;
 	for (int k = 0; k < INBOUND_OUTCOME_COUNT; k++)
 		counts->outcomes[k] += c.outcomes[k];
+	return 0;
+}
+
+/*
+ * Records letter i of the batch as set aside (it failed alone TAKE_TRIES
+ * passes in a row) and moves the mailbox past it, in one transaction.
+ */
+static int set_aside(struct db *db, const struct config *cfg, struct batch *b, size_t i,
+		     int64_t uidvalidity, struct mail_intake_counts *counts)
+{
+	const struct imap_letter *l = &b->letters[i];
+	const struct inletter *p = &b->parsed[i];
+	bool parsed = b->parsed_ok[i];
+	int64_t now = clock_now();
+	const struct mail_in_new row = {
+		.uidvalidity = uidvalidity, .uid = l->uid,
+		.message_id = parsed ? p->message_id : NULL,
+		.from_addr = parsed && p->from_addr ? p->from_addr : "",
+		.subject = parsed && p->subject ? p->subject : "",
+		.size = (int64_t)l->size, .at = now,
+		.outcome = inbound_outcome_name(INBOUND_SET_ASIDE),
+	};
+	int rc = db_begin(db);
+	if (rc)
+		return rc;
+	rc = db_mail_in_add(db, &row);
+	if (!rc || rc == TD_EEXISTS)
+		rc = db_mailbox_set(db, cfg->imap_url, uidvalidity, l->uid, now);
+	if (!rc)
+		rc = db_commit(db);
+	if (rc) {
+		db_rollback(db);
+		return rc;
+	}
+	log_error("mail in: letter %lld from <%s> could not be taken in %d passes: set aside"
+		  " (tilldesk mail queue shows it no; the mailbox keeps it)", (long long)l->uid,
+		  row.from_addr, TAKE_TRIES);
+	counts->letters++;
+	counts->outcomes[INBOUND_SET_ASIDE]++;
+	return 0;
+}
+
+/*
+ * The batch's letters one transaction each, after the whole batch failed:
+ * those that can be taken are, and the one that cannot is tried again on
+ * the next pass, or set aside after TAKE_TRIES. *taken: how many of the
+ * batch's letters are done (the rest wait for the next pass).
+ */
+static int take_alone(struct db *db, const struct config *cfg, struct kb *kb, struct batch *b,
+		      int64_t uidvalidity, struct mail_intake_counts *counts, bool *changed,
+		      size_t *taken)
+{
+	*taken = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		bool one_changed = false;
+		int rc = batch_take(db, cfg, kb, b, i, i + 1, uidvalidity, counts, &one_changed);
+		*changed |= one_changed;
+		if (rc) {
+			int64_t uid = b->letters[i].uid;
+			failing.times = failing.uid == uid ? failing.times + 1 : 1;
+			failing.uid = uid;
+			log_warn("mail in: letter %lld cannot be taken (%d of %d): %s", (long long)uid,
+				 failing.times, TAKE_TRIES, db_errmsg(db));
+			if (failing.times < TAKE_TRIES || set_aside(db, cfg, b, i, uidvalidity, counts))
+				return rc;
+			*changed = true;
+		}
+		*taken = i + 1;
+	}
 	return 0;
 }
 
@@ -194,11 +286,14 @@ static int take_letters(struct db *db, const struct config *cfg, struct sender *
 			break;
 		}
 		bool changed = false;
-		rc = batch_take(db, cfg, kb, b, uidvalidity, counts, &changed);
+		rc = batch_take(db, cfg, kb, b, 0, b->n, uidvalidity, counts, &changed);
 		if (rc) {
-			log_warn("mail in: cannot take letters %lld to %lld: %s", (long long)b->letters[0].uid,
+			log_warn("mail in: cannot take letters %lld to %lld: %s: one by one", (long long)b->letters[0].uid,
 				 (long long)b->letters[b->n - 1].uid, db_errmsg(db));
-			break;
+			size_t taken;
+			rc = take_alone(db, cfg, kb, b, uidvalidity, counts, &changed, &taken);
+			/* What was taken is marked read below; the rest waits for the next pass. */
+			b->n = taken;
 		}
 		if (changed && sender)
 			sender_kick(sender);
@@ -214,6 +309,8 @@ static int take_letters(struct db *db, const struct config *cfg, struct sender *
 			log_warn("mail in: letters taken, but not marked read: %s", imap_why(m));
 			rc = TD_ERR;
 		}
+		if (rc)
+			break;
 	}
 	batch_release(b);
 	free(b);

@@ -229,6 +229,25 @@ class Intake(EmailIn):
         self.assertEqual(self.taken(), 3)
         self.assertEqual(d.sql("SELECT count(*) FROM tickets"), "3")
 
+    def test_a_letter_that_cannot_be_taken_is_set_aside_and_holds_back_no_other(self):
+        d = self.d
+        for i in range(5):
+            self.box.deliver(letter("Заявка %d" % i, "Не работает касса номер %d.\n" % i))
+        # Taking letter 3 fails every time, as a defect would make it.
+        os.environ["TILLDESK_TEST_INTAKE_FAIL"] = "3"
+        try:
+            d.start()
+        finally:
+            os.environ.pop("TILLDESK_TEST_INTAKE_FAIL", None)
+        self.wait_taken(5, timeout=30)
+        self.wait_seen([1, 2, 3, 4, 5])
+        d.settled()
+        self.assertEqual(self.outcomes(), "opened opened set_aside opened opened")
+        self.assertEqual(d.sql("SELECT count(*) FROM tickets"), "4")
+        self.assertEqual(d.sql("SELECT last_uid FROM mailbox_state"), "5")
+        with open(os.path.join(d.dir, "serve.log"), encoding="utf-8", errors="replace") as f:
+            self.assertIn("could not be taken in 3 passes: set aside", f.read())
+
     def test_a_new_mailbox_is_read_from_its_unseen_letters(self):
         d = self.d
         self.box.deliver(letter("Старое", "Прочитано давно.\n"), seen=True)
