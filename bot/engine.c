@@ -402,9 +402,11 @@ static int notice_cashier_priority(struct change *c, struct buf *b)
 	return tell_cashier(c, LINK_QUESTION, b, "priority");
 }
 
+#define STORE_NAME_MAX 128
+
 static int store_name(const struct store_row *s, void *arg)
 {
-	utf8_snprintf(arg, 128, "%s", s->name);
+	utf8_snprintf(arg, STORE_NAME_MAX, "%s", s->name);
 	return 1;
 }
 
@@ -415,7 +417,7 @@ static int store_name(const struct store_row *s, void *arg)
  */
 static int to_assignee(struct change *c, struct buf *b, int64_t chat)
 {
-	char store[128] = "";
+	char store[STORE_NAME_MAX] = "";
 	int rc = db_store_get(c->d->db, c->t.store_id, store_name, store);
 	if (rc < 0)
 		return rc;
