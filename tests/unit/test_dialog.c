@@ -1657,6 +1657,9 @@ static void test_dialog__engineers_private_chat_hints_and_takes_the_commands(voi
 	dlg.cfg = &follow;
 	int64_t t = claimed_by_ivan();
 
+	/* His welcome said where the conversations go. */
+	assert_string_equal(query_text("SELECT msg_key FROM outbox WHERE chat_id = %d ORDER BY id", IVAN),
+			    msg_key(MSG_BOT_WELCOME_ENGINEER_FOLLOW));
 	/* A message that answers nothing: how to answer, and his tickets' numbers. */
 	says(IVAN, "привет");
 	assert_int_equal(n_out, 1);
