@@ -6,6 +6,7 @@
 #include "bot/dialog.h"
 #include "core/tz.h"
 #include "storage/mail_in.h"
+#include "storage/relays.h"
 #include "storage/sla.h"
 #include "storage/ticket.h"
 
@@ -90,6 +91,24 @@ static int letter_words(struct card *c, const struct ticket_row *r, struct buf *
 	return 0;
 }
 
+/*
+ * While the conversation follows the assignee (bot/relay.h): how many of
+ * the cashier's messages went to their private chat, and the time of day
+ * (the store's) of the last.
+ */
+static int relayed(struct card *c, const struct ticket_row *r, struct buf *b)
+{
+	struct ticket_relay t;
+	char full[32];
+	int rc = db_relay_get(c->db, r->id, &t);
+	if (rc || r->status != TICKET_CLAIMED || !t.relayed)
+		return rc;
+	reply_local_time(full, sizeof(full), t.last_at, r->timezone);
+	const char *hm = strchr(full, ' ');
+	notice_arg_msg(b, MSG_CARD_RELAYED, (long long)t.relayed, hm ? hm + 1 : full);
+	return 0;
+}
+
 static int render(const struct ticket_row *r, void *arg)
 {
 	struct card *c = arg;
@@ -153,6 +172,8 @@ static int render(const struct ticket_row *r, void *arg)
 		notice_arg_markup(b, "</i>\n\n");
 	}
 
+	if ((rc = relayed(c, r, b)))
+		return rc;
 	render_status(c, r);
 	return 0;
 }
@@ -196,5 +217,7 @@ int card_post(struct dialog *d, int64_t ticket_id)
 
 int card_update(struct dialog *d, int64_t ticket_id)
 {
-	return card_send(d, ticket_id, true);
+	/* This edit shows the count of relayed messages as it is: none is put off any more. */
+	int rc = db_relay_card_edited(d->db, ticket_id, d->now);
+	return rc ? rc : card_send(d, ticket_id, true);
 }

@@ -4,6 +4,7 @@
  * /my, /new, /help.
  */
 #include "bot/engine.h"
+#include "bot/relay.h"
 #include "core/chatter.h"
 #include "core/log.h"
 #include "core/token.h"
@@ -32,7 +33,8 @@ static int registered(struct dialog *d, const struct tg_update *u, const char *c
 		return rc;
 	log_info("person %lld registered as %s", (long long)p.id, person_role_name(p.role));
 	return reply_msg(d, u->chat_id, p.role == ROLE_CASHIER ? MSG_BOT_WELCOME_CASHIER :
-			 p.role == ROLE_OWNER ? MSG_BOT_WELCOME_OWNER : MSG_BOT_WELCOME_ENGINEER);
+			 p.role == ROLE_OWNER ? MSG_BOT_WELCOME_OWNER :
+			 relay_follows(d) ? MSG_BOT_WELCOME_ENGINEER_FOLLOW : MSG_BOT_WELCOME_ENGINEER);
 }
 
 /* What a message says, for history: its text, or a mark for a file. */

@@ -3,6 +3,7 @@
  * engineer's), which side's handler gets a press, and who the sender is.
  */
 #include "bot/dialog.h"
+#include "bot/relay.h"
 #include "core/log.h"
 #include "storage/chain.h"
 #include "storage/outbox.h"
@@ -17,6 +18,7 @@ static int copy_person(const struct person_row *r, void *arg)
 	p->org_id = r->org_id;
 	p->blocked = r->blocked;
 	p->disabled = r->disabled_at != 0;
+	p->private_chat = r->private_at != 0;
 	utf8_snprintf(p->name, sizeof(p->name), "%s", r->name);
 	/* The schema lets no other role in; a row that still has one is nobody's. */
 	if (person_role_parse(&p->role, r->role))
@@ -66,6 +68,22 @@ int dialog_ticket_load(struct dialog *d, int64_t id, struct ticket_row *out)
 	return db_ticket_brief(d->db, id, out);
 }
 
+/*
+ * A private chat is a cashier's, or, while conversations follow the
+ * assignee, an engineer's (roles are single). An invite opened there
+ * (/start CODE) and a refusal of a revoked person are the cashier's
+ * flow's, as they always were.
+ */
+static int private_message(struct dialog *d, const struct tg_update *u)
+{
+	struct person p;
+	const char *code = dialog_command_arg(u->text, "/start");
+	if (relay_follows(d) && !(code && *code) && !dialog_person(d, u->from_id, &p) && !p.disabled &&
+	    (p.role == ROLE_ENGINEER || p.role == ROLE_ADMIN))
+		return engineer_private(d, &p, u);
+	return cashier_handle(d, u);
+}
+
 int dialog_handle(struct dialog *d, const struct tg_update *u)
 {
 	int rc;
@@ -81,7 +99,7 @@ int dialog_handle(struct dialog *d, const struct tg_update *u)
 		if (u->migrate_to && dialog_in_engineers_chat(d, u->chat_id))
 			return dialog_chat_migrated(d, u->chat_id, u->migrate_to);
 		if (u->private_chat)
-			return cashier_handle(d, u);
+			return private_message(d, u);
 		if (dialog_in_engineers_chat(d, u->chat_id))
 			return engineer_handle(d, u);
 		log_debug("dialog: message in unknown chat %lld ignored", (long long)u->chat_id);

@@ -29,7 +29,8 @@ struct dialog {
 	int64_t route_chats[ROUTE_GROUP_COUNT];
 	int64_t now;
 	struct kb *kb;           /* the knowledge base's searcher; NULL: no advice */
-	const struct config *cfg; /* the kb thresholds, SLA policies; NULL: no advice, no SLA */
+	/* The kb thresholds, SLA policies, telegram.relay; NULL: no advice, no SLA, relays in the group. */
+	const struct config *cfg;
 	int64_t writer;          /* the private chat whose update is handled, 0: none; its replies go first */
 	int64_t listening_since; /* the scheduler's: since when the daemon hears the tills, 0: always */
 };
@@ -41,6 +42,7 @@ struct person {
 	enum person_role role;
 	bool blocked;    /* Telegram refused a message to them (they blocked the bot) */
 	bool disabled;   /* an admin revoked their access */
+	bool private_chat; /* they have written to the bot privately (opened that chat) */
 };
 
 /*
@@ -172,6 +174,14 @@ int advice_press(struct dialog *d, const struct tg_update *u, const struct butto
 /* /kb words: the best articles, for anyone registered. */
 int advice_search(struct dialog *d, const struct tg_update *u, const char *words);
 int engineer_handle(struct dialog *d, const struct tg_update *u);
+/*
+ * A registered engineer's (or admin's) message in their private chat with
+ * the bot, while conversations follow the assignee (bot/relay.h): a reply
+ * to a cashier's relayed message answers them, the commands work as in
+ * the group (answered here; /queue lists every ticket), anything else is
+ * told how to answer and which tickets they have.
+ */
+int engineer_private(struct dialog *d, const struct person *p, const struct tg_update *u);
 struct button;
 /* The card's buttons in the engineers' chat: «Взять», «Отпустить», «Закрыть». */
 int engineer_press(struct dialog *d, const struct tg_update *u, const struct person *p,

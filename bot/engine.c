@@ -5,10 +5,12 @@
  */
 #include "bot/engine.h"
 #include "bot/forecast.h"
+#include "bot/relay.h"
 #include "core/log.h"
 #include "mail/answer.h"
 #include "storage/chain.h"
 #include "storage/outbox.h"
+#include "storage/relays.h"
 #include "storage/sla.h"
 #include "storage/ticket.h"
 
@@ -342,8 +344,8 @@ static int notice_cashier_reply(struct change *c, struct buf *b)
 {
 	/* Disabled, or moved to another store: the words stay in the history only. */
 	if (c->by_mail ? !c->mail_reachable : c->t.cashier_id && !c->t.cashier_tg)
-		return reply_msg(c->d, dialog_ticket_chat(c->d, c->t.id), MSG_BOT_CASHIER_UNREACHABLE,
-				 (long long)c->t.id);
+		return reply_msg(c->d, c->a->chat_id ? c->a->chat_id : dialog_ticket_chat(c->d, c->t.id),
+				 MSG_BOT_CASHIER_UNREACHABLE, (long long)c->t.id);
 	notice_arg_msg(b, MSG_BOT_ENGINEER_SAYS, (long long)c->t.id, actor_name(c));
 	notice_arg_markup(b, ":\n");
 	notice_arg_text(b, words(c));
@@ -400,11 +402,43 @@ static int notice_cashier_priority(struct change *c, struct buf *b)
 	return tell_cashier(c, LINK_QUESTION, b, "priority");
 }
 
+#define STORE_NAME_MAX 128
+
+static int store_name(const struct store_row *s, void *arg)
+{
+	utf8_snprintf(arg, STORE_NAME_MAX, "%s", s->name);
+	return 1;
+}
+
+/*
+ * «💬 №N · STORE · кассир NAME» and the words or file, in the assignee's
+ * private chat (bot/relay.h), remembered there as the ticket's relay so
+ * that a reply to it is their answer; the card counts it.
+ */
+static int to_assignee(struct change *c, struct buf *b, int64_t chat)
+{
+	char store[STORE_NAME_MAX] = "";
+	int rc = db_store_get(c->d->db, c->t.store_id, store_name, store);
+	if (rc < 0)
+		return rc;
+	notice_arg_msg(b, MSG_BOT_CASHIER_SAYS_PRIVATE, (long long)c->t.id, store, actor_name(c));
+	notice_arg_markup(b, ":\n");
+	notice_arg_text(b, words(c));
+	if (c->a->photo || c->a->document)
+		rc = say_attachment(c->d, chat, c->a, b, 0, c->t.id);
+	else
+		rc = reply_say_parts(c->d, chat, b, NULL, 0, c->t.id, link_role_name(LINK_RELAY));
+	return rc ? rc : relay_counted(c->d, c->t.id);
+}
+
 static int notice_engineers_message(struct change *c, struct buf *b)
 {
-	int64_t chat = dialog_ticket_chat(c->d, c->t.id);
+	int64_t assignee, chat = dialog_ticket_chat(c->d, c->t.id);
 	if (!chat)
 		return 0;
+	int rc = relay_chat(c->d, c->assignee, chat, &assignee);
+	if (rc || assignee)
+		return rc ? rc : to_assignee(c, b, assignee);
 	int64_t card = card_message(c->d, c->t.id);
 	cashier_says(c, b);
 	notice_arg_markup(b, ":\n");
@@ -576,6 +610,9 @@ int engine_apply(struct dialog *d, enum ticket_event ev, const struct actor *who
 	else
 		rc = db_ticket_event_words(d->db, c.t.id, d->now, actor_id(who), history_of(&c), c.to,
 					   c.priority, c.assignee, &w);
+	/* Back in the queue: its conversation is the group's again, and the card's count starts anew. */
+	if (!rc && c.t.assignee_id && !c.assignee && !(c.r->from & FROM_NONE))
+		rc = db_relay_reset(d->db, c.t.id);
 	if (!rc && c.r->clears_state && actor_id(who))
 		rc = db_state_clear(d->db, actor_id(who));
 	if (!rc)

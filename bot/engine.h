@@ -73,7 +73,7 @@ struct event_args {
 	int64_t kb_article_id;        /* the knowledge base's hint, 0: none */
 	int64_t store_id, till_id;    /* agent open, forecast open: the till's */
 	int64_t reply_to;             /* the cashier's message the answer replies to */
-	int64_t chat_id;              /* the chat it came from (the cashier's) */
+	int64_t chat_id;              /* the chat it came from (the cashier's; a reply: the engineer's) */
 	/* A button press: the cashier's notice edits the pressed message instead of a new one. */
 	bool pressed;
 	const char *name;             /* requeue, cashier moved: whom it is about */

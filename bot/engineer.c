@@ -1,7 +1,9 @@
 /*
  * engineer.c - the engineers' side, in their group chat: claim, release,
  * close with a resolution, talk to the cashier by replying, notes, the
- * queue. And the buttons of both sides.
+ * queue; and in an engineer's private chat with the bot, where the
+ * conversations of their tickets follow them (bot/relay.h). And the
+ * buttons of both sides.
  */
 #include "bot/engine.h"
 #include "core/clock.h"
@@ -39,7 +41,9 @@ static int relay_to_cashier(struct dialog *d, const struct person *p, int64_t id
 			    const struct tg_update *u)
 {
 	const struct actor who = actor_person(p);
-	const struct event_args a = { .body = u->text, .photo = u->photo, .document = u->document };
+	const struct event_args a = {
+		.body = u->text, .photo = u->photo, .document = u->document, .chat_id = u->chat_id,
+	};
 	int rc = engine_apply(d, EV_REPLY, &who, id, &a);
 	return refused(rc) ? reply_msg(d, u->chat_id, MSG_BOT_TICKET_IS_CLOSED, (long long)id) : rc;
 }
@@ -89,7 +93,8 @@ static int show_queue(struct dialog *d, int64_t chat, int64_t assignee)
 	struct buf b = BUF_INIT(1u << 20);
 	struct queue_ctx q = { &b, d->now, 0 };
 	struct ticket_routes routes;
-	bool part = dialog_chat_routes(d, chat, &routes);
+	/* An engineer's private chat is no group's: its /queue is every ticket. */
+	bool part = dialog_in_engineers_chat(d, chat) && dialog_chat_routes(d, chat, &routes);
 	notice_arg_msg(&b, assignee ? MSG_BOT_MINE_HEAD : MSG_BOT_QUEUE_HEAD);
 	int rc = db_ticket_queue_routed(d->db, assignee, part ? &routes : NULL, QUEUE_SHOWN, &q.n,
 					queue_line, &q);
@@ -205,14 +210,80 @@ static int engineer_command(struct dialog *d, const struct person *p, const stru
 	return reply_msg(d, chat, MSG_BOT_UNKNOWN_COMMAND);
 }
 
+/*
+ * A reply to one of a ticket's messages in the chat u came from: the
+ * resolution, to the question asking for it; otherwise words to its
+ * cashier. *handled unless it replies to no ticket's message.
+ */
+static int ticket_reply(struct dialog *d, const struct person *p, const struct tg_update *u,
+			bool *handled)
+{
+	struct ticket_row t;
+	char role[16];
+	enum link_role link;
+	int64_t ticket;
+	*handled = u->reply_to && !db_link_find(d->db, u->chat_id, u->reply_to, &ticket, role, sizeof(role)) &&
+		   !dialog_ticket_load(d, ticket, &t);
+	if (!*handled)
+		return 0;
+	if (!link_role_parse(&link, role) && link == LINK_RESOLUTION)
+		return *u->text ? resolve(d, u->chat_id, p, t.id, u->text) :
+			reply_msg(d, u->chat_id, MSG_BOT_USAGE_CLOSE);
+	return relay_to_cashier(d, p, t.id, u);
+}
+
+struct numbers {
+	struct buf *b;
+	int n;
+};
+
+/* «Ваши заявки в работе: №3, №7» */
+static int ticket_number(const struct ticket_row *r, void *arg)
+{
+	struct numbers *l = arg;
+	if (l->n++)
+		notice_arg_markup(l->b, ", ");
+	else
+		notice_arg_msg(l->b, MSG_BOT_ENGINEER_PRIVATE_MINE);
+	notice_arg_msg(l->b, MSG_BOT_ENGINEER_PRIVATE_TICKET, (long long)r->id);
+	return 0;
+}
+
+/* How to answer in the private chat, and the numbers of the engineer's tickets in progress. */
+static int private_help(struct dialog *d, const struct person *p, int64_t chat)
+{
+	struct buf b = BUF_INIT(TEXT_MAX);
+	struct numbers l = { &b, 0 };
+	int total;
+	notice_arg_msg(&b, MSG_BOT_ENGINEER_PRIVATE_HELP);
+	int rc = db_ticket_queue(d->db, p->id, QUEUE_SHOWN, &total, ticket_number, &l);
+	if (!rc && !l.n)
+		notice_arg_msg(&b, MSG_BOT_ENGINEER_PRIVATE_NONE);
+	if (!rc)
+		rc = reply_say_parts(d, chat, &b, NULL, 0, 0, NULL);
+	buf_release(&b);
+	return rc;
+}
+
+int engineer_private(struct dialog *d, const struct person *p, const struct tg_update *u)
+{
+	bool handled;
+	int rc;
+	if (dialog_command_arg(u->text, "/start") || dialog_command_arg(u->text, "/help"))
+		return private_help(d, p, u->chat_id);
+	if (u->text[0] == '/')
+		return engineer_command(d, p, u);
+	if ((rc = ticket_reply(d, p, u, &handled)) || handled)
+		return rc;
+	return private_help(d, p, u->chat_id);
+}
+
 int engineer_handle(struct dialog *d, const struct tg_update *u)
 {
 	struct person p;
-	struct ticket_row t;
-	char role[16];
 	enum dialog_state state;
-	enum link_role link;
-	int64_t ticket, state_ticket;
+	int64_t state_ticket;
+	bool handled;
 	int rc = dialog_person(d, u->from_id, &p);
 
 	if (rc == TD_ENOTFOUND || (!rc && !is_staff(&p)))
@@ -225,13 +296,8 @@ int engineer_handle(struct dialog *d, const struct tg_update *u)
 	if (u->text[0] == '/')
 		return engineer_command(d, &p, u);
 	bool resolving = !dialog_state(d, p.id, &state, &state_ticket) && state == STATE_RESOLUTION;
-	if (u->reply_to && !db_link_find(d->db, u->chat_id, u->reply_to, &ticket, role, sizeof(role)) &&
-	    !dialog_ticket_load(d, ticket, &t)) {
-		if (!link_role_parse(&link, role) && link == LINK_RESOLUTION)
-			return *u->text ? resolve(d, u->chat_id, &p, t.id, u->text) :
-				reply_msg(d, u->chat_id, MSG_BOT_USAGE_CLOSE);
-		return relay_to_cashier(d, &p, t.id, u);
-	}
+	if ((rc = ticket_reply(d, &p, u, &handled)) || handled)
+		return rc;
 	if (!resolving)
 		return 0;
 	/* The words after «Закрыть» are the resolution, if the engine still lets them close it. */

@@ -1,6 +1,7 @@
 /*
  * scheduler.c - the daemon's one-second tick: the SLA warnings and breach
  * notices that are due (bot/sla_watch.c), the alerts' timers (bot/alert.c),
+ * the cards' edits put off to count relayed messages (bot/relay.c),
  * and once a minute the planned
  * tickets of equipment near its end of life (bot/forecast.c) and the
  * owners' expiry reminders (bot/letters.c) and their daily digests that
@@ -12,6 +13,7 @@
 #include "bot/dialog.h"
 #include "bot/forecast.h"
 #include "bot/letters.h"
+#include "bot/relay.h"
 #include "bot/scheduler.h"
 #include "bot/sla_watch.h"
 #include "core/clock.h"
@@ -77,7 +79,7 @@ int scheduler_run(const struct config *cfg, struct sender *sender, const volatil
 		dialog_chats(&d, cfg);
 		int rc = db_begin(db);
 		int64_t before = db_total_changes(db);
-		if (!rc && !(rc = sla_watch_tick(&d)) && !(rc = alert_tick(&d)) &&
+		if (!rc && !(rc = sla_watch_tick(&d)) && !(rc = alert_tick(&d)) && !(rc = relay_tick(&d)) &&
 		    !(rc = forecast ? forecast_tick(&d) : 0) &&
 		    !(rc = forecast ? letters_expiry_tick(&d) : 0) &&
 		    !(rc = digest ? digest_tick(db, cfg, d.now, DIGEST_BATCH, &digests, &resume) : 0))

@@ -44,6 +44,16 @@ static const struct cfg_key keys[] = {
 	  "chat, one per ticket in a group, so their messages stay in order);\n"
 	  "over a network with a round trip of r seconds the sender delivers at\n"
 	  "most max_in_flight / r per second." },
+	{ "telegram", "relay", CFG_CHOICE, F(tg_relay), 0, 0, "group|assignee", NULL, "assignee",
+	  "Where a claimed ticket's conversation goes: assignee, the engineer's\n"
+	  "private chat with the bot (the cashier's messages and files, each with\n"
+	  "the ticket's number; the engineer answers there by replying), the group\n"
+	  "keeping the card with a count of them; group, every message in the\n"
+	  "engineers' group as replies to the card. An engineer who has not opened\n"
+	  "the private chat (or blocked the bot) keeps the group, and is told once." },
+	{ "telegram", "card_every", CFG_DURATION, F(tg_card_every), 0, DAY, NULL, NULL, "60s",
+	  "With relay = assignee: the card's count of the cashier's messages is\n"
+	  "edited at most once per this time (0s: at each message)." },
 
 	{ "routing", "fiscal", CFG_INT, F(route_chat[ROUTE_FISCAL]), -(1LL << 52), 1LL << 52, NULL, NULL, "0",
 	  "Engineers' chats by the category of a ticket's knowledge-base article\n"

@@ -48,6 +48,8 @@ struct config {
 	long long tg_group_rate;  /* messages per minute to one group */
 	long long tg_global_rate; /* messages per second overall */
 	long long tg_max_in_flight; /* Bot API calls the sender has in flight at once */
+	char *tg_relay;           /* "assignee" or "group": where a claimed ticket's conversation goes */
+	int64_t tg_card_every;    /* seconds between edits of a card for its count of relayed messages */
 	/* [routing]: each group's engineers' chat as configured, 0: tg_engineers_chat's */
 	long long route_chat[ROUTE_GROUP_COUNT];
 	/* [kb] */

@@ -301,12 +301,14 @@ int db_invite_redeem(struct db *db, int64_t *out_person, const char *code_hash,
 			       &invite)))
 		return rc;
 	/* A person re-invited (moved store, promoted) keeps their id and history. */
+	/* An invite is opened in the private chat with the bot: they have one (private_at). */
 	if ((rc = db_query_int(db, "INSERT INTO people(tg_user_id, name, role, store_id, org_id,"
-			       " created_at) SELECT ?1, ?2, role, store_id, org_id, ?3 FROM invites"
-			       " WHERE id = ?4"
+			       " created_at, private_at) SELECT ?1, ?2, role, store_id, org_id, ?3, ?3"
+			       " FROM invites WHERE id = ?4"
 			       " ON CONFLICT(tg_user_id) DO UPDATE SET name = excluded.name,"
 			       " role = excluded.role, store_id = excluded.store_id,"
-			       " org_id = excluded.org_id, blocked = 0"
+			       " org_id = excluded.org_id, blocked = 0,"
+			       " private_at = coalesce(people.private_at, excluded.private_at)"
 			       " RETURNING id",
 			       DB_BINDS(DB_INT(tg_user_id), DB_TEXT(name), DB_INT(now), DB_INT(invite)),
 			       out_person)))
@@ -319,7 +321,8 @@ int db_invite_redeem(struct db *db, int64_t *out_person, const char *code_hash,
 	"SELECT p.id, coalesce(p.tg_user_id, 0), coalesce(p.store_id, 0)," \
 	" coalesce(p.org_id, s.org_id, 0), p.name, p.role, coalesce(s.name, '')," \
 	" coalesce(o.name, ''), p.blocked, coalesce(p.disabled_at, 0)," \
-	" coalesce(p.last_seen_at, 0), coalesce(p.email, ''), coalesce(p.mailbox_of, 0)" \
+	" coalesce(p.last_seen_at, 0), coalesce(p.email, ''), coalesce(p.mailbox_of, 0)," \
+	" coalesce(p.private_at, 0)" \
 	" FROM people p LEFT JOIN stores s ON s.id = p.store_id" \
 	" LEFT JOIN orgs o ON o.id = coalesce(p.org_id, s.org_id) "
 
@@ -345,6 +348,7 @@ static int person_row(sqlite3_stmt *st, void *arg)
 		.last_seen_at = sqlite3_column_int64(st, 10),
 		.email = db_text(st, 11),
 		.mailbox_of = sqlite3_column_int64(st, 12),
+		.private_at = sqlite3_column_int64(st, 13),
 	};
 	return rows->fn(&r, rows->arg);
 }
@@ -443,8 +447,20 @@ int db_person_blocked_tg(struct db *db, int64_t tg_user_id)
 int db_person_seen_tg(struct db *db, int64_t tg_user_id, int64_t now, bool wrote_privately)
 {
 	return db_run(db, "UPDATE people SET last_seen_at = ?2,"
-		      " blocked = CASE WHEN ?3 THEN 0 ELSE blocked END WHERE tg_user_id = ?1",
+		      " blocked = CASE WHEN ?3 THEN 0 ELSE blocked END,"
+		      " private_at = CASE WHEN ?3 THEN coalesce(private_at, ?2) ELSE private_at END"
+		      " WHERE tg_user_id = ?1",
 		      DB_BINDS(DB_INT(tg_user_id), DB_INT(now), DB_INT(wrote_privately)));
+}
+
+int db_person_hint_once(struct db *db, int64_t id, int64_t now, bool *first)
+{
+	int64_t unused;
+	int rc = db_query_int(db, "UPDATE people SET relay_hint_at = ?2"
+			      " WHERE id = ?1 AND relay_hint_at IS NULL RETURNING id",
+			      DB_BINDS(DB_INT(id), DB_INT(now)), &unused);
+	*first = !rc;
+	return rc == TD_ENOTFOUND ? 0 : rc;
 }
 
 /* ---- addresses letters come from ---- */

@@ -50,6 +50,7 @@ struct person_row {
 	int64_t last_seen_at;      /* their last message or press; 0: never */
 	const char *email;         /* lower-case address their letters come from, "" for none */
 	int64_t mailbox_of;        /* the store whose own address this person stands for, 0: none */
+	int64_t private_at;        /* when they first wrote to the bot privately; 0: never */
 };
 
 struct person_filter {
@@ -151,9 +152,16 @@ int db_state_clear(struct db *db, int64_t person_id);
 int db_person_blocked_tg(struct db *db, int64_t tg_user_id);
 /*
  * They wrote or pressed at now. A message in their private chat also
- * means they no longer block the bot; it never touches "disabled".
+ * means they no longer block the bot, and that they have that chat
+ * (private_at); it never touches "disabled".
  */
 int db_person_seen_tg(struct db *db, int64_t tg_user_id, int64_t now, bool wrote_privately);
+/*
+ * Marks that the engineers' group was told how person id opens the private
+ * chat with the bot: *first when it had not been yet (tell it then), false
+ * ever after.
+ */
+int db_person_hint_once(struct db *db, int64_t id, int64_t now, bool *first);
 
 /* ---- addresses letters come from (mail/inbound.h) ---- */
 

@@ -631,6 +631,26 @@ static const char *const migrations[] = {
 	 * as one was sent as a document, and is sent again by sendDocument.
 	 */
 	"ALTER TABLE attachments ADD COLUMN file_kind TEXT;",   /* "photo", "document"; NULL with file_id */
+
+	/*
+	 * 25: conversations follow the engineer (telegram.relay = assignee).
+	 * When a person first wrote to the bot privately (an invite is opened
+	 * there, so those who redeemed one have), and when the group was told
+	 * how to open that chat. Per ticket: the cashier's messages relayed to
+	 * its assignee's private chat, the card's last edit and the edit put
+	 * off to show their count (card_due, done by the scheduler's tick).
+	 */
+	"ALTER TABLE people ADD COLUMN private_at INTEGER;"    /* NULL: never wrote privately */
+	"ALTER TABLE people ADD COLUMN relay_hint_at INTEGER;" /* NULL: the group was not told */
+	"UPDATE people SET private_at = (SELECT max(used_at) FROM invites WHERE used_by = people.id);"
+	"CREATE TABLE ticket_relays ("
+	"  ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id),"
+	"  relayed INTEGER NOT NULL DEFAULT 0,"  /* to the assignee since the claim */
+	"  last_at INTEGER,"                     /* the last of them */
+	"  card_at INTEGER,"                     /* the card's last edit */
+	"  card_due INTEGER"                     /* an edit put off until then, NULL: none */
+	");"
+	"CREATE INDEX ticket_relays_due ON ticket_relays(card_due) WHERE card_due IS NOT NULL;",
 };
 
 int db_schema_latest(void)

@@ -32,11 +32,12 @@ class TicketLoop(DeskTest):
                              "в работе" in m["text"], what="claimed card")
         self.assertEqual([b["text"] for b in claimed["buttons"]], ["Закрыть", "Отказаться"])
 
-        # The engineer replies to the card; the cashier answers by replying.
+        # The engineer replies to the card; the cashier answers by replying, and
+        # the answer follows the engineer to his private chat (telegram.relay = assignee).
         d.engineer_says("Перезагрузите кассу, пожалуйста", reply_to=card["message_id"])
         relayed = d.wait_text(CASHIER, "Перезагрузите кассу")
         d.cashier_says("Перезагрузила, всё равно ошибка", reply_to=relayed["message_id"])
-        d.wait_text(GROUP, "Перезагрузила, всё равно ошибка")
+        d.wait_text(ENGINEER, "Перезагрузила, всё равно ошибка")
 
         # An internal note never reaches the cashier.
         d.engineer_says("/note 1 ФН почти заполнен, везу замену")

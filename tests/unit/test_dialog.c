@@ -19,6 +19,7 @@
 #include "scratch.h"
 #include "bot/dialog.h"
 #include "bot/engine.h"
+#include "bot/relay.h"
 #include "bot/sla_watch.h"
 #include "bot/render_tg.h"
 #include "core/config.h"
@@ -1570,6 +1571,227 @@ static void test_dialog__engineer_reply_to_a_card_goes_to_the_cashier(void **sta
 	assert_contains(relay->text, "Перезагрузите кассу &lt;сейчас&gt;");
 }
 
+/* ---- conversations follow the engineer (telegram.relay = assignee) ---- */
+
+static struct config follow = {
+	.tg_relay = "assignee", .tg_card_every = 60, .tg_bot_username = "till_help_bot",
+};
+
+/* Everyone joins; Anna reports, its card is delivered as message 500 and Ivan claims it. */
+static int64_t claimed_by_ivan(void)
+{
+	everyone_joins();
+	int64_t t = reports(ANNA, "Не печатает чек");
+	delivered(ENGINEERS, 500, t, "card");
+	claims(IVAN, t);
+	return t;
+}
+
+/* Rows queued for chat by method. */
+static size_t count_to(int64_t chat, const char *method)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < n_out; i++)
+		n += out[i].chat_id == chat && !strcmp(out[i].method, method);
+	return n;
+}
+
+/* The scheduler's tick of put-off card edits, at now. */
+static size_t ticks_at(int64_t now)
+{
+	dlg.now = now;
+	assert_int_equal(db_begin(desk), 0);
+	assert_int_equal(relay_tick(&dlg), 0);
+	assert_int_equal(db_commit(desk), 0);
+	return take();
+}
+
+static void test_dialog__claimed_tickets_messages_go_to_the_assignees_private_chat_and_replies_come_back(void **state)
+{
+	(void)state;
+	dlg.cfg = &follow;
+	int64_t t = claimed_by_ivan();
+
+	says(ANNA, "Пишет ошибку <235>");
+	assert_string_equal(last_event(t), "message");
+	const struct sent *relay = only(IVAN, "sendMessage", "relay");
+	assert_int_equal(relay->ticket_id, t);
+	assert_contains(relay->text, "💬 №1 · Магазин &lt;1&gt; · кассир Анна:\nПишет ошибку &lt;235&gt;");
+	/* Not in the group: neither the words nor a card edit for them. */
+	assert_int_equal(count_to(ENGINEERS, "sendMessage") + count_to(ENGINEERS, "editMessageText"), 0);
+
+	/* Ivan answers it in his private chat by replying, as he would in the group. */
+	delivered(IVAN, 900, t, "relay");
+	struct tg_update u = message(IVAN, IVAN, "Перезагрузите кассу");
+	u.reply_to = 900;
+	handle(&u);
+	assert_string_equal(last_event(t), "reply");
+	assert_string_equal(last_body(t), "Перезагрузите кассу");
+	assert_contains(only(ANNA, "sendMessage", "relay")->text, "Перезагрузите кассу");
+	assert_int_equal(count_to(ENGINEERS, "sendMessage"), 0);
+
+	/* A photo goes the same way, and a file answers it (a second later: the SLA's pauses are by the second). */
+	dlg.now = NOW + 1;
+	u = message(ANNA, ANNA, "вот экран");
+	u.photo = "AgACscreen";
+	handle(&u);
+	assert_string_equal(last_event(t), "photo");
+	const struct sent *photo = only(IVAN, "sendPhoto", "relay");
+	assert_contains(photo->text, "💬 №1 · ");
+	assert_contains(photo->text, "вот экран");
+	assert_int_equal(count_to(ENGINEERS, "sendPhoto"), 0);
+	delivered(IVAN, 901, t, "relay");
+	dlg.now = NOW + 2;
+	u = message(IVAN, IVAN, "");
+	u.reply_to = 901;
+	u.document = "BQACmanual";
+	handle(&u);
+	assert_string_equal(last_event(t), "reply");
+	assert_string_equal(json_object_get_string(json_object_object_get(
+		only(ANNA, "sendDocument", "relay")->payload, "document")), "BQACmanual");
+}
+
+static void test_dialog__engineers_private_chat_hints_and_takes_the_commands(void **state)
+{
+	(void)state;
+	dlg.cfg = &follow;
+	int64_t t = claimed_by_ivan();
+
+	/* His welcome said where the conversations go. */
+	assert_string_equal(query_text("SELECT msg_key FROM outbox WHERE chat_id = %d ORDER BY id", IVAN),
+			    msg_key(MSG_BOT_WELCOME_ENGINEER_FOLLOW));
+	/* A message that answers nothing: how to answer, and his tickets' numbers. */
+	says(IVAN, "привет");
+	assert_int_equal(n_out, 1);
+	assert_int_equal(out[0].chat_id, IVAN);
+	assert_contains(out[0].text, text(MSG_BOT_ENGINEER_PRIVATE_HELP));
+	assert_contains(out[0].text, "№1");
+	assert_int_equal(tickets(), 1);
+
+	says(IVAN, "/mine");
+	assert_contains(only(IVAN, "sendMessage", "")->text, "Не печатает чек");
+	says(IVAN, "/queue");
+	assert_contains(only(IVAN, "sendMessage", "")->text, "Не печатает чек");
+	says(IVAN, "/close 1 Заменили ФН");
+	assert_string_equal(status(t), "resolved");
+	assert_contains(only(ANNA, "sendMessage", "confirm")->text, "Заменили ФН");
+}
+
+static void test_dialog__relay_group_keeps_the_conversation_in_the_group(void **state)
+{
+	(void)state;
+	static struct config group = { .tg_relay = "group", .tg_card_every = 60 };
+	dlg.cfg = &group;
+	int64_t t = claimed_by_ivan();
+
+	says(ANNA, "Пишет ошибку 235");
+	const struct sent *relay = only(ENGINEERS, "sendMessage", "relay");
+	assert_int_equal(relay->reply_to, 500);
+	assert_contains(relay->text, "Пишет ошибку 235");
+	assert_int_equal(count_to(IVAN, "sendMessage"), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM ticket_events WHERE ticket_id = %lld"
+				   " AND kind = 'message'", (long long)t), 1);
+	/* His private chat is as it was: tickets are the group's. */
+	says(IVAN, "привет");
+	assert_only_reply(IVAN, msg(MSG_BOT_STAFF_USE_GROUP));
+}
+
+static void test_dialog__engineer_without_a_private_chat_keeps_the_group_and_is_told_once(void **state)
+{
+	(void)state;
+	dlg.cfg = &follow;
+	int64_t sergei, t;
+	everyone_joins();
+	/* Enrolled by an admin, not by an invite: he never wrote to the bot. */
+	assert_int_equal(db_begin(desk), 0);
+	assert_int_equal(db_person_add(desk, &sergei, "Сергей", "engineer", 0, org, 2003, NULL), 0);
+	assert_int_equal(db_commit(desk), 0);
+	t = reports(ANNA, "Не печатает чек");
+	delivered(ENGINEERS, 500, t, "card");
+	claims(2003, t);
+
+	says(ANNA, "Пишет ошибку 235");
+	assert_int_equal(only(ENGINEERS, "sendMessage", "relay")->reply_to, 500);
+	assert_int_equal(count_to(2003, "sendMessage"), 0);
+	assert_int_equal(count_to(ENGINEERS, "sendMessage"), 2);
+	assert_non_null(strstr(out[0].text, "Сергей, откройте личный чат с ботом — https://t.me/till_help_bot") ?
+			out[0].text : strstr(out[1].text, "Сергей, откройте личный чат с ботом — https://t.me/till_help_bot"));
+
+	says(ANNA, "И ещё ошибка 236");
+	only(ENGINEERS, "sendMessage", "relay");
+	assert_int_equal(count_to(ENGINEERS, "sendMessage"), 1);  /* no second hint */
+
+	/* He opens the chat: the next message follows him. */
+	says(2003, "/start");
+	says(ANNA, "Ошибка 237");
+	assert_contains(only(2003, "sendMessage", "relay")->text, "Ошибка 237");
+	assert_int_equal(count_to(ENGINEERS, "sendMessage"), 0);
+}
+
+static void test_dialog__engineer_who_blocked_the_bot_keeps_the_group(void **state)
+{
+	(void)state;
+	dlg.cfg = &follow;
+	int64_t t = claimed_by_ivan();
+	assert_int_equal(db_begin(desk), 0);
+	assert_int_equal(db_person_blocked_tg(desk, IVAN), 0);
+	assert_int_equal(db_commit(desk), 0);
+
+	says(ANNA, "Пишет ошибку 235");
+	assert_int_equal(only(ENGINEERS, "sendMessage", "relay")->ticket_id, t);
+	assert_int_equal(count_to(IVAN, "sendMessage"), 0);
+	assert_int_equal(count_to(ENGINEERS, "sendMessage"), 2);  /* and the hint, once */
+}
+
+static void test_dialog__released_tickets_conversation_goes_back_to_the_group(void **state)
+{
+	(void)state;
+	dlg.cfg = &follow;
+	int64_t t = claimed_by_ivan();
+	says(ANNA, "Пишет ошибку 235");
+	only(IVAN, "sendMessage", "relay");
+
+	presses(IVAN, ENGINEERS, "u:1");
+	assert_string_equal(status(t), "new");
+	assert_lacks(only(ENGINEERS, "editMessageText", "card")->text, "новых сообщений");
+	says(ANNA, "Так и не работает");
+	assert_int_equal(only(ENGINEERS, "sendMessage", "relay")->reply_to, 500);
+	assert_int_equal(count_to(IVAN, "sendMessage"), 0);
+
+	/* Petr claims it: his private chat now. */
+	claims(PETR, t);
+	says(ANNA, "Всё ещё ошибка");
+	only(PETR, "sendMessage", "relay");
+	assert_int_equal(count_to(ENGINEERS, "sendMessage"), 0);
+}
+
+static void test_dialog__the_cards_count_is_edited_at_most_once_per_card_every(void **state)
+{
+	(void)state;
+	dlg.cfg = &follow;
+	int64_t t = claimed_by_ivan();  /* the claim edited the card at NOW */
+
+	for (int i = 0; i < 3; i++) {
+		dlg.now = NOW + 10 * i;
+		says(ANNA, "Ещё одна ошибка");
+		only(IVAN, "sendMessage", "relay");
+		assert_int_equal(count_to(ENGINEERS, "editMessageText"), 0);
+	}
+	assert_int_equal(ticks_at(NOW + 59), 0);
+	ticks_at(NOW + 60);
+	const struct sent *card = only(ENGINEERS, "editMessageText", "card");
+	assert_int_equal(card->ticket_id, t);
+	assert_contains(card->text, "новых сообщений: 3, последнее 14:07");
+	assert_int_equal(n_out, 1);
+	assert_int_equal(ticks_at(NOW + 61), 0);
+
+	/* A minute after that edit, the next message edits the card at once. */
+	dlg.now = NOW + 120;
+	says(ANNA, "И ещё");
+	assert_contains(only(ENGINEERS, "editMessageText", "card")->text, "новых сообщений: 4, последнее 14:08");
+	assert_int_equal(ticks_at(NOW + 200), 0);
+}
+
 /* ---- the group becomes a supergroup ---- */
 
 static void test_dialog__group_migration_moves_pending_rows_and_later_cards(void **state)
@@ -2338,6 +2560,13 @@ int main(void)
 		T(test_dialog__unknown_command_and_help_in_the_group),
 		T(test_dialog__strangers_and_cashiers_in_the_group_are_ignored),
 		T(test_dialog__engineer_reply_to_a_card_goes_to_the_cashier),
+		T(test_dialog__claimed_tickets_messages_go_to_the_assignees_private_chat_and_replies_come_back),
+		T(test_dialog__engineers_private_chat_hints_and_takes_the_commands),
+		T(test_dialog__relay_group_keeps_the_conversation_in_the_group),
+		T(test_dialog__engineer_without_a_private_chat_keeps_the_group_and_is_told_once),
+		T(test_dialog__engineer_who_blocked_the_bot_keeps_the_group),
+		T(test_dialog__released_tickets_conversation_goes_back_to_the_group),
+		T(test_dialog__the_cards_count_is_edited_at_most_once_per_card_every),
 		T(test_dialog__group_migration_moves_pending_rows_and_later_cards),
 		T(test_dialog__a_fiscal_ticket_goes_to_the_fiscal_chat_and_a_printer_one_to_the_default),
 		T(test_dialog__engineers_claim_reply_and_close_from_the_routed_chat),
