@@ -6,6 +6,7 @@
 #include "bot/relay.h"
 #include "core/config.h"
 #include "storage/chain.h"
+#include "storage/outbox.h"
 #include "storage/relays.h"
 
 /* Cards the tick edits at most, so that its transaction stays short; the rest wait a second. */
@@ -53,6 +54,21 @@ int relay_chat(struct dialog *d, int64_t assignee_id, int64_t group, int64_t *ou
 	return hint_once(d, group, &p);
 }
 
+/*
+ * Whether the count's edit of the ticket's card may be queued now: only
+ * into the group's idle time. A count is the least a group is sent; with
+ * hundreds of busy tickets their edits alone would be more than the
+ * group's 20 a minute and hold back every new card behind them.
+ */
+static int card_room(struct dialog *d, int64_t ticket_id, bool *out)
+{
+	int64_t chat = dialog_ticket_chat(d, ticket_id);
+	bool waits = false;
+	int rc = chat ? db_outbox_chat_waits(d->db, chat, &waits) : 0;
+	*out = !waits;
+	return rc;
+}
+
 int relay_counted(struct dialog *d, int64_t ticket_id)
 {
 	struct ticket_relay r;
@@ -63,9 +79,12 @@ int relay_counted(struct dialog *d, int64_t ticket_id)
 		return rc;
 	/* A clock set back does not hold the edit off for longer than card_every. */
 	int64_t next = (r.card_at < d->now ? r.card_at : d->now) + d->cfg->tg_card_every;
-	if (d->now >= next)
+	bool room = false;
+	if (d->now >= next && (rc = card_room(d, ticket_id, &room)))
+		return rc;
+	if (room)
 		return card_update(d, ticket_id);
-	return db_relay_card_defer(d->db, ticket_id, next);
+	return db_relay_card_defer(d->db, ticket_id, next > d->now ? next : d->now);
 }
 
 int relay_tick(struct dialog *d)
@@ -73,7 +92,11 @@ int relay_tick(struct dialog *d)
 	int64_t ids[CARDS_PER_TICK];
 	size_t n;
 	int rc = db_relay_cards_due(d->db, d->now, ids, ARRAY_SIZE(ids), &n);
-	for (size_t i = 0; !rc && i < n; i++)
-		rc = card_update(d, ids[i]);
+	for (size_t i = 0; !rc && i < n; i++) {
+		bool room;
+		/* No room: it stays due, and is looked at again next tick. */
+		if (!(rc = card_room(d, ids[i], &room)) && room)
+			rc = card_update(d, ids[i]);
+	}
 	return rc;
 }

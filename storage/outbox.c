@@ -248,6 +248,15 @@ int db_outbox_count(struct db *db, const char *state, int64_t *out)
 			    DB_BINDS(DB_TEXT(state)), out);
 }
 
+int db_outbox_chat_waits(struct db *db, int64_t chat_id, bool *out)
+{
+	int64_t n = 0;
+	int rc = db_query_int(db, "SELECT EXISTS (SELECT 1 FROM outbox WHERE chat_id = ? AND state = 'pending')",
+			      DB_BINDS(DB_INT(chat_id)), &n);
+	*out = n != 0;
+	return rc;
+}
+
 int db_chat_migrate(struct db *db, int64_t old_id, int64_t new_id)
 {
 	static const char *const sql[] = {

@@ -121,6 +121,8 @@ int db_chat_last_message(struct db *db, int64_t chat_id, int64_t *out);
 int db_chat_message_known(struct db *db, int64_t chat_id, int64_t message_id);
 /* Counts rows by state, for tests and status. */
 int db_outbox_count(struct db *db, const char *state, int64_t *out);
+/* Whether anything waits to be sent to chat_id (*out). */
+int db_outbox_chat_waits(struct db *db, int64_t chat_id, bool *out);
 
 /* A group became a supergroup: every reference to old_id now says new_id. */
 int db_chat_migrate(struct db *db, int64_t old_id, int64_t new_id);
