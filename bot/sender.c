@@ -1,5 +1,6 @@
 #include <math.h>
 
+#include "bot/coalesce.h"
 #include "bot/render_tg.h"
 #include "bot/sender.h"
 #include "bot/telegram.h"
@@ -12,6 +13,7 @@
 #include "storage/attachments.h"
 #include "storage/chain.h"
 #include "storage/outbox.h"
+#include "storage/ticket.h"
 
 #define BATCH 64
 #define CHAT_SLOTS 4096
@@ -219,6 +221,14 @@ struct row {
 	int64_t flight_after;   /* -1, or its call may have reached Telegram unanswered */
 	int64_t message_id, probe_end;
 	int64_t att_id;    /* the kept file a photo or document names ("att:ID"), 0: none */
+	bool relay;        /* the words relayed to a ticket's chat: may merge with the next */
+	int64_t created_at;
+	/*
+	 * The rows merged into this one's message (bot/coalesce.h): sent
+	 * with it, in the transaction that records Telegram's answer.
+	 */
+	int n_merged;
+	int64_t merged[COALESCE_MAX];
 	bool by_file_id;   /* and its call names it by the file_id Telegram gave it */
 	struct notice n;   /* its strings owned by the row (notice_release) */
 };
@@ -249,7 +259,9 @@ static void row_copy(struct row *out, const struct outbox_row *r)
 			     .watched = linked && (r->n.chat_id > 0 ||
 						   !strcmp(r->link_role, link_role_name(LINK_CARD))),
 			     .flight_after = r->flight_after, .message_id = r->message_id,
-			     .probe_end = r->probe_end };
+			     .probe_end = r->probe_end, .created_at = r->created_at,
+			     .relay = r->n.chat_id < 0 && r->n.kind == NOTICE_SAY &&
+				      !strcmp(r->link_role, link_role_name(LINK_RELAY)) };
 	if (r->n.kind == NOTICE_PHOTO || r->n.kind == NOTICE_DOCUMENT)
 		attachment_ref_id(r->n.ref, &out->att_id);
 	notice_copy(&out->n, &r->n);
@@ -376,6 +388,8 @@ static void record(struct sender *s, const struct row *r, const struct tg_result
 	case TG_OK:
 		json_get_int(res->result, "message_id", &message_id);
 		rc = accepted(s, r, message_id, part, parts);
+		for (int i = 0; i < r->n_merged && !rc; i++)
+			rc = db_outbox_sent(s->db, r->merged[i], message_id, now);
 		if (!rc)
 			rc = remember_file(s, r, method, res->result);
 		break;
@@ -789,6 +803,72 @@ static bool paced(struct sender *s, int64_t chat_id, bool *global_empty)
 	return true;
 }
 
+static int zone_of(const struct ticket_row *t, void *arg)
+{
+	snprintf(arg, 64, "%s", t->timezone);
+	return 0;
+}
+
+struct run {
+	struct coalesce_row v[COALESCE_MAX];
+	struct row rows[COALESCE_MAX];
+	int n;
+};
+
+static int collect_run(const struct outbox_row *r, void *arg)
+{
+	struct run *run = arg;
+	if (run->n >= COALESCE_MAX)
+		return 0;
+	struct row *to = &run->rows[run->n];
+	row_copy(to, r);
+	run->v[run->n++] = (struct coalesce_row){ .n = &to->n, .parts_sent = r->parts_sent,
+						  .created_at = r->created_at,
+						  .link_role = to->relay ? link_role_name(LINK_RELAY) : "" };
+	return 0;
+}
+
+/*
+ * Starts head, a relay at the head of its ticket's stream, together with
+ * the relays waiting right behind it, as one message (bot/coalesce.h);
+ * alone when none wait or they cannot be read.
+ */
+static bool deliver_run(struct sender *s, const struct row *head)
+{
+	struct run *run = xcalloc(1, sizeof(*run));
+	struct buf args = BUF_INIT(256u << 10);
+	char zone[64] = "";
+	size_t taken = 0;
+	bool started;
+	if (!db_outbox_ticket_rows(s->db, head->n.chat_id, head->ticket_id, clock_now(),
+				   COALESCE_MAX, collect_run, run) &&
+	    run->n > 1 && run->rows[0].id == head->id) {
+		db_ticket_get(s->db, head->ticket_id, zone_of, zone);
+		if (coalesce_relays(&args, &taken, run->v, (size_t)run->n, zone, s->lang))
+			taken = 0;
+	}
+	if (taken < 2) {
+		started = deliver(s, head);
+	} else {
+		struct row *m = xmalloc(sizeof(*m));
+		*m = *head;
+		m->n.args = buf_cstr(&args);
+		m->n_merged = (int)taken - 1;
+		for (size_t i = 1; i < taken; i++)
+			m->merged[i - 1] = run->rows[i].id;
+		log_debug("sender: rows %lld..%lld of ticket %lld go as one message",
+			  (long long)head->id, (long long)run->rows[taken - 1].id,
+			  (long long)head->ticket_id);
+		started = deliver(s, m);
+		free(m);
+	}
+	for (int i = 0; i < run->n; i++)
+		notice_release(&run->rows[i].n);
+	free(run);
+	buf_release(&args);
+	return started;
+}
+
 /*
  * Starts the heads of a group's streams, whose calls may fly together;
  * returns how many started.
@@ -801,7 +881,7 @@ static int fill_group(struct sender *s, int64_t chat_id, bool *empty)
 		return 0;
 	for (int i = 0; i < b.n && s->in_flight < s->max_in_flight && !*empty; i++)
 		if (!busy(s, &b.v[i], false) && paced(s, chat_id, empty))
-			started += deliver(s, &b.v[i]);
+			started += b.v[i].relay ? deliver_run(s, &b.v[i]) : deliver(s, &b.v[i]);
 	for (int i = 0; i < b.n; i++)
 		notice_release(&b.v[i].n);
 	return started;
