@@ -23,4 +23,8 @@ if [ "${1:-}" = alerts ]; then
 	build/bench/alert_bench
 	exec python3 bench/alert_net_bench.py "$@"
 fi
+if [ "${1:-}" = busy ]; then
+	shift
+	exec python3 bench/busy_bench.py "$@"
+fi
 exec python3 bench/bench.py "$@"
