@@ -109,6 +109,24 @@ int db_outbox_due(struct db *db, int64_t now, int limit,
 		       DB_BINDS(DB_INT(now), DB_INT(limit)), outbox_row, &rows);
 }
 
+int db_outbox_due_groups(struct db *db, int64_t now, int limit,
+			 int (*fn)(const struct outbox_row *, void *), void *arg)
+{
+	struct outbox_rows rows = { fn, arg, NULL };
+	/* Groups' ids are negative: the walk of db_outbox_due() stops at the first chat. */
+	return db_query_each(db,
+		       "WITH RECURSIVE chats(c) AS ("
+		       "  SELECT (" QUEUE_HEAD("chat_id", "chat_id < 0", "chat_id") ")"
+		       "  UNION ALL"
+		       "  SELECT (" QUEUE_HEAD("chat_id", "chat_id > c AND chat_id < 0", "chat_id") ")"
+		       "   FROM chats WHERE c IS NOT NULL),"
+		       " heads(id) AS ("
+		       "  SELECT (" QUEUE_HEAD("id", "chat_id = c", "id") ") FROM chats WHERE c IS NOT NULL)"
+		       " SELECT " ROW_COLUMNS("o.") " FROM heads h JOIN outbox o ON o.id = h.id"
+		       " WHERE o.not_before <= ?1 ORDER BY o.id LIMIT ?2",
+		       DB_BINDS(DB_INT(now), DB_INT(limit)), outbox_row, &rows);
+}
+
 int db_outbox_streams(struct db *db, int64_t chat_id, int64_t now, int limit,
 		      int (*fn)(const struct outbox_row *, void *), void *arg)
 {

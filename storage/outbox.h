@@ -62,6 +62,16 @@ int db_outbox_due(struct db *db, int64_t now, int limit,
 		  int (*fn)(const struct outbox_row *, void *), void *arg);
 
 /*
+ * Calls fn for the first pending row of each group (chat_id < 0), if due
+ * by now, at most limit rows, oldest first: the groups are paced by
+ * their own allowance, and take their turn before the lanes of
+ * db_outbox_due() (people's replies would otherwise take the whole
+ * global rate from them).
+ */
+int db_outbox_due_groups(struct db *db, int64_t now, int limit,
+			 int (*fn)(const struct outbox_row *, void *), void *arg);
+
+/*
  * Calls fn, in id order, for the rows of chat_id that may go next: among
  * its first limit pending rows, the first of each stream, if due by now.
  * In a group (chat_id < 0) a ticket's rows are a stream, and the rows

@@ -5,6 +5,10 @@ When a cashier writes faster than the group may be posted to, what waits
 is merged where it keeps its meaning: the relays of one ticket go as one
 message, each piece under its time, in order, nothing lost, nothing twice,
 and an engineer's reply to that message reaches the cashier.
+
+With several groups ([routing]) each group has its own 20 a minute, and
+the global 30 a second is shared: a group with a long backlog neither
+holds back another group nor the people's private chats.
 """
 import os
 import re
@@ -16,6 +20,20 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import CASHIER, GROUP, DeskTest  # noqa: E402
 
 WORDS = ["слово-%02d" % i for i in range(30)]
+OTHER_GROUP = -1005555
+PEOPLE = [8000 + i for i in range(40)]
+REPLY_LANE = 1
+
+
+def rows(chats, n, tag, lane=0):
+    """n plain rows for each of chats, queued in turns as a burst would
+    queue them."""
+    return ("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < %d),"
+            " c(chat) AS (VALUES %s)"
+            " INSERT INTO outbox(channel, chat_id, method, payload, created_at, lane)"
+            " SELECT 'telegram', chat, 'sendMessage', json_object('text', '%s ' || i),"
+            " strftime('%%s', 'now'), %d FROM n, c ORDER BY i, chat;"
+            % (n - 1, ", ".join("(%d)" % c for c in chats), tag, lane))
 
 
 class BusyGroup(DeskTest):
@@ -50,6 +68,34 @@ class BusyGroup(DeskTest):
         d.wait_text(CASHIER, "Перезагрузите кассу")
         self.no_429()
 
+    def test_a_busy_group_starves_neither_another_group_nor_private_chats(self):
+        d = self.desk
+        d.control("group", {"id": OTHER_GROUP, "title": "Фискальщики", "type": "group"})
+        for uid in PEOPLE:
+            d.says(uid, "Гость", "здравствуйте")
+        d.settled()
+        # The busy group's backlog is the oldest; then people's chats, each
+        # with replies to send (a lane above the groups'), more than the
+        # global 30 a second can carry: 40 chats at 1 a second each.
+        d.sql("BEGIN;" + rows([GROUP], 200, "busy") + rows([OTHER_GROUP], 5, "other") +
+              rows(PEOPLE, 30, "private", REPLY_LANE) + "COMMIT;")
+        start = time.time()
+        # The other group's 5 at its own 20 a minute: under 15 s.
+        while time.time() < start + 20 and len(d.sent(OTHER_GROUP)) < 5:
+            time.sleep(0.3)
+        took = time.time() - start
+        self.assertEqual([m["text"] for m in d.sent(OTHER_GROUP)], ["other %d" % i for i in range(5)])
+        self.assertLess(took, 16)
+        # The busy group goes on at its own pace meanwhile, within its allowance.
+        busy = [m for m in d.sent(GROUP) if m["text"].startswith("busy")]
+        self.assertGreaterEqual(len(busy), 4)
+        # And the people's chats, each in order, none left behind.
+        private = {uid: [m["text"] for m in d.sent(uid) if m["text"].startswith("private")]
+                   for uid in PEOPLE}
+        for uid in PEOPLE:
+            self.assertEqual(private[uid], ["private %d" % i for i in range(len(private[uid]))])
+        self.assertGreaterEqual(min(len(v) for v in private.values()), 5, private)
+        self.no_429()
 
 if __name__ == "__main__":
     unittest.main()
