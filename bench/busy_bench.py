@@ -4,11 +4,12 @@ tests/tgemu with Telegram's limits on and every Bot API call delayed.
 
   python3 bench/busy_bench.py [--cashiers 200] [--per 5] [--window 60]
                               [--delay 150] [--relay group|assignee]
-                              [--timeout 1200] [--json FILE]
+                              [--claimed] [--timeout 1200] [--json FILE]
 
 Set-up (limits off, the daemon's rates raised, not measured): the cashiers
 join by their invites and each opens a ticket, whose card reaches the
-engineers' group. Then the daemon restarts with the default rates, the
+engineers' group; with --claimed the engineer takes each by its «Взять»
+button (what relay = assignee is about). Then the daemon restarts with the default rates, the
 emulator's limits on, and the burst: each cashier writes `per` messages on
 their open ticket, all of them spread evenly over `window` seconds.
 
@@ -30,7 +31,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "e2e"))
-from harness import ENGINEER, GROUP, Desk  # noqa: E402
+from harness import ENGINEER, GROUP, Desk, button  # noqa: E402
 
 FAST = "global_rate = 1000\nchat_rate = 1000\ngroup_rate = 60000\n"
 WORD = re.compile(r"b(\d+)m(\d+)x")
@@ -63,7 +64,14 @@ def wait_count(d, query, n, timeout=300):
     return n
 
 
-def set_up(d, cashiers):
+def claim_all(d, n):
+    for card in [m for m in d.sent(GROUP) if any(b["text"] == "Взять" for b in m["buttons"])]:
+        d.press(ENGINEER, GROUP, card["message_id"], button(card, "Взять"))
+    wait_count(d, "select count(*) from tickets where status = 'claimed'", n)
+    d.settled(300)
+
+
+def set_up(d, cashiers, claimed):
     d.setup_chain()
     d.control("limits", {"on": False})
     config(d, FAST)
@@ -79,7 +87,10 @@ def set_up(d, cashiers):
     tickets = wait_count(d, "select count(*) from tickets", len(ids))
     wait_count(d, "select count(*) from tg_links where role = 'card'", len(ids))
     d.settled(300)
-    log("%d cashiers, %d open tickets, their cards sent" % (len(ids), tickets))
+    if claimed:
+        claim_all(d, tickets)
+    log("%d cashiers, %d open tickets%s, their cards sent" %
+        (len(ids), tickets, ", claimed" if claimed else ""))
     return ids
 
 
@@ -140,12 +151,13 @@ def main():
     ap.add_argument("--window", type=float, default=60)
     ap.add_argument("--delay", type=float, default=150)
     ap.add_argument("--relay", choices=("group", "assignee"))
+    ap.add_argument("--claimed", action="store_true")
     ap.add_argument("--timeout", type=float, default=1200)
     ap.add_argument("--json")
     a = ap.parse_args()
     d = Desk(limits=True, delay_ms=a.delay)
     try:
-        ids = set_up(d, a.cashiers)
+        ids = set_up(d, a.cashiers, a.claimed)
         d.stop()
         config(d, "relay = %s\n" % a.relay if a.relay else "")
         d.control("limits", {"on": True})
@@ -155,9 +167,9 @@ def main():
     finally:
         d.close()
     r.update({"cashiers": a.cashiers, "per": a.per, "window_s": a.window, "delay_ms": a.delay,
-              "relay": a.relay or "(default)"})
+              "relay": a.relay or "(default)", "claimed": a.claimed})
     print("busy desk: %(messages)d messages from %(cashiers)d cashiers in %(window_s).0f s,"
-          " %(delay_ms).0f ms a call, relay %(relay)s" % r)
+          " %(delay_ms).0f ms a call, relay %(relay)s, claimed %(claimed)s" % r)
     print("  cashier -> engineer: p50 %(p50_s)s s, p99 %(p99_s)s s, last %(last_s)s s"
           " (%(arrived)d of %(messages)d arrived)" % r)
     print("  group: %(group_messages)d messages, busiest minute %(group_busiest_minute)d;"
