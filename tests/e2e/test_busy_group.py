@@ -68,6 +68,26 @@ class BusyGroup(DeskTest):
         d.wait_text(CASHIER, "Перезагрузите кассу")
         self.no_429()
 
+    def test_a_photo_among_the_words_is_not_merged_and_keeps_its_place(self):
+        d = self.desk
+        d.cashier_says("Касса не печатает чеки")
+        d.wait_text(GROUP, "Касса не печатает чеки")
+        for w in ["до-1", "до-2", "до-3"]:
+            d.cashier_says(w)
+        d.says(CASHIER, "Анна", photo=True, caption="вот экран")
+        for w in ["после-1", "после-2", "после-3"]:
+            d.cashier_says(w)
+        d.settled(40)
+        relays = sorted(self.relays(), key=lambda m: m["message_id"])
+        kinds = [(m["kind"], re.findall(r"(?:до|после)-\d|вот экран", m["text"])) for m in relays]
+        words = [w for _, ws in kinds for w in ws]
+        self.assertEqual(words, ["до-1", "до-2", "до-3", "вот экран", "после-1", "после-2", "после-3"])
+        photo = [k for k, ws in kinds if "вот экран" in ws]
+        self.assertEqual(photo, ["photo"])
+        # The words around it went merged: fewer messages than pieces.
+        self.assertLess(len(relays), 7, kinds)
+        self.no_429()
+
     def test_a_busy_group_starves_neither_another_group_nor_private_chats(self):
         d = self.desk
         d.control("group", {"id": OTHER_GROUP, "title": "Фискальщики", "type": "group"})
