@@ -17,6 +17,10 @@ echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)$
 echo "== $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')," \
      "$(awk '/MemTotal/ {printf "%d MB", $2/1024}' /proc/meminfo) RAM, Linux $(uname -r)"
 echo "== load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "${1:-}" = busy ]; then
+	shift
+	exec python3 bench/busy_bench.py "$@"
+fi
 if [ "${1:-}" = alerts ]; then
 	shift
 	make build/bench/alert_bench >/dev/null

@@ -1,5 +1,6 @@
 #include <math.h>
 
+#include "bot/coalesce.h"
 #include "bot/render_tg.h"
 #include "bot/sender.h"
 #include "bot/telegram.h"
@@ -12,6 +13,7 @@
 #include "storage/attachments.h"
 #include "storage/chain.h"
 #include "storage/outbox.h"
+#include "storage/ticket.h"
 
 #define BATCH 64
 #define CHAT_SLOTS 4096
@@ -135,10 +137,17 @@ struct sender {
 	enum msg_lang lang;       /* what notices are rendered in: the config's language */
 	struct pace global;
 	double chat_rate, group_rate;  /* per second */
+	/*
+	 * All the groups together: they take their turn before people's
+	 * chats (struct pace aside), but never more than half the global
+	 * rate, however many groups wait.
+	 */
+	struct bucket groups;
 	struct chat_slot chats[CHAT_SLOTS];
 	struct flight *flights;   /* max_in_flight slots, each one call at most */
 	struct row *rows;         /* fill()'s batch: BATCH + max_in_flight rows */
 	struct row *streams;      /* fill_group()'s: max_in_flight rows */
+	struct row *groups_due;   /* fill()'s groups: BATCH rows */
 	int max_in_flight, in_flight;
 	bool look_for_probes;     /* sent rows may wait for their copy to be looked for */
 };
@@ -205,6 +214,7 @@ static bool mend_parse_error(json_object *params)
 /* A due row, copied out of the statement that found it. */
 struct row {
 	int64_t id, ticket_id;
+	enum outbox_lane lane;
 	char edit_role[16];
 	/*
 	 * It must never appear twice: after a call that may have reached
@@ -219,6 +229,14 @@ struct row {
 	int64_t flight_after;   /* -1, or its call may have reached Telegram unanswered */
 	int64_t message_id, probe_end;
 	int64_t att_id;    /* the kept file a photo or document names ("att:ID"), 0: none */
+	bool relay;        /* the words relayed to a ticket's chat: may merge with the next */
+	int64_t created_at;
+	/*
+	 * The rows merged into this one's message (bot/coalesce.h): sent
+	 * with it, in the transaction that records Telegram's answer.
+	 */
+	int n_merged;
+	int64_t merged[COALESCE_MAX];
 	bool by_file_id;   /* and its call names it by the file_id Telegram gave it */
 	struct notice n;   /* its strings owned by the row (notice_release) */
 };
@@ -244,12 +262,15 @@ struct flight {
 static void row_copy(struct row *out, const struct outbox_row *r)
 {
 	bool linked = *r->link_role != '\0';
-	*out = (struct row){ .id = r->id, .ticket_id = r->ticket_id, .attempts = r->attempts,
+	*out = (struct row){ .id = r->id, .ticket_id = r->ticket_id, .lane = r->lane,
+			     .attempts = r->attempts,
 			     .parts_sent = r->parts_sent,
 			     .watched = linked && (r->n.chat_id > 0 ||
 						   !strcmp(r->link_role, link_role_name(LINK_CARD))),
 			     .flight_after = r->flight_after, .message_id = r->message_id,
-			     .probe_end = r->probe_end };
+			     .probe_end = r->probe_end, .created_at = r->created_at,
+			     .relay = r->n.chat_id < 0 && r->n.kind == NOTICE_SAY &&
+				      !strcmp(r->link_role, link_role_name(LINK_RELAY)) };
 	if (r->n.kind == NOTICE_PHOTO || r->n.kind == NOTICE_DOCUMENT)
 		attachment_ref_id(r->n.ref, &out->att_id);
 	notice_copy(&out->n, &r->n);
@@ -376,6 +397,8 @@ static void record(struct sender *s, const struct row *r, const struct tg_result
 	case TG_OK:
 		json_get_int(res->result, "message_id", &message_id);
 		rc = accepted(s, r, message_id, part, parts);
+		for (int i = 0; i < r->n_merged && !rc; i++)
+			rc = db_outbox_sent(s->db, r->merged[i], message_id, now);
 		if (!rc)
 			rc = remember_file(s, r, method, res->result);
 		break;
@@ -789,6 +812,72 @@ static bool paced(struct sender *s, int64_t chat_id, bool *global_empty)
 	return true;
 }
 
+static int zone_of(const struct ticket_row *t, void *arg)
+{
+	snprintf(arg, 64, "%s", t->timezone);
+	return 0;
+}
+
+struct run {
+	struct coalesce_row v[COALESCE_MAX];
+	struct row rows[COALESCE_MAX];
+	int n;
+};
+
+static int collect_run(const struct outbox_row *r, void *arg)
+{
+	struct run *run = arg;
+	if (run->n >= COALESCE_MAX)
+		return 0;
+	struct row *to = &run->rows[run->n];
+	row_copy(to, r);
+	run->v[run->n++] = (struct coalesce_row){ .n = &to->n, .parts_sent = r->parts_sent,
+						  .created_at = r->created_at,
+						  .link_role = to->relay ? link_role_name(LINK_RELAY) : "" };
+	return 0;
+}
+
+/*
+ * Starts head, a relay at the head of its ticket's stream, together with
+ * the relays waiting right behind it, as one message (bot/coalesce.h);
+ * alone when none wait or they cannot be read.
+ */
+static bool deliver_run(struct sender *s, const struct row *head)
+{
+	struct run *run = xcalloc(1, sizeof(*run));
+	struct buf args = BUF_INIT(256u << 10);
+	char zone[64] = "";
+	size_t taken = 0;
+	bool started;
+	if (!db_outbox_ticket_rows(s->db, head->n.chat_id, head->ticket_id, clock_now(),
+				   COALESCE_MAX, collect_run, run) &&
+	    run->n > 1 && run->rows[0].id == head->id) {
+		db_ticket_get(s->db, head->ticket_id, zone_of, zone);
+		if (coalesce_relays(&args, &taken, run->v, (size_t)run->n, zone, s->lang))
+			taken = 0;
+	}
+	if (taken < 2) {
+		started = deliver(s, head);
+	} else {
+		struct row *m = xmalloc(sizeof(*m));
+		*m = *head;
+		m->n.args = buf_cstr(&args);
+		m->n_merged = (int)taken - 1;
+		for (size_t i = 1; i < taken; i++)
+			m->merged[i - 1] = run->rows[i].id;
+		log_debug("sender: rows %lld..%lld of ticket %lld go as one message",
+			  (long long)head->id, (long long)run->rows[taken - 1].id,
+			  (long long)head->ticket_id);
+		started = deliver(s, m);
+		free(m);
+	}
+	for (int i = 0; i < run->n; i++)
+		notice_release(&run->rows[i].n);
+	free(run);
+	buf_release(&args);
+	return started;
+}
+
 /*
  * Starts the heads of a group's streams, whose calls may fly together;
  * returns how many started.
@@ -799,12 +888,30 @@ static int fill_group(struct sender *s, int64_t chat_id, bool *empty)
 	int started = 0;
 	if (db_outbox_streams(s->db, chat_id, clock_now(), b.cap, collect, &b))
 		return 0;
-	for (int i = 0; i < b.n && s->in_flight < s->max_in_flight && !*empty; i++)
-		if (!busy(s, &b.v[i], false) && paced(s, chat_id, empty))
-			started += deliver(s, &b.v[i]);
+	for (int i = 0; i < b.n && s->in_flight < s->max_in_flight && !*empty; i++) {
+		if (!bucket_ready(&s->groups, clock_mono_ms()))
+			break;
+		if (!busy(s, &b.v[i], false) && paced(s, chat_id, empty)) {
+			s->groups.tokens -= 1;
+			started += b.v[i].relay ? deliver_run(s, &b.v[i]) : deliver(s, &b.v[i]);
+		}
+	}
 	for (int i = 0; i < b.n; i++)
 		notice_release(&b.v[i].n);
 	return started;
+}
+
+/* Whether the group may be posted to now: its streams are not looked for until then. */
+static bool group_ready(struct sender *s, int64_t chat_id)
+{
+	int64_t now = clock_mono_ms();
+	struct bucket *b = chat_bucket(s, chat_id, now);
+	if (bucket_ready(b, now))
+		return true;
+	int64_t ms = (int64_t)ceil((1.0 - b->tokens) / b->rate * 1000.0);
+	if (ms < s->wait_ms)
+		s->wait_ms = ms;
+	return false;
 }
 
 static int collect_probe(const struct outbox_row *r, void *arg)
@@ -845,10 +952,29 @@ static int fill(struct sender *s)
 		empty = true;
 	}
 	if (!empty && !db_outbox_due(s->db, clock_now(), b.cap, collect, &b)) {
+		/* The answers to presses first: a spinner turns. */
+		for (int i = 0; i < b.n && s->in_flight < s->max_in_flight && !empty; i++)
+			if (rows[i].lane == OUTBOX_ANSWER && !busy(s, &rows[i], false) &&
+			    paced(s, 0, &empty))
+				started += deliver(s, &rows[i]);
+		/*
+		 * Then the groups, each as its allowance lets it (a message
+		 * every 3 s or so), all of them within half the global rate:
+		 * the lanes below would let people's replies take every slot
+		 * from them.
+		 */
+		struct batch g = { s->groups_due, 0, BATCH };
+		if (!empty && !db_outbox_due_groups(s->db, clock_now(), g.cap, collect, &g))
+			for (int i = 0; i < g.n && s->in_flight < s->max_in_flight && !empty; i++)
+				if (group_ready(s, g.v[i].n.chat_id))
+					started += fill_group(s, g.v[i].n.chat_id, &empty);
+		for (int i = 0; i < g.n; i++)
+			notice_release(&g.v[i].n);
 		for (int i = 0; i < b.n && s->in_flight < s->max_in_flight && !empty; i++) {
-			if (rows[i].n.chat_id < 0)
-				started += fill_group(s, rows[i].n.chat_id, &empty);
-			else if (!busy(s, &rows[i], false) && paced(s, rows[i].n.chat_id, &empty))
+			/* The groups had their turn. */
+			if (rows[i].n.chat_id < 0 || rows[i].lane == OUTBOX_ANSWER)
+				continue;
+			if (!busy(s, &rows[i], false) && paced(s, rows[i].n.chat_id, &empty))
 				started += deliver(s, &rows[i]);
 		}
 	}
@@ -920,6 +1046,7 @@ int sender_start(struct sender **out, const struct config *cfg, const volatile i
 	s->flights = xcalloc((size_t)s->max_in_flight, sizeof(*s->flights));
 	s->rows = xcalloc((size_t)(BATCH + s->max_in_flight), sizeof(*s->rows));
 	s->streams = xcalloc((size_t)s->max_in_flight, sizeof(*s->streams));
+	s->groups_due = xcalloc(BATCH, sizeof(*s->groups_due));
 	s->look_for_probes = true;
 	/* Made here, not in the thread: sender_kick() may wake it at once. */
 	s->tg = tg_new(cfg->tg_api_url, s->token);
@@ -934,11 +1061,13 @@ int sender_start(struct sender **out, const struct config *cfg, const volatile i
 	s->chat_rate = 0.9 * (double)cfg->tg_chat_rate;
 	s->group_rate = (double)(cfg->tg_group_rate - 1) / 60.0;
 	pace_init(&s->global, (int)cfg->tg_global_rate, clock_mono_us());
+	bucket_init(&s->groups, (double)cfg->tg_global_rate / 2.0, 2, clock_mono_ms());
 	if (pthread_create(&s->thread, NULL, sender_main, s)) {
 		tg_free(s->tg);
 		free(s->flights);
 		free(s->rows);
 		free(s->streams);
+		free(s->groups_due);
 		free(s->global.left);
 		free(s->db_path);
 		free(s->token);
@@ -968,6 +1097,7 @@ void sender_join(struct sender *s)
 	free(s->flights);
 	free(s->rows);
 	free(s->streams);
+	free(s->groups_due);
 	free(s->global.left);
 	free(s->db_path);
 	explicit_bzero(s->token, strlen(s->token));

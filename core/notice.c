@@ -203,8 +203,7 @@ int notice_arg_msg(struct buf *args, enum msg_id id, ...)
 	return rc;
 }
 
-/* Reads the argument at *p (before lim) into type, s, len and moves *p past it. */
-static int arg_next(const char **p, const char *lim, char *type, const char **s, size_t *len)
+int notice_arg_next(const char **p, const char *lim, char *type, const char **s, size_t *len)
 {
 	char *end;
 	const char *q = *p;
@@ -254,7 +253,7 @@ static int arg_html(struct buf *out, char type, const char *s, size_t len, enum 
 		return render_msg(out, s, (size_t)(bar - s), bar + 1, lim, lang, depth + 1);
 	}
 	for (const char *p = s; p < lim; ) {  /* a list: its items one after another */
-		int rc = arg_next(&p, lim, &type, &s, &len);
+		int rc = notice_arg_next(&p, lim, &type, &s, &len);
 		if (!rc)
 			rc = arg_html(out, type, s, len, lang, depth + 1);
 		if (rc)
@@ -283,7 +282,7 @@ static int render_msg(struct buf *out, const char *key, size_t key_len, const ch
 		buf_add(out, t, (size_t)(p - t));
 		if (p[1] == '%')
 			buf_putc(out, '%');
-		else if (!(rc = arg_next(&a, lim, &type, &s, &len)))
+		else if (!(rc = notice_arg_next(&a, lim, &type, &s, &len)))
 			/* The catalogue's markup is written for HTML: the arguments join it so. */
 			rc = arg_html(out, type, s, len, lang, depth);
 	}
@@ -305,7 +304,7 @@ int notice_text(struct buf *out, const struct notice *n, enum msg_lang lang,
 		const char *s;
 		size_t len;
 		char type;
-		if (!(rc = arg_next(&a, lim, &type, &s, &len)))
+		if (!(rc = notice_arg_next(&a, lim, &type, &s, &len)))
 			buf_add(out, s, len);
 		buf_release(&html);
 		return rc ? rc : out->failed ? TD_ENOMEM : 0;

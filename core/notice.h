@@ -105,6 +105,12 @@ int notice_arg_msg(struct buf *args, enum msg_id id, ...);
 int notice_arg_msg_parts(struct buf *args, enum msg_id id, const char *parts);
 /* Appends a list: items, arguments built by these functions, one after another. */
 int notice_arg_list(struct buf *args, const char *items);
+/*
+ * Reads the stored argument at *p (before lim): its type (t, h, m, l) and
+ * its len bytes at s (borrowed), and moves *p past it. TD_EINVAL when
+ * *p is not one.
+ */
+int notice_arg_next(const char **p, const char *lim, char *type, const char **s, size_t *len);
 /* Appends a span of time as msg_span() writes it, as a list of its units' messages. */
 int notice_arg_span(struct buf *args, int64_t seconds);
 /*

@@ -30,7 +30,7 @@ int db_outbox_add(struct db *db, const struct outbox_new *m, int64_t now)
 	" coalesce(" o "ticket_id, 0), coalesce(" o "link_role, ''), coalesce(" o "edit_role, '')," \
 	" " o "attempts, " o "kind, " o "msg_key, " o "args, " o "actions, " o "ref, " o "reply_to," \
 	" " o "flags, " o "parts_sent, " o "lane, coalesce(" o "flight_after, -1)," \
-	" coalesce(" o "message_id, 0), " o "probe_end"
+	" coalesce(" o "message_id, 0), " o "probe_end, " o "created_at, " o "not_before"
 
 static struct outbox_row row_of(sqlite3_stmt *st)
 {
@@ -56,6 +56,8 @@ static struct outbox_row row_of(sqlite3_stmt *st)
 		.flight_after = sqlite3_column_int64(st, 17),
 		.message_id = sqlite3_column_int64(st, 18),
 		.probe_end = sqlite3_column_int64(st, 19),
+		.created_at = sqlite3_column_int64(st, 20),
+		.not_before = sqlite3_column_int64(st, 21),
 	};
 	/* An unknown kind (a newer release's) fails as bad JSON rather than being guessed at. */
 	if (notice_kind_parse(&r.n.kind, db_text(st, 8)))
@@ -107,6 +109,24 @@ int db_outbox_due(struct db *db, int64_t now, int limit,
 		       DB_BINDS(DB_INT(now), DB_INT(limit)), outbox_row, &rows);
 }
 
+int db_outbox_due_groups(struct db *db, int64_t now, int limit,
+			 int (*fn)(const struct outbox_row *, void *), void *arg)
+{
+	struct outbox_rows rows = { fn, arg, NULL };
+	/* Groups' ids are negative: the walk of db_outbox_due() stops at the first chat. */
+	return db_query_each(db,
+		       "WITH RECURSIVE chats(c) AS ("
+		       "  SELECT (" QUEUE_HEAD("chat_id", "chat_id < 0", "chat_id") ")"
+		       "  UNION ALL"
+		       "  SELECT (" QUEUE_HEAD("chat_id", "chat_id > c AND chat_id < 0", "chat_id") ")"
+		       "   FROM chats WHERE c IS NOT NULL),"
+		       " heads(id) AS ("
+		       "  SELECT (" QUEUE_HEAD("id", "chat_id = c", "id") ") FROM chats WHERE c IS NOT NULL)"
+		       " SELECT " ROW_COLUMNS("o.") " FROM heads h JOIN outbox o ON o.id = h.id"
+		       " WHERE o.not_before <= ?1 ORDER BY o.id LIMIT ?2",
+		       DB_BINDS(DB_INT(now), DB_INT(limit)), outbox_row, &rows);
+}
+
 int db_outbox_streams(struct db *db, int64_t chat_id, int64_t now, int limit,
 		      int (*fn)(const struct outbox_row *, void *), void *arg)
 {
@@ -125,6 +145,20 @@ int db_outbox_streams(struct db *db, int64_t chat_id, int64_t now, int limit,
 		       " SELECT " ROW_COLUMNS("o.") " FROM heads h JOIN outbox o ON o.id = h.id"
 		       " WHERE h.nth = 1 AND h.not_before <= ?2 ORDER BY o.id",
 		       DB_BINDS(DB_INT(chat_id), DB_INT(now), DB_INT(limit)), outbox_row, &rows);
+}
+
+int db_outbox_ticket_rows(struct db *db, int64_t chat_id, int64_t ticket_id, int64_t now,
+			  int limit, int (*fn)(const struct outbox_row *, void *), void *arg)
+{
+	struct outbox_rows rows = { fn, arg, NULL };
+	/* A row waiting for its retry ends the run: those after it keep their place. */
+	return db_query_each(db, "SELECT " ROW_COLUMNS("") " FROM outbox INDEXED BY outbox_queue"
+			     " WHERE state = 'pending' AND channel = 'telegram' AND chat_id = ?1"
+			     " AND ticket_id = ?2 AND id < coalesce((SELECT min(id) FROM outbox"
+			     "  WHERE state = 'pending' AND chat_id = ?1 AND ticket_id = ?2"
+			     "  AND not_before > ?3), 1 << 62) ORDER BY id LIMIT ?4",
+			     DB_BINDS(DB_INT(chat_id), DB_INT(ticket_id), DB_INT(now), DB_INT(limit)),
+			     outbox_row, &rows);
 }
 
 int db_outbox_after(struct db *db, int64_t *last, int (*fn)(const struct outbox_row *, void *),

@@ -39,6 +39,8 @@ struct outbox_row {
 	int64_t flight_after;       /* -1: none; else see db_outbox_flying() */
 	int64_t message_id;         /* what Telegram answered (a sent row), 0: none */
 	int64_t probe_end;          /* a probed row: the first id not to probe */
+	int64_t created_at;         /* when it was queued */
+	int64_t not_before;         /* not sent before this time */
 };
 
 struct outbox_new {
@@ -60,6 +62,16 @@ int db_outbox_due(struct db *db, int64_t now, int limit,
 		  int (*fn)(const struct outbox_row *, void *), void *arg);
 
 /*
+ * Calls fn for the first pending row of each group (chat_id < 0), if due
+ * by now, at most limit rows, oldest first: the groups are paced by
+ * their own allowance, and take their turn before the lanes of
+ * db_outbox_due() (people's replies would otherwise take the whole
+ * global rate from them).
+ */
+int db_outbox_due_groups(struct db *db, int64_t now, int limit,
+			 int (*fn)(const struct outbox_row *, void *), void *arg);
+
+/*
  * Calls fn, in id order, for the rows of chat_id that may go next: among
  * its first limit pending rows, the first of each stream, if due by now.
  * In a group (chat_id < 0) a ticket's rows are a stream, and the rows
@@ -69,6 +81,14 @@ int db_outbox_due(struct db *db, int64_t now, int limit,
  */
 int db_outbox_streams(struct db *db, int64_t chat_id, int64_t now, int limit,
 		      int (*fn)(const struct outbox_row *, void *), void *arg);
+
+/*
+ * Calls fn, in id order, for ticket_id's first pending rows in chat_id
+ * (its stream in a group), at most limit, up to the first not due by now:
+ * what may go together with the stream's head (bot/coalesce.h).
+ */
+int db_outbox_ticket_rows(struct db *db, int64_t chat_id, int64_t ticket_id, int64_t now,
+			  int limit, int (*fn)(const struct outbox_row *, void *), void *arg);
 
 /*
  * Calls fn for each pending row after *last (in id order), moving *last

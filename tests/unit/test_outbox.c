@@ -318,6 +318,39 @@ static void test_outbox__the_dialog_puts_each_notice_in_its_lane(void **state)
 	}
 }
 
+/*
+ * The groups' heads, oldest first, whatever the lanes: each group is held
+ * to its own allowance by the sender, and takes its turn before people's
+ * replies. A ticket's relays come back in order, up to the first not due.
+ */
+static void test_outbox__groups_heads_and_a_tickets_run_of_rows(void **state)
+{
+	(void)state;
+	int64_t t[2];
+	tickets(t, 2);
+	add(7, OUTBOX_REPLY, NULL);
+	int64_t g9 = add_for(-9, t[0], "card");
+	add_for(-9, t[0], "relay");
+	int64_t g5 = add_for(-5, 0, NULL);
+	add(0, OUTBOX_ANSWER, NULL);
+	struct seen s = { .n = 0 };
+	assert_int_equal(db_outbox_due_groups(db, 100, 16, see, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.v[0].id, g9);
+	assert_int_equal(s.v[1].id, g5);
+
+	int64_t r1 = add_for(-5, t[1], "relay"), r2 = add_for(-5, t[1], "relay");
+	int64_t later = add_for(-5, t[1], "relay");
+	add_for(-5, t[1], "relay");
+	assert_int_equal(db_outbox_retry(db, later, 500, "429"), 0);
+	s.n = 0;
+	assert_int_equal(db_outbox_ticket_rows(db, -5, t[1], 100, 16, see, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.v[0].id, r1);
+	assert_int_equal(s.v[1].id, r2);
+	assert_int_equal(s.v[0].created_at, 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +369,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_outbox__a_private_chat_gives_only_its_first_row,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox__a_groups_last_message_is_the_newest_of_its_recent_rows,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox__groups_heads_and_a_tickets_run_of_rows,
 						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
