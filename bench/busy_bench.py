@@ -64,19 +64,21 @@ def wait_count(d, query, n, timeout=300):
     return n
 
 
-def claim_all(d, n):
-    for card in [m for m in d.sent(GROUP) if any(b["text"] == "Взять" for b in m["buttons"])]:
-        d.press(ENGINEER, GROUP, card["message_id"], button(card, "Взять"))
+def claim_all(d, n, engineers):
+    cards = [m for m in d.sent(GROUP) if any(b["text"] == "Взять" for b in m["buttons"])]
+    for k, card in enumerate(cards):
+        d.press(engineers[k % len(engineers)], GROUP, card["message_id"], button(card, "Взять"))
     wait_count(d, "select count(*) from tickets where status = 'claimed'", n)
     d.settled(300)
 
 
-def set_up(d, cashiers, claimed):
+def set_up(d, cashiers, claimed, engineers):
     d.setup_chain()
     d.control("limits", {"on": False})
     config(d, FAST)
     d.start()
-    d.says(ENGINEER, "Иван", "/start " + d.invite("engineer"))
+    for uid in engineers:
+        d.says(uid, "Инженер %d" % uid, "/start " + d.invite("engineer"))
     ids = [7000 + i for i in range(cashiers)]
     codes = [d.invite("cashier") for _ in ids]
     for uid, code in zip(ids, codes):
@@ -88,14 +90,14 @@ def set_up(d, cashiers, claimed):
     wait_count(d, "select count(*) from tg_links where role = 'card'", len(ids))
     d.settled(300)
     if claimed:
-        claim_all(d, tickets)
+        claim_all(d, tickets, engineers)
     log("%d cashiers, %d open tickets%s, their cards sent" %
         (len(ids), tickets, ", claimed" if claimed else ""))
     return ids
 
 
-def burst(d, ids, per, window, timeout):
-    chats = [GROUP, ENGINEER]
+def burst(d, ids, per, window, timeout, engineers):
+    chats = [GROUP] + engineers
     seqs = {c: 0 for c in chats}
     written, seen = {}, {}
     total = len(ids) * per
@@ -152,24 +154,27 @@ def main():
     ap.add_argument("--delay", type=float, default=150)
     ap.add_argument("--relay", choices=("group", "assignee"))
     ap.add_argument("--claimed", action="store_true")
+    ap.add_argument("--engineers", type=int, default=1,
+                    help="engineers taking the tickets in turn (with --claimed)")
     ap.add_argument("--timeout", type=float, default=1200)
     ap.add_argument("--json")
     a = ap.parse_args()
     d = Desk(limits=True, delay_ms=a.delay)
     try:
-        ids = set_up(d, a.cashiers, a.claimed)
+        engineers = [ENGINEER] + [6100 + i for i in range(a.engineers - 1)]
+        ids = set_up(d, a.cashiers, a.claimed, engineers)
         d.stop()
         config(d, "relay = %s\n" % a.relay if a.relay else "")
         d.control("limits", {"on": True})
         d.start()
-        r = burst(d, ids, a.per, a.window, a.timeout)
+        r = burst(d, ids, a.per, a.window, a.timeout, engineers)
         d.stop()
     finally:
         d.close()
     r.update({"cashiers": a.cashiers, "per": a.per, "window_s": a.window, "delay_ms": a.delay,
-              "relay": a.relay or "(default)", "claimed": a.claimed})
+              "relay": a.relay or "(default)", "claimed": a.claimed, "engineers": a.engineers})
     print("busy desk: %(messages)d messages from %(cashiers)d cashiers in %(window_s).0f s,"
-          " %(delay_ms).0f ms a call, relay %(relay)s, claimed %(claimed)s" % r)
+          " %(delay_ms).0f ms a call, relay %(relay)s, claimed %(claimed)s by %(engineers)d engineers" % r)
     print("  cashier -> engineer: p50 %(p50_s)s s, p99 %(p99_s)s s, last %(last_s)s s"
           " (%(arrived)d of %(messages)d arrived)" % r)
     print("  group: %(group_messages)d messages, busiest minute %(group_busiest_minute)d;"
