@@ -89,14 +89,24 @@ int relay_counted(struct dialog *d, int64_t ticket_id)
 
 int relay_tick(struct dialog *d)
 {
-	int64_t ids[CARDS_PER_TICK];
-	size_t n;
-	int rc = db_relay_cards_due(d->db, d->now, ids, ARRAY_SIZE(ids), &n);
-	for (size_t i = 0; !rc && i < n; i++) {
-		bool room;
-		/* No room: it stays due, and is looked at again next tick. */
-		if (!(rc = card_room(d, ids[i], &room)) && room)
-			rc = card_update(d, ids[i]);
-	}
+	struct relay_due due[CARDS_PER_TICK], after = { 0, 0 };
+	size_t n, edited = 0;
+	int rc;
+	/*
+	 * Past the cards with no room, page by page: a busy group's put-off
+	 * counts must not hold back another group's.
+	 */
+	do {
+		rc = db_relay_cards_due(d->db, d->now, &after, due, ARRAY_SIZE(due), &n);
+		for (size_t i = 0; !rc && i < n && edited < CARDS_PER_TICK; i++) {
+			bool room;
+			after = due[i];
+			/* No room: it stays due, and is looked at again next tick. */
+			if (!(rc = card_room(d, due[i].ticket_id, &room)) && room) {
+				rc = card_update(d, due[i].ticket_id);
+				edited++;
+			}
+		}
+	} while (!rc && n == ARRAY_SIZE(due) && edited < CARDS_PER_TICK);
 	return rc;
 }

@@ -51,25 +51,27 @@ int db_relay_card_defer(struct db *db, int64_t ticket_id, int64_t due)
 		      DB_BINDS(DB_INT(ticket_id), DB_INT(due)));
 }
 
-struct ids {
-	int64_t *ids;
+struct dues {
+	struct relay_due *v;
 	size_t max, n;
 };
 
-static int id_row(sqlite3_stmt *st, void *arg)
+static int due_row(sqlite3_stmt *st, void *arg)
 {
-	struct ids *l = arg;
+	struct dues *l = arg;
 	if (l->n < l->max)
-		l->ids[l->n++] = sqlite3_column_int64(st, 0);
+		l->v[l->n++] = (struct relay_due){ sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1) };
 	return 0;
 }
 
-int db_relay_cards_due(struct db *db, int64_t now, int64_t *ids, size_t max, size_t *n)
+int db_relay_cards_due(struct db *db, int64_t now, const struct relay_due *after,
+		       struct relay_due *v, size_t max, size_t *n)
 {
-	struct ids l = { ids, max, 0 };
-	int rc = db_query_each(db, "SELECT ticket_id FROM ticket_relays WHERE card_due <= ?1"
-			       " ORDER BY card_due LIMIT ?2",
-			       DB_BINDS(DB_INT(now), DB_INT((int64_t)max)), id_row, &l);
+	struct dues l = { v, max, 0 };
+	int rc = db_query_each(db, "SELECT ticket_id, card_due FROM ticket_relays WHERE card_due <= ?1"
+			       " AND (card_due, ticket_id) > (?3, ?4) ORDER BY card_due, ticket_id LIMIT ?2",
+			       DB_BINDS(DB_INT(now), DB_INT((int64_t)max), DB_INT(after->due),
+					DB_INT(after->ticket_id)), due_row, &l);
 	*n = l.n;
 	return rc;
 }

@@ -28,7 +28,15 @@ int db_relay_reset(struct db *db, int64_t ticket_id);
 int db_relay_card_edited(struct db *db, int64_t ticket_id, int64_t now);
 /* The card's edit is put off until due (an earlier one stays). */
 int db_relay_card_defer(struct db *db, int64_t ticket_id, int64_t due);
-/* Up to max tickets whose put-off edit is due at now, soonest first, into ids; *n of them. */
-int db_relay_cards_due(struct db *db, int64_t now, int64_t *ids, size_t max, size_t *n);
+/* A ticket whose card's put-off edit is due, and since when. */
+struct relay_due {
+	int64_t ticket_id, due;
+};
+/*
+ * Up to max tickets whose put-off edit is due at now, soonest first, into
+ * v; *n of them. Those after *after (a page's last; zeros: from the first).
+ */
+int db_relay_cards_due(struct db *db, int64_t now, const struct relay_due *after,
+		       struct relay_due *v, size_t max, size_t *n);
 
 #endif

@@ -1909,6 +1909,41 @@ static void test_dialog__a_fiscal_ticket_goes_to_the_fiscal_chat_and_a_printer_o
 	assert_int_equal(sent_to(FISCAL), 0);
 }
 
+/*
+ * With routing, a busy group's put-off counts do not hold back an idle
+ * group's: the tick looks past the cards that have no room.
+ */
+static void test_dialog__a_busy_groups_put_off_counts_do_not_starve_an_idle_groups(void **state)
+{
+	(void)state;
+	char sql[512];
+	routed_desk();
+	int64_t fn = reports_past(ANNA, "касса пишет ошибка фн 235", "fn");
+	int64_t paper = reports_past(BORIS, "касса не печатает чек", "paper");
+	delivered(FISCAL, 500, fn, "card");
+	delivered(ENGINEERS, 501, paper, "card");
+	all_sent();
+	/* 40 more fiscal tickets, their counts put off before paper's. */
+	assert_int_equal(sqlite3_exec(peek, "CREATE TEMP TABLE clone AS SELECT * FROM tickets WHERE route = 'fiscal'",
+				      NULL, NULL, NULL), SQLITE_OK);
+	for (int i = 0; i < 40; i++) {
+		snprintf(sql, sizeof(sql), "UPDATE clone SET id = %d; INSERT INTO tickets SELECT * FROM clone;"
+			 " INSERT INTO ticket_relays(ticket_id, relayed, card_due) VALUES (%d, 1, %lld)",
+			 1000 + i, 1000 + i, (long long)NOW + i);
+		assert_int_equal(sqlite3_exec(peek, sql, NULL, NULL, NULL), SQLITE_OK);
+	}
+	snprintf(sql, sizeof(sql), "INSERT INTO ticket_relays(ticket_id, relayed, card_due) VALUES (%lld, 1, %lld)",
+		 (long long)paper, (long long)NOW + 100);
+	assert_int_equal(sqlite3_exec(peek, sql, NULL, NULL, NULL), SQLITE_OK);
+	/* The fiscal group is busy: something waits for it. */
+	says(ANNA, "и смену не закрыть");
+	assert_int_equal(sent_to(FISCAL), 1);
+
+	ticks_at(NOW + 200);
+	assert_int_equal(only(ENGINEERS, "editMessageText", "card")->ticket_id, paper);
+	assert_int_equal(sent_to(FISCAL), 0);
+}
+
 static void test_dialog__engineers_claim_reply_and_close_from_the_routed_chat(void **state)
 {
 	(void)state;
@@ -2580,6 +2615,7 @@ int main(void)
 		T(test_dialog__the_cards_count_is_edited_at_most_once_per_card_every),
 		T(test_dialog__group_migration_moves_pending_rows_and_later_cards),
 		T(test_dialog__a_fiscal_ticket_goes_to_the_fiscal_chat_and_a_printer_one_to_the_default),
+		T(test_dialog__a_busy_groups_put_off_counts_do_not_starve_an_idle_groups),
 		T(test_dialog__engineers_claim_reply_and_close_from_the_routed_chat),
 		T(test_dialog__an_agents_ticket_goes_to_its_articles_chat_with_its_warnings),
 		T(test_dialog__a_routed_group_migrated_to_a_supergroup_is_followed),
