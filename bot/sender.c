@@ -412,6 +412,9 @@ static void record(struct sender *s, const struct row *r, const struct tg_result
 		rc = db_outbox_failed(s->db, r->id, res->description);
 		if (!rc && r->n.chat_id > 0)
 			rc = db_person_blocked_tg(s->db, r->n.chat_id);
+		/* A cashier's words for an engineer who blocked the bot: the group has them instead. */
+		if (!rc && r->n.chat_id > 0)
+			rc = db_outbox_relay_to_card(s->db, r->id);
 		break;
 	case TG_BAD_REQUEST:
 		if (strstr(res->description, "message is not modified")) {

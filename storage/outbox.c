@@ -206,6 +206,20 @@ int db_outbox_failed(struct db *db, int64_t id, const char *error)
 		      " flight_after = NULL WHERE id = ?", DB_BINDS(DB_TEXT(error), DB_INT(id)));
 }
 
+int db_outbox_relay_to_card(struct db *db, int64_t id)
+{
+	return db_run(db, "INSERT INTO outbox(channel, chat_id, method, payload, ticket_id, link_role,"
+		      " edit_role, created_at, kind, msg_key, args, actions, ref, reply_to, flags, lane)"
+		      " SELECT 'telegram', l.chat_id, o.method, o.payload, o.ticket_id, o.link_role,"
+		      " o.edit_role, o.created_at, o.kind, o.msg_key, o.args, o.actions, o.ref,"
+		      " l.message_id, o.flags, o.lane FROM outbox o"
+		      " JOIN people e ON e.tg_user_id = o.chat_id AND e.role IN ('engineer', 'admin')"
+		      " JOIN tg_links l ON l.ticket_id = o.ticket_id AND l.role = 'card'"
+		      " WHERE o.id = ? AND o.chat_id > 0 AND o.link_role = 'relay'"
+		      " ORDER BY l.rowid DESC LIMIT 1",
+		      DB_BINDS(DB_INT(id)));
+}
+
 int db_outbox_set_payload(struct db *db, int64_t id, const char *payload)
 {
 	return db_run(db, "UPDATE outbox SET payload = ? WHERE id = ?",

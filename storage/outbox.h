@@ -106,6 +106,12 @@ int db_outbox_sent(struct db *db, int64_t id, int64_t message_id, int64_t now);
 int db_outbox_retry(struct db *db, int64_t id, int64_t not_before, const char *error);
 /* Gives up on a row for good. */
 int db_outbox_failed(struct db *db, int64_t id, const char *error);
+/*
+ * Row id, the cashier's words relayed to an engineer's private chat that
+ * Telegram refused, is queued again for the ticket's card's chat, as a
+ * reply to the card: the words are not lost. Nothing for any other row.
+ */
+int db_outbox_relay_to_card(struct db *db, int64_t id);
 /* Replaces a legacy row's payload (a mended request). */
 int db_outbox_set_payload(struct db *db, int64_t id, const char *payload);
 /* Adds flags to a row's notice (NOTICE_PLAIN: the markup was refused). */

@@ -103,5 +103,20 @@ class Follow(DeskTest):
         self.assertEqual(relayed.get("reply_to_message_id"), card["message_id"])
 
 
+    def test_words_for_an_engineer_who_blocked_the_bot_reach_the_group(self):
+        d = self.desk
+        card = self.claimed_by(ENGINEER, "Иван")
+        d.control("block", {"user_id": ENGINEER, "blocked": True})
+        d.cashier_says("Пишет ошибку 235")
+        # Telegram refuses his private chat: the words are not lost, the group gets them.
+        relayed = d.wait_text(GROUP, "Пишет ошибку 235", timeout=15)
+        self.assertEqual(relayed.get("reply_to_message_id"), card["message_id"])
+        # And the next ones go to the group directly.
+        d.cashier_says("Так и не работает")
+        d.wait_text(GROUP, "Так и не работает", timeout=15)
+        d.settled()
+        self.assertEqual(len([m for m in d.sent(GROUP) if "Пишет ошибку 235" in m["text"]]), 1)
+
+
 if __name__ == "__main__":
     unittest.main()
