@@ -259,6 +259,19 @@ static int64_t card_message(struct dialog *d, int64_t ticket_id)
 	return id;
 }
 
+/* The cashier's words still waiting for the engineer who let the ticket go: the group's, under the card. */
+static int relays_back(struct dialog *d, int64_t ticket_id, int64_t engineer_id)
+{
+	struct person p;
+	int64_t chat = dialog_ticket_chat(d, ticket_id);
+	int rc = dialog_person_by_id(d, engineer_id, &p);
+	if (rc)
+		return rc == TD_ENOTFOUND ? 0 : rc;
+	if (!chat || !p.tg_user_id)
+		return 0;
+	return db_relay_move(d->db, ticket_id, p.tg_user_id, chat, card_message(d, ticket_id));
+}
+
 /* Who acted, for the notices that name them; the table lets only people reach those. */
 static const char *actor_name(const struct change *c)
 {
@@ -611,8 +624,9 @@ int engine_apply(struct dialog *d, enum ticket_event ev, const struct actor *who
 		rc = db_ticket_event_words(d->db, c.t.id, d->now, actor_id(who), history_of(&c), c.to,
 					   c.priority, c.assignee, &w);
 	/* Back in the queue: its conversation is the group's again, and the card's count starts anew. */
-	if (!rc && c.t.assignee_id && !c.assignee && !(c.r->from & FROM_NONE))
-		rc = db_relay_reset(d->db, c.t.id);
+	if (!rc && c.t.assignee_id && !c.assignee && !(c.r->from & FROM_NONE) &&
+	    !(rc = db_relay_reset(d->db, c.t.id)))
+		rc = relays_back(d, c.t.id, c.t.assignee_id);
 	if (!rc && c.r->clears_state && actor_id(who))
 		rc = db_state_clear(d->db, actor_id(who));
 	if (!rc)

@@ -24,6 +24,11 @@ int db_relay_get(struct db *db, int64_t ticket_id, struct ticket_relay *out);
 int db_relay_count(struct db *db, int64_t ticket_id, int64_t now);
 /* The ticket went back to the queue: the count starts again. */
 int db_relay_reset(struct db *db, int64_t ticket_id);
+/*
+ * The ticket's relays still waiting, unsent, for the private chat from:
+ * to the chat to instead, as replies to reply_to (its card).
+ */
+int db_relay_move(struct db *db, int64_t ticket_id, int64_t from, int64_t to, int64_t reply_to);
 /* The card was edited at now: nothing is put off any more. */
 int db_relay_card_edited(struct db *db, int64_t ticket_id, int64_t now);
 /* The card's edit is put off until due (an earlier one stays). */

@@ -1760,6 +1760,12 @@ static void test_dialog__released_tickets_conversation_goes_back_to_the_group(vo
 
 	presses(IVAN, ENGINEERS, "u:1");
 	assert_string_equal(status(t), "new");
+	/* His words not yet sent to him are the group's now, under the card. */
+	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE chat_id = %d AND state = 'pending'"
+				   " AND link_role = 'relay'", IVAN), 0);
+	assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE chat_id = %d AND state = 'pending'"
+				   " AND link_role = 'relay' AND reply_to = 500 AND args LIKE '%%Пишет ошибку 235%%'",
+				   ENGINEERS), 1);
 	assert_lacks(only(ENGINEERS, "editMessageText", "card")->text, "новых сообщений");
 	says(ANNA, "Так и не работает");
 	assert_int_equal(only(ENGINEERS, "sendMessage", "relay")->reply_to, 500);
