@@ -111,6 +111,11 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	if (!*c->cfg.tg_token)
 		return cli_fail(c, EXIT_FAIL, MSG_CLI_NO_TOKEN);
 	cli_warn_exposed_secrets(c);
+	/* Before any thread: the check forks. */
+	if (*c->cfg.smtp_host && mail_sender_check_from(c->cfg.smtp_from)) {
+		fprintf(c->err, "tilldesk: smtp.from: '%s' is not an address\n", c->cfg.smtp_from);
+		return EXIT_FAIL;
+	}
 	/* The TLS key may be readable by root only: read before the drop. */
 	if (ingest_new(&ingest, &c->cfg, err, sizeof(err))) {
 		fprintf(c->err, "tilldesk: %s\n", err);

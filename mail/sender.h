@@ -21,7 +21,14 @@
 struct mail_sender;
 
 /*
- * Starts the thread for cfg's [smtp] (read now). TD_EINVAL with a reason
+ * Whether from (smtp.from) is one mailbox a letter can be sent from: 0 or
+ * TD_EINVAL. It forks: call it before the process starts any thread.
+ */
+int mail_sender_check_from(const char *from);
+
+/*
+ * Starts the thread for cfg's [smtp] (read now); smtp.from checked before
+ * with mail_sender_check_from(). TD_EINVAL with a reason
  * in err for settings it cannot use, TD_ERR when no thread starts.
  */
 int mail_sender_start(struct mail_sender **out, const struct config *cfg, const volatile int *stop,

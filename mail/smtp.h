@@ -47,8 +47,8 @@ struct mail_item {
 /*
  * A client for cfg's [smtp] (cfg is read now, not kept). TD_EINVAL with a
  * reason in err when smtp.ca_file or smtp.host cannot be used. smtp.from's
- * address is read with GMime at the first session (mail_sender_start()
- * checks it before). Free with mail_smtp_free().
+ * address is read with GMime at the first session (serve checks it before,
+ * mail_sender_check_from()). Free with mail_smtp_free().
  */
 int mail_smtp_new(struct mail_smtp **out, const struct config *cfg, char *err, size_t errlen);
 void mail_smtp_free(struct mail_smtp *s);

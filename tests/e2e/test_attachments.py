@@ -106,10 +106,11 @@ class Attachments(DeskTest):
         self.assertEqual([(u["method"], u["filename"], u["sha256"]) for u in ups],
                          [("sendPhoto", "касса.jpg", hashlib.sha256(photo).hexdigest()),
                           ("sendDocument", "акт сверки.pdf", hashlib.sha256(pdf).hexdigest())])
-        # Telegram's file_ids are remembered: the photo's largest size's, the document's.
+        # Telegram's file_ids are remembered (with the row sent, once its answer is read):
+        # the photo's largest size's, the document's.
+        d.settled()
         self.assertEqual(d.sql("select file_kind || ' ' || file_id from attachments order by id"),
                          "photo %s\ndocument %s" % (p["file_id"], doc["file_id"]))
-        d.settled()
         # Cards and relays of the ticket find replies to the file too.
         self.assertEqual(d.sql("select count(*) from tg_links where chat_id = %d and message_id in"
                                " (%d, %d)" % (GROUP, p["message_id"], doc["message_id"])), "2")
