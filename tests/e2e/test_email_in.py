@@ -178,12 +178,13 @@ class Intake(EmailIn):
             time.sleep(0.1)
         self.assertEqual(self.box.seen(), uids)
 
-    def test_kill_9_between_fetch_and_commit_takes_each_letter_once_and_seen_only_after(self):
+    def three_letters_killed_at(self, hook):
+        """Three letters waiting; the daemon started with the test hook that
+        kills it (SIGKILL) at letter 2, and seen killed."""
         d = self.d
         for i in range(3):
             self.box.deliver(letter("Заявка %d" % i, "Не работает касса номер %d.\n" % i))
-        # The hook kills the daemon after letter 2 was taken, before the batch commits.
-        os.environ["TILLDESK_TEST_INTAKE_KILL"] = "2"
+        os.environ[hook] = "2"
         try:
             try:
                 d.start()
@@ -191,8 +192,13 @@ class Intake(EmailIn):
                 pass  # killed before it said it polls
             self.assertEqual(d.daemon.wait(20), -9)
         finally:
-            os.environ.pop("TILLDESK_TEST_INTAKE_KILL", None)
+            os.environ.pop(hook, None)
         d.daemon = None
+
+    def test_kill_9_between_fetch_and_commit_takes_each_letter_once_and_seen_only_after(self):
+        d = self.d
+        # The hook kills the daemon after letter 2 was taken, before the batch commits.
+        self.three_letters_killed_at("TILLDESK_TEST_INTAKE_KILL")
         # Nothing committed, so nothing marked read.
         self.assertEqual(self.taken(), 0)
         self.assertEqual(d.sql("SELECT count(*) FROM tickets"), "0")
@@ -208,18 +214,7 @@ class Intake(EmailIn):
 
     def test_kill_9_between_commit_and_seen_marks_them_read_on_restart_and_takes_none_again(self):
         d = self.d
-        for i in range(3):
-            self.box.deliver(letter("Заявка %d" % i, "Не работает касса номер %d.\n" % i))
-        os.environ["TILLDESK_TEST_INTAKE_KILL_SEEN"] = "2"
-        try:
-            try:
-                d.start()
-            except AssertionError:
-                pass  # killed before it said it polls
-            self.assertEqual(d.daemon.wait(20), -9)
-        finally:
-            os.environ.pop("TILLDESK_TEST_INTAKE_KILL_SEEN", None)
-        d.daemon = None
+        self.three_letters_killed_at("TILLDESK_TEST_INTAKE_KILL_SEEN")
         # Taken and committed, but the crash came before \Seen.
         self.assertEqual(self.taken(), 3)
         self.assertEqual(self.box.seen(), [])
