@@ -6,7 +6,9 @@
  * buttons of both sides.
  */
 #include "bot/engine.h"
+#include "bot/newlist.h"
 #include "core/clock.h"
+#include "storage/card_lists.h"
 #include "storage/chain.h"
 #include "storage/outbox.h"
 #include "storage/ticket.h"
@@ -211,6 +213,26 @@ static int engineer_command(struct dialog *d, const struct person *p, const stru
 }
 
 /*
+ * A reply to «Новые заявки» (bot/newlist.h) is for the ticket whose line
+ * it quotes; *ticket 0 (and the engineer told how) when it quotes none.
+ */
+static int list_reply(struct dialog *d, const struct tg_update *u, int64_t *ticket)
+{
+	int64_t list, tickets[NEWLIST_MAX];
+	size_t n;
+	int rc = db_list_by_message(d->db, u->chat_id, u->reply_to, &list);
+	if (!rc)
+		rc = db_list_tickets(d->db, list, tickets, NEWLIST_MAX, &n);
+	if (!rc)
+		rc = newlist_quoted(d->db, tickets, n, u->quote, ticket);
+	if (rc == TD_ENOTFOUND) {
+		*ticket = 0;
+		return reply_say(d, u->chat_id, msg(MSG_BOT_LIST_QUOTE), NULL, u->message_id, 0, NULL);
+	}
+	return rc;
+}
+
+/*
  * A reply to one of a ticket's messages in the chat u came from: the
  * resolution, to the question asking for it; otherwise words to its
  * cashier. *handled unless it replies to no ticket's message.
@@ -226,7 +248,13 @@ static int ticket_reply(struct dialog *d, const struct person *p, const struct t
 		   !dialog_ticket_load(d, ticket, &t);
 	if (!*handled)
 		return 0;
-	if (!link_role_parse(&link, role) && link == LINK_RESOLUTION)
+	bool known = !link_role_parse(&link, role);
+	if (known && link == LINK_LIST) {
+		int rc = list_reply(d, u, &ticket);
+		if (rc || !ticket || (rc = dialog_ticket_load(d, ticket, &t)))
+			return rc == TD_ENOTFOUND ? reply_msg(d, u->chat_id, MSG_BOT_NO_SUCH_TICKET) : rc;
+	}
+	if (known && link == LINK_RESOLUTION)
 		return *u->text ? resolve(d, u->chat_id, p, t.id, u->text) :
 			reply_msg(d, u->chat_id, MSG_BOT_USAGE_CLOSE);
 	return relay_to_cashier(d, p, t.id, u);

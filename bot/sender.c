@@ -1,6 +1,7 @@
 #include <math.h>
 
 #include "bot/coalesce.h"
+#include "bot/newlist.h"
 #include "bot/render_tg.h"
 #include "bot/sender.h"
 #include "bot/telegram.h"
@@ -11,6 +12,7 @@
 #include "core/log.h"
 #include "core/ticket_enums.h"
 #include "storage/attachments.h"
+#include "storage/card_lists.h"
 #include "storage/chain.h"
 #include "storage/outbox.h"
 #include "storage/ticket.h"
@@ -230,6 +232,14 @@ struct row {
 	int64_t message_id, probe_end;
 	int64_t att_id;    /* the kept file a photo or document names ("att:ID"), 0: none */
 	bool relay;        /* the words relayed to a ticket's chat: may merge with the next */
+	bool list;         /* «Новые заявки» (bot/newlist.h): the cards it holds go with it */
+	/*
+	 * It goes alone in its group, and nothing else while it flies: a
+	 * list, and a card's edit, which may turn out to be its list's (one
+	 * message edited by one call at a time, or an older state may land
+	 * last).
+	 */
+	bool alone;
 	int64_t created_at;
 	/*
 	 * The rows merged into this one's message (bot/coalesce.h): sent
@@ -262,11 +272,15 @@ struct flight {
 static void row_copy(struct row *out, const struct outbox_row *r)
 {
 	bool linked = *r->link_role != '\0';
+	bool list = !strcmp(r->link_role, link_role_name(LINK_LIST));
 	*out = (struct row){ .id = r->id, .ticket_id = r->ticket_id, .lane = r->lane,
 			     .attempts = r->attempts,
 			     .parts_sent = r->parts_sent,
-			     .watched = linked && (r->n.chat_id > 0 ||
+			     .watched = linked && (r->n.chat_id > 0 || list ||
 						   !strcmp(r->link_role, link_role_name(LINK_CARD))),
+			     .list = list,
+			     .alone = r->n.chat_id < 0 &&
+				      (list || !strcmp(r->edit_role, link_role_name(LINK_CARD))),
 			     .flight_after = r->flight_after, .message_id = r->message_id,
 			     .probe_end = r->probe_end, .created_at = r->created_at,
 			     .relay = r->n.chat_id < 0 && r->n.kind == NOTICE_SAY &&
@@ -362,6 +376,12 @@ static int remember_file(struct sender *s, const struct row *r, const char *meth
 	return db_attachment_set_file(s->db, r->att_id, file_id, photo ? "photo" : "document");
 }
 
+/*
+ * New tickets' cards that the group's pace would take longer than this
+ * to post one by one go as one list (make_list()).
+ */
+#define LIST_AFTER_S 10.0
+
 /* Telegram could not take an image as a photo (dimensions, format): it goes as a document. */
 static bool photo_refused(const struct row *r, const char *method, const char *description)
 {
@@ -381,6 +401,30 @@ static bool file_id_refused(const struct row *r, const char *description)
 				 strstr(description, "invalid file_id"));
 }
 
+/*
+ * Row r went (part `part` of `parts`) as message_id: with its last part,
+ * the rows merged into it, and the cards a list holds.
+ */
+static int went(struct sender *s, const struct row *r, int64_t message_id, size_t part,
+		size_t parts, int64_t now)
+{
+	int rc = accepted(s, r, message_id, part, parts);
+	if (rc || part + 1 < parts)
+		return rc;
+	for (int i = 0; i < r->n_merged && !rc; i++)
+		rc = db_outbox_sent(s->db, r->merged[i], message_id, now);
+	if (!rc && r->list && message_id)
+		rc = db_list_sent(s->db, r->id, message_id, now);
+	return rc;
+}
+
+/* Gives up on row r for good; a list's cards then go one by one. */
+static int give_up(struct sender *s, const struct row *r, const char *why)
+{
+	int rc = db_outbox_failed(s->db, r->id, why);
+	return !rc && r->list ? db_list_release(s->db, r->id) : rc;
+}
+
 /* Writes one outcome in its own short transaction. */
 static void record(struct sender *s, const struct row *r, const struct tg_result *res,
 		   const char *method, json_object *params, size_t part, size_t parts)
@@ -396,9 +440,7 @@ static void record(struct sender *s, const struct row *r, const struct tg_result
 	switch (res->outcome) {
 	case TG_OK:
 		json_get_int(res->result, "message_id", &message_id);
-		rc = accepted(s, r, message_id, part, parts);
-		for (int i = 0; i < r->n_merged && !rc; i++)
-			rc = db_outbox_sent(s->db, r->merged[i], message_id, now);
+		rc = went(s, r, message_id, part, parts, now);
 		if (!rc)
 			rc = remember_file(s, r, method, res->result);
 		break;
@@ -409,7 +451,7 @@ static void record(struct sender *s, const struct row *r, const struct tg_result
 	case TG_FORBIDDEN:
 		log_warn("sender: chat %lld refuses messages (%s); giving up on row %lld",
 			 (long long)r->n.chat_id, res->description, (long long)r->id);
-		rc = db_outbox_failed(s->db, r->id, res->description);
+		rc = give_up(s, r, res->description);
 		if (!rc && r->n.chat_id > 0)
 			rc = db_person_blocked_tg(s->db, r->n.chat_id);
 		/* A cashier's words for an engineer who blocked the bot: the group has them instead. */
@@ -418,7 +460,7 @@ static void record(struct sender *s, const struct row *r, const struct tg_result
 		break;
 	case TG_BAD_REQUEST:
 		if (strstr(res->description, "message is not modified")) {
-			rc = accepted(s, r, 0, part, parts);
+			rc = went(s, r, 0, part, parts, now);
 		} else if (photo_refused(r, method, res->description)) {
 			log_warn("sender: row %lld: the photo was refused (%s); sending it as a document",
 				 (long long)r->id, res->description);
@@ -434,7 +476,7 @@ static void record(struct sender *s, const struct row *r, const struct tg_result
 		} else if (!rc) {
 			log_warn("sender: row %lld (%s) refused: %s", (long long)r->id, method,
 				 res->description);
-			rc = db_outbox_failed(s->db, r->id, res->description);
+			rc = give_up(s, r, res->description);
 		}
 		break;
 	default: {
@@ -617,6 +659,49 @@ static int kept_file(struct sender *s, struct flight *f, struct tg_file *out)
 	return 0;
 }
 
+/*
+ * Row f->r edits the card of a ticket that went in a list (bot/newlist.h)
+ * and has no card of its own: the flight edits the list instead, as its
+ * tickets are now, and stands for the other edits of that list's cards
+ * waiting (each would render the same). *message_id: the list's.
+ * TD_ENOTFOUND when the ticket is in no list that went.
+ */
+static int list_edit(struct sender *s, struct flight *f, int64_t *message_id)
+{
+	struct buf args = BUF_INIT(64u << 10), actions = BUF_INIT(16u << 10);
+	int64_t list, tickets[NEWLIST_MAX], edits[COALESCE_MAX + 1];
+	size_t n, n_edits = 0, fit;
+	int rc = db_list_of_ticket(s->db, f->r.ticket_id, f->r.n.chat_id, &list, message_id);
+	if (!rc && !*message_id)
+		rc = TD_ENOTFOUND;   /* it waits: its tickets' rows wait behind it (db_outbox_streams()) */
+	if (!rc)
+		rc = db_list_tickets(s->db, list, tickets, NEWLIST_MAX, &n);
+	/* The edits it stands for are read before the states: a later change queues one more. */
+	if (!rc)
+		rc = db_list_edits(s->db, list, f->r.n.chat_id, clock_now(), edits, ARRAY_SIZE(edits),
+				   &n_edits);
+	if (!rc)
+		rc = newlist_render(s->db, tickets, n, TG_TEXT_MAX, s->lang, &args, &actions, &fit);
+	if (!rc && fit < n)
+		log_warn("sender: list row %lld shows %zu of its %zu tickets", (long long)list, fit, n);
+	if (!rc) {
+		struct notice edit = f->r.n, owned;
+		edit.msg_key = NULL;
+		edit.args = buf_cstr(&args);
+		edit.actions = buf_cstr(&actions);
+		notice_copy(&owned, &edit);
+		notice_release(&f->r.n);
+		f->r.n = owned;
+		f->r.n_merged = 0;
+		for (size_t i = 0; i < n_edits && f->r.n_merged < COALESCE_MAX; i++)
+			if (edits[i] != f->r.id)
+				f->r.merged[f->r.n_merged++] = edits[i];
+	}
+	buf_release(&args);
+	buf_release(&actions);
+	return rc;
+}
+
 /* Renders row r and starts its next part in a slot; false when no call went. */
 static bool deliver(struct sender *s, const struct row *r)
 {
@@ -631,6 +716,19 @@ static bool deliver(struct sender *s, const struct row *r)
 		goto none;
 	}
 	f->r.by_file_id = r->att_id && file.file_id && f->r.parts_sent == 0;
+	int64_t edited = 0;
+	if (*r->edit_role && db_link_message(s->db, r->ticket_id, r->edit_role, r->n.chat_id, &edited)) {
+		/* A group's card that went in a list has none of its own: the list shows it. */
+		int rc = r->alone ? list_edit(s, f, &edited) : TD_ENOTFOUND;
+		if (rc == TD_ENOTFOUND) {
+			refuse(s, &f->r, "no message to edit");
+			goto none;
+		}
+		if (rc) {
+			log_warn("sender: cannot read the list row %lld edits: database busy", (long long)r->id);
+			goto none;
+		}
+	}
 	if (tg_render_file(&f->calls, &f->r.n, r->att_id ? &file : NULL, s->lang, why, sizeof(why))) {
 		refuse(s, &f->r, why);
 		goto none;
@@ -644,14 +742,8 @@ static bool deliver(struct sender *s, const struct row *r)
 	json_object *params = f->calls.v[f->part].params;
 	if (r->n.chat_id)
 		json_object_object_add(params, "chat_id", json_object_new_int64(r->n.chat_id));
-	if (*r->edit_role) {
-		int64_t mid;
-		if (db_link_message(s->db, r->ticket_id, r->edit_role, r->n.chat_id, &mid)) {
-			refuse(s, &f->r, "no message to edit");
-			goto none;
-		}
-		json_object_object_add(params, "message_id", json_object_new_int64(mid));
-	}
+	if (*r->edit_role)
+		json_object_object_add(params, "message_id", json_object_new_int64(edited));
 	if (mark_flying(s, r)) {
 		log_warn("sender: cannot mark row %lld in flight: database busy", (long long)r->id);
 		goto none;
@@ -778,8 +870,8 @@ static bool busy(const struct sender *s, const struct row *r, bool alone)
 			if (f->r.id == r->id)
 				return true;
 		} else if (f->r.n.chat_id == r->n.chat_id &&
-			   (r->n.chat_id > 0 || alone || r->watched || f->kind != FLIGHT_SEND ||
-			    f->r.watched || f->r.ticket_id == r->ticket_id)) {
+			   (r->n.chat_id > 0 || alone || r->alone || r->watched || f->kind != FLIGHT_SEND ||
+			    f->r.alone || f->r.watched || f->r.ticket_id == r->ticket_id)) {
 			return true;
 		}
 	}
@@ -882,6 +974,52 @@ static bool deliver_run(struct sender *s, const struct row *head)
 }
 
 /*
+ * More than a few new tickets' cards wait for group chat_id, more than
+ * the group's pace would post in LIST_AFTER_S: the first of them becomes
+ * «Новые заявки» listing them (as many as fit), and goes as that card
+ * would have (bot/newlist.h). At Telegram's 20 a minute, from 4 cards on.
+ */
+static bool make_list(struct sender *s, int64_t chat_id)
+{
+	struct waiting_card cards[NEWLIST_MAX];
+	int64_t tickets[NEWLIST_MAX];
+	size_t n = 0, fit = 0;
+	double least = fmax(NEWLIST_MIN, ceil(LIST_AFTER_S * fmin(s->chat_rate, s->group_rate)));
+	/* Read first: a write transaction only when there is a list to make. */
+	if (least > NEWLIST_MAX ||
+	    db_list_candidates(s->db, chat_id, clock_now(), cards, NEWLIST_MAX, &n) ||
+	    (double)n < least || db_begin(s->db))
+		return false;
+	struct buf args = BUF_INIT(64u << 10), actions = BUF_INIT(16u << 10);
+	int rc = db_list_candidates(s->db, chat_id, clock_now(), cards, NEWLIST_MAX, &n);
+	if (!rc && (double)n >= least) {
+		for (size_t i = 0; i < n; i++)
+			tickets[i] = cards[i].ticket_id;
+		rc = newlist_render(s->db, tickets, n, NEWLIST_BUDGET, s->lang, &args, &actions, &fit);
+		if (!rc && (double)fit >= least)
+			rc = db_list_make(s->db, cards, fit, buf_cstr(&args), buf_cstr(&actions));
+	}
+	bool made = false;
+	if (rc || db_commit(s->db)) {
+		db_rollback(s->db);
+		log_warn("sender: cannot list the new tickets waiting for chat %lld", (long long)chat_id);
+	} else if ((made = (double)fit >= least)) {
+		log_info("sender: %zu new tickets' cards waiting for chat %lld go as one list (row %lld)",
+			 fit, (long long)chat_id, (long long)cards[0].row_id);
+	}
+	buf_release(&args);
+	buf_release(&actions);
+	return made;
+}
+
+/* A new ticket's card, never tried: it may go in a list. */
+static bool new_card(const struct row *r)
+{
+	return r->n.chat_id < 0 && r->watched && !r->list && !*r->edit_role && !r->parts_sent &&
+	       r->flight_after < 0 && r->n.kind == NOTICE_SAY;
+}
+
+/*
  * Starts the heads of a group's streams, whose calls may fly together;
  * returns how many started.
  */
@@ -891,10 +1029,21 @@ static int fill_group(struct sender *s, int64_t chat_id, bool *empty)
 	int started = 0;
 	if (db_outbox_streams(s->db, chat_id, clock_now(), b.cap, collect, &b))
 		return 0;
+	/* Only where a new card is among the heads are the cards waiting looked for. */
+	bool cards = false;
+	for (int i = 0; i < b.n && !cards; i++)
+		cards = new_card(&b.v[i]);
+	if (cards && make_list(s, chat_id)) {
+		for (int i = 0; i < b.n; i++)
+			notice_release(&b.v[i].n);
+		b.n = 0;
+		if (db_outbox_streams(s->db, chat_id, clock_now(), b.cap, collect, &b))
+			return 0;
+	}
 	for (int i = 0; i < b.n && s->in_flight < s->max_in_flight && !*empty; i++) {
 		if (!bucket_ready(&s->groups, clock_mono_ms()))
 			break;
-		if (!busy(s, &b.v[i], false) && paced(s, chat_id, empty)) {
+		if (!busy(s, &b.v[i], b.v[i].alone) && paced(s, chat_id, empty)) {
 			s->groups.tokens -= 1;
 			started += b.v[i].relay ? deliver_run(s, &b.v[i]) : deliver(s, &b.v[i]);
 		}

@@ -47,6 +47,7 @@ static int decode_message(struct tg_update *u, json_object *m)
 	}
 	u->document = json_get_str(json_get_obj(m, "document"), "file_id");
 	u->reply_to = num(json_get_obj(m, "reply_to_message"), "message_id");
+	u->quote = json_get_str(json_get_obj(m, "quote"), "text");
 	u->migrate_to = num(m, "migrate_to_chat_id");
 	return 0;
 }

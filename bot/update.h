@@ -26,6 +26,7 @@ struct tg_update {
 	const char *photo;          /* file_id of the largest size, or NULL */
 	const char *document;       /* file_id, or NULL */
 	int64_t reply_to;           /* message_id replied to, 0 for none */
+	const char *quote;          /* the part of it the reply quotes, or NULL */
 	int64_t migrate_to;         /* a group's service message: its new id */
 	const char *callback_id;    /* callback queries */
 	const char *callback_data;

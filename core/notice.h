@@ -63,8 +63,11 @@ enum {
 	NOTICE_AS_DOCUMENT = 8, /* the channel refused the file as a photo: send it as a document */
 };
 
-/* The most buttons a notice carries, and the longest action a button names. */
-#define NOTICE_ACTIONS_MAX 8
+/*
+ * The most buttons a notice carries (a list of new tickets has a claim
+ * button each, bot/newlist.h), and the longest action a button names.
+ */
+#define NOTICE_ACTIONS_MAX 32
 #define NOTICE_ACTION_MAX 64
 /* How deep nested messages and lists may go (the card needs 2). */
 #define NOTICE_DEPTH_MAX 4
@@ -127,7 +130,7 @@ struct notice_actions {
 		size_t row;
 		char action[NOTICE_ACTION_MAX + 1];  /* longer ones are cut and refused when rendered */
 		enum msg_id label;                   /* MSG__COUNT: the literal */
-		char literal[16];
+		char literal[32];
 	} v[NOTICE_ACTIONS_MAX];
 };
 /*

@@ -62,6 +62,7 @@ static const char *const link_names[] = {
 	[LINK_CONFIRM] = "confirm",
 	[LINK_RATING] = "rating",
 	[LINK_RESOLUTION] = "resolution",
+	[LINK_LIST] = "list",
 };
 _Static_assert(ARRAY_SIZE(link_names) == LINK_ROLE_COUNT, "a link role without its text");
 

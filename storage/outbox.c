@@ -139,7 +139,11 @@ int db_outbox_streams(struct db *db, int64_t chat_id, int64_t now, int limit,
 		       "WITH first(id, stream, not_before) AS ("
 		       "  SELECT id, CASE WHEN ?1 < 0 THEN coalesce(ticket_id, 0) ELSE 0 END, not_before"
 		       "   FROM outbox INDEXED BY outbox_queue WHERE state = 'pending'"
-		       "   AND channel = 'telegram' AND chat_id = ?1 ORDER BY id LIMIT ?3),"
+		       "   AND channel = 'telegram' AND chat_id = ?1"
+		       /* A ticket whose card waits in a list (storage/card_lists.h) waits for the list. */
+		       "   AND NOT EXISTS (SELECT 1 FROM card_lists l JOIN outbox p ON p.id = l.row_id"
+		       "    WHERE l.ticket_id = outbox.ticket_id AND p.state = 'pending' AND p.id <> outbox.id)"
+		       "   ORDER BY id LIMIT ?3),"
 		       " heads(id, not_before, nth) AS ("
 		       "  SELECT id, not_before, row_number() OVER (PARTITION BY stream ORDER BY id) FROM first)"
 		       " SELECT " ROW_COLUMNS("o.") " FROM heads h JOIN outbox o ON o.id = h.id"
@@ -208,15 +212,23 @@ int db_outbox_failed(struct db *db, int64_t id, const char *error)
 
 int db_outbox_relay_to_card(struct db *db, int64_t id)
 {
-	return db_run(db, "INSERT INTO outbox(channel, chat_id, method, payload, ticket_id, link_role,"
+	/* The card, or the list that showed it (storage/card_lists.h): the newest of them. */
+	return db_run(db, "WITH places(chat_id, message_id, at) AS ("
+		      "  SELECT l.chat_id, l.message_id, l.message_id FROM tg_links l"
+		      "   WHERE l.ticket_id = (SELECT ticket_id FROM outbox WHERE id = ?1) AND l.role = 'card'"
+		      "  UNION ALL"
+		      "  SELECT p.chat_id, p.message_id, p.message_id FROM card_lists c"
+		      "   JOIN outbox p ON p.id = c.row_id AND p.state = 'sent'"
+		      "   WHERE c.ticket_id = (SELECT ticket_id FROM outbox WHERE id = ?1))"
+		      " INSERT INTO outbox(channel, chat_id, method, payload, ticket_id, link_role,"
 		      " edit_role, created_at, kind, msg_key, args, actions, ref, reply_to, flags, lane)"
 		      " SELECT 'telegram', l.chat_id, o.method, o.payload, o.ticket_id, o.link_role,"
 		      " o.edit_role, o.created_at, o.kind, o.msg_key, o.args, o.actions, o.ref,"
 		      " l.message_id, o.flags, o.lane FROM outbox o"
 		      " JOIN people e ON e.tg_user_id = o.chat_id AND e.role IN ('engineer', 'admin')"
-		      " JOIN tg_links l ON l.ticket_id = o.ticket_id AND l.role = 'card'"
-		      " WHERE o.id = ? AND o.chat_id > 0 AND o.link_role = 'relay'"
-		      " ORDER BY l.rowid DESC LIMIT 1",
+		      " JOIN places l"
+		      " WHERE o.id = ?1 AND o.chat_id > 0 AND o.link_role = 'relay'"
+		      " ORDER BY l.at DESC LIMIT 1",
 		      DB_BINDS(DB_INT(id)));
 }
 

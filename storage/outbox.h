@@ -76,8 +76,9 @@ int db_outbox_due_groups(struct db *db, int64_t now, int limit,
  * its first limit pending rows, the first of each stream, if due by now.
  * In a group (chat_id < 0) a ticket's rows are a stream, and the rows
  * without a ticket one more: a card, its edits and the ticket's relays
- * stay in order, other tickets' rows need not wait for them. A private
- * chat is one stream: its first row only.
+ * stay in order, other tickets' rows need not wait for them; the rows of
+ * a ticket whose card waits in a list (storage/card_lists.h) wait for
+ * the list. A private chat is one stream: its first row only.
  */
 int db_outbox_streams(struct db *db, int64_t chat_id, int64_t now, int limit,
 		      int (*fn)(const struct outbox_row *, void *), void *arg);
@@ -109,7 +110,8 @@ int db_outbox_failed(struct db *db, int64_t id, const char *error);
 /*
  * Row id, the cashier's words relayed to an engineer's private chat that
  * Telegram refused, is queued again for the ticket's card's chat, as a
- * reply to the card: the words are not lost. Nothing for any other row.
+ * reply to the card (or to the list that showed it, storage/card_lists.h):
+ * the words are not lost. Nothing for any other row.
  */
 int db_outbox_relay_to_card(struct db *db, int64_t id);
 /* Replaces a legacy row's payload (a mended request). */

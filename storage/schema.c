@@ -651,6 +651,26 @@ static const char *const migrations[] = {
 	"  card_due INTEGER"                     /* an edit put off until then, NULL: none */
 	");"
 	"CREATE INDEX ticket_relays_due ON ticket_relays(card_due) WHERE card_due IS NOT NULL;",
+
+	/*
+	 * 26: «Новые заявки». New tickets' cards that wait for a group
+	 * together go as one list (bot/newlist.h): the first card's row
+	 * becomes the list (link_role 'list'); the others, and a copy of that
+	 * first card, are held by it (list_row, state 'sent', message_id the
+	 * list's once it went; back to 'pending' if the list never can).
+	 * card_lists: which tickets a list shows, in its order.
+	 */
+	"ALTER TABLE outbox ADD COLUMN list_row INTEGER REFERENCES outbox(id);"
+	"CREATE INDEX outbox_list_row ON outbox(list_row) WHERE list_row IS NOT NULL;"
+	"CREATE TABLE card_lists ("
+	"  row_id INTEGER NOT NULL REFERENCES outbox(id),"
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  pos INTEGER NOT NULL,"
+	"  PRIMARY KEY (row_id, ticket_id)"
+	");"
+	"CREATE INDEX card_lists_ticket ON card_lists(ticket_id);"
+	/* A ticket's waiting rows: whether its card is the first, which edits a list's edit stands for. */
+	"CREATE INDEX outbox_ticket_pending ON outbox(ticket_id, id) WHERE state = 'pending';",
 };
 
 int db_schema_latest(void)

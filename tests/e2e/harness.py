@@ -143,7 +143,11 @@ class Desk:
         self.emu.wait(5)
         self.emu.stdout.close()
         self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        # TILLDESK_KEEP=1 leaves the desk's directory (its log, its database) to be read.
+        if os.environ.get("TILLDESK_KEEP"):
+            print("kept %s" % self.dir, file=sys.stderr)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     # ---- the emulator
     def control(self, path, body=None, query=""):
@@ -153,7 +157,8 @@ class Desk:
         with urllib.request.urlopen(req, timeout=30) as r:
             return json.loads(r.read())
 
-    def says(self, user_id, name, text=None, chat_id=None, reply_to=None, photo=False, caption=None):
+    def says(self, user_id, name, text=None, chat_id=None, reply_to=None, photo=False, caption=None,
+             quote=None):
         body = {"from": {"id": user_id, "first_name": name}}
         if chat_id:
             body["chat"] = {"id": chat_id}
@@ -165,6 +170,8 @@ class Desk:
                 body["caption"] = caption
         if reply_to:
             body["reply_to_message_id"] = reply_to
+        if quote is not None:
+            body["quote"] = quote
         return self.control("message", body)
 
     def cashier_says(self, text, **kw):

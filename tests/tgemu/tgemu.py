@@ -1862,6 +1862,18 @@ class Emulator:
                 r = cr["messages"].get(str(reply_to))
                 if r is None or r.get("deleted"):
                     raise ControlError("message %s not found in chat %d" % (reply_to, cid))
+            quote = body.get("quote")
+            if quote is not None:
+                # A TextQuote: a part of the replied message's text, as a
+                # client sends it when the user selects it and replies.
+                if reply_to is None:
+                    raise ControlError("quote needs reply_to_message_id")
+                whole = r["obj"].get("text", r["obj"].get("caption", ""))
+                at = whole.find(quote) if isinstance(quote, str) and quote else -1
+                if at < 0:
+                    raise ControlError("quote is not a part of message %s" % reply_to)
+                obj["quote"] = {"text": quote, "position": utf16_len(whole[:at]),
+                                "is_manual": True}
             rec = self._store_message(cr, obj, False, reply_to)
             msg = self._full_message(cr, rec)
             upd = self._queue_update("message", msg)

@@ -9,7 +9,11 @@
 
 #include "scratch.h"
 #include "bot/dialog.h"
+#include "bot/newlist.h"
 #include "bot/reply.h"
+#include "bot/render_tg.h"
+#include "core/html.h"
+#include "storage/card_lists.h"
 #include "storage/chain.h"
 #include "storage/db.h"
 #include "storage/outbox.h"
@@ -351,6 +355,166 @@ static void test_outbox__groups_heads_and_a_tickets_run_of_rows(void **state)
 	assert_int_equal(s.v[0].created_at, 100);
 }
 
+static int64_t add_edit(int64_t chat, int64_t t)
+{
+	struct outbox_new m = {
+		.n = { .kind = NOTICE_EDIT, .chat_id = chat },
+		.ticket_id = t, .lane = OUTBOX_BULK, .edit_role = "card",
+	};
+	int64_t id;
+	assert_int_equal(db_outbox_add(db, &m, 100), 0);
+	assert_int_equal(db_outbox_last(db, &id), 0);
+	return id;
+}
+
+/*
+ * New tickets' cards waiting for a group, each its ticket's first row,
+ * become one list: the first card's row is the list, the others are held
+ * by it (with a copy of the first), the listed tickets' later rows wait
+ * behind it, and go when it went; a list that never can lets the cards go
+ * one by one again.
+ */
+static void test_outbox__waiting_cards_become_one_list_their_tickets_rows_wait_behind_it(void **state)
+{
+	(void)state;
+	int64_t t[6], card[6];
+	tickets(t, 6);
+	int64_t relay5 = add_for(-5, t[5], "relay");   /* a ticket whose first row is not its card */
+	for (int i = 0; i < 6; i++)
+		card[i] = add_for(-5, t[i], "card");
+	int64_t edit1 = add_edit(-5, t[1]);
+	int64_t other = add_for(-5, 0, NULL);
+
+	struct waiting_card w[8];
+	size_t n;
+	assert_int_equal(db_list_candidates(db, -5, 100, w, 8, &n), 0);
+	assert_int_equal(n, 5);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(w[i].row_id, card[i]);
+		assert_int_equal(w[i].ticket_id, t[i]);
+	}
+	assert_int_equal(db_list_make(db, w, 5, "t4:list,", ""), 0);
+	int64_t held;
+	assert_int_equal(db_outbox_count(db, "sent", &held), 0);
+	assert_int_equal(held, 5);   /* four cards and the first's copy */
+	assert_int_equal(db_list_candidates(db, -5, 100, w, 8, &n), 0);
+	assert_int_equal(n, 0);
+
+	/* The list heads its stream; the listed tickets' edit waits; the rest go on. */
+	struct seen s = { .n = 0 };
+	assert_int_equal(db_outbox_streams(db, -5, 100, 16, see, &s), 0);
+	int64_t heads[3] = { 0 };
+	for (int i = 0; i < s.n && i < 3; i++)
+		heads[i] = s.v[i].id;
+	assert_int_equal(s.n, 3);
+	assert_int_equal(heads[0], relay5);
+	assert_int_equal(heads[1], card[0]);
+	assert_int_equal(heads[2], other);
+
+	int64_t row, message;
+	assert_int_equal(db_list_of_ticket(db, t[3], -5, &row, &message), 0);
+	assert_int_equal(row, card[0]);
+	assert_int_equal(message, 0);
+	assert_int_equal(db_outbox_sent(db, card[0], 42, 100), 0);
+	assert_int_equal(db_list_sent(db, card[0], 42, 100), 0);
+	assert_int_equal(db_list_of_ticket(db, t[3], -5, &row, &message), 0);
+	assert_int_equal(message, 42);
+	assert_int_equal(db_list_by_message(db, -5, 42, &row), 0);
+	assert_int_equal(row, card[0]);
+	assert_int_equal(db_list_of_ticket(db, t[5], -5, &row, &message), TD_ENOTFOUND);
+	int64_t listed[8], edits[8];
+	assert_int_equal(db_list_tickets(db, card[0], listed, 8, &n), 0);
+	assert_int_equal(n, 5);
+	assert_int_equal(listed[4], t[4]);
+	assert_int_equal(db_list_edits(db, card[0], -5, 100, edits, 8, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(edits[0], edit1);
+	s.n = 0;
+	assert_int_equal(db_outbox_streams(db, -5, 100, 16, see, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.v[1].id, edit1);
+}
+
+static void test_outbox__a_list_that_never_can_go_lets_its_cards_go_one_by_one(void **state)
+{
+	(void)state;
+	int64_t t[4], card[4];
+	tickets(t, 4);
+	for (int i = 0; i < 4; i++)
+		card[i] = add_for(-5, t[i], "card");
+	struct waiting_card w[4];
+	size_t n;
+	assert_int_equal(db_list_candidates(db, -5, 100, w, 4, &n), 0);
+	assert_int_equal(db_list_make(db, w, n, "t4:list,", ""), 0);
+	assert_int_equal(db_outbox_failed(db, card[0], "Bad Request"), 0);
+	assert_int_equal(db_list_release(db, card[0]), 0);
+	/* The three others, and the first card's copy, wait again as cards. */
+	assert_int_equal(db_list_candidates(db, -5, 100, w, 4, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(w[0].row_id, card[1]);
+	assert_int_equal(w[3].ticket_id, t[0]);
+	int64_t row, message;
+	assert_int_equal(db_list_of_ticket(db, t[1], -5, &row, &message), TD_ENOTFOUND);
+}
+
+/*
+ * A list shows each ticket once, in order, a claim button each, within
+ * its budget: long titles are cut, and what does not fit is left for the
+ * next list, never lost.
+ */
+static void test_outbox__a_list_renders_within_its_budget_a_button_each(void **state)
+{
+	(void)state;
+	char title[600];
+	int64_t org, store, t[NEWLIST_MAX];
+	memset(title, 'x', 500);
+	memcpy(title, "Не печатает чек ", strlen("Не печатает чек "));
+	title[500] = '\0';
+	assert_int_equal(db_org_add(db, &org, "Ромашка", "standard", NULL), 0);
+	assert_int_equal(db_store_add(db, &store, org, "Ромашка на Ленина", "", "Europe/Moscow", "24/7"), 0);
+	for (int i = 0; i < NEWLIST_MAX; i++) {
+		const struct ticket_new tn = { .source = "cli", .title = title, .priority = 2,
+					       .store_id = store };
+		assert_int_equal(db_ticket_open(db, &t[i], &tn, 100), 0);
+	}
+	struct buf args = BUF_INIT(1u << 20), actions = BUF_INIT(1u << 20), html = BUF_INIT(1u << 20);
+	struct notice_actions keys;
+	size_t fit;
+	assert_int_equal(newlist_render(db, t, NEWLIST_MAX, NEWLIST_BUDGET, LANG_RU, &args, &actions,
+					&fit), 0);
+	assert_true(fit >= NEWLIST_MIN && fit < NEWLIST_MAX);
+	struct notice n = { .kind = NOTICE_SAY, .args = buf_cstr(&args) };
+	assert_int_equal(notice_text(&html, &n, LANG_RU, NOTICE_TEXT_HTML), 0);
+	assert_true(html_text_length(buf_cstr(&html)) <= NEWLIST_BUDGET);
+	assert_non_null(strstr(buf_cstr(&html), "Новые заявки: "));
+	assert_int_equal(notice_actions_load(&keys, buf_cstr(&actions)), 0);
+	assert_int_equal(keys.n, fit);
+	char want[32];
+	snprintf(want, sizeof(want), "Взять №%lld", (long long)t[fit - 1]);
+	assert_string_equal(notice_action_label(&keys.v[fit - 1], LANG_RU), want);
+	assert_int_equal(keys.v[3].row, 1);   /* three to a row */
+
+	/* Telegram's whole 4096 (an edit's room) takes them all. */
+	assert_int_equal(newlist_render(db, t, NEWLIST_MAX, TG_TEXT_MAX, LANG_RU, &args, &actions,
+					&fit), 0);
+	assert_int_equal(fit, NEWLIST_MAX);
+
+	/* A reply quoting the list: by number, by the words of a line, else nothing. */
+	int64_t which = 0;
+	char quote[64];
+	snprintf(quote, sizeof(quote), "№%lld · P2", (long long)t[4]);
+	assert_int_equal(newlist_quoted(db, t, 6, quote, &which), 0);
+	assert_int_equal(which, t[4]);
+	assert_int_equal(newlist_quoted(db, t, 6, "Не печатает чек", &which), TD_ENOTFOUND);  /* all six */
+	assert_int_equal(newlist_quoted(db, t, 1, "Не печатает чек", &which), 0);
+	assert_int_equal(which, t[0]);
+	assert_int_equal(newlist_quoted(db, t, 6, "здравствуйте", &which), TD_ENOTFOUND);
+	assert_int_equal(newlist_quoted(db, t, 6, NULL, &which), TD_ENOTFOUND);
+	buf_release(&args);
+	buf_release(&actions);
+	buf_release(&html);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +535,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_outbox__a_groups_last_message_is_the_newest_of_its_recent_rows,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox__groups_heads_and_a_tickets_run_of_rows,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox__waiting_cards_become_one_list_their_tickets_rows_wait_behind_it,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox__a_list_that_never_can_go_lets_its_cards_go_one_by_one,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox__a_list_renders_within_its_budget_a_button_each,
 						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,162 @@
+"""«Новые заявки»: a morning's new tickets under Telegram's 20 messages a
+minute in the engineers' group, end to end with the emulator's limits on.
+
+When more than a few new tickets' cards wait for the group's allowance,
+they go as one message listing them, a «Взять №N» button each: no ticket
+left out, none shown twice, within 4096 characters. The list shows who
+took what; a reply to it quoting a ticket's line reaches that ticket's
+cashier; a reply that quotes none is answered with how to. kill -9 with
+the list on its way leaves one list in the group, never two.
+"""
+import os
+import re
+import signal
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import CASHIER, ENGINEER, GROUP, DeskTest, button  # noqa: E402
+
+OTHERS = [7100 + i for i in range(11)]
+
+
+def numbers(text):
+    return [int(n) for n in re.findall(r"№(\d+) · P", text)]
+
+
+class NewList(DeskTest):
+    def no_429(self):
+        self.assertEqual([c for c in self.desk.control("calls")["calls"] if c["status"] == 429], [])
+
+    def cashiers_write(self, uids):
+        d = self.desk
+        for uid in uids:
+            if uid != CASHIER:
+                d.another_cashier_joins(uid, "Кассир %d" % uid)
+        d.settled(60)
+        before = int(d.sql("select count(*) from tickets"))
+        for uid in uids:
+            d.says(uid, "Кассир %d" % uid, "Касса %d не печатает чеки" % uid)
+        end = time.time() + 30
+        while int(d.sql("select count(*) from tickets")) < before + len(uids):
+            self.assertLess(time.time(), end, "the tickets were not opened")
+            time.sleep(0.1)
+
+    def ticket_of(self, uid):
+        return int(self.desk.sql("select t.id from tickets t join people p on p.id = t.cashier_id"
+                                 " where p.tg_user_id = %d" % uid))
+
+    def group_now(self):
+        d = self.desk
+        msgs = d.sent(GROUP)
+        cards = [m for m in msgs if "Заявка №" in m["text"] and "Новые заявки" not in m["text"]]
+        lists = [m for m in msgs if "Новые заявки" in m["text"]]
+        return cards, lists
+
+    def test_twelve_new_tickets_at_once_go_as_a_list_each_claimable_from_it(self):
+        d = self.desk
+        self.cashiers_write([CASHIER] + OTHERS)
+        d.settled(60)
+        cards, lists = self.group_now()
+        self.assertLessEqual(len(cards), 3, [m["text"][:40] for m in cards])
+        self.assertEqual(len(lists), 1, [m["text"][:40] for m in lists])
+        lst = lists[0]
+        # Every ticket once: on its card, or on the list.
+        shown = [int(n) for m in cards for n in re.findall(r"Заявка №(\d+)", m["text"])]
+        shown += numbers(lst["text"])
+        self.assertEqual(sorted(shown), list(range(1, 13)))
+        self.assertLessEqual(len(lst["text"]), 4096)
+        self.assertIn("Новые заявки: %d" % len(numbers(lst["text"])), lst["text"])
+        for n in numbers(lst["text"]):
+            button(lst, "Взять №%d" % n)
+        # What the group was sent while they waited: far fewer than a card each.
+        self.assertLessEqual(len(d.sent(GROUP)), 4)
+
+        # Claimed from the list: the list says who has it, and its button is gone.
+        n = numbers(lst["text"])[2]
+        data = button(lst, "Взять №%d" % n)
+        press = d.press(ENGINEER, GROUP, lst["message_id"], data)
+        self.assertIn("ваша", d.answered(press)["text"])
+        self.assertEqual(d.sql("select status from tickets where id = %d" % n), "claimed")
+        lst = d.wait_for(GROUP, lambda m: m["message_id"] == lst["message_id"] and
+                         re.search(r"№%d · P\d · [^\n]* · ✋ Иван" % n, m["text"]),
+                         what="the list showing who took №%d" % n)
+        self.assertNotIn("Взять №%d" % n, [b["text"] for b in lst["buttons"]])
+        self.assertEqual(len([b for b in lst["buttons"]]), len(numbers(lst["text"])) - 1)
+        # The button pressed again (a client that had not redrawn yet): nothing changes.
+        again = d.press(ENGINEER, GROUP, lst["message_id"], data)
+        d.answered(again)
+        self.assertEqual(d.sql("select count(*) from tickets where status = 'claimed'"), "1")
+        self.no_429()
+
+    def test_a_reply_to_the_list_reaches_the_cashier_whose_line_it_quotes(self):
+        d = self.desk
+        self.cashiers_write([CASHIER] + OTHERS)
+        d.settled(60)
+        _, lists = self.group_now()
+        lst = lists[0]
+        listed = numbers(lst["text"])
+        who = next(uid for uid in OTHERS if self.ticket_of(uid) in listed[1:])
+        n = self.ticket_of(who)
+
+        # By the number on the line.
+        d.engineer_says("Проверьте бумагу", reply_to=lst["message_id"], quote="№%d" % n)
+        d.wait_text(who, "Проверьте бумагу")
+        # By the words of the line (its title), without the number.
+        other = next(uid for uid in OTHERS if uid != who and self.ticket_of(uid) in listed)
+        d.engineer_says("Перезагрузите кассу", reply_to=lst["message_id"],
+                        quote="Касса %d не печатает" % other)
+        d.wait_text(other, "Перезагрузите кассу")
+
+        # A reply quoting nothing: the engineer is told how; no cashier hears it.
+        d.engineer_says("Кто это?", reply_to=lst["message_id"])
+        d.wait_text(GROUP, "Это список новых заявок")
+        d.settled()
+        for uid in [CASHIER] + OTHERS:
+            self.assertNotIn("Кто это?", [m["text"] for m in d.sent(uid)])
+        self.assertEqual(len([m for m in d.sent(who) if "Проверьте бумагу" in m["text"]]), 1)
+        self.no_429()
+
+    def test_kill_9_with_the_list_on_its_way_leaves_one_list(self):
+        d = self.desk
+        for uid in OTHERS[:6]:
+            d.another_cashier_joins(uid, "Кассир %d" % uid)
+        d.settled(60)
+        # The first card goes at once: the group's allowance is then spent for 3 s.
+        d.cashier_says("Касса не печатает чеки")
+        d.wait_text(GROUP, "Заявка №1")
+        # The next call to the group reaches Telegram; its answer would take 10 s.
+        d.control("fault", {"method": "sendMessage", "kind": "delay", "seconds": 10,
+                            "apply": True, "chat_id": GROUP})
+        for uid in OTHERS[:6]:
+            d.says(uid, "Кассир %d" % uid, "Касса %d не печатает чеки" % uid)
+        end = time.time() + 30
+        while not self.group_now()[1]:
+            self.assertLess(time.time(), end, "no list reached the group")
+            time.sleep(0.05)
+        d.daemon.send_signal(signal.SIGKILL)
+        d.daemon.wait(10)
+        d.start()
+        d.settled(60)
+
+        def lists_sent():
+            return [m for m in d.control("history", query="?chat_id=%d" % GROUP)["messages"]
+                    if m["_by_bot"] and "Новые заявки" in m.get("text", "")]
+        # The probe for the copy and its delete, each within the group's allowance.
+        end = time.time() + 20
+        while not any(m["_deleted"] for m in lists_sent()) and time.time() < end:
+            time.sleep(0.2)
+        history = lists_sent()
+        self.assertEqual(len([m for m in history if not m["_deleted"]]), 1, history)
+        self.assertEqual(len(history), 2)
+        self.assertTrue(history[0]["_deleted"])
+        lst = next(m for m in history if not m["_deleted"])
+        self.assertEqual(sorted(numbers(lst["text"])), list(range(2, 8)))
+        # Nothing else of theirs came twice: no card of a listed ticket.
+        cards, _ = self.group_now()
+        self.assertEqual([re.findall(r"Заявка №(\d+)", m["text"]) for m in cards], [["1"]])
+
+
+if __name__ == "__main__":
+    unittest.main()
