@@ -10,6 +10,8 @@
 #                                   # pass over 10,000 firing alerts), then
 #                                   # bench/alert_net_bench.py OPTIONS (fault to card,
 #                                   # a storm of 500 tills, memory); about 25 minutes
+#   bench/run.sh newlist [OPTIONS]  # issue 18: 200 new tickets in a minute under the
+#                                   # group's 20 a minute (bench/newlist_bench.py)
 set -eu
 cd "$(dirname "$0")/.."
 make >/dev/null
@@ -20,6 +22,10 @@ echo "== load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "${1:-}" = busy ]; then
 	shift
 	exec python3 bench/busy_bench.py "$@"
+fi
+if [ "${1:-}" = newlist ]; then
+	shift
+	exec python3 bench/newlist_bench.py "$@"
 fi
 if [ "${1:-}" = alerts ]; then
 	shift

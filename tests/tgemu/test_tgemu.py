@@ -426,6 +426,23 @@ class Validation(Base):
         self.assertEqual(self.ok("sendMessage", chat_id=20, text="y", reply_parameters={"message_id": mid})
                          ["reply_to_message"]["message_id"], mid)
 
+    def test_a_reply_may_quote_a_part_of_the_message_it_answers(self):
+        m = self.ok("sendMessage", chat_id=20, text="🆕 <b>Новые</b>\n№2 · касса\n№3 · весы",
+                    parse_mode="HTML")
+        u = self.user_says(20, "проверьте", reply_to_message_id=m["message_id"], quote="№3 · весы")
+        q = u["message"]["quote"]
+        self.assertEqual((q["text"], q["is_manual"]), ("№3 · весы", True))
+        self.assertEqual(q["position"], len("🆕 Новые\n№2 · касса\n".encode("utf-16-le")) // 2)
+        self.assertEqual(u["message"]["reply_to_message"]["message_id"], m["message_id"])
+        st, _, raw = http("POST", "%s/control/message" % self.base, json.dumps(
+            {"from": {"id": 20}, "text": "x", "reply_to_message_id": m["message_id"],
+             "quote": "№4"}).encode(), {"Content-Type": "application/json"})
+        self.assertEqual(st, 400, raw)
+        st, _, raw = http("POST", "%s/control/message" % self.base, json.dumps(
+            {"from": {"id": 20}, "text": "x", "quote": "№2"}).encode(),
+            {"Content-Type": "application/json"})
+        self.assertEqual(st, 400, raw)
+
     def test_callback_queries(self):
         kb = {"inline_keyboard": [[{"text": "Взять", "callback_data": "take:1"}]]}
         m = self.ok("sendMessage", chat_id=20, text="card", reply_markup=kb)

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""A morning of new tickets (issue 18, «Новые заявки»): the real daemon
+against tests/tgemu with Telegram's limits on and every Bot API call
+delayed.
+
+  python3 bench/newlist_bench.py [--cashiers 200] [--window 60]
+                                 [--delay 150] [--timeout 1200] [--json FILE]
+
+Set-up (limits off, not measured): the cashiers join by their invites.
+Then the daemon restarts with the default rates, the emulator's limits on,
+and each cashier reports a problem, all of them spread evenly over
+`window` seconds: as many new tickets.
+
+For each ticket: the time from the cashier's message to the moment the
+emulator first holds a message of the bot in the engineers' group that
+shows it (its card, «Заявка №N», or its line on a list, «№N · P»),
+polled every 0.1 s. Printed: p50, p99, the last; the group's messages
+(sent or edited) and in its busiest minute (Telegram allows about 20);
+how many lists and cards; the 429 answers.
+"""
+import argparse
+import json
+import os
+import re
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "e2e"))
+from busy_bench import FAST, config, log, pct, wait_count  # noqa: E402
+from harness import GROUP, Desk  # noqa: E402
+
+SHOWN = re.compile(r"Заявка №(\d+)|№(\d+) · P")
+
+
+def set_up(d, cashiers):
+    d.setup_chain()
+    d.control("limits", {"on": False})
+    config(d, FAST)
+    d.start()
+    ids = [7000 + i for i in range(cashiers)]
+    codes = [d.invite("cashier") for _ in ids]
+    for uid, code in zip(ids, codes):
+        d.says(uid, "Кассир %d" % uid, "/start " + code)
+    wait_count(d, "select count(*) from people where role = 'cashier'", len(ids))
+    d.settled(300)
+    log("%d cashiers joined" % len(ids))
+    return ids
+
+
+def morning(d, ids, window, timeout):
+    seq, written, seen = 0, {}, {}
+    gap = window / float(len(ids))
+    calls_from = d.control("calls")["last_seq"]
+    start = time.time()
+
+    def poll():
+        nonlocal seq
+        r = d.control("sent", query="?chat_id=%d&since=%d" % (GROUP, seq))
+        now = time.time()
+        for m in r["messages"]:
+            for card, line in SHOWN.findall(m["text"]):
+                seen.setdefault(int(card or line), now)
+        seq = max(seq, r["last_seq"])
+
+    next_poll = start
+    for n, uid in enumerate(ids):
+        at = start + n * gap
+        while time.time() < at:
+            if time.time() >= next_poll:
+                poll()
+                next_poll = time.time() + 0.1
+            time.sleep(min(0.01, max(0.0, at - time.time())))
+        written[uid] = time.time()
+        d.says(uid, "Кассир %d" % uid, "Касса %d не печатает чеки" % uid)
+    log("%d problems reported in %.1f s" % (len(ids), time.time() - start))
+    wait_count(d, "select count(*) from tickets", len(ids), timeout)
+    owner = {}
+    for line in d.sql("select t.id, p.tg_user_id from tickets t"
+                      " join people p on p.id = t.cashier_id").splitlines():
+        t, uid = line.split("|")
+        owner[int(t)] = int(uid)
+    end = start + timeout
+    while len(seen) < len(ids) and time.time() < end:
+        poll()
+        time.sleep(0.1)
+    lat = [seen[t] - written[owner[t]] for t in seen if t in owner]
+    calls = [c for c in d.control("calls")["calls"] if c["seq"] > calls_from]
+    group = sorted(c["at"] for c in calls if c["chat_id"] == GROUP and c["status"] == 200
+                   and c["method"] in ("sendMessage", "editMessageText", "editMessageReplyMarkup"))
+    busiest = max([sum(1 for t in group if s <= t < s + 60) for s in group] or [0])
+    sent = d.sent(GROUP)
+    return {"tickets": len(ids), "shown": len(lat),
+            "p50_s": round(pct(lat, 50), 2), "p99_s": round(pct(lat, 99), 2),
+            "last_s": round(max(lat), 2) if lat else None,
+            "lists": sum(1 for m in sent if "Новые заявки" in m["text"]),
+            "cards": sum(1 for m in sent if "Заявка №" in m["text"]),
+            "group_messages": len(group), "group_busiest_minute": busiest,
+            "errors429": d.control("stats")["errors429"]}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cashiers", type=int, default=200)
+    ap.add_argument("--window", type=float, default=60)
+    ap.add_argument("--delay", type=float, default=150)
+    ap.add_argument("--timeout", type=float, default=1200)
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    d = Desk(limits=True, delay_ms=a.delay)
+    try:
+        ids = set_up(d, a.cashiers)
+        d.stop()
+        config(d, "")
+        d.control("limits", {"on": True})
+        d.start()
+        r = morning(d, ids, a.window, a.timeout)
+        d.stop()
+    finally:
+        d.close()
+    r.update({"window_s": a.window, "delay_ms": a.delay})
+    print("new tickets: %(tickets)d from as many cashiers in %(window_s).0f s, %(delay_ms).0f ms a call" % r)
+    print("  cashier -> in front of the engineers: p50 %(p50_s)s s, p99 %(p99_s)s s, last %(last_s)s s"
+          " (%(shown)d of %(tickets)d shown)" % r)
+    print("  group: %(group_messages)d messages (%(lists)d lists, %(cards)d cards), busiest minute"
+          " %(group_busiest_minute)d; 429 answers: %(errors429)d" % r)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(r, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
