@@ -5,7 +5,10 @@
 #include "bot/alert.h"
 #include "bot/dialog.h"
 #include "core/tz.h"
+#include "bot/relay.h"
+#include "storage/card_lists.h"
 #include "storage/mail_in.h"
+#include "storage/outbox.h"
 #include "storage/relays.h"
 #include "storage/sla.h"
 #include "storage/ticket.h"
@@ -213,6 +216,26 @@ static int card_send(struct dialog *d, int64_t ticket_id, bool edit)
 int card_post(struct dialog *d, int64_t ticket_id)
 {
 	return card_send(d, ticket_id, false);
+}
+
+int card_to_assignee(struct dialog *d, int64_t ticket_id, int64_t assignee_id)
+{
+	struct card c;
+	int64_t chat = dialog_ticket_chat(d, ticket_id), message, list, to;
+	if (!chat || !db_link_message(d->db, ticket_id, link_role_name(LINK_CARD), chat, &message))
+		return 0;
+	int rc = db_list_of_ticket(d->db, ticket_id, chat, &list, &message);
+	if (!rc)
+		rc = relay_chat(d, assignee_id, chat, &to);
+	if (rc || !to)
+		return rc == TD_ENOTFOUND ? 0 : rc;
+	if ((rc = card_render(d, ticket_id, &c)))
+		return rc;
+	/* Its buttons are the group's: in a private chat, /close N. */
+	free(c.keyboard);
+	rc = reply_say_parts(d, to, &c.parts, NULL, 0, ticket_id, link_role_name(LINK_RELAY));
+	buf_release(&c.parts);
+	return rc;
 }
 
 int card_update(struct dialog *d, int64_t ticket_id)

@@ -116,6 +116,13 @@ int dialog_state(struct dialog *d, int64_t person_id, enum dialog_state *out, in
 /* The ticket's card (engineers' chat) and its buttons for its state. */
 int card_post(struct dialog *d, int64_t ticket_id);
 int card_update(struct dialog *d, int64_t ticket_id);
+/*
+ * A ticket the group shows only as a line of «Новые заявки»
+ * (bot/newlist.h) was claimed: its whole card goes to the assignee's
+ * private chat (where the conversation follows them), a reply to it
+ * reaching the cashier. Nothing for a ticket with a card of its own.
+ */
+int card_to_assignee(struct dialog *d, int64_t ticket_id, int64_t assignee_id);
 
 /* "/cmd" or "/cmd@bot" at the start of text: the argument after it, or NULL. */
 const char *dialog_command_arg(const char *text, const char *cmd);

@@ -62,6 +62,7 @@ enum {
 	N_SLA_OWNERS = 1u << 19,        /* a breach, to the organisation's owners */
 	N_ENGINEERS_CASHIER_MOVED = 1u << 20,
 	N_FORECAST_OWNERS = 1u << 21,   /* a planned replacement, to the organisation's owners */
+	N_ASSIGNEE_CARD = 1u << 22,     /* the whole card, privately, when the group shows a list's line */
 };
 /* The notices that speak to the ticket's cashier: by letter when they wrote by e-mail. */
 #define N_TO_CASHIER (N_CASHIER_OPENED | N_CASHIER_CLAIMED | N_CASHIER_REPLY | N_CASHIER_RESOLVED | \
@@ -87,7 +88,7 @@ static const struct rule rules[TICKET_EVENT_COUNT] = {
 	[EV_MESSAGE] = { FROM_OPEN, BY_CASHIER, TO_SAME, ASSIGNEE_KEEP, HISTORY_MESSAGE,
 			 SLA_EFFECT_RESUME, N_ENGINEERS_MESSAGE },
 	[EV_CLAIM] = { FROM(TICKET_NEW), BY_ENGINEER, TICKET_CLAIMED, ASSIGNEE_ACTOR, HISTORY_CLAIMED,
-		       SLA_EFFECT_REACTED, N_CARD_UPDATE | N_CASHIER_CLAIMED },
+		       SLA_EFFECT_REACTED, N_CARD_UPDATE | N_ASSIGNEE_CARD | N_CASHIER_CLAIMED },
 	[EV_RELEASE] = { FROM(TICKET_CLAIMED), BY_ASSIGNEE | BY_ADMIN, TICKET_NEW, ASSIGNEE_NONE,
 			 HISTORY_RELEASED, SLA_EFFECT_NONE, N_CARD_UPDATE, .clears_state = true },
 	[EV_REPLY] = { FROM_UNFINISHED, BY_ENGINEER, TO_SAME, ASSIGNEE_KEEP, HISTORY_REPLY,
@@ -524,6 +525,7 @@ static int notice(struct change *c, unsigned which)
 	case N_SLA_ENGINEERS: rc = sla_watch_tell(d, c->a->timer, sla_notice_of(c), false); break;
 	case N_SLA_OWNERS: rc = sla_watch_tell(d, c->a->timer, sla_notice_of(c), true); break;
 	case N_FORECAST_OWNERS: rc = forecast_tell_owners(d, c->t.id); break;
+	case N_ASSIGNEE_CARD: rc = card_to_assignee(d, c->t.id, c->assignee); break;
 	}
 	buf_release(&b);
 	return rc;

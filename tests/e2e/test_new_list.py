@@ -84,10 +84,28 @@ class NewList(DeskTest):
                          what="the list showing who took №%d" % n)
         self.assertNotIn("Взять №%d" % n, [b["text"] for b in lst["buttons"]])
         self.assertEqual(len([b for b in lst["buttons"]]), len(numbers(lst["text"])) - 1)
+        # The engineer has the whole card in the private chat, and answers the cashier from it.
+        card = d.wait_text(ENGINEER, "Заявка №%d" % n)
+        self.assertIn("Кассир:", card["text"])
+        who = int(d.sql("select p.tg_user_id from tickets t join people p on p.id = t.cashier_id"
+                        " where t.id = %d" % n))
+        d.says(ENGINEER, "Иван", "Выезжаю", reply_to=card["message_id"])
+        d.wait_text(who, "Выезжаю")
+        # A ticket with a card of its own gets none privately: the group's card says it all.
+        first = cards[0]
+        mine = int(re.search(r"Заявка №(\d+)", first["text"]).group(1))
+        d.press(ENGINEER, GROUP, first["message_id"], button(first, "Взять"))
+        d.wait_for(GROUP, lambda m: m["message_id"] == first["message_id"] and "в работе" in m["text"],
+                   what="the card claimed")
+        d.settled()
+        self.assertEqual([m["text"][:40] for m in d.sent(ENGINEER)
+                          if "Заявка №%d · P" % mine in m["text"]], [])
+        self.assertEqual(len([m for m in d.sent(ENGINEER) if "Заявка №%d · P" % n in m["text"]]), 1)
+
         # The button pressed again (a client that had not redrawn yet): nothing changes.
         again = d.press(ENGINEER, GROUP, lst["message_id"], data)
         d.answered(again)
-        self.assertEqual(d.sql("select count(*) from tickets where status = 'claimed'"), "1")
+        self.assertEqual(d.sql("select count(*) from tickets where status = 'claimed'"), "2")
         self.no_429()
 
     def test_a_reply_to_the_list_reaches_the_cashier_whose_line_it_quotes(self):
