@@ -150,15 +150,27 @@ int newlist_render(struct db *db, const int64_t *tickets, size_t n, size_t budge
 	return rc;
 }
 
-/* Whether quote names ticket id by its number: «№12», «#12», and no digit follows. */
+/*
+ * Whether quote names ticket id by its number as the list's lines begin:
+ * «№12 ·» (or «#12 ·», or the number alone) at the start of one of its
+ * lines. A «№N» within a title or a store's name («Касса №2», «Магазин
+ * №2») is words, not a ticket.
+ */
 static bool names_number(const char *quote, int64_t id)
 {
 	char num[32];
-	int len = snprintf(num, sizeof(num), "%lld", (long long)id);
-	for (const char *p = quote; (p = strstr(p, num)); p++) {
-		bool before = (p - quote >= 3 && !memcmp(p - 3, "№", 3)) ||
-			      (p > quote && p[-1] == '#');
-		if (before && !(p[len] >= '0' && p[len] <= '9'))
+	size_t len = (size_t)snprintf(num, sizeof(num), "%lld", (long long)id);
+	for (const char *line = quote, *nl; line; line = nl ? nl + 1 : NULL) {
+		const char *p = line + strspn(line, " ");
+		nl = strchr(line, '\n');
+		if (!strncmp(p, "№", strlen("№")))
+			p += strlen("№");
+		else if (*p == '#')
+			p++;
+		else
+			continue;
+		if (!strncmp(p, num, len) &&
+		    (!p[len] || p[len] == '\n' || !strncmp(p + len, " ·", strlen(" ·"))))
 			return true;
 	}
 	return false;

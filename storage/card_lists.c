@@ -39,7 +39,7 @@ int db_list_candidates(struct db *db, int64_t chat_id, int64_t now, struct waiti
 	int rc = db_query_each(db, "SELECT o.id, o.ticket_id FROM outbox o INDEXED BY outbox_queue"
 			       " WHERE o.state = 'pending' AND o.channel = 'telegram' AND o.chat_id = ?1"
 			       " AND o.link_role = 'card' AND o.edit_role IS NULL AND o.kind = 'text'"
-			       " AND o.ticket_id IS NOT NULL AND o.parts_sent = 0"
+			       " AND o.ticket_id IS NOT NULL AND o.parts_sent = 0 AND o.attempts = 0"
 			       " AND o.flight_after IS NULL AND o.not_before <= ?2"
 			       " AND NOT EXISTS (SELECT 1 FROM outbox e INDEXED BY outbox_ticket_pending"
 			       "  WHERE e.ticket_id = o.ticket_id AND e.state = 'pending'"
@@ -84,8 +84,9 @@ int db_list_sent(struct db *db, int64_t row_id, int64_t message_id, int64_t now)
 
 int db_list_release(struct db *db, int64_t row_id)
 {
-	int rc = db_run(db, "UPDATE outbox SET state = 'pending', list_row = NULL WHERE list_row = ?",
-			DB_BINDS(DB_INT(row_id)));
+	/* Tried once, as the list: each goes on its own now, never in a list again. */
+	int rc = db_run(db, "UPDATE outbox SET state = 'pending', list_row = NULL,"
+			" attempts = attempts + 1 WHERE list_row = ?", DB_BINDS(DB_INT(row_id)));
 	return rc ? rc : db_run(db, "DELETE FROM card_lists WHERE row_id = ?", DB_BINDS(DB_INT(row_id)));
 }
 
