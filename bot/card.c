@@ -218,6 +218,16 @@ int card_post(struct dialog *d, int64_t ticket_id)
 	return card_send(d, ticket_id, false);
 }
 
+int card_count(struct dialog *d, int64_t ticket_id)
+{
+	int64_t chat = dialog_ticket_chat(d, ticket_id), message, list;
+	/* Shown only as a line of a list, which has no count: the edit would change nothing. */
+	if (chat && db_link_message(d->db, ticket_id, link_role_name(LINK_CARD), chat, &message) &&
+	    !db_list_of_ticket(d->db, ticket_id, chat, &list, &message))
+		return db_relay_card_edited(d->db, ticket_id, d->now);
+	return card_update(d, ticket_id);
+}
+
 int card_to_assignee(struct dialog *d, int64_t ticket_id, int64_t assignee_id)
 {
 	struct card c;

@@ -116,6 +116,8 @@ int dialog_state(struct dialog *d, int64_t person_id, enum dialog_state *out, in
 /* The ticket's card (engineers' chat) and its buttons for its state. */
 int card_post(struct dialog *d, int64_t ticket_id);
 int card_update(struct dialog *d, int64_t ticket_id);
+/* card_update() for the count of relayed messages (bot/relay.h): nothing for a list's line. */
+int card_count(struct dialog *d, int64_t ticket_id);
 /*
  * A ticket the group shows only as a line of «Новые заявки»
  * (bot/newlist.h) was claimed: its whole card goes to the assignee's

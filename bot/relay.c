@@ -83,7 +83,7 @@ int relay_counted(struct dialog *d, int64_t ticket_id)
 	if (d->now >= next && (rc = card_room(d, ticket_id, &room)))
 		return rc;
 	if (room)
-		return card_update(d, ticket_id);
+		return card_count(d, ticket_id);
 	return db_relay_card_defer(d->db, ticket_id, next > d->now ? next : d->now);
 }
 
@@ -103,7 +103,7 @@ int relay_tick(struct dialog *d)
 			after = due[i];
 			/* No room: it stays due, and is looked at again next tick. */
 			if (!(rc = card_room(d, due[i].ticket_id, &room)) && room) {
-				rc = card_update(d, due[i].ticket_id);
+				rc = card_count(d, due[i].ticket_id);
 				edited++;
 			}
 		}

@@ -41,6 +41,8 @@ int db_list_candidates(struct db *db, int64_t chat_id, int64_t now, struct waiti
 			       " AND o.link_role = 'card' AND o.edit_role IS NULL AND o.kind = 'text'"
 			       " AND o.ticket_id IS NOT NULL AND o.parts_sent = 0 AND o.attempts = 0"
 			       " AND o.flight_after IS NULL AND o.not_before <= ?2"
+			       /* Still new: one taken meanwhile goes as its card, which shows who has it. */
+			       " AND EXISTS (SELECT 1 FROM tickets t WHERE t.id = o.ticket_id AND t.status = 'new')"
 			       " AND NOT EXISTS (SELECT 1 FROM outbox e INDEXED BY outbox_ticket_pending"
 			       "  WHERE e.ticket_id = o.ticket_id AND e.state = 'pending'"
 			       "  AND e.chat_id = ?1 AND e.id < o.id)"
@@ -84,9 +86,23 @@ int db_list_sent(struct db *db, int64_t row_id, int64_t message_id, int64_t now)
 
 int db_list_release(struct db *db, int64_t row_id)
 {
+	/*
+	 * The list's row is its first card again, from the copy held for it:
+	 * in its place, before the rows its ticket queued after it.
+	 */
+	int rc = db_run(db, "UPDATE outbox SET (link_role, msg_key, args, actions) ="
+			" (SELECT c.link_role, c.msg_key, c.args, c.actions FROM outbox c"
+			"  WHERE c.list_row = ?1 AND c.ticket_id = outbox.ticket_id),"
+			" state = 'pending', attempts = attempts + 1, flight_after = NULL, message_id = NULL"
+			" WHERE id = ?1 AND link_role = 'list'", DB_BINDS(DB_INT(row_id)));
+	if (!rc)
+		rc = db_run(db, "DELETE FROM outbox WHERE list_row = ?1"
+			    " AND ticket_id = (SELECT ticket_id FROM outbox WHERE id = ?1)",
+			    DB_BINDS(DB_INT(row_id)));
 	/* Tried once, as the list: each goes on its own now, never in a list again. */
-	int rc = db_run(db, "UPDATE outbox SET state = 'pending', list_row = NULL,"
-			" attempts = attempts + 1 WHERE list_row = ?", DB_BINDS(DB_INT(row_id)));
+	if (!rc)
+		rc = db_run(db, "UPDATE outbox SET state = 'pending', list_row = NULL,"
+			    " attempts = attempts + 1 WHERE list_row = ?", DB_BINDS(DB_INT(row_id)));
 	return rc ? rc : db_run(db, "DELETE FROM card_lists WHERE row_id = ?", DB_BINDS(DB_INT(row_id)));
 }
 
@@ -116,10 +132,13 @@ int db_list_of_ticket(struct db *db, int64_t ticket_id, int64_t chat_id, int64_t
 
 int db_list_by_message(struct db *db, int64_t chat_id, int64_t message_id, int64_t *row_id)
 {
-	int rc = db_query_int(db, "SELECT id FROM outbox INDEXED BY outbox_chat WHERE chat_id = ?"
-			      " AND state = 'sent' AND message_id = ? AND link_role = 'list'",
-			      DB_BINDS(DB_INT(chat_id), DB_INT(message_id)), row_id);
-	return rc;
+	/* The message is linked to the list's first ticket: its lists, not the chat's history. */
+	return db_query_int(db, "SELECT o.id FROM tg_links k"
+			    " JOIN card_lists l ON l.ticket_id = k.ticket_id"
+			    " JOIN outbox o ON o.id = l.row_id"
+			    " WHERE k.chat_id = ?1 AND k.message_id = ?2 AND k.role = 'list'"
+			    " AND o.chat_id = ?1 AND o.message_id = ?2 AND o.link_role = 'list'",
+			    DB_BINDS(DB_INT(chat_id), DB_INT(message_id)), row_id);
 }
 
 int db_list_tickets(struct db *db, int64_t row_id, int64_t *out, size_t max, size_t *n)

@@ -25,7 +25,7 @@ struct waiting_card {
 /*
  * The new tickets' cards waiting for group chat_id that may go as a
  * list, oldest first, at most max (*n): due by now, never tried, each
- * the first waiting row of its ticket in the chat.
+ * the first waiting row of its ticket in the chat, the ticket still new.
  */
 int db_list_candidates(struct db *db, int64_t chat_id, int64_t now, struct waiting_card *out,
 		       size_t max, size_t *n);
@@ -38,7 +38,10 @@ int db_list_make(struct db *db, const struct waiting_card *cards, size_t n, cons
 		 const char *actions);
 /* List row_id went as message_id: the cards it holds went with it. */
 int db_list_sent(struct db *db, int64_t row_id, int64_t message_id, int64_t now);
-/* List row_id can never go: the cards it holds wait again, each to go on its own. */
+/*
+ * List row_id can never go: it is its first card again, in its place, and
+ * the cards it holds wait again; each goes on its own, never in a list.
+ */
 int db_list_release(struct db *db, int64_t row_id);
 /*
  * The newest list in chat_id showing ticket_id: its row and message

@@ -16,7 +16,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import CASHIER, ENGINEER, GROUP, DeskTest, button  # noqa: E402
+from harness import CASHIER, ENGINEER, GROUP, Desk, DeskTest, button  # noqa: E402
 
 OTHERS = [7100 + i for i in range(11)]
 
@@ -25,7 +25,9 @@ def numbers(text):
     return [int(n) for n in re.findall(r"№(\d+) · P", text)]
 
 
-class NewList(DeskTest):
+class Lists(DeskTest):
+    """What the tests below share: cashiers reporting, what the group got."""
+
     def no_429(self):
         self.assertEqual([c for c in self.desk.control("calls")["calls"] if c["status"] == 429], [])
 
@@ -54,6 +56,9 @@ class NewList(DeskTest):
         lists = [m for m in msgs if "Новые заявки" in m["text"]]
         return cards, lists
 
+
+
+class NewList(Lists):
     def test_twelve_new_tickets_at_once_go_as_a_list_each_claimable_from_it(self):
         d = self.desk
         self.cashiers_write([CASHIER] + OTHERS)
@@ -174,6 +179,80 @@ class NewList(DeskTest):
         # Nothing else of theirs came twice: no card of a listed ticket.
         cards, _ = self.group_now()
         self.assertEqual([re.findall(r"Заявка №(\d+)", m["text"]) for m in cards], [["1"]])
+
+
+class Conversation(Lists):
+    """The conversation of a ticket taken from a list, with the card's
+    count edited as often as it may be (card_every = 1 s)."""
+
+    def setUp(self):
+        self.desk = Desk(extra_config="card_every = 1s\n")
+        self.addCleanup(self.desk.close)
+        self.desk.setup_chain()
+        self.desk.start()
+        self.desk.register()
+
+    def test_the_conversation_of_a_listed_ticket_costs_the_group_nothing(self):
+        d = self.desk
+        self.cashiers_write(OTHERS[:5] + [CASHIER])
+        d.settled(60)
+        _, lists = self.group_now()
+        lst = lists[0]
+        n = self.ticket_of(CASHIER)
+        self.assertIn(n, numbers(lst["text"]))
+        d.press(ENGINEER, GROUP, lst["message_id"], button(lst, "Взять №%d" % n))
+        d.wait_text(ENGINEER, "Заявка №%d" % n)
+        d.wait_for(GROUP, lambda m: m["message_id"] == lst["message_id"] and "✋ Иван" in m["text"],
+                   what="the list showing who took it")
+        d.settled()
+        edits = lambda: [c for c in d.control("calls")["calls"]   # noqa: E731
+                         if c["chat_id"] == GROUP and c["method"].startswith("editMessage")]
+        before = len(edits())
+        for w in ["бумага есть", "чек не выходит", "перезагрузила"]:
+            d.cashier_says(w)
+            d.wait_text(ENGINEER, w)
+        time.sleep(3)   # three ticks of the count's edit
+        d.settled()
+        # The list has no count to show: the group is not called at all.
+        self.assertEqual(len(edits()), before, edits()[before:])
+        self.no_429()
+
+
+class Refused(Lists):
+    """The bot is removed from the engineers' group: Telegram refuses a list
+    for good. Its cards go one by one, each refused once, and the group's
+    queue is empty again; never a new list of the same cards, refused every
+    group slot for ever."""
+
+    def test_a_list_refused_for_good_lets_its_cards_go_one_by_one_and_stops(self):
+        d = self.desk
+        for uid in OTHERS[:6]:
+            d.another_cashier_joins(uid, "Кассир %d" % uid)
+        d.settled(60)
+        # The bot is removed from the engineers' group: every call to it is refused (403).
+        d.control("kick", {"chat_id": GROUP, "kicked": True})
+        for uid in [CASHIER] + OTHERS[:6]:
+            d.says(uid, "Кассир %d" % uid, "Касса %d не печатает чеки" % uid)
+        end = time.time() + 30
+        while int(d.sql("select count(*) from tickets")) < 7:
+            self.assertLess(time.time(), end, "the tickets were not opened")
+            time.sleep(0.1)
+
+        def waiting():
+            return int(d.sql("select count(*) from outbox where chat_id = %d and state = 'pending'"
+                             % GROUP))
+        # One list, then its cards one by one, each refused: about 8 group slots of 3 s.
+        end = time.time() + 60
+        while waiting() and time.time() < end:
+            time.sleep(0.5)
+        calls = [c for c in d.control("calls")["calls"]
+                 if c["chat_id"] == GROUP and c["method"] == "sendMessage"]
+        self.assertEqual(waiting(), 0, "the group's rows are still waiting after %d refused calls"
+                         % len(calls))
+        self.assertLessEqual(len(calls), 7 + 1)
+        lists = int(d.sql("select count(*) from outbox where link_role = 'list'"))
+        self.assertLessEqual(lists, 1)
+
 
 
 if __name__ == "__main__":
