@@ -7,6 +7,7 @@ message, the header once and each piece under its time, as in the group.
 - 30 cashiers write 5 messages each at once: every word reaches the
   engineer once, in order per ticket, in fewer messages than words, with
   no 429; the engineer's reply to a merged message reaches its cashier.
+- A photo among the words is not merged and keeps its place.
 - kill -9 while a merged message is on its way (Telegram has it, the bot
   does not know): after the restart every word is in the engineer's chat
   once, the copy from before the crash deleted.
@@ -98,7 +99,7 @@ class ManyTickets(unittest.TestCase):
         self.assertEqual(no_429(d), [])
 
 
-class InFlight(DeskTest):
+class OneTicket(DeskTest):
     def claimed(self):
         d = self.desk
         d.cashier_says("Касса не печатает чек")
@@ -124,6 +125,26 @@ class InFlight(DeskTest):
             d.cashier_says(t)
         return d.wait_for(ENGINEER, lambda m: all(t in m["text"] for t in texts[1:]), timeout=20,
                           what="the merged message")
+
+    def test_a_photo_among_the_words_is_not_merged_and_keeps_its_place(self):
+        d = self.desk
+        self.claimed()
+        # The first goes at once and is answered late: the rest wait together.
+        d.control("fault", {"method": "sendMessage", "kind": "delay", "seconds": 2,
+                            "apply": True, "chat_id": ENGINEER})
+        d.cashier_says("до-0")
+        d.wait_text(ENGINEER, "до-0")
+        for w in ["до-1", "до-2"]:
+            d.cashier_says(w)
+        d.says(CASHIER, "Анна", photo=True, caption="вот экран")
+        for w in ["после-1", "после-2"]:
+            d.cashier_says(w)
+        d.settled(30)
+        shown = [(m["kind"], re.findall(r"(?:до|после)-\d|вот экран", m["text"]))
+                 for m in d.sent(ENGINEER) if "№1" in m["text"]]
+        self.assertEqual(shown, [("text", ["до-0"]), ("text", ["до-1", "до-2"]),
+                                 ("photo", ["вот экран"]), ("text", ["после-1", "после-2"])])
+        self.assertEqual(no_429(d), [])
 
     def test_kill_9_with_a_merged_message_in_flight_shows_every_word_once(self):
         d = self.desk
