@@ -18,7 +18,8 @@ emulator first holds a message of the bot, in the engineers' group or in
 an engineer's private chat, that carries its words (the group and the
 engineer's chat are polled every 0.1 s). Printed: p50, p99, the last, how
 many arrived; the group's own messages (sent or edited) in the busiest
-minute of the burst (Telegram allows about 20) and the 429 answers.
+minute of the burst (Telegram allows about 20), the messages sent to the
+engineers' private chats during it, and the 429 answers.
 `--relay` writes `[telegram] relay = ...` (a key issue 18 item 1 adds; leave
 it out on a daemon that does not know it).
 """
@@ -139,7 +140,9 @@ def burst(d, ids, per, window, timeout, engineers):
                    and c["method"] in ("sendMessage", "sendPhoto", "sendDocument",
                                        "editMessageText", "editMessageReplyMarkup"))
     busiest = max([sum(1 for t in group if s <= t < s + 60) for s in group] or [0])
-    return {"messages": total, "arrived": len(lat),
+    private = [c for c in calls if c["chat_id"] in engineers and c["status"] == 200
+               and c["method"] in ("sendMessage", "sendPhoto", "sendDocument")]
+    return {"messages": total, "arrived": len(lat), "private_messages": len(private),
             "p50_s": round(pct(lat, 50), 2), "p99_s": round(pct(lat, 99), 2),
             "last_s": round(max(lat), 2) if lat else None,
             "group_messages": len(group), "group_busiest_minute": busiest,
@@ -178,7 +181,7 @@ def main():
     print("  cashier -> engineer: p50 %(p50_s)s s, p99 %(p99_s)s s, last %(last_s)s s"
           " (%(arrived)d of %(messages)d arrived)" % r)
     print("  group: %(group_messages)d messages, busiest minute %(group_busiest_minute)d;"
-          " 429 answers: %(errors429)d" % r)
+          " engineers' private chats: %(private_messages)d messages; 429 answers: %(errors429)d" % r)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(r, f, indent=1)

@@ -231,7 +231,7 @@ struct row {
 	int64_t flight_after;   /* -1, or its call may have reached Telegram unanswered */
 	int64_t message_id, probe_end;
 	int64_t att_id;    /* the kept file a photo or document names ("att:ID"), 0: none */
-	bool relay;        /* the words relayed to a ticket's chat: may merge with the next */
+	bool relay;        /* words relayed to a ticket's chat (a group, a private chat): may merge with the next */
 	bool list;         /* «Новые заявки» (bot/newlist.h): the cards it holds go with it */
 	/*
 	 * It goes alone in its group, and nothing else while it flies: a
@@ -283,7 +283,7 @@ static void row_copy(struct row *out, const struct outbox_row *r)
 				      (list || !strcmp(r->edit_role, link_role_name(LINK_CARD))),
 			     .flight_after = r->flight_after, .message_id = r->message_id,
 			     .probe_end = r->probe_end, .created_at = r->created_at,
-			     .relay = r->n.chat_id < 0 && r->n.kind == NOTICE_SAY &&
+			     .relay = r->n.kind == NOTICE_SAY &&
 				      !strcmp(r->link_role, link_role_name(LINK_RELAY)) };
 	if (r->n.kind == NOTICE_PHOTO || r->n.kind == NOTICE_DOCUMENT)
 		attachment_ref_id(r->n.ref, &out->att_id);
@@ -521,15 +521,24 @@ static void settle(struct sender *s, const struct row *r, size_t part)
  * Remembers, before the call of a card, the chat's last recorded message:
  * a crash or a time-out with the call in flight leaves the mark, and the
  * card sent again then looks for its copy after that message.
+ *
+ * The rows merged into r's message are marked too (an earlier try's mark
+ * stays, db_outbox_flying()): they may reach Telegram with it. Marked, a
+ * released ticket's relays stay in the chat they may have reached
+ * (db_relay_move()) rather than go to the group as well, and a merged
+ * row sent again apart from r looks for the copy itself.
  */
 static int mark_flying(struct sender *s, const struct row *r)
 {
 	int64_t last;
-	if (!r->watched || !r->n.chat_id || r->flight_after >= 0)
+	if (!r->watched || !r->n.chat_id || (r->flight_after >= 0 && !r->n_merged))
 		return 0;
 	int rc = db_begin(s->db);
-	if (!rc && !(rc = db_chat_last_message(s->db, r->n.chat_id, &last)) &&
-	    !(rc = db_outbox_flying(s->db, r->id, last)))
+	if (!rc)
+		rc = db_chat_last_message(s->db, r->n.chat_id, &last);
+	for (int i = -1; i < r->n_merged && !rc; i++)
+		rc = db_outbox_flying(s->db, i < 0 ? r->id : r->merged[i], last);
+	if (!rc)
 		rc = db_commit(s->db);
 	if (rc)
 		db_rollback(s->db);
@@ -933,9 +942,10 @@ static int collect_run(const struct outbox_row *r, void *arg)
 }
 
 /*
- * Starts head, a relay at the head of its ticket's stream, together with
- * the relays waiting right behind it, as one message (bot/coalesce.h);
- * alone when none wait or they cannot be read.
+ * Starts head, a relay at the head of its ticket's stream in a group (of
+ * its chat in a private chat), together with the ticket's relays waiting
+ * behind it, as one message (bot/coalesce.h); alone when none wait or
+ * they cannot be read.
  */
 static bool deliver_run(struct sender *s, const struct row *head)
 {
@@ -1126,8 +1136,14 @@ static int fill(struct sender *s)
 			/* The groups had their turn. */
 			if (rows[i].n.chat_id < 0 || rows[i].lane == OUTBOX_ANSWER)
 				continue;
+			/*
+			 * A relay takes its ticket's relays waiting in the chat
+			 * along: an engineer holding 200 busy tickets gets their
+			 * words in a few messages, not one a second each.
+			 */
 			if (!busy(s, &rows[i], false) && paced(s, rows[i].n.chat_id, &empty))
-				started += deliver(s, &rows[i]);
+				started += rows[i].relay ? deliver_run(s, &rows[i]) :
+					   deliver(s, &rows[i]);
 		}
 	}
 	for (int i = 0; i < b.n; i++)

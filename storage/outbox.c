@@ -155,12 +155,20 @@ int db_outbox_ticket_rows(struct db *db, int64_t chat_id, int64_t ticket_id, int
 			  int limit, int (*fn)(const struct outbox_row *, void *), void *arg)
 {
 	struct outbox_rows rows = { fn, arg, NULL };
-	/* A row waiting for its retry ends the run: those after it keep their place. */
+	/*
+	 * A row waiting for its retry ends the run: those after it keep their
+	 * place. In a private chat, so does any row tg_links will not hold:
+	 * the run never passes it, and db_chat_last_message() stays true.
+	 */
 	return db_query_each(db, "SELECT " ROW_COLUMNS("") " FROM outbox INDEXED BY outbox_queue"
 			     " WHERE state = 'pending' AND channel = 'telegram' AND chat_id = ?1"
 			     " AND ticket_id = ?2 AND id < coalesce((SELECT min(id) FROM outbox"
 			     "  WHERE state = 'pending' AND chat_id = ?1 AND ticket_id = ?2"
-			     "  AND not_before > ?3), 1 << 62) ORDER BY id LIMIT ?4",
+			     "  AND not_before > ?3), 1 << 62)"
+			     " AND id < coalesce((SELECT min(id) FROM outbox WHERE ?1 > 0"
+			     "  AND state = 'pending' AND chat_id = ?1"
+			     "  AND (ticket_id IS NULL OR coalesce(link_role, '') = '')), 1 << 62)"
+			     " ORDER BY id LIMIT ?4",
 			     DB_BINDS(DB_INT(chat_id), DB_INT(ticket_id), DB_INT(now), DB_INT(limit)),
 			     outbox_row, &rows);
 }
@@ -279,10 +287,13 @@ int db_outbox_probes(struct db *db, int (*fn)(const struct outbox_row *, void *)
 int db_chat_last_message(struct db *db, int64_t chat_id, int64_t *out)
 {
 	/*
-	 * A private chat's rows go out in id order; a group's streams among
-	 * its first max_in_flight pending rows (db_outbox_streams()), so its
-	 * newest message is held by one of its newest sent rows, not always
-	 * the newest. A long text's earlier parts are only in tg_links.
+	 * A private chat's rows go out in id order, but for a ticket's relays
+	 * merged into an earlier message, which tg_links holds and which
+	 * never pass a row it does not (db_outbox_ticket_rows()); a group's
+	 * streams among its first max_in_flight pending rows
+	 * (db_outbox_streams()), so its newest message is held by one of its
+	 * newest sent rows, not always the newest. A long text's earlier
+	 * parts are only in tg_links.
 	 */
 	return db_query_int(db, "SELECT max(coalesce((SELECT max(message_id) FROM (SELECT message_id"
 			    " FROM outbox INDEXED BY outbox_chat WHERE chat_id = ?1 AND state = 'sent'"

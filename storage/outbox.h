@@ -85,8 +85,10 @@ int db_outbox_streams(struct db *db, int64_t chat_id, int64_t now, int limit,
 
 /*
  * Calls fn, in id order, for ticket_id's first pending rows in chat_id
- * (its stream in a group), at most limit, up to the first not due by now:
- * what may go together with the stream's head (bot/coalesce.h).
+ * (its stream in a group), at most limit, up to the first not due by now
+ * and, in a private chat, up to the chat's first row that no ticket's
+ * message link will hold (no ticket or no link_role): what may go
+ * together with the stream's head (bot/coalesce.h).
  */
 int db_outbox_ticket_rows(struct db *db, int64_t chat_id, int64_t ticket_id, int64_t now,
 			  int limit, int (*fn)(const struct outbox_row *, void *), void *arg);

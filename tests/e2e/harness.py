@@ -26,6 +26,8 @@ TOKEN = "123456789:AAE-tgemu-test-token-not-a-secret-00"
 GROUP = -1001234
 CASHIER = 5001
 ENGINEER = 6001
+# The daemon's pace for setting up a busy desk: far above Telegram's (see Desk.busy_morning).
+FAST = "global_rate = 1000\nchat_rate = 1000\ngroup_rate = 60000\n"
 
 
 def free_port():
@@ -231,6 +233,53 @@ class Desk:
     def sql(self, query):
         r = subprocess.run(["sqlite3", self.db, query], capture_output=True, text=True, check=True)
         return r.stdout.strip()
+
+    def pace(self, text):
+        """Rewrites the [telegram] section's pace: FAST for a setup, "" for Telegram's."""
+        with open(self.cfg, encoding="utf-8") as f:
+            cfg = f.read().replace(FAST, "")
+        with open(self.cfg, "w", encoding="utf-8") as f:
+            f.write(cfg + text)
+
+    def wait_count(self, query, n, timeout=180):
+        """Waits until the number the SQL query counts reaches n."""
+        end = time.time() + timeout
+        while int(self.sql(query)) < n:
+            if time.time() > end:
+                raise AssertionError("%s: %s, not %d" % (query, self.sql(query), n))
+            time.sleep(0.2)
+
+    def busy_morning(self, engineers, cashiers):
+        """What a busy morning starts from, set up with the limits off and
+        the daemon at FAST: the engineers (user ids) and the cashiers join
+        by their invites, each cashier opens a ticket whose card reaches
+        the group, and the engineers take the tickets in turn by «Взять».
+        Then the daemon restarts at Telegram's pace, the limits on."""
+        self.setup_chain()
+        self.control("limits", {"on": False})
+        self.pace(FAST)
+        self.start()
+        for uid in engineers:
+            self.says(uid, "Инженер %d" % uid, "/start " + self.invite("engineer"))
+        for uid in cashiers:
+            self.says(uid, "Кассир %d" % uid, "/start " + self.invite("cashier"))
+        self.wait_count("SELECT count(*) FROM people WHERE role = 'cashier'", len(cashiers))
+        for uid in cashiers:
+            self.says(uid, "Кассир %d" % uid, "Касса %d не печатает чеки, бумага есть" % uid)
+        self.wait_count("SELECT count(*) FROM tickets", len(cashiers))
+        self.wait_count("SELECT count(*) FROM tg_links WHERE role = 'card'", len(cashiers))
+        self.settled(120)
+        cards = [m for m in self.sent(GROUP) if any(b["text"] == "Взять" for b in m["buttons"])]
+        if len(cards) != len(cashiers):
+            raise AssertionError("%d cards for %d tickets" % (len(cards), len(cashiers)))
+        for k, card in enumerate(cards):
+            self.press(engineers[k % len(engineers)], GROUP, card["message_id"], button(card, "Взять"))
+        self.wait_count("SELECT count(*) FROM tickets WHERE status = 'claimed'", len(cashiers))
+        self.settled(120)
+        self.stop()
+        self.pace("")
+        self.control("limits", {"on": True})
+        self.start()
 
     def register(self):
         """A cashier and an engineer join through their invite links."""

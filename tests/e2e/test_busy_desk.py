@@ -15,13 +15,12 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import GROUP, Desk, button  # noqa: E402
+from harness import GROUP, Desk  # noqa: E402
 
 CASHIERS = 200
 ENGINEERS = 20
 PER = 5
 WINDOW = 60.0
-FAST = "global_rate = 1000\nchat_rate = 1000\ngroup_rate = 60000\n"
 MARK = re.compile(r"q(\d+)n(\d+)z")
 
 
@@ -30,51 +29,13 @@ class BusyDesk(unittest.TestCase):
         self.d = Desk(limits=True)
         self.addCleanup(self.d.close)
 
-    def rates(self, text):
-        """Rewrites the [telegram] section's pace: FAST for the setup, Telegram's after it."""
-        with open(self.d.cfg, encoding="utf-8") as f:
-            cfg = f.read().replace(FAST, "")
-        with open(self.d.cfg, "w", encoding="utf-8") as f:
-            f.write(cfg + text)
-
     def count(self, query):
         return int(self.d.sql(query))
 
-    def wait_count(self, query, n, timeout=180):
-        end = time.time() + timeout
-        while self.count(query) < n:
-            self.assertLess(time.time(), end, "%s: %d, not %d" % (query, self.count(query), n))
-            time.sleep(0.2)
-
     def set_up_chain(self):
-        d = self.d
-        d.setup_chain()
-        d.control("limits", {"on": False})
-        self.rates(FAST)
-        d.start()
         self.engineers = [6100 + i for i in range(ENGINEERS)]
-        for uid in self.engineers:
-            d.says(uid, "Инженер %d" % uid, "/start " + d.invite("engineer"))
         self.cashiers = [7000 + i for i in range(CASHIERS)]
-        for uid in self.cashiers:
-            d.says(uid, "Кассир %d" % uid, "/start " + d.invite("cashier"))
-        self.wait_count("SELECT count(*) FROM people WHERE role = 'cashier'", CASHIERS)
-        for uid in self.cashiers:
-            d.says(uid, "Кассир %d" % uid, "Касса %d не печатает чеки, бумага есть" % uid)
-        self.wait_count("SELECT count(*) FROM tickets", CASHIERS)
-        self.wait_count("SELECT count(*) FROM tg_links WHERE role = 'card'", CASHIERS)
-        d.settled(120)
-        cards = [m for m in d.sent(GROUP) if any(b["text"] == "Взять" for b in m["buttons"])]
-        self.assertEqual(len(cards), CASHIERS)
-        for k, card in enumerate(cards):
-            who = self.engineers[k % ENGINEERS]
-            d.press(who, GROUP, card["message_id"], button(card, "Взять"))
-        self.wait_count("SELECT count(*) FROM tickets WHERE status = 'claimed'", CASHIERS)
-        d.settled(120)
-        d.stop()
-        self.rates("")
-        d.control("limits", {"on": True})
-        d.start()
+        self.d.busy_morning(self.engineers, self.cashiers)
 
     def test_a_thousand_messages_from_200_cashiers_are_in_front_of_engineers_within_a_minute(self):
         d = self.d

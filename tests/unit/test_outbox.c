@@ -628,6 +628,40 @@ static void test_outbox__a_full_list_all_claimed_still_shows_every_ticket(void *
 	buf_release(&actions);
 }
 
+/*
+ * In a private chat a ticket's relays merged into one message go before
+ * other tickets' rows, but never past a row no message link holds: the
+ * chat's last recorded message (where a probe starts) stays its newest.
+ * A group's run has no such bound (the rows without a ticket are a stream
+ * of their own).
+ */
+static void test_outbox__a_private_chats_run_stops_at_a_row_no_link_holds(void **state)
+{
+	(void)state;
+	int64_t t[2], last;
+	tickets(t, 2);
+	int64_t r1 = add_for(7, t[0], "relay"), other = add_for(7, t[1], "relay");
+	int64_t r2 = add_for(7, t[0], "relay"), unlinked = add_for(7, 0, NULL);
+	add_for(7, t[0], "relay");
+	struct seen s = { .n = 0 };
+	assert_int_equal(db_outbox_ticket_rows(db, 7, t[0], 100, 16, see, &s), 0);
+	assert_ids(&s, (const int64_t[]){ r1, r2 }, 2);
+	/* The sender sends the run as message 41, then the rows it passed in turn. */
+	for (int i = 0; i < s.n; i++)
+		assert_int_equal(db_outbox_sent(db, s.v[i].id, 41, 100), 0);
+	assert_int_equal(db_outbox_sent(db, other, 42, 100), 0);
+	assert_int_equal(db_outbox_sent(db, unlinked, 43, 100), 0);
+	assert_int_equal(db_chat_last_message(db, 7, &last), 0);
+	assert_int_equal(last, 43);
+
+	int64_t g1 = add_for(-5, t[0], "relay");
+	add_for(-5, 0, NULL);
+	int64_t g2 = add_for(-5, t[0], "relay");
+	s.n = 0;
+	assert_int_equal(db_outbox_ticket_rows(db, -5, t[0], 100, 16, see, &s), 0);
+	assert_ids(&s, (const int64_t[]){ g1, g2 }, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -660,6 +694,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_outbox__a_list_let_go_gives_its_first_ticket_its_card_before_that_ticket_s_later_rows,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox__a_full_list_all_claimed_still_shows_every_ticket,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox__a_private_chats_run_stops_at_a_row_no_link_holds,
 						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""One engineer holding many busy tickets, end to end with Telegram's limits
+on: what the cashiers write waits for the engineer's private chat (a
+message a second), and the relays of one ticket that wait there go as one
+message, the header once and each piece under its time, as in the group.
+
+- 30 cashiers write 5 messages each at once: every word reaches the
+  engineer once, in order per ticket, in fewer messages than words, with
+  no 429; the engineer's reply to a merged message reaches its cashier.
+- A photo among the words is not merged and keeps its place.
+- kill -9 while a merged message is on its way (Telegram has it, the bot
+  does not know): after the restart every word is in the engineer's chat
+  once, the copy from before the crash deleted.
+- The engineer lets the ticket go while a merged message is on its way:
+  the words in it stay his, the group does not get them a second time.
+"""
+import os
+import re
+import signal
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import CASHIER, ENGINEER, GROUP, Desk, DeskTest  # noqa: E402
+
+TICKETS = 30
+PER = 5
+WORD = re.compile(r"t(\d+)w(\d+)x")
+
+
+def visible(d, chat):
+    """The bot's messages in chat, oldest first, deleted ones left out."""
+    return [m for m in d.control("history", query="?chat_id=%d" % chat)["messages"]
+            if m["_by_bot"] and not m["_deleted"]]
+
+
+def deleted(d, chat):
+    return [m for m in d.control("history", query="?chat_id=%d" % chat)["messages"]
+            if m["_by_bot"] and m["_deleted"]]
+
+
+def words(msgs):
+    """The marked words in msgs, in the order shown: (ticket's cashier, n)."""
+    return [(int(u), int(k)) for m in msgs for u, k in WORD.findall(m.get("text", ""))]
+
+
+def no_429(d):
+    return [c for c in d.control("calls")["calls"] if c["status"] == 429]
+
+
+class ManyTickets(unittest.TestCase):
+    def setUp(self):
+        self.d = Desk(limits=True)
+        self.addCleanup(self.d.close)
+
+    def test_thirty_busy_tickets_of_one_engineer_reach_him_merged_each_word_once_in_order(self):
+        d = self.d
+        # The chain, the tickets and Ivan's claims with the limits off: the burst is the point.
+        cashiers = [7000 + i for i in range(TICKETS)]
+        d.busy_morning([ENGINEER], cashiers)
+        before = len(visible(d, ENGINEER))
+
+        # Each cashier writes 5 messages at once, all of them together.
+        for k in range(PER):
+            for uid in cashiers:
+                d.says(uid, "Кассир %d" % uid, "t%dw%dx не печатает" % (uid, k))
+        written = TICKETS * PER
+        start = time.time()
+        # One by one, at a message a second, they would take two and a half minutes.
+        end = start + 100
+        while time.time() < end and len(set(words(visible(d, ENGINEER)))) < written:
+            time.sleep(0.5)
+        took = time.time() - start
+        d.settled(30)
+        relays = visible(d, ENGINEER)[before:]
+        got = words(relays)
+        self.assertEqual(len(got), written, got)
+        self.assertEqual(len(set(got)), written)
+        for uid in cashiers:
+            self.assertEqual([k for u, k in got if u == uid], list(range(PER)), uid)
+        self.assertLess(len(relays), written // 2, [m["text"][:60] for m in relays])
+        merged = [m for m in relays if len(WORD.findall(m["text"])) > 1]
+        self.assertTrue(merged)
+        # The header once, each piece under its time.
+        self.assertEqual(merged[0]["text"].count("№"), 1, merged[0]["text"])
+        self.assertTrue(re.search(r"\d\d:\d\d t\d+w\d+x", merged[0]["text"]), merged[0]["text"])
+        self.assertEqual(no_429(d), [])
+        print("\n%d words of %d tickets in %d messages, the last shown after %.0f s"
+              % (written, TICKETS, len(relays), took), file=sys.stderr)
+
+        # Ivan answers a merged message: its cashier hears it, nobody else.
+        uid = int(WORD.findall(merged[0]["text"])[0][0])
+        d.says(ENGINEER, "Иван", "Перезагрузите кассу", reply_to=merged[0]["message_id"])
+        d.wait_text(uid, "Перезагрузите кассу")
+        d.settled()
+        heard = [u for u in cashiers if any("Перезагрузите" in m["text"] for m in d.sent(u))]
+        self.assertEqual(heard, [uid])
+        self.assertEqual(no_429(d), [])
+
+
+class OneTicket(DeskTest):
+    def claimed(self):
+        d = self.desk
+        d.cashier_says("Касса не печатает чек")
+        card = d.wait_text(GROUP, "Заявка №1")
+        d.press(ENGINEER, GROUP, card["message_id"], "c:1")
+        d.wait_text(CASHIER, "взял инженер Иван")
+        d.settled()
+        return card
+
+    def merged_in_flight(self, texts, late):
+        """The cashier writes texts[0], which Telegram shows at once and
+        answers 2 s later; meanwhile the rest, which wait and go as one
+        message, shown at once and answered `late` seconds later. Returns
+        that message as shown."""
+        d = self.desk
+        d.control("fault", {"method": "sendMessage", "kind": "delay", "seconds": 2,
+                            "apply": True, "chat_id": ENGINEER})
+        d.control("fault", {"method": "sendMessage", "kind": "delay", "seconds": late,
+                            "apply": True, "chat_id": ENGINEER})
+        d.cashier_says(texts[0])
+        d.wait_text(ENGINEER, texts[0])
+        for t in texts[1:]:
+            d.cashier_says(t)
+        return d.wait_for(ENGINEER, lambda m: all(t in m["text"] for t in texts[1:]), timeout=20,
+                          what="the merged message")
+
+    def test_a_photo_among_the_words_is_not_merged_and_keeps_its_place(self):
+        d = self.desk
+        self.claimed()
+        # The first goes at once and is answered late: the rest wait together.
+        d.control("fault", {"method": "sendMessage", "kind": "delay", "seconds": 2,
+                            "apply": True, "chat_id": ENGINEER})
+        d.cashier_says("до-0")
+        d.wait_text(ENGINEER, "до-0")
+        for w in ["до-1", "до-2"]:
+            d.cashier_says(w)
+        d.says(CASHIER, "Анна", photo=True, caption="вот экран")
+        for w in ["после-1", "после-2"]:
+            d.cashier_says(w)
+        d.settled(30)
+        shown = [(m["kind"], re.findall(r"(?:до|после)-\d|вот экран", m["text"]))
+                 for m in d.sent(ENGINEER) if "№1" in m["text"]]
+        self.assertEqual(shown, [("text", ["до-0"]), ("text", ["до-1", "до-2"]),
+                                 ("photo", ["вот экран"]), ("text", ["после-1", "после-2"])])
+        self.assertEqual(no_429(d), [])
+
+    def test_kill_9_with_a_merged_message_in_flight_shows_every_word_once(self):
+        d = self.desk
+        self.claimed()
+        texts = ["t%dw%dx" % (CASHIER, k) for k in range(5)]
+        copy = self.merged_in_flight(texts, 30)
+        d.daemon.send_signal(signal.SIGKILL)
+        d.daemon.wait(10)
+        # She goes on writing while the bot is down; after the restart the
+        # words in flight wait a little (Telegram fails twice), so the
+        # message sent again merges more than the copy did.
+        more = ["t%dw%dx" % (CASHIER, k) for k in range(5, 8)]
+        for t in more:
+            d.cashier_says(t)
+        d.control("fault", {"method": "sendMessage", "kind": "500", "count": 2,
+                            "chat_id": ENGINEER})
+        d.start()
+        end = time.time() + 30
+        while time.time() < end and len(words(visible(d, ENGINEER))) < 8:
+            time.sleep(0.2)
+        d.settled()
+        time.sleep(1)   # the probe and the delete
+        self.assertEqual(words(visible(d, ENGINEER)), [(CASHIER, k) for k in range(8)])
+        # The copy from before the crash, merged, is the one deleted.
+        gone = deleted(d, ENGINEER)
+        self.assertEqual([m["message_id"] for m in gone], [copy["message_id"]])
+        self.assertEqual(words(gone), [(CASHIER, k) for k in range(1, 5)])
+        again = [m for m in visible(d, ENGINEER) if texts[1] in m["text"]]
+        self.assertEqual(words(again), [(CASHIER, k) for k in range(1, 8)])
+        self.assertEqual(no_429(d), [])
+
+    def test_a_ticket_let_go_with_a_merged_message_in_flight_shows_its_words_once(self):
+        d = self.desk
+        card = self.claimed()
+        texts = ["t%dw%dx" % (CASHIER, k) for k in range(4)]
+        self.merged_in_flight(texts, 10)
+        # Ivan lets the ticket go while Telegram has the message and the bot does not know.
+        d.answered(d.press(ENGINEER, GROUP, card["message_id"], "u:1"))
+        time.sleep(11)
+        d.cashier_says("t%dw4x" % CASHIER)
+        d.wait_text(GROUP, "t%dw4x" % CASHIER)
+        d.settled()
+        shown = words(visible(d, ENGINEER)) + words(visible(d, GROUP))
+        self.assertEqual(sorted(shown), [(CASHIER, k) for k in range(5)], shown)
+        self.assertEqual(words(visible(d, ENGINEER)), [(CASHIER, k) for k in range(4)])
+        self.assertEqual(no_429(d), [])
+
+
+if __name__ == "__main__":
+    unittest.main()
