@@ -63,7 +63,7 @@ class BusyDesk(unittest.TestCase):
             for uid in self.cashiers:
                 at = start + n * gap
                 while time.time() < at:
-                    time.sleep(min(0.01, at - time.time()) if at > time.time() else 0)
+                    time.sleep(max(0.0, min(0.01, at - time.time())))
                 written[(str(uid), str(k))] = time.time()
                 d.says(uid, "Кассир %d" % uid, "q%dn%dz уточнение %d" % (uid, k, k))
                 n += 1

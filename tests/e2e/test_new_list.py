@@ -64,19 +64,22 @@ class NewList(Lists):
         self.cashiers_write([CASHIER] + OTHERS)
         d.settled(60)
         cards, lists = self.group_now()
+        # The first card goes at once, unless the first few waited together
+        # already (a slow machine): then they are a list of their own.
         self.assertLessEqual(len(cards), 3, [m["text"][:40] for m in cards])
-        self.assertEqual(len(lists), 1, [m["text"][:40] for m in lists])
-        lst = lists[0]
-        # Every ticket once: on its card, or on the list.
+        self.assertIn(len(lists), (1, 2), [m["text"][:40] for m in lists])
+        # Every ticket once: on its card, or on a list.
         shown = [int(n) for m in cards for n in re.findall(r"Заявка №(\d+)", m["text"])]
-        shown += numbers(lst["text"])
+        for m in lists:
+            shown += numbers(m["text"])
+            self.assertLessEqual(len(m["text"]), 4096)
+            self.assertIn("Новые заявки: %d" % len(numbers(m["text"])), m["text"])
+            for n in numbers(m["text"]):
+                button(m, "Взять №%d" % n)
         self.assertEqual(sorted(shown), list(range(1, 13)))
-        self.assertLessEqual(len(lst["text"]), 4096)
-        self.assertIn("Новые заявки: %d" % len(numbers(lst["text"])), lst["text"])
-        for n in numbers(lst["text"]):
-            button(lst, "Взять №%d" % n)
         # What the group was sent while they waited: far fewer than a card each.
         self.assertLessEqual(len(d.sent(GROUP)), 4)
+        lst = max(lists, key=lambda m: len(numbers(m["text"])))
 
         # Claimed from the list: the list says who has it, and its button is gone.
         n = numbers(lst["text"])[2]
@@ -118,7 +121,7 @@ class NewList(Lists):
         self.cashiers_write([CASHIER] + OTHERS)
         d.settled(60)
         _, lists = self.group_now()
-        lst = lists[0]
+        lst = max(lists, key=lambda m: len(numbers(m["text"])))
         listed = numbers(lst["text"])
         who = next(uid for uid in OTHERS if self.ticket_of(uid) in listed[1:])
         n = self.ticket_of(who)
@@ -197,9 +200,8 @@ class Conversation(Lists):
         self.cashiers_write(OTHERS[:5] + [CASHIER])
         d.settled(60)
         _, lists = self.group_now()
-        lst = lists[0]
         n = self.ticket_of(CASHIER)
-        self.assertIn(n, numbers(lst["text"]))
+        lst = next(m for m in lists if n in numbers(m["text"]))
         d.press(ENGINEER, GROUP, lst["message_id"], button(lst, "Взять №%d" % n))
         d.wait_text(ENGINEER, "Заявка №%d" % n)
         d.wait_for(GROUP, lambda m: m["message_id"] == lst["message_id"] and "✋ Иван" in m["text"],
