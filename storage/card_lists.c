@@ -124,7 +124,7 @@ int db_list_of_ticket(struct db *db, int64_t ticket_id, int64_t chat_id, int64_t
 	struct place p = { row_id, message_id };
 	return db_query_one(db, "SELECT l.row_id, CASE o.state WHEN 'sent' THEN"
 			    " coalesce(o.message_id, 0) ELSE 0 END FROM card_lists l"
-			    " JOIN outbox o ON o.id = l.row_id"
+			    " CROSS JOIN outbox o ON o.id = l.row_id"
 			    " WHERE l.ticket_id = ? AND o.chat_id = ? AND o.state <> 'failed'"
 			    " ORDER BY l.row_id DESC LIMIT 1",
 			    DB_BINDS(DB_INT(ticket_id), DB_INT(chat_id)), place_row, &p);
@@ -132,10 +132,13 @@ int db_list_of_ticket(struct db *db, int64_t ticket_id, int64_t chat_id, int64_t
 
 int db_list_by_message(struct db *db, int64_t chat_id, int64_t message_id, int64_t *row_id)
 {
-	/* The message is linked to the list's first ticket: its lists, not the chat's history. */
+	/*
+	 * The message is linked to the list's first ticket: its lists, not the
+	 * chat's history (CROSS JOIN keeps that order; so do the others here).
+	 */
 	return db_query_int(db, "SELECT o.id FROM tg_links k"
-			    " JOIN card_lists l ON l.ticket_id = k.ticket_id"
-			    " JOIN outbox o ON o.id = l.row_id"
+			    " CROSS JOIN card_lists l ON l.ticket_id = k.ticket_id"
+			    " CROSS JOIN outbox o ON o.id = l.row_id"
 			    " WHERE k.chat_id = ?1 AND k.message_id = ?2 AND k.role = 'list'"
 			    " AND o.chat_id = ?1 AND o.message_id = ?2 AND o.link_role = 'list'",
 			    DB_BINDS(DB_INT(chat_id), DB_INT(message_id)), row_id);

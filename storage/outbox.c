@@ -140,9 +140,14 @@ int db_outbox_streams(struct db *db, int64_t chat_id, int64_t now, int limit,
 		       "  SELECT id, CASE WHEN ?1 < 0 THEN coalesce(ticket_id, 0) ELSE 0 END, not_before"
 		       "   FROM outbox INDEXED BY outbox_queue WHERE state = 'pending'"
 		       "   AND channel = 'telegram' AND chat_id = ?1"
-		       /* A ticket whose card waits in a list (storage/card_lists.h) waits for the list. */
-		       "   AND NOT EXISTS (SELECT 1 FROM card_lists l JOIN outbox p ON p.id = l.row_id"
-		       "    WHERE l.ticket_id = outbox.ticket_id AND p.state = 'pending' AND p.id <> outbox.id)"
+		       /*
+			* A ticket whose card waits in a list (storage/card_lists.h)
+			* waits for the list. CROSS JOIN: the ticket's lists first,
+			* never the outbox's pending rows.
+			*/
+		       "   AND (ticket_id IS NULL OR NOT EXISTS (SELECT 1 FROM card_lists l"
+		       "    CROSS JOIN outbox p ON p.id = l.row_id"
+		       "    WHERE l.ticket_id = outbox.ticket_id AND p.state = 'pending' AND p.id <> outbox.id))"
 		       "   ORDER BY id LIMIT ?3),"
 		       " heads(id, not_before, nth) AS ("
 		       "  SELECT id, not_before, row_number() OVER (PARTITION BY stream ORDER BY id) FROM first)"
@@ -226,7 +231,7 @@ int db_outbox_relay_to_card(struct db *db, int64_t id)
 		      "   WHERE l.ticket_id = (SELECT ticket_id FROM outbox WHERE id = ?1) AND l.role = 'card'"
 		      "  UNION ALL"
 		      "  SELECT p.chat_id, p.message_id, p.message_id FROM card_lists c"
-		      "   JOIN outbox p ON p.id = c.row_id AND p.state = 'sent'"
+		      "   CROSS JOIN outbox p ON p.id = c.row_id AND p.state = 'sent'"
 		      "   WHERE c.ticket_id = (SELECT ticket_id FROM outbox WHERE id = ?1))"
 		      " INSERT INTO outbox(channel, chat_id, method, payload, ticket_id, link_role,"
 		      " edit_role, created_at, kind, msg_key, args, actions, ref, reply_to, flags, lane)"
