@@ -31,12 +31,18 @@ class Lists(DeskTest):
     def no_429(self):
         self.assertEqual([c for c in self.desk.control("calls")["calls"] if c["status"] == 429], [])
 
-    def cashiers_write(self, uids):
+    def cashiers_write(self, uids, hold=False):
+        """Each of uids reports a problem. hold: the first card's answer is
+        held 4 s (it reaches Telegram at once), so that the others wait
+        together for the group however slowly a loaded machine opens them."""
         d = self.desk
         for uid in uids:
             if uid != CASHIER:
                 d.another_cashier_joins(uid, "Кассир %d" % uid)
         d.settled(60)
+        if hold:
+            d.control("fault", {"method": "sendMessage", "kind": "delay", "seconds": 4,
+                                "apply": True, "chat_id": GROUP})
         before = int(d.sql("select count(*) from tickets"))
         for uid in uids:
             d.says(uid, "Кассир %d" % uid, "Касса %d не печатает чеки" % uid)
@@ -59,9 +65,12 @@ class Lists(DeskTest):
 
 
 class NewList(Lists):
-    def test_twelve_new_tickets_at_once_go_as_a_list_each_claimable_from_it(self):
+    def test_eleven_new_tickets_after_the_first_go_as_a_list_each_claimable_from_it(self):
         d = self.desk
-        self.cashiers_write([CASHIER] + OTHERS)
+        # The first ticket of the morning comes alone: its card goes at once.
+        d.cashier_says("Касса не печатает чеки")
+        d.wait_text(GROUP, "Заявка №1")
+        self.cashiers_write(OTHERS)
         d.settled(60)
         cards, lists = self.group_now()
         # The first card goes at once, unless the first few waited together
@@ -197,7 +206,7 @@ class Conversation(Lists):
 
     def test_the_conversation_of_a_listed_ticket_costs_the_group_nothing(self):
         d = self.desk
-        self.cashiers_write(OTHERS[:5] + [CASHIER])
+        self.cashiers_write(OTHERS[:5] + [CASHIER], hold=True)
         d.settled(60)
         _, lists = self.group_now()
         n = self.ticket_of(CASHIER)
