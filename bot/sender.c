@@ -454,9 +454,18 @@ static void record(struct sender *s, const struct row *r, const struct tg_result
 		rc = give_up(s, r, res->description);
 		if (!rc && r->n.chat_id > 0)
 			rc = db_person_blocked_tg(s->db, r->n.chat_id);
-		/* A cashier's words for an engineer who blocked the bot: the group has them instead. */
-		if (!rc && r->n.chat_id > 0)
-			rc = db_outbox_relay_to_card(s->db, r->id);
+		/*
+		 * A cashier's words for an engineer who blocked the bot: the
+		 * group has them instead, every row merged into the message
+		 * too, in order (left here they would reach the group after
+		 * words written later).
+		 */
+		for (int i = -1; i < r->n_merged && !rc && r->n.chat_id > 0; i++) {
+			if (i >= 0)
+				rc = db_outbox_failed(s->db, r->merged[i], res->description);
+			if (!rc)
+				rc = db_outbox_relay_to_card(s->db, i < 0 ? r->id : r->merged[i]);
+		}
 		break;
 	case TG_BAD_REQUEST:
 		if (strstr(res->description, "message is not modified")) {
