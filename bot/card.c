@@ -241,9 +241,12 @@ int card_to_assignee(struct dialog *d, int64_t ticket_id, int64_t assignee_id)
 		return rc == TD_ENOTFOUND ? 0 : rc;
 	if ((rc = card_render(d, ticket_id, &c)))
 		return rc;
-	/* Its buttons are the group's: in a private chat, /close N. */
+	/*
+	 * Its buttons are the group's: in a private chat, /close N. Not a
+	 * relay: it is no cashier's words to move to the group (db_relay_move()).
+	 */
 	free(c.keyboard);
-	rc = reply_say_parts(d, to, &c.parts, NULL, 0, ticket_id, link_role_name(LINK_RELAY));
+	rc = reply_say_parts(d, to, &c.parts, NULL, 0, ticket_id, link_role_name(LINK_ASSIGNED));
 	buf_release(&c.parts);
 	return rc;
 }

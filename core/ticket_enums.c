@@ -63,6 +63,7 @@ static const char *const link_names[] = {
 	[LINK_RATING] = "rating",
 	[LINK_RESOLUTION] = "resolution",
 	[LINK_LIST] = "list",
+	[LINK_ASSIGNED] = "assigned",
 };
 _Static_assert(ARRAY_SIZE(link_names) == LINK_ROLE_COUNT, "a link role without its text");
 

@@ -79,8 +79,9 @@ enum link_role {
 	LINK_RATING,      /* the 1..5 rating buttons */
 	LINK_RESOLUTION,  /* the engineer's "how was it fixed?" question */
 	LINK_LIST,        /* «Новые заявки»: new tickets' cards merged into one message (bot/newlist.h) */
+	LINK_ASSIGNED,    /* the whole card in the assignee's private chat, taken from a list */
 };
-#define LINK_ROLE_COUNT 7
+#define LINK_ROLE_COUNT 8
 
 const char *link_role_name(enum link_role r);
 int link_role_parse(enum link_role *out, const char *name);

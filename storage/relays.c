@@ -40,10 +40,15 @@ int db_relay_reset(struct db *db, int64_t ticket_id)
 int db_relay_move(struct db *db, int64_t ticket_id, int64_t from, int64_t to, int64_t reply_to)
 {
 	/* A row that may have reached Telegram (flight_after) or is half sent stays: it is theirs. */
-	return db_run(db, "UPDATE outbox SET chat_id = ?3, reply_to = ?4 WHERE state = 'pending'"
-		      " AND channel = 'telegram' AND ticket_id = ?1 AND chat_id = ?2 AND link_role = 'relay'"
-		      " AND parts_sent = 0 AND flight_after IS NULL",
-		      DB_BINDS(DB_INT(ticket_id), DB_INT(from), DB_INT(to), DB_INT(reply_to)));
+	int rc = db_run(db, "UPDATE outbox SET chat_id = ?3, reply_to = ?4 WHERE state = 'pending'"
+			" AND channel = 'telegram' AND ticket_id = ?1 AND chat_id = ?2 AND link_role = 'relay'"
+			" AND parts_sent = 0 AND flight_after IS NULL",
+			DB_BINDS(DB_INT(ticket_id), DB_INT(from), DB_INT(to), DB_INT(reply_to)));
+	/* The whole card sent to them as the ticket's assignee is no longer for them. */
+	return rc ? rc : db_run(db, "UPDATE outbox SET state = 'failed', error = 'no longer the assignee'"
+				" WHERE state = 'pending' AND channel = 'telegram' AND ticket_id = ?1"
+				" AND chat_id = ?2 AND link_role = 'assigned' AND parts_sent = 0"
+				" AND flight_after IS NULL", DB_BINDS(DB_INT(ticket_id), DB_INT(from)));
 }
 
 int db_relay_card_edited(struct db *db, int64_t ticket_id, int64_t now)

@@ -26,7 +26,9 @@ int db_relay_count(struct db *db, int64_t ticket_id, int64_t now);
 int db_relay_reset(struct db *db, int64_t ticket_id);
 /*
  * The ticket's relays still waiting, unsent, for the private chat from:
- * to the chat to instead, as replies to reply_to (its card).
+ * to the chat to instead, as replies to reply_to (its card). Its whole
+ * card still waiting for that chat (bot/card.c card_to_assignee()) is
+ * given up: it was for the assignee.
  */
 int db_relay_move(struct db *db, int64_t ticket_id, int64_t from, int64_t to, int64_t reply_to);
 /* The card was edited at now: nothing is put off any more. */
