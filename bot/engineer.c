@@ -209,6 +209,17 @@ static int engineer_command(struct dialog *d, const struct person *p, const stru
 			return reply_msg(d, chat, MSG_BOT_USAGE_CLOSE);
 		return resolve(d, chat, p, id, rest);
 	}
+	/* «Отказаться» where there is no card to press it on: a ticket taken from a list. */
+	if ((arg = dialog_command_arg(u->text, "/release"))) {
+		if (!ticket_and_text(arg, &id, &rest) || *rest)
+			return reply_msg(d, chat, MSG_BOT_USAGE_RELEASE);
+		const struct actor who = actor_person(p);
+		if ((rc = engine_apply(d, EV_RELEASE, &who, id, NULL)) == TD_ENOTFOUND)
+			return reply_msg(d, chat, MSG_BOT_NO_SUCH_TICKET);
+		if (refused(rc))
+			return reply_msg(d, chat, MSG_BOT_NOT_YOURS);
+		return rc ? rc : reply_msg(d, chat, MSG_BOT_RELEASED, (long long)id);
+	}
 	return reply_msg(d, chat, MSG_BOT_UNKNOWN_COMMAND);
 }
 

@@ -123,6 +123,14 @@ class NewList(Lists):
         again = d.press(ENGINEER, GROUP, lst["message_id"], data)
         d.answered(again)
         self.assertEqual(d.sql("select count(*) from tickets where status = 'claimed'"), "2")
+
+        # No card to press «Отказаться» on: /release from the private chat.
+        d.says(ENGINEER, "Иван", "/release %d" % n)
+        d.wait_text(ENGINEER, "Заявка №%d снова в очереди" % n)
+        self.assertEqual(d.sql("select status from tickets where id = %d" % n), "new")
+        d.wait_for(GROUP, lambda m: m["message_id"] == lst["message_id"] and
+                   "Взять №%d" % n in [b["text"] for b in m["buttons"]],
+                   what="the list offering №%d again" % n)
         self.no_429()
 
     def test_a_reply_to_the_list_reaches_the_cashier_whose_line_it_quotes(self):
