@@ -13,6 +13,9 @@ message, the header once and each piece under its time, as in the group.
   once, the copy from before the crash deleted.
 - The engineer lets the ticket go while a merged message is on its way:
   the words in it stay his, the group does not get them a second time.
+- The engineer blocked the bot, found out by the 403 of a merged message:
+  every word it held goes to the group at once, in the order written, and
+  the blocked chat is not tried again for each.
 """
 import os
 import re
@@ -43,6 +46,12 @@ def deleted(d, chat):
 def words(msgs):
     """The marked words in msgs, in the order shown: (ticket's cashier, n)."""
     return [(int(u), int(k)) for m in msgs for u, k in WORD.findall(m.get("text", ""))]
+
+
+def forbidden(d):
+    """The 403s of the engineer's private chat."""
+    return [c for c in d.control("calls")["calls"]
+            if c["status"] == 403 and str(c["chat_id"]) == str(ENGINEER)]
 
 
 def no_429(d):
@@ -191,6 +200,32 @@ class OneTicket(DeskTest):
         self.assertEqual(sorted(shown), [(CASHIER, k) for k in range(5)], shown)
         self.assertEqual(words(visible(d, ENGINEER)), [(CASHIER, k) for k in range(4)])
         self.assertEqual(no_429(d), [])
+
+
+    def test_a_merged_message_refused_by_a_blocked_engineer_goes_to_the_group_whole_and_in_order(self):
+        d = self.desk
+        self.claimed()
+        # The first word flies (answered 2 s late); the next three wait behind it, together.
+        d.control("fault", {"method": "sendMessage", "kind": "delay", "seconds": 2,
+                            "apply": True, "chat_id": ENGINEER})
+        d.cashier_says("t%dw0x" % CASHIER)
+        d.wait_text(ENGINEER, "t%dw0x" % CASHIER)
+        for k in range(1, 4):
+            d.cashier_says("t%dw%dx" % (CASHIER, k))
+        # Ivan blocks the bot meanwhile; the bot learns it from the 403 alone.
+        d.control("block", {"user_id": ENGINEER, "blocked": True, "emit": False})
+        end = time.time() + 20
+        while time.time() < end and not forbidden(d):
+            time.sleep(0.05)
+        self.assertTrue(forbidden(d))
+        # Anna goes on writing: the group has her words now.
+        d.cashier_says("t%dw4x" % CASHIER)
+        d.wait_text(GROUP, "t%dw4x" % CASHIER)
+        d.settled(30)
+        time.sleep(3)
+        d.settled(30)
+        self.assertEqual(words(visible(d, GROUP)), [(CASHIER, k) for k in range(1, 5)])
+        self.assertEqual(len(forbidden(d)), 1, forbidden(d))
 
 
 if __name__ == "__main__":
