@@ -47,6 +47,29 @@ def pct(xs, p):
     return xs[min(len(xs) - 1, int(round(p / 100.0 * (len(xs) - 1))))] if xs else float("nan")
 
 
+def latency(lat):
+    """The p50, p99 and last of latencies in seconds."""
+    return {"p50_s": round(pct(lat, 50), 2), "p99_s": round(pct(lat, 99), 2),
+            "last_s": round(max(lat), 2) if lat else None}
+
+
+def group_load(d, calls):
+    """The group's own messages (sent or edited) among calls, in all and in
+    its busiest minute, and the 429 answers the emulator gave."""
+    group = sorted(c["at"] for c in calls if c["chat_id"] == GROUP and c["status"] == 200
+                   and c["method"] in ("sendMessage", "sendPhoto", "sendDocument",
+                                       "editMessageText", "editMessageReplyMarkup"))
+    busiest = max([sum(1 for t in group if s <= t < s + 60) for s in group] or [0])
+    return {"group_messages": len(group), "group_busiest_minute": busiest,
+            "errors429": d.control("stats")["errors429"]}
+
+
+def save(path, r):
+    if path:
+        with open(path, "w") as f:
+            json.dump(r, f, indent=1)
+
+
 def config(d, extra):
     """The daemon's config with the [telegram] section's extra keys replaced by extra."""
     with open(d.cfg, encoding="utf-8") as f:
@@ -136,17 +159,10 @@ def burst(d, ids, per, window, timeout, engineers):
         time.sleep(0.1)
     lat = [seen[w] - written[w] for w in written if w in seen]
     calls = [c for c in d.control("calls")["calls"] if c["seq"] > calls_from]
-    group = sorted(c["at"] for c in calls if c["chat_id"] == GROUP and c["status"] == 200
-                   and c["method"] in ("sendMessage", "sendPhoto", "sendDocument",
-                                       "editMessageText", "editMessageReplyMarkup"))
-    busiest = max([sum(1 for t in group if s <= t < s + 60) for s in group] or [0])
     private = [c for c in calls if c["chat_id"] in engineers and c["status"] == 200
                and c["method"] in ("sendMessage", "sendPhoto", "sendDocument")]
-    return {"messages": total, "arrived": len(lat), "private_messages": len(private),
-            "p50_s": round(pct(lat, 50), 2), "p99_s": round(pct(lat, 99), 2),
-            "last_s": round(max(lat), 2) if lat else None,
-            "group_messages": len(group), "group_busiest_minute": busiest,
-            "errors429": d.control("stats")["errors429"]}
+    return dict({"messages": total, "arrived": len(lat), "private_messages": len(private)},
+                **latency(lat), **group_load(d, calls))
 
 
 def main():
@@ -182,9 +198,7 @@ def main():
           " (%(arrived)d of %(messages)d arrived)" % r)
     print("  group: %(group_messages)d messages, busiest minute %(group_busiest_minute)d;"
           " engineers' private chats: %(private_messages)d messages; 429 answers: %(errors429)d" % r)
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(r, f, indent=1)
+    save(a.json, r)
 
 
 if __name__ == "__main__":

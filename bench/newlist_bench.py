@@ -19,7 +19,6 @@ polled every 0.1 s. Printed: p50, p99, the last; the group's messages
 how many lists and cards; the 429 answers.
 """
 import argparse
-import json
 import os
 import re
 import sys
@@ -28,7 +27,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "e2e"))
-from busy_bench import FAST, config, log, pct, wait_count  # noqa: E402
+from busy_bench import FAST, config, group_load, latency, log, save, wait_count  # noqa: E402
 from harness import GROUP, Desk  # noqa: E402
 
 SHOWN = re.compile(r"Заявка №(\d+)|№(\d+) · P")
@@ -87,17 +86,11 @@ def morning(d, ids, window, timeout):
         time.sleep(0.1)
     lat = [seen[t] - written[owner[t]] for t in seen if t in owner]
     calls = [c for c in d.control("calls")["calls"] if c["seq"] > calls_from]
-    group = sorted(c["at"] for c in calls if c["chat_id"] == GROUP and c["status"] == 200
-                   and c["method"] in ("sendMessage", "editMessageText", "editMessageReplyMarkup"))
-    busiest = max([sum(1 for t in group if s <= t < s + 60) for s in group] or [0])
     sent = d.sent(GROUP)
-    return {"tickets": len(ids), "shown": len(lat),
-            "p50_s": round(pct(lat, 50), 2), "p99_s": round(pct(lat, 99), 2),
-            "last_s": round(max(lat), 2) if lat else None,
-            "lists": sum(1 for m in sent if "Новые заявки" in m["text"]),
-            "cards": sum(1 for m in sent if "Заявка №" in m["text"]),
-            "group_messages": len(group), "group_busiest_minute": busiest,
-            "errors429": d.control("stats")["errors429"]}
+    return dict({"tickets": len(ids), "shown": len(lat),
+                 "lists": sum(1 for m in sent if "Новые заявки" in m["text"]),
+                 "cards": sum(1 for m in sent if "Заявка №" in m["text"])},
+                **latency(lat), **group_load(d, calls))
 
 
 def main():
@@ -125,9 +118,7 @@ def main():
           " (%(shown)d of %(tickets)d shown)" % r)
     print("  group: %(group_messages)d messages (%(lists)d lists, %(cards)d cards), busiest minute"
           " %(group_busiest_minute)d; 429 answers: %(errors429)d" % r)
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(r, f, indent=1)
+    save(a.json, r)
 
 
 if __name__ == "__main__":
