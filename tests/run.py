@@ -13,8 +13,8 @@ that run scripts/run.sh (the demo on port 18080 in the clone's demo/) take
 turns.
 
 Each job's output (stdout and stderr together) is printed whole when it
-ends, under a line naming it; a failed one is named again at the end and
-the exit status is 1. The longest jobs are started first: their times of
+ends, under a line naming it; a failed one is named again at the end, after
+the last lines of its output, and the exit status is 1. The longest jobs are started first: their times of
 the last run are kept in BUILD_DIR/test-times.json.
 
 `make test` gives build-san as build-san=COMMAND: the sanitizer build runs
@@ -36,6 +36,8 @@ import unittest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 E2E = os.path.join(ROOT, "tests", "e2e")
 # The demo tests share scripts/run.sh's port and the clone's demo/ directory.
+# Lines of a failed job's output printed again at the very end.
+TAIL = 40
 LOCKS = {"tests/e2e/test_demo.sh": "demo", "tests/e2e/test_demo_anywhere.sh": "demo"}
 
 
@@ -257,6 +259,11 @@ def main():
     slowest = sorted(jobs, key=lambda j: -j.took)[:5]
     print("slowest: " + ", ".join("[%s] %s %.0f s" % (j.build, j.name, j.took) for j in slowest))
     if failed:
+        # Their ends again, last: a log cut to its tail still shows why.
+        for j in failed:
+            tail = j.output.decode("utf-8", "replace").splitlines()[-TAIL:]
+            print("== the end of [%s] %s:" % (j.build, j.name))
+            print("\n".join(tail))
         print("FAILED (%d of %d, %s):" % (len(failed), total, " ".join(builds)))
         for j in failed:
             print("  [%s] %s" % (j.build, j.name))

@@ -33,16 +33,17 @@ class Lists(DeskTest):
 
     def cashiers_write(self, uids, hold=False):
         """Each of uids reports a problem. hold: the first card's answer is
-        held 4 s (it reaches Telegram at once), so that the others wait
-        together for the group however slowly a loaded machine opens them."""
+        held (it reaches Telegram at once) until every ticket is open, so that
+        the others wait together for the group however slowly a loaded
+        machine opens them."""
         d = self.desk
         for uid in uids:
             if uid != CASHIER:
                 d.another_cashier_joins(uid, "Кассир %d" % uid)
         d.settled(60)
         if hold:
-            d.control("fault", {"method": "sendMessage", "kind": "delay", "seconds": 4,
-                                "apply": True, "chat_id": GROUP})
+            d.control("fault", {"method": "sendMessage", "kind": "hold", "apply": True,
+                                "chat_id": GROUP})
         before = int(d.sql("select count(*) from tickets"))
         for uid in uids:
             d.says(uid, "Кассир %d" % uid, "Касса %d не печатает чеки" % uid)
@@ -50,6 +51,8 @@ class Lists(DeskTest):
         while int(d.sql("select count(*) from tickets")) < before + len(uids):
             self.assertLess(time.time(), end, "the tickets were not opened")
             time.sleep(0.1)
+        if hold:
+            d.control("release", {})
 
     def ticket_of(self, uid):
         return int(self.desk.sql("select t.id from tickets t join people p on p.id = t.cashier_id"

@@ -25,9 +25,10 @@ class Requeued(Lists):
         lst = next(m for m in lists if n in numbers(m["text"]))
         whole = lambda: [m["text"][:60] for m in d.sent(GROUP) if "Кассир:" in m["text"]]  # noqa: E731
         before = whole()
-        # Ivan's private chat is busy for a while (the bot's answer to his /help is slow).
-        d.control("fault", {"method": "sendMessage", "kind": "delay", "seconds": 6,
-                            "apply": True, "chat_id": ENGINEER})
+        # Ivan's private chat is busy until the ticket is requeued: the bot's
+        # answer to his /help is held.
+        d.control("fault", {"method": "sendMessage", "kind": "hold", "apply": True,
+                            "chat_id": ENGINEER})
         d.says(ENGINEER, "Иван", "/help")
         end = time.time() + 15
         while time.time() < end and not d.sent(ENGINEER):
@@ -35,16 +36,18 @@ class Requeued(Lists):
         self.assertTrue(d.sent(ENGINEER))
         # He takes Anna's ticket from the list: its whole card waits for his chat.
         d.press(ENGINEER, GROUP, lst["message_id"], button(lst, "Взять №%d" % n))
-        end = time.time() + 10
-        while time.time() < end and d.sql("select count(*) from outbox where chat_id = %d"
-                                          " and ticket_id = %d" % (ENGINEER, n)) == "0":
+        end = time.time() + 30
+        while d.sql("select count(*) from outbox where chat_id = %d and ticket_id = %d"
+                    " and state = 'pending'" % (ENGINEER, n)) == "0":
+            self.assertLess(time.time(), end, "the whole card did not wait for his chat")
             time.sleep(0.05)
         # The admin revokes him meanwhile: the ticket goes back to the queue.
         r = subprocess.run([BIN, "-c", d.cfg, "person", "disable", "Иван"],
                            capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stderr)
         d.wait_text(GROUP, "Заявка №%d снова в очереди" % n)
-        time.sleep(8)
+        d.control("release", {})
+        time.sleep(3)
         d.settled(30)
         self.assertEqual(whole(), before, d.sql(
             "select group_concat(id || ':' || chat_id || ':' || coalesce(link_role, '-') || ':' || state, ' ')"

@@ -721,6 +721,24 @@ class Faults(Base):
         self.assertEqual(http("GET", self.url)[0], 200)
         self.assertGreaterEqual(time.monotonic() - t0, 0.45)
 
+    def test_hold_until_released(self):
+        self.fault("hold", apply=True)
+        before = len(self.ctl_get("sent", chat_id=40)["messages"])
+        done = []
+        t = threading.Thread(target=lambda: done.append(http("GET", self.url)[0]))
+        t.start()
+        end = time.monotonic() + 5
+        while len(self.ctl_get("sent", chat_id=40)["messages"]) == before:
+            self.assertLess(time.monotonic(), end)
+            time.sleep(0.02)
+        time.sleep(0.3)
+        self.assertEqual(done, [])                      # sent, but not answered
+        self.ctl("release")
+        t.join(5)
+        self.assertEqual(done, [200])
+        self.fault("hold", seconds=0.2)                 # or answered after seconds
+        self.assertEqual(http("GET", self.url)[0], 200)
+
     def test_429_and_method_filter(self):
         self.fault("429", method="*", count=2, seconds=7)
         st, _, raw = http("GET", self.url)

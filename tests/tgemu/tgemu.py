@@ -67,7 +67,7 @@ HTML_502 = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\
             b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0"
             b"</center>\r\n</body>\r\n</html>\r\n")
 
-FAULT_KINDS = ("500", "html", "badjson", "drop", "delay", "429")
+FAULT_KINDS = ("500", "html", "badjson", "drop", "delay", "429", "hold")
 
 # Telegram's limits on uploads (Bot API: sendPhoto, sendDocument).
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -757,6 +757,10 @@ class Emulator:
     def _reset_runtime(self):
         self.limits_on = self.limits_default
         self.faults = []
+        self.released = getattr(self, "released", None)
+        if self.released:
+            self.released.set()     # a reset lets every held answer go
+        self.released = threading.Event()   # see the fault "hold" and c_release
         self.uploads = []       # every file uploaded, see c_uploads
         self.call_log = []      # one entry per Bot API call, oldest first (see c_calls)
         self.call_seq = 0
@@ -2053,7 +2057,7 @@ class Emulator:
         count = body.get("count", 1)
         if not isinstance(count, int) or count < 1:
             raise ControlError("count must be a positive integer")
-        seconds = body.get("seconds", 1)
+        seconds = body.get("seconds", 60 if kind == "hold" else 1)
         if not isinstance(seconds, (int, float)) or seconds < 0:
             raise ControlError("seconds must be a non-negative number")
         chat_id = body.get("chat_id")
@@ -2106,6 +2110,13 @@ class Emulator:
                 self.in_flight_chat[k] -= 1
                 if not self.in_flight_chat[k]:
                     del self.in_flight_chat[k]
+
+    def c_release(self, body):
+        """Lets every answer held by a fault "hold" go."""
+        with self.lock:
+            released, self.released = self.released, threading.Event()
+        released.set()
+        return {}
 
     def c_limits(self, body):
         with self.lock:
@@ -2251,7 +2262,7 @@ CONTROL_POST = {"message": Emulator.c_message, "callback": Emulator.c_callback,
                 "migrate": Emulator.c_migrate, "block": Emulator.c_block,
                 "kick": Emulator.c_kick, "fault": Emulator.c_fault,
                 "limits": Emulator.c_limits, "reset": Emulator.c_reset,
-                "latency": Emulator.c_latency}
+                "latency": Emulator.c_latency, "release": Emulator.c_release}
 CONTROL_GET = {"sent": Emulator.c_sent, "callback_answers": Emulator.c_callback_answers,
                "stats": Emulator.c_stats, "wait": Emulator.c_wait,
                "history": Emulator.c_history, "updates": Emulator.c_updates,
@@ -2474,6 +2485,12 @@ class Handler(BaseHTTPRequestHandler):
             emu.arrival.at = time.monotonic() - (time.time() - arrived)
             fault = emu.take_fault(method, chat_id)
             late = 0.0
+            held = None
+            if fault and fault["kind"] == "hold":
+                # the call takes effect at once; its answer waits for
+                # /control/release, `seconds` at most (default 60)
+                held = (emu.released, fault["seconds"])
+                fault = None
             if fault and fault["kind"] == "delay":
                 # apply: the call takes effect at once, its answer is late
                 # (a bot killed meanwhile never learns that it went)
@@ -2496,6 +2513,8 @@ class Handler(BaseHTTPRequestHandler):
             obj = {"ok": True, "result": result}
             if desc:
                 obj["description"] = desc
+            if held:
+                held[0].wait(held[1])
             time.sleep(emu.one_way() + late)        # and the answer travels back
             self._json(200, obj)
         except RawResponse:
