@@ -80,6 +80,7 @@ class Restarts(AlertTest):
         self.fault_reported()
         self.wait_until(unsent, 5, "the card's call")
         s.stop(signal.SIGKILL)
+        self.desk.control("release", {})
         s.start()
         self.wait_card(FN_STATE_HEAD, timeout=20)
         # The ticket's card is the one recorded; a copy of it, if any, goes (at the group's pace).
@@ -105,7 +106,7 @@ class Restarts(AlertTest):
     def test_kill_9_while_telegram_has_the_card_unanswered_the_card_stays_once(self):
         # Telegram has posted the card; the daemon dies before it hears so.
         posted = self.kill_daemon_with_the_card_unsent(
-            {"kind": "delay", "seconds": 5, "apply": True}, lambda: self.desk.sent(GROUP))
+            {"kind": "hold", "apply": True}, lambda: self.desk.sent(GROUP))
         # It posted the card again after the restart, found the first copy and deleted it.
         self.assertEqual([m["_deleted"] for m in posted], [True, False])
 

@@ -218,9 +218,9 @@ class InFlight(unittest.TestCase):
         d.register()
         d.control("latency", {"ms": DELAY_MS * 2, "jitter_ms": 10})
         others = groups(d, 40)
-        # The card's call reaches Telegram at once; its answer would take 5 s.
-        d.control("fault", {"method": "sendMessage", "kind": "delay", "seconds": 5,
-                            "apply": True, "chat_id": GROUP})
+        # The card's call reaches Telegram at once; its answer is held.
+        d.control("fault", {"method": "sendMessage", "kind": "hold", "apply": True,
+                            "chat_id": GROUP})
         d.cashier_says("Касса не печатает чек")
         end = time.time() + 15
         while not [m for m in d.sent(GROUP) if "Заявка №1" in m["text"]] and time.time() < end:
@@ -233,6 +233,7 @@ class InFlight(unittest.TestCase):
         serving = d.control("stats")["in_flight"]
         d.daemon.send_signal(signal.SIGKILL)
         d.daemon.wait(10)
+        d.control("release", {})
         before = {g: [m["text"] for m in history(d, g)] for g in others}
         d.control("latency", {"ms": DELAY_MS, "jitter_ms": 10})
         d.start()

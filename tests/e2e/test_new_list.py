@@ -172,9 +172,9 @@ class NewList(Lists):
         # The first card goes at once: the group's allowance is then spent for 3 s.
         d.cashier_says("Касса не печатает чеки")
         d.wait_text(GROUP, "Заявка №1")
-        # The next call to the group reaches Telegram; its answer would take 10 s.
-        d.control("fault", {"method": "sendMessage", "kind": "delay", "seconds": 10,
-                            "apply": True, "chat_id": GROUP})
+        # The next call to the group reaches Telegram; its answer is held.
+        d.control("fault", {"method": "sendMessage", "kind": "hold", "apply": True,
+                            "chat_id": GROUP})
         for uid in OTHERS[:6]:
             d.says(uid, "Кассир %d" % uid, "Касса %d не печатает чеки" % uid)
         end = time.time() + 30
@@ -183,6 +183,7 @@ class NewList(Lists):
             time.sleep(0.05)
         d.daemon.send_signal(signal.SIGKILL)
         d.daemon.wait(10)
+        d.control("release", {})
         d.start()
         d.settled(60)
 

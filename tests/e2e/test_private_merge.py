@@ -120,27 +120,37 @@ class OneTicket(DeskTest):
 
     def merged_in_flight(self, texts, late):
         """The cashier writes texts[0], which Telegram shows at once and
-        answers 2 s later; meanwhile the rest, which wait and go as one
-        message, shown at once and answered `late` seconds later. Returns
-        that message as shown."""
+        answers once the rest wait for Ivan's chat; the rest go as one
+        message, shown at once and answered at /control/release or `late`
+        seconds later. Returns that message as shown."""
         d = self.desk
-        d.control("fault", {"method": "sendMessage", "kind": "delay", "seconds": 2,
-                            "apply": True, "chat_id": ENGINEER})
-        d.control("fault", {"method": "sendMessage", "kind": "delay", "seconds": late,
+        self.first_held()
+        d.control("fault", {"method": "sendMessage", "kind": "hold", "seconds": late,
                             "apply": True, "chat_id": ENGINEER})
         d.cashier_says(texts[0])
         d.wait_text(ENGINEER, texts[0])
         for t in texts[1:]:
             d.cashier_says(t)
+        self.waiting(len(texts))
+        d.control("release", {})
         return d.wait_for(ENGINEER, lambda m: all(t in m["text"] for t in texts[1:]), timeout=20,
                           what="the merged message")
+
+    def first_held(self):
+        """The next message to Ivan is shown at once, its answer held."""
+        self.desk.control("fault", {"method": "sendMessage", "kind": "hold", "apply": True,
+                                    "chat_id": ENGINEER})
+
+    def waiting(self, n):
+        """Waits until n messages wait for Ivan's chat (the held one among them)."""
+        self.desk.wait_count("select count(*) from outbox where chat_id = %d"
+                             " and state = 'pending'" % ENGINEER, n, timeout=30)
 
     def test_a_photo_among_the_words_is_not_merged_and_keeps_its_place(self):
         d = self.desk
         self.claimed()
         # The first goes at once and is answered late: the rest wait together.
-        d.control("fault", {"method": "sendMessage", "kind": "delay", "seconds": 2,
-                            "apply": True, "chat_id": ENGINEER})
+        self.first_held()
         d.cashier_says("до-0")
         d.wait_text(ENGINEER, "до-0")
         for w in ["до-1", "до-2"]:
@@ -148,6 +158,8 @@ class OneTicket(DeskTest):
         d.says(CASHIER, "Анна", photo=True, caption="вот экран")
         for w in ["после-1", "после-2"]:
             d.cashier_says(w)
+        self.waiting(6)
+        d.control("release", {})
         d.settled(30)
         shown = [(m["kind"], re.findall(r"(?:до|после)-\d|вот экран", m["text"]))
                  for m in d.sent(ENGINEER) if "№1" in m["text"]]
@@ -162,6 +174,7 @@ class OneTicket(DeskTest):
         copy = self.merged_in_flight(texts, 30)
         d.daemon.send_signal(signal.SIGKILL)
         d.daemon.wait(10)
+        d.control("release", {})
         # She goes on writing while the bot is down; after the restart the
         # words in flight wait a little (Telegram fails twice), so the
         # message sent again merges more than the copy did.
@@ -192,7 +205,8 @@ class OneTicket(DeskTest):
         self.merged_in_flight(texts, 10)
         # Ivan lets the ticket go while Telegram has the message and the bot does not know.
         d.answered(d.press(ENGINEER, GROUP, card["message_id"], "u:1"))
-        time.sleep(11)
+        d.control("release", {})
+        time.sleep(1)
         d.cashier_says("t%dw4x" % CASHIER)
         d.wait_text(GROUP, "t%dw4x" % CASHIER)
         d.settled()
@@ -205,15 +219,16 @@ class OneTicket(DeskTest):
     def test_a_merged_message_refused_by_a_blocked_engineer_goes_to_the_group_whole_and_in_order(self):
         d = self.desk
         self.claimed()
-        # The first word flies (answered 2 s late); the next three wait behind it, together.
-        d.control("fault", {"method": "sendMessage", "kind": "delay", "seconds": 2,
-                            "apply": True, "chat_id": ENGINEER})
+        # The first word flies (its answer held); the next three wait behind it, together.
+        self.first_held()
         d.cashier_says("t%dw0x" % CASHIER)
         d.wait_text(ENGINEER, "t%dw0x" % CASHIER)
         for k in range(1, 4):
             d.cashier_says("t%dw%dx" % (CASHIER, k))
         # Ivan blocks the bot meanwhile; the bot learns it from the 403 alone.
+        self.waiting(4)
         d.control("block", {"user_id": ENGINEER, "blocked": True, "emit": False})
+        d.control("release", {})
         end = time.time() + 20
         while time.time() < end and not forbidden(d):
             time.sleep(0.05)
