@@ -1,6 +1,6 @@
 /*
- * coalesce.c - a ticket's waiting relays merged into one message (see
- * coalesce.h).
+ * coalesce.c - a ticket's waiting relays merged into one message, and
+ * notices of several tickets joined into one (see coalesce.h).
  */
 #include "bot/coalesce.h"
 #include "bot/render_tg.h"
@@ -9,6 +9,8 @@
 #include "core/tz.h"
 
 #define MERGED_MAX (256u << 10)
+/* Buttons a line in a joined message: three «Взять №N» fit a phone's width. */
+#define BUTTONS_PER_LINE 3
 
 /*
  * Splits a relay's arguments into its header (the nested «💬 №N, кассир
@@ -93,6 +95,77 @@ int coalesce_relays(struct buf *args, size_t *taken, const struct coalesce_row *
 	if (args->failed)
 		rc = TD_ENOMEM;
 	tz_free(tz);
+	buf_release(&trial);
+	return rc;
+}
+
+/* Whether row r may join rows[0]'s message (first: r is rows[0]). */
+static bool joins(const struct coalesce_row *r, const struct coalesce_row *first)
+{
+	const struct notice *n = r->n;
+	return n->kind == NOTICE_SAY && !n->msg_key && n->args && (n->flags & NOTICE_JOINS) &&
+	       n->flags == first->n->flags && !r->parts_sent;
+}
+
+/*
+ * Adds row r's buttons to keys, each label followed by its ticket's
+ * number; false when they do not fit or cannot be read.
+ */
+static bool join_buttons(struct notice_actions *keys, const struct coalesce_row *r,
+			 enum msg_lang lang)
+{
+	struct notice_actions own;
+	if (!r->n->actions || !*r->n->actions)
+		return true;
+	if (notice_actions_load(&own, r->n->actions) || keys->n + own.n > NOTICE_ACTIONS_MAX)
+		return false;
+	for (size_t i = 0; i < own.n; i++) {
+		const struct notice_action *a = &own.v[i];
+		const char *label = notice_action_label(a, lang);
+		struct button b;
+		struct buf numbered = BUF_INIT(sizeof(a->literal));
+		if (!button_parse(&b, a->action)) {
+			msg_buf_in(&numbered, lang, MSG_BTN_OF_TICKET, label, (long long)b.id);
+			if (!numbered.failed)
+				label = buf_cstr(&numbered);
+		}
+		int rc = notice_action_add(keys, keys->n / BUTTONS_PER_LINE, label, a->action);
+		buf_release(&numbered);
+		if (rc)
+			return false;
+	}
+	return true;
+}
+
+int coalesce_notices(struct buf *args, struct buf *actions, size_t *taken,
+		     const struct coalesce_row *rows, size_t n, enum msg_lang lang)
+{
+	struct buf trial = BUF_INIT(MERGED_MAX);
+	struct notice_actions *keys = xcalloc(1, sizeof(*keys));
+	int rc = 0;
+	buf_reset(args);
+	buf_reset(actions);
+	*taken = 0;
+	for (size_t i = 0; i < n && i < COALESCE_MAX; i++) {
+		if (!joins(&rows[i], &rows[0]))
+			break;
+		size_t buttons = keys->n;
+		if (i)
+			notice_arg_markup(&trial, "\n\n");
+		buf_add(&trial, rows[i].n->args, strlen(rows[i].n->args));
+		if (!join_buttons(keys, &rows[i], lang) || !fits(&trial, lang)) {
+			keys->n = buttons;
+			break;
+		}
+		buf_reset(args);
+		buf_add(args, buf_cstr(&trial), trial.len);
+		*taken = i + 1;
+	}
+	if (*taken)
+		rc = notice_actions_store(actions, keys);
+	if (!rc && (args->failed || actions->failed))
+		rc = TD_ENOMEM;
+	free(keys);
 	buf_release(&trial);
 	return rc;
 }

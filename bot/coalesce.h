@@ -3,7 +3,10 @@
  * its meaning: a ticket's relays (the cashier's words, each
  * "💬 №N, кассир X:\n<words>") that wait one after another go as one
  * message, the header once and each piece of words under its time, in
- * order, within Telegram's 4096 characters.
+ * order, within Telegram's 4096 characters. And notices of several
+ * tickets that may join (NOTICE_JOINS: the SLA's warnings and breaches
+ * in a group) go as one message, one under the other, each button
+ * naming its ticket.
  *
  * Pure: rows in, the merged notice's arguments out; the sender
  * (bot/sender.c) sends them as one message and marks every merged row
@@ -38,5 +41,18 @@ struct coalesce_row {
  */
 int coalesce_relays(struct buf *args, size_t *taken, const struct coalesce_row *rows, size_t n,
 		    const char *zone, enum msg_lang lang);
+
+/*
+ * Joins rows[0] and the rows after it that may join it: messages without
+ * a catalogue key, flagged NOTICE_JOINS and with rows[0]'s flags, none
+ * half sent; each body under the one before it, a blank line apart, and
+ * each button with its ticket's number after its label («Взять №12»),
+ * three a line. As many as fit one message of TG_TEXT_MAX characters
+ * and NOTICE_ACTIONS_MAX buttons (at most COALESCE_MAX rows): *taken,
+ * with args and actions (reset first) in core/notice.h's stored form.
+ * *taken < 2: nothing to join. TD_ENOMEM when args or actions is full.
+ */
+int coalesce_notices(struct buf *args, struct buf *actions, size_t *taken,
+		     const struct coalesce_row *rows, size_t n, enum msg_lang lang);
 
 #endif

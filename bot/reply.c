@@ -203,6 +203,17 @@ int reply_say_parts(struct dialog *d, int64_t chat_id, const struct buf *parts,
 	return tell(d, &n, NULL, parts, keyboard, ticket_id, link_role, NULL);
 }
 
+int reply_join_parts(struct dialog *d, int64_t chat_id, const struct buf *parts,
+		     struct notice_actions *keyboard, int64_t ticket_id)
+{
+	if (!chat_id) {
+		free(keyboard);
+		return 0;
+	}
+	struct notice n = { .kind = NOTICE_SAY, .chat_id = chat_id, .flags = NOTICE_JOINS };
+	return tell(d, &n, NULL, parts, keyboard, ticket_id, NULL, NULL);
+}
+
 int reply_edit_parts(struct dialog *d, int64_t chat_id, int64_t ticket_id, const char *role,
 		     const struct buf *parts, struct notice_actions *keyboard)
 {

@@ -70,6 +70,13 @@ int reply_say_parts(struct dialog *d, int64_t chat_id, const struct buf *parts,
 		    const char *link_role);
 int reply_edit_parts(struct dialog *d, int64_t chat_id, int64_t ticket_id, const char *role,
 		     const struct buf *parts, struct notice_actions *keyboard);
+/*
+ * As reply_say_parts(), ticket_id's notice that may go in one message
+ * with others of its kind waiting for chat_id (NOTICE_JOINS: a busy
+ * group's SLA warnings, bot/coalesce.h).
+ */
+int reply_join_parts(struct dialog *d, int64_t chat_id, const struct buf *parts,
+		     struct notice_actions *keyboard, int64_t ticket_id);
 int reply_file_parts(struct dialog *d, int64_t chat_id, enum notice_kind kind,
 		     const char *file_id, const struct buf *parts, int64_t reply_to,
 		     int64_t ticket_id, const char *link_role);

@@ -233,6 +233,7 @@ struct row {
 	int64_t att_id;    /* the kept file a photo or document names ("att:ID"), 0: none */
 	bool relay;        /* words relayed to a ticket's chat (a group, a private chat): may merge with the next */
 	bool list;         /* «Новые заявки» (bot/newlist.h): the cards it holds go with it */
+	bool joins;        /* a group's notice that may go with others of other tickets (NOTICE_JOINS) */
 	/*
 	 * It goes alone in its group, and nothing else while it flies: a
 	 * list, and a card's edit, which may turn out to be its list's (one
@@ -284,7 +285,9 @@ static void row_copy(struct row *out, const struct outbox_row *r)
 			     .flight_after = r->flight_after, .message_id = r->message_id,
 			     .probe_end = r->probe_end, .created_at = r->created_at,
 			     .relay = r->n.kind == NOTICE_SAY &&
-				      !strcmp(r->link_role, link_role_name(LINK_RELAY)) };
+				      !strcmp(r->link_role, link_role_name(LINK_RELAY)),
+			     .joins = r->n.kind == NOTICE_SAY && r->n.chat_id < 0 &&
+				      (r->n.flags & NOTICE_JOINS) && !linked && !*r->edit_role };
 	if (r->n.kind == NOTICE_PHOTO || r->n.kind == NOTICE_DOCUMENT)
 		attachment_ref_id(r->n.ref, &out->att_id);
 	notice_copy(&out->n, &r->n);
@@ -884,6 +887,10 @@ static bool busy(const struct sender *s, const struct row *r, bool alone)
 		const struct flight *f = &s->flights[i];
 		if (!f->busy)
 			continue;
+		/* A row merged into a message in flight flies with it. */
+		for (int m = 0; m < f->r.n_merged; m++)
+			if (f->r.merged[m] == r->id)
+				return true;
 		if (!r->n.chat_id) {
 			if (f->r.id == r->id)
 				return true;
@@ -950,6 +957,38 @@ static int collect_run(const struct outbox_row *r, void *arg)
 	return 0;
 }
 
+static void run_free(struct run *run)
+{
+	for (int i = 0; i < run->n; i++)
+		notice_release(&run->rows[i].n);
+	free(run);
+}
+
+/*
+ * Starts head as the message args (and actions, when not NULL) with the
+ * first `taken` rows of run (head first) merged into it; head as it is
+ * when taken < 2.
+ */
+static bool deliver_merged(struct sender *s, const struct row *head, const struct run *run,
+			   size_t taken, const struct buf *args, const struct buf *actions)
+{
+	if (taken < 2)
+		return deliver(s, head);
+	struct row *m = xmalloc(sizeof(*m));
+	*m = *head;
+	m->n.args = buf_cstr(args);
+	if (actions)
+		m->n.actions = buf_cstr(actions);
+	m->n_merged = (int)taken - 1;
+	for (size_t i = 1; i < taken; i++)
+		m->merged[i - 1] = run->rows[i].id;
+	log_debug("sender: %zu rows for chat %lld from row %lld go as one message", taken,
+		  (long long)head->n.chat_id, (long long)head->id);
+	bool started = deliver(s, m);
+	free(m);
+	return started;
+}
+
 /*
  * Starts head, a relay at the head of its ticket's stream in a group (of
  * its chat in a private chat), together with the ticket's relays waiting
@@ -970,25 +1009,51 @@ static bool deliver_run(struct sender *s, const struct row *head)
 		if (coalesce_relays(&args, &taken, run->v, (size_t)run->n, zone, s->lang))
 			taken = 0;
 	}
-	if (taken < 2) {
-		started = deliver(s, head);
-	} else {
-		struct row *m = xmalloc(sizeof(*m));
-		*m = *head;
-		m->n.args = buf_cstr(&args);
-		m->n_merged = (int)taken - 1;
-		for (size_t i = 1; i < taken; i++)
-			m->merged[i - 1] = run->rows[i].id;
-		log_debug("sender: rows %lld..%lld of ticket %lld go as one message",
-			  (long long)head->id, (long long)run->rows[taken - 1].id,
-			  (long long)head->ticket_id);
-		started = deliver(s, m);
-		free(m);
-	}
-	for (int i = 0; i < run->n; i++)
-		notice_release(&run->rows[i].n);
-	free(run);
+	started = deliver_merged(s, head, run, taken, &args, NULL);
+	run_free(run);
 	buf_release(&args);
+	return started;
+}
+
+/*
+ * Starts head, a group's notice that may join others (an SLA warning),
+ * together with those of other tickets waiting for the group, each at
+ * the head of its stream and in no flight, as one message
+ * (bot/coalesce.h); alone when none wait or they cannot be read.
+ */
+static bool deliver_joined(struct sender *s, const struct row *head)
+{
+	struct run *run = xcalloc(1, sizeof(*run));
+	struct buf args = BUF_INIT(256u << 10), actions = BUF_INIT(16u << 10);
+	size_t taken = 0;
+	bool started;
+	run->rows[0] = *head;
+	notice_copy(&run->rows[0].n, &head->n);
+	run->v[0] = (struct coalesce_row){ .n = &run->rows[0].n, .parts_sent = head->parts_sent,
+					   .created_at = head->created_at, .link_role = "" };
+	run->n = 1;
+	if (!db_outbox_joining(s->db, head->n.chat_id, clock_now(), COALESCE_MAX, collect_run, run)) {
+		/* The head first; a row flying already, or the head again, is not another. */
+		int kept = 1;
+		for (int i = 1; i < run->n; i++) {
+			if (run->rows[i].id == head->id || busy(s, &run->rows[i], false)) {
+				notice_release(&run->rows[i].n);
+				continue;
+			}
+			run->rows[kept] = run->rows[i];
+			run->v[kept] = run->v[i];
+			run->v[kept].n = &run->rows[kept].n;
+			kept++;
+		}
+		run->n = kept;
+		if (run->n > 1 &&
+		    coalesce_notices(&args, &actions, &taken, run->v, (size_t)run->n, s->lang))
+			taken = 0;
+	}
+	started = deliver_merged(s, head, run, taken, &args, &actions);
+	run_free(run);
+	buf_release(&args);
+	buf_release(&actions);
 	return started;
 }
 
@@ -1064,7 +1129,8 @@ static int fill_group(struct sender *s, int64_t chat_id, bool *empty)
 			break;
 		if (!busy(s, &b.v[i], b.v[i].alone) && paced(s, chat_id, empty)) {
 			s->groups.tokens -= 1;
-			started += b.v[i].relay ? deliver_run(s, &b.v[i]) : deliver(s, &b.v[i]);
+			started += b.v[i].relay ? deliver_run(s, &b.v[i]) :
+				   b.v[i].joins ? deliver_joined(s, &b.v[i]) : deliver(s, &b.v[i]);
 		}
 	}
 	for (int i = 0; i < b.n; i++)

@@ -275,7 +275,8 @@ int sla_watch_tell(struct dialog *d, const struct sla_timer *t, int what, bool o
 		button_data(data, sizeof(data), VERB_CLAIM, t->ticket_id, 0);
 		claim = reply_keyboard_row(1, (const char *[]){ msg(MSG_BTN_CLAIM) }, (const char *[]){ data });
 	}
-	rc = reply_say_parts(d, dialog_ticket_chat(d, t->ticket_id), &b, claim, 0, t->ticket_id, NULL);
+	/* A flood of them in a busy group goes as a few messages (bot/coalesce.h). */
+	rc = reply_join_parts(d, dialog_ticket_chat(d, t->ticket_id), &b, claim, t->ticket_id);
 done:
 	buf_release(&b);
 	return rc;

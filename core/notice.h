@@ -38,7 +38,8 @@
  *             a Telegram file_id, or "att:ID", a file kept with the ticket
  *             (storage/attachments.h)
  *   reply_to  the message it answers, 0: none
- *   flags     NOTICE_SILENT, NOTICE_ALERT, NOTICE_PLAIN, NOTICE_AS_DOCUMENT
+ *   flags     NOTICE_SILENT, NOTICE_ALERT, NOTICE_PLAIN, NOTICE_AS_DOCUMENT,
+ *             NOTICE_JOINS
  */
 #ifndef TD_NOTICE_H
 #define TD_NOTICE_H
@@ -61,6 +62,11 @@ enum {
 	NOTICE_ALERT = 2,   /* an answer shown as a dialog box */
 	NOTICE_PLAIN = 4,   /* the channel refused the markup: send as plain text */
 	NOTICE_AS_DOCUMENT = 8, /* the channel refused the file as a photo: send it as a document */
+	/*
+	 * It may go in one message with the others so flagged waiting for
+	 * its chat (an SLA warning in a busy group, bot/coalesce.h).
+	 */
+	NOTICE_JOINS = 16,
 };
 
 /*

@@ -178,6 +178,26 @@ int db_outbox_ticket_rows(struct db *db, int64_t chat_id, int64_t ticket_id, int
 			     outbox_row, &rows);
 }
 
+int db_outbox_joining(struct db *db, int64_t chat_id, int64_t now, int limit,
+		      int (*fn)(const struct outbox_row *, void *), void *arg)
+{
+	struct outbox_rows rows = { fn, arg, NULL };
+	/* The head of its stream: no earlier row of its ticket, nor a list holding it, waits. */
+	return db_query_each(db, "SELECT " ROW_COLUMNS("o.") " FROM outbox o INDEXED BY outbox_queue"
+			     " WHERE o.state = 'pending' AND o.channel = 'telegram' AND o.chat_id = ?1"
+			     " AND o.flags & ?4 AND o.kind = 'text' AND o.link_role IS NULL"
+			     " AND o.edit_role IS NULL AND o.parts_sent = 0 AND o.attempts = 0"
+			     " AND o.not_before <= ?2"
+			     " AND (o.ticket_id IS NULL OR (NOT EXISTS (SELECT 1 FROM outbox e"
+			     "  INDEXED BY outbox_ticket_pending WHERE e.ticket_id = o.ticket_id"
+			     "  AND e.state = 'pending' AND e.chat_id = ?1 AND e.id < o.id)"
+			     " AND NOT EXISTS (SELECT 1 FROM card_lists l CROSS JOIN outbox p"
+			     "  ON p.id = l.row_id WHERE l.ticket_id = o.ticket_id AND p.state = 'pending')))"
+			     " ORDER BY o.id LIMIT ?3",
+			     DB_BINDS(DB_INT(chat_id), DB_INT(now), DB_INT(limit), DB_INT(NOTICE_JOINS)),
+			     outbox_row, &rows);
+}
+
 int db_outbox_after(struct db *db, int64_t *last, int (*fn)(const struct outbox_row *, void *),
 		    void *arg)
 {

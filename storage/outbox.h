@@ -94,6 +94,14 @@ int db_outbox_ticket_rows(struct db *db, int64_t chat_id, int64_t ticket_id, int
 			  int limit, int (*fn)(const struct outbox_row *, void *), void *arg);
 
 /*
+ * Calls fn, in id order, for group chat_id's pending rows that may join
+ * one message (NOTICE_JOINS, never tried, due by now), each at the head
+ * of its ticket's stream, at most limit (bot/coalesce.h).
+ */
+int db_outbox_joining(struct db *db, int64_t chat_id, int64_t now, int limit,
+		      int (*fn)(const struct outbox_row *, void *), void *arg);
+
+/*
  * Calls fn for each pending row after *last (in id order), moving *last
  * past it: how a terminal channel (tilldesk chat) takes what a state
  * change queued. fn must not change the outbox.

@@ -127,6 +127,48 @@ class Sla(unittest.TestCase):
             self.assertEqual(r["нарушений"], str(breaches))
         self.assertGreaterEqual(done - opened, 5)
 
+    def test_a_flood_of_warnings_in_the_busy_group_goes_as_a_few_messages_each_ticket_once(self):
+        # Twelve stores' tickets at once, nobody takes them: reaction 40 s, warned at 30 s.
+        # At Telegram's 20 messages a minute, a message each would hold the group 36 s.
+        self.start("40s 10m 24/7")
+        d = self.desk
+        cashiers = [7200 + i for i in range(12)]
+        for uid in cashiers:
+            d.another_cashier_joins(uid, "Кассир %d" % uid)
+        d.settled(60)
+        for uid in cashiers:
+            d.says(uid, "Кассир %d" % uid, "Касса %d не печатает чеки" % uid)
+        d.wait_count("select count(*) from tickets", len(cashiers), timeout=60)
+        tickets = set(int(n) for n in d.sql("select group_concat(id, ' ') from tickets").split())
+
+        def told(needle, pattern):
+            """The group's messages telling needle, and the tickets each names."""
+            end = time.time() + 90
+            while True:
+                msgs = [m for m in d.sent(GROUP) if needle in m["text"]]
+                named = [[int(n) for n in re.findall(pattern, m["text"])] for m in msgs]
+                if sorted(sum(named, [])) == sorted(tickets) or time.time() > end:
+                    return msgs, named
+                time.sleep(0.5)
+        warnings, named = told(WARNING, r"Заявку №(\d+) \(P3\) никто не взял")
+        # Every ticket warned once; a few messages, as the group's pace gathered them.
+        self.assertEqual(sorted(sum(named, [])), sorted(tickets), named)
+        self.assertLessEqual(len(warnings), 5, named)
+        joined = next(m for m, n in zip(warnings, named) if len(n) > 1)
+        # Each button names its ticket; «Взять №N» takes that one.
+        k = [int(n) for n in re.findall(r"№(\d+)", joined["text"])][-1]
+        self.assertEqual(sorted(b["text"] for b in joined["buttons"]),
+                         sorted("Взять №%d" % n for n in named[warnings.index(joined)]))
+        d.press(ENGINEER, GROUP, joined["message_id"], button(joined, "Взять №%d" % k))
+        d.wait_count("select count(*) from ticket_state where id = %d and status = 'claimed'" % k, 1,
+                     timeout=20)
+        tickets.discard(k)
+        # The breaches of the others: the same.
+        breaches, named = told(REACTION_BREACH, r"Заявка №(\d+) \(P3\): нарушен срок реакции")
+        self.assertEqual(sorted(sum(named, [])), sorted(tickets), named)
+        self.assertLessEqual(len(breaches), 5, named)
+        self.assertEqual([c for c in d.control("calls")["calls"] if c["status"] == 429], [])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -19,7 +19,7 @@
 #define AT 1795675680
 
 struct rows {
-	struct buf args[ROWS];
+	struct buf args[ROWS], actions[ROWS];
 	struct notice n[ROWS];
 	struct coalesce_row v[ROWS];
 	size_t len;
@@ -40,10 +40,31 @@ static void relay(struct rows *r, long long ticket, const char *cashier, const c
 					 .created_at = at };
 }
 
+/* An SLA warning as sla_watch.c queues it for a group: «⏰ Заявку №N ...», a «Взять» button. */
+static void warning(struct rows *r, long long ticket, const char *title, unsigned flags)
+{
+	size_t i = r->len++;
+	char data[32];
+	struct notice_actions keys = { 0 };
+	buf_init(&r->args[i], 64u << 10);
+	notice_arg_msg(&r->args[i], MSG_SLA_WARN_REACTION, ticket, 3, "10:15", "Europe/Moscow");
+	notice_arg_text(&r->args[i], title);
+	button_data(data, sizeof(data), VERB_CLAIM, ticket, 0);
+	notice_action_add(&keys, 0, msg(MSG_BTN_CLAIM), data);
+	buf_init(&r->actions[i], 1024);
+	notice_actions_store(&r->actions[i], &keys);
+	r->n[i] = (struct notice){ .kind = NOTICE_SAY, .chat_id = -100, .args = buf_cstr(&r->args[i]),
+				   .actions = buf_cstr(&r->actions[i]), .flags = flags };
+	r->v[i] = (struct coalesce_row){ .n = &r->n[i], .link_role = "", .created_at = AT };
+}
+
 static void rows_release(struct rows *r)
 {
-	for (size_t i = 0; i < r->len; i++)
+	for (size_t i = 0; i < r->len; i++) {
 		buf_release(&r->args[i]);
+		if (r->actions[i].cap)
+			buf_release(&r->actions[i]);
+	}
 }
 
 /* The merged message as Telegram gets it. */
@@ -162,6 +183,82 @@ static void test_coalesce__at_most_coalesce_max_rows_go_as_one(void **state)
 	free(r);
 }
 
+static void test_coalesce__warnings_of_several_tickets_join_each_button_naming_its_ticket(void **state)
+{
+	(void)state;
+	struct rows *r = calloc(1, sizeof(*r));
+	struct buf args = BUF_INIT(1u << 20), actions = BUF_INIT(1u << 16);
+	struct notice_actions keys;
+	size_t taken;
+	warning(r, 7, "Касса не печатает", NOTICE_JOINS);
+	warning(r, 12, "Весы <молчат>", NOTICE_JOINS);
+	warning(r, 9, "УТМ не отвечает", NOTICE_JOINS | NOTICE_SILENT);   /* another kind of message */
+	warning(r, 10, "ФН", NOTICE_JOINS);
+	assert_int_equal(coalesce_notices(&args, &actions, &taken, r->v, r->len, LANG_RU), 0);
+	assert_int_equal(taken, 2);
+	char *text = merged_text(&args);
+	assert_string_equal(text, "⏰ Заявку <b>№7</b> (P3) никто не взял, срок реакции — 10:15"
+			    " (Europe/Moscow):\nКасса не печатает\n\n"
+			    "⏰ Заявку <b>№12</b> (P3) никто не взял, срок реакции — 10:15"
+			    " (Europe/Moscow):\nВесы &lt;молчат&gt;");
+	free(text);
+	assert_int_equal(notice_actions_load(&keys, buf_cstr(&actions)), 0);
+	assert_int_equal(keys.n, 2);
+	assert_string_equal(notice_action_label(&keys.v[0], LANG_RU), "Взять №7");
+	assert_string_equal(keys.v[0].action, "c:7");
+	assert_string_equal(notice_action_label(&keys.v[1], LANG_RU), "Взять №12");
+	assert_string_equal(keys.v[1].action, "c:12");
+	assert_int_equal(keys.v[1].row, 0);
+	/* In English too; a row not flagged to join, or half sent, joins nothing. */
+	assert_int_equal(coalesce_notices(&args, &actions, &taken, r->v, 2, LANG_EN), 0);
+	assert_int_equal(notice_actions_load(&keys, buf_cstr(&actions)), 0);
+	assert_string_equal(notice_action_label(&keys.v[1], LANG_EN), "Claim #12");
+	r->n[1].flags = 0;
+	assert_int_equal(coalesce_notices(&args, &actions, &taken, r->v, 2, LANG_RU), 0);
+	assert_int_equal(taken, 1);
+	r->n[1].flags = NOTICE_JOINS;
+	r->v[1].parts_sent = 1;
+	assert_int_equal(coalesce_notices(&args, &actions, &taken, r->v, 2, LANG_RU), 0);
+	assert_int_equal(taken, 1);
+	buf_release(&args);
+	buf_release(&actions);
+	rows_release(r);
+	free(r);
+}
+
+static void test_coalesce__joined_notices_stop_at_4096_characters_and_32_buttons(void **state)
+{
+	(void)state;
+	struct rows *r = calloc(1, sizeof(*r));
+	struct buf args = BUF_INIT(1u << 20), actions = BUF_INIT(1u << 16);
+	struct notice_actions keys;
+	char title[1200];
+	size_t taken;
+	memset(title, 'x', sizeof(title) - 1);
+	title[sizeof(title) - 1] = '\0';
+	for (int i = 0; i < 10; i++)
+		warning(r, 100 + i, title, NOTICE_JOINS);
+	assert_int_equal(coalesce_notices(&args, &actions, &taken, r->v, r->len, LANG_RU), 0);
+	assert_int_equal(taken, 3);
+	char *text = merged_text(&args);
+	assert_true(html_text_length(text) <= TG_TEXT_MAX);
+	free(text);
+	rows_release(r);
+	/* Short ones: the buttons are the bound, three a line. */
+	memset(r, 0, sizeof(*r));
+	for (int i = 0; i < 40; i++)
+		warning(r, 200 + i, "Касса", NOTICE_JOINS);
+	assert_int_equal(coalesce_notices(&args, &actions, &taken, r->v, r->len, LANG_RU), 0);
+	assert_int_equal(taken, NOTICE_ACTIONS_MAX);
+	assert_int_equal(notice_actions_load(&keys, buf_cstr(&actions)), 0);
+	assert_int_equal(keys.n, NOTICE_ACTIONS_MAX);
+	assert_int_equal(keys.v[NOTICE_ACTIONS_MAX - 1].row, (NOTICE_ACTIONS_MAX - 1) / 3);
+	buf_release(&args);
+	buf_release(&actions);
+	rows_release(r);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +266,8 @@ int main(void)
 		cmocka_unit_test(test_coalesce__a_file_or_another_voice_ends_the_run),
 		cmocka_unit_test(test_coalesce__long_relays_fill_messages_of_at_most_4096_characters),
 		cmocka_unit_test(test_coalesce__at_most_coalesce_max_rows_go_as_one),
+		cmocka_unit_test(test_coalesce__warnings_of_several_tickets_join_each_button_naming_its_ticket),
+		cmocka_unit_test(test_coalesce__joined_notices_stop_at_4096_characters_and_32_buttons),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,19 +40,21 @@ static int teardown(void **state)
 	return scratch_remove(dir);
 }
 
+/* Queues m; its row's id. */
+static int64_t add_new(const struct outbox_new *m)
+{
+	int64_t id;
+	assert_int_equal(db_outbox_add(db, m, 100), 0);
+	assert_int_equal(db_outbox_last(db, &id), 0);
+	return id;
+}
+
 /* A row of ticket t (0: none) for chat in lane, a card when link_role is "card". */
 static int64_t add_row(int64_t chat, int64_t t, enum outbox_lane lane, const char *link_role)
 {
-	struct outbox_new m = {
+	return add_new(&(struct outbox_new){
 		.n = { .kind = chat ? NOTICE_SAY : NOTICE_ANSWER, .chat_id = chat },
-		.ticket_id = t,
-		.lane = lane,
-		.link_role = link_role,
-	};
-	int64_t id;
-	assert_int_equal(db_outbox_add(db, &m, 100), 0);
-	assert_int_equal(db_outbox_last(db, &id), 0);
-	return id;
+		.ticket_id = t, .lane = lane, .link_role = link_role });
 }
 
 static int64_t add(int64_t chat, enum outbox_lane lane, const char *link_role)
@@ -357,14 +359,8 @@ static void test_outbox__groups_heads_and_a_tickets_run_of_rows(void **state)
 
 static int64_t add_edit(int64_t chat, int64_t t)
 {
-	struct outbox_new m = {
-		.n = { .kind = NOTICE_EDIT, .chat_id = chat },
-		.ticket_id = t, .lane = OUTBOX_BULK, .edit_role = "card",
-	};
-	int64_t id;
-	assert_int_equal(db_outbox_add(db, &m, 100), 0);
-	assert_int_equal(db_outbox_last(db, &id), 0);
-	return id;
+	return add_new(&(struct outbox_new){ .n = { .kind = NOTICE_EDIT, .chat_id = chat },
+					     .ticket_id = t, .lane = OUTBOX_BULK, .edit_role = "card" });
 }
 
 /*
@@ -433,6 +429,73 @@ static void test_outbox__waiting_cards_become_one_list_their_tickets_rows_wait_b
 	assert_int_equal(db_outbox_streams(db, -5, 100, 16, see, &s), 0);
 	assert_int_equal(s.n, 3);
 	assert_int_equal(s.v[1].id, edit1);
+}
+
+/* A row of ticket t for chat that may join others (an SLA warning). */
+static int64_t add_joining(int64_t chat, int64_t t)
+{
+	return add_new(&(struct outbox_new){
+		.n = { .kind = NOTICE_SAY, .chat_id = chat, .args = "t1:w,", .flags = NOTICE_JOINS },
+		.ticket_id = t, .lane = OUTBOX_BULK });
+}
+
+/*
+ * The rows that may join one message: a group's, flagged, never tried,
+ * due, each the head of its ticket's stream (behind no earlier row of
+ * its ticket, nor a list waiting with its card).
+ */
+static void test_outbox__notices_that_may_join_are_the_heads_of_their_streams(void **state)
+{
+	(void)state;
+	int64_t t[8];
+	tickets(t, 8);
+	int64_t w0 = add_joining(-5, t[0]);
+	int64_t relay1 = add_for(-5, t[1], "relay");
+	int64_t w1 = add_joining(-5, t[1]);          /* behind its ticket's relay */
+	int64_t w2 = add_joining(-5, t[2]);
+	int64_t plain3 = add_for(-5, t[3], NULL);    /* the same ticket's notice, not flagged */
+	int64_t w3 = add_joining(-5, t[3]);          /* behind it */
+	int64_t w5 = add_joining(-6, t[5]);          /* another group */
+	int64_t w6 = add_joining(-5, t[6]);
+	assert_int_equal(db_outbox_retry(db, w6, 160, "429"), 0);   /* tried once: goes alone */
+	int64_t card4 = add_for(-5, t[4], "card"), card5 = add_for(-5, t[5], "card");
+	int64_t card7 = add_for(-5, t[7], "card");
+	int64_t w4 = add_joining(-5, t[4]);          /* behind its card */
+	int64_t w7 = add_joining(-5, t[7]);
+
+	struct seen s = { .n = 0 };
+	assert_int_equal(db_outbox_joining(db, -5, 100, 16, see, &s), 0);
+	assert_ids(&s, (const int64_t[]){ w0, w2 }, 2);
+	s.n = 0;
+	assert_int_equal(db_outbox_joining(db, -5, 100, 1, see, &s), 0);
+	assert_ids(&s, (const int64_t[]){ w0 }, 1);
+	s.n = 0;
+	assert_int_equal(db_outbox_joining(db, -6, 100, 16, see, &s), 0);
+	assert_ids(&s, (const int64_t[]){ w5 }, 1);
+
+	/* The rows before them gone, tickets 1, 3 and 4's warnings may join. */
+	assert_int_equal(db_outbox_sent(db, relay1, 41, 100), 0);
+	assert_int_equal(db_outbox_sent(db, plain3, 42, 100), 0);
+	assert_int_equal(db_outbox_sent(db, card4, 43, 100), 0);
+	s.n = 0;
+	assert_int_equal(db_outbox_joining(db, -5, 100, 16, see, &s), 0);
+	assert_ids(&s, (const int64_t[]){ w0, w1, w2, w3, w4 }, 5);
+
+	/* Ticket 7's card went into a list with ticket 5's: its warning waits for the list. */
+	struct waiting_card w[8];
+	size_t n;
+	assert_int_equal(db_list_candidates(db, -5, 100, w, 8, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(db_list_make(db, w, n, "t4:list,", ""), 0);
+	s.n = 0;
+	assert_int_equal(db_outbox_joining(db, -5, 100, 16, see, &s), 0);
+	assert_ids(&s, (const int64_t[]){ w0, w1, w2, w3, w4 }, 5);
+	assert_int_equal(db_outbox_sent(db, card5, 44, 100), 0);
+	assert_int_equal(db_list_sent(db, card5, 44, 100), 0);
+	s.n = 0;
+	assert_int_equal(db_outbox_joining(db, -5, 100, 16, see, &s), 0);
+	assert_ids(&s, (const int64_t[]){ w0, w1, w2, w3, w4, w7 }, 6);
+	(void)card7;
 }
 
 static void test_outbox__a_list_that_never_can_go_lets_its_cards_go_one_by_one(void **state)
@@ -684,6 +747,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_outbox__groups_heads_and_a_tickets_run_of_rows,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox__waiting_cards_become_one_list_their_tickets_rows_wait_behind_it,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox__notices_that_may_join_are_the_heads_of_their_streams,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox__a_list_that_never_can_go_lets_its_cards_go_one_by_one,
 						setup, teardown),
