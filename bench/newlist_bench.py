@@ -5,6 +5,7 @@ delayed.
 
   python3 bench/newlist_bench.py [--cashiers 200] [--window 60]
                                  [--delay 150] [--timeout 1200] [--json FILE]
+                                 [--reaction SECONDS]
 
 Set-up (limits off, not measured): the cashiers join by their invites.
 Then the daemon restarts with the default rates, the emulator's limits on,
@@ -17,6 +18,13 @@ shows it (its card, «Заявка №N», or its line on a list, «№N · P»)
 polled every 0.1 s. Printed: p50, p99, the last; the group's messages
 (sent or edited) and in its busiest minute (Telegram allows about 20);
 how many lists and cards; the 429 answers.
+
+With --reaction, the tickets' reaction time is that many seconds (the
+warning at 75% of it) and nobody takes them: then, for each ticket, the
+time from its warning's due second (sla_timers.warned_at) to the moment
+the group first shows its warning, and the group's messages from the
+first warning on (the SLA's warnings of several tickets waiting together
+go as one message).
 """
 import argparse
 import os
@@ -31,6 +39,7 @@ from busy_bench import FAST, config, group_load, latency, log, save, wait_count 
 from harness import GROUP, Desk  # noqa: E402
 
 SHOWN = re.compile(r"Заявка №(\d+)|№(\d+) · P")
+WARNED = re.compile(r"Заявку №(\d+) \(P\d\) никто не взял")
 
 
 def set_up(d, cashiers):
@@ -93,6 +102,32 @@ def morning(d, ids, window, timeout):
                 **latency(lat), **group_load(d, calls))
 
 
+def warnings(d, tickets, timeout):
+    """Waits for every ticket's reaction warning in the group; the figures."""
+    seq, seen = 0, {}
+    calls_from = d.control("calls")["last_seq"]
+    end = time.time() + timeout
+    while len(seen) < tickets and time.time() < end:
+        r = d.control("sent", query="?chat_id=%d&since=%d" % (GROUP, seq))
+        now = time.time()
+        for m in r["messages"]:
+            for n in WARNED.findall(m["text"]):
+                seen.setdefault(int(n), now)
+        seq = max(seq, r["last_seq"])
+        time.sleep(0.1)
+    due = dict((int(t), int(w)) for t, w in (line.split("|") for line in d.sql(
+        "select ticket_id, warned_at from sla_timers where kind = 'reaction'"
+        " and warned_at is not null").splitlines()))
+    lat = latency([seen[t] - due[t] for t in seen if t in due])
+    calls = [c for c in d.control("calls")["calls"] if c["seq"] > calls_from]
+    load = group_load(d, calls)
+    return {"warned": len(seen),
+            "warning_messages": sum(1 for m in d.sent(GROUP) if WARNED.search(m["text"])),
+            "warning_p50_s": lat["p50_s"], "warning_p99_s": lat["p99_s"],
+            "warning_last_s": lat["last_s"], "warning_group_messages": load["group_messages"],
+            "warning_busiest_minute": load["group_busiest_minute"]}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cashiers", type=int, default=200)
@@ -100,15 +135,21 @@ def main():
     ap.add_argument("--delay", type=float, default=150)
     ap.add_argument("--timeout", type=float, default=1200)
     ap.add_argument("--json")
+    ap.add_argument("--reaction", type=int, help="seconds to react; then the warnings are measured")
     a = ap.parse_args()
     d = Desk(limits=True, delay_ms=a.delay)
     try:
         ids = set_up(d, a.cashiers)
         d.stop()
         config(d, "")
+        if a.reaction:
+            with open(d.cfg, "a", encoding="utf-8") as f:
+                f.write("[sla]\nwarn_at = 75\nstandard.p3 = %ds 10m 24/7\n" % a.reaction)
         d.control("limits", {"on": True})
         d.start()
         r = morning(d, ids, a.window, a.timeout)
+        if a.reaction:
+            r.update(warnings(d, len(ids), a.timeout))
         d.stop()
     finally:
         d.close()
@@ -118,6 +159,11 @@ def main():
           " (%(shown)d of %(tickets)d shown)" % r)
     print("  group: %(group_messages)d messages (%(lists)d lists, %(cards)d cards), busiest minute"
           " %(group_busiest_minute)d; 429 answers: %(errors429)d" % r)
+    if a.reaction:
+        print("  reaction warnings: %(warned)d of %(tickets)d in %(warning_messages)d messages;"
+              " due -> shown p50 %(warning_p50_s)s s, p99 %(warning_p99_s)s s, last %(warning_last_s)s s;"
+              " group from the first: %(warning_group_messages)d messages, busiest minute"
+              " %(warning_busiest_minute)d" % r)
     save(a.json, r)
 
 

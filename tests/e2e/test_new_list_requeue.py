@@ -18,7 +18,7 @@ from test_new_list import Lists, numbers  # noqa: E402
 class Requeued(Lists):
     def test_a_private_card_still_waiting_when_its_ticket_is_requeued_does_not_go_to_the_group(self):
         d = self.desk
-        self.cashiers_write(OTHERS5 + [CASHIER], hold=True)
+        self.cashiers_write([OTHERS5[0], CASHIER] + OTHERS5[1:], hold=True)
         d.settled(60)
         _, lists = self.group_now()
         n = self.ticket_of(CASHIER)
