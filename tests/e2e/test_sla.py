@@ -169,6 +169,68 @@ class Sla(unittest.TestCase):
         self.assertLessEqual(len(breaches), 5, named)
         self.assertEqual([c for c in d.control("calls")["calls"] if c["status"] == 429], [])
 
+    def test_a_ticket_let_go_while_its_warning_flies_joined_to_anothers_keeps_its_words_behind_it(self):
+        # Three tickets, claimed at once; resolution 60 s, warned at 45 s, the three together.
+        self.start("30s 60s 24/7")
+        d = self.desk
+        for uid in (7200, 7201):
+            d.another_cashier_joins(uid, "Кассир %d" % uid)
+        d.settled(60)
+        d.says(7200, "Кассир 7200", "Касса 7200 не печатает чеки")
+        d.says(7201, "Кассир 7201", "Касса 7201 не печатает чеки")
+        d.cashier_says("Касса 5001 не печатает чеки")
+        d.wait_count("select count(*) from tickets", 3, timeout=30)
+        anna = int(d.sql("select t.id from tickets t join people p on p.id = t.cashier_id"
+                         " where p.tg_user_id = %d" % CASHIER))
+        self.assertEqual(anna, 3)
+        cards = {}
+        for n in (1, 2, 3):
+            cards[n] = d.wait_text(GROUP, "Заявка №%d" % n, timeout=30)
+            d.press(ENGINEER, GROUP, cards[n]["message_id"], "c:%d" % n)
+        d.wait_count("select count(*) from ticket_state where status = 'claimed'", 3, timeout=30)
+        d.settled(30)
+        opened = int(d.sql("select max(at) from ticket_events where kind = 'opened'"))
+
+        def at(second):
+            time.sleep(max(0.0, opened + second - time.time()))
+
+        # Anna writes to Ivan: her first words fly to his chat (answered 25 s late), the next wait.
+        at(37)
+        d.control("fault", {"method": "sendMessage", "kind": "delay", "apply": True, "seconds": 25,
+                            "chat_id": ENGINEER})
+        d.cashier_says("Анна: первое")
+        d.wait_text(ENGINEER, "Анна: первое")
+        d.cashier_says("Анна: второе")
+        d.wait_count("select count(*) from outbox where chat_id = %d and state = 'pending'"
+                     % ENGINEER, 2)
+        # The group just had a message: the three warnings wait for its next slot, together,
+        # and that message is shown at once and answered 15 s later.
+        at(43)
+        d.engineer_says("/queue")
+        d.wait_text(GROUP, "Очередь")
+        d.control("fault", {"method": "sendMessage", "kind": "delay", "apply": True, "seconds": 15,
+                            "chat_id": GROUP})
+        joined = d.wait_for(GROUP, lambda m: "Заявка №1 (P3): срок решения" in m["text"] and
+                            "Заявка №3 (P3): срок решения" in m["text"], timeout=20,
+                            what="the joined warnings")
+        warned = int(d.sql("select id from outbox where ticket_id = 3 and chat_id = %d"
+                           " and flags & 16" % GROUP))
+        words = int(d.sql("select id from outbox where chat_id = %d and args like '%%второе%%'"
+                          % ENGINEER))
+        self.assertLess(words, warned)
+        self.assertEqual(d.sql("select state from outbox where id = %d" % warned), "pending")
+        # Ivan lets ticket 3 go: Anna's words waiting for him go to the group, under the card;
+        # they were written before the warning, which is still in flight.
+        d.answered(d.press(ENGINEER, GROUP, cards[3]["message_id"], "u:3"))
+        end = time.time() + 30
+        while time.time() < end and not any("Анна: второе" in m["text"] for m in d.sent(GROUP)):
+            time.sleep(0.1)
+        self.assertTrue(any("Анна: второе" in m["text"] for m in d.sent(GROUP)))
+        # Ticket 3's stream never has two calls in flight: not before the warning is answered.
+        self.assertEqual(d.sql("select state from outbox where id = %d" % warned), "sent",
+                         "ticket 3's words went to the group while its warning, joined to"
+                         " ticket 1's message %d, was still in flight" % joined["message_id"])
+
 
 if __name__ == "__main__":
     unittest.main()
