@@ -248,6 +248,7 @@ struct row {
 	 */
 	int n_merged;
 	int64_t merged[COALESCE_MAX];
+	int64_t merged_ticket[COALESCE_MAX];   /* their tickets: joined notices are of others */
 	bool by_file_id;   /* and its call names it by the file_id Telegram gave it */
 	struct notice n;   /* its strings owned by the row (notice_release) */
 };
@@ -887,9 +888,13 @@ static bool busy(const struct sender *s, const struct row *r, bool alone)
 		const struct flight *f = &s->flights[i];
 		if (!f->busy)
 			continue;
-		/* A row merged into a message in flight flies with it. */
+		/*
+		 * A row merged into a message in flight flies with it, and its
+		 * ticket's next rows wait as they wait for the head's.
+		 */
 		for (int m = 0; m < f->r.n_merged; m++)
-			if (f->r.merged[m] == r->id)
+			if (f->r.merged[m] == r->id || (f->r.n.chat_id == r->n.chat_id &&
+							f->r.merged_ticket[m] == r->ticket_id))
 				return true;
 		if (!r->n.chat_id) {
 			if (f->r.id == r->id)
@@ -980,8 +985,10 @@ static bool deliver_merged(struct sender *s, const struct row *head, const struc
 	if (actions)
 		m->n.actions = buf_cstr(actions);
 	m->n_merged = (int)taken - 1;
-	for (size_t i = 1; i < taken; i++)
+	for (size_t i = 1; i < taken; i++) {
 		m->merged[i - 1] = run->rows[i].id;
+		m->merged_ticket[i - 1] = run->rows[i].ticket_id;
+	}
 	log_debug("sender: %zu rows for chat %lld from row %lld go as one message", taken,
 		  (long long)head->n.chat_id, (long long)head->id);
 	bool started = deliver(s, m);
