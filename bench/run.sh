@@ -11,7 +11,8 @@
 #                                   # bench/alert_net_bench.py OPTIONS (fault to card,
 #                                   # a storm of 500 tills, memory); about 25 minutes
 #   bench/run.sh newlist [OPTIONS]  # issue 18: 200 new tickets in a minute under the
-#                                   # group's 20 a minute (bench/newlist_bench.py)
+#                                   # group's 20 a minute (bench/newlist_bench.py);
+#                                   # --reaction 120: and their SLA warnings
 set -eu
 cd "$(dirname "$0")/.."
 make >/dev/null
