@@ -104,7 +104,7 @@ static bool joins(const struct coalesce_row *r, const struct coalesce_row *first
 {
 	const struct notice *n = r->n;
 	return n->kind == NOTICE_SAY && !n->msg_key && n->args && (n->flags & NOTICE_JOINS) &&
-	       n->flags == first->n->flags && !r->parts_sent;
+	       n->flags == first->n->flags && n->reply_to == first->n->reply_to && !r->parts_sent;
 }
 
 /*

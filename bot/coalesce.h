@@ -44,12 +44,13 @@ int coalesce_relays(struct buf *args, size_t *taken, const struct coalesce_row *
 
 /*
  * Joins rows[0] and the rows after it that may join it: messages without
- * a catalogue key, flagged NOTICE_JOINS and with rows[0]'s flags, none
- * half sent; each body under the one before it, a blank line apart, and
- * each button with its ticket's number after its label («Взять №12»),
- * three a line. As many as fit one message of TG_TEXT_MAX characters
- * and NOTICE_ACTIONS_MAX buttons (at most COALESCE_MAX rows): *taken,
- * with args and actions (reset first) in core/notice.h's stored form.
+ * a catalogue key, flagged NOTICE_JOINS, with rows[0]'s flags and
+ * reply_to, none half sent; each body under the one before it, a blank
+ * line apart, and each button with its ticket's number after its label
+ * («Взять №12»), three a line. As many as fit one message of TG_TEXT_MAX
+ * characters and NOTICE_ACTIONS_MAX buttons (at most COALESCE_MAX rows):
+ * *taken, with args and actions (reset first) in core/notice.h's stored
+ * form.
  * *taken < 2: nothing to join. TD_ENOMEM when args or actions is full.
  */
 int coalesce_notices(struct buf *args, struct buf *actions, size_t *taken,

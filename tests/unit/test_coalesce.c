@@ -217,6 +217,10 @@ static void test_coalesce__warnings_of_several_tickets_join_each_button_naming_i
 	assert_int_equal(coalesce_notices(&args, &actions, &taken, r->v, 2, LANG_RU), 0);
 	assert_int_equal(taken, 1);
 	r->n[1].flags = NOTICE_JOINS;
+	r->n[1].reply_to = 42;      /* a reply to another message keeps its thread */
+	assert_int_equal(coalesce_notices(&args, &actions, &taken, r->v, 2, LANG_RU), 0);
+	assert_int_equal(taken, 1);
+	r->n[1].reply_to = 0;
 	r->v[1].parts_sent = 1;
 	assert_int_equal(coalesce_notices(&args, &actions, &taken, r->v, 2, LANG_RU), 0);
 	assert_int_equal(taken, 1);
