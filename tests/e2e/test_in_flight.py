@@ -239,7 +239,11 @@ class InFlight(unittest.TestCase):
         d.start()
         wait_drained(d)
         d.wait_text(CASHIER, "Заявка №1")
-        time.sleep(DELAY_MS / 1000 * 4)   # the probe and the delete
+        end = time.time() + 15      # the probe and the delete
+        while time.time() < end and not any(
+                m["_deleted"] for m in d.control("history", query="?chat_id=%d" % GROUP)["messages"]
+                if m["_by_bot"] and "Заявка №1" in m.get("text", "")):
+            time.sleep(0.05)
         # Nothing lost, in order; a message sent twice only where its answer was lost.
         doubled = 0
         for g in others:

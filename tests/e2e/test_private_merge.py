@@ -188,7 +188,9 @@ class OneTicket(DeskTest):
         while time.time() < end and len(words(visible(d, ENGINEER))) < 8:
             time.sleep(0.2)
         d.settled()
-        time.sleep(1)   # the probe and the delete
+        end = time.time() + 15      # the probe and the delete
+        while time.time() < end and not deleted(d, ENGINEER):
+            time.sleep(0.1)
         self.assertEqual(words(visible(d, ENGINEER)), [(CASHIER, k) for k in range(8)])
         # The copy from before the crash, merged, is the one deleted.
         gone = deleted(d, ENGINEER)
