@@ -32,9 +32,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "e2e"))
-from harness import ENGINEER, GROUP, Desk, button  # noqa: E402
+from harness import ENGINEER, FAST, GROUP, Desk, button  # noqa: E402
 
-FAST = "global_rate = 1000\nchat_rate = 1000\ngroup_rate = 60000\n"
 WORD = re.compile(r"b(\d+)m(\d+)x")
 
 
@@ -70,36 +69,18 @@ def save(path, r):
             json.dump(r, f, indent=1)
 
 
-def config(d, extra):
-    """The daemon's config with the [telegram] section's extra keys replaced by extra."""
-    with open(d.cfg, encoding="utf-8") as f:
-        text = f.read()
-    text = text.replace(FAST, "")
-    with open(d.cfg, "w", encoding="utf-8") as f:
-        f.write(text + extra)
-
-
-def wait_count(d, query, n, timeout=300):
-    end = time.time() + timeout
-    while int(d.sql(query)) < n:
-        if time.time() > end:
-            raise AssertionError("%s: %s, not %d" % (query, d.sql(query), n))
-        time.sleep(0.2)
-    return n
-
-
 def claim_all(d, n, engineers):
     cards = [m for m in d.sent(GROUP) if any(b["text"] == "Взять" for b in m["buttons"])]
     for k, card in enumerate(cards):
         d.press(engineers[k % len(engineers)], GROUP, card["message_id"], button(card, "Взять"))
-    wait_count(d, "select count(*) from tickets where status = 'claimed'", n)
+    d.wait_count("select count(*) from tickets where status = 'claimed'", n, timeout=300)
     d.settled(300)
 
 
 def set_up(d, cashiers, claimed, engineers):
     d.setup_chain()
     d.control("limits", {"on": False})
-    config(d, FAST)
+    d.pace(FAST)
     d.start()
     for uid in engineers:
         d.says(uid, "Инженер %d" % uid, "/start " + d.invite("engineer"))
@@ -107,11 +88,12 @@ def set_up(d, cashiers, claimed, engineers):
     codes = [d.invite("cashier") for _ in ids]
     for uid, code in zip(ids, codes):
         d.says(uid, "Кассир %d" % uid, "/start " + code)
-    wait_count(d, "select count(*) from people where role = 'cashier'", len(ids))
+    d.wait_count("select count(*) from people where role = 'cashier'", len(ids), timeout=300)
     for uid in ids:
         d.says(uid, "Кассир %d" % uid, "Касса %d не печатает чеки" % uid)
-    tickets = wait_count(d, "select count(*) from tickets", len(ids))
-    wait_count(d, "select count(*) from tg_links where role = 'card'", len(ids))
+    d.wait_count("select count(*) from tickets", len(ids), timeout=300)
+    tickets = len(ids)
+    d.wait_count("select count(*) from tg_links where role = 'card'", len(ids), timeout=300)
     d.settled(300)
     if claimed:
         claim_all(d, tickets, engineers)
@@ -183,7 +165,7 @@ def main():
         engineers = [ENGINEER] + [6100 + i for i in range(a.engineers - 1)]
         ids = set_up(d, a.cashiers, a.claimed, engineers)
         d.stop()
-        config(d, "relay = %s\n" % a.relay if a.relay else "")
+        d.pace("relay = %s\n" % a.relay if a.relay else "")
         d.control("limits", {"on": True})
         d.start()
         r = burst(d, ids, a.per, a.window, a.timeout, engineers)

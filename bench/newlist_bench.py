@@ -35,7 +35,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "e2e"))
-from busy_bench import FAST, config, group_load, latency, log, save, wait_count  # noqa: E402
+from busy_bench import FAST, group_load, latency, log, save  # noqa: E402
 from harness import GROUP, Desk  # noqa: E402
 
 SHOWN = re.compile(r"Заявка №(\d+)|№(\d+) · P")
@@ -45,13 +45,13 @@ WARNED = re.compile(r"Заявку №(\d+) \(P\d\) никто не взял")
 def set_up(d, cashiers):
     d.setup_chain()
     d.control("limits", {"on": False})
-    config(d, FAST)
+    d.pace(FAST)
     d.start()
     ids = [7000 + i for i in range(cashiers)]
     codes = [d.invite("cashier") for _ in ids]
     for uid, code in zip(ids, codes):
         d.says(uid, "Кассир %d" % uid, "/start " + code)
-    wait_count(d, "select count(*) from people where role = 'cashier'", len(ids))
+    d.wait_count("select count(*) from people where role = 'cashier'", len(ids), timeout=300)
     d.settled(300)
     log("%d cashiers joined" % len(ids))
     return ids
@@ -83,7 +83,7 @@ def morning(d, ids, window, timeout):
         written[uid] = time.time()
         d.says(uid, "Кассир %d" % uid, "Касса %d не печатает чеки" % uid)
     log("%d problems reported in %.1f s" % (len(ids), time.time() - start))
-    wait_count(d, "select count(*) from tickets", len(ids), timeout)
+    d.wait_count("select count(*) from tickets", len(ids), timeout)
     owner = {}
     for line in d.sql("select t.id, p.tg_user_id from tickets t"
                       " join people p on p.id = t.cashier_id").splitlines():
@@ -141,7 +141,7 @@ def main():
     try:
         ids = set_up(d, a.cashiers)
         d.stop()
-        config(d, "")
+        d.pace("")
         if a.reaction:
             with open(d.cfg, "a", encoding="utf-8") as f:
                 f.write("[sla]\nwarn_at = 75\nstandard.p3 = %ds 10m 24/7\n" % a.reaction)
