@@ -737,7 +737,14 @@ class Faults(Base):
         t.join(5)
         self.assertEqual(done, [200])
         self.fault("hold", seconds=0.2)                 # or answered after seconds
+        t0 = time.monotonic()
         self.assertEqual(http("GET", self.url)[0], 200)
+        self.assertGreaterEqual(time.monotonic() - t0, 0.15)
+        self.fault("hold", seconds=5)                   # a release before the call drops the hold
+        self.ctl("release")
+        t0 = time.monotonic()
+        self.assertEqual(http("GET", self.url)[0], 200)
+        self.assertLess(time.monotonic() - t0, 2)
 
     def test_429_and_method_filter(self):
         self.fault("429", method="*", count=2, seconds=7)
