@@ -745,6 +745,11 @@ class Faults(Base):
         t0 = time.monotonic()
         self.assertEqual(http("GET", self.url)[0], 200)
         self.assertLess(time.monotonic() - t0, 2)
+        self.fault("hold", seconds=0.5)                 # unless kept for the next call
+        self.ctl("release", {"keep": True})
+        t0 = time.monotonic()
+        self.assertEqual(http("GET", self.url)[0], 200)
+        self.assertGreaterEqual(time.monotonic() - t0, 0.45)
 
     def test_429_and_method_filter(self):
         self.fault("429", method="*", count=2, seconds=7)

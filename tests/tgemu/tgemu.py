@@ -2113,10 +2113,12 @@ class Emulator:
 
     def c_release(self, body):
         """Lets every answer held by a fault "hold" go, and drops the hold
-        faults no call has taken yet: a test releases when its scene is set,
-        and a call that comes after that (a slow bot) must not be held."""
+        faults no call has taken yet (unless keep): a test releases when its
+        scene is set, and a call that comes after that (a slow bot) must not
+        be held."""
         with self.lock:
-            self.faults = [f for f in self.faults if f["kind"] != "hold"]
+            if not (body or {}).get("keep"):
+                self.faults = [f for f in self.faults if f["kind"] != "hold"]
             released, self.released = self.released, threading.Event()
         released.set()
         return {}
