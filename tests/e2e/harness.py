@@ -203,6 +203,12 @@ class Desk:
     def sent(self, chat_id):
         return self.control("sent", query="?chat_id=%d" % chat_id)["messages"]
 
+    def history(self, chat_id, deleted=None):
+        """The bot's messages in chat_id as the chat shows them, oldest first:
+        all of them, or only those deleted (True) or not (False)."""
+        return [m for m in self.control("history", query="?chat_id=%d" % chat_id)["messages"]
+                if m["_by_bot"] and deleted in (None, m["_deleted"])]
+
     def wait_for(self, chat_id, pred, timeout=15, what="a message"):
         """The first message the bot sent to chat_id satisfying pred."""
         end = time.time() + timeout

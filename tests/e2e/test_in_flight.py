@@ -78,12 +78,6 @@ def wait_drained(d, timeout=30):
         time.sleep(0.1)
 
 
-def history(d, chat):
-    """The chat's messages by the bot, oldest first, deleted ones left out."""
-    return [m for m in d.control("history", query="?chat_id=%d" % chat)["messages"]
-            if m["_by_bot"] and not m["_deleted"]]
-
-
 class InFlight(unittest.TestCase):
     def desk(self, **kw):
         d = Desk(delay_ms=DELAY_MS, jitter_ms=10, **kw)
@@ -103,7 +97,7 @@ class InFlight(unittest.TestCase):
         wait_drained(d)
         print("\n102 messages over 150 ms each delivered in %.1f s" % (time.time() - t),
               file=sys.stderr)
-        self.assertEqual([m["text"] for m in history(d, chat)], ["первое", "второе"])
+        self.assertEqual([m["text"] for m in d.history(chat, deleted=False)], ["первое", "второе"])
         st = d.control("stats")
         # Several calls were in flight at once, never two for one chat.
         self.assertGreaterEqual(st["max_in_flight"], 3, st)
@@ -120,7 +114,7 @@ class InFlight(unittest.TestCase):
         queue_long(d, chat, words)
         queue(d, [(chat, "после")] + [(g, "o") for g in others[25:]])
         wait_drained(d)
-        got = [m["text"] for m in history(d, chat)]
+        got = [m["text"] for m in d.history(chat, deleted=False)]
         self.assertGreaterEqual(len(got), 4, got)
         self.assertEqual(got[-1], "после")
         self.assertEqual(" ".join(p.strip() for p in got[:-1]).split(), words.split())
@@ -152,7 +146,7 @@ class InFlight(unittest.TestCase):
             rows.append((t, "editMessageText", "карточка %d, взята" % t, None, "card"))
         queue_for_tickets(d, rows)
         wait_drained(d)
-        group = [m for m in history(d, GROUP) if m["message_id"] > 0]
+        group = [m for m in d.history(GROUP, deleted=False) if m["message_id"] > 0]
         for t in tickets:
             own = [m["text"] for m in group if m["text"].startswith(("карточка %d" % t, "%d: " % t))]
             # The card first, then its relays in order; the edit changed this card, not the old one.
@@ -209,7 +203,8 @@ class InFlight(unittest.TestCase):
         print("\n%d calls in flight when the 429 came; the next call arrived %.2f s after it"
               % (len(in_flight), min(c["at"] for c in after) - flood["at"]), file=sys.stderr)
         for g in others:
-            self.assertEqual([m["text"] for m in history(d, g)], ["m0", "m1", "m2", "m3"], g)
+            self.assertEqual([m["text"] for m in d.history(g, deleted=False)],
+                             ["m0", "m1", "m2", "m3"], g)
 
     def test_kill_9_with_calls_in_flight_loses_nothing_and_the_card_never_stays_twice(self):
         d = self.desk(group_limit=600, chat_rate=10,
@@ -234,30 +229,28 @@ class InFlight(unittest.TestCase):
         d.daemon.send_signal(signal.SIGKILL)
         d.daemon.wait(10)
         d.control("release", {})
-        before = {g: [m["text"] for m in history(d, g)] for g in others}
+        before = {g: [m["text"] for m in d.history(g, deleted=False)] for g in others}
         d.control("latency", {"ms": DELAY_MS, "jitter_ms": 10})
         d.start()
         wait_drained(d)
         d.wait_text(CASHIER, "Заявка №1")
         end = time.time() + 15      # the probe and the delete
         while time.time() < end and not any(
-                m["_deleted"] for m in d.control("history", query="?chat_id=%d" % GROUP)["messages"]
-                if m["_by_bot"] and "Заявка №1" in m.get("text", "")):
+                "Заявка №1" in m.get("text", "") for m in d.history(GROUP, deleted=True)):
             time.sleep(0.05)
         # Nothing lost, in order; a message sent twice only where its answer was lost.
         doubled = 0
         for g in others:
-            got = [m["text"] for m in history(d, g)]
+            got = [m["text"] for m in d.history(g, deleted=False)]
             self.assertEqual(sorted(set(got)), ["m0", "m1", "m2"], (g, got))
             self.assertEqual([t for i, t in enumerate(got) if t not in got[:i]], ["m0", "m1", "m2"])
             self.assertLessEqual(len(got) - 3, 1, (g, got))   # at most one per chat
             doubled += len(got) - 3
         self.assertLessEqual(doubled, 8)   # max_in_flight
         # The card once in the group; its copy from before the crash deleted.
-        cards = [m for m in history(d, GROUP) if "Заявка №1" in m["text"]]
+        cards = [m for m in d.history(GROUP, deleted=False) if "Заявка №1" in m["text"]]
         self.assertEqual(len(cards), 1, cards)
-        all_cards = [m for m in d.control("history", query="?chat_id=%d" % GROUP)["messages"]
-                     if m["_by_bot"] and "Заявка №1" in m.get("text", "")]
+        all_cards = [m for m in d.history(GROUP) if "Заявка №1" in m.get("text", "")]
         self.assertEqual(len(all_cards), 2)
         self.assertTrue(all_cards[0]["_deleted"])
         # The ticket's card is the one that stays.

@@ -189,8 +189,7 @@ class NewList(Lists):
         d.settled(60)
 
         def lists_sent():
-            return [m for m in d.control("history", query="?chat_id=%d" % GROUP)["messages"]
-                    if m["_by_bot"] and "Новые заявки" in m.get("text", "")]
+            return [m for m in d.history(GROUP) if "Новые заявки" in m.get("text", "")]
         # The probe for the copy and its delete, each within the group's allowance.
         end = time.time() + 20
         while not any(m["_deleted"] for m in lists_sent()) and time.time() < end:

@@ -32,17 +32,6 @@ PER = 5
 WORD = re.compile(r"t(\d+)w(\d+)x")
 
 
-def visible(d, chat):
-    """The bot's messages in chat, oldest first, deleted ones left out."""
-    return [m for m in d.control("history", query="?chat_id=%d" % chat)["messages"]
-            if m["_by_bot"] and not m["_deleted"]]
-
-
-def deleted(d, chat):
-    return [m for m in d.control("history", query="?chat_id=%d" % chat)["messages"]
-            if m["_by_bot"] and m["_deleted"]]
-
-
 def words(msgs):
     """The marked words in msgs, in the order shown: (ticket's cashier, n)."""
     return [(int(u), int(k)) for m in msgs for u, k in WORD.findall(m.get("text", ""))]
@@ -68,7 +57,7 @@ class ManyTickets(unittest.TestCase):
         # The chain, the tickets and Ivan's claims with the limits off: the burst is the point.
         cashiers = [7000 + i for i in range(TICKETS)]
         d.busy_morning([ENGINEER], cashiers)
-        before = len(visible(d, ENGINEER))
+        before = len(d.history(ENGINEER, deleted=False))
 
         # Each cashier writes 5 messages at once, all of them together.
         for k in range(PER):
@@ -78,11 +67,11 @@ class ManyTickets(unittest.TestCase):
         start = time.time()
         # One by one, at a message a second, they would take two and a half minutes.
         end = start + 100
-        while time.time() < end and len(set(words(visible(d, ENGINEER)))) < written:
+        while time.time() < end and len(set(words(d.history(ENGINEER, deleted=False)))) < written:
             time.sleep(0.5)
         took = time.time() - start
         d.settled(30)
-        relays = visible(d, ENGINEER)[before:]
+        relays = d.history(ENGINEER, deleted=False)[before:]
         got = words(relays)
         self.assertEqual(len(got), written, got)
         self.assertEqual(len(set(got)), written)
@@ -185,18 +174,18 @@ class OneTicket(DeskTest):
                             "chat_id": ENGINEER})
         d.start()
         end = time.time() + 30
-        while time.time() < end and len(words(visible(d, ENGINEER))) < 8:
+        while time.time() < end and len(words(d.history(ENGINEER, deleted=False))) < 8:
             time.sleep(0.2)
         d.settled()
         end = time.time() + 15      # the probe and the delete
-        while time.time() < end and not deleted(d, ENGINEER):
+        while time.time() < end and not d.history(ENGINEER, deleted=True):
             time.sleep(0.1)
-        self.assertEqual(words(visible(d, ENGINEER)), [(CASHIER, k) for k in range(8)])
+        self.assertEqual(words(d.history(ENGINEER, deleted=False)), [(CASHIER, k) for k in range(8)])
         # The copy from before the crash, merged, is the one deleted.
-        gone = deleted(d, ENGINEER)
+        gone = d.history(ENGINEER, deleted=True)
         self.assertEqual([m["message_id"] for m in gone], [copy["message_id"]])
         self.assertEqual(words(gone), [(CASHIER, k) for k in range(1, 5)])
-        again = [m for m in visible(d, ENGINEER) if texts[1] in m["text"]]
+        again = [m for m in d.history(ENGINEER, deleted=False) if texts[1] in m["text"]]
         self.assertEqual(words(again), [(CASHIER, k) for k in range(1, 8)])
         self.assertEqual(no_429(d), [])
 
@@ -212,9 +201,9 @@ class OneTicket(DeskTest):
         d.cashier_says("t%dw4x" % CASHIER)
         d.wait_text(GROUP, "t%dw4x" % CASHIER)
         d.settled()
-        shown = words(visible(d, ENGINEER)) + words(visible(d, GROUP))
+        shown = words(d.history(ENGINEER, deleted=False)) + words(d.history(GROUP, deleted=False))
         self.assertEqual(sorted(shown), [(CASHIER, k) for k in range(5)], shown)
-        self.assertEqual(words(visible(d, ENGINEER)), [(CASHIER, k) for k in range(4)])
+        self.assertEqual(words(d.history(ENGINEER, deleted=False)), [(CASHIER, k) for k in range(4)])
         self.assertEqual(no_429(d), [])
 
 
@@ -241,7 +230,7 @@ class OneTicket(DeskTest):
         d.settled(30)
         time.sleep(3)
         d.settled(30)
-        self.assertEqual(words(visible(d, GROUP)), [(CASHIER, k) for k in range(1, 5)])
+        self.assertEqual(words(d.history(GROUP, deleted=False)), [(CASHIER, k) for k in range(1, 5)])
         self.assertEqual(len(forbidden(d)), 1, forbidden(d))
 
 
